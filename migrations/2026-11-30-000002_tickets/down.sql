@@ -1,0 +1,10 @@
+DROP TABLE ticket_metrics;
+DROP TRIGGER ticket_events_no_update ON ticket_events;
+DROP TABLE ticket_events;
+DROP FUNCTION ticket_events_append_only();
+DROP TABLE comments;
+DROP TABLE tickets;
+DROP TYPE comment_author_kind;
+DROP TYPE ticket_channel;
+DROP TYPE ticket_priority;
+DROP TYPE ticket_status;

@@ -1,0 +1,308 @@
+//! Layered settings: `config/default.toml` → `config/{FRONTLINE_ENV}.toml` → `FRONTLINE__SECTION__KEY`
+//! environment variables. [`Settings::load`] validates everything at start-up so a bad value fails
+//! fast with the key named.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The deployment environment, chosen by `FRONTLINE_ENV` (default `local`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// A developer's machine: pretty logs.
+    Local,
+    /// The test suite.
+    Test,
+    /// Production: JSON logs.
+    Production,
+}
+
+impl Environment {
+    /// The name of the environment's config file (without `.toml`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Local => "local",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl TryFrom<String> for Environment {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.to_lowercase().as_str() {
+            "local" => Ok(Environment::Local),
+            "test" => Ok(Environment::Test),
+            "production" => Ok(Environment::Production),
+            other => Err(format!(
+                "FRONTLINE_ENV: `{other}` is not one of local, test, production"
+            )),
+        }
+    }
+}
+
+/// All settings of the service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// HTTP server.
+    pub application: ApplicationSettings,
+    /// PostgreSQL connection.
+    pub database: DatabaseSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Data loaded on first start.
+    pub bootstrap: BootstrapSettings,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApplicationSettings {
+    /// Address to bind; `127.0.0.1` until authentication exists.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (tests).
+    pub port: u16,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// PostgreSQL connection settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Role name.
+    pub username: String,
+    /// Role password (secret).
+    pub password: SecretString,
+    /// Database name.
+    pub database_name: String,
+    /// Largest number of pooled connections.
+    pub pool_max_size: u32,
+    /// Seconds to wait for a pooled connection before answering 503.
+    pub pool_timeout_seconds: u64,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `pretty` or `json`.
+    pub format: LogFormat,
+    /// Default filter directive (`RUST_LOG` overrides it).
+    pub filter: String,
+}
+
+/// What `serve --bootstrap` loads into an empty database.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapSettings {
+    /// Event-log CSV to import when the database holds no ticket; empty: none.
+    pub event_log: String,
+    /// Mapping file for that event log.
+    pub event_log_mapping: String,
+}
+
+/// A settings problem found at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The files or environment could not be read or parsed.
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value is out of range.
+    #[error("configuration: `{key}` {message}")]
+    Invalid {
+        /// Dotted key, e.g. `database.pool_max_size`.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// `FRONTLINE_ENV` names no environment.
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl Settings {
+    /// Loads settings from `config_dir` for the environment in `FRONTLINE_ENV` (default `local`),
+    /// then `FRONTLINE__SECTION__KEY` variables, and validates them.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the failing key.
+    pub fn load(config_dir: &Path) -> Result<Settings, SettingsError> {
+        let environment: Environment = std::env::var("FRONTLINE_ENV")
+            .unwrap_or_else(|_| "local".into())
+            .try_into()
+            .map_err(SettingsError::Environment)?;
+        Settings::load_for(config_dir, environment)
+    }
+
+    /// Like [`Settings::load`] for an explicit environment.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the failing key.
+    pub fn load_for(
+        config_dir: &Path,
+        environment: Environment,
+    ) -> Result<Settings, SettingsError> {
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from(config_dir.join("default.toml")))
+            .add_source(
+                config::File::from(config_dir.join(format!("{}.toml", environment.as_str())))
+                    .required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("FRONTLINE")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks ranges and required values.
+    ///
+    /// # Errors
+    /// [`SettingsError::Invalid`] for the first bad key.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let invalid = |key, message: &str| {
+            Err(SettingsError::Invalid {
+                key,
+                message: message.to_string(),
+            })
+        };
+        if self.application.host.parse::<std::net::IpAddr>().is_err() {
+            return invalid("application.host", "must be an IP address");
+        }
+        if self.database.host.trim().is_empty() {
+            return invalid("database.host", "must not be empty");
+        }
+        if self.database.username.trim().is_empty() {
+            return invalid("database.username", "must not be empty");
+        }
+        if self.database.database_name.trim().is_empty() {
+            return invalid("database.database_name", "must not be empty");
+        }
+        if !(1..=200).contains(&self.database.pool_max_size) {
+            return invalid("database.pool_max_size", "must be between 1 and 200");
+        }
+        if self.database.pool_timeout_seconds == 0 {
+            return invalid("database.pool_timeout_seconds", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+impl DatabaseSettings {
+    /// libpq connection URL for the configured database.
+    pub fn url(&self) -> SecretString {
+        self.url_for(&self.database_name)
+    }
+
+    /// libpq connection URL for another database on the same server (tests, maintenance).
+    pub fn url_for(&self, database_name: &str) -> SecretString {
+        SecretString::from(format!(
+            "postgres://{}:{}@{}:{}/{}",
+            encode(&self.username),
+            encode(self.password.expose_secret()),
+            self.host,
+            self.port,
+            encode(database_name)
+        ))
+    }
+}
+
+/// Percent-encodes the characters that would break a connection URL.
+fn encode(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' => c.to_string(),
+            other => {
+                let mut buf = [0u8; 4];
+                other
+                    .encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+/// The directory holding `default.toml`: `FRONTLINE_CONFIG_DIR`, else `config/` in the working
+/// directory, else `config/` beside the crate's sources.
+pub fn config_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("FRONTLINE_CONFIG_DIR") {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("config");
+    if local.join("default.toml").exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+    }
+
+    #[test]
+    fn the_shipped_files_load_for_every_environment() {
+        for env in [
+            Environment::Local,
+            Environment::Test,
+            Environment::Production,
+        ] {
+            let s = Settings::load_for(&dir(), env);
+            assert!(s.is_ok(), "{env:?}: {:?}", s.err());
+        }
+    }
+
+    #[test]
+    fn a_zero_pool_size_is_refused_with_its_key() {
+        let mut s = Settings::load_for(&dir(), Environment::Local).unwrap();
+        s.database.pool_max_size = 0;
+        let err = s.validate().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "configuration: `database.pool_max_size` must be between 1 and 200"
+        );
+    }
+
+    #[test]
+    fn special_characters_in_the_password_are_encoded() {
+        let mut s = Settings::load_for(&dir(), Environment::Local).unwrap();
+        s.database.password = SecretString::from("p@ss/w:rd");
+        s.database.username = "u".into();
+        s.database.host = "127.0.0.1".into();
+        s.database.port = 5432;
+        assert_eq!(
+            s.database.url_for("db").expose_secret(),
+            "postgres://u:p%40ss%2Fw%3Ard@127.0.0.1:5432/db"
+        );
+    }
+
+    #[test]
+    fn an_unknown_environment_is_refused() {
+        let e: Result<Environment, _> = "staging".to_string().try_into();
+        assert!(e.unwrap_err().contains("staging"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Connection pool, embedded migrations and [`run`], the one way async code reaches the database.
+
+use crate::configuration::DatabaseSettings;
+use crate::error::ApiError;
+use diesel::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+
+/// The r2d2 pool of PostgreSQL connections.
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+/// A connection checked out of [`PgPool`].
+pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Every migration under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Builds a pool for the configured database. Connections are opened lazily, so this succeeds
+/// while the database is down (`/readyz` then answers 503).
+pub fn pool(settings: &DatabaseSettings) -> PgPool {
+    pool_for_url(settings.url().expose_secret(), settings)
+}
+
+/// Builds a pool for `url` with the sizes of `settings`.
+pub fn pool_for_url(url: &str, settings: &DatabaseSettings) -> PgPool {
+    Pool::builder()
+        .max_size(settings.pool_max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(settings.pool_timeout_seconds))
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Applies every pending migration; returns their names.
+///
+/// # Errors
+/// The migration's error (the failing migration is rolled back).
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs `f` with a pooled connection on a blocking thread, inside the caller's tracing span.
+///
+/// # Errors
+/// 503 when no connection can be had in time; otherwise whatever `f` returns. A panic in `f` is
+/// re-raised.
+pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    let joined = actix_web::rt::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let mut conn = pool
+            .get()
+            .map_err(|e| ApiError::Unavailable(format!("database pool: {e}")))?;
+        f(&mut conn)
+    })
+    .await;
+    match joined {
+        Ok(result) => result,
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => Err(ApiError::Unexpected(anyhow::anyhow!(
+                "blocking task failed: {e}"
+            ))),
+        },
+    }
+}

@@ -1,0 +1,384 @@
+//! Per-ticket metrics as a pure function of the event log (METRICS.md, calendar variant).
+//!
+//! [`project`] folds a ticket's events, in log order, into a [`TicketMetrics`]. Recomputing it from
+//! the stored events always gives the stored projection. Durations are whole calendar seconds and
+//! are `None` until their stop event has happened.
+//!
+//! Choices where METRICS.md is silent (documented here and in the closing note of issue 2):
+//! - `requester_wait.v1`, `agent_wait.v1` and `on_hold.v1` are measured up to the latest solve; a
+//!   ticket closed without ever being solved is measured up to its close; an unresolved ticket has
+//!   `None` (its stop event has not happened). So `full_resolution = requester_wait + agent_wait +
+//!   solved_before_reopen` holds for every solved ticket.
+//! - `replies.v1` does not count the public comment that created an agent-created ticket (it is the
+//!   request, not a reply), consistent with `frt.v1` skipping it.
+
+use super::ticket::{AuthorKind, EventKind, TicketEvent, TicketStatus};
+use chrono::{DateTime, Utc};
+
+/// The metric projection of one ticket (one `ticket_metrics` row). Seconds are calendar seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TicketMetrics {
+    /// Creation instant (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Created by a staff member.
+    pub agent_created: bool,
+    /// Instant of the reply that stops `frt.v1`.
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// `frt.v1`: created → first public agent comment (the second one when the creation carried one).
+    pub first_reply_seconds: Option<i64>,
+    /// Instant of the first solve, or of the close when the ticket closed without a solve.
+    pub first_resolved_at: Option<DateTime<Utc>>,
+    /// `first_resolution.v1`: created → `first_resolved_at`.
+    pub first_resolution_seconds: Option<i64>,
+    /// Instant of the latest transition to `solved`.
+    pub latest_solved_at: Option<DateTime<Utc>>,
+    /// `full_resolution.v1`: created → `latest_solved_at`.
+    pub full_resolution_seconds: Option<i64>,
+    /// `requester_wait.v1`: time in `new` + `open` + `on_hold`.
+    pub requester_wait_seconds: Option<i64>,
+    /// `agent_wait.v1`: time in `pending`.
+    pub agent_wait_seconds: Option<i64>,
+    /// `on_hold.v1`: time in `on_hold`.
+    pub on_hold_seconds: Option<i64>,
+    /// Time spent in `solved` before a reopen, up to the latest solve.
+    pub solved_before_reopen_seconds: Option<i64>,
+    /// `replies.v1`: public agent comments (the creating comment excluded).
+    pub replies: i32,
+    /// `reopens.v1`: transitions out of `solved` to an unsolved status.
+    pub reopens: i32,
+    /// Instant the ticket was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Seconds spent in each status, accumulated up to some instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StatusTime {
+    requester_wait: i64,
+    agent_wait: i64,
+    on_hold: i64,
+    solved: i64,
+}
+
+impl StatusTime {
+    fn add(&mut self, status: TicketStatus, seconds: i64) {
+        match status {
+            TicketStatus::New | TicketStatus::Open => self.requester_wait += seconds,
+            TicketStatus::OnHold => {
+                self.requester_wait += seconds;
+                self.on_hold += seconds;
+            }
+            TicketStatus::Pending => self.agent_wait += seconds,
+            TicketStatus::Solved => self.solved += seconds,
+            TicketStatus::Closed => {}
+        }
+    }
+}
+
+/// Folds a ticket's events (log order, the `created` event first) into its metrics.
+///
+/// Returns `None` when the log does not start with a `created` event.
+pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
+    let (first, rest) = events.split_first()?;
+    let EventKind::Created {
+        agent_created,
+        with_public_agent_comment,
+    } = first.kind
+    else {
+        return None;
+    };
+    let created_at = first.occurred_at;
+    let mut m = TicketMetrics {
+        created_at,
+        agent_created,
+        ..TicketMetrics::default()
+    };
+    // Public agent comments still to skip before one counts as the first reply.
+    let mut replies_to_skip = u8::from(with_public_agent_comment);
+    let mut status = TicketStatus::New;
+    let mut since = created_at;
+    let mut time = StatusTime::default();
+    let mut at_latest_solve: Option<StatusTime> = None;
+    let mut at_close: Option<StatusTime> = None;
+
+    for event in rest {
+        match &event.kind {
+            EventKind::CommentAdded {
+                author: AuthorKind::Agent,
+                public: true,
+            } => {
+                m.replies += 1;
+                if m.first_reply_at.is_none() {
+                    if replies_to_skip > 0 {
+                        replies_to_skip -= 1;
+                        m.replies -= 1;
+                    } else {
+                        m.first_reply_at = Some(event.occurred_at);
+                        m.first_reply_seconds =
+                            Some(seconds_between(created_at, event.occurred_at));
+                    }
+                }
+            }
+            EventKind::StatusChanged { from, to } => {
+                time.add(status, seconds_between(since, event.occurred_at));
+                since = event.occurred_at;
+                if *from == TicketStatus::Solved && *to != TicketStatus::Closed {
+                    m.reopens += 1;
+                }
+                match to {
+                    TicketStatus::Solved => {
+                        if m.first_resolved_at.is_none() {
+                            m.first_resolved_at = Some(event.occurred_at);
+                        }
+                        m.latest_solved_at = Some(event.occurred_at);
+                        at_latest_solve = Some(time);
+                    }
+                    TicketStatus::Closed => {
+                        if m.first_resolved_at.is_none() {
+                            m.first_resolved_at = Some(event.occurred_at);
+                        }
+                        m.closed_at = Some(event.occurred_at);
+                        at_close = Some(time);
+                    }
+                    _ => {}
+                }
+                status = *to;
+            }
+            _ => {}
+        }
+    }
+
+    m.first_resolution_seconds = m
+        .first_resolved_at
+        .map(|at| seconds_between(created_at, at));
+    m.full_resolution_seconds = m.latest_solved_at.map(|at| seconds_between(created_at, at));
+    if let Some(t) = at_latest_solve.or(at_close) {
+        m.requester_wait_seconds = Some(t.requester_wait);
+        m.agent_wait_seconds = Some(t.agent_wait);
+        m.on_hold_seconds = Some(t.on_hold);
+        m.solved_before_reopen_seconds = Some(t.solved);
+    }
+    Some(m)
+}
+
+/// Whole seconds from `a` to `b` (negative when `b` is before `a`).
+pub fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    (b - a).num_seconds()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ticket::{
+        ClosePolicy, Command, Creation, StaffId, TicketState, TicketStatus::*,
+    };
+    use chrono::TimeZone;
+
+    /// 2026-03-02 (a Monday) at hh:mm:ss UTC.
+    fn t(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, s)
+            .single()
+            .unwrap_or_default()
+    }
+
+    /// Runs commands through the aggregate (as the importer and API do) and returns the log.
+    fn log(creation: Creation, steps: &[(DateTime<Utc>, Command)]) -> Vec<TicketEvent> {
+        let (mut state, created) = TicketState::create(&creation);
+        let mut events = vec![created];
+        let actor: Option<StaffId> = Some(1);
+        for (at, command) in steps {
+            match state.apply(command, *at, actor) {
+                Ok(mut evs) => events.append(&mut evs),
+                Err(e) => panic!("step {command:?} refused: {e}"),
+            }
+        }
+        events
+    }
+
+    fn by_requester(at: DateTime<Utc>) -> Creation {
+        Creation {
+            at,
+            created_by: None,
+            with_public_agent_comment: false,
+        }
+    }
+
+    fn reply() -> Command {
+        Command::Comment {
+            author: AuthorKind::Agent,
+            public: true,
+        }
+    }
+
+    #[test]
+    fn first_reply_time_stops_at_the_first_public_agent_comment() {
+        // Created 09:00:00; internal note at 09:10 and a customer comment at 09:20 do not count;
+        // the public agent reply at 09:47:30 does: 47 min 30 s = 2850 s.
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (
+                    t(9, 10, 0),
+                    Command::Comment {
+                        author: AuthorKind::Agent,
+                        public: false,
+                    },
+                ),
+                (
+                    t(9, 20, 0),
+                    Command::Comment {
+                        author: AuthorKind::Customer,
+                        public: true,
+                    },
+                ),
+                (
+                    t(9, 30, 0),
+                    Command::Comment {
+                        author: AuthorKind::System,
+                        public: true,
+                    },
+                ),
+                (t(9, 47, 30), reply()),
+                (t(10, 0, 0), reply()),
+            ],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.first_reply_seconds, Some(2850));
+        assert_eq!(m.first_reply_at, Some(t(9, 47, 30)));
+        assert_eq!(m.replies, 2);
+        assert!(!m.agent_created);
+    }
+
+    #[test]
+    fn an_agent_created_ticket_with_a_public_comment_stops_at_the_second_one() {
+        let creation = Creation {
+            at: t(9, 0, 0),
+            created_by: Some(1),
+            with_public_agent_comment: true,
+        };
+        // The creating comment is the request; the first *reply* is at 11:15 → 2 h 15 min = 8100 s.
+        let events = log(creation, &[(t(11, 15, 0), reply())]);
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.first_reply_seconds, Some(8100));
+        assert_eq!(m.replies, 1);
+        // With no second comment, frt stays null.
+        let creation = Creation {
+            at: t(9, 0, 0),
+            created_by: Some(1),
+            with_public_agent_comment: true,
+        };
+        let m = project(&log(creation, &[])).unwrap_or_default();
+        assert_eq!(m.first_reply_seconds, None);
+        assert_eq!(m.replies, 0);
+    }
+
+    #[test]
+    fn an_agent_created_ticket_without_a_comment_stops_at_the_first_reply() {
+        let creation = Creation {
+            at: t(9, 0, 0),
+            created_by: Some(1),
+            with_public_agent_comment: false,
+        };
+        let m = project(&log(creation, &[(t(9, 0, 42), reply())])).unwrap_or_default();
+        assert_eq!(m.first_reply_seconds, Some(42));
+    }
+
+    #[test]
+    fn waits_split_by_status_and_add_up_to_full_resolution_across_a_reopen() {
+        // 09:00 new → 09:10 open (assign) → 10:00 pending → 12:00 open → 12:30 on_hold
+        // → 13:00 solved → 15:00 reopened (open) → 15:45 solved → 16:00 closed.
+        // requester wait = new 10 min + open 50 + open 30 + on_hold 30 + open 45 = 165 min = 9900 s
+        // agent wait = pending 2 h = 7200 s; on hold = 1800 s; solved before reopen = 2 h = 7200 s
+        // full resolution = 09:00 → 15:45 = 6 h 45 min = 24300 s = 9900 + 7200 + 7200 ✓
+        // first resolution = 09:00 → 13:00 = 14400 s.
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (t(9, 10, 0), Command::Assign { assignee: 1 }),
+                (t(10, 0, 0), Command::SetStatus(Pending)),
+                (t(12, 0, 0), Command::SetStatus(Open)),
+                (t(12, 30, 0), Command::SetStatus(OnHold)),
+                (t(13, 0, 0), Command::SetStatus(Solved)),
+                (t(15, 0, 0), Command::SetStatus(Open)),
+                (t(15, 45, 0), Command::SetStatus(Solved)),
+                (t(16, 0, 0), Command::Close(ClosePolicy::RequireSolved)),
+            ],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.requester_wait_seconds, Some(9900));
+        assert_eq!(m.agent_wait_seconds, Some(7200));
+        assert_eq!(m.on_hold_seconds, Some(1800));
+        assert_eq!(m.solved_before_reopen_seconds, Some(7200));
+        assert_eq!(m.full_resolution_seconds, Some(24300));
+        assert_eq!(m.first_resolution_seconds, Some(14400));
+        assert_eq!(m.latest_solved_at, Some(t(15, 45, 0)));
+        assert_eq!(m.closed_at, Some(t(16, 0, 0)));
+        assert_eq!(m.reopens, 1);
+        assert_eq!(m.first_reply_seconds, None, "no public agent comment");
+    }
+
+    #[test]
+    fn a_ticket_reopened_twice_counts_two_reopens() {
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (t(9, 1, 0), Command::Assign { assignee: 1 }),
+                (t(9, 2, 0), Command::SetStatus(Solved)),
+                (t(9, 3, 0), Command::SetStatus(Pending)),
+                (t(9, 4, 0), Command::SetStatus(Solved)),
+                (t(9, 5, 0), Command::SetStatus(Open)),
+                (t(9, 6, 0), Command::SetStatus(Solved)),
+            ],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.reopens, 2);
+        assert_eq!(m.first_resolution_seconds, Some(120));
+        assert_eq!(m.full_resolution_seconds, Some(360));
+        // new 1 min + open 1 min + open 1 min (09:05-09:06) = 180 s; pending 1 min; solved 2 min.
+        assert_eq!(m.requester_wait_seconds, Some(180));
+        assert_eq!(m.agent_wait_seconds, Some(60));
+        assert_eq!(m.solved_before_reopen_seconds, Some(120));
+    }
+
+    #[test]
+    fn a_ticket_closed_without_a_solve_is_resolved_at_the_close_but_has_no_full_resolution() {
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (t(9, 30, 0), Command::SetStatus(Pending)),
+                (t(11, 0, 0), Command::Close(ClosePolicy::FromAnyStatus)),
+            ],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.first_resolution_seconds, Some(7200));
+        assert_eq!(m.full_resolution_seconds, None);
+        assert_eq!(m.latest_solved_at, None);
+        assert_eq!(m.requester_wait_seconds, Some(1800));
+        assert_eq!(m.agent_wait_seconds, Some(5400));
+    }
+
+    #[test]
+    fn an_unresolved_ticket_has_null_durations() {
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[(t(9, 30, 0), Command::SetStatus(Pending))],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.first_resolution_seconds, None);
+        assert_eq!(m.full_resolution_seconds, None);
+        assert_eq!(m.requester_wait_seconds, None);
+        assert_eq!(m.agent_wait_seconds, None);
+    }
+
+    #[test]
+    fn a_log_that_does_not_start_with_creation_has_no_projection() {
+        let events = vec![TicketEvent {
+            occurred_at: t(9, 0, 0),
+            actor: None,
+            kind: EventKind::Note {
+                activity: "x".into(),
+            },
+        }];
+        assert_eq!(project(&events), None);
+        assert_eq!(project(&[]), None);
+    }
+}

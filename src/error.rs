@@ -1,0 +1,274 @@
+//! `ApiError` and its RFC 9457 `application/problem+json` body.
+//!
+//! Body shape: `{ "type", "title", "status", "detail", "code", "errors": { field: [messages] },
+//! "request_id" }`. 5xx bodies are generic; their cause is logged once, here, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+tokio::task_local! {
+    /// The id of the request being served (set by the middleware in `startup`), so that problem
+    /// bodies can carry it.
+    pub static REQUEST_ID: String;
+}
+
+/// Field name → messages.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Every error a handler can return.
+#[derive(thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be parsed (malformed JSON, bad query string).
+    #[error("{detail}")]
+    BadRequest {
+        /// Human-readable detail.
+        detail: String,
+        /// Failing fields.
+        errors: FieldErrors,
+    },
+    /// 422: the request parsed but a value is not acceptable.
+    #[error("{detail}")]
+    Validation {
+        /// Human-readable detail.
+        detail: String,
+        /// Failing fields.
+        errors: FieldErrors,
+    },
+    /// 404: no such resource (or the caller may not know it exists).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the request conflicts with the current state (duplicate, refused transition).
+    #[error("{detail}")]
+    Conflict {
+        /// Stable code, e.g. `duplicate` or `invalid_transition`.
+        code: &'static str,
+        /// Human-readable detail.
+        detail: String,
+    },
+    /// 503: a dependency (the database) is unavailable.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected failure; the cause is logged, never sent.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// `ApiResult<T>`: what handlers return.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            writeln!(f, "Caused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::Validation {
+            detail: format!("{field}: {message}"),
+            errors: BTreeMap::from([(field.to_string(), vec![message])]),
+        }
+    }
+
+    /// A 400 for one field (a value that does not parse).
+    pub fn bad_field(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::BadRequest {
+            detail: format!("{field}: {message}"),
+            errors: BTreeMap::from([(field.to_string(), vec![message])]),
+        }
+    }
+
+    /// The stable snake_case code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "bad_request",
+            ApiError::Validation { .. } => "validation_failed",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unexpected(_) => "internal_error",
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code (snake_case).
+    pub code: String,
+    /// Failing fields → messages (empty when not about fields).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: FieldErrors,
+    /// The request id (also in the `x-request-id` header); absent outside a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            ApiError::Unexpected(_) => {
+                tracing::error!(error = ?self, "request failed");
+                "The server could not complete the request.".to_string()
+            }
+            ApiError::Unavailable(_) => {
+                tracing::warn!(error = ?self, "dependency unavailable");
+                "A dependency of the service is unavailable; try again shortly.".to_string()
+            }
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::BadRequest { errors, .. } | ApiError::Validation { errors, .. } => {
+                errors.clone()
+            }
+            _ => FieldErrors::new(),
+        };
+        let problem = Problem {
+            type_: format!("https://frontline.dev/problems/{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_string(),
+            errors,
+            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(e: DieselError) -> ApiError {
+        match &e {
+            DieselError::NotFound => ApiError::NotFound("resource"),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => ApiError::Conflict {
+                    code: "duplicate",
+                    detail: format!(
+                        "already exists ({})",
+                        info.constraint_name().unwrap_or("unique constraint")
+                    ),
+                },
+                DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation => {
+                    let field = info.constraint_name().unwrap_or("value").to_string();
+                    ApiError::Validation {
+                        detail: format!("constraint {field} refused the value"),
+                        errors: BTreeMap::from([(field, vec!["refused by a constraint".into()])]),
+                    }
+                }
+                DatabaseErrorKind::SerializationFailure => ApiError::Conflict {
+                    code: "concurrent_update",
+                    detail: "a concurrent change conflicted; retry".into(),
+                },
+                DatabaseErrorKind::ClosedConnection => ApiError::Unavailable(e.to_string()),
+                _ => ApiError::Unexpected(e.into()),
+            },
+            _ => ApiError::Unexpected(e.into()),
+        }
+    }
+}
+
+/// Turns actix extractor failures (malformed JSON, bad query or path) into problem+json 400s.
+pub fn extractor_error(err: impl std::fmt::Display, field: &str) -> actix_web::Error {
+    ApiError::bad_field(field, err.to_string()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn status_of(e: ApiError) -> u16 {
+        e.status_code().as_u16()
+    }
+
+    #[test]
+    fn each_variant_has_its_documented_status() {
+        assert_eq!(status_of(ApiError::bad_field("x", "bad")), 400);
+        assert_eq!(status_of(ApiError::invalid_field("x", "bad")), 422);
+        assert_eq!(status_of(ApiError::NotFound("ticket")), 404);
+        assert_eq!(
+            status_of(ApiError::Conflict {
+                code: "duplicate",
+                detail: String::new()
+            }),
+            409
+        );
+        assert_eq!(status_of(ApiError::Unavailable("db".into())), 503);
+        assert_eq!(status_of(ApiError::Unexpected(anyhow::anyhow!("x"))), 500);
+        assert_eq!(status_of(DieselError::NotFound.into()), 404);
+        assert_eq!(
+            status_of(DieselError::RollbackTransaction.into()),
+            500,
+            "unknown diesel errors are opaque 500s"
+        );
+    }
+
+    #[test]
+    fn a_500_body_is_generic_problem_json() {
+        let e = ApiError::Unexpected(anyhow::anyhow!("password=hunter2 leaked"));
+        let response = e.error_response();
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        let body = response.into_body().try_into_bytes().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["status"], 500);
+        assert_eq!(json["code"], "internal_error");
+        assert!(!String::from_utf8_lossy(&body).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_field_error_names_the_field() {
+        let body = ApiError::invalid_field("status", "unknown status `x`")
+            .error_response()
+            .into_body()
+            .try_into_bytes()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["errors"]["status"][0], "unknown status `x`");
+        assert_eq!(json["code"], "validation_failed");
+    }
+}

@@ -1,0 +1,24 @@
+//! Frontline: a contact-center ticketing backend.
+//!
+//! Map of the crate:
+//! - [`configuration`]: layered settings, validated at start-up.
+//! - [`telemetry`]: tracing subscriber (pretty or JSON).
+//! - [`error`]: `ApiError` → RFC 9457 problem+json.
+//! - [`db`]: pool, embedded migrations, `db::run` (async → blocking diesel).
+//! - [`schema`]: diesel table definitions.
+//! - [`domain`]: pure rules: ticket state machine, metric projection, statistics.
+//! - [`models`]: diesel rows and queries.
+//! - [`import`]: importers of outside history (event-log CSV).
+//! - [`routes`]: the HTTP API and its OpenAPI document.
+//! - [`startup`]: the server and its shared state.
+
+pub mod configuration;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod models;
+pub mod routes;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;

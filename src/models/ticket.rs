@@ -1,0 +1,410 @@
+//! Ticket rows, their event log and metric projection: writes (inside the caller's transaction)
+//! and the list/get read side.
+
+use crate::domain::metrics::TicketMetrics;
+use crate::domain::ticket::{EventKind, TicketEvent, TicketState};
+use crate::models::enums::{DbAuthorKind, DbTicketPriority, DbTicketStatus, TicketChannel};
+use crate::schema::{comments, ticket_events, ticket_metrics, tickets};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Int8, Timestamptz};
+use std::collections::HashMap;
+
+/// A `tickets` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
+pub struct Ticket {
+    /// Primary key.
+    pub id: i64,
+    /// Human ticket number.
+    pub number: i64,
+    /// Id in an imported source.
+    pub external_id: Option<String>,
+    /// Subject line.
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// Status.
+    pub status: DbTicketStatus,
+    /// Priority.
+    pub priority: DbTicketPriority,
+    /// Channel (`None`: unknown).
+    pub channel: Option<TicketChannel>,
+    /// Category.
+    pub category: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Requester (`customers.id`).
+    pub requester_id: Option<i64>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// Assignee (`users.id`).
+    pub assignee_id: Option<i64>,
+    /// Staff member who created it.
+    pub created_by_id: Option<i64>,
+    /// Optimistic-concurrency version (ETag).
+    pub version: i32,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Latest change.
+    pub updated_at: DateTime<Utc>,
+    /// Latest solve.
+    pub solved_at: Option<DateTime<Utc>>,
+    /// Close.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets)]
+struct NewTicket<'a> {
+    external_id: Option<&'a str>,
+    subject: &'a str,
+    description: &'a str,
+    status: DbTicketStatus,
+    priority: DbTicketPriority,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    created_by_id: Option<i64>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    solved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// A `ticket_events` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ticket_events, check_for_backend(diesel::pg::Pg))]
+pub struct TicketEventRow {
+    /// Order within the ticket, from 1.
+    pub seq: i32,
+    /// Kind (`created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`).
+    pub kind: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Staff member who caused it.
+    pub actor_user_id: Option<i64>,
+    /// Status before (status changes only).
+    pub from_status: Option<DbTicketStatus>,
+    /// Status after (status changes only).
+    pub to_status: Option<DbTicketStatus>,
+    /// The whole event as JSON (`{"kind": ..., ...}`).
+    pub data: serde_json::Value,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_events)]
+struct NewTicketEvent<'a> {
+    ticket_id: i64,
+    seq: i32,
+    kind: &'a str,
+    occurred_at: DateTime<Utc>,
+    actor_user_id: Option<i64>,
+    from_status: Option<DbTicketStatus>,
+    to_status: Option<DbTicketStatus>,
+    data: serde_json::Value,
+}
+
+impl<'a> NewTicketEvent<'a> {
+    fn from_domain(ticket_id: i64, seq: i32, event: &'a TicketEvent) -> Self {
+        let (from_status, to_status) = match event.kind {
+            EventKind::StatusChanged { from, to } => (Some(from.into()), Some(to.into())),
+            _ => (None, None),
+        };
+        NewTicketEvent {
+            ticket_id,
+            seq,
+            kind: event.kind.name(),
+            occurred_at: event.occurred_at,
+            actor_user_id: event.actor,
+            from_status,
+            to_status,
+            data: serde_json::to_value(&event.kind).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = comments)]
+struct NewComment<'a> {
+    ticket_id: i64,
+    author_kind: DbAuthorKind,
+    author_user_id: Option<i64>,
+    public: bool,
+    body: &'a str,
+    created_at: DateTime<Utc>,
+}
+
+/// A `ticket_metrics` row (see [`TicketMetrics`] for each field's definition).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ticket_metrics, check_for_backend(diesel::pg::Pg))]
+pub struct TicketMetricsRow {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Created by staff.
+    pub agent_created: bool,
+    /// Instant of the first reply (`frt.v1` stop).
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// `frt.v1`, calendar seconds.
+    pub first_reply_seconds: Option<i64>,
+    /// First solve (or close without solve).
+    pub first_resolved_at: Option<DateTime<Utc>>,
+    /// `first_resolution.v1`, calendar seconds.
+    pub first_resolution_seconds: Option<i64>,
+    /// Latest solve.
+    pub latest_solved_at: Option<DateTime<Utc>>,
+    /// `full_resolution.v1`, calendar seconds.
+    pub full_resolution_seconds: Option<i64>,
+    /// `requester_wait.v1`, calendar seconds.
+    pub requester_wait_seconds: Option<i64>,
+    /// `agent_wait.v1`, calendar seconds.
+    pub agent_wait_seconds: Option<i64>,
+    /// `on_hold.v1`, calendar seconds.
+    pub on_hold_seconds: Option<i64>,
+    /// Time in `solved` before a reopen, calendar seconds.
+    pub solved_before_reopen_seconds: Option<i64>,
+    /// `replies.v1`.
+    pub replies: i32,
+    /// `reopens.v1`.
+    pub reopens: i32,
+    /// Close instant.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl TicketMetricsRow {
+    /// The row for `ticket_id` holding projection `m`.
+    pub fn new(ticket_id: i64, m: &TicketMetrics) -> TicketMetricsRow {
+        TicketMetricsRow {
+            ticket_id,
+            created_at: m.created_at,
+            agent_created: m.agent_created,
+            first_reply_at: m.first_reply_at,
+            first_reply_seconds: m.first_reply_seconds,
+            first_resolved_at: m.first_resolved_at,
+            first_resolution_seconds: m.first_resolution_seconds,
+            latest_solved_at: m.latest_solved_at,
+            full_resolution_seconds: m.full_resolution_seconds,
+            requester_wait_seconds: m.requester_wait_seconds,
+            agent_wait_seconds: m.agent_wait_seconds,
+            on_hold_seconds: m.on_hold_seconds,
+            solved_before_reopen_seconds: m.solved_before_reopen_seconds,
+            replies: m.replies,
+            reopens: m.reopens,
+            closed_at: m.closed_at,
+        }
+    }
+}
+
+/// A whole ticket history ready to store: its final state, its event log (the `created` event
+/// first), the body of each comment event in log order, and its metric projection.
+#[derive(Debug, Clone)]
+pub struct TicketHistory {
+    /// Id in the source (unique).
+    pub external_id: String,
+    /// Subject line.
+    pub subject: String,
+    /// Team owning the ticket.
+    pub team_id: Option<i64>,
+    /// Staff member who created it.
+    pub created_by: Option<i64>,
+    /// State after the last event.
+    pub state: TicketState,
+    /// The event log.
+    pub events: Vec<TicketEvent>,
+    /// One body per `comment_added` event, in log order.
+    pub comment_bodies: Vec<String>,
+    /// Projection of `events`.
+    pub metrics: TicketMetrics,
+}
+
+/// External ids among `candidates` that already name a ticket.
+///
+/// # Errors
+/// Database errors.
+pub fn existing_external_ids(
+    conn: &mut PgConnection,
+    candidates: &[&str],
+) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in candidates.chunks(10_000) {
+        let rows: Vec<Option<String>> = tickets::table
+            .filter(tickets::external_id.eq_any(chunk))
+            .select(tickets::external_id)
+            .load(conn)?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Stores ticket histories with multi-row inserts, inside the caller's transaction. A history
+/// whose external id already exists is skipped (so a concurrent import cannot duplicate it).
+/// Returns the external ids stored.
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back).
+pub fn insert_histories_tx(
+    conn: &mut PgConnection,
+    histories: &[TicketHistory],
+) -> QueryResult<Vec<String>> {
+    // Each chunk stays well below PostgreSQL's 65,535 bind parameters per statement.
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(histories.len());
+    for chunk in histories.chunks(2_000) {
+        let rows: Vec<NewTicket> = chunk
+            .iter()
+            .map(|h| NewTicket {
+                external_id: Some(&h.external_id),
+                subject: &h.subject,
+                description: "",
+                status: h.state.status.into(),
+                priority: h.state.priority.into(),
+                team_id: h.team_id,
+                assignee_id: h.state.assignee,
+                created_by_id: h.created_by,
+                version: i32::try_from(h.events.len()).unwrap_or(i32::MAX),
+                created_at: h.state.created_at,
+                updated_at: h.state.updated_at,
+                solved_at: h.state.solved_at,
+                closed_at: h.state.closed_at,
+            })
+            .collect();
+        let inserted: Vec<(i64, Option<String>)> = diesel::insert_into(tickets::table)
+            .values(&rows)
+            .on_conflict(tickets::external_id)
+            .do_nothing()
+            .returning((tickets::id, tickets::external_id))
+            .get_results(conn)?;
+        ids.extend(
+            inserted
+                .into_iter()
+                .filter_map(|(id, ext)| ext.map(|e| (e, id))),
+        );
+    }
+
+    let stored: Vec<(i64, &TicketHistory)> = histories
+        .iter()
+        .filter_map(|h| ids.get(&h.external_id).map(|id| (*id, h)))
+        .collect();
+
+    let mut events = Vec::new();
+    let mut new_comments = Vec::new();
+    for (ticket_id, h) in &stored {
+        let mut bodies = h.comment_bodies.iter();
+        for (i, event) in h.events.iter().enumerate() {
+            let seq = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            events.push(NewTicketEvent::from_domain(*ticket_id, seq, event));
+            if let EventKind::CommentAdded { author, public } = event.kind {
+                new_comments.push(NewComment {
+                    ticket_id: *ticket_id,
+                    author_kind: author.into(),
+                    author_user_id: event.actor,
+                    public,
+                    body: bodies.next().map(String::as_str).unwrap_or(""),
+                    created_at: event.occurred_at,
+                });
+            }
+        }
+    }
+    for chunk in events.chunks(5_000) {
+        diesel::insert_into(ticket_events::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    for chunk in new_comments.chunks(5_000) {
+        diesel::insert_into(comments::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    let metrics: Vec<TicketMetricsRow> = stored
+        .iter()
+        .map(|(id, h)| TicketMetricsRow::new(*id, &h.metrics))
+        .collect();
+    for chunk in metrics.chunks(2_000) {
+        diesel::insert_into(ticket_metrics::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(stored.iter().map(|(_, h)| h.external_id.clone()).collect())
+}
+
+/// Filters and page of `GET /tickets`. Results are newest first, keyset-paginated on
+/// `(created_at, id)`.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only these statuses (any of them); empty: all.
+    pub statuses: Vec<DbTicketStatus>,
+    /// Only tickets assigned to this staff member.
+    pub assignee_id: Option<i64>,
+    /// Created at or after (inclusive).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (exclusive).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Continue after this `(created_at, id)`.
+    pub after: Option<(DateTime<Utc>, i64)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// One page of tickets matching `filter`, plus whether more follow.
+///
+/// # Errors
+/// Database errors.
+pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
+    let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(assignee) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(assignee));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_at.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_at.lt(to));
+    }
+    if let Some((created_at, id)) = filter.after {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("(tickets.created_at, tickets.id) < (")
+                .bind::<Timestamptz, _>(created_at)
+                .sql(", ")
+                .bind::<Int8, _>(id)
+                .sql(")"),
+        );
+    }
+    let mut rows: Vec<Ticket> = query
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .limit(filter.limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > filter.limit;
+    rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// A ticket with its event log (oldest first) and metric projection.
+///
+/// # Errors
+/// `NotFound` when no ticket has this id; database errors.
+pub fn get_with_history(
+    conn: &mut PgConnection,
+    id: i64,
+) -> QueryResult<(Ticket, Vec<TicketEventRow>, Option<TicketMetricsRow>)> {
+    let ticket = tickets::table
+        .find(id)
+        .select(Ticket::as_select())
+        .first(conn)?;
+    let events = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(id))
+        .order(ticket_events::seq.asc())
+        .select(TicketEventRow::as_select())
+        .load(conn)?;
+    let metrics = ticket_metrics::table
+        .find(id)
+        .select(TicketMetricsRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok((ticket, events, metrics))
+}

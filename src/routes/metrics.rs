@@ -1,0 +1,101 @@
+//! `GET /api/v1/metrics/summary`.
+
+use crate::db;
+use crate::domain::stats::{DurationStats, Rate};
+use crate::error::{ApiError, ApiResult};
+use crate::models::metrics as model;
+use crate::routes::parse_instant;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Query parameters of `GET /metrics/summary`: the half-open period `[from, to)`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// Start, inclusive (RFC 3339). Default: the beginning of the data.
+    pub from: Option<String>,
+    /// End, exclusive (RFC 3339). Default: no end.
+    pub to: Option<String>,
+}
+
+/// The period a summary covers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Period {
+    /// Start, inclusive (`null`: unbounded).
+    pub from: Option<DateTime<Utc>>,
+    /// End, exclusive (`null`: unbounded).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Figures of one period. Durations are calendar seconds.
+///
+/// Period membership (METRICS.md): `tickets_created` by creation; `first_reply_time` (`frt.v1`) by
+/// the instant of the first reply; `tickets_solved`, `full_resolution_time` (`full_resolution.v1`)
+/// and `reopen_rate` (`reopen_rate.v1`) by the ticket's latest solve.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryResponse {
+    /// The period.
+    pub period: Period,
+    /// Always `calendar` for now (business time comes with business calendars).
+    pub time: &'static str,
+    /// Tickets created in the period.
+    pub tickets_created: i64,
+    /// Tickets whose latest solve is in the period.
+    pub tickets_solved: i64,
+    /// Tickets with at least one reopen / tickets solved (`reopen_rate.v1`).
+    pub reopen_rate: Rate,
+    /// `frt.v1`, seconds.
+    pub first_reply_time: DurationStats,
+    /// `full_resolution.v1`, seconds.
+    pub full_resolution_time: DurationStats,
+}
+
+fn unbounded_from() -> DateTime<Utc> {
+    Utc.timestamp_opt(0, 0).single().unwrap_or_default() - chrono::Duration::days(365 * 1000)
+}
+
+fn unbounded_to() -> DateTime<Utc> {
+    Utc.timestamp_opt(0, 0).single().unwrap_or_default() + chrono::Duration::days(365 * 5000)
+}
+
+/// Tickets created and solved, reopen rate, first reply time and full resolution time over
+/// `[from, to)`, exactly as METRICS.md defines them. An empty period gives counts of 0 and `null`
+/// statistics.
+///
+/// Errors: 422 naming the field for a bad timestamp or `to` before `from`; 400 for an unknown
+/// parameter.
+#[utoipa::path(get, path = "/api/v1/metrics/summary", tag = "metrics", params(SummaryQuery),
+    responses(
+        (status = 200, body = SummaryResponse),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_summary(
+    state: web::Data<AppState>,
+    query: web::Query<SummaryQuery>,
+) -> ApiResult<HttpResponse> {
+    let from = parse_instant("from", query.from.as_deref())?;
+    let to = parse_instant("to", query.to.as_deref())?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(ApiError::invalid_field("to", "must not be before from"));
+        }
+    }
+    let (lo, hi) = (
+        from.unwrap_or_else(unbounded_from),
+        to.unwrap_or_else(unbounded_to),
+    );
+    let s = db::run(&state.pool, move |conn| Ok(model::summary(conn, lo, hi)?)).await?;
+    Ok(HttpResponse::Ok().json(SummaryResponse {
+        period: Period { from, to },
+        time: "calendar",
+        tickets_created: s.tickets_created,
+        tickets_solved: s.tickets_solved,
+        reopen_rate: s.reopen_rate,
+        first_reply_time: s.first_reply_time,
+        full_resolution_time: s.full_resolution_time,
+    }))
+}

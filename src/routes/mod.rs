@@ -1,0 +1,92 @@
+//! The whole route table, the OpenAPI document and the extractor error handlers.
+//!
+//! ```text
+//! GET /healthz                      liveness
+//! GET /readyz                       readiness (checks the database; 503 when it is down)
+//! GET /api/v1/tickets               list (filters, keyset pagination)
+//! GET /api/v1/tickets/{id}          one ticket with its events and metrics
+//! GET /api/v1/metrics/summary       period figures (METRICS.md)
+//! GET /api/v1/openapi.json          OpenAPI 3 document
+//! GET /docs/                        Swagger UI
+//! ```
+
+pub mod health;
+pub mod metrics;
+pub mod tickets;
+
+use crate::error::{ApiError, Problem, extractor_error};
+use actix_web::web;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The OpenAPI document, generated from the handlers' `#[utoipa::path]` attributes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Frontline",
+        description = "Contact-center ticketing: tickets, their event log and service metrics. \
+                       Errors are RFC 9457 application/problem+json. Times are RFC 3339 UTC; \
+                       durations are seconds.",
+        version = "1"
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        tickets::list_tickets,
+        tickets::get_ticket,
+        metrics::get_summary
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "tickets", description = "Tickets and their audit trail"),
+        (name = "metrics", description = "Service metrics as METRICS.md defines them"),
+        (name = "ops", description = "Health and readiness")
+    )
+)]
+pub struct ApiDoc;
+
+/// Registers every route and the extractor error handlers (so that bad JSON, query strings and
+/// paths answer problem+json too).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error(e, "query")))
+        .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error(e, "path")))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(256 * 1024)
+                .error_handler(|e, _| extractor_error(e, "body")),
+        )
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .service(
+            web::scope("/api/v1")
+                .route("/tickets", web::get().to(tickets::list_tickets))
+                .route("/tickets/{id}", web::get().to(tickets::get_ticket))
+                .route("/metrics/summary", web::get().to(metrics::get_summary)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("route"))
+}
+
+/// Parses an RFC 3339 timestamp query parameter, naming the field on failure (422).
+pub(crate) fn parse_instant(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    value
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    ApiError::invalid_field(
+                        field,
+                        format!("`{v}` is not an RFC 3339 timestamp with offset"),
+                    )
+                })
+        })
+        .transpose()
+}

@@ -1,0 +1,362 @@
+//! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`.
+
+use crate::db;
+use crate::domain::ticket::{TicketPriority, TicketStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::models::enums::{DbTicketStatus, TicketChannel};
+use crate::models::ticket::{
+    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow,
+};
+use crate::routes::parse_instant;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Largest page.
+pub const MAX_PER_PAGE: i64 = 100;
+/// Page size when `per_page` is absent.
+pub const DEFAULT_PER_PAGE: i64 = 25;
+
+/// A ticket as the API shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketResponse {
+    /// Id.
+    pub id: i64,
+    /// Human ticket number (unique).
+    pub number: i64,
+    /// Id in the source it was imported from.
+    pub external_id: Option<String>,
+    /// Subject line.
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// Status.
+    pub status: TicketStatus,
+    /// Priority.
+    pub priority: TicketPriority,
+    /// Channel (`null`: not recorded by the source).
+    pub channel: Option<TicketChannel>,
+    /// Category.
+    pub category: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Requester (customer id).
+    pub requester_id: Option<i64>,
+    /// Organization id.
+    pub organization_id: Option<i64>,
+    /// Team id.
+    pub team_id: Option<i64>,
+    /// Assignee (staff user id).
+    pub assignee_id: Option<i64>,
+    /// Staff member who created it.
+    pub created_by_id: Option<i64>,
+    /// Version (the ETag of later writes).
+    pub version: i32,
+    /// Creation instant (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Latest change (UTC).
+    pub updated_at: DateTime<Utc>,
+    /// Latest solve (UTC).
+    pub solved_at: Option<DateTime<Utc>>,
+    /// Close (UTC).
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Ticket> for TicketResponse {
+    fn from(t: Ticket) -> Self {
+        TicketResponse {
+            id: t.id,
+            number: t.number,
+            external_id: t.external_id,
+            subject: t.subject,
+            description: t.description,
+            status: t.status.into(),
+            priority: t.priority.into(),
+            channel: t.channel,
+            category: t.category,
+            tags: t.tags,
+            requester_id: t.requester_id,
+            organization_id: t.organization_id,
+            team_id: t.team_id,
+            assignee_id: t.assignee_id,
+            created_by_id: t.created_by_id,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            solved_at: t.solved_at,
+            closed_at: t.closed_at,
+        }
+    }
+}
+
+/// Pagination data of a list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ListMeta {
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /tickets` response: `{ "tickets": [...], "meta": { "next_cursor": ... } }`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketListResponse {
+    /// Tickets, newest first (by `created_at`, then `id`).
+    pub tickets: Vec<TicketResponse>,
+    /// Pagination.
+    pub meta: ListMeta,
+}
+
+/// Query parameters of `GET /tickets`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTicketsQuery {
+    /// Comma-separated statuses (`new,open,pending,on_hold,solved,closed`); any of them matches.
+    pub status: Option<String>,
+    /// Assignee's staff user id.
+    pub assignee: Option<i64>,
+    /// Created at or after this instant (RFC 3339, inclusive).
+    pub created_from: Option<String>,
+    /// Created before this instant (RFC 3339, exclusive).
+    pub created_to: Option<String>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 25).
+    pub per_page: Option<i64>,
+}
+
+/// One event of the audit trail.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketEventResponse {
+    /// Order within the ticket, from 1.
+    pub seq: i32,
+    /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed` or `note`.
+    pub kind: String,
+    /// When it happened (UTC).
+    pub occurred_at: DateTime<Utc>,
+    /// Staff member who caused it.
+    pub actor_user_id: Option<i64>,
+    /// Status before (status changes only).
+    pub from_status: Option<TicketStatus>,
+    /// Status after (status changes only).
+    pub to_status: Option<TicketStatus>,
+    /// The event's details, `{"kind": ..., ...}`.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<TicketEventRow> for TicketEventResponse {
+    fn from(e: TicketEventRow) -> Self {
+        TicketEventResponse {
+            seq: e.seq,
+            kind: e.kind,
+            occurred_at: e.occurred_at,
+            actor_user_id: e.actor_user_id,
+            from_status: e.from_status.map(Into::into),
+            to_status: e.to_status.map(Into::into),
+            data: e.data,
+        }
+    }
+}
+
+/// A ticket's metrics (METRICS.md ids); durations in calendar seconds, `null` until their stop
+/// event has happened.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketMetricsResponse {
+    /// Created by a staff member.
+    pub agent_created: bool,
+    /// Instant of the reply that stopped `frt.v1`.
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// `frt.v1`, seconds.
+    pub first_reply_seconds: Option<i64>,
+    /// First solve (or close without a solve).
+    pub first_resolved_at: Option<DateTime<Utc>>,
+    /// `first_resolution.v1`, seconds.
+    pub first_resolution_seconds: Option<i64>,
+    /// Latest solve.
+    pub latest_solved_at: Option<DateTime<Utc>>,
+    /// `full_resolution.v1`, seconds.
+    pub full_resolution_seconds: Option<i64>,
+    /// `requester_wait.v1`, seconds.
+    pub requester_wait_seconds: Option<i64>,
+    /// `agent_wait.v1`, seconds.
+    pub agent_wait_seconds: Option<i64>,
+    /// `on_hold.v1`, seconds.
+    pub on_hold_seconds: Option<i64>,
+    /// `replies.v1`.
+    pub replies: i32,
+    /// `reopens.v1`.
+    pub reopens: i32,
+}
+
+impl From<TicketMetricsRow> for TicketMetricsResponse {
+    fn from(m: TicketMetricsRow) -> Self {
+        TicketMetricsResponse {
+            agent_created: m.agent_created,
+            first_reply_at: m.first_reply_at,
+            first_reply_seconds: m.first_reply_seconds,
+            first_resolved_at: m.first_resolved_at,
+            first_resolution_seconds: m.first_resolution_seconds,
+            latest_solved_at: m.latest_solved_at,
+            full_resolution_seconds: m.full_resolution_seconds,
+            requester_wait_seconds: m.requester_wait_seconds,
+            agent_wait_seconds: m.agent_wait_seconds,
+            on_hold_seconds: m.on_hold_seconds,
+            replies: m.replies,
+            reopens: m.reopens,
+        }
+    }
+}
+
+/// `GET /tickets/{id}` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketDetailResponse {
+    /// The ticket.
+    pub ticket: TicketResponse,
+    /// Its audit trail, oldest first.
+    pub events: Vec<TicketEventResponse>,
+    /// Its metrics.
+    pub metrics: Option<TicketMetricsResponse>,
+}
+
+fn encode_cursor(created_at: DateTime<Utc>, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{id}", created_at.timestamp_micros()))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
+    let bad = || ApiError::invalid_field("cursor", "not a cursor returned by this endpoint");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (micros, id) = text.split_once(':').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, id))
+}
+
+impl TryFrom<ListTicketsQuery> for TicketFilter {
+    type Error = ApiError;
+
+    fn try_from(q: ListTicketsQuery) -> Result<Self, ApiError> {
+        let statuses = match q.status.as_deref() {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    TicketStatus::parse(s.trim())
+                        .map(DbTicketStatus::from)
+                        .ok_or_else(|| {
+                            ApiError::invalid_field(
+                                "status",
+                                format!(
+                                    "unknown status `{s}`; expected new, open, pending, \
+                                     on_hold, solved or closed"
+                                ),
+                            )
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let limit = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=MAX_PER_PAGE).contains(&limit) {
+            return Err(ApiError::invalid_field(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        let created_from = parse_instant("created_from", q.created_from.as_deref())?;
+        let created_to = parse_instant("created_to", q.created_to.as_deref())?;
+        if let (Some(from), Some(to)) = (created_from, created_to) {
+            if from > to {
+                return Err(ApiError::invalid_field(
+                    "created_to",
+                    "must not be before created_from",
+                ));
+            }
+        }
+        Ok(TicketFilter {
+            statuses,
+            assignee_id: q.assignee,
+            created_from,
+            created_to,
+            after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+            limit,
+        })
+    }
+}
+
+/// Lists tickets, newest first, with filters and keyset pagination.
+///
+/// Errors: 400 for an unknown parameter or a non-numeric id; 422 naming the field for an
+/// unknown status, a bad timestamp, a bad cursor or `per_page` outside 1–100.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListTicketsQuery),
+    responses(
+        (status = 200, body = TicketListResponse),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn list_tickets(
+    state: web::Data<AppState>,
+    query: web::Query<ListTicketsQuery>,
+) -> ApiResult<HttpResponse> {
+    let filter = TicketFilter::try_from(query.into_inner())?;
+    let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
+    let next_cursor = if more {
+        rows.last().map(|t| encode_cursor(t.created_at, t.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(TicketListResponse {
+        tickets: rows.into_iter().map(Into::into).collect(),
+        meta: ListMeta { next_cursor },
+    }))
+}
+
+/// One ticket with its audit trail (oldest first) and metrics.
+///
+/// Errors: 404 when no ticket has this id; 400 when the id is not a number.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = TicketDetailResponse),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_ticket(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (ticket, events, metrics) = db::run(&state.pool, move |conn| {
+        model::get_with_history(conn, id).map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
+            other => other.into(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TicketDetailResponse {
+        ticket: ticket.into(),
+        events: events.into_iter().map(Into::into).collect(),
+        metrics: metrics.map(Into::into),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_to_the_microsecond() {
+        let at = DateTime::from_timestamp_micros(1_263_372_025_123_456).unwrap();
+        assert_eq!(decode_cursor(&encode_cursor(at, 42)).unwrap(), (at, 42));
+    }
+
+    #[test]
+    fn a_forged_cursor_is_a_422_on_the_cursor_field() {
+        for bad in ["", "!!!", "bm90IGEgY3Vyc29y"] {
+            let err = decode_cursor(bad).unwrap_err();
+            assert!(
+                matches!(&err, ApiError::Validation { errors, .. } if errors.contains_key("cursor")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,201 @@
+// @generated automatically by Diesel CLI.
+// (Written to match `diesel print-schema` output for migrations/; regenerate with
+// `diesel print-schema > src/schema.rs` after a migration, never edit by hand otherwise.)
+
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "comment_author_kind"))]
+    pub struct CommentAuthorKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "employment_type"))]
+    pub struct EmploymentType;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "team_kind"))]
+    pub struct TeamKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "team_sourcing"))]
+    pub struct TeamSourcing;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "ticket_channel"))]
+    pub struct TicketChannel;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "ticket_priority"))]
+    pub struct TicketPriority;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "ticket_status"))]
+    pub struct TicketStatus;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "user_role"))]
+    pub struct UserRole;
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::CommentAuthorKind;
+
+    comments (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        author_kind -> CommentAuthorKind,
+        author_user_id -> Nullable<Int8>,
+        public -> Bool,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Int8,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        organization_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Int8,
+        name -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TeamKind;
+    use super::sql_types::TeamSourcing;
+
+    teams (id) {
+        id -> Int8,
+        name -> Text,
+        kind -> TeamKind,
+        sourcing -> TeamSourcing,
+        vendor_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TicketStatus;
+
+    ticket_events (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        seq -> Int4,
+        kind -> Text,
+        occurred_at -> Timestamptz,
+        actor_user_id -> Nullable<Int8>,
+        from_status -> Nullable<TicketStatus>,
+        to_status -> Nullable<TicketStatus>,
+        data -> Jsonb,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_metrics (ticket_id) {
+        ticket_id -> Int8,
+        created_at -> Timestamptz,
+        agent_created -> Bool,
+        first_reply_at -> Nullable<Timestamptz>,
+        first_reply_seconds -> Nullable<Int8>,
+        first_resolved_at -> Nullable<Timestamptz>,
+        first_resolution_seconds -> Nullable<Int8>,
+        latest_solved_at -> Nullable<Timestamptz>,
+        full_resolution_seconds -> Nullable<Int8>,
+        requester_wait_seconds -> Nullable<Int8>,
+        agent_wait_seconds -> Nullable<Int8>,
+        on_hold_seconds -> Nullable<Int8>,
+        solved_before_reopen_seconds -> Nullable<Int8>,
+        replies -> Int4,
+        reopens -> Int4,
+        closed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TicketStatus;
+    use super::sql_types::TicketPriority;
+    use super::sql_types::TicketChannel;
+
+    tickets (id) {
+        id -> Int8,
+        number -> Int8,
+        external_id -> Nullable<Text>,
+        subject -> Text,
+        description -> Text,
+        status -> TicketStatus,
+        priority -> TicketPriority,
+        channel -> Nullable<TicketChannel>,
+        category -> Nullable<Text>,
+        tags -> Array<Text>,
+        requester_id -> Nullable<Int8>,
+        organization_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        assignee_id -> Nullable<Int8>,
+        created_by_id -> Nullable<Int8>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        solved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::UserRole;
+    use super::sql_types::EmploymentType;
+
+    users (id) {
+        id -> Int8,
+        name -> Text,
+        email -> Nullable<Text>,
+        role -> UserRole,
+        employment_type -> EmploymentType,
+        team_id -> Nullable<Int8>,
+        active -> Bool,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(comments -> tickets (ticket_id));
+diesel::joinable!(comments -> users (author_user_id));
+diesel::joinable!(customers -> organizations (organization_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ticket_events -> users (actor_user_id));
+diesel::joinable!(ticket_metrics -> tickets (ticket_id));
+diesel::joinable!(tickets -> customers (requester_id));
+diesel::joinable!(tickets -> organizations (organization_id));
+diesel::joinable!(tickets -> teams (team_id));
+diesel::joinable!(users -> teams (team_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    comments,
+    customers,
+    organizations,
+    teams,
+    ticket_events,
+    ticket_metrics,
+    tickets,
+    users,
+);

@@ -1,0 +1,94 @@
+//! Application wiring: the listener, the middleware and the shared [`AppState`].
+
+use crate::configuration::Settings;
+use crate::db::{self, PgPool};
+use crate::error::REQUEST_ID;
+use crate::routes;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use std::net::TcpListener;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+/// State shared by every handler (in `web::Data`).
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Settings, validated at start-up.
+    pub settings: Settings,
+}
+
+/// A bound, not yet running HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `application.host:application.port` (port 0 picks a free one) with a pool on the
+    /// configured database.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let pool = db::pool(&settings.database);
+        Application::build_with_pool(settings, pool)
+    }
+
+    /// Like [`Application::build`] with an existing pool (tests use a per-test database).
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
+        let address = format!(
+            "{}:{}",
+            settings.application.host, settings.application.port
+        );
+        let listener = TcpListener::bind(&address)
+            .map_err(|e| anyhow::anyhow!("cannot bind {address}: {e}"))?;
+        let port = listener.local_addr()?.port();
+        let shutdown = settings.application.shutdown_timeout_seconds;
+        let state = web::Data::new(AppState { pool, settings });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap_fn(|req, srv| {
+                    let request_id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map(|id| id.to_string())
+                        .unwrap_or_default();
+                    let fut = REQUEST_ID.scope(request_id.clone(), srv.call(req));
+                    async move {
+                        let mut res = fut.await?;
+                        if let Ok(value) = HeaderValue::from_str(&request_id) {
+                            res.headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .configure(routes::configure)
+        })
+        // SIGTERM/SIGINT stop accepting, then let in-flight requests finish for this long.
+        .shutdown_timeout(shutdown)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (graceful) or a fatal error.
+    ///
+    /// # Errors
+    /// An I/O error of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
