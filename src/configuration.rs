@@ -67,6 +67,8 @@ pub struct ApplicationSettings {
     pub migrate_on_start: bool,
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     pub shutdown_timeout_seconds: u64,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
 }
 
 /// PostgreSQL connection settings.

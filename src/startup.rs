@@ -49,6 +49,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot bind {address}: {e}"))?;
         let port = listener.local_addr()?.port();
         let shutdown = settings.application.shutdown_timeout_seconds;
+        let workers = settings.application.workers;
         let state = web::Data::new(AppState { pool, settings });
         let server = HttpServer::new(move || {
             App::new()
@@ -73,9 +74,13 @@ impl Application {
                 .configure(routes::configure)
         })
         // SIGTERM/SIGINT stop accepting, then let in-flight requests finish for this long.
-        .shutdown_timeout(shutdown)
-        .listen(listener)?
-        .run();
+        .shutdown_timeout(shutdown);
+        let server = if workers > 0 {
+            server.workers(workers)
+        } else {
+            server
+        };
+        let server = server.listen(listener)?.run();
         Ok(Application { port, server })
     }
 

@@ -9,6 +9,9 @@
 //!   ticket closed without ever being solved is measured up to its close; an unresolved ticket has
 //!   `None` (its stop event has not happened). So `full_resolution = requester_wait + agent_wait +
 //!   solved_before_reopen` holds for every solved ticket.
+//! - `full_resolution.v1` and the waits are `None` while a reopened ticket is unsolved again: its
+//!   stop event (the final solve) has not happened; `latest_solved_at` keeps the earlier solve, so
+//!   the ticket still counts for `reopen_rate.v1`.
 //! - `replies.v1` does not count the public comment that created an agent-created ticket (it is the
 //!   request, not a reply), consistent with `frt.v1` skipping it.
 
@@ -150,6 +153,12 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
     m.first_resolution_seconds = m
         .first_resolved_at
         .map(|at| seconds_between(created_at, at));
+    // A ticket reopened and not solved again has not reached its stop event yet (Zendesk computes
+    // full resolution for solved and closed tickets only).
+    let resolved_now = matches!(status, TicketStatus::Solved | TicketStatus::Closed);
+    if !resolved_now {
+        return Some(m);
+    }
     m.full_resolution_seconds = m.latest_solved_at.map(|at| seconds_between(created_at, at));
     if let Some(t) = at_latest_solve.or(at_close) {
         m.requester_wait_seconds = Some(t.requester_wait);
@@ -255,8 +264,9 @@ mod tests {
             created_by: Some(1),
             with_public_agent_comment: true,
         };
-        // The creating comment is the request; the first *reply* is at 11:15 → 2 h 15 min = 8100 s.
-        let events = log(creation, &[(t(11, 15, 0), reply())]);
+        // The creating comment (logged at creation, 09:00) is the request; the first *reply* is at
+        // 11:15 → 2 h 15 min = 8100 s.
+        let events = log(creation, &[(t(9, 0, 0), reply()), (t(11, 15, 0), reply())]);
         let m = project(&events).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, Some(8100));
         assert_eq!(m.replies, 1);
@@ -266,7 +276,7 @@ mod tests {
             created_by: Some(1),
             with_public_agent_comment: true,
         };
-        let m = project(&log(creation, &[])).unwrap_or_default();
+        let m = project(&log(creation, &[(t(9, 0, 0), reply())])).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, None);
         assert_eq!(m.replies, 0);
     }
@@ -367,6 +377,24 @@ mod tests {
         assert_eq!(m.full_resolution_seconds, None);
         assert_eq!(m.requester_wait_seconds, None);
         assert_eq!(m.agent_wait_seconds, None);
+    }
+
+    #[test]
+    fn a_reopened_ticket_has_no_full_resolution_until_it_is_solved_again() {
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (t(9, 1, 0), Command::Assign { assignee: 1 }),
+                (t(9, 2, 0), Command::SetStatus(Solved)),
+                (t(9, 3, 0), Command::SetStatus(Open)),
+            ],
+        );
+        let m = project(&events).unwrap_or_default();
+        assert_eq!(m.first_resolution_seconds, Some(120));
+        assert_eq!(m.latest_solved_at, Some(t(9, 2, 0)));
+        assert_eq!(m.reopens, 1);
+        assert_eq!(m.full_resolution_seconds, None);
+        assert_eq!(m.requester_wait_seconds, None);
     }
 
     #[test]

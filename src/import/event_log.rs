@@ -549,10 +549,10 @@ pub fn import_reader(
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
     let tickets = read_rows(reader, mapping, &mut summary)?;
-    if options.strict {
-        if let Some(issue) = summary.issues.first() {
-            return Err(ImportError::Strict(issue.clone()));
-        }
+    if options.strict
+        && let Some(issue) = summary.issues.first()
+    {
+        return Err(ImportError::Strict(issue.clone()));
     }
     let progress = if options.progress {
         let bar = ProgressBar::new(tickets.len() as u64);
@@ -590,10 +590,10 @@ pub fn import_reader(
             }
             let (history, mut issues, applied) =
                 build_history(ticket_id, rows, &staff, mapping, team_id);
-            if options.strict {
-                if let Some(issue) = issues.first() {
-                    return Err(ImportError::Strict(issue.clone()));
-                }
+            if options.strict
+                && let Some(issue) = issues.first()
+            {
+                return Err(ImportError::Strict(issue.clone()));
             }
             summary.rows_imported += applied;
             summary.issues.append(&mut issues);

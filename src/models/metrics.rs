@@ -17,7 +17,8 @@ pub struct Summary {
     pub reopen_rate: Rate,
     /// `frt.v1` in calendar seconds, by the instant of the first reply.
     pub first_reply_time: DurationStats,
-    /// `full_resolution.v1` in calendar seconds, by the latest solve.
+    /// `full_resolution.v1` in calendar seconds, by the latest solve (tickets solved or closed
+    /// now; a reopened ticket not yet solved again has no value).
     pub full_resolution_time: DurationStats,
 }
 
@@ -41,6 +42,8 @@ struct SummaryRow {
     frt_min: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     frt_max: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    res_count: i64,
     #[diesel(sql_type = Nullable<Double>)]
     res_mean: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
@@ -56,7 +59,7 @@ struct SummaryRow {
 const SUMMARY_SQL: &str = "
 SELECT c.tickets_created, r.solved, r.reopened,
        f.frt_count, f.frt_mean, f.frt_median, f.frt_p90, f.frt_min, f.frt_max,
-       r.res_mean, r.res_median, r.res_p90, r.res_min, r.res_max
+       r.res_count, r.res_mean, r.res_median, r.res_p90, r.res_min, r.res_max
 FROM (SELECT count(*) AS tickets_created
         FROM ticket_metrics WHERE created_at >= $1 AND created_at < $2) c,
      (SELECT count(*) AS frt_count,
@@ -67,6 +70,7 @@ FROM (SELECT count(*) AS tickets_created
         FROM ticket_metrics WHERE first_reply_at >= $1 AND first_reply_at < $2) f,
      (SELECT count(*) AS solved,
              count(*) FILTER (WHERE reopens > 0) AS reopened,
+             count(full_resolution_seconds) AS res_count,
              avg(full_resolution_seconds)::float8 AS res_mean,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY full_resolution_seconds) AS res_median,
              percentile_cont(0.9) WITHIN GROUP (ORDER BY full_resolution_seconds) AS res_p90,
@@ -99,7 +103,7 @@ pub fn summary(
             max: row.frt_max,
         },
         full_resolution_time: DurationStats {
-            count: row.solved,
+            count: row.res_count,
             mean: row.res_mean,
             median: row.res_median,
             p90: row.res_p90,

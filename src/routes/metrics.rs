@@ -79,10 +79,10 @@ pub async fn get_summary(
 ) -> ApiResult<HttpResponse> {
     let from = parse_instant("from", query.from.as_deref())?;
     let to = parse_instant("to", query.to.as_deref())?;
-    if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            return Err(ApiError::invalid_field("to", "must not be before from"));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ApiError::invalid_field("to", "must not be before from"));
     }
     let (lo, hi) = (
         from.unwrap_or_else(unbounded_from),

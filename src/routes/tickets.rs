@@ -269,13 +269,13 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
         }
         let created_from = parse_instant("created_from", q.created_from.as_deref())?;
         let created_to = parse_instant("created_to", q.created_to.as_deref())?;
-        if let (Some(from), Some(to)) = (created_from, created_to) {
-            if from > to {
-                return Err(ApiError::invalid_field(
-                    "created_to",
-                    "must not be before created_from",
-                ));
-            }
+        if let (Some(from), Some(to)) = (created_from, created_to)
+            && from > to
+        {
+            return Err(ApiError::invalid_field(
+                "created_to",
+                "must not be before created_from",
+            ));
         }
         Ok(TicketFilter {
             statuses,

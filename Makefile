@@ -1,0 +1,31 @@
+# Frontline — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test db test-db lint bench clean-db
+
+## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
+run: db
+	$(CARGO) build --release --bin frontline
+	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline serve --bootstrap
+
+## test: the same database bootstrap, a migrated template database, then the whole test suite
+test: db test-db
+	$(CARGO) test --all-targets
+
+## db: install PostgreSQL and libpq-dev when missing, start the cluster, create role and database (idempotent)
+db:
+	bash scripts/db-setup.sh
+
+## test-db: (re)build the migrated template database that tests clone
+test-db:
+	bash scripts/test-db.sh
+
+## lint: formatting and clippy, as CI runs them
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## bench: load-test the service (see scripts/bench.sh)
+bench: db
+	bash scripts/bench.sh

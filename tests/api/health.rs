@@ -1,0 +1,97 @@
+//! Liveness, readiness, request ids, the OpenAPI document and unknown routes.
+
+use crate::helpers::{TestDb, spawn_app, spawn_app_on};
+
+#[tokio::test]
+async fn healthz_answers_ok_and_echoes_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id");
+    assert_eq!(id.to_str().unwrap().len(), 36, "a UUID");
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({ "status": "ok" })
+    );
+}
+
+#[tokio::test]
+async fn readyz_is_ready_when_the_database_answers() {
+    let app = spawn_app().await;
+    let body = app.get_json("/readyz", 200).await;
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readyz_is_503_problem_json_when_the_database_is_down() {
+    let mut db = TestDb::new();
+    // Point the pool at a port where nothing listens.
+    let mut settings = db.settings.database.clone();
+    settings.port = 1;
+    settings.pool_timeout_seconds = 1;
+    db.pool = frontline::db::pool(&settings);
+    let app = spawn_app_on(db).await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], 503);
+    assert_eq!(body["code"], "unavailable");
+    assert_eq!(body["request_id"], request_id.as_str());
+    assert!(
+        !body["detail"].as_str().unwrap().contains("127.0.0.1"),
+        "the cause is logged, not sent"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/nothing-here").await;
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json", 200).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/metrics/summary",
+            "/api/v1/tickets",
+            "/api/v1/tickets/{id}",
+            "/healthz",
+            "/readyz"
+        ]
+    );
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert!(doc["components"]["schemas"]["SummaryResponse"].is_object());
+    let ui = app.get("/docs/").await;
+    assert_eq!(ui.status().as_u16(), 200);
+    assert!(ui.text().await.unwrap().contains("swagger"));
+}

@@ -1,0 +1,14 @@
+//! Integration tests: one binary, a real PostgreSQL, a fresh database per test (cloned from the
+//! template that `make test` migrates), a real server on a free port.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test loudly by panicking"
+)]
+mod health;
+mod helpers;
+mod import;
+mod metrics;
+mod migrations;
+mod tickets;

@@ -1,0 +1,82 @@
+//! Every migration applies, reverts and re-applies.
+
+use crate::helpers::{TestDb, count};
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+use frontline::db::MIGRATIONS;
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+fn public_tables(conn: &mut PgConnection) -> Vec<String> {
+    diesel::sql_query(
+        "SELECT table_name AS name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations' \
+         ORDER BY table_name",
+    )
+    .load::<Name>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|n| n.name)
+    .collect()
+}
+
+fn enum_types(conn: &mut PgConnection) -> i64 {
+    count(
+        conn,
+        "pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'",
+    )
+}
+
+#[test]
+fn every_migration_applies_reverts_and_reapplies() {
+    let db = TestDb::empty();
+    let mut conn = db.conn();
+    let expected = vec![
+        "comments",
+        "customers",
+        "organizations",
+        "teams",
+        "ticket_events",
+        "ticket_metrics",
+        "tickets",
+        "users",
+    ];
+    let applied = frontline::db::migrate(&mut conn).unwrap();
+    assert_eq!(applied.len(), 2);
+    assert_eq!(public_tables(&mut conn), expected);
+    assert_eq!(enum_types(&mut conn), 8);
+
+    conn.revert_all_migrations(MIGRATIONS).unwrap();
+    assert_eq!(public_tables(&mut conn), Vec::<String>::new());
+    assert_eq!(enum_types(&mut conn), 0, "down.sql drops every enum");
+
+    let reapplied = frontline::db::migrate(&mut conn).unwrap();
+    assert_eq!(reapplied, applied);
+    assert_eq!(public_tables(&mut conn), expected);
+    assert!(
+        frontline::db::migrate(&mut conn).unwrap().is_empty(),
+        "a second run has nothing to apply"
+    );
+}
+
+#[test]
+fn the_event_log_is_append_only() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let app_mapping = crate::helpers::small_mapping();
+    frontline::import::event_log::import_reader(
+        &mut conn,
+        "case,activity,time,who\nA,Insert,2026-03-02 09:00:00+00:00,Ann\n".as_bytes(),
+        &app_mapping,
+        Default::default(),
+    )
+    .unwrap();
+    let err = diesel::sql_query("UPDATE ticket_events SET kind = 'note'")
+        .execute(&mut conn)
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+}
