@@ -24,7 +24,8 @@ fi
 cargo build --release --quiet --bin frontline
 BIN=./target/release/frontline
 export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=$DB \
-  FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn
+  FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn \
+  FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 fresh_db() {
   "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
@@ -42,6 +43,8 @@ for run in 1 2 3; do
     tee -a "$OUT/import.txt"
 done
 
+BENCH_PASSWORD="bench-manager-password"
+echo "$BENCH_PASSWORD" | $BIN user create --role manager --email bench@frontline.local >/dev/null
 $BIN serve >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -50,10 +53,14 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 RSS_IDLE=$(ps -o rss= -p $SERVER)
+TOKEN=$(curl -fs -H 'content-type: application/json' \
+  -d "{\"email\":\"bench@frontline.local\",\"password\":\"$BENCH_PASSWORD\"}" \
+  "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 
 bench() { # name path
   echo "== $1: wrk -t2 -c16 -d$DURATION --latency $2" | tee "$OUT/$1.txt"
-  wrk -t2 -c16 -d"$DURATION" --latency "http://127.0.0.1:$PORT$2" | tee -a "$OUT/$1.txt" |
+  wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$PORT$2" | tee -a "$OUT/$1.txt" |
     grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|errors'
 }
 bench summary_all "/api/v1/metrics/summary"

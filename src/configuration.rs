@@ -54,6 +54,30 @@ pub struct Settings {
     pub log: LogSettings,
     /// Data loaded on first start.
     pub bootstrap: BootstrapSettings,
+    /// Staff authentication.
+    pub auth: AuthSettings,
+}
+
+/// The development JWT secret of `config/default.toml`; refused in production.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789";
+
+/// Staff authentication settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 key of access tokens (≥ 32 bytes; secret).
+    pub jwt_secret: SecretString,
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Lifetime of an access token, seconds.
+    pub access_token_ttl_seconds: i64,
+    /// Lifetime of a refresh token, seconds.
+    pub refresh_token_ttl_seconds: i64,
+    /// Login attempts allowed per email per minute.
+    pub login_attempts_per_email_per_minute: u32,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_address_per_minute: u32,
 }
 
 /// HTTP server settings.
@@ -116,6 +140,10 @@ pub struct BootstrapSettings {
     pub event_log: String,
     /// Mapping file for that event log.
     pub event_log_mapping: String,
+    /// First admin created by `serve --bootstrap` when no account can log in; empty: none.
+    pub admin_email: String,
+    /// That admin's password (secret).
+    pub admin_password: SecretString,
 }
 
 /// A settings problem found at start-up.
@@ -173,6 +201,14 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         settings.validate()?;
+        if environment == Environment::Production
+            && settings.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET
+        {
+            return Err(SettingsError::Invalid {
+                key: "auth.jwt_secret",
+                message: "is the development secret; set FRONTLINE__AUTH__JWT_SECRET".into(),
+            });
+        }
         Ok(settings)
     }
 
@@ -204,6 +240,29 @@ impl Settings {
         }
         if self.database.pool_timeout_seconds == 0 {
             return invalid("database.pool_timeout_seconds", "must be at least 1");
+        }
+        if self.auth.jwt_secret.expose_secret().len() < crate::auth::jwt::MIN_SECRET_BYTES {
+            return invalid("auth.jwt_secret", "must be at least 32 bytes");
+        }
+        if !(60..=86_400).contains(&self.auth.access_token_ttl_seconds) {
+            return invalid(
+                "auth.access_token_ttl_seconds",
+                "must be between 60 and 86400",
+            );
+        }
+        if self.auth.refresh_token_ttl_seconds < self.auth.access_token_ttl_seconds {
+            return invalid(
+                "auth.refresh_token_ttl_seconds",
+                "must not be shorter than the access token lifetime",
+            );
+        }
+        if self.auth.login_attempts_per_email_per_minute == 0
+            || self.auth.login_attempts_per_address_per_minute == 0
+        {
+            return invalid(
+                "auth.login_attempts_per_email_per_minute",
+                "must be at least 1",
+            );
         }
         Ok(())
     }
@@ -268,11 +327,7 @@ mod tests {
 
     #[test]
     fn the_shipped_files_load_for_every_environment() {
-        for env in [
-            Environment::Local,
-            Environment::Test,
-            Environment::Production,
-        ] {
+        for env in [Environment::Local, Environment::Test] {
             let s = Settings::load_for(&dir(), env);
             assert!(s.is_ok(), "{env:?}: {:?}", s.err());
         }
@@ -299,6 +354,28 @@ mod tests {
         assert_eq!(
             s.database.url_for("db").expose_secret(),
             "postgres://u:p%40ss%2Fw%3Ard@127.0.0.1:5432/db"
+        );
+    }
+
+    #[test]
+    fn production_refuses_the_development_jwt_secret() {
+        // config/production.toml sets no secret, so the development one from default.toml is
+        // inherited unless FRONTLINE__AUTH__JWT_SECRET is set.
+        if std::env::var("FRONTLINE__AUTH__JWT_SECRET").is_err() {
+            let err = Settings::load_for(&dir(), Environment::Production).unwrap_err();
+            assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let mut s = Settings::load_for(&dir(), Environment::Local).unwrap();
+        s.auth.jwt_secret = SecretString::from("short");
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("auth.jwt_secret")
         );
     }
 

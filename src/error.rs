@@ -38,6 +38,16 @@ pub enum ApiError {
         /// Failing fields.
         errors: FieldErrors,
     },
+    /// 401: missing, invalid or expired credentials. Every authentication failure answers the
+    /// same body (+ `WWW-Authenticate: Bearer`).
+    #[error("authentication failed")]
+    Unauthorized,
+    /// 403: authenticated, but the role does not allow this.
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// 429: too many attempts; retry after this many seconds (`Retry-After`).
+    #[error("too many attempts; retry in {0} s")]
+    TooManyRequests(u64),
     /// 404: no such resource (or the caller may not know it exists).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -96,6 +106,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Validation { .. } => "validation_failed",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict { code, .. } => code,
             ApiError::Unavailable(_) => "unavailable",
@@ -131,6 +144,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -171,8 +187,20 @@ impl ResponseError for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            ApiError::Unauthorized => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"frontline\""),
+                ));
+            }
+            _ => {}
         }
         response.json(problem)
     }
@@ -228,6 +256,9 @@ mod tests {
         assert_eq!(status_of(ApiError::bad_field("x", "bad")), 400);
         assert_eq!(status_of(ApiError::invalid_field("x", "bad")), 422);
         assert_eq!(status_of(ApiError::NotFound("ticket")), 404);
+        assert_eq!(status_of(ApiError::Unauthorized), 401);
+        assert_eq!(status_of(ApiError::Forbidden), 403);
+        assert_eq!(status_of(ApiError::TooManyRequests(12)), 429);
         assert_eq!(
             status_of(ApiError::Conflict {
                 code: "duplicate",
@@ -258,6 +289,17 @@ mod tests {
         assert_eq!(json["status"], 500);
         assert_eq!(json["code"], "internal_error");
         assert!(!String::from_utf8_lossy(&body).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_429_says_when_to_retry_and_a_401_names_the_scheme() {
+        let r = ApiError::TooManyRequests(12).error_response();
+        assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "12");
+        let r = ApiError::Unauthorized.error_response();
+        assert_eq!(
+            r.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer realm=\"frontline\""
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Frontline: a contact-center ticketing backend.
 //!
 //! Map of the crate:
+//! - [`auth`]: passwords, access and refresh tokens, the `AuthUser` extractor, login limits.
 //! - [`configuration`]: layered settings, validated at start-up.
 //! - [`telemetry`]: tracing subscriber (pretty or JSON).
 //! - [`error`]: `ApiError` → RFC 9457 problem+json.
@@ -12,6 +13,7 @@
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`startup`]: the server and its shared state.
 
+pub mod auth;
 pub mod configuration;
 pub mod db;
 pub mod domain;

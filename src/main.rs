@@ -1,13 +1,16 @@
-//! The `frontline` binary: `serve`, `migrate`, `import event-log`.
+//! The `frontline` binary: `serve`, `migrate`, `import event-log`, `user create`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel::prelude::*;
 use frontline::configuration::{Settings, config_dir};
+use frontline::domain::email::EmailAddress;
 use frontline::import::event_log::{ImportOptions, Mapping, import_file};
+use frontline::models::directory;
+use frontline::models::enums::{EmploymentType, UserRole};
 use frontline::startup::Application;
-use frontline::{db, telemetry};
-use secrecy::ExposeSecret;
+use frontline::{auth, db, telemetry};
+use secrecy::{ExposeSecret, SecretString};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -37,6 +40,41 @@ enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a staff account. The password is read from a prompt on a terminal, otherwise from
+    /// the first line of standard input.
+    Create {
+        /// admin, manager, agent or technician.
+        #[arg(long, value_parser = parse_role)]
+        role: UserRole,
+        /// Log-in email.
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// employee or contractor.
+        #[arg(long, default_value = "employee", value_parser = parse_employment)]
+        employment_type: EmploymentType,
+    },
+}
+
+fn parse_role(s: &str) -> Result<UserRole, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("`{s}` is not one of admin, manager, agent, technician"))
+}
+
+fn parse_employment(s: &str) -> Result<EmploymentType, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("`{s}` is not one of employee, contractor"))
 }
 
 #[derive(Subcommand)]
@@ -86,22 +124,152 @@ fn run() -> anyhow::Result<()> {
                     if_empty,
                 },
         } => import(&settings, &file, &mapping, strict, if_empty),
+        Command::User {
+            action:
+                UserAction::Create {
+                    role,
+                    email,
+                    name,
+                    employment_type,
+                },
+        } => {
+            let password = read_password()?;
+            let staff = create_user(
+                &settings,
+                role,
+                &email,
+                name.as_deref(),
+                employment_type,
+                &password,
+            )?;
+            println!(
+                "created {} {} (id {})",
+                staff.role_name(),
+                staff.email,
+                staff.id
+            );
+            Ok(())
+        }
         Command::Serve { bootstrap } => {
             if settings.application.migrate_on_start {
                 migrate(&settings)?;
             }
-            if bootstrap && !settings.bootstrap.event_log.is_empty() {
-                import(
-                    &settings,
-                    &PathBuf::from(&settings.bootstrap.event_log),
-                    &PathBuf::from(&settings.bootstrap.event_log_mapping),
-                    false,
-                    true,
-                )?;
+            let mut login_hint = None;
+            if bootstrap {
+                if !settings.bootstrap.event_log.is_empty() {
+                    import(
+                        &settings,
+                        &PathBuf::from(&settings.bootstrap.event_log),
+                        &PathBuf::from(&settings.bootstrap.event_log_mapping),
+                        false,
+                        true,
+                    )?;
+                }
+                login_hint = bootstrap_admin(&settings)?;
             }
-            serve(settings)
+            serve(settings, login_hint)
         }
     }
+}
+
+/// A created account, for the confirmation line.
+struct CreatedUser {
+    id: i64,
+    email: String,
+    role: UserRole,
+}
+
+impl CreatedUser {
+    fn role_name(&self) -> String {
+        serde_json::to_value(self.role)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+}
+
+fn read_password() -> anyhow::Result<SecretString> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == second, "the passwords differ");
+        Ok(SecretString::from(first))
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_string(),
+        ))
+    }
+}
+
+fn create_user(
+    settings: &Settings,
+    role: UserRole,
+    email: &str,
+    name: Option<&str>,
+    employment_type: EmploymentType,
+    password: &SecretString,
+) -> anyhow::Result<CreatedUser> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    auth::password::check_policy(password.expose_secret())
+        .map_err(|e| anyhow::anyhow!("password {e}"))?;
+    let hash = auth::password::hash(password.expose_secret())?;
+    let mut conn = connect(settings)?;
+    let staff = directory::create_staff_tx(
+        &mut conn,
+        &directory::NewStaff {
+            name: name.unwrap_or(email.as_str()),
+            email: Some(email.as_str()),
+            role,
+            employment_type,
+            team_id: None,
+            password_hash: Some(&hash),
+        },
+    )
+    .map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => anyhow::anyhow!("a staff account with email {email} already exists"),
+        other => other.into(),
+    })?;
+    tracing::info!(target: "audit", { user.id = staff.id }, "staff account created");
+    Ok(CreatedUser {
+        id: staff.id,
+        email: email.to_string(),
+        role,
+    })
+}
+
+/// Creates the configured first admin when no account can log in yet; returns how to log in.
+fn bootstrap_admin(settings: &Settings) -> anyhow::Result<Option<String>> {
+    let email = &settings.bootstrap.admin_email;
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let mut conn = connect(settings)?;
+    use frontline::schema::users;
+    let any_login: bool = diesel::select(diesel::dsl::exists(
+        users::table.filter(users::password_hash.is_not_null()),
+    ))
+    .get_result(&mut conn)?;
+    let password = &settings.bootstrap.admin_password;
+    if !any_login {
+        create_user(
+            settings,
+            UserRole::Admin,
+            email,
+            Some("Administrator"),
+            EmploymentType::Employee,
+            password,
+        )?;
+        eprintln!("created the first admin account {email}");
+    }
+    Ok(Some(format!(
+        "{{\"email\":\"{email}\",\"password\":\"{}\"}}",
+        password.expose_secret()
+    )))
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
@@ -164,7 +332,7 @@ fn import(
     Ok(())
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
+fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -174,12 +342,21 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let app = Application::build(settings)?;
         let base = format!("http://{host}:{}", app.port());
         println!("Frontline is serving on {base}  (Ctrl-C stops it)");
-        println!("  {base}/api/v1/metrics/summary");
-        println!("  {base}/api/v1/tickets?status=solved&per_page=5");
-        println!("  {base}/api/v1/tickets/1");
         println!("  {base}/docs/            (Swagger UI)");
         println!("  {base}/api/v1/openapi.json");
         println!("  {base}/readyz");
+        if let Some(credentials) = login_hint {
+            println!("Log in (the development admin; change its password before real use):");
+            println!(
+                "  TOKEN=$(curl -s -H 'content-type: application/json' -d '{credentials}' \\\n    {base}/api/v1/auth/login | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+            );
+        } else {
+            println!("Log in with POST {base}/api/v1/auth/login (create an account with `frontline user create`).");
+        }
+        println!("Then:");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/metrics/summary");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/tickets?status=solved&per_page=5'");
+        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/tickets/1");
         app.run_until_stopped().await?;
         tracing::info!("server stopped");
         Ok(())

@@ -175,12 +175,27 @@ diesel::table! {
         external_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        password_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        family_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::joinable!(comments -> tickets (ticket_id));
 diesel::joinable!(comments -> users (author_user_id));
 diesel::joinable!(customers -> organizations (organization_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> users (actor_user_id));
 diesel::joinable!(ticket_metrics -> tickets (ticket_id));
@@ -193,6 +208,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     customers,
     organizations,
+    refresh_tokens,
     teams,
     ticket_events,
     ticket_metrics,

@@ -1,5 +1,7 @@
 //! Application wiring: the listener, the middleware and the shared [`AppState`].
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
 use crate::configuration::Settings;
 use crate::db::{self, PgPool};
 use crate::error::REQUEST_ID;
@@ -17,6 +19,10 @@ pub struct AppState {
     pub pool: PgPool,
     /// Settings, validated at start-up.
     pub settings: Settings,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// Log-in attempt limits.
+    pub login_limiter: LoginLimiter,
 }
 
 /// A bound, not yet running HTTP server.
@@ -39,7 +45,7 @@ impl Application {
     /// Like [`Application::build`] with an existing pool (tests use a per-test database).
     ///
     /// # Errors
-    /// The address cannot be bound.
+    /// The address cannot be bound, or the JWT keys fail their self-test.
     pub fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
         let address = format!(
             "{}:{}",
@@ -50,7 +56,22 @@ impl Application {
         let port = listener.local_addr()?.port();
         let shutdown = settings.application.shutdown_timeout_seconds;
         let workers = settings.application.workers;
-        let state = web::Data::new(AppState { pool, settings });
+        let jwt = JwtKeys::new(
+            &settings.auth.jwt_secret,
+            &settings.auth.issuer,
+            &settings.auth.audience,
+            settings.auth.access_token_ttl_seconds,
+        )?;
+        let login_limiter = LoginLimiter::new(
+            settings.auth.login_attempts_per_email_per_minute,
+            settings.auth.login_attempts_per_address_per_minute,
+        );
+        let state = web::Data::new(AppState {
+            pool,
+            settings,
+            jwt,
+            login_limiter,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

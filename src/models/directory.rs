@@ -64,3 +64,85 @@ pub fn ensure_staff(
         .filter_map(|(ext, id)| ext.map(|e| (e, id)))
         .collect())
 }
+
+/// A `users` row (staff).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct Staff {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Normalised email (log-in name); `None` for imported staff who cannot log in.
+    pub email: Option<String>,
+    /// Role.
+    pub role: UserRole,
+    /// Employee or contractor.
+    pub employment_type: EmploymentType,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// Active staff can log in and be assigned.
+    pub active: bool,
+}
+
+/// What a log-in needs to know about an email's account.
+#[derive(Debug, Clone, Queryable)]
+pub struct LoginRecord {
+    /// Id.
+    pub id: i64,
+    /// Role.
+    pub role: UserRole,
+    /// Active.
+    pub active: bool,
+    /// argon2id PHC string, if the account has a password.
+    pub password_hash: Option<String>,
+}
+
+/// A new staff member.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewStaff<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Normalised email.
+    pub email: Option<&'a str>,
+    /// Role.
+    pub role: UserRole,
+    /// Employee or contractor.
+    pub employment_type: EmploymentType,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// argon2id PHC string.
+    pub password_hash: Option<&'a str>,
+}
+
+/// Creates a staff member; returns the row.
+///
+/// # Errors
+/// Unique violation `users_email_key` for a taken email; other database errors.
+pub fn create_staff_tx(conn: &mut PgConnection, staff: &NewStaff) -> QueryResult<Staff> {
+    diesel::insert_into(users::table)
+        .values(staff)
+        .returning(Staff::as_returning())
+        .get_result(conn)
+}
+
+/// The log-in record of a normalised email, if any.
+///
+/// # Errors
+/// Database errors.
+pub fn find_login(conn: &mut PgConnection, email: &str) -> QueryResult<Option<LoginRecord>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((users::id, users::role, users::active, users::password_hash))
+        .first(conn)
+        .optional()
+}
+
+/// One staff member by id.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn get_staff(conn: &mut PgConnection, id: i64) -> QueryResult<Staff> {
+    users::table.find(id).select(Staff::as_select()).first(conn)
+}

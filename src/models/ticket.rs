@@ -330,6 +330,27 @@ pub fn insert_histories_tx(
     Ok(stored.iter().map(|(_, h)| h.external_id.clone()).collect())
 }
 
+/// Which tickets a caller may see; applied inside the query, never after loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// Admins, managers and agents see every ticket.
+    #[default]
+    All,
+    /// A technician sees only tickets with a work order assigned to them. Work orders do not
+    /// exist yet, so this matches no ticket.
+    Technician(i64),
+}
+
+impl Visibility {
+    /// The visibility of an authenticated staff member.
+    pub fn of(user: &crate::auth::extract::AuthUser) -> Visibility {
+        match user.role {
+            crate::models::enums::UserRole::Technician => Visibility::Technician(user.id),
+            _ => Visibility::All,
+        }
+    }
+}
+
 /// Filters and page of `GET /tickets`. Results are newest first, keyset-paginated on
 /// `(created_at, id)`.
 #[derive(Debug, Clone, Default)]
@@ -346,6 +367,8 @@ pub struct TicketFilter {
     pub after: Option<(DateTime<Utc>, i64)>,
     /// Page size.
     pub limit: i64,
+    /// Row-level access of the caller.
+    pub visible_to: Visibility,
 }
 
 /// One page of tickets matching `filter`, plus whether more follow.
@@ -354,6 +377,9 @@ pub struct TicketFilter {
 /// Database errors.
 pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
     let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    if let Visibility::Technician(_) = filter.visible_to {
+        query = query.filter(diesel::dsl::sql::<Bool>("FALSE"));
+    }
     if !filter.statuses.is_empty() {
         query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
     }
@@ -387,15 +413,20 @@ pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<
 /// A ticket with its event log (oldest first) and metric projection.
 ///
 /// # Errors
-/// `NotFound` when no ticket has this id; database errors.
+/// `NotFound` when no ticket has this id or `visible_to` may not see it; database errors.
 pub fn get_with_history(
     conn: &mut PgConnection,
     id: i64,
+    visible_to: Visibility,
 ) -> QueryResult<(Ticket, Vec<TicketEventRow>, Option<TicketMetricsRow>)> {
-    let ticket = tickets::table
+    let mut query = tickets::table
         .find(id)
         .select(Ticket::as_select())
-        .first(conn)?;
+        .into_boxed();
+    if let Visibility::Technician(_) = visible_to {
+        query = query.filter(diesel::dsl::sql::<Bool>("FALSE"));
+    }
+    let ticket = query.first(conn)?;
     let events = ticket_events::table
         .filter(ticket_events::ticket_id.eq(id))
         .order(ticket_events::seq.asc())

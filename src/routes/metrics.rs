@@ -1,8 +1,10 @@
 //! `GET /api/v1/metrics/summary`.
 
+use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::stats::{DurationStats, Rate};
 use crate::error::{ApiError, ApiResult};
+use crate::models::enums::UserRole;
 use crate::models::metrics as model;
 use crate::routes::parse_instant;
 use crate::startup::AppState;
@@ -66,17 +68,24 @@ fn unbounded_to() -> DateTime<Utc> {
 /// `[from, to)`, exactly as METRICS.md defines them. An empty period gives counts of 0 and `null`
 /// statistics.
 ///
-/// Errors: 422 naming the field for a bad timestamp or `to` before `from`; 400 for an unknown
-/// parameter.
+/// Managers and admins only.
+///
+/// Errors: 401 without a valid token; 403 for agents and technicians; 422 naming the field for a
+/// bad timestamp or `to` before `from`; 400 for an unknown parameter.
 #[utoipa::path(get, path = "/api/v1/metrics/summary", tag = "metrics", params(SummaryQuery),
+    security(("bearer" = [])),
     responses(
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, body = SummaryResponse),
         (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_summary(
     state: web::Data<AppState>,
+    user: AuthUser,
     query: web::Query<SummaryQuery>,
 ) -> ApiResult<HttpResponse> {
+    user.require(&[UserRole::Admin, UserRole::Manager])?;
     let from = parse_instant("from", query.from.as_deref())?;
     let to = parse_instant("to", query.to.as_deref())?;
     if let (Some(f), Some(t)) = (from, to)

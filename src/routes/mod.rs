@@ -3,6 +3,10 @@
 //! ```text
 //! GET /healthz                      liveness
 //! GET /readyz                       readiness (checks the database; 503 when it is down)
+//! POST /api/v1/auth/login           email + password → access and refresh tokens
+//! POST /api/v1/auth/refresh         rotate a refresh token
+//! POST /api/v1/auth/logout          revoke a refresh token's log-in
+//! GET /api/v1/me                    the authenticated staff member
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! GET /api/v1/metrics/summary       period figures (METRICS.md)
@@ -10,6 +14,7 @@
 //! GET /docs/                        Swagger UI
 //! ```
 
+pub mod auth;
 pub mod health;
 pub mod metrics;
 pub mod tickets;
@@ -32,18 +37,43 @@ use utoipa_swagger_ui::SwaggerUi;
     paths(
         health::healthz,
         health::readyz,
+        auth::login,
+        auth::refresh_tokens,
+        auth::logout,
+        auth::me,
         tickets::list_tickets,
         tickets::get_ticket,
         metrics::get_summary
     ),
     components(schemas(Problem)),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Staff log-in and tokens"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "metrics", description = "Service metrics as METRICS.md defines them"),
         (name = "ops", description = "Health and readiness")
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Registers every route and the extractor error handlers (so that bad JSON, query strings and
 /// paths answer problem+json too).
@@ -61,6 +91,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
             web::scope("/api/v1")
+                .route("/auth/login", web::post().to(auth::login))
+                .route("/auth/refresh", web::post().to(auth::refresh_tokens))
+                .route("/auth/logout", web::post().to(auth::logout))
+                .route("/me", web::get().to(auth::me))
                 .route("/tickets", web::get().to(tickets::list_tickets))
                 .route("/tickets/{id}", web::get().to(tickets::get_ticket))
                 .route("/metrics/summary", web::get().to(metrics::get_summary)),

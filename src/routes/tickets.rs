@@ -1,11 +1,12 @@
 //! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`.
 
+use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{
-    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow,
+    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, Visibility,
 };
 use crate::routes::parse_instant;
 use crate::startup::AppState;
@@ -284,24 +285,32 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             created_to,
             after: q.cursor.as_deref().map(decode_cursor).transpose()?,
             limit,
+            visible_to: Visibility::All,
         })
     }
 }
 
 /// Lists tickets, newest first, with filters and keyset pagination.
 ///
-/// Errors: 400 for an unknown parameter or a non-numeric id; 422 naming the field for an
-/// unknown status, a bad timestamp, a bad cursor or `per_page` outside 1–100.
+/// Every staff role may list; a technician sees only tickets with a work order assigned to them.
+///
+/// Errors: 401 without a valid token; 400 for an unknown parameter or a non-numeric id; 422
+/// naming the field for an unknown status, a bad timestamp, a bad cursor or `per_page` outside
+/// 1–100.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListTicketsQuery),
+    security(("bearer" = [])),
     responses(
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, body = TicketListResponse),
         (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_tickets(
     state: web::Data<AppState>,
+    user: AuthUser,
     query: web::Query<ListTicketsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let filter = TicketFilter::try_from(query.into_inner())?;
+    let mut filter = TicketFilter::try_from(query.into_inner())?;
+    filter.visible_to = Visibility::of(&user);
     let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
     let next_cursor = if more {
         rows.last().map(|t| encode_cursor(t.created_at, t.id))
@@ -316,17 +325,26 @@ pub async fn list_tickets(
 
 /// One ticket with its audit trail (oldest first) and metrics.
 ///
-/// Errors: 404 when no ticket has this id; 400 when the id is not a number.
+/// Errors: 401 without a valid token; 404 when no ticket has this id or the caller may not see it
+/// (a technician asking for a ticket without their work order: its existence is private); 400
+/// when the id is not a number.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
+    security(("bearer" = [])),
     responses(
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, body = TicketDetailResponse),
         (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn get_ticket(state: web::Data<AppState>, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn get_ticket(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let visibility = Visibility::of(&user);
     let (ticket, events, metrics) = db::run(&state.pool, move |conn| {
-        model::get_with_history(conn, id).map_err(|e| match e {
+        model::get_with_history(conn, id, visibility).map_err(|e| match e {
             diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
             other => other.into(),
         })

@@ -82,6 +82,10 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
     assert_eq!(
         paths,
         vec![
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/refresh",
+            "/api/v1/me",
             "/api/v1/metrics/summary",
             "/api/v1/tickets",
             "/api/v1/tickets/{id}",

@@ -1,9 +1,12 @@
 //! `spawn_app()`, `TestDb` and small typed helpers shared by the tests.
 
 use diesel::prelude::*;
+use frontline::auth::jwt::JwtKeys;
 use frontline::configuration::{Environment, Settings, config_dir};
 use frontline::db::{self, PgPool};
 use frontline::import::event_log::{ImportOptions, ImportSummary, Mapping, import_reader};
+use frontline::models::directory;
+use frontline::models::enums::{EmploymentType, UserRole};
 use frontline::startup::Application;
 use secrecy::ExposeSecret;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -96,7 +99,12 @@ pub struct TestApp {
     pub db: TestDb,
     /// An HTTP client.
     pub client: reqwest::Client,
+    /// An admin's access token, used by [`TestApp::get`].
+    pub admin_token: String,
 }
+
+/// The password of every account made by [`TestApp::create_staff`].
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Starts the application on a free port over a fresh database.
 pub async fn spawn_app() -> TestApp {
@@ -108,21 +116,68 @@ pub async fn spawn_app_on(db: TestDb) -> TestApp {
     let app = Application::build_with_pool(db.settings.clone(), db.pool.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let mut app = TestApp {
         address,
         db,
         client: reqwest::Client::new(),
-    }
+        admin_token: String::new(),
+    };
+    app.admin_token = app.token_for(UserRole::Admin);
+    app
 }
 
 impl TestApp {
-    /// GET `path` (relative to the server root).
+    /// GET `path` (relative to the server root) as an admin.
     pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.get_as(Some(&self.admin_token), path).await
+    }
+
+    /// GET `path` with `token` as bearer (none: anonymous).
+    pub async fn get_as(&self, token: Option<&str>, path: &str) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// POST `body` as JSON to `path`, anonymously.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
-            .get(format!("{}{}", self.address, path))
+            .post(format!("{}{}", self.address, path))
+            .json(body)
             .send()
             .await
             .expect("request")
+    }
+
+    /// Creates an active staff member with `role`, a unique email and the password [`PASSWORD`];
+    /// returns `(id, email)`.
+    pub fn create_staff(&self, role: UserRole) -> (i64, String) {
+        static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = HASH.get_or_init(|| frontline::auth::password::hash(PASSWORD).unwrap());
+        let email = format!("{}@staff.test", uuid::Uuid::new_v4().simple());
+        let staff = directory::create_staff_tx(
+            &mut self.db.conn(),
+            &directory::NewStaff {
+                name: "Test Staff",
+                email: Some(&email),
+                role,
+                employment_type: EmploymentType::Employee,
+                team_id: None,
+                password_hash: Some(hash),
+            },
+        )
+        .unwrap();
+        (staff.id, email)
+    }
+
+    /// Creates a staff member with `role` and returns an access token for them.
+    pub fn token_for(&self, role: UserRole) -> String {
+        let (id, _) = self.create_staff(role);
+        jwt_keys(&self.db.settings)
+            .issue(id, role, chrono::Utc::now())
+            .unwrap()
     }
 
     /// GET `path` and parse the JSON body, asserting the status.
@@ -186,6 +241,17 @@ pub fn helpdesk_mapping() -> Mapping {
 /// Path of the real help-desk log.
 pub fn helpdesk_log() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/helpdesk/helpdesk_event_log.csv")
+}
+
+/// The access-token keys of `settings`.
+pub fn jwt_keys(settings: &Settings) -> JwtKeys {
+    JwtKeys::new(
+        &settings.auth.jwt_secret,
+        &settings.auth.issuer,
+        &settings.auth.audience,
+        settings.auth.access_token_ttl_seconds,
+    )
+    .unwrap()
 }
 
 /// Counts rows of a table.

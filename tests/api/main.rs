@@ -6,6 +6,7 @@
     clippy::expect_used,
     reason = "test helpers fail the test loudly by panicking"
 )]
+mod auth;
 mod health;
 mod helpers;
 mod import;

@@ -39,6 +39,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "comments",
         "customers",
         "organizations",
+        "refresh_tokens",
         "teams",
         "ticket_events",
         "ticket_metrics",
@@ -46,7 +47,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 2);
+    assert_eq!(applied.len(), 3);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

@@ -1,0 +1,93 @@
+//! Login attempt limits (governor's GCRA) per email and per client address. A refused attempt
+//! answers 429 with `Retry-After` and is never checked against the password.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Per-email and per-address limiters, shared by every worker.
+#[derive(Clone)]
+pub struct LoginLimiter {
+    by_email: Arc<DefaultKeyedRateLimiter<String>>,
+    by_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    clock: DefaultClock,
+}
+
+impl LoginLimiter {
+    /// Allows `per_email` attempts per minute for one email and `per_address` per minute from one
+    /// client address (each at least 1), with bursts of the same size.
+    pub fn new(per_email: u32, per_address: u32) -> LoginLimiter {
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        LoginLimiter {
+            by_email: Arc::new(RateLimiter::keyed(quota(per_email))),
+            by_address: Arc::new(RateLimiter::keyed(quota(per_address))),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Records an attempt for `email` (normalised) from `address`.
+    ///
+    /// # Errors
+    /// The time to wait before the next attempt is allowed.
+    pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+        if let Some(address) = address {
+            self.by_address
+                .check_key(&address)
+                .map_err(|n| n.wait_time_from(self.clock.now()))?;
+        }
+        self.by_email
+            .check_key(&email.to_string())
+            .map_err(|n| n.wait_time_from(self.clock.now()))?;
+        // Forget keys whose limit has fully recovered, so memory stays bounded.
+        if self.by_email.len() > 10_000 {
+            self.by_email.retain_recent();
+        }
+        if self.by_address.len() > 10_000 {
+            self.by_address.retain_recent();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixth_attempt_for_one_email_within_a_minute_is_refused() {
+        let limiter = LoginLimiter::new(5, 100);
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        for i in 0..5 {
+            assert!(limiter.check("a@x.test", ip).is_ok(), "attempt {}", i + 1);
+        }
+        let wait = limiter.check("a@x.test", ip).unwrap_err();
+        // One attempt is replenished every 12 s.
+        assert!(
+            wait > Duration::from_secs(10) && wait <= Duration::from_secs(12),
+            "{wait:?}"
+        );
+        assert!(
+            limiter.check("b@x.test", ip).is_ok(),
+            "other emails are not affected"
+        );
+    }
+
+    #[test]
+    fn one_address_is_limited_across_emails() {
+        let limiter = LoginLimiter::new(100, 3);
+        let ip = Some(IpAddr::from([10, 0, 0, 1]));
+        for i in 0..3 {
+            assert!(limiter.check(&format!("{i}@x.test"), ip).is_ok());
+        }
+        assert!(limiter.check("new@x.test", ip).is_err());
+        assert!(
+            limiter
+                .check("new@x.test", Some(IpAddr::from([10, 0, 0, 2])))
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Log-in, refresh rotation, log-out, `/me`, login limits and the role checks of the read API.
+
+use crate::helpers::{PASSWORD, TestApp, jwt_keys, small_mapping, spawn_app};
+use diesel::prelude::*;
+use frontline::models::enums::UserRole;
+use frontline::schema::users;
+use serde_json::{Value, json};
+
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/auth/login",
+        &json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
+/// The body of a 401 without its per-request id.
+async fn unauthorized_body(response: reqwest::Response) -> Value {
+    assert_eq!(response.status().as_u16(), 401);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"frontline\""
+    );
+    let mut body: Value = response.json().await.unwrap();
+    body.as_object_mut().unwrap().remove("request_id");
+    body
+}
+
+fn the_401() -> Value {
+    json!({
+        "type": "https://frontline.dev/problems/unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "authentication failed",
+        "code": "unauthorized"
+    })
+}
+
+#[tokio::test]
+async fn a_staff_member_logs_in_and_reads_their_own_profile() {
+    let app = spawn_app().await;
+    let (id, email) = app.create_staff(UserRole::Agent);
+    // Case and surrounding spaces of the email do not matter.
+    let response = login(&app, &format!("  {}  ", email.to_uppercase()), PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 900);
+    assert_eq!(tokens["refresh_expires_in"], 2_592_000);
+    assert_eq!(tokens["user"]["id"], id);
+    assert_eq!(tokens["user"]["role"], "agent");
+    let claims = jwt_keys(&app.db.settings)
+        .verify(tokens["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(claims.sub, id.to_string());
+    assert_eq!(claims.exp - claims.iat, 900);
+
+    let me = app
+        .get_as(tokens["access_token"].as_str(), "/api/v1/me")
+        .await;
+    assert_eq!(me.status().as_u16(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["email"], email.as_str());
+    assert_eq!(me["employment_type"], "employee");
+}
+
+#[tokio::test]
+async fn every_failed_login_answers_the_same_401() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    let (inactive_id, inactive) = app.create_staff(UserRole::Manager);
+    diesel::update(users::table.find(inactive_id))
+        .set(users::active.eq(false))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    // Imported staff have no password and cannot log in.
+    app.import(
+        "case,activity,time,who\nA,Insert,2026-03-02 09:00:00+00:00,Ann\n",
+        &small_mapping(),
+    );
+    let cases = [
+        ("wrong password", email.as_str(), "not the password at all"),
+        ("unknown email", "nobody@staff.test", PASSWORD),
+        ("inactive account", inactive.as_str(), PASSWORD),
+        ("malformed email", "not an email", PASSWORD),
+        ("empty password", email.as_str(), ""),
+    ];
+    for (what, email, password) in cases {
+        let body = unauthorized_body(login(&app, email, password).await).await;
+        assert_eq!(body, the_401(), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_login_body_is_a_400_problem() {
+    let app = spawn_app().await;
+    for body in [
+        "{\"email\": \"a@b.test\"",
+        "{\"email\": \"a@b.test\", \"password\": \"x\", \"admin\": true}",
+        "[]",
+    ] {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{body}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_whole_log_in() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    let first: Value = login(&app, &email, PASSWORD).await.json().await.unwrap();
+    let r1 = first["refresh_token"].as_str().unwrap().to_string();
+
+    let second = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": r1 }))
+        .await;
+    assert_eq!(second.status().as_u16(), 200);
+    let second: Value = second.json().await.unwrap();
+    let r2 = second["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r1, r2);
+    assert_eq!(
+        app.get_as(second["access_token"].as_str(), "/api/v1/me")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+
+    // r1 again: theft suspected → 401, and r2 (same log-in) is revoked too.
+    let reuse = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": r1 }))
+        .await;
+    assert_eq!(unauthorized_body(reuse).await, the_401());
+    let after = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": r2 }))
+        .await;
+    assert_eq!(unauthorized_body(after).await, the_401());
+
+    // Another log-in is unaffected.
+    let other: Value = login(&app, &email, PASSWORD).await.json().await.unwrap();
+    let ok = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": other["refresh_token"] }),
+        )
+        .await;
+    assert_eq!(ok.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn logging_out_revokes_the_refresh_token() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    let tokens: Value = login(&app, &email, PASSWORD).await.json().await.unwrap();
+    let refresh = json!({ "refresh_token": tokens["refresh_token"] });
+    let out = app.post_json("/api/v1/auth/logout", &refresh).await;
+    assert_eq!(out.status().as_u16(), 204);
+    let again = app.post_json("/api/v1/auth/refresh", &refresh).await;
+    assert_eq!(unauthorized_body(again).await, the_401());
+    let unknown = app
+        .post_json("/api/v1/auth/logout", &json!({ "refresh_token": "nope" }))
+        .await;
+    assert_eq!(unknown.status().as_u16(), 204, "log-out reveals nothing");
+}
+
+#[tokio::test]
+async fn the_sixth_attempt_for_one_email_within_a_minute_is_429_with_retry_after() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, &email, "wrong password!!")
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+    }
+    // Even the right password is refused now, without being checked.
+    let limited = login(&app, &email, PASSWORD).await;
+    assert_eq!(limited.status().as_u16(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&retry), "one attempt every 12 s: {retry}");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["code"], "too_many_requests");
+}
+
+#[tokio::test]
+async fn bad_access_tokens_all_get_the_same_401() {
+    let app = spawn_app().await;
+    let keys = jwt_keys(&app.db.settings);
+    let (id, _) = app.create_staff(UserRole::Admin);
+    let expired = keys
+        .issue(
+            id,
+            UserRole::Admin,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let good = keys.issue(id, UserRole::Agent, chrono::Utc::now()).unwrap();
+    let (head, rest) = good.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    // Flip the role inside the signed payload.
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut claims: Value = serde_json::from_slice(&engine.decode(payload).unwrap()).unwrap();
+    claims["role"] = "admin".into();
+    let tampered = format!("{head}.{}.{signature}", engine.encode(claims.to_string()));
+    let alg_none = format!(
+        "{}.{}.",
+        engine.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        engine.encode(claims.to_string())
+    );
+    for (what, header) in [
+        ("no header", None),
+        ("expired", Some(format!("Bearer {expired}"))),
+        ("tampered", Some(format!("Bearer {tampered}"))),
+        ("alg none", Some(format!("Bearer {alg_none}"))),
+        ("not bearer", Some(format!("Basic {good}"))),
+        ("garbage", Some("Bearer x.y.z".into())),
+    ] {
+        let mut request = app.client.get(format!("{}/api/v1/me", app.address));
+        if let Some(h) = header {
+            request = request.header("authorization", h);
+        }
+        let body = unauthorized_body(request.send().await.unwrap()).await;
+        assert_eq!(body, the_401(), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn each_role_gets_the_documented_status_on_the_read_api() {
+    let app = spawn_app().await;
+    app.import(
+        "case,activity,time,who\nA,Insert,2026-03-02 09:00:00+00:00,Ann\n",
+        &small_mapping(),
+    );
+    let ticket_id: i64 = frontline::schema::tickets::table
+        .select(frontline::schema::tickets::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let tokens = [
+        ("admin", Some(app.token_for(UserRole::Admin))),
+        ("manager", Some(app.token_for(UserRole::Manager))),
+        ("agent", Some(app.token_for(UserRole::Agent))),
+        ("technician", Some(app.token_for(UserRole::Technician))),
+        ("anonymous", None),
+    ];
+    let ticket = format!("/api/v1/tickets/{ticket_id}");
+    // (path, expected status for admin, manager, agent, technician, anonymous)
+    let matrix: [(&str, [u16; 5]); 5] = [
+        ("/api/v1/me", [200, 200, 200, 200, 401]),
+        ("/api/v1/tickets", [200, 200, 200, 200, 401]),
+        // A technician may not know a ticket without their work order exists: 404, not 403.
+        (&ticket, [200, 200, 200, 404, 401]),
+        ("/api/v1/metrics/summary", [200, 200, 403, 403, 401]),
+        ("/healthz", [200, 200, 200, 200, 200]),
+    ];
+    for (path, expected) in matrix {
+        for ((role, token), status) in tokens.iter().zip(expected) {
+            let response = app.get_as(token.as_deref(), path).await;
+            assert_eq!(response.status().as_u16(), status, "{role} GET {path}");
+        }
+    }
+    // The technician's list is empty: nothing leaks.
+    let technician = tokens[3].1.as_deref();
+    let body: Value = app
+        .get_as(technician, "/api/v1/tickets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["tickets"], json!([]));
+}
