@@ -58,7 +58,26 @@ pub enum ApiError {
         code: &'static str,
         /// Human-readable detail.
         detail: String,
+        /// Fields in conflict (e.g. a duplicate `email`).
+        errors: FieldErrors,
     },
+    /// 412: `If-Match` names an older version than the current one.
+    #[error("the ticket changed since version {given}; it is now version {current}")]
+    PreconditionFailed {
+        /// Version the client had.
+        given: String,
+        /// Current version.
+        current: i32,
+    },
+    /// 428: the request must carry `If-Match`.
+    #[error("this request needs an If-Match header with the ticket's ETag")]
+    PreconditionRequired,
+    /// 415: the body is not JSON.
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// 413: the body is larger than allowed.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
     /// 503: a dependency (the database) is unavailable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -111,6 +130,10 @@ impl ApiError {
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict { code, .. } => code,
+            ApiError::PreconditionFailed { .. } => "version_mismatch",
+            ApiError::PreconditionRequired => "if_match_required",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Unexpected(_) => "internal_error",
         }
@@ -149,6 +172,10 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -168,9 +195,9 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::BadRequest { errors, .. } | ApiError::Validation { errors, .. } => {
-                errors.clone()
-            }
+            ApiError::BadRequest { errors, .. }
+            | ApiError::Validation { errors, .. }
+            | ApiError::Conflict { errors, .. } => errors.clone(),
             _ => FieldErrors::new(),
         };
         let problem = Problem {
@@ -217,6 +244,7 @@ impl From<DieselError> for ApiError {
                         "already exists ({})",
                         info.constraint_name().unwrap_or("unique constraint")
                     ),
+                    errors: FieldErrors::new(),
                 },
                 DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation => {
                     let field = info.constraint_name().unwrap_or("value").to_string();
@@ -228,6 +256,7 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::SerializationFailure => ApiError::Conflict {
                     code: "concurrent_update",
                     detail: "a concurrent change conflicted; retry".into(),
+                    errors: FieldErrors::new(),
                 },
                 DatabaseErrorKind::ClosedConnection => ApiError::Unavailable(e.to_string()),
                 _ => ApiError::Unexpected(e.into()),
@@ -235,6 +264,35 @@ impl From<DieselError> for ApiError {
             _ => ApiError::Unexpected(e.into()),
         }
     }
+}
+
+impl ApiError {
+    /// A 409 naming one field.
+    pub fn conflict_on(code: &'static str, field: &str, message: &str) -> ApiError {
+        ApiError::Conflict {
+            code,
+            detail: format!("{field}: {message}"),
+            errors: BTreeMap::from([(field.to_string(), vec![message.to_string()])]),
+        }
+    }
+}
+
+/// Maps named constraint violations to field errors: each `(constraint, field, message)` turns a
+/// unique violation into a 409 and a foreign-key or check violation into a 422 on `field`; other
+/// errors map as `From<diesel::result::Error>` does.
+pub fn on_constraint(e: DieselError, fields: &[(&str, &str, &str)]) -> ApiError {
+    if let DieselError::DatabaseError(kind, info) = &e
+        && let Some(name) = info.constraint_name()
+        && let Some((_, field, message)) = fields.iter().find(|(c, _, _)| *c == name)
+    {
+        return match kind {
+            DatabaseErrorKind::UniqueViolation => {
+                ApiError::conflict_on("duplicate", field, message)
+            }
+            _ => ApiError::invalid_field(field, *message),
+        };
+    }
+    e.into()
 }
 
 /// Turns actix extractor failures (malformed JSON, bad query or path) into problem+json 400s.
@@ -262,7 +320,8 @@ mod tests {
         assert_eq!(
             status_of(ApiError::Conflict {
                 code: "duplicate",
-                detail: String::new()
+                detail: String::new(),
+                errors: FieldErrors::new()
             }),
             409
         );

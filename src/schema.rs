@@ -156,6 +156,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         solved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
+        site_id -> Nullable<Int8>,
+        // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
+        // use SQL fragments (models::ticket) and triggers maintain the column.
     }
 }
 
@@ -192,7 +195,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sites (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        name -> Text,
+        time_zone -> Text,
+        address -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_links (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        linked_ticket_id -> Int8,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Int8,
+        key -> Text,
+        request_hash -> Bytea,
+        response_status -> Int2,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(comments -> tickets (ticket_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(sites -> organizations (organization_id));
+diesel::joinable!(tickets -> sites (site_id));
 diesel::joinable!(comments -> users (author_user_id));
 diesel::joinable!(customers -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -207,10 +246,13 @@ diesel::joinable!(users -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(
     comments,
     customers,
+    idempotency_keys,
     organizations,
     refresh_tokens,
+    sites,
     teams,
     ticket_events,
+    ticket_links,
     ticket_metrics,
     tickets,
     users,

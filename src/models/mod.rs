@@ -4,4 +4,5 @@
 pub mod directory;
 pub mod enums;
 pub mod metrics;
+pub mod organization;
 pub mod ticket;

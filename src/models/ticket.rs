@@ -54,6 +54,8 @@ pub struct Ticket {
     pub solved_at: Option<DateTime<Utc>>,
     /// Close.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Site (a place a technician may visit).
+    pub site_id: Option<i64>,
 }
 
 #[derive(Insertable)]

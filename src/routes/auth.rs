@@ -10,6 +10,7 @@ use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult};
 use crate::models::directory::{self, Staff};
 use crate::models::enums::{EmploymentType, UserRole};
+use crate::routes::body::JsonBody;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
@@ -116,9 +117,9 @@ fn tokens(state: &AppState, staff: Staff, refresh_token: String) -> ApiResult<To
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let LoginRequest { email, password } = body.into_inner();
+    let LoginRequest { email, password } = body.value;
     // A malformed email cannot match an account: same work, same 401.
     let email = EmailAddress::parse(&email).map_or(email.trim().to_lowercase(), |e| e.to_string());
     let address = req.peer_addr().map(|a| a.ip());
@@ -161,9 +162,9 @@ pub async fn login(
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn refresh_tokens(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let token = body.into_inner().refresh_token;
+    let token = body.value.refresh_token;
     let ttl = Duration::seconds(state.settings.auth.refresh_token_ttl_seconds);
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
@@ -196,9 +197,9 @@ pub async fn refresh_tokens(
     responses((status = 204, description = "Logged out")))]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let token = body.into_inner().refresh_token;
+    let token = body.value.refresh_token;
     db::run(&state.pool, move |conn| {
         Ok(refresh::revoke_tx(conn, token.expose_secret(), Utc::now())?)
     })

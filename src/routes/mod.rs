@@ -15,6 +15,8 @@
 //! ```
 
 pub mod auth;
+pub mod body;
+pub mod directory;
 pub mod health;
 pub mod metrics;
 pub mod tickets;
@@ -41,6 +43,17 @@ use utoipa_swagger_ui::SwaggerUi;
         auth::refresh_tokens,
         auth::logout,
         auth::me,
+        directory::create_organization,
+        directory::update_organization,
+        directory::get_organization,
+        directory::list_organizations,
+        directory::create_site,
+        directory::get_site,
+        directory::list_sites,
+        directory::create_customer,
+        directory::update_customer,
+        directory::get_customer,
+        directory::list_customers,
         tickets::list_tickets,
         tickets::get_ticket,
         metrics::get_summary
@@ -49,6 +62,7 @@ use utoipa_swagger_ui::SwaggerUi;
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Staff log-in and tokens"),
+        (name = "directory", description = "Organizations, sites and customers"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "metrics", description = "Service metrics as METRICS.md defines them"),
         (name = "ops", description = "Health and readiness")
@@ -95,6 +109,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/refresh", web::post().to(auth::refresh_tokens))
                 .route("/auth/logout", web::post().to(auth::logout))
                 .route("/me", web::get().to(auth::me))
+                .route(
+                    "/organizations",
+                    web::post().to(directory::create_organization),
+                )
+                .route(
+                    "/organizations",
+                    web::get().to(directory::list_organizations),
+                )
+                .route(
+                    "/organizations/{id}",
+                    web::get().to(directory::get_organization),
+                )
+                .route(
+                    "/organizations/{id}",
+                    web::patch().to(directory::update_organization),
+                )
+                .route("/sites", web::post().to(directory::create_site))
+                .route("/sites", web::get().to(directory::list_sites))
+                .route("/sites/{id}", web::get().to(directory::get_site))
+                .route("/customers", web::post().to(directory::create_customer))
+                .route("/customers", web::get().to(directory::list_customers))
+                .route("/customers/{id}", web::get().to(directory::get_customer))
+                .route(
+                    "/customers/{id}",
+                    web::patch().to(directory::update_customer),
+                )
                 .route("/tickets", web::get().to(tickets::list_tickets))
                 .route("/tickets/{id}", web::get().to(tickets::get_ticket))
                 .route("/metrics/summary", web::get().to(metrics::get_summary)),

@@ -49,6 +49,8 @@ pub struct TicketResponse {
     pub requester_id: Option<i64>,
     /// Organization id.
     pub organization_id: Option<i64>,
+    /// Site id.
+    pub site_id: Option<i64>,
     /// Team id.
     pub team_id: Option<i64>,
     /// Assignee (staff user id).
@@ -82,6 +84,7 @@ impl From<Ticket> for TicketResponse {
             tags: t.tags,
             requester_id: t.requester_id,
             organization_id: t.organization_id,
+            site_id: t.site_id,
             team_id: t.team_id,
             assignee_id: t.assignee_id,
             created_by_id: t.created_by_id,

@@ -92,12 +92,18 @@ async fn every_failed_login_answers_the_same_401() {
 }
 
 #[tokio::test]
-async fn a_malformed_login_body_is_a_400_problem() {
+async fn a_malformed_login_body_is_a_4xx_problem_naming_the_field() {
     let app = spawn_app().await;
-    for body in [
-        "{\"email\": \"a@b.test\"",
-        "{\"email\": \"a@b.test\", \"password\": \"x\", \"admin\": true}",
-        "[]",
+    for (body, status, field) in [
+        ("{\"email\": \"a@b.test\"", 400, "body"),
+        (
+            "{\"email\": \"a@b.test\", \"password\": \"x\", \"admin\": true}",
+            422,
+            "admin",
+        ),
+        ("{\"email\": \"a@b.test\"}", 422, "body"),
+        ("{\"email\": 12, \"password\": \"x\"}", 422, "email"),
+        ("[]", 422, "body"),
     ] {
         let response = app
             .client
@@ -107,11 +113,13 @@ async fn a_malformed_login_body_is_a_400_problem() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{body}");
+        assert_eq!(response.status().as_u16(), status, "{body}");
         assert_eq!(
             response.headers()["content-type"],
             "application/problem+json"
         );
+        let problem: Value = response.json().await.unwrap();
+        assert!(problem["errors"][field].is_array(), "{body}: {problem}");
     }
 }
 

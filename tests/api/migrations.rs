@@ -38,16 +38,19 @@ fn every_migration_applies_reverts_and_reapplies() {
     let expected = vec![
         "comments",
         "customers",
+        "idempotency_keys",
         "organizations",
         "refresh_tokens",
+        "sites",
         "teams",
         "ticket_events",
+        "ticket_links",
         "ticket_metrics",
         "tickets",
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 3);
+    assert_eq!(applied.len(), 4);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

@@ -1,0 +1,25 @@
+DELETE FROM ticket_events WHERE kind IN ('field_changed', 'linked');
+ALTER TABLE ticket_events DROP CONSTRAINT ticket_events_kind_known;
+ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_kind_known CHECK (kind IN (
+    'created', 'assigned', 'comment_added', 'status_changed', 'priority_changed', 'note'));
+DROP TABLE idempotency_keys;
+DROP TABLE ticket_links;
+DROP TRIGGER comments_search_vector_on_insert ON comments;
+DROP FUNCTION comments_search_vector_append();
+DROP TRIGGER tickets_search_vector_on_write ON tickets;
+DROP FUNCTION tickets_search_vector_refresh();
+DROP INDEX tickets_search_vector_idx;
+ALTER TABLE tickets DROP COLUMN search_vector;
+DROP INDEX tickets_solved_open_idx;
+DROP INDEX tickets_solved_at_idx;
+DROP INDEX tickets_updated_at_idx;
+DROP INDEX tickets_tags_idx;
+DROP INDEX tickets_channel_idx;
+DROP INDEX tickets_category_idx;
+DROP INDEX tickets_priority_idx;
+DROP INDEX tickets_site_id_idx;
+ALTER TABLE tickets DROP CONSTRAINT tickets_subject_length;
+ALTER TABLE tickets DROP CONSTRAINT tickets_site_id_fkey;
+ALTER TABLE tickets DROP COLUMN site_id;
+ALTER TABLE customers DROP CONSTRAINT customers_email_normalised;
+DROP TABLE sites;

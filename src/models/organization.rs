@@ -1,0 +1,306 @@
+//! Organizations (customer institutions), their sites, and customers (requesters).
+
+use crate::schema::{customers, organizations, sites};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// An `organizations` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
+pub struct Organization {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Id in an outside system.
+    pub external_id: Option<String>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `sites` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sites, check_for_backend(diesel::pg::Pg))]
+pub struct Site {
+    /// Id.
+    pub id: i64,
+    /// Owning organization.
+    pub organization_id: i64,
+    /// Name, unique within the organization.
+    pub name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `customers` row (a requester).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customers, check_for_backend(diesel::pg::Pg))]
+pub struct Customer {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Normalised email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new customer.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = customers)]
+pub struct NewCustomer {
+    /// Name.
+    pub name: String,
+    /// Normalised email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+}
+
+/// Changes to a customer (`None`: unchanged; `Some(None)`: cleared).
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = customers)]
+pub struct CustomerChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<Option<String>>,
+    /// Phone.
+    pub phone: Option<Option<String>>,
+    /// Organization.
+    pub organization_id: Option<Option<i64>>,
+    /// Set to now by the caller.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Creates an organization.
+///
+/// # Errors
+/// Unique violation on `organizations_external_id_key`; database errors.
+pub fn create_organization(
+    conn: &mut PgConnection,
+    name: &str,
+    external_id: Option<&str>,
+) -> QueryResult<Organization> {
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::name.eq(name),
+            organizations::external_id.eq(external_id),
+        ))
+        .returning(Organization::as_returning())
+        .get_result(conn)
+}
+
+/// Renames an organization.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn rename_organization(
+    conn: &mut PgConnection,
+    id: i64,
+    name: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Organization> {
+    diesel::update(organizations::table.find(id))
+        .set((
+            organizations::name.eq(name),
+            organizations::updated_at.eq(now),
+        ))
+        .returning(Organization::as_returning())
+        .get_result(conn)
+}
+
+/// One organization.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn get_organization(conn: &mut PgConnection, id: i64) -> QueryResult<Organization> {
+    organizations::table
+        .find(id)
+        .select(Organization::as_select())
+        .first(conn)
+}
+
+/// Organizations whose name contains `q` (case-insensitive), by id, after `after`, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub fn list_organizations(
+    conn: &mut PgConnection,
+    q: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Organization>> {
+    let mut query = organizations::table
+        .select(Organization::as_select())
+        .order(organizations::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = q {
+        query = query.filter(organizations::name.ilike(like_pattern(q)));
+    }
+    if let Some(after) = after {
+        query = query.filter(organizations::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// Creates a site of an organization.
+///
+/// # Errors
+/// FK violation `sites_organization_id_fkey`, unique violation `sites_organization_name_key`.
+pub fn create_site(
+    conn: &mut PgConnection,
+    organization_id: i64,
+    name: &str,
+    time_zone: &str,
+    address: Option<&str>,
+) -> QueryResult<Site> {
+    diesel::insert_into(sites::table)
+        .values((
+            sites::organization_id.eq(organization_id),
+            sites::name.eq(name),
+            sites::time_zone.eq(time_zone),
+            sites::address.eq(address),
+        ))
+        .returning(Site::as_returning())
+        .get_result(conn)
+}
+
+/// One site.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn get_site(conn: &mut PgConnection, id: i64) -> QueryResult<Site> {
+    sites::table.find(id).select(Site::as_select()).first(conn)
+}
+
+/// Sites, optionally of one organization, by id.
+///
+/// # Errors
+/// Database errors.
+pub fn list_sites(
+    conn: &mut PgConnection,
+    organization_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Site>> {
+    let mut query = sites::table
+        .select(Site::as_select())
+        .order(sites::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(org) = organization_id {
+        query = query.filter(sites::organization_id.eq(org));
+    }
+    if let Some(after) = after {
+        query = query.filter(sites::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// Creates a customer.
+///
+/// # Errors
+/// Unique violation `customers_email_key`; FK violation `customers_organization_id_fkey`.
+pub fn create_customer(conn: &mut PgConnection, new: &NewCustomer) -> QueryResult<Customer> {
+    diesel::insert_into(customers::table)
+        .values(new)
+        .returning(Customer::as_returning())
+        .get_result(conn)
+}
+
+/// Applies `changes` to a customer.
+///
+/// # Errors
+/// `NotFound`; constraint violations as for [`create_customer`].
+pub fn update_customer(
+    conn: &mut PgConnection,
+    id: i64,
+    changes: &CustomerChanges,
+) -> QueryResult<Customer> {
+    diesel::update(customers::table.find(id))
+        .set(changes)
+        .returning(Customer::as_returning())
+        .get_result(conn)
+}
+
+/// One customer.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn get_customer(conn: &mut PgConnection, id: i64) -> QueryResult<Customer> {
+    customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .first(conn)
+}
+
+/// Customers matching `q` in name, email or phone (case-insensitive substring), optionally of one
+/// organization, by id.
+///
+/// # Errors
+/// Database errors.
+pub fn list_customers(
+    conn: &mut PgConnection,
+    q: Option<&str>,
+    organization_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Customer>> {
+    let mut query = customers::table
+        .select(Customer::as_select())
+        .order(customers::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = q {
+        let pattern = like_pattern(q);
+        query = query.filter(
+            customers::name
+                .ilike(pattern.clone())
+                .or(customers::email.ilike(pattern.clone()))
+                .or(customers::phone.ilike(pattern)),
+        );
+    }
+    if let Some(org) = organization_id {
+        query = query.filter(customers::organization_id.eq(org));
+    }
+    if let Some(after) = after {
+        query = query.filter(customers::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// `%q%` with `%`, `_` and `\` escaped, for ILIKE.
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

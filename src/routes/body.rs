@@ -1,0 +1,161 @@
+//! [`JsonBody`]: a JSON request body parsed with the path of the failing field.
+//!
+//! - not `application/json` → 415; larger than the limit → 413;
+//! - malformed JSON → 400 (`bad_request`, field `body`);
+//! - well-formed JSON that does not fit (unknown field, missing field, wrong type, unknown enum
+//!   value) → 422 (`validation_failed`) naming the field's path, e.g. `requester.email`.
+
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Largest accepted JSON body, bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A parsed JSON body, with the raw bytes kept (idempotency keys hash them).
+pub struct JsonBody<T> {
+    /// The parsed value.
+    pub value: T,
+    /// The bytes as received.
+    pub raw: Bytes,
+}
+
+/// Parses `bytes` into `T`, naming the failing field.
+///
+/// # Errors
+/// 400 for malformed JSON, 422 for JSON that does not fit `T`.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Two steps, so that syntax (400) and fit (422) are told apart reliably.
+    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_field("body", format!("malformed JSON: {}", strip_position(&e)))
+    })?;
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::invalid_field(&field, strip_position(e.inner()))
+    })
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string()
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+            });
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+            }
+            let mut body = actix_web::web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::bad_field("body", e.to_string()))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let raw = body.freeze();
+            let value = parse(&raw)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        email: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        priority: crate::domain::ticket::TicketPriority,
+        requester: Option<Inner>,
+    }
+
+    fn field_of(body: &str) -> (u16, String) {
+        use actix_web::ResponseError;
+        match parse::<Outer>(body.as_bytes()) {
+            Ok(_) => (200, String::new()),
+            Err(e) => {
+                let status = e.status_code().as_u16();
+                let field = match &e {
+                    ApiError::Validation { errors, .. } | ApiError::BadRequest { errors, .. } => {
+                        errors.keys().next().cloned().unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
+                (status, field)
+            }
+        }
+    }
+
+    #[test]
+    fn each_kind_of_bad_body_names_its_field() {
+        assert_eq!(field_of(r#"{"priority":"low"}"#), (200, String::new()));
+        assert_eq!(
+            field_of(r#"{"priority":"whenever"}"#),
+            (422, "priority".into())
+        );
+        assert_eq!(field_of(r#"{"priority":1}"#), (422, "priority".into()));
+        assert_eq!(
+            field_of(r#"{"priority":"low","requester":{"email":5}}"#),
+            (422, "requester.email".into())
+        );
+        assert_eq!(
+            field_of(r#"{"priority":"low","colour":"red"}"#),
+            (422, "colour".into())
+        );
+        assert_eq!(field_of(r#"{}"#), (422, "body".into()));
+        assert_eq!(field_of(r#"{"priority":"low""#), (400, "body".into()));
+        assert_eq!(
+            field_of(r#"{"priority":"low"} trailing"#),
+            (400, "body".into())
+        );
+        assert_eq!(field_of(""), (400, "body".into()));
+    }
+}

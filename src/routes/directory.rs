@@ -1,0 +1,635 @@
+//! Organizations, sites and customers: what agents look up and create while on the phone.
+//!
+//! Roles: admins and agents create and edit; managers read; technicians may read sites only.
+//! Lists are ordered by id with keyset pagination (`cursor` = the last id seen).
+
+use crate::auth::extract::AuthUser;
+use crate::db;
+use crate::domain::email::EmailAddress;
+use crate::error::{ApiError, ApiResult, on_constraint};
+use crate::models::enums::UserRole;
+use crate::models::organization::{
+    self as model, Customer, CustomerChanges, NewCustomer, Organization, Site,
+};
+use crate::routes::body::JsonBody;
+use crate::routes::tickets::ListMeta;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const READERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager, UserRole::Agent];
+const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
+
+/// Deserializes a field that may be absent (unchanged), `null` (cleared) or a value.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A non-blank name, trimmed, at most `max` characters.
+pub fn parse_name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::invalid_field(field, "must not be blank"));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn parse_email(field: &str, value: &str) -> Result<String, ApiError> {
+    EmailAddress::parse(value)
+        .map(|e| e.to_string())
+        .map_err(|m| ApiError::invalid_field(field, m))
+}
+
+fn parse_phone(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim();
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    let allowed = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !allowed || !(3..=20).contains(&digits) {
+        return Err(ApiError::invalid_field(
+            field,
+            "must be 3–20 digits, optionally with + - ( ) . and spaces",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
+    move |e| match e {
+        diesel::result::Error::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}
+
+/// Query of the directory lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Case-insensitive search (organizations: name; customers: name, email or phone).
+    pub q: Option<String>,
+    /// Only this organization's customers or sites.
+    pub organization_id: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 25).
+    pub per_page: Option<i64>,
+}
+
+impl DirectoryQuery {
+    fn page(&self) -> Result<(Option<i64>, i64), ApiError> {
+        let limit = self.per_page.unwrap_or(25);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::invalid_field(
+                "per_page",
+                "must be between 1 and 100",
+            ));
+        }
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| ApiError::invalid_field("cursor", "not a cursor of this list"))
+            })
+            .transpose()?;
+        Ok((after, limit))
+    }
+}
+
+fn next_cursor(last: Option<i64>, len: usize, limit: i64) -> ListMeta {
+    ListMeta {
+        next_cursor: (len as i64 == limit)
+            .then_some(last)
+            .flatten()
+            .map(|id| id.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------- organizations
+
+/// An organization (a customer institution).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrganizationResponse {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Id in an outside system.
+    pub external_id: Option<String>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Organization> for OrganizationResponse {
+    fn from(o: Organization) -> Self {
+        OrganizationResponse {
+            id: o.id,
+            name: o.name,
+            external_id: o.external_id,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// `POST /organizations` and `PATCH /organizations/{id}` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationRequest {
+    /// Name (1–200 characters).
+    pub name: String,
+    /// Id in an outside system (unique; create only).
+    pub external_id: Option<String>,
+}
+
+/// `GET /organizations` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrganizationListResponse {
+    /// Organizations by id.
+    pub organizations: Vec<OrganizationResponse>,
+    /// Pagination.
+    pub meta: ListMeta,
+}
+
+/// Creates an organization (admin, agent). 422 for a blank name; 409 for a taken external id.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "directory",
+    request_body = OrganizationRequest, security(("bearer" = [])),
+    responses((status = 201, body = OrganizationResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<OrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let name = parse_name("name", &body.value.name, 200)?;
+    let external = body.value.external_id.clone();
+    let org = db::run(&state.pool, move |conn| {
+        model::create_organization(conn, &name, external.as_deref()).map_err(|e| {
+            on_constraint(
+                e,
+                &[(
+                    "organizations_external_id_key",
+                    "external_id",
+                    "is already in use",
+                )],
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(OrganizationResponse::from(org)))
+}
+
+/// Renames an organization (admin, agent).
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "directory",
+    request_body = OrganizationRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organization id")),
+    responses((status = 200, body = OrganizationResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<OrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    if body.value.external_id.is_some() {
+        return Err(ApiError::invalid_field("external_id", "cannot be changed"));
+    }
+    let name = parse_name("name", &body.value.name, 200)?;
+    let id = id.into_inner();
+    let org = db::run(&state.pool, move |conn| {
+        model::rename_organization(conn, id, &name, Utc::now()).map_err(not_found("organization"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "directory",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "Organization id")),
+    responses((status = 200, body = OrganizationResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let id = id.into_inner();
+    let org = db::run(&state.pool, move |conn| {
+        model::get_organization(conn, id).map_err(not_found("organization"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
+}
+
+/// Lists organizations, optionally searching names (`q`).
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "directory", params(DirectoryQuery),
+    security(("bearer" = [])), responses((status = 200, body = OrganizationListResponse)))]
+pub async fn list_organizations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DirectoryQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let (after, limit) = query.page()?;
+    let q = query.q.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(model::list_organizations(conn, q.as_deref(), after, limit)?)
+    })
+    .await?;
+    let meta = next_cursor(rows.last().map(|o| o.id), rows.len(), limit);
+    Ok(HttpResponse::Ok().json(OrganizationListResponse {
+        organizations: rows.into_iter().map(Into::into).collect(),
+        meta,
+    }))
+}
+
+// ---------------------------------------------------------------- sites
+
+/// A site: a place a technician visits.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SiteResponse {
+    /// Id.
+    pub id: i64,
+    /// Owning organization.
+    pub organization_id: i64,
+    /// Name (unique within the organization).
+    pub name: String,
+    /// IANA time zone, e.g. `America/Chicago`.
+    pub time_zone: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Site> for SiteResponse {
+    fn from(s: Site) -> Self {
+        SiteResponse {
+            id: s.id,
+            organization_id: s.organization_id,
+            name: s.name,
+            time_zone: s.time_zone,
+            address: s.address,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// `POST /sites` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSiteRequest {
+    /// Owning organization.
+    pub organization_id: i64,
+    /// Name (1–200 characters).
+    pub name: String,
+    /// IANA time zone (default `UTC`).
+    pub time_zone: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+/// `GET /sites` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SiteListResponse {
+    /// Sites by id.
+    pub sites: Vec<SiteResponse>,
+    /// Pagination.
+    pub meta: ListMeta,
+}
+
+/// Creates a site (admin, agent). 422 for an unknown organization or time zone; 409 for a name
+/// already used in the organization.
+#[utoipa::path(post, path = "/api/v1/sites", tag = "directory", request_body = CreateSiteRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = SiteResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_site(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateSiteRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let req = body.value;
+    let name = parse_name("name", &req.name, 200)?;
+    let zone = req.time_zone.unwrap_or_else(|| "UTC".into());
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::invalid_field(
+            "time_zone",
+            format!("`{zone}` is not an IANA time zone"),
+        ));
+    }
+    let address = req
+        .address
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
+    let site = db::run(&state.pool, move |conn| {
+        model::create_site(conn, req.organization_id, &name, &zone, address.as_deref()).map_err(
+            |e| {
+                on_constraint(
+                    e,
+                    &[
+                        (
+                            "sites_organization_id_fkey",
+                            "organization_id",
+                            "no such organization",
+                        ),
+                        (
+                            "sites_organization_name_key",
+                            "name",
+                            "is already used in this organization",
+                        ),
+                    ],
+                )
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(SiteResponse::from(site)))
+}
+
+/// One site (every staff role).
+#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "directory", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Site id")),
+    responses((status = 200, body = SiteResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_site(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let site = db::run(&state.pool, move |conn| {
+        model::get_site(conn, id).map_err(not_found("site"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
+}
+
+/// Lists sites, optionally of one organization (every staff role).
+#[utoipa::path(get, path = "/api/v1/sites", tag = "directory", params(DirectoryQuery),
+    security(("bearer" = [])), responses((status = 200, body = SiteListResponse)))]
+pub async fn list_sites(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<DirectoryQuery>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = query.page()?;
+    let org = query.organization_id;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(model::list_sites(conn, org, after, limit)?)
+    })
+    .await?;
+    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
+    Ok(HttpResponse::Ok().json(SiteListResponse {
+        sites: rows.into_iter().map(Into::into).collect(),
+        meta,
+    }))
+}
+
+// ---------------------------------------------------------------- customers
+
+/// A customer (a requester).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CustomerResponse {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Email (normalised: trimmed, lower case).
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+    /// Created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Customer> for CustomerResponse {
+    fn from(c: Customer) -> Self {
+        CustomerResponse {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            organization_id: c.organization_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// `POST /customers` body (also the inline requester of `POST /tickets`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    /// Name (1–200 characters).
+    pub name: String,
+    /// Email; normalised; unique.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+}
+
+impl TryFrom<CreateCustomerRequest> for NewCustomer {
+    type Error = ApiError;
+
+    fn try_from(r: CreateCustomerRequest) -> Result<Self, ApiError> {
+        Ok(NewCustomer {
+            name: parse_name("name", &r.name, 200)?,
+            email: r
+                .email
+                .as_deref()
+                .map(|e| parse_email("email", e))
+                .transpose()?,
+            phone: r
+                .phone
+                .as_deref()
+                .map(|p| parse_phone("phone", p))
+                .transpose()?,
+            organization_id: r.organization_id,
+        })
+    }
+}
+
+/// `PATCH /customers/{id}` body: absent fields are unchanged, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomerRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// Email (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// Phone (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Organization (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub organization_id: Option<Option<i64>>,
+}
+
+/// `GET /customers` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CustomerListResponse {
+    /// Customers by id.
+    pub customers: Vec<CustomerResponse>,
+    /// Pagination.
+    pub meta: ListMeta,
+}
+
+/// The field errors of customer constraints.
+pub const CUSTOMER_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    (
+        "customers_email_key",
+        "email",
+        "is already used by another customer",
+    ),
+    (
+        "customers_organization_id_fkey",
+        "organization_id",
+        "no such organization",
+    ),
+];
+
+/// Creates a customer (admin, agent). 409 naming `email` when it is taken; 422 naming the field
+/// for a blank name, a malformed email or phone, an unknown organization.
+#[utoipa::path(post, path = "/api/v1/customers", tag = "directory",
+    request_body = CreateCustomerRequest, security(("bearer" = [])),
+    responses((status = 201, body = CustomerResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_customer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateCustomerRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let new = NewCustomer::try_from(body.value)?;
+    let customer = db::run(&state.pool, move |conn| {
+        model::create_customer(conn, &new).map_err(|e| on_constraint(e, CUSTOMER_CONSTRAINTS))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CustomerResponse::from(customer)))
+}
+
+/// Edits a customer (admin, agent); same errors as creation, 404 for an unknown id.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "directory",
+    request_body = UpdateCustomerRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, body = CustomerResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_customer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateCustomerRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let r = body.value;
+    let changes = CustomerChanges {
+        name: r
+            .name
+            .as_deref()
+            .map(|n| parse_name("name", n, 200))
+            .transpose()?,
+        email: r
+            .email
+            .map(|e| e.as_deref().map(|e| parse_email("email", e)).transpose())
+            .transpose()?,
+        phone: r
+            .phone
+            .map(|p| p.as_deref().map(|p| parse_phone("phone", p)).transpose())
+            .transpose()?,
+        organization_id: r.organization_id,
+        updated_at: Some(Utc::now()),
+    };
+    let id = id.into_inner();
+    let customer = db::run(&state.pool, move |conn| {
+        model::update_customer(conn, id, &changes).map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("customer"),
+            other => on_constraint(other, CUSTOMER_CONSTRAINTS),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))
+}
+
+/// One customer (admin, manager, agent).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "directory", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, body = CustomerResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let id = id.into_inner();
+    let customer = db::run(&state.pool, move |conn| {
+        model::get_customer(conn, id).map_err(not_found("customer"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))
+}
+
+/// Searches customers by name, email or phone (`q`), optionally within one organization.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "directory", params(DirectoryQuery),
+    security(("bearer" = [])), responses((status = 200, body = CustomerListResponse)))]
+pub async fn list_customers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DirectoryQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let (after, limit) = query.page()?;
+    let q = query.q.clone();
+    let org = query.organization_id;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(model::list_customers(
+            conn,
+            q.as_deref(),
+            org,
+            after,
+            limit,
+        )?)
+    })
+    .await?;
+    let meta = next_cursor(rows.last().map(|c| c.id), rows.len(), limit);
+    Ok(HttpResponse::Ok().json(CustomerListResponse {
+        customers: rows.into_iter().map(Into::into).collect(),
+        meta,
+    }))
+}
