@@ -183,7 +183,10 @@ pub enum Command {
         /// New assignee.
         assignee: StaffId,
     },
-    /// Add a comment.
+    /// Remove the assignee. Refused on a solved ticket (solved needs an assignee).
+    Unassign,
+    /// Add a comment. A requester's public comment on a `pending`, `on_hold` or `solved` ticket
+    /// also sets it to `open` (METRICS.md; from `solved` that is a reopen).
     Comment {
         /// Who wrote it.
         author: AuthorKind,
@@ -201,6 +204,23 @@ pub enum Command {
         /// Name of the activity.
         activity: String,
     },
+    /// Record a change of a descriptive field (subject, category, tags, organization, site,
+    /// team, requester). Tags may change on a closed ticket; nothing else may.
+    ChangeField {
+        /// Field name.
+        field: String,
+        /// Old value (JSON).
+        from: serde_json::Value,
+        /// New value (JSON).
+        to: serde_json::Value,
+    },
+    /// Record a link to another ticket (e.g. `follow_up`).
+    Link {
+        /// Link kind.
+        kind: String,
+        /// The other ticket.
+        ticket_id: i64,
+    },
 }
 
 /// Why a command was refused.
@@ -215,6 +235,9 @@ pub enum CommandError {
     /// A ticket is solved only when someone is assigned (Zendesk's rule).
     #[error("a ticket needs an assignee to be solved")]
     SolveWithoutAssignee,
+    /// The assignee of a solved ticket cannot be removed.
+    #[error("a solved ticket keeps its assignee")]
+    UnassignSolved,
     /// An event older than the ticket's latest event would rewrite history.
     #[error("event at {at} is earlier than the ticket's latest event at {latest}")]
     OutOfOrder {
@@ -281,6 +304,22 @@ pub enum EventKind {
         /// Name of the activity.
         activity: String,
     },
+    /// A descriptive field changed.
+    FieldChanged {
+        /// Field name.
+        field: String,
+        /// Old value.
+        from: serde_json::Value,
+        /// New value.
+        to: serde_json::Value,
+    },
+    /// A link to another ticket was recorded.
+    Linked {
+        /// Link kind (`follow_up`, `duplicate`).
+        link: String,
+        /// The other ticket.
+        ticket_id: i64,
+    },
 }
 
 impl EventKind {
@@ -293,6 +332,8 @@ impl EventKind {
             EventKind::StatusChanged { .. } => "status_changed",
             EventKind::PriorityChanged { .. } => "priority_changed",
             EventKind::Note { .. } => "note",
+            EventKind::FieldChanged { .. } => "field_changed",
+            EventKind::Linked { .. } => "linked",
         }
     }
 }
@@ -368,7 +409,8 @@ impl TicketState {
                 latest: self.updated_at,
             });
         }
-        if self.status == TicketStatus::Closed {
+        let tags_only = matches!(command, Command::ChangeField { field, .. } if field == "tags");
+        if self.status == TicketStatus::Closed && !tags_only {
             return Err(CommandError::Closed);
         }
         let mut next = self.clone();
@@ -386,9 +428,43 @@ impl TicketState {
                     kinds.push(next.change_status(TicketStatus::Open, at)?);
                 }
             }
-            Command::Comment { author, public } => kinds.push(EventKind::CommentAdded {
-                author: *author,
-                public: *public,
+            Command::Unassign => {
+                if next.status == TicketStatus::Solved {
+                    return Err(CommandError::UnassignSolved);
+                }
+                if next.assignee.is_some() {
+                    kinds.push(EventKind::Assigned {
+                        from: next.assignee,
+                        to: None,
+                    });
+                    next.assignee = None;
+                }
+            }
+            Command::Comment { author, public } => {
+                kinds.push(EventKind::CommentAdded {
+                    author: *author,
+                    public: *public,
+                });
+                let reopens = matches!(
+                    next.status,
+                    TicketStatus::Pending | TicketStatus::OnHold | TicketStatus::Solved
+                );
+                if *author == AuthorKind::Customer && *public && reopens {
+                    kinds.push(next.change_status(TicketStatus::Open, at)?);
+                }
+            }
+            Command::ChangeField { field, from, to } => {
+                if from != to {
+                    kinds.push(EventKind::FieldChanged {
+                        field: field.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                }
+            }
+            Command::Link { kind, ticket_id } => kinds.push(EventKind::Linked {
+                link: kind.clone(),
+                ticket_id: *ticket_id,
             }),
             Command::SetStatus(to) if *to == next.status => {}
             Command::SetStatus(to) => {
@@ -618,6 +694,84 @@ mod tests {
                 "{command:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_requester_comment_reopens_pending_on_hold_and_solved_tickets_only() {
+        let customer = Command::Comment {
+            author: AuthorKind::Customer,
+            public: true,
+        };
+        for (status, expect_reopen) in [
+            (New, false),
+            (Open, false),
+            (Pending, true),
+            (OnHold, true),
+            (Solved, true),
+        ] {
+            let mut ticket = new_ticket();
+            ticket.assignee = Some(1);
+            ticket.status = status;
+            let kinds: Vec<_> = ticket
+                .apply(&customer, t(10, 0), None)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect();
+            let mut expected = vec![EventKind::CommentAdded {
+                author: AuthorKind::Customer,
+                public: true,
+            }];
+            if expect_reopen {
+                expected.push(EventKind::StatusChanged {
+                    from: status,
+                    to: Open,
+                });
+            }
+            assert_eq!(kinds, expected, "{status}");
+        }
+        // A private note from the requester's side, or an agent's public reply, reopens nothing.
+        let mut ticket = new_ticket();
+        ticket.status = Pending;
+        let _ = ticket.apply(
+            &Command::Comment {
+                author: AuthorKind::Agent,
+                public: true,
+            },
+            t(10, 0),
+            Some(1),
+        );
+        assert_eq!(ticket.status, Pending);
+    }
+
+    #[test]
+    fn a_solved_ticket_keeps_its_assignee_and_a_closed_one_only_takes_tags() {
+        let mut ticket = new_ticket();
+        let _ = ticket.apply(&Command::Assign { assignee: 1 }, t(9, 1), Some(1));
+        let _ = ticket.apply(&Command::SetStatus(Solved), t(9, 2), Some(1));
+        assert_eq!(
+            ticket.apply(&Command::Unassign, t(9, 3), Some(1)),
+            Err(CommandError::UnassignSolved)
+        );
+        let _ = ticket.apply(&Command::Close(ClosePolicy::RequireSolved), t(9, 4), None);
+        let tags = Command::ChangeField {
+            field: "tags".into(),
+            from: serde_json::json!([]),
+            to: serde_json::json!(["vip"]),
+        };
+        assert_eq!(
+            ticket.apply(&tags, t(9, 5), Some(1)).map(|e| e.len()),
+            Ok(1)
+        );
+        let subject = Command::ChangeField {
+            field: "subject".into(),
+            from: serde_json::json!("a"),
+            to: serde_json::json!("b"),
+        };
+        assert_eq!(
+            ticket.apply(&subject, t(9, 6), Some(1)),
+            Err(CommandError::Closed)
+        );
     }
 
     #[test]

@@ -479,19 +479,12 @@ fn apply_row(
                 }]
             }
             Action::RequesterReply => {
+                // The aggregate reopens a pending, on-hold or solved ticket (METRICS.md).
                 bodies.push(format!("Imported activity: {}", row.activity));
-                let mut cmds = vec![Command::Comment {
+                vec![Command::Comment {
                     author: AuthorKind::Customer,
                     public: true,
-                }];
-                // METRICS.md: a requester's public comment on pending/on_hold/solved reopens it.
-                if matches!(
-                    state.status,
-                    TicketStatus::Pending | TicketStatus::OnHold | TicketStatus::Solved
-                ) {
-                    cmds.push(Command::SetStatus(TicketStatus::Open));
-                }
-                cmds
+                }]
             }
             Action::Open => vec![Command::SetStatus(TicketStatus::Open)],
             Action::Pending => vec![Command::SetStatus(TicketStatus::Pending)],

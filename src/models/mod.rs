@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod enums;
+pub mod idempotency;
 pub mod metrics;
 pub mod organization;
 pub mod ticket;

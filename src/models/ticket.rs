@@ -441,3 +441,284 @@ pub fn get_with_history(
         .optional()?;
     Ok((ticket, events, metrics))
 }
+
+/// Descriptive fields of a new ticket (the state machine owns status, priority and assignee).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFields {
+    /// Subject (validated by the caller).
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// Channel.
+    pub channel: Option<TicketChannel>,
+    /// Category.
+    pub category: Option<String>,
+    /// Tags (normalised by the caller).
+    pub tags: Vec<String>,
+    /// Requester.
+    pub requester_id: Option<i64>,
+    /// Organization.
+    pub organization_id: Option<i64>,
+    /// Site.
+    pub site_id: Option<i64>,
+    /// Team.
+    pub team_id: Option<i64>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets)]
+struct NewApiTicket<'a> {
+    subject: &'a str,
+    description: &'a str,
+    status: DbTicketStatus,
+    priority: DbTicketPriority,
+    channel: Option<TicketChannel>,
+    category: Option<&'a str>,
+    tags: &'a [String],
+    requester_id: Option<i64>,
+    organization_id: Option<i64>,
+    site_id: Option<i64>,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    created_by_id: Option<i64>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    solved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// Changes to a ticket row; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = tickets)]
+pub struct TicketChangeset {
+    /// Subject.
+    pub subject: Option<String>,
+    /// Category (`Some(None)` clears).
+    pub category: Option<Option<String>>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Requester.
+    pub requester_id: Option<Option<i64>>,
+    /// Organization.
+    pub organization_id: Option<Option<i64>>,
+    /// Site.
+    pub site_id: Option<Option<i64>>,
+    /// Team.
+    pub team_id: Option<Option<i64>>,
+}
+
+/// Builds the domain state of a stored ticket.
+pub fn state_of(t: &Ticket) -> TicketState {
+    TicketState {
+        status: t.status.into(),
+        priority: t.priority.into(),
+        assignee: t.assignee_id,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        solved_at: t.solved_at,
+        closed_at: t.closed_at,
+    }
+}
+
+fn event_rows<'a>(
+    ticket_id: i64,
+    first_seq: i32,
+    events: &'a [TicketEvent],
+    bodies: &'a [String],
+) -> (Vec<NewTicketEvent<'a>>, Vec<NewComment<'a>>) {
+    let mut rows = Vec::with_capacity(events.len());
+    let mut comments = Vec::new();
+    let mut bodies = bodies.iter();
+    for (i, event) in events.iter().enumerate() {
+        let seq = first_seq.saturating_add(i32::try_from(i).unwrap_or(i32::MAX));
+        rows.push(NewTicketEvent::from_domain(ticket_id, seq, event));
+        if let EventKind::CommentAdded { author, public } = event.kind {
+            comments.push(NewComment {
+                ticket_id,
+                author_kind: author.into(),
+                author_user_id: if author == crate::domain::ticket::AuthorKind::Agent {
+                    event.actor
+                } else {
+                    None
+                },
+                public,
+                body: bodies.next().map(String::as_str).unwrap_or(""),
+                created_at: event.occurred_at,
+            });
+        }
+    }
+    (rows, comments)
+}
+
+/// Inserts a ticket made through the API with its first events, comments and metrics; returns
+/// the row. `bodies` holds one body per `comment_added` event, in order.
+///
+/// # Errors
+/// Constraint violations (unknown requester, organization, site, team, assignee); database errors.
+pub fn insert_ticket_tx(
+    conn: &mut PgConnection,
+    fields: &TicketFields,
+    state: &TicketState,
+    created_by: Option<i64>,
+    events: &[TicketEvent],
+    bodies: &[String],
+) -> QueryResult<Ticket> {
+    let ticket: Ticket = diesel::insert_into(tickets::table)
+        .values(NewApiTicket {
+            subject: &fields.subject,
+            description: &fields.description,
+            status: state.status.into(),
+            priority: state.priority.into(),
+            channel: fields.channel,
+            category: fields.category.as_deref(),
+            tags: &fields.tags,
+            requester_id: fields.requester_id,
+            organization_id: fields.organization_id,
+            site_id: fields.site_id,
+            team_id: fields.team_id,
+            assignee_id: state.assignee,
+            created_by_id: created_by,
+            version: 1,
+            created_at: state.created_at,
+            updated_at: state.updated_at,
+            solved_at: state.solved_at,
+            closed_at: state.closed_at,
+        })
+        .returning(Ticket::as_returning())
+        .get_result(conn)?;
+    append_events_tx(conn, ticket.id, 1, events, bodies)?;
+    refresh_metrics_tx(conn, ticket.id)?;
+    Ok(ticket)
+}
+
+/// Locks a ticket row for update, if the caller may see it.
+///
+/// # Errors
+/// `NotFound` when it does not exist or is not visible; database errors.
+pub fn lock_tx(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<Ticket> {
+    let visible = !matches!(visible_to, Visibility::Technician(_));
+    tickets::table
+        .find(id)
+        .filter(diesel::dsl::sql::<Bool>(if visible {
+            "TRUE"
+        } else {
+            "FALSE"
+        }))
+        .select(Ticket::as_select())
+        .for_update()
+        .first(conn)
+}
+
+/// Appends events (and the comments they announce) after the ticket's latest event. Returns the
+/// next free `seq`.
+///
+/// # Errors
+/// Database errors.
+pub fn append_events_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+    first_seq: i32,
+    events: &[TicketEvent],
+    bodies: &[String],
+) -> QueryResult<i32> {
+    let (rows, comments) = event_rows(ticket_id, first_seq, events, bodies);
+    diesel::insert_into(ticket_events::table)
+        .values(&rows)
+        .execute(conn)?;
+    if !comments.is_empty() {
+        diesel::insert_into(comments::table)
+            .values(&comments)
+            .execute(conn)?;
+    }
+    Ok(first_seq.saturating_add(i32::try_from(rows.len()).unwrap_or(i32::MAX)))
+}
+
+/// The next free `seq` of a ticket's log.
+///
+/// # Errors
+/// Database errors.
+pub fn next_seq(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .select(diesel::dsl::max(ticket_events::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// A ticket's event log as domain events, oldest first.
+///
+/// # Errors
+/// Database errors; an event whose data does not parse is a deserialization error.
+pub fn load_log(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<Vec<TicketEvent>> {
+    let rows: Vec<TicketEventRow> = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .order(ticket_events::seq.asc())
+        .select(TicketEventRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let kind = serde_json::from_value(r.data)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok(TicketEvent {
+                occurred_at: r.occurred_at,
+                actor: r.actor_user_id,
+                kind,
+            })
+        })
+        .collect()
+}
+
+/// Recomputes a ticket's metric projection from its event log and stores it.
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_metrics_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+) -> QueryResult<TicketMetricsRow> {
+    let log = load_log(conn, ticket_id)?;
+    let metrics = crate::domain::metrics::project(&log).unwrap_or_default();
+    let row = TicketMetricsRow::new(ticket_id, &metrics);
+    diesel::insert_into(ticket_metrics::table)
+        .values(&row)
+        .on_conflict(ticket_metrics::ticket_id)
+        .do_update()
+        .set((&row, ticket_metrics::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// Stores a ticket's new state and field changes, appends its events and refreshes its metrics,
+/// bumping `version` by one. Call with the row locked ([`lock_tx`]).
+///
+/// # Errors
+/// Constraint violations; database errors.
+pub fn save_tx(
+    conn: &mut PgConnection,
+    ticket: &Ticket,
+    state: &TicketState,
+    changes: &TicketChangeset,
+    events: &[TicketEvent],
+    bodies: &[String],
+) -> QueryResult<Ticket> {
+    let seq = next_seq(conn, ticket.id)?;
+    append_events_tx(conn, ticket.id, seq, events, bodies)?;
+    let status: DbTicketStatus = state.status.into();
+    let priority: DbTicketPriority = state.priority.into();
+    let updated: Ticket = diesel::update(tickets::table.find(ticket.id))
+        .set((
+            changes,
+            tickets::status.eq(status),
+            tickets::priority.eq(priority),
+            tickets::assignee_id.eq(state.assignee),
+            tickets::updated_at.eq(state.updated_at),
+            tickets::solved_at.eq(state.solved_at),
+            tickets::closed_at.eq(state.closed_at),
+            tickets::version.eq(ticket.version + 1),
+        ))
+        .returning(Ticket::as_returning())
+        .get_result(conn)?;
+    refresh_metrics_tx(conn, ticket.id)?;
+    Ok(updated)
+}

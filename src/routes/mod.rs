@@ -19,6 +19,7 @@ pub mod body;
 pub mod directory;
 pub mod health;
 pub mod metrics;
+pub mod ticket_write;
 pub mod tickets;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -56,6 +57,11 @@ use utoipa_swagger_ui::SwaggerUi;
         directory::list_customers,
         tickets::list_tickets,
         tickets::get_ticket,
+        ticket_write::create_ticket,
+        ticket_write::update_ticket,
+        ticket_write::create_comment,
+        ticket_write::list_comments,
+        ticket_write::list_events,
         metrics::get_summary
     ),
     components(schemas(Problem)),
@@ -136,7 +142,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::patch().to(directory::update_customer),
                 )
                 .route("/tickets", web::get().to(tickets::list_tickets))
+                .route("/tickets", web::post().to(ticket_write::create_ticket))
                 .route("/tickets/{id}", web::get().to(tickets::get_ticket))
+                .route(
+                    "/tickets/{id}",
+                    web::patch().to(ticket_write::update_ticket),
+                )
+                .route(
+                    "/tickets/{id}/comments",
+                    web::post().to(ticket_write::create_comment),
+                )
+                .route(
+                    "/tickets/{id}/comments",
+                    web::get().to(ticket_write::list_comments),
+                )
+                .route(
+                    "/tickets/{id}/events",
+                    web::get().to(ticket_write::list_events),
+                )
                 .route("/metrics/summary", web::get().to(metrics::get_summary)),
         )
         .default_service(web::to(not_found));

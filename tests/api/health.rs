@@ -104,7 +104,12 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/customers/{id}",
         "PATCH /api/v1/customers/{id}",
         "GET /api/v1/tickets",
+        "POST /api/v1/tickets",
         "GET /api/v1/tickets/{id}",
+        "PATCH /api/v1/tickets/{id}",
+        "POST /api/v1/tickets/{id}/comments",
+        "GET /api/v1/tickets/{id}/comments",
+        "GET /api/v1/tickets/{id}/events",
         "GET /api/v1/metrics/summary",
     ];
     expected.sort_unstable();

@@ -13,4 +13,5 @@ mod helpers;
 mod import;
 mod metrics;
 mod migrations;
+mod ticket_lifecycle;
 mod tickets;
