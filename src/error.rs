@@ -72,6 +72,9 @@ pub enum ApiError {
     /// 428: the request must carry `If-Match`.
     #[error("this request needs an If-Match header with the ticket's ETag")]
     PreconditionRequired,
+    /// 405: the resource does not support the method; `Allow` lists those it does.
+    #[error("this resource supports only {0}")]
+    MethodNotAllowed(&'static str),
     /// 415: the body is not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
@@ -134,6 +137,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "if_match_required",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Unexpected(_) => "internal_error",
         }
@@ -176,6 +180,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -217,6 +222,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                response.insert_header((header::ALLOW, *allow));
             }
             ApiError::TooManyRequests(seconds) => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));

@@ -99,7 +99,15 @@ fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The cause chain, skipping causes already quoted by the message above them.
+            let mut message = e.to_string();
+            for cause in e.chain().skip(1) {
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    message = format!("{message}: {text}");
+                }
+            }
+            eprintln!("error: {message}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -297,7 +305,19 @@ fn import(
     strict: bool,
     if_empty: bool,
 ) -> anyhow::Result<()> {
+    let mapping = Mapping::load(mapping)?;
     let mut conn = connect(settings)?;
+    {
+        use diesel_migrations::MigrationHarness;
+        let pending = conn
+            .pending_migrations(db::MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("cannot read the migration state: {e}"))?;
+        anyhow::ensure!(
+            pending.is_empty(),
+            "the database `{}` is not migrated: run `frontline migrate` first",
+            settings.database.database_name
+        );
+    }
     if if_empty {
         use frontline::schema::tickets;
         let any: bool = diesel::select(diesel::dsl::exists(tickets::table.select(tickets::id)))
@@ -310,7 +330,6 @@ fn import(
             return Ok(());
         }
     }
-    let mapping = Mapping::load(mapping)?;
     let started = std::time::Instant::now();
     let summary = import_file(
         &mut conn,

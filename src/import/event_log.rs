@@ -135,6 +135,23 @@ impl Mapping {
         if let Some((name, _)) = mapping.activities.iter().find(|(_, a)| a.is_empty()) {
             anyhow::bail!("activity `{name}` is mapped to no action");
         }
+        if mapping.ticket.team.trim().is_empty() {
+            anyhow::bail!("[ticket] team must not be blank");
+        }
+        let subject = mapping.ticket.subject.replace("{ticket_id}", "");
+        if subject.contains('{') || subject.contains('}') {
+            anyhow::bail!("[ticket] subject may use only the placeholder {{ticket_id}}");
+        }
+        if mapping.ticket.subject.trim().is_empty() {
+            anyhow::bail!("[ticket] subject must not be blank");
+        }
+        let c = &mapping.columns;
+        let mut names = vec![&c.ticket_id, &c.activity, &c.timestamp, &c.staff];
+        names.extend(c.priority.as_ref());
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = names.into_iter().find(|n| !seen.insert(n.as_str())) {
+            anyhow::bail!("[columns] maps column `{dup}` twice");
+        }
         Ok(mapping)
     }
 
@@ -238,6 +255,9 @@ pub enum ImportError {
     Database(#[from] diesel::result::Error),
 }
 
+/// Longest ticket id or staff member accepted, in characters.
+pub const MAX_ID_CHARS: usize = 200;
+
 /// A readable data row.
 #[derive(Debug, Clone)]
 struct Row {
@@ -252,12 +272,16 @@ struct Row {
 /// Parses a timestamp that carries a UTC offset.
 fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
+    let in_range = |t: DateTime<chrono::FixedOffset>| {
+        crate::domain::instant::check(t.with_timezone(&Utc))
+            .map_err(|m| format!("timestamp `{s}` {m}"))
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return in_range(t);
     }
     for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%#z"] {
         if let Ok(t) = DateTime::parse_from_str(s, format) {
-            return Ok(t.with_timezone(&Utc));
+            return in_range(t);
         }
     }
     if NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").is_ok() {
@@ -278,6 +302,9 @@ fn read_rows(
         .headers()
         .map_err(|e| ImportError::File(format!("cannot read the header: {e}")))?
         .clone();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(ImportError::File("the file is empty: no header row".into()));
+    }
     let column = |name: &str| {
         headers
             .iter()
@@ -324,6 +351,13 @@ fn read_rows(
         let ticket_id = field(c_ticket);
         if ticket_id.is_empty() {
             summary.issues.push(skip("no ticket id".into()));
+            continue;
+        }
+        if ticket_id.chars().count() > MAX_ID_CHARS || field(c_staff).chars().count() > MAX_ID_CHARS
+        {
+            summary.issues.push(skip(format!(
+                "ticket id or staff member longer than {MAX_ID_CHARS} characters"
+            )));
             continue;
         }
         let at = match parse_timestamp(field(c_time)) {
@@ -635,6 +669,10 @@ mod tests {
             Err("bad timestamp `yesterday`".into())
         );
         assert!(parse_timestamp("2010-02-30 08:40:25+00:00").is_err());
+        assert_eq!(
+            parse_timestamp("0000-01-01 00:00:00+00:00"),
+            Err("timestamp `0000-01-01 00:00:00+00:00` must be between 1900-01-01 and 9999-12-31 (UTC)".into())
+        );
     }
 
     #[test]
@@ -656,6 +694,20 @@ mod tests {
         assert_eq!(
             empty.unwrap_err().to_string(),
             "activity `A` is mapped to no action"
+        );
+        let typo = base.replace("Case {ticket_id}", "Case {tickt_id}");
+        assert_eq!(
+            Mapping::parse(&format!("{typo}\n[activities]\n\"A\" = [\"solve\"]"))
+                .unwrap_err()
+                .to_string(),
+            "[ticket] subject may use only the placeholder {ticket_id}"
+        );
+        let twice = base.replace("activity = \"activity\"", "activity = \"case\"");
+        assert_eq!(
+            Mapping::parse(&format!("{twice}\n[activities]\n\"A\" = [\"solve\"]"))
+                .unwrap_err()
+                .to_string(),
+            "[columns] maps column `case` twice"
         );
     }
 

@@ -159,3 +159,105 @@ mod tests {
         assert_eq!(field_of(""), (400, "body".into()));
     }
 }
+
+/// Query parameters parsed with the name of the failing parameter: an unknown or repeated
+/// parameter is a 400 naming it; a value of the wrong type (e.g. `per_page=abc`) is a 422 naming
+/// it.
+pub struct QueryParams<T>(pub T);
+
+/// Parses a query string into `T`; see [`QueryParams`].
+///
+/// # Errors
+/// 400 or 422 naming the parameter.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(url_pairs(query));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let quoted = message
+            .split('`')
+            .nth(1)
+            .map(crate::routes::clip);
+        if message.starts_with("unknown field") {
+            let name = quoted.unwrap_or_else(|| "query".into());
+            ApiError::bad_field(&name, "unknown parameter")
+        } else if message.starts_with("duplicate field") {
+            let name = quoted.unwrap_or_else(|| "query".into());
+            ApiError::bad_field(&name, "given more than once")
+        } else if path == "." {
+            ApiError::bad_field("query", crate::routes::clip(&message))
+        } else {
+            ApiError::invalid_field(&path, crate::routes::clip(&message))
+        }
+    })
+}
+
+fn url_pairs(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(QueryParams))
+    }
+}
+
+impl<T> std::ops::Deref for QueryParams<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        per_page: Option<i64>,
+        status: Option<String>,
+    }
+
+    fn outcome(q: &str) -> (u16, String) {
+        use actix_web::ResponseError;
+        match parse_query::<Q>(q) {
+            Ok(_) => (200, String::new()),
+            Err(e) => {
+                let field = match &e {
+                    ApiError::Validation { errors, .. } | ApiError::BadRequest { errors, .. } => {
+                        errors.keys().next().cloned().unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
+                (e.status_code().as_u16(), field)
+            }
+        }
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        assert_eq!(outcome("per_page=5&status=open"), (200, String::new()));
+        assert_eq!(outcome(""), (200, String::new()));
+        assert_eq!(outcome("per_page=abc"), (422, "per_page".into()));
+        assert_eq!(outcome("per_page=1.5"), (422, "per_page".into()));
+        assert_eq!(
+            outcome("per_page=99999999999999999999"),
+            (422, "per_page".into())
+        );
+        assert_eq!(outcome("colour=blue"), (400, "colour".into()));
+        assert_eq!(outcome("per_page=1&per_page=2"), (400, "per_page".into()));
+        assert_eq!(
+            outcome("status=%ff"),
+            (200, String::new()),
+            "lossy UTF-8, then validated"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use crate::models::enums::UserRole;
 use crate::models::organization::{
     self as model, Customer, CustomerChanges, NewCustomer, Organization, Site,
 };
-use crate::routes::body::JsonBody;
+use crate::routes::body::{JsonBody, QueryParams};
 use crate::routes::tickets::ListMeta;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -247,7 +247,7 @@ pub async fn get_organization(
 pub async fn list_organizations(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DirectoryQuery>,
+    query: QueryParams<DirectoryQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let (after, limit) = query.page()?;
@@ -393,7 +393,7 @@ pub async fn get_site(
 pub async fn list_sites(
     state: web::Data<AppState>,
     _user: AuthUser,
-    query: web::Query<DirectoryQuery>,
+    query: QueryParams<DirectoryQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = query.page()?;
     let org = query.organization_id;
@@ -611,7 +611,7 @@ pub async fn get_customer(
 pub async fn list_customers(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DirectoryQuery>,
+    query: QueryParams<DirectoryQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let (after, limit) = query.page()?;

@@ -6,10 +6,11 @@ use crate::domain::stats::{DurationStats, Rate};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::metrics as model;
+use crate::routes::body::QueryParams;
 use crate::routes::parse_instant;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -56,14 +57,6 @@ pub struct SummaryResponse {
     pub full_resolution_time: DurationStats,
 }
 
-fn unbounded_from() -> DateTime<Utc> {
-    Utc.timestamp_opt(0, 0).single().unwrap_or_default() - chrono::Duration::days(365 * 1000)
-}
-
-fn unbounded_to() -> DateTime<Utc> {
-    Utc.timestamp_opt(0, 0).single().unwrap_or_default() + chrono::Duration::days(365 * 5000)
-}
-
 /// Tickets created and solved, reopen rate, first reply time and full resolution time over
 /// `[from, to)`, exactly as METRICS.md defines them. An empty period gives counts of 0 and `null`
 /// statistics.
@@ -83,7 +76,7 @@ fn unbounded_to() -> DateTime<Utc> {
 pub async fn get_summary(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<SummaryQuery>,
+    query: QueryParams<SummaryQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[UserRole::Admin, UserRole::Manager])?;
     let from = parse_instant("from", query.from.as_deref())?;
@@ -94,8 +87,9 @@ pub async fn get_summary(
         return Err(ApiError::invalid_field("to", "must not be before from"));
     }
     let (lo, hi) = (
-        from.unwrap_or_else(unbounded_from),
-        to.unwrap_or_else(unbounded_to),
+        // Every stored instant lies in this range (domain::instant), so "unbounded" is exact.
+        from.unwrap_or_else(crate::domain::instant::min),
+        to.unwrap_or_else(crate::domain::instant::end),
     );
     let s = db::run(&state.pool, move |conn| Ok(model::summary(conn, lo, hi)?)).await?;
     Ok(HttpResponse::Ok().json(SummaryResponse {

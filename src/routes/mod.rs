@@ -23,7 +23,7 @@ pub mod ticket_write;
 pub mod tickets;
 
 use crate::error::{ApiError, Problem, extractor_error};
-use actix_web::web;
+use actix_web::{guard, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -99,70 +99,97 @@ impl utoipa::Modify for BearerAuth {
 /// paths answer problem+json too).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error(e, "query")))
-        .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error(e, "path")))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, _| ApiError::bad_field("id", "must be a whole number").into()),
+        )
         .app_data(
             web::JsonConfig::default()
                 .limit(256 * 1024)
                 .error_handler(|e, _| extractor_error(e, "body")),
         )
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+        .service(resource("/healthz", "GET, HEAD").route(get().to(health::healthz)))
+        .service(resource("/readyz", "GET, HEAD").route(get().to(health::readyz)))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                actix_web::HttpResponse::PermanentRedirect()
+                    .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
         // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
             web::scope("/api/v1")
-                .route("/auth/login", web::post().to(auth::login))
-                .route("/auth/refresh", web::post().to(auth::refresh_tokens))
-                .route("/auth/logout", web::post().to(auth::logout))
-                .route("/me", web::get().to(auth::me))
-                .route(
-                    "/organizations",
-                    web::post().to(directory::create_organization),
+                .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+                .service(
+                    resource("/auth/refresh", "POST").route(web::post().to(auth::refresh_tokens)),
                 )
-                .route(
-                    "/organizations",
-                    web::get().to(directory::list_organizations),
+                .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                .service(resource("/me", "GET, HEAD").route(get().to(auth::me)))
+                .service(
+                    resource("/organizations", "GET, HEAD, POST")
+                        .route(get().to(directory::list_organizations))
+                        .route(web::post().to(directory::create_organization)),
                 )
-                .route(
-                    "/organizations/{id}",
-                    web::get().to(directory::get_organization),
+                .service(
+                    resource("/organizations/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(directory::get_organization))
+                        .route(web::patch().to(directory::update_organization)),
                 )
-                .route(
-                    "/organizations/{id}",
-                    web::patch().to(directory::update_organization),
+                .service(
+                    resource("/sites", "GET, HEAD, POST")
+                        .route(get().to(directory::list_sites))
+                        .route(web::post().to(directory::create_site)),
                 )
-                .route("/sites", web::post().to(directory::create_site))
-                .route("/sites", web::get().to(directory::list_sites))
-                .route("/sites/{id}", web::get().to(directory::get_site))
-                .route("/customers", web::post().to(directory::create_customer))
-                .route("/customers", web::get().to(directory::list_customers))
-                .route("/customers/{id}", web::get().to(directory::get_customer))
-                .route(
-                    "/customers/{id}",
-                    web::patch().to(directory::update_customer),
+                .service(resource("/sites/{id}", "GET, HEAD").route(get().to(directory::get_site)))
+                .service(
+                    resource("/customers", "GET, HEAD, POST")
+                        .route(get().to(directory::list_customers))
+                        .route(web::post().to(directory::create_customer)),
                 )
-                .route("/tickets", web::get().to(tickets::list_tickets))
-                .route("/tickets", web::post().to(ticket_write::create_ticket))
-                .route("/tickets/{id}", web::get().to(tickets::get_ticket))
-                .route(
-                    "/tickets/{id}",
-                    web::patch().to(ticket_write::update_ticket),
+                .service(
+                    resource("/customers/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(directory::get_customer))
+                        .route(web::patch().to(directory::update_customer)),
                 )
-                .route(
-                    "/tickets/{id}/comments",
-                    web::post().to(ticket_write::create_comment),
+                .service(
+                    resource("/tickets", "GET, HEAD, POST")
+                        .route(get().to(tickets::list_tickets))
+                        .route(web::post().to(ticket_write::create_ticket)),
                 )
-                .route(
-                    "/tickets/{id}/comments",
-                    web::get().to(ticket_write::list_comments),
+                .service(
+                    resource("/tickets/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(tickets::get_ticket))
+                        .route(web::patch().to(ticket_write::update_ticket)),
                 )
-                .route(
-                    "/tickets/{id}/events",
-                    web::get().to(ticket_write::list_events),
+                .service(
+                    resource("/tickets/{id}/comments", "GET, HEAD, POST")
+                        .route(get().to(ticket_write::list_comments))
+                        .route(web::post().to(ticket_write::create_comment)),
                 )
-                .route("/metrics/summary", web::get().to(metrics::get_summary)),
+                .service(
+                    resource("/tickets/{id}/events", "GET, HEAD")
+                        .route(get().to(ticket_write::list_events)),
+                )
+                .service(
+                    resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),
+                ),
         )
         .default_service(web::to(not_found));
+}
+
+/// A route for GET that also answers HEAD (same headers, no body).
+fn get() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A resource whose other methods answer 405 with `Allow: allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, ApiError>(ApiError::MethodNotAllowed(allow))
+    }))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
@@ -176,14 +203,19 @@ pub(crate) fn parse_instant(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     value
         .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|_| {
-                    ApiError::invalid_field(
-                        field,
-                        format!("`{v}` is not an RFC 3339 timestamp with offset"),
-                    )
-                })
+            crate::domain::instant::parse_rfc3339(v)
+                .map_err(|m| ApiError::invalid_field(field, format!("`{}` {m}", clip(v))))
         })
         .transpose()
+}
+
+/// `s` cut to 64 characters (with `…`), for echoing bad input in error messages.
+pub(crate) fn clip(s: &str) -> String {
+    if s.chars().count() <= 64 {
+        s.to_string()
+    } else {
+        let mut cut: String = s.chars().take(64).collect();
+        cut.push('…');
+        cut
+    }
 }

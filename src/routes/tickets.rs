@@ -8,6 +8,7 @@ use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{
     self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, Visibility,
 };
+use crate::routes::body::QueryParams;
 use crate::routes::parse_instant;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -238,6 +239,7 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let id: i64 = id.parse().map_err(|_| bad())?;
     let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    let at = crate::domain::instant::check(at).map_err(|_| bad())?;
     Ok((at, id))
 }
 
@@ -256,8 +258,9 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
                             ApiError::invalid_field(
                                 "status",
                                 format!(
-                                    "unknown status `{s}`; expected new, open, pending, \
-                                     on_hold, solved or closed"
+                                    "unknown status `{}`; expected new, open, pending, \
+                                     on_hold, solved or closed",
+                                    crate::routes::clip(s)
                                 ),
                             )
                         })
@@ -310,9 +313,9 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
 pub async fn list_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListTicketsQuery>,
+    query: QueryParams<ListTicketsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut filter = TicketFilter::try_from(query.into_inner())?;
+    let mut filter = TicketFilter::try_from(query.0)?;
     filter.visible_to = Visibility::of(&user);
     let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
     let next_cursor = if more {
@@ -372,7 +375,14 @@ mod tests {
 
     #[test]
     fn a_forged_cursor_is_a_422_on_the_cursor_field() {
-        for bad in ["", "!!!", "bm90IGEgY3Vyc29y"] {
+        // The last one decodes to `-210866803200000001:1`: a valid chrono instant that
+        // PostgreSQL cannot store.
+        for bad in [
+            "",
+            "!!!",
+            "bm90IGEgY3Vyc29y",
+            "LTIxMDg2NjgwMzIwMDAwMDAwMTox",
+        ] {
             let err = decode_cursor(bad).unwrap_err();
             assert!(
                 matches!(&err, ApiError::Validation { errors, .. } if errors.contains_key("cursor")),

@@ -120,3 +120,51 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
     assert_eq!(ui.status().as_u16(), 200);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn head_answers_like_get_and_other_methods_are_405_with_allow() {
+    let app = spawn_app().await;
+    let head = app
+        .client
+        .head(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.text().await.unwrap(), "", "HEAD has no body");
+
+    let delete = app
+        .client
+        .delete(format!("{}/api/v1/tickets", app.address))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status().as_u16(), 405);
+    assert_eq!(delete.headers()["allow"], "GET, HEAD, POST");
+    assert_eq!(delete.headers()["content-type"], "application/problem+json");
+    let put = app
+        .client
+        .put(format!("{}/api/v1/tickets/1", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 405);
+    assert_eq!(put.headers()["allow"], "GET, HEAD, PATCH");
+}
+
+#[tokio::test]
+async fn docs_without_a_slash_redirects_to_the_swagger_ui() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 308);
+    assert_eq!(r.headers()["location"], "/docs/");
+}

@@ -145,8 +145,17 @@ async fn bad_list_parameters_are_4xx_problems_naming_the_field() {
             "created_to",
         ),
         ("cursor=not-a-cursor", 422, "cursor"),
-        ("assignee=abc", 400, "query"),
-        ("colour=blue", 400, "query"),
+        ("assignee=abc", 422, "assignee"),
+        ("per_page=1.5", 422, "per_page"),
+        ("colour=blue", 400, "colour"),
+        ("per_page=1&per_page=2", 400, "per_page"),
+        // Decodes to a microsecond count PostgreSQL cannot store.
+        ("cursor=LTIxMDg2NjgwMzIwMDAwMDAwMTox", 422, "cursor"),
+        (
+            "created_from=0000-01-01T00:00:00%2B23:59",
+            422,
+            "created_from",
+        ),
     ];
     for (query, status, field) in cases {
         let response = app.get(&format!("/api/v1/tickets?{query}")).await;
@@ -207,4 +216,6 @@ async fn an_unknown_or_malformed_ticket_id_is_a_problem() {
         malformed.headers()["content-type"],
         "application/problem+json"
     );
+    let body: Value = malformed.json().await.unwrap();
+    assert_eq!(body["errors"]["id"][0], "must be a whole number");
 }
