@@ -353,19 +353,83 @@ impl Visibility {
     }
 }
 
-/// Filters and page of `GET /tickets`. Results are newest first, keyset-paginated on
-/// `(created_at, id)`.
+/// Sort order of `GET /tickets`: a timestamp column, then `id` in the same direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketSort {
+    /// Newest first (the default).
+    #[default]
+    CreatedDesc,
+    /// Oldest first.
+    CreatedAsc,
+    /// Most recently changed first.
+    UpdatedDesc,
+    /// Least recently changed first.
+    UpdatedAsc,
+}
+
+impl TicketSort {
+    /// Parses `created_at`, `-created_at`, `updated_at`, `-updated_at`.
+    pub fn parse(s: &str) -> Option<TicketSort> {
+        match s {
+            "-created_at" => Some(TicketSort::CreatedDesc),
+            "created_at" => Some(TicketSort::CreatedAsc),
+            "-updated_at" => Some(TicketSort::UpdatedDesc),
+            "updated_at" => Some(TicketSort::UpdatedAsc),
+            _ => None,
+        }
+    }
+
+    /// The sort key of a row.
+    pub fn key(self, t: &Ticket) -> DateTime<Utc> {
+        match self {
+            TicketSort::CreatedDesc | TicketSort::CreatedAsc => t.created_at,
+            TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => t.updated_at,
+        }
+    }
+}
+
+/// Filters and page of `GET /tickets`; keyset-paginated on `(sort column, id)`.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     /// Only these statuses (any of them); empty: all.
     pub statuses: Vec<DbTicketStatus>,
+    /// Only these priorities; empty: all.
+    pub priorities: Vec<DbTicketPriority>,
+    /// Only these channels; empty: all.
+    pub channels: Vec<TicketChannel>,
     /// Only tickets assigned to this staff member.
     pub assignee_id: Option<i64>,
+    /// Only this team's tickets.
+    pub team_id: Option<i64>,
+    /// Only this requester's tickets.
+    pub requester_id: Option<i64>,
+    /// Only this organization's tickets.
+    pub organization_id: Option<i64>,
+    /// Only this site's tickets.
+    pub site_id: Option<i64>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only tickets carrying this tag.
+    pub tag: Option<String>,
+    /// Only tickets of teams with this sourcing.
+    pub sourcing: Option<crate::models::enums::TeamSourcing>,
     /// Created at or after (inclusive).
     pub created_from: Option<DateTime<Utc>>,
     /// Created before (exclusive).
     pub created_to: Option<DateTime<Utc>>,
-    /// Continue after this `(created_at, id)`.
+    /// Updated at or after (inclusive).
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Updated before (exclusive).
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Latest solve at or after (inclusive).
+    pub solved_from: Option<DateTime<Utc>>,
+    /// Latest solve before (exclusive).
+    pub solved_to: Option<DateTime<Utc>>,
+    /// Full-text search (web search syntax) over subject, description and comments.
+    pub q: Option<String>,
+    /// Order.
+    pub sort: TicketSort,
+    /// Continue after this `(sort key, id)`.
     pub after: Option<(DateTime<Utc>, i64)>,
     /// Page size.
     pub limit: i64,
@@ -378,6 +442,7 @@ pub struct TicketFilter {
 /// # Errors
 /// Database errors.
 pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
+    use crate::schema::teams;
     let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
     if let Visibility::Technician(_) = filter.visible_to {
         query = query.filter(diesel::dsl::sql::<Bool>("FALSE"));
@@ -385,28 +450,90 @@ pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<
     if !filter.statuses.is_empty() {
         query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
     }
-    if let Some(assignee) = filter.assignee_id {
-        query = query.filter(tickets::assignee_id.eq(assignee));
+    if !filter.priorities.is_empty() {
+        query = query.filter(tickets::priority.eq_any(filter.priorities.clone()));
     }
-    if let Some(from) = filter.created_from {
-        query = query.filter(tickets::created_at.ge(from));
+    if !filter.channels.is_empty() {
+        query = query.filter(tickets::channel.eq_any(filter.channels.clone()));
     }
-    if let Some(to) = filter.created_to {
-        query = query.filter(tickets::created_at.lt(to));
+    if let Some(v) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(v));
     }
-    if let Some((created_at, id)) = filter.after {
+    if let Some(v) = filter.team_id {
+        query = query.filter(tickets::team_id.eq(v));
+    }
+    if let Some(v) = filter.requester_id {
+        query = query.filter(tickets::requester_id.eq(v));
+    }
+    if let Some(v) = filter.organization_id {
+        query = query.filter(tickets::organization_id.eq(v));
+    }
+    if let Some(v) = filter.site_id {
+        query = query.filter(tickets::site_id.eq(v));
+    }
+    if let Some(v) = &filter.category {
+        query = query.filter(tickets::category.eq(v.clone()));
+    }
+    if let Some(v) = &filter.tag {
+        query = query.filter(tickets::tags.contains(vec![v.clone()]));
+    }
+    if let Some(v) = filter.sourcing {
         query = query.filter(
-            diesel::dsl::sql::<Bool>("(tickets.created_at, tickets.id) < (")
-                .bind::<Timestamptz, _>(created_at)
+            tickets::team_id.eq_any(
+                teams::table
+                    .filter(teams::sourcing.eq(v))
+                    .select(teams::id.nullable()),
+            ),
+        );
+    }
+    if let Some(v) = filter.created_from {
+        query = query.filter(tickets::created_at.ge(v));
+    }
+    if let Some(v) = filter.created_to {
+        query = query.filter(tickets::created_at.lt(v));
+    }
+    if let Some(v) = filter.updated_from {
+        query = query.filter(tickets::updated_at.ge(v));
+    }
+    if let Some(v) = filter.updated_to {
+        query = query.filter(tickets::updated_at.lt(v));
+    }
+    if let Some(v) = filter.solved_from {
+        query = query.filter(tickets::solved_at.ge(v));
+    }
+    if let Some(v) = filter.solved_to {
+        query = query.filter(tickets::solved_at.lt(v));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("tickets.search_vector @@ websearch_to_tsquery('english', ")
+                .bind::<diesel::sql_types::Text, _>(q.clone())
+                .sql(")"),
+        );
+    }
+    let (column, descending) = match filter.sort {
+        TicketSort::CreatedDesc => ("tickets.created_at", true),
+        TicketSort::CreatedAsc => ("tickets.created_at", false),
+        TicketSort::UpdatedDesc => ("tickets.updated_at", true),
+        TicketSort::UpdatedAsc => ("tickets.updated_at", false),
+    };
+    if let Some((key, id)) = filter.after {
+        let op = if descending { "<" } else { ">" };
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(&format!("({column}, tickets.id) {op} ("))
+                .bind::<Timestamptz, _>(key)
                 .sql(", ")
                 .bind::<Int8, _>(id)
                 .sql(")"),
         );
     }
-    let mut rows: Vec<Ticket> = query
-        .order((tickets::created_at.desc(), tickets::id.desc()))
-        .limit(filter.limit + 1)
-        .load(conn)?;
+    query = match filter.sort {
+        TicketSort::CreatedDesc => query.order((tickets::created_at.desc(), tickets::id.desc())),
+        TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), tickets::id.asc())),
+        TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), tickets::id.desc())),
+        TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), tickets::id.asc())),
+    };
+    let mut rows: Vec<Ticket> = query.limit(filter.limit + 1).load(conn)?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
     Ok((rows, more))

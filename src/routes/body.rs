@@ -174,10 +174,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
-        let quoted = message
-            .split('`')
-            .nth(1)
-            .map(crate::routes::clip);
+        let quoted = message.split('`').nth(1).map(crate::routes::clip);
         if message.starts_with("unknown field") {
             let name = quoted.unwrap_or_else(|| "query".into());
             ApiError::bad_field(&name, "unknown parameter")

@@ -6,7 +6,7 @@ use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{
-    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, Visibility,
+    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, TicketSort, Visibility,
 };
 use crate::routes::body::QueryParams;
 use crate::routes::parse_instant;
@@ -121,13 +121,44 @@ pub struct TicketListResponse {
 pub struct ListTicketsQuery {
     /// Comma-separated statuses (`new,open,pending,on_hold,solved,closed`); any of them matches.
     pub status: Option<String>,
+    /// Comma-separated priorities (`low,normal,high,urgent`).
+    pub priority: Option<String>,
+    /// Comma-separated channels (`phone,email,web,chat,field`).
+    pub channel: Option<String>,
     /// Assignee's staff user id.
     pub assignee: Option<i64>,
+    /// Team id.
+    pub team: Option<i64>,
+    /// Requester (customer) id.
+    pub requester: Option<i64>,
+    /// Organization id.
+    pub organization: Option<i64>,
+    /// Site id.
+    pub site: Option<i64>,
+    /// Category (case-insensitive).
+    pub category: Option<String>,
+    /// A tag the ticket carries.
+    pub tag: Option<String>,
+    /// `in_house` or `outsourced`: the sourcing of the ticket's team.
+    pub sourcing: Option<String>,
     /// Created at or after this instant (RFC 3339, inclusive).
     pub created_from: Option<String>,
     /// Created before this instant (RFC 3339, exclusive).
     pub created_to: Option<String>,
-    /// `meta.next_cursor` of the previous page.
+    /// Updated at or after (inclusive).
+    pub updated_from: Option<String>,
+    /// Updated before (exclusive).
+    pub updated_to: Option<String>,
+    /// Latest solve at or after (inclusive).
+    pub solved_from: Option<String>,
+    /// Latest solve before (exclusive).
+    pub solved_to: Option<String>,
+    /// Full-text search over subject, description and comments (web search syntax: words,
+    /// "quoted phrases", `-excluded`).
+    pub q: Option<String>,
+    /// `-created_at` (default), `created_at`, `-updated_at` or `updated_at`.
+    pub sort: Option<String>,
+    /// `meta.next_cursor` of the previous page (with the same sort).
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
     pub per_page: Option<i64>,
@@ -243,30 +274,76 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
     Ok((at, id))
 }
 
+/// Parses a comma-separated list of snake_case enum values.
+fn parse_list<T>(field: &str, value: Option<&str>, expected: &str) -> Result<Vec<T>, ApiError>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let Some(list) = value else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(|item| {
+            serde_json::from_value(serde_json::Value::String(item.trim().to_string())).map_err(
+                |_| {
+                    ApiError::invalid_field(
+                        field,
+                        format!(
+                            "unknown {field} `{}`; expected {expected}",
+                            crate::routes::clip(item)
+                        ),
+                    )
+                },
+            )
+        })
+        .collect()
+}
+
+fn range(
+    from_field: &str,
+    to_field: &'static str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+    let from = parse_instant(from_field, from)?;
+    let to = parse_instant(to_field, to)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid_field(
+            to_field,
+            format!("must not be before {from_field}"),
+        ));
+    }
+    Ok((from, to))
+}
+
 impl TryFrom<ListTicketsQuery> for TicketFilter {
     type Error = ApiError;
 
     fn try_from(q: ListTicketsQuery) -> Result<Self, ApiError> {
-        let statuses = match q.status.as_deref() {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(|s| {
-                    TicketStatus::parse(s.trim())
-                        .map(DbTicketStatus::from)
-                        .ok_or_else(|| {
-                            ApiError::invalid_field(
-                                "status",
-                                format!(
-                                    "unknown status `{}`; expected new, open, pending, \
-                                     on_hold, solved or closed",
-                                    crate::routes::clip(s)
-                                ),
-                            )
-                        })
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let statuses: Vec<TicketStatus> = parse_list(
+            "status",
+            q.status.as_deref(),
+            "new, open, pending, on_hold, solved or closed",
+        )?;
+        let priorities: Vec<TicketPriority> = parse_list(
+            "priority",
+            q.priority.as_deref(),
+            "low, normal, high or urgent",
+        )?;
+        let channels: Vec<TicketChannel> = parse_list(
+            "channel",
+            q.channel.as_deref(),
+            "phone, email, web, chat or field",
+        )?;
+        let sourcing = parse_list::<crate::models::enums::TeamSourcing>(
+            "sourcing",
+            q.sourcing.as_deref(),
+            "in_house or outsourced",
+        )?
+        .first()
+        .copied();
         let limit = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&limit) {
             return Err(ApiError::invalid_field(
@@ -274,21 +351,60 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
                 format!("must be between 1 and {MAX_PER_PAGE}"),
             ));
         }
-        let created_from = parse_instant("created_from", q.created_from.as_deref())?;
-        let created_to = parse_instant("created_to", q.created_to.as_deref())?;
-        if let (Some(from), Some(to)) = (created_from, created_to)
-            && from > to
-        {
+        let sort = match q.sort.as_deref() {
+            None => TicketSort::default(),
+            Some(s) => TicketSort::parse(s).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "sort",
+                    "expected -created_at, created_at, -updated_at or updated_at",
+                )
+            })?,
+        };
+        let (created_from, created_to) = range(
+            "created_from",
+            "created_to",
+            q.created_from.as_deref(),
+            q.created_to.as_deref(),
+        )?;
+        let (updated_from, updated_to) = range(
+            "updated_from",
+            "updated_to",
+            q.updated_from.as_deref(),
+            q.updated_to.as_deref(),
+        )?;
+        let (solved_from, solved_to) = range(
+            "solved_from",
+            "solved_to",
+            q.solved_from.as_deref(),
+            q.solved_to.as_deref(),
+        )?;
+        let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if text.as_ref().is_some_and(|t| t.chars().count() > 500) {
             return Err(ApiError::invalid_field(
-                "created_to",
-                "must not be before created_from",
+                "q",
+                "must be at most 500 characters",
             ));
         }
         Ok(TicketFilter {
-            statuses,
+            statuses: statuses.into_iter().map(DbTicketStatus::from).collect(),
+            priorities: priorities.into_iter().map(Into::into).collect(),
+            channels,
             assignee_id: q.assignee,
+            team_id: q.team,
+            requester_id: q.requester,
+            organization_id: q.organization,
+            site_id: q.site,
+            category: q.category.map(|c| c.trim().to_lowercase()),
+            tag: q.tag.map(|t| t.trim().to_lowercase()),
+            sourcing,
             created_from,
             created_to,
+            updated_from,
+            updated_to,
+            solved_from,
+            solved_to,
+            q: text,
+            sort,
             after: q.cursor.as_deref().map(decode_cursor).transpose()?,
             limit,
             visible_to: Visibility::All,
@@ -317,9 +433,10 @@ pub async fn list_tickets(
 ) -> ApiResult<HttpResponse> {
     let mut filter = TicketFilter::try_from(query.0)?;
     filter.visible_to = Visibility::of(&user);
+    let sort = filter.sort;
     let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
     let next_cursor = if more {
-        rows.last().map(|t| encode_cursor(t.created_at, t.id))
+        rows.last().map(|t| encode_cursor(sort.key(t), t.id))
     } else {
         None
     };

@@ -219,3 +219,150 @@ async fn an_unknown_or_malformed_ticket_id_is_a_problem() {
     let body: Value = malformed.json().await.unwrap();
     assert_eq!(body["errors"]["id"][0], "must be a whole number");
 }
+
+#[tokio::test]
+async fn list_filters_and_full_text_search_over_api_made_tickets() {
+    use frontline::models::enums::{TeamKind, TeamSourcing};
+    use frontline::schema::teams;
+    let app = spawn_app().await;
+    let vendor: i64 = diesel::insert_into(teams::table)
+        .values((
+            teams::name.eq("Night desk"),
+            teams::kind.eq(TeamKind::ContactCenter),
+            teams::sourcing.eq(TeamSourcing::Outsourced),
+            teams::vendor_name.eq("CallCo"),
+        ))
+        .returning(teams::id)
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    let post = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/tickets", app.address))
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
+    };
+    let first: Value = post(serde_json::json!({
+        "requester": {"name": "Rosa", "email": "rosa@example.com"},
+        "subject": "Video visit dropped", "channel": "web", "priority": "urgent",
+        "category": "video visits", "tags": ["video"],
+        "description": "The video froze after two minutes."}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let rosa = first["requester_id"].as_i64().unwrap();
+    let second: Value = post(serde_json::json!({
+        "requester_id": rosa, "subject": "Refund for a failed deposit", "channel": "phone",
+        "category": "billing", "tags": ["refund", "kiosk"], "team_id": vendor,
+        "description": "Kiosk kept the money."}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let third: Value = post(serde_json::json!({
+        "requester": {"name": "Sam", "email": "sam@example.com"},
+        "subject": "Phone handset broken", "channel": "phone", "category": "equipment"}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let subject = |body: &Value| -> Vec<String> {
+        body["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        ("priority=urgent".into(), vec!["Video visit dropped"]),
+        (
+            "channel=phone".into(),
+            vec!["Phone handset broken", "Refund for a failed deposit"],
+        ),
+        (
+            "category=Billing".into(),
+            vec!["Refund for a failed deposit"],
+        ),
+        ("tag=kiosk".into(), vec!["Refund for a failed deposit"]),
+        (
+            "sourcing=outsourced".into(),
+            vec!["Refund for a failed deposit"],
+        ),
+        ("sourcing=in_house".into(), vec![]),
+        (
+            format!("requester={rosa}"),
+            vec!["Refund for a failed deposit", "Video visit dropped"],
+        ),
+        (
+            format!("team={vendor}"),
+            vec!["Refund for a failed deposit"],
+        ),
+        // Full text: stemmed words from the subject, the description and comments.
+        ("q=froze".into(), vec!["Video visit dropped"]),
+        ("q=refunds".into(), vec!["Refund for a failed deposit"]),
+        ("q=kiosk%20-refund".into(), vec![]),
+        (
+            "q=%22failed%20deposit%22".into(),
+            vec!["Refund for a failed deposit"],
+        ),
+        ("q=handset&channel=web".into(), vec![]),
+        (
+            "sort=created_at".into(),
+            vec![
+                "Video visit dropped",
+                "Refund for a failed deposit",
+                "Phone handset broken",
+            ],
+        ),
+    ];
+    for (query, expected) in cases {
+        let body = app.get_json(&format!("/api/v1/tickets?{query}"), 200).await;
+        assert_eq!(subject(&body), expected, "{query}");
+    }
+    // A comment makes its words findable, and moves the ticket to the top of -updated_at.
+    let id = third["id"].as_i64().unwrap();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/tickets/{id}/comments", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({"body": "Replaced the cradle cable", "public": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let found = app.get_json("/api/v1/tickets?q=cradle", 200).await;
+    assert_eq!(subject(&found), vec!["Phone handset broken"]);
+    // Keyset pagination follows the sort.
+    let page1 = app
+        .get_json("/api/v1/tickets?sort=-updated_at&per_page=2", 200)
+        .await;
+    assert_eq!(
+        subject(&page1),
+        vec!["Phone handset broken", "Refund for a failed deposit"]
+    );
+    let cursor = page1["meta"]["next_cursor"].as_str().unwrap();
+    let page2 = app
+        .get_json(
+            &format!("/api/v1/tickets?sort=-updated_at&per_page=2&cursor={cursor}"),
+            200,
+        )
+        .await;
+    assert_eq!(subject(&page2), vec!["Video visit dropped"]);
+    let _ = second;
+    for (query, field) in [
+        ("sort=subject", "sort"),
+        ("priority=asap", "priority"),
+        ("sourcing=vendor", "sourcing"),
+        ("channel=fax", "channel"),
+    ] {
+        let r = app.get(&format!("/api/v1/tickets?{query}")).await;
+        assert_eq!(r.status().as_u16(), 422, "{query}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["errors"][field].is_array(), "{query}: {body}");
+    }
+}
