@@ -299,12 +299,15 @@ where
         .collect()
 }
 
+/// An optional half-open time range `[from, to)`.
+type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 fn range(
     from_field: &str,
     to_field: &'static str,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+) -> Result<Bounds, ApiError> {
     let from = parse_instant(from_field, from)?;
     let to = parse_instant(to_field, to)?;
     if let (Some(f), Some(t)) = (from, to)
