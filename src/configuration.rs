@@ -56,6 +56,19 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     /// Staff authentication.
     pub auth: AuthSettings,
+    /// Background workers.
+    pub workers: WorkerSettings,
+}
+
+/// Background worker settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    /// Run the workers inside `serve`.
+    pub enabled: bool,
+    /// Hours a ticket stays `solved` before it closes automatically.
+    pub auto_close_after_hours: i64,
+    /// Seconds between two auto-close passes.
+    pub auto_close_interval_seconds: u64,
 }
 
 /// The development JWT secret of `config/default.toml`; refused in production.
@@ -255,6 +268,12 @@ impl Settings {
                 "auth.refresh_token_ttl_seconds",
                 "must not be shorter than the access token lifetime",
             );
+        }
+        if self.workers.auto_close_after_hours < 1 {
+            return invalid("workers.auto_close_after_hours", "must be at least 1");
+        }
+        if self.workers.auto_close_interval_seconds == 0 {
+            return invalid("workers.auto_close_interval_seconds", "must be at least 1");
         }
         if self.auth.login_attempts_per_email_per_minute == 0
             || self.auth.login_attempts_per_address_per_minute == 0

@@ -12,6 +12,7 @@
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`startup`]: the server and its shared state.
+//! - [`workers`]: background work (auto-close of solved tickets).
 
 pub mod auth;
 pub mod configuration;
@@ -24,3 +25,4 @@ pub mod routes;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;

@@ -358,7 +358,16 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
     let system = actix_web::rt::System::with_tokio_rt(|| runtime);
     system.block_on(async move {
         let host = settings.application.host.clone();
-        let app = Application::build(settings)?;
+        let workers = settings.workers.clone();
+        let pool = db::pool(&settings.database);
+        let app = Application::build_with_pool(settings, pool.clone())?;
+        if workers.enabled {
+            actix_web::rt::spawn(frontline::workers::auto_close::run(
+                pool,
+                chrono::Duration::hours(workers.auto_close_after_hours),
+                std::time::Duration::from_secs(workers.auto_close_interval_seconds),
+            ));
+        }
         let base = format!("http://{host}:{}", app.port());
         println!("Frontline is serving on {base}  (Ctrl-C stops it)");
         println!("  {base}/docs/            (Swagger UI)");

@@ -15,3 +15,4 @@ mod metrics;
 mod migrations;
 mod ticket_lifecycle;
 mod tickets;
+mod workers;
