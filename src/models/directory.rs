@@ -146,3 +146,149 @@ pub fn find_login(conn: &mut PgConnection, email: &str) -> QueryResult<Option<Lo
 pub fn get_staff(conn: &mut PgConnection, id: i64) -> QueryResult<Staff> {
     users::table.find(id).select(Staff::as_select()).first(conn)
 }
+
+/// A `teams` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = teams, check_for_backend(diesel::pg::Pg))]
+pub struct Team {
+    /// Id.
+    pub id: i64,
+    /// Name (unique).
+    pub name: String,
+    /// Contact center or field service.
+    pub kind: TeamKind,
+    /// In-house or outsourced.
+    pub sourcing: TeamSourcing,
+    /// Vendor of an outsourced team.
+    pub vendor_name: Option<String>,
+}
+
+/// A new team.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = teams)]
+pub struct NewTeam {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: TeamKind,
+    /// Sourcing.
+    pub sourcing: TeamSourcing,
+    /// Vendor (outsourced only).
+    pub vendor_name: Option<String>,
+}
+
+/// Changes to a team.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = teams)]
+pub struct TeamChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Kind.
+    pub kind: Option<TeamKind>,
+    /// Sourcing.
+    pub sourcing: Option<TeamSourcing>,
+    /// Vendor (`Some(None)` clears).
+    pub vendor_name: Option<Option<String>>,
+}
+
+/// Changes to a staff member.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct StaffChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Role.
+    pub role: Option<UserRole>,
+    /// Employment type.
+    pub employment_type: Option<EmploymentType>,
+    /// Team (`Some(None)` clears).
+    pub team_id: Option<Option<i64>>,
+    /// Active.
+    pub active: Option<bool>,
+    /// New password hash.
+    pub password_hash: Option<String>,
+}
+
+/// Creates a team.
+///
+/// # Errors
+/// `teams_name_key` (duplicate), `teams_vendor_matches_sourcing` (check); database errors.
+pub fn create_team(conn: &mut PgConnection, team: &NewTeam) -> QueryResult<Team> {
+    diesel::insert_into(teams::table)
+        .values(team)
+        .returning(Team::as_returning())
+        .get_result(conn)
+}
+
+/// Edits a team.
+///
+/// # Errors
+/// `NotFound`; constraint violations as for [`create_team`].
+pub fn update_team(conn: &mut PgConnection, id: i64, changes: &TeamChanges) -> QueryResult<Team> {
+    diesel::update(teams::table.find(id))
+        .set((changes, teams::updated_at.eq(diesel::dsl::now)))
+        .returning(Team::as_returning())
+        .get_result(conn)
+}
+
+/// One team.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn get_team(conn: &mut PgConnection, id: i64) -> QueryResult<Team> {
+    teams::table.find(id).select(Team::as_select()).first(conn)
+}
+
+/// Every team, by name.
+///
+/// # Errors
+/// Database errors.
+pub fn list_teams(conn: &mut PgConnection) -> QueryResult<Vec<Team>> {
+    teams::table
+        .order(teams::name)
+        .select(Team::as_select())
+        .load(conn)
+}
+
+/// Edits a staff member.
+///
+/// # Errors
+/// `NotFound`; `users_team_id_fkey`; database errors.
+pub fn update_staff(
+    conn: &mut PgConnection,
+    id: i64,
+    changes: &StaffChanges,
+) -> QueryResult<Staff> {
+    diesel::update(users::table.find(id))
+        .set((changes, users::updated_at.eq(diesel::dsl::now)))
+        .returning(Staff::as_returning())
+        .get_result(conn)
+}
+
+/// Staff members by id, optionally of one role and team, after `after`.
+///
+/// # Errors
+/// Database errors.
+pub fn list_staff(
+    conn: &mut PgConnection,
+    role: Option<UserRole>,
+    team_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Staff>> {
+    let mut query = users::table
+        .select(Staff::as_select())
+        .order(users::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(role) = role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(team) = team_id {
+        query = query.filter(users::team_id.eq(team));
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    query.load(conn)
+}

@@ -19,6 +19,7 @@ pub mod body;
 pub mod directory;
 pub mod health;
 pub mod metrics;
+pub mod staff;
 pub mod ticket_write;
 pub mod tickets;
 
@@ -55,6 +56,14 @@ use utoipa_swagger_ui::SwaggerUi;
         directory::update_customer,
         directory::get_customer,
         directory::list_customers,
+        staff::create_team,
+        staff::update_team,
+        staff::get_team,
+        staff::list_teams,
+        staff::create_staff,
+        staff::update_staff,
+        staff::get_staff,
+        staff::list_staff,
         tickets::list_tickets,
         tickets::get_ticket,
         ticket_write::create_ticket,
@@ -69,6 +78,7 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "auth", description = "Staff log-in and tokens"),
         (name = "directory", description = "Organizations, sites and customers"),
+        (name = "staff", description = "Teams and staff accounts"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "metrics", description = "Service metrics as METRICS.md defines them"),
         (name = "ops", description = "Health and readiness")
@@ -153,6 +163,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/customers/{id}", "GET, HEAD, PATCH")
                         .route(get().to(directory::get_customer))
                         .route(web::patch().to(directory::update_customer)),
+                )
+                .service(
+                    resource("/teams", "GET, HEAD, POST")
+                        .route(get().to(staff::list_teams))
+                        .route(web::post().to(staff::create_team)),
+                )
+                .service(
+                    resource("/teams/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(staff::get_team))
+                        .route(web::patch().to(staff::update_team)),
+                )
+                .service(
+                    resource("/users", "GET, HEAD, POST")
+                        .route(get().to(staff::list_staff))
+                        .route(web::post().to(staff::create_staff)),
+                )
+                .service(
+                    resource("/users/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(staff::get_staff))
+                        .route(web::patch().to(staff::update_staff)),
                 )
                 .service(
                     resource("/tickets", "GET, HEAD, POST")

@@ -806,9 +806,12 @@ pub async fn create_comment(
     id: web::Path<i64>,
     body: JsonBody<CreateCommentRequest>,
 ) -> ApiResult<HttpResponse> {
-    user.require(WRITERS)?;
+    // Technicians may add internal notes to tickets with a work order assigned to them; the
+    // visibility rule below answers 404 for every other ticket.
+    user.require(&[UserRole::Admin, UserRole::Agent, UserRole::Technician])?;
     let r = body.value;
     let text = parse_comment("body", &r.body)?;
+    let technician = user.role == UserRole::Technician;
     let id = id.into_inner();
     let visibility = Visibility::of(&user);
     let created = db::run(&state.pool, move |conn| {
@@ -817,6 +820,12 @@ pub async fn create_comment(
                 diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
                 other => other.into(),
             })?;
+            if technician && (r.public || r.author == CommentAuthor::Requester) {
+                return Err(ApiError::invalid_field(
+                    "public",
+                    "technicians write internal notes only",
+                ));
+            }
             let now = Utc::now();
             let from_requester = r.author == CommentAuthor::Requester;
             if ticket.status == crate::models::enums::DbTicketStatus::Closed

@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod metrics;
 mod migrations;
+mod roles;
 mod ticket_lifecycle;
 mod tickets;
 mod workers;

@@ -1,0 +1,415 @@
+//! Teams and staff accounts.
+//!
+//! Roles: admins and managers manage teams; admins manage staff accounts; every staff role but
+//! technicians may read both (agents pick assignees and teams).
+
+use crate::auth::extract::AuthUser;
+use crate::auth::password;
+use crate::db;
+use crate::domain::email::EmailAddress;
+use crate::error::{ApiError, ApiResult, on_constraint};
+use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, TeamChanges};
+use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
+use crate::routes::auth::StaffResponse;
+use crate::routes::body::{JsonBody, QueryParams};
+use crate::routes::directory::{double_option, parse_name};
+use crate::routes::tickets::ListMeta;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const READERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager, UserRole::Agent];
+const TEAM_WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager];
+const STAFF_WRITERS: &[UserRole] = &[UserRole::Admin];
+
+const TEAM_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    ("teams_name_key", "name", "is already used by another team"),
+    (
+        "teams_vendor_matches_sourcing",
+        "vendor_name",
+        "an outsourced team names its vendor; an in-house team has none",
+    ),
+];
+
+const STAFF_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    (
+        "users_email_key",
+        "email",
+        "is already used by another staff member",
+    ),
+    ("users_team_id_fkey", "team_id", "no such team"),
+];
+
+/// A team.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamResponse {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `contact_center` or `field_service`.
+    pub kind: TeamKind,
+    /// `in_house` or `outsourced`.
+    pub sourcing: TeamSourcing,
+    /// Vendor of an outsourced team.
+    pub vendor_name: Option<String>,
+}
+
+impl From<Team> for TeamResponse {
+    fn from(t: Team) -> Self {
+        TeamResponse {
+            id: t.id,
+            name: t.name,
+            kind: t.kind,
+            sourcing: t.sourcing,
+            vendor_name: t.vendor_name,
+        }
+    }
+}
+
+/// `POST /teams` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    /// Name (unique).
+    pub name: String,
+    /// `contact_center` or `field_service`.
+    pub kind: TeamKind,
+    /// `in_house` or `outsourced`.
+    pub sourcing: TeamSourcing,
+    /// Vendor: required for an outsourced team, absent for an in-house one.
+    pub vendor_name: Option<String>,
+}
+
+/// `PATCH /teams/{id}` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeamRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// Kind.
+    pub kind: Option<TeamKind>,
+    /// Sourcing (change `vendor_name` with it).
+    pub sourcing: Option<TeamSourcing>,
+    /// Vendor (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub vendor_name: Option<Option<String>>,
+}
+
+/// `GET /teams` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamListResponse {
+    /// Teams by name.
+    pub teams: Vec<TeamResponse>,
+}
+
+fn vendor(v: Option<&str>) -> Result<Option<String>, ApiError> {
+    v.map(|v| parse_name("vendor_name", v, 200)).transpose()
+}
+
+fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
+    move |e| match e {
+        diesel::result::Error::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}
+
+/// Creates a team (admin, manager). 409 naming `name` when taken; 422 naming `vendor_name` when
+/// it does not match the sourcing.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "staff", request_body = CreateTeamRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = TeamResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(TEAM_WRITERS)?;
+    let r = body.value;
+    let team = NewTeam {
+        name: parse_name("name", &r.name, 200)?,
+        kind: r.kind,
+        sourcing: r.sourcing,
+        vendor_name: vendor(r.vendor_name.as_deref())?,
+    };
+    let team = db::run(&state.pool, move |conn| {
+        directory::create_team(conn, &team).map_err(|e| on_constraint(e, TEAM_CONSTRAINTS))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(TeamResponse::from(team)))
+}
+
+/// Edits a team (admin, manager).
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "staff", request_body = UpdateTeamRequest,
+    security(("bearer" = [])), params(("id" = i64, Path, description = "Team id")),
+    responses((status = 200, body = TeamResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(TEAM_WRITERS)?;
+    let r = body.value;
+    let changes = TeamChanges {
+        name: r
+            .name
+            .as_deref()
+            .map(|n| parse_name("name", n, 200))
+            .transpose()?,
+        kind: r.kind,
+        sourcing: r.sourcing,
+        vendor_name: r.vendor_name.map(|v| vendor(v.as_deref())).transpose()?,
+    };
+    let id = id.into_inner();
+    let team = db::run(&state.pool, move |conn| {
+        directory::update_team(conn, id, &changes).map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("team"),
+            other => on_constraint(other, TEAM_CONSTRAINTS),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
+}
+
+/// One team.
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses((status = 200, body = TeamResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let id = id.into_inner();
+    let team = db::run(&state.pool, move |conn| {
+        directory::get_team(conn, id).map_err(not_found("team"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
+}
+
+/// Every team, by name.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "staff", security(("bearer" = [])),
+    responses((status = 200, body = TeamListResponse)))]
+pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let teams = db::run(&state.pool, |conn| Ok(directory::list_teams(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(TeamListResponse {
+        teams: teams.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// `POST /users` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStaffRequest {
+    /// Display name.
+    pub name: String,
+    /// Log-in email (normalised; unique).
+    pub email: String,
+    /// `admin`, `manager`, `agent` or `technician`.
+    pub role: UserRole,
+    /// `employee` (default) or `contractor`.
+    pub employment_type: Option<EmploymentType>,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// Initial password (12–128 characters); without one the account cannot log in yet.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub password: Option<SecretString>,
+}
+
+/// `PATCH /users/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStaffRequest {
+    /// Display name.
+    pub name: Option<String>,
+    /// Role.
+    pub role: Option<UserRole>,
+    /// Employment type.
+    pub employment_type: Option<EmploymentType>,
+    /// Team (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+    /// Active: inactive staff cannot log in, refresh tokens or be assigned.
+    pub active: Option<bool>,
+    /// New password (12–128 characters).
+    #[schema(value_type = Option<String>, format = Password)]
+    pub password: Option<SecretString>,
+}
+
+/// Query of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StaffQuery {
+    /// Only this role.
+    pub role: Option<UserRole>,
+    /// Only this team.
+    pub team: Option<i64>,
+    /// `meta.next_cursor` of the previous page.
+    pub cursor: Option<i64>,
+    /// Page size, 1–100 (default 25).
+    pub per_page: Option<i64>,
+}
+
+/// `GET /users` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StaffListResponse {
+    /// Staff by id.
+    pub users: Vec<StaffResponse>,
+    /// Pagination.
+    pub meta: ListMeta,
+}
+
+fn hash_new_password(p: &SecretString) -> Result<String, ApiError> {
+    password::check_policy(p.expose_secret())
+        .map_err(|e| ApiError::invalid_field("password", e.to_string()))?;
+    password::hash(p.expose_secret()).map_err(|e| ApiError::Unexpected(e.into()))
+}
+
+/// Creates a staff account (admin). 409 naming `email` when taken; 422 naming the field otherwise.
+#[utoipa::path(post, path = "/api/v1/users", tag = "staff", request_body = CreateStaffRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = StaffResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(STAFF_WRITERS)?;
+    let r = body.value;
+    let name = parse_name("name", &r.name, 200)?;
+    let email = EmailAddress::parse(&r.email).map_err(|m| ApiError::invalid_field("email", m))?;
+    let hash = r.password.as_ref().map(hash_new_password).transpose()?;
+    let role = r.role;
+    let employment = r.employment_type.unwrap_or(EmploymentType::Employee);
+    let team_id = r.team_id;
+    let staff = db::run(&state.pool, move |conn| {
+        directory::create_staff_tx(
+            conn,
+            &NewStaff {
+                name: &name,
+                email: Some(email.as_str()),
+                role,
+                employment_type: employment,
+                team_id,
+                password_hash: hash.as_deref(),
+            },
+        )
+        .map_err(|e| on_constraint(e, STAFF_CONSTRAINTS))
+    })
+    .await?;
+    tracing::info!(target: "audit", { user.id = user.id, staff.id = staff.id }, "staff account created");
+    Ok(HttpResponse::Created().json(StaffResponse::from(staff)))
+}
+
+/// Edits a staff account (admin): role, team, employment type, active, password.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "staff", request_body = UpdateStaffRequest,
+    security(("bearer" = [])), params(("id" = i64, Path, description = "Staff user id")),
+    responses((status = 200, body = StaffResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(STAFF_WRITERS)?;
+    let r = body.value;
+    let id = id.into_inner();
+    if id == user.id && (r.active == Some(false) || r.role.is_some_and(|ro| ro != UserRole::Admin))
+    {
+        return Err(ApiError::invalid_field(
+            "role",
+            "an admin cannot demote or deactivate their own account",
+        ));
+    }
+    let changes = StaffChanges {
+        name: r
+            .name
+            .as_deref()
+            .map(|n| parse_name("name", n, 200))
+            .transpose()?,
+        role: r.role,
+        employment_type: r.employment_type,
+        team_id: r.team_id,
+        active: r.active,
+        password_hash: r.password.as_ref().map(hash_new_password).transpose()?,
+    };
+    let role_change = r.role;
+    let staff = db::run(&state.pool, move |conn| {
+        directory::update_staff(conn, id, &changes).map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("user"),
+            other => on_constraint(other, STAFF_CONSTRAINTS),
+        })
+    })
+    .await?;
+    if let Some(role) = role_change {
+        tracing::info!(target: "audit", { user.id = user.id, staff.id = id, role = ?role }, "role changed");
+    }
+    Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))
+}
+
+/// One staff member (admin, manager, agent).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Staff user id")),
+    responses((status = 200, body = StaffResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let id = id.into_inner();
+    let staff = db::run(&state.pool, move |conn| {
+        directory::get_staff(conn, id).map_err(not_found("user"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))
+}
+
+/// Staff members by id, optionally of one role or team (admin, manager, agent).
+#[utoipa::path(get, path = "/api/v1/users", tag = "staff", params(StaffQuery),
+    security(("bearer" = [])), responses((status = 200, body = StaffListResponse)))]
+pub async fn list_staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: QueryParams<StaffQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let limit = query.per_page.unwrap_or(25);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "per_page",
+            "must be between 1 and 100",
+        ));
+    }
+    let (role, team, after) = (query.role, query.team, query.cursor);
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(directory::list_staff(conn, role, team, after, limit)?)
+    })
+    .await?;
+    let next_cursor = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|s| s.id.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(StaffListResponse {
+        users: rows.into_iter().map(Into::into).collect(),
+        meta: ListMeta { next_cursor },
+    }))
+}

@@ -1,0 +1,338 @@
+//! Every endpoint × every role: the status each gets, and that forbidden reads leak nothing.
+
+use crate::helpers::{TestApp, spawn_app};
+use diesel::prelude::*;
+use frontline::models::enums::UserRole;
+use frontline::schema::tickets;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> u32 {
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+struct Fixture {
+    org: i64,
+    site: i64,
+    customer: i64,
+    team: i64,
+    user: i64,
+    ticket: i64,
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> Value {
+    let r = app
+        .client
+        .post(format!("{}{}", app.address, path))
+        .bearer_auth(&app.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "fixture {path}");
+    r.json().await.unwrap()
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let org = post(app, "/api/v1/organizations", json!({"name": "County"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let site = post(
+        app,
+        "/api/v1/sites",
+        json!({"organization_id": org, "name": "North"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let customer = post(
+        app,
+        "/api/v1/customers",
+        json!({"name": "Rosa", "email": "rosa@example.com"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let team = post(
+        app,
+        "/api/v1/teams",
+        json!({"name": "Desk", "kind": "contact_center", "sourcing": "in_house"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let user = post(
+        app,
+        "/api/v1/users",
+        json!({"name": "Ann", "email": "ann@staff.test", "role": "agent"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let ticket = post(
+        app,
+        "/api/v1/tickets",
+        json!({"requester_id": customer, "subject": "Kiosk down", "channel": "phone"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    Fixture {
+        org,
+        site,
+        customer,
+        team,
+        user,
+        ticket,
+    }
+}
+
+/// A request whose body is made fresh for each call (unique names and emails).
+type BodyFn = Box<dyn Fn() -> Option<Value>>;
+
+#[tokio::test]
+async fn each_role_gets_the_documented_status_on_every_endpoint() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let tokens: Vec<(&str, Option<String>)> = vec![
+        ("admin", Some(app.token_for(UserRole::Admin))),
+        ("manager", Some(app.token_for(UserRole::Manager))),
+        ("agent", Some(app.token_for(UserRole::Agent))),
+        ("technician", Some(app.token_for(UserRole::Technician))),
+        ("anonymous", None),
+    ];
+    let t = f.ticket;
+    let none = || -> BodyFn { Box::new(|| None) };
+    // (method, path, body, [admin, manager, agent, technician, anonymous])
+    let matrix: Vec<(Method, String, BodyFn, [u16; 5])> = vec![
+        (
+            Method::GET,
+            "/api/v1/me".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/tickets".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Box::new(move || {
+                Some(json!({"requester_id": f.customer, "subject": "Call", "channel": "phone"}))
+            }),
+            [201, 403, 201, 403, 401],
+        ),
+        // Existence of a ticket without the technician's work order is private: 404, not 403.
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{t}"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/tickets/{t}"),
+            Box::new(|| {
+                Some(json!({"priority": if unique().is_multiple_of(2) { "high" } else { "low" }}))
+            }),
+            [200, 403, 200, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/comments"),
+            Box::new(|| Some(json!({"body": "note", "public": false}))),
+            [201, 403, 201, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{t}/comments"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{t}/events"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/metrics/summary".into(),
+            none(),
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/organizations".into(),
+            Box::new(|| Some(json!({"name": format!("Org {}", unique())}))),
+            [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/organizations".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organizations/{}", f.org),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/organizations/{}", f.org),
+            Box::new(|| Some(json!({"name": "County"}))),
+            [200, 403, 200, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/sites".into(),
+            Box::new(move || {
+                Some(json!({"organization_id": f.org, "name": format!("Site {}", unique())}))
+            }),
+            [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/sites".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/sites/{}", f.site),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/customers".into(),
+            Box::new(|| Some(json!({"name": "C", "email": format!("c{}@example.com", unique())}))),
+            [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/customers".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/customers/{}", f.customer),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/customers/{}", f.customer),
+            Box::new(|| Some(json!({"phone": "214-555-0100"}))),
+            [200, 403, 200, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/teams".into(),
+            Box::new(|| {
+                Some(
+                    json!({"name": format!("Team {}", unique()), "kind": "field_service", "sourcing": "outsourced", "vendor_name": "FixCo"}),
+                )
+            }),
+            [201, 201, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/teams".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/teams/{}", f.team),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/teams/{}", f.team),
+            Box::new(|| Some(json!({"kind": "contact_center"}))),
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Box::new(|| {
+                Some(
+                    json!({"name": "T", "email": format!("t{}@staff.test", unique()), "role": "technician", "employment_type": "contractor"}),
+                )
+            }),
+            [201, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/users".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/users/{}", f.user),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/users/{}", f.user),
+            Box::new(|| Some(json!({"employment_type": "contractor"}))),
+            [200, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/healthz".into(),
+            none(),
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/openapi.json".into(),
+            none(),
+            [200, 200, 200, 200, 200],
+        ),
+    ];
+    for (method, path, body, expected) in &matrix {
+        for ((role, token), status) in tokens.iter().zip(expected) {
+            let mut request = app
+                .client
+                .request(method.clone(), format!("{}{}", app.address, path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            if *method == Method::PATCH && path.starts_with("/api/v1/tickets/") {
+                let version: i32 = tickets::table
+                    .find(f.ticket)
+                    .select(tickets::version)
+                    .first(&mut app.db.conn())
+                    .unwrap();
+                request = request.header("if-match", format!("\"{version}\""));
+            }
+            if let Some(body) = body() {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let actual = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            assert_eq!(actual, *status, "{role} {method} {path}: {text}");
+            if actual == 404 || actual == 403 || actual == 401 {
+                assert!(
+                    !text.contains("Kiosk down"),
+                    "{role} {method} {path} leaked the ticket"
+                );
+            }
+        }
+    }
+}
