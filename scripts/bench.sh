@@ -1,34 +1,43 @@
 #!/usr/bin/env bash
-# `make bench`: measurements for the closing notes, on this machine, in one go.
+# `make bench`: the measurements quoted in closing notes, on this machine, in one go. Loopback only.
 #   1. import time of the bundled help-desk log into an empty database (3 runs, release build);
-#   2. latency of GET /api/v1/metrics/summary under load (wrk, 16 connections, 2 threads, 20 s),
-#      whole history and one year.
-# Results are printed and written to bench-results/ (not tracked). Loopback traffic only.
+#   2. GET /api/v1/metrics/summary latency (whole history, one year);
+#   3. POST /api/v1/tickets and GET /api/v1/tickets throughput and latency at 16 concurrent clients
+#      (wrk), beside pgbench running the same SQL with 16 clients (scripts/bench/*.sql);
+#   4. the service's resident memory, idle and peak under load.
+# Results are printed and written to bench-results/ (not tracked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DB=frontline_bench
 PORT="${BENCH_PORT:-18080}"
 DURATION="${BENCH_DURATION:-20s}"
+SECONDS_PGBENCH="${BENCH_PGBENCH_SECONDS:-20}"
 OUT=bench-results
 mkdir -p "$OUT"
 export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}"
-PSQL=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U "${FRONTLINE_DB_USER:-frontline}" -d postgres)
+PGUSER_NAME="${FRONTLINE_DB_USER:-frontline}"
+PSQL=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U "$PGUSER_NAME")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
-  echo "[bench] installing wrk and curl" >&2
-  as_root apt-get update -qq && as_root apt-get install -y -qq wrk curl >/dev/null
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+command -v pgbench >/dev/null || missing+=(postgresql-contrib)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "[bench] installing ${missing[*]}" >&2
+  as_root apt-get update -qq && as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -n 1)
 
 cargo build --release --quiet --bin frontline
 BIN=./target/release/frontline
 export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=$DB \
-  FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn \
+  FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn FRONTLINE__WORKERS__ENABLED=false \
   FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 fresh_db() {
-  "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   $BIN migrate >/dev/null
 }
 
@@ -37,14 +46,18 @@ for run in 1 2 3; do
   fresh_db
   start=$(date +%s.%N)
   $BIN import event-log data/helpdesk/helpdesk_event_log.csv --mapping data/helpdesk/mapping.toml \
-    2>&1 | tail -n 1 >/dev/null
+    >/dev/null 2>&1
   end=$(date +%s.%N)
   awk -v r="$run" -v s="$start" -v e="$end" 'BEGIN { printf "run %d: %.2f s\n", r, e - s }' |
     tee -a "$OUT/import.txt"
 done
 
 BENCH_PASSWORD="bench-manager-password"
-echo "$BENCH_PASSWORD" | $BIN user create --role manager --email bench@frontline.local >/dev/null
+echo "$BENCH_PASSWORD" | $BIN user create --role admin --email bench@frontline.local >/dev/null
+ACTOR=$("${PSQL[@]}" -d $DB -At -c "SELECT id FROM users WHERE email = 'bench@frontline.local'")
+REQUESTER=$("${PSQL[@]}" -d $DB -At -c \
+  "INSERT INTO customers (name, email) VALUES ('Bench Caller', 'caller@bench.test') RETURNING id" | head -n 1)
+
 $BIN serve >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -52,19 +65,49 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-RSS_IDLE=$(ps -o rss= -p $SERVER)
+sleep 1
+RSS_IDLE=$(ps -o rss= -p $SERVER | tr -d ' ')
 TOKEN=$(curl -fs -H 'content-type: application/json' \
   -d "{\"email\":\"bench@frontline.local\",\"password\":\"$BENCH_PASSWORD\"}" \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+export BENCH_TOKEN=$TOKEN BENCH_REQUESTER=$REQUESTER
 
-bench() { # name path
-  echo "== $1: wrk -t2 -c16 -d$DURATION --latency $2" | tee "$OUT/$1.txt"
-  wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
-    "http://127.0.0.1:$PORT$2" | tee -a "$OUT/$1.txt" |
-    grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|errors'
+PEAK_FILE=$(mktemp)
+echo "$RSS_IDLE" >"$PEAK_FILE"
+sample_rss() { while kill -0 $SERVER 2>/dev/null; do ps -o rss= -p $SERVER >>"$PEAK_FILE" || true; sleep 0.5; done; }
+sample_rss &
+SAMPLER=$!
+trap 'kill $SERVER $SAMPLER 2>/dev/null || true' EXIT
+
+wrk_run() { # name path [extra wrk args]
+  local name=$1 path=$2; shift 2
+  echo "== $name: wrk -t2 -c16 -d$DURATION --latency $* $path" | tee "$OUT/$name.txt"
+  wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$@" \
+    "http://127.0.0.1:$PORT$path" | tee -a "$OUT/$name.txt" |
+    grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|errors' || true
 }
-bench summary_all "/api/v1/metrics/summary"
-bench summary_year "/api/v1/metrics/summary?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z"
-bench tickets_page "/api/v1/tickets?per_page=25&status=closed"
-RSS_LOAD=$(ps -o rss= -p $SERVER)
-echo "== service resident memory: idle ${RSS_IDLE} KiB, after load ${RSS_LOAD} KiB" | tee "$OUT/memory.txt"
+pgbench_run() { # name script
+  local name=$1 script=$2 log
+  log=$(mktemp -d)
+  echo "== $name: pgbench -n -c16 -j2 -T$SECONDS_PGBENCH -f $script" | tee "$OUT/$name.txt"
+  (cd "$log" && "$PGBENCH" -h 127.0.0.1 -U "$PGUSER_NAME" -n -c 16 -j 2 -T "$SECONDS_PGBENCH" \
+      -D requester="$REQUESTER" -D actor="$ACTOR" -f "$OLDPWD/$script" -l $DB) >>"$OUT/$name.txt" 2>&1
+  grep -E '^tps|latency average' "$OUT/$name.txt" || true
+  # Per-transaction latencies (µs, third column of pgbench's log) → p50 / p99 in ms.
+  cat "$log"/pgbench_log.* | awk '{print $3}' | sort -n |
+    awk '{a[NR]=$1} END {printf "p50 %.2f ms, p99 %.2f ms (%d transactions)\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000, NR}' |
+    tee -a "$OUT/$name.txt"
+  rm -rf "$log"
+}
+
+wrk_run summary_all "/api/v1/metrics/summary"
+wrk_run summary_year "/api/v1/metrics/summary?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z"
+wrk_run list_tickets "/api/v1/tickets?per_page=25"
+pgbench_run pgbench_list_tickets scripts/bench/list_tickets.sql
+wrk_run create_ticket "/api/v1/tickets" -s scripts/bench/create_ticket.lua
+pgbench_run pgbench_create_ticket scripts/bench/create_ticket.sql
+
+kill $SAMPLER 2>/dev/null || true
+RSS_PEAK=$(sort -n "$PEAK_FILE" | tail -n 1 | tr -d ' ')
+echo "== service resident memory: idle ${RSS_IDLE} KiB, peak under load ${RSS_PEAK} KiB" | tee "$OUT/memory.txt"
+rm -f "$PEAK_FILE"

@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly by panicking"
 )]
 mod auth;
+mod cli;
 mod directory;
 mod health;
 mod helpers;

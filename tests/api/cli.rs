@@ -1,0 +1,100 @@
+//! The `frontline` binary's `user create`, as an operator runs it.
+
+use crate::helpers::{TestDb, spawn_app_on};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn user_create(db: &TestDb, args: &[&str], password: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["user", "create"])
+        .args(args)
+        .env("FRONTLINE_ENV", "test")
+        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
+        .env(
+            "FRONTLINE_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_the_command_line_and_can_log_in() {
+    let db = TestDb::new();
+    let out = user_create(
+        &db,
+        &[
+            "--role",
+            "admin",
+            "--email",
+            " Boss@Example.com",
+            "--name",
+            "The Boss",
+        ],
+        "a long enough password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("created admin boss@example.com (id "),
+        "{stdout}"
+    );
+
+    // The same email again, a short password, a bad role: refused with a clear message.
+    let again = user_create(
+        &db,
+        &["--role", "admin", "--email", "boss@example.com"],
+        "another long password",
+    );
+    assert!(!again.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr).trim(),
+        "error: a staff account with email boss@example.com already exists"
+    );
+    let short = user_create(
+        &db,
+        &["--role", "agent", "--email", "ann@example.com"],
+        "short",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&short.stderr).trim(),
+        "error: password must be at least 12 characters"
+    );
+    let role = user_create(
+        &db,
+        &["--role", "king", "--email", "k@example.com"],
+        "a long enough password",
+    );
+    assert!(
+        String::from_utf8_lossy(&role.stderr)
+            .contains("`king` is not one of admin, manager, agent, technician")
+    );
+
+    let app = spawn_app_on(db).await;
+    let login: Value = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "boss@example.com", "password": "a long enough password"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["user"]["role"], "admin");
+    assert_eq!(login["user"]["name"], "The Boss");
+}
