@@ -169,9 +169,10 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
     Some(m)
 }
 
-/// Whole seconds from `a` to `b` (negative when `b` is before `a`).
+/// Whole seconds from `a` to `b`, each instant taken to the whole second (rounded down), as the
+/// business-time arithmetic does (negative when `b` is before `a`).
 pub fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
-    (b - a).num_seconds()
+    b.timestamp() - a.timestamp()
 }
 
 #[cfg(test)]
