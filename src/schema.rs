@@ -86,6 +86,19 @@ diesel::table! {
         vendor_name -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        calendar_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    business_calendars (id) {
+        id -> Int8,
+        name -> Text,
+        time_zone -> Text,
+        weekly_hours -> Jsonb,
+        holidays -> Array<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -126,6 +139,13 @@ diesel::table! {
         reopens -> Int4,
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        first_reply_business_seconds -> Nullable<Int8>,
+        first_resolution_business_seconds -> Nullable<Int8>,
+        full_resolution_business_seconds -> Nullable<Int8>,
+        requester_wait_business_seconds -> Nullable<Int8>,
+        agent_wait_business_seconds -> Nullable<Int8>,
+        on_hold_business_seconds -> Nullable<Int8>,
+        solved_before_reopen_business_seconds -> Nullable<Int8>,
     }
 }
 
@@ -229,6 +249,7 @@ diesel::table! {
 }
 
 diesel::joinable!(comments -> tickets (ticket_id));
+diesel::joinable!(teams -> business_calendars (calendar_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(sites -> organizations (organization_id));
 diesel::joinable!(tickets -> sites (site_id));
@@ -244,6 +265,7 @@ diesel::joinable!(tickets -> teams (team_id));
 diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    business_calendars,
     comments,
     customers,
     idempotency_keys,

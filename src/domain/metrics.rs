@@ -1,4 +1,5 @@
-//! Per-ticket metrics as a pure function of the event log (METRICS.md, calendar variant).
+//! Per-ticket metrics as a pure function of the event log and a business calendar (METRICS.md,
+//! calendar and business variants).
 //!
 //! [`project`] folds a ticket's events, in log order, into a [`TicketMetrics`]. Recomputing it from
 //! the stored events always gives the stored projection. Durations are whole calendar seconds and
@@ -12,9 +13,14 @@
 //! - `full_resolution.v1` and the waits are `None` while a reopened ticket is unsolved again: its
 //!   stop event (the final solve) has not happened; `latest_solved_at` keeps the earlier solve, so
 //!   the ticket still counts for `reopen_rate.v1`.
+//! - The business variants use one calendar for the whole history: the calendar of the ticket's
+//!   team (24/7 when it has none). METRICS.md's "a change of calendar applies from the change on"
+//!   arrives with SLA policies, whose calendars change mid-ticket; until then a team's calendar
+//!   change re-projects its tickets (models::calendar).
 //! - `replies.v1` does not count the public comment that created an agent-created ticket (it is the
 //!   request, not a reply), consistent with `frt.v1` skipping it.
 
+use super::calendar::BusinessCalendar;
 use super::ticket::{AuthorKind, EventKind, TicketEvent, TicketStatus};
 use chrono::{DateTime, Utc};
 
@@ -51,6 +57,20 @@ pub struct TicketMetrics {
     pub reopens: i32,
     /// Instant the ticket was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// `frt.v1`, business seconds.
+    pub first_reply_business_seconds: Option<i64>,
+    /// `first_resolution.v1`, business seconds.
+    pub first_resolution_business_seconds: Option<i64>,
+    /// `full_resolution.v1`, business seconds.
+    pub full_resolution_business_seconds: Option<i64>,
+    /// `requester_wait.v1`, business seconds.
+    pub requester_wait_business_seconds: Option<i64>,
+    /// `agent_wait.v1`, business seconds.
+    pub agent_wait_business_seconds: Option<i64>,
+    /// `on_hold.v1`, business seconds.
+    pub on_hold_business_seconds: Option<i64>,
+    /// Time in `solved` before a reopen, business seconds.
+    pub solved_before_reopen_business_seconds: Option<i64>,
 }
 
 /// Seconds spent in each status, accumulated up to some instant.
@@ -77,10 +97,18 @@ impl StatusTime {
     }
 }
 
-/// Folds a ticket's events (log order, the `created` event first) into its metrics.
+/// Calendar and business variants of the same accumulator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct BothTimes {
+    calendar: StatusTime,
+    business: StatusTime,
+}
+
+/// Folds a ticket's events (log order, the `created` event first) into its metrics, business
+/// variants on `calendar`.
 ///
 /// Returns `None` when the log does not start with a `created` event.
-pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
+pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<TicketMetrics> {
     let (first, rest) = events.split_first()?;
     let EventKind::Created {
         agent_created,
@@ -99,9 +127,10 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
     let mut replies_to_skip = u8::from(with_public_agent_comment);
     let mut status = TicketStatus::New;
     let mut since = created_at;
-    let mut time = StatusTime::default();
-    let mut at_latest_solve: Option<StatusTime> = None;
-    let mut at_close: Option<StatusTime> = None;
+    let mut time = BothTimes::default();
+    let mut at_latest_solve: Option<BothTimes> = None;
+    let mut at_close: Option<BothTimes> = None;
+    let business = |a, b| calendar.business_seconds(a, b);
 
     for event in rest {
         match &event.kind {
@@ -118,11 +147,16 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
                         m.first_reply_at = Some(event.occurred_at);
                         m.first_reply_seconds =
                             Some(seconds_between(created_at, event.occurred_at));
+                        m.first_reply_business_seconds =
+                            Some(business(created_at, event.occurred_at));
                     }
                 }
             }
             EventKind::StatusChanged { from, to } => {
-                time.add(status, seconds_between(since, event.occurred_at));
+                time.calendar
+                    .add(status, seconds_between(since, event.occurred_at));
+                time.business
+                    .add(status, business(since, event.occurred_at));
                 since = event.occurred_at;
                 if *from == TicketStatus::Solved && *to != TicketStatus::Closed {
                     m.reopens += 1;
@@ -153,6 +187,7 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
     m.first_resolution_seconds = m
         .first_resolved_at
         .map(|at| seconds_between(created_at, at));
+    m.first_resolution_business_seconds = m.first_resolved_at.map(|at| business(created_at, at));
     // A ticket reopened and not solved again has not reached its stop event yet (Zendesk computes
     // full resolution for solved and closed tickets only).
     let resolved_now = matches!(status, TicketStatus::Solved | TicketStatus::Closed);
@@ -160,11 +195,20 @@ pub fn project(events: &[TicketEvent]) -> Option<TicketMetrics> {
         return Some(m);
     }
     m.full_resolution_seconds = m.latest_solved_at.map(|at| seconds_between(created_at, at));
-    if let Some(t) = at_latest_solve.or(at_close) {
-        m.requester_wait_seconds = Some(t.requester_wait);
-        m.agent_wait_seconds = Some(t.agent_wait);
-        m.on_hold_seconds = Some(t.on_hold);
-        m.solved_before_reopen_seconds = Some(t.solved);
+    m.full_resolution_business_seconds = m.latest_solved_at.map(|at| business(created_at, at));
+    if let Some(BothTimes {
+        calendar: c,
+        business: b,
+    }) = at_latest_solve.or(at_close)
+    {
+        m.requester_wait_seconds = Some(c.requester_wait);
+        m.agent_wait_seconds = Some(c.agent_wait);
+        m.on_hold_seconds = Some(c.on_hold);
+        m.solved_before_reopen_seconds = Some(c.solved);
+        m.requester_wait_business_seconds = Some(b.requester_wait);
+        m.agent_wait_business_seconds = Some(b.agent_wait);
+        m.on_hold_business_seconds = Some(b.on_hold);
+        m.solved_before_reopen_business_seconds = Some(b.solved);
     }
     Some(m)
 }
@@ -202,6 +246,10 @@ mod tests {
             }
         }
         events
+    }
+
+    fn cal() -> BusinessCalendar {
+        BusinessCalendar::always_open()
     }
 
     fn by_requester(at: DateTime<Utc>) -> Creation {
@@ -251,7 +299,7 @@ mod tests {
                 (t(10, 0, 0), reply()),
             ],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, Some(2850));
         assert_eq!(m.first_reply_at, Some(t(9, 47, 30)));
         assert_eq!(m.replies, 2);
@@ -268,7 +316,7 @@ mod tests {
         // The creating comment (logged at creation, 09:00) is the request; the first *reply* is at
         // 11:15 → 2 h 15 min = 8100 s.
         let events = log(creation, &[(t(9, 0, 0), reply()), (t(11, 15, 0), reply())]);
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, Some(8100));
         assert_eq!(m.replies, 1);
         // With no second comment, frt stays null.
@@ -277,7 +325,7 @@ mod tests {
             created_by: Some(1),
             with_public_agent_comment: true,
         };
-        let m = project(&log(creation, &[(t(9, 0, 0), reply())])).unwrap_or_default();
+        let m = project(&log(creation, &[(t(9, 0, 0), reply())]), &cal()).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, None);
         assert_eq!(m.replies, 0);
     }
@@ -289,7 +337,7 @@ mod tests {
             created_by: Some(1),
             with_public_agent_comment: false,
         };
-        let m = project(&log(creation, &[(t(9, 0, 42), reply())])).unwrap_or_default();
+        let m = project(&log(creation, &[(t(9, 0, 42), reply())]), &cal()).unwrap_or_default();
         assert_eq!(m.first_reply_seconds, Some(42));
     }
 
@@ -314,7 +362,7 @@ mod tests {
                 (t(16, 0, 0), Command::Close(ClosePolicy::RequireSolved)),
             ],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.requester_wait_seconds, Some(9900));
         assert_eq!(m.agent_wait_seconds, Some(7200));
         assert_eq!(m.on_hold_seconds, Some(1800));
@@ -340,7 +388,7 @@ mod tests {
                 (t(9, 6, 0), Command::SetStatus(Solved)),
             ],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.reopens, 2);
         assert_eq!(m.first_resolution_seconds, Some(120));
         assert_eq!(m.full_resolution_seconds, Some(360));
@@ -359,7 +407,7 @@ mod tests {
                 (t(11, 0, 0), Command::Close(ClosePolicy::FromAnyStatus)),
             ],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.first_resolution_seconds, Some(7200));
         assert_eq!(m.full_resolution_seconds, None);
         assert_eq!(m.latest_solved_at, None);
@@ -373,11 +421,67 @@ mod tests {
             by_requester(t(9, 0, 0)),
             &[(t(9, 30, 0), Command::SetStatus(Pending))],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.first_resolution_seconds, None);
         assert_eq!(m.full_resolution_seconds, None);
         assert_eq!(m.requester_wait_seconds, None);
         assert_eq!(m.agent_wait_seconds, None);
+    }
+
+    #[test]
+    fn business_variants_count_only_opening_hours_and_pending_stays_agent_wait() {
+        use crate::domain::calendar::{DAY, Interval};
+        let _ = DAY;
+        let day = vec![Interval {
+            start: 9 * 3600,
+            end: 17 * 3600,
+        }];
+        let office = BusinessCalendar::new(
+            "America/Chicago",
+            [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                vec![],
+                vec![],
+            ],
+            [],
+        )
+        .unwrap();
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // Created Friday 2026-03-06 16:00 CST (22:00Z); reply Monday 03-09 10:00 CDT (15:00Z);
+        // pending from Monday 11:00 CDT (16:00Z) to Tuesday 10:00 CDT (15:00Z); solved Tuesday
+        // 12:00 CDT (17:00Z).
+        // frt: calendar 65 h (the spring-forward night is 23 h long) = 234000 s; business
+        // Friday 1 h + Monday 1 h = 7200 s.
+        // requester wait: Fri 16:00 → Mon 11:00 and Tue 10:00 → 12:00: business 1 + 2 + 2 = 5 h.
+        // agent wait (pending): Mon 11:00 → Tue 10:00: business 6 h (Mon) + 1 h (Tue) = 7 h.
+        // full resolution: business 1 + 8 + 3 = 12 h = 5 h + 7 h ✓.
+        let events = log(
+            by_requester(at("2026-03-06T22:00:00Z")),
+            &[
+                (at("2026-03-09T15:00:00Z"), Command::Assign { assignee: 1 }),
+                (at("2026-03-09T15:00:00Z"), reply()),
+                (at("2026-03-09T16:00:00Z"), Command::SetStatus(Pending)),
+                (at("2026-03-10T15:00:00Z"), Command::SetStatus(Open)),
+                (at("2026-03-10T17:00:00Z"), Command::SetStatus(Solved)),
+            ],
+        );
+        let m = project(&events, &office).unwrap_or_default();
+        assert_eq!(m.first_reply_seconds, Some(234_000));
+        assert_eq!(m.first_reply_business_seconds, Some(7200));
+        assert_eq!(m.requester_wait_business_seconds, Some(5 * 3600));
+        assert_eq!(m.agent_wait_business_seconds, Some(7 * 3600));
+        assert_eq!(m.full_resolution_business_seconds, Some(12 * 3600));
+        assert_eq!(m.first_resolution_business_seconds, Some(12 * 3600));
+        // Calendar: pending 23 h in agent wait, not in requester wait.
+        assert_eq!(m.agent_wait_seconds, Some(23 * 3600));
+        assert_eq!(
+            m.requester_wait_seconds.unwrap() + m.agent_wait_seconds.unwrap(),
+            m.full_resolution_seconds.unwrap()
+        );
     }
 
     #[test]
@@ -390,7 +494,7 @@ mod tests {
                 (t(9, 3, 0), Command::SetStatus(Open)),
             ],
         );
-        let m = project(&events).unwrap_or_default();
+        let m = project(&events, &cal()).unwrap_or_default();
         assert_eq!(m.first_resolution_seconds, Some(120));
         assert_eq!(m.latest_solved_at, Some(t(9, 2, 0)));
         assert_eq!(m.reopens, 1);
@@ -407,7 +511,7 @@ mod tests {
                 activity: "x".into(),
             },
         }];
-        assert_eq!(project(&events), None);
-        assert_eq!(project(&[]), None);
+        assert_eq!(project(&events, &cal()), None);
+        assert_eq!(project(&[], &cal()), None);
     }
 }

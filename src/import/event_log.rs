@@ -17,6 +17,7 @@
 //! - everything is written in one transaction; with `strict`, the first skipped or refused row
 //!   aborts the import and nothing is written.
 
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::metrics::project;
 use crate::domain::ticket::{
     AuthorKind, ClosePolicy, Command, CommandError, Creation, StaffId, TicketEvent, TicketPriority,
@@ -420,6 +421,7 @@ fn build_history(
     staff: &HashMap<String, StaffId>,
     mapping: &Mapping,
     team_id: i64,
+    calendar: &BusinessCalendar,
 ) -> (Option<ticket_model::TicketHistory>, Vec<RowIssue>, u64) {
     let mut issues = Vec::new();
     let Some((first, rest)) = rows.split_first() else {
@@ -465,7 +467,7 @@ fn build_history(
             }),
         }
     }
-    let metrics = project(&events).unwrap_or_default();
+    let metrics = project(&events, calendar).unwrap_or_default();
     let history = ticket_model::TicketHistory {
         external_id: ticket_id.to_string(),
         subject: mapping.ticket.subject.replace("{ticket_id}", ticket_id),
@@ -602,6 +604,8 @@ pub fn import_reader(
             .into_iter()
             .collect();
         let staff = directory::ensure_staff(conn, &staff_names, team_id)?;
+        // The import team's calendar (24/7 until one is assigned to it).
+        let calendar = crate::models::calendar::calendar_of_team(conn, Some(team_id))?;
         let ids: Vec<&str> = tickets.iter().map(|(id, _)| id.as_str()).collect();
         let present: HashSet<String> = ticket_model::existing_external_ids(conn, &ids)?
             .into_iter()
@@ -616,7 +620,7 @@ pub fn import_reader(
                 continue;
             }
             let (history, mut issues, applied) =
-                build_history(ticket_id, rows, &staff, mapping, team_id);
+                build_history(ticket_id, rows, &staff, mapping, team_id, &calendar);
             if options.strict
                 && let Some(issue) = issues.first()
             {

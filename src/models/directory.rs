@@ -161,6 +161,8 @@ pub struct Team {
     pub sourcing: TeamSourcing,
     /// Vendor of an outsourced team.
     pub vendor_name: Option<String>,
+    /// Business calendar of the team's tickets.
+    pub calendar_id: Option<i64>,
 }
 
 /// A new team.
@@ -175,6 +177,8 @@ pub struct NewTeam {
     pub sourcing: TeamSourcing,
     /// Vendor (outsourced only).
     pub vendor_name: Option<String>,
+    /// Business calendar.
+    pub calendar_id: Option<i64>,
 }
 
 /// Changes to a team.
@@ -189,6 +193,8 @@ pub struct TeamChanges {
     pub sourcing: Option<TeamSourcing>,
     /// Vendor (`Some(None)` clears).
     pub vendor_name: Option<Option<String>>,
+    /// Business calendar (`Some(None)` clears: 24/7).
+    pub calendar_id: Option<Option<i64>>,
 }
 
 /// Changes to a staff member.

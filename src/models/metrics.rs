@@ -56,6 +56,16 @@ struct SummaryRow {
     res_max: Option<i64>,
 }
 
+/// Which variant of the durations to aggregate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeBasis {
+    /// Wall-clock seconds.
+    #[default]
+    Calendar,
+    /// Seconds inside the business calendar.
+    Business,
+}
+
 const SUMMARY_SQL: &str = "
 SELECT c.tickets_created, r.solved, r.reopened,
        f.frt_count, f.frt_mean, f.frt_median, f.frt_p90, f.frt_min, f.frt_max,
@@ -77,7 +87,7 @@ FROM (SELECT count(*) AS tickets_created
              min(full_resolution_seconds) AS res_min, max(full_resolution_seconds) AS res_max
         FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2) r";
 
-/// Computes the summary of the period `[from, to)`.
+/// Computes the summary of the period `[from, to)` in calendar or business seconds.
 ///
 /// # Errors
 /// Database errors.
@@ -85,8 +95,18 @@ pub fn summary(
     conn: &mut PgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    basis: TimeBasis,
 ) -> QueryResult<Summary> {
-    let row: SummaryRow = diesel::sql_query(SUMMARY_SQL)
+    let sql = match basis {
+        TimeBasis::Calendar => SUMMARY_SQL.to_string(),
+        TimeBasis::Business => SUMMARY_SQL
+            .replace("first_reply_seconds", "first_reply_business_seconds")
+            .replace(
+                "full_resolution_seconds",
+                "full_resolution_business_seconds",
+            ),
+    };
+    let row: SummaryRow = diesel::sql_query(sql)
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
         .get_result(conn)?;
@@ -111,4 +131,109 @@ pub fn summary(
             max: row.res_max,
         },
     })
+}
+
+/// One per-ticket metric whose stored value differs from the value recomputed from the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// What differed: the stored and the recomputed rows, debug-printed.
+    pub stored: String,
+    /// The recomputed row.
+    pub recomputed: String,
+}
+
+/// Outcome of [`rebuild`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Tickets whose projection was recomputed.
+    pub tickets: u64,
+    /// Rows that differed (and were replaced).
+    pub differences: Vec<Difference>,
+}
+
+/// Recomputes every ticket's metric projection from its event log and calendar, compares it with
+/// the stored row, replaces rows that differ (or are missing) and reports them. Works in batches
+/// of `batch` tickets, one transaction each.
+///
+/// # Errors
+/// Database errors.
+pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport> {
+    use crate::domain::calendar::BusinessCalendar;
+    use crate::models::ticket::{TicketEventRow, TicketMetricsRow};
+    use crate::schema::{ticket_events, ticket_metrics, tickets};
+    use std::collections::HashMap;
+
+    let mut report = RebuildReport::default();
+    let mut calendars: HashMap<Option<i64>, BusinessCalendar> = HashMap::new();
+    let mut after = 0i64;
+    loop {
+        let page: Vec<(i64, Option<i64>)> = tickets::table
+            .filter(tickets::id.gt(after))
+            .order(tickets::id)
+            .limit(batch)
+            .select((tickets::id, tickets::team_id))
+            .load(conn)?;
+        let Some(&(last, _)) = page.last() else {
+            break;
+        };
+        after = last;
+        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        conn.transaction(|conn| {
+            let rows: Vec<(i64, TicketEventRow)> = ticket_events::table
+                .filter(ticket_events::ticket_id.eq_any(&ids))
+                .order((ticket_events::ticket_id, ticket_events::seq))
+                .select((ticket_events::ticket_id, TicketEventRow::as_select()))
+                .load(conn)?;
+            let mut logs: HashMap<i64, Vec<crate::domain::ticket::TicketEvent>> = HashMap::new();
+            for (ticket_id, row) in rows {
+                let kind = serde_json::from_value(row.data)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+                logs.entry(ticket_id)
+                    .or_default()
+                    .push(crate::domain::ticket::TicketEvent {
+                        occurred_at: row.occurred_at,
+                        actor: row.actor_user_id,
+                        kind,
+                    });
+            }
+            let stored: HashMap<i64, TicketMetricsRow> = ticket_metrics::table
+                .filter(ticket_metrics::ticket_id.eq_any(&ids))
+                .select(TicketMetricsRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|r| (r.ticket_id, r))
+                .collect();
+            for (ticket_id, team_id) in &page {
+                if !calendars.contains_key(team_id) {
+                    let calendar = crate::models::calendar::calendar_of_team(conn, *team_id)?;
+                    calendars.insert(*team_id, calendar);
+                }
+                let calendar = calendars
+                    .get(team_id)
+                    .cloned()
+                    .unwrap_or_else(BusinessCalendar::always_open);
+                let log = logs.remove(ticket_id).unwrap_or_default();
+                let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
+                let fresh = TicketMetricsRow::new(*ticket_id, &metrics);
+                report.tickets += 1;
+                if stored.get(ticket_id) != Some(&fresh) {
+                    report.differences.push(Difference {
+                        ticket_id: *ticket_id,
+                        stored: format!("{:?}", stored.get(ticket_id)),
+                        recomputed: format!("{fresh:?}"),
+                    });
+                    diesel::insert_into(ticket_metrics::table)
+                        .values(&fresh)
+                        .on_conflict(ticket_metrics::ticket_id)
+                        .do_update()
+                        .set((&fresh, ticket_metrics::updated_at.eq(diesel::dsl::now)))
+                        .execute(conn)?;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(report)
 }

@@ -175,6 +175,20 @@ pub struct TicketMetricsRow {
     pub reopens: i32,
     /// Close instant.
     pub closed_at: Option<DateTime<Utc>>,
+    /// `frt.v1`, business seconds.
+    pub first_reply_business_seconds: Option<i64>,
+    /// `first_resolution.v1`, business seconds.
+    pub first_resolution_business_seconds: Option<i64>,
+    /// `full_resolution.v1`, business seconds.
+    pub full_resolution_business_seconds: Option<i64>,
+    /// `requester_wait.v1`, business seconds.
+    pub requester_wait_business_seconds: Option<i64>,
+    /// `agent_wait.v1`, business seconds.
+    pub agent_wait_business_seconds: Option<i64>,
+    /// `on_hold.v1`, business seconds.
+    pub on_hold_business_seconds: Option<i64>,
+    /// Time in `solved` before a reopen, business seconds.
+    pub solved_before_reopen_business_seconds: Option<i64>,
 }
 
 impl TicketMetricsRow {
@@ -197,6 +211,13 @@ impl TicketMetricsRow {
             replies: m.replies,
             reopens: m.reopens,
             closed_at: m.closed_at,
+            first_reply_business_seconds: m.first_reply_business_seconds,
+            first_resolution_business_seconds: m.first_resolution_business_seconds,
+            full_resolution_business_seconds: m.full_resolution_business_seconds,
+            requester_wait_business_seconds: m.requester_wait_business_seconds,
+            agent_wait_business_seconds: m.agent_wait_business_seconds,
+            on_hold_business_seconds: m.on_hold_business_seconds,
+            solved_before_reopen_business_seconds: m.solved_before_reopen_business_seconds,
         }
     }
 }
@@ -804,8 +825,9 @@ pub fn refresh_metrics_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
 ) -> QueryResult<TicketMetricsRow> {
+    let calendar = crate::models::calendar::calendar_of_ticket(conn, ticket_id)?;
     let log = load_log(conn, ticket_id)?;
-    let metrics = crate::domain::metrics::project(&log).unwrap_or_default();
+    let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
     let row = TicketMetricsRow::new(ticket_id, &metrics);
     diesel::insert_into(ticket_metrics::table)
         .values(&row)

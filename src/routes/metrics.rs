@@ -23,6 +23,9 @@ pub struct SummaryQuery {
     pub from: Option<String>,
     /// End, exclusive (RFC 3339). Default: no end.
     pub to: Option<String>,
+    /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
+    /// team calendar; 24/7 for a team without one).
+    pub time: Option<String>,
 }
 
 /// The period a summary covers.
@@ -43,7 +46,7 @@ pub struct Period {
 pub struct SummaryResponse {
     /// The period.
     pub period: Period,
-    /// Always `calendar` for now (business time comes with business calendars).
+    /// `calendar` or `business`: the variant of the durations.
     pub time: &'static str,
     /// Tickets created in the period.
     pub tickets_created: i64,
@@ -91,10 +94,23 @@ pub async fn get_summary(
         from.unwrap_or_else(crate::domain::instant::min),
         to.unwrap_or_else(crate::domain::instant::end),
     );
-    let s = db::run(&state.pool, move |conn| Ok(model::summary(conn, lo, hi)?)).await?;
+    let (basis, time) = match query.time.as_deref() {
+        None | Some("calendar") => (model::TimeBasis::Calendar, "calendar"),
+        Some("business") => (model::TimeBasis::Business, "business"),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "time",
+                "expected calendar or business",
+            ));
+        }
+    };
+    let s = db::run(&state.pool, move |conn| {
+        Ok(model::summary(conn, lo, hi, basis)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
-        time: "calendar",
+        time,
         tickets_created: s.tickets_created,
         tickets_solved: s.tickets_solved,
         reopen_rate: s.reopen_rate,

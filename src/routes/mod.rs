@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod calendars;
 pub mod directory;
 pub mod health;
 pub mod metrics;
@@ -56,6 +57,10 @@ use utoipa_swagger_ui::SwaggerUi;
         directory::update_customer,
         directory::get_customer,
         directory::list_customers,
+        calendars::create_calendar,
+        calendars::update_calendar,
+        calendars::get_calendar,
+        calendars::list_calendars,
         staff::create_team,
         staff::update_team,
         staff::get_team,
@@ -79,6 +84,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "auth", description = "Staff log-in and tokens"),
         (name = "directory", description = "Organizations, sites and customers"),
         (name = "staff", description = "Teams and staff accounts"),
+        (name = "calendars", description = "Business calendars"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "metrics", description = "Service metrics as METRICS.md defines them"),
         (name = "ops", description = "Health and readiness")
@@ -163,6 +169,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/customers/{id}", "GET, HEAD, PATCH")
                         .route(get().to(directory::get_customer))
                         .route(web::patch().to(directory::update_customer)),
+                )
+                .service(
+                    resource("/calendars", "GET, HEAD, POST")
+                        .route(get().to(calendars::list_calendars))
+                        .route(web::post().to(calendars::create_calendar)),
+                )
+                .service(
+                    resource("/calendars/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(calendars::get_calendar))
+                        .route(web::patch().to(calendars::update_calendar)),
                 )
                 .service(
                     resource("/teams", "GET, HEAD, POST")

@@ -26,6 +26,7 @@ const STAFF_WRITERS: &[UserRole] = &[UserRole::Admin];
 
 const TEAM_CONSTRAINTS: &[(&str, &str, &str)] = &[
     ("teams_name_key", "name", "is already used by another team"),
+    ("teams_calendar_id_fkey", "calendar_id", "no such calendar"),
     (
         "teams_vendor_matches_sourcing",
         "vendor_name",
@@ -55,6 +56,8 @@ pub struct TeamResponse {
     pub sourcing: TeamSourcing,
     /// Vendor of an outsourced team.
     pub vendor_name: Option<String>,
+    /// Business calendar of the team's tickets (`null`: 24/7).
+    pub calendar_id: Option<i64>,
 }
 
 impl From<Team> for TeamResponse {
@@ -65,6 +68,7 @@ impl From<Team> for TeamResponse {
             kind: t.kind,
             sourcing: t.sourcing,
             vendor_name: t.vendor_name,
+            calendar_id: t.calendar_id,
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct CreateTeamRequest {
     pub sourcing: TeamSourcing,
     /// Vendor: required for an outsourced team, absent for an in-house one.
     pub vendor_name: Option<String>,
+    /// Business calendar (default: none, 24/7).
+    pub calendar_id: Option<i64>,
 }
 
 /// `PATCH /teams/{id}` body.
@@ -97,6 +103,10 @@ pub struct UpdateTeamRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub vendor_name: Option<Option<String>>,
+    /// Business calendar (`null`: 24/7). Re-projects the team's tickets' metrics.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub calendar_id: Option<Option<i64>>,
 }
 
 /// `GET /teams` response.
@@ -136,6 +146,7 @@ pub async fn create_team(
         kind: r.kind,
         sourcing: r.sourcing,
         vendor_name: vendor(r.vendor_name.as_deref())?,
+        calendar_id: r.calendar_id,
     };
     let team = db::run(&state.pool, move |conn| {
         directory::create_team(conn, &team).map_err(|e| on_constraint(e, TEAM_CONSTRAINTS))
@@ -167,12 +178,20 @@ pub async fn update_team(
         kind: r.kind,
         sourcing: r.sourcing,
         vendor_name: r.vendor_name.map(|v| vendor(v.as_deref())).transpose()?,
+        calendar_id: r.calendar_id,
     };
     let id = id.into_inner();
     let team = db::run(&state.pool, move |conn| {
-        directory::update_team(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("team"),
-            other => on_constraint(other, TEAM_CONSTRAINTS),
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let team = directory::update_team(conn, id, &changes).map_err(|e| match e {
+                diesel::result::Error::NotFound => ApiError::NotFound("team"),
+                other => on_constraint(other, TEAM_CONSTRAINTS),
+            })?;
+            if changes.calendar_id.is_some() {
+                crate::models::calendar::reproject_teams_tx(conn, &[id])?;
+            }
+            Ok(team)
         })
     })
     .await?;

@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly by panicking"
 )]
 mod auth;
+mod calendars;
 mod cli;
 mod directory;
 mod health;

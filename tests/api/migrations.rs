@@ -36,6 +36,7 @@ fn every_migration_applies_reverts_and_reapplies() {
     let db = TestDb::empty();
     let mut conn = db.conn();
     let expected = vec![
+        "business_calendars",
         "comments",
         "customers",
         "idempotency_keys",
@@ -50,7 +51,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 4);
+    assert_eq!(applied.len(), 5);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
