@@ -6,6 +6,7 @@ and prints the figures of GET /api/v1/metrics/summary for the whole log and for 
 tests/api/metrics.rs pins the product's figures to this script's output.
 
 Usage: scripts/independent_metrics.py [FROM TO ...]   (ISO 8601 instants, pairs; [FROM, TO))
+       scripts/independent_metrics.py --monthly YEAR     (the 12 UTC months of YEAR)
 
 Reading of the rules, per ticket (rows sorted by timestamp, file order for ties):
 - the first row creates the ticket (status new) by its staff member; a first 'Take in charge ticket'
@@ -23,7 +24,7 @@ import csv
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOG = os.path.join(HERE, "..", "data", "helpdesk", "helpdesk_event_log.csv")
@@ -120,6 +121,15 @@ def summary(figures, lo=None, hi=None):
 
 def main(argv):
     figures = [ticket_figures(rows) for rows in tickets()]
+    if argv[:1] == ["--monthly"]:
+        year = int(argv[1])
+        out = {}
+        for month in range(1, 13):
+            lo = datetime(year, month, 1, tzinfo=timezone.utc)
+            hi = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
+            out[lo.strftime("%Y-%m")] = summary(figures, lo, hi)
+        print(json.dumps(out))
+        return
     out = {"all": summary(figures)}
     for a, b in zip(argv[0::2], argv[1::2]):
         out[f"{a}/{b}"] = summary(figures, parse(a), parse(b))

@@ -58,6 +58,15 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Background workers.
     pub workers: WorkerSettings,
+    /// Metric reports.
+    pub metrics: MetricsSettings,
+}
+
+/// Metric report settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// IANA zone of the day/week/month buckets of `GET /metrics/timeseries`.
+    pub reporting_time_zone: String,
 }
 
 /// Background worker settings.
@@ -268,6 +277,14 @@ impl Settings {
                 "auth.refresh_token_ttl_seconds",
                 "must not be shorter than the access token lifetime",
             );
+        }
+        if self
+            .metrics
+            .reporting_time_zone
+            .parse::<chrono_tz::Tz>()
+            .is_err()
+        {
+            return invalid("metrics.reporting_time_zone", "must be an IANA time zone");
         }
         if self.workers.auto_close_after_hours < 1 {
             return invalid("workers.auto_close_after_hours", "must be at least 1");

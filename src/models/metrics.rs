@@ -237,3 +237,220 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
     }
     Ok(report)
 }
+
+/// How `GET /metrics/timeseries` and `/metrics/breakdown` group tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grouping {
+    /// Calendar buckets (`day`, `week` from Monday, `month`) in a reporting time zone; each metric
+    /// falls in the bucket of its own period-membership instant.
+    Bucket {
+        /// `day`, `week` or `month`.
+        interval: &'static str,
+        /// IANA zone of the buckets (validated by the caller).
+        zone: String,
+    },
+    /// One of the breakdown dimensions.
+    Dimension(Dimension),
+}
+
+/// Breakdown dimensions (METRICS.md "Aggregates and periods").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// The ticket's team.
+    Team,
+    /// The ticket's assignee.
+    Agent,
+    /// The ticket's organization.
+    Organization,
+    /// The ticket's site.
+    Site,
+    /// The channel.
+    Channel,
+    /// The priority.
+    Priority,
+    /// The category.
+    Category,
+    /// The sourcing of the ticket's team (`in_house`, `outsourced`).
+    Sourcing,
+    /// The employment type of the assignee (`employee`, `contractor`).
+    EmploymentType,
+}
+
+impl Dimension {
+    /// Parses the `by` parameter.
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Some(match s {
+            "team" => Dimension::Team,
+            "agent" => Dimension::Agent,
+            "organization" => Dimension::Organization,
+            "site" => Dimension::Site,
+            "channel" => Dimension::Channel,
+            "priority" => Dimension::Priority,
+            "category" => Dimension::Category,
+            "sourcing" => Dimension::Sourcing,
+            "employment_type" => Dimension::EmploymentType,
+            _ => return None,
+        })
+    }
+
+    /// SQL of the group key and its label (fixed strings: no user input).
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Dimension::Team => ("t.team_id::text", "tm.name"),
+            Dimension::Agent => ("t.assignee_id::text", "u.name"),
+            Dimension::Organization => ("t.organization_id::text", "o.name"),
+            Dimension::Site => ("t.site_id::text", "s.name"),
+            Dimension::Channel => ("t.channel::text", "t.channel::text"),
+            Dimension::Priority => ("t.priority::text", "t.priority::text"),
+            Dimension::Category => ("t.category", "t.category"),
+            Dimension::Sourcing => ("tm.sourcing::text", "tm.sourcing::text"),
+            Dimension::EmploymentType => ("u.employment_type::text", "u.employment_type::text"),
+        }
+    }
+}
+
+/// The figures of one group (a bucket or a dimension value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFigures {
+    /// Group key: the bucket's local start (`YYYY-MM-DDTHH:MM:SS`) or the dimension value
+    /// (an id or a name); `None` for tickets without one.
+    pub key: Option<String>,
+    /// Human label (team or staff name…), when there is one.
+    pub label: Option<String>,
+    /// The figures, as in [`Summary`].
+    pub figures: Summary,
+}
+
+#[derive(QueryableByName)]
+struct FamilyRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    label: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    reopened: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    mean: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    median: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    p90: Option<f64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    min: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    max: Option<i64>,
+}
+
+fn empty_summary() -> Summary {
+    Summary {
+        tickets_created: 0,
+        tickets_solved: 0,
+        reopen_rate: Rate::new(0, 0),
+        first_reply_time: DurationStats::of(&[]),
+        full_resolution_time: DurationStats::of(&[]),
+    }
+}
+
+/// Aggregates `[from, to)` by `grouping`, each metric by its own period-membership instant
+/// (created: `created_at`; first reply: `first_reply_at`; solved, reopen rate, full resolution:
+/// `latest_solved_at`). Groups with no figure at all are absent.
+///
+/// # Errors
+/// Database errors.
+pub fn figures_by(
+    conn: &mut PgConnection,
+    grouping: &Grouping,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    basis: TimeBasis,
+) -> QueryResult<Vec<GroupFigures>> {
+    use std::collections::BTreeMap;
+    let suffix = match basis {
+        TimeBasis::Calendar => "seconds",
+        TimeBasis::Business => "business_seconds",
+    };
+    // (period column, duration column or NULL)
+    let families = [
+        ("m.created_at", "NULL::bigint".to_string()),
+        ("m.first_reply_at", format!("m.first_reply_{suffix}")),
+        ("m.latest_solved_at", format!("m.full_resolution_{suffix}")),
+    ];
+    let mut groups: BTreeMap<Option<String>, GroupFigures> = BTreeMap::new();
+    for (index, (period, value)) in families.iter().enumerate() {
+        let (key, label) = match grouping {
+            Grouping::Bucket { interval, .. } => (
+                format!(
+                    "to_char(date_trunc('{interval}', {period} AT TIME ZONE $3), \
+                     'YYYY-MM-DD\"T\"HH24:MI:SS')"
+                ),
+                "NULL::text".to_string(),
+            ),
+            Grouping::Dimension(d) => {
+                let (k, l) = d.sql();
+                (k.to_string(), l.to_string())
+            }
+        };
+        let zone = match grouping {
+            Grouping::Bucket { zone, .. } => zone.clone(),
+            Grouping::Dimension(_) => "UTC".to_string(),
+        };
+        let sql = format!(
+            "SELECT {key} AS key, {label} AS label, count(*) AS n,
+                    count(*) FILTER (WHERE m.reopens > 0) AS reopened,
+                    count({value}) AS c, avg({value})::float8 AS mean,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}) AS median,
+                    percentile_cont(0.9) WITHIN GROUP (ORDER BY {value}) AS p90,
+                    min({value}) AS min, max({value}) AS max
+               FROM ticket_metrics m
+               JOIN tickets t ON t.id = m.ticket_id
+               LEFT JOIN teams tm ON tm.id = t.team_id
+               LEFT JOIN users u ON u.id = t.assignee_id
+               LEFT JOIN organizations o ON o.id = t.organization_id
+               LEFT JOIN sites s ON s.id = t.site_id
+              WHERE {period} >= $1 AND {period} < $2 AND $3::text IS NOT NULL
+              GROUP BY 1, 2"
+        );
+        let rows: Vec<FamilyRow> = diesel::sql_query(sql)
+            .bind::<Timestamptz, _>(from)
+            .bind::<Timestamptz, _>(to)
+            .bind::<diesel::sql_types::Text, _>(zone)
+            .load(conn)?;
+        for r in rows {
+            let entry = groups.entry(r.key.clone()).or_insert_with(|| GroupFigures {
+                key: r.key.clone(),
+                label: r.label.clone(),
+                figures: empty_summary(),
+            });
+            if entry.label.is_none() {
+                entry.label = r.label.clone();
+            }
+            let stats = DurationStats {
+                count: r.c,
+                mean: r.mean,
+                median: r.median,
+                p90: r.p90,
+                min: r.min,
+                max: r.max,
+            };
+            match index {
+                0 => entry.figures.tickets_created = r.n,
+                1 => entry.figures.first_reply_time = stats,
+                _ => {
+                    entry.figures.tickets_solved = r.n;
+                    entry.figures.reopen_rate = Rate::new(r.reopened, r.n);
+                    entry.figures.full_resolution_time = stats;
+                }
+            }
+        }
+    }
+    Ok(groups.into_values().collect())
+}
+
+/// An empty [`Summary`] (counts 0, statistics `None`), for buckets without tickets.
+pub fn empty_figures() -> Summary {
+    empty_summary()
+}

@@ -37,12 +37,23 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
+        let message = strip_position(e.inner());
+        // A missing field is reported at its parent's path: name the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name.to_string(),
+            (parent, Some(name)) => format!("{parent}.{name}"),
+            (".", None) => "body".to_string(),
+            (_, None) => path.clone(),
         };
-        ApiError::invalid_field(&field, strip_position(e.inner()))
+        let message = if missing.is_some() {
+            "is required".to_string()
+        } else {
+            message
+        };
+        ApiError::invalid_field(&field, message)
     })
 }
 
@@ -150,7 +161,16 @@ mod tests {
             field_of(r#"{"priority":"low","colour":"red"}"#),
             (422, "colour".into())
         );
-        assert_eq!(field_of(r#"{}"#), (422, "body".into()));
+        assert_eq!(
+            field_of(r#"{}"#),
+            (422, "priority".into()),
+            "a missing field is named"
+        );
+        assert_eq!(
+            field_of(r#"{"priority":"low","requester":{}}"#),
+            (422, "requester.email".into())
+        );
+        assert_eq!(field_of(r#"[]"#), (422, "body".into()));
         assert_eq!(field_of(r#"{"priority":"low""#), (400, "body".into()));
         assert_eq!(
             field_of(r#"{"priority":"low"} trailing"#),
@@ -178,6 +198,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         if message.starts_with("unknown field") {
             let name = quoted.unwrap_or_else(|| "query".into());
             ApiError::bad_field(&name, "unknown parameter")
+        } else if message.starts_with("missing field") {
+            let name = quoted.unwrap_or_else(|| "query".into());
+            ApiError::invalid_field(&name, "is required")
         } else if message.starts_with("duplicate field") {
             let name = quoted.unwrap_or_else(|| "query".into());
             ApiError::bad_field(&name, "given more than once")

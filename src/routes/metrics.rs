@@ -7,9 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::metrics as model;
 use crate::routes::body::QueryParams;
-use crate::routes::parse_instant;
+use crate::routes::parse_range;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -79,35 +80,20 @@ pub struct SummaryResponse {
 pub async fn get_summary(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     query: QueryParams<SummaryQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[UserRole::Admin, UserRole::Manager])?;
-    let from = parse_instant("from", query.from.as_deref())?;
-    let to = parse_instant("to", query.to.as_deref())?;
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        return Err(ApiError::invalid_field("to", "must not be before from"));
-    }
-    let (lo, hi) = (
-        // Every stored instant lies in this range (domain::instant), so "unbounded" is exact.
-        from.unwrap_or_else(crate::domain::instant::min),
-        to.unwrap_or_else(crate::domain::instant::end),
-    );
-    let (basis, time) = match query.time.as_deref() {
-        None | Some("calendar") => (model::TimeBasis::Calendar, "calendar"),
-        Some("business") => (model::TimeBasis::Business, "business"),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "time",
-                "expected calendar or business",
-            ));
-        }
-    };
+    let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
+    let (basis, time) = basis(query.time.as_deref())?;
+    let (lo, hi) = bounds(from, to);
     let s = db::run(&state.pool, move |conn| {
         Ok(model::summary(conn, lo, hi, basis)?)
     })
     .await?;
+    if wants_csv(&req) {
+        return csv_response("summary", &[], vec![(vec![], s)]);
+    }
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
         time,
@@ -116,5 +102,400 @@ pub async fn get_summary(
         reopen_rate: s.reopen_rate,
         first_reply_time: s.first_reply_time,
         full_resolution_time: s.full_resolution_time,
+    }))
+}
+
+/// Every stored instant lies in this range (domain::instant), so "unbounded" is exact.
+fn bounds(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        from.unwrap_or_else(crate::domain::instant::min),
+        to.unwrap_or_else(crate::domain::instant::end),
+    )
+}
+
+fn basis(time: Option<&str>) -> ApiResult<(model::TimeBasis, &'static str)> {
+    match time {
+        None | Some("calendar") => Ok((model::TimeBasis::Calendar, "calendar")),
+        Some("business") => Ok((model::TimeBasis::Business, "business")),
+        Some(_) => Err(ApiError::invalid_field(
+            "time",
+            "expected calendar or business",
+        )),
+    }
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One CSV row per group: the key columns, then every figure (empty cells for null statistics).
+fn csv_response(
+    name: &str,
+    key_columns: &[&str],
+    rows: Vec<(Vec<String>, model::Summary)>,
+) -> ApiResult<HttpResponse> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = key_columns.iter().map(|c| c.to_string()).collect();
+    header.extend(
+        [
+            "tickets_created",
+            "tickets_solved",
+            "reopened",
+            "reopen_denominator",
+            "reopen_rate",
+        ]
+        .map(String::from),
+    );
+    for metric in ["first_reply_time", "full_resolution_time"] {
+        for stat in ["count", "mean", "median", "p90", "min", "max"] {
+            header.push(format!("{metric}_{stat}_seconds").replace("_count_seconds", "_count"));
+        }
+    }
+    let fail = |e: csv::Error| ApiError::Unexpected(e.into());
+    w.write_record(&header).map_err(fail)?;
+    for (keys, s) in rows {
+        let mut record = keys;
+        record.extend([
+            s.tickets_created.to_string(),
+            s.tickets_solved.to_string(),
+            s.reopen_rate.numerator.to_string(),
+            s.reopen_rate.denominator.to_string(),
+            opt(s.reopen_rate.value),
+        ]);
+        for d in [&s.first_reply_time, &s.full_resolution_time] {
+            record.extend([
+                d.count.to_string(),
+                opt(d.mean),
+                opt(d.median),
+                opt(d.p90),
+                opt(d.min),
+                opt(d.max),
+            ]);
+        }
+        w.write_record(&record).map_err(fail)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"frontline-{name}.csv\""),
+        ))
+        .body(body))
+}
+
+/// The figures of one bucket or group (see [`SummaryResponse`] for each field).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Figures {
+    /// Tickets created.
+    pub tickets_created: i64,
+    /// Tickets whose latest solve falls here.
+    pub tickets_solved: i64,
+    /// `reopen_rate.v1`.
+    pub reopen_rate: Rate,
+    /// `frt.v1`, seconds.
+    pub first_reply_time: DurationStats,
+    /// `full_resolution.v1`, seconds.
+    pub full_resolution_time: DurationStats,
+}
+
+impl From<model::Summary> for Figures {
+    fn from(s: model::Summary) -> Self {
+        Figures {
+            tickets_created: s.tickets_created,
+            tickets_solved: s.tickets_solved,
+            reopen_rate: s.reopen_rate,
+            first_reply_time: s.first_reply_time,
+            full_resolution_time: s.full_resolution_time,
+        }
+    }
+}
+
+/// Query of `GET /metrics/timeseries`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimeseriesQuery {
+    /// `day`, `week` (from Monday) or `month`.
+    pub interval: String,
+    /// Start, inclusive (RFC 3339).
+    pub from: String,
+    /// End, exclusive (RFC 3339).
+    pub to: String,
+    /// `calendar` (default) or `business`.
+    pub time: Option<String>,
+}
+
+/// One bucket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Bucket {
+    /// Start of the bucket (UTC).
+    pub start: DateTime<Utc>,
+    /// Start of the bucket on the reporting zone's wall clock.
+    pub local_start: String,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// `GET /metrics/timeseries` response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeseriesResponse {
+    /// `day`, `week` or `month`.
+    pub interval: String,
+    /// Reporting time zone of the buckets.
+    pub time_zone: String,
+    /// `calendar` or `business`.
+    pub time: &'static str,
+    /// The period.
+    pub period: Period,
+    /// Every bucket that starts in the period, empty ones included.
+    pub buckets: Vec<Bucket>,
+}
+
+/// The local starts of the buckets covering `[from, to)` in `zone`, with their UTC instants.
+fn bucket_starts(
+    interval: &str,
+    zone: chrono_tz::Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Vec<(chrono::NaiveDateTime, DateTime<Utc>)>> {
+    use chrono::{Datelike, Duration, Months, NaiveDate, TimeZone};
+    let local = from.with_timezone(&zone).date_naive();
+    let mut date = match interval {
+        "day" => local,
+        "week" => local - Duration::days(i64::from(local.weekday().num_days_from_monday())),
+        _ => NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local),
+    };
+    let mut out = Vec::new();
+    loop {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        // A midnight skipped by DST starts at the first instant after the gap.
+        let start = zone
+            .from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(midnight + Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| ApiError::invalid_field("from", "no bucket start in this zone"))?;
+        if start >= to {
+            break;
+        }
+        out.push((midnight, start));
+        if out.len() > 1000 {
+            return Err(ApiError::invalid_field(
+                "interval",
+                "more than 1000 buckets: choose a longer interval or a shorter period",
+            ));
+        }
+        date = match interval {
+            "day" => date + Duration::days(1),
+            "week" => date + Duration::days(7),
+            _ => date + Months::new(1),
+        };
+    }
+    Ok(out)
+}
+
+/// Figures per day, week or month of the reporting time zone (`metrics.reporting_time_zone`),
+/// each metric in the bucket of its own period-membership instant (METRICS.md). Empty buckets
+/// have counts of 0 and null statistics. `Accept: text/csv` returns CSV.
+///
+/// Errors: 401; 403 for agents and technicians; 422 naming the field for a missing or bad
+/// `interval`, `from`, `to`, `time`, or more than 1000 buckets.
+#[utoipa::path(get, path = "/api/v1/metrics/timeseries", tag = "metrics", params(TimeseriesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Buckets (JSON, or CSV with Accept: text/csv)",
+         content((TimeseriesResponse = "application/json"), (String = "text/csv"))),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_timeseries(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: QueryParams<TimeseriesQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[UserRole::Admin, UserRole::Manager])?;
+    let interval: &'static str = match query.interval.as_str() {
+        "day" => "day",
+        "week" => "week",
+        "month" => "month",
+        _ => {
+            return Err(ApiError::invalid_field(
+                "interval",
+                "expected day, week or month",
+            ));
+        }
+    };
+    let (from, to) = parse_range("from", "to", Some(&query.from), Some(&query.to))?;
+    let (from, to) = bounds(from, to);
+    let (basis, time) = basis(query.time.as_deref())?;
+    let zone_name = state.settings.metrics.reporting_time_zone.clone();
+    let zone: chrono_tz::Tz = zone_name
+        .parse()
+        .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("bad reporting zone")))?;
+    let starts = bucket_starts(interval, zone, from, to)?;
+    let grouping = model::Grouping::Bucket {
+        interval,
+        zone: zone_name.clone(),
+    };
+    let groups = db::run(&state.pool, move |conn| {
+        Ok(model::figures_by(conn, &grouping, from, to, basis)?)
+    })
+    .await?;
+    let mut by_key: std::collections::HashMap<String, model::Summary> = groups
+        .into_iter()
+        .filter_map(|g| g.key.map(|k| (k, g.figures)))
+        .collect();
+    let buckets: Vec<(String, DateTime<Utc>, model::Summary)> = starts
+        .into_iter()
+        .map(|(local, start)| {
+            let key = local.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let figures = by_key.remove(&key).unwrap_or_else(model::empty_figures);
+            (key, start, figures)
+        })
+        .collect();
+    if wants_csv(&req) {
+        let rows = buckets
+            .into_iter()
+            .map(|(key, start, f)| (vec![start.to_rfc3339(), key], f))
+            .collect();
+        return csv_response("timeseries", &["start", "local_start"], rows);
+    }
+    Ok(HttpResponse::Ok().json(TimeseriesResponse {
+        interval: interval.to_string(),
+        time_zone: zone_name,
+        time,
+        period: Period {
+            from: Some(from),
+            to: Some(to),
+        },
+        buckets: buckets
+            .into_iter()
+            .map(|(local_start, start, f)| Bucket {
+                start,
+                local_start,
+                figures: f.into(),
+            })
+            .collect(),
+    }))
+}
+
+/// Query of `GET /metrics/breakdown`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BreakdownQuery {
+    /// `team`, `agent`, `organization`, `site`, `channel`, `priority`, `category`, `sourcing`
+    /// or `employment_type` (of the assignee).
+    pub by: String,
+    /// Start, inclusive (RFC 3339). Default: the beginning of the data.
+    pub from: Option<String>,
+    /// End, exclusive (RFC 3339). Default: no end.
+    pub to: Option<String>,
+    /// `calendar` (default) or `business`.
+    pub time: Option<String>,
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Group {
+    /// The dimension's value (an id for team, agent, organization and site); `null` for tickets
+    /// without one.
+    pub key: Option<String>,
+    /// A readable label (team, staff, organization or site name).
+    pub label: Option<String>,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// `GET /metrics/breakdown` response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreakdownResponse {
+    /// The dimension.
+    pub by: String,
+    /// `calendar` or `business`.
+    pub time: &'static str,
+    /// The period.
+    pub period: Period,
+    /// One entry per value that has any figure in the period.
+    pub groups: Vec<Group>,
+}
+
+/// Figures per team, agent, organization, site, channel, priority, category, sourcing or
+/// employment type, each metric by its own period-membership instant. `Accept: text/csv`
+/// returns CSV.
+///
+/// Errors: 401; 403 for agents and technicians; 422 naming the field for a bad `by`, `from`,
+/// `to` or `time`.
+#[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "metrics", params(BreakdownQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Groups (JSON, or CSV with Accept: text/csv)",
+         content((BreakdownResponse = "application/json"), (String = "text/csv"))),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_breakdown(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: QueryParams<BreakdownQuery>,
+) -> ApiResult<HttpResponse> {
+    user.require(&[UserRole::Admin, UserRole::Manager])?;
+    let dimension = model::Dimension::parse(&query.by).ok_or_else(|| {
+        ApiError::invalid_field(
+            "by",
+            "expected team, agent, organization, site, channel, priority, category, sourcing \
+             or employment_type",
+        )
+    })?;
+    let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
+    let (lo, hi) = bounds(from, to);
+    let (basis, time) = basis(query.time.as_deref())?;
+    let groups = db::run(&state.pool, move |conn| {
+        Ok(model::figures_by(
+            conn,
+            &model::Grouping::Dimension(dimension),
+            lo,
+            hi,
+            basis,
+        )?)
+    })
+    .await?;
+    if wants_csv(&req) {
+        let rows = groups
+            .into_iter()
+            .map(|g| (vec![opt(g.key), opt(g.label)], g.figures))
+            .collect();
+        return csv_response("breakdown", &[query.by.as_str(), "label"], rows);
+    }
+    Ok(HttpResponse::Ok().json(BreakdownResponse {
+        by: query.by.clone(),
+        time,
+        period: Period { from, to },
+        groups: groups
+            .into_iter()
+            .map(|g| Group {
+                key: g.key,
+                label: g.label,
+                figures: g.figures.into(),
+            })
+            .collect(),
     }))
 }

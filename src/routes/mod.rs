@@ -76,7 +76,9 @@ use utoipa_swagger_ui::SwaggerUi;
         ticket_write::create_comment,
         ticket_write::list_comments,
         ticket_write::list_events,
-        metrics::get_summary
+        metrics::get_summary,
+        metrics::get_timeseries,
+        metrics::get_breakdown
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -221,6 +223,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),
+                )
+                .service(
+                    resource("/metrics/timeseries", "GET, HEAD")
+                        .route(get().to(metrics::get_timeseries)),
+                )
+                .service(
+                    resource("/metrics/breakdown", "GET, HEAD")
+                        .route(get().to(metrics::get_breakdown)),
                 ),
         )
         .default_service(web::to(not_found));
@@ -253,6 +263,33 @@ pub(crate) fn parse_instant(
                 .map_err(|m| ApiError::invalid_field(field, format!("`{}` {m}", clip(v))))
         })
         .transpose()
+}
+
+/// An optional half-open time range `[from, to)`.
+pub(crate) type Bounds = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+/// Parses an optional `[from, to)` pair of RFC 3339 parameters; 422 naming the field when one is
+/// malformed or `to` comes before `from`.
+pub(crate) fn parse_range(
+    from_field: &str,
+    to_field: &'static str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Bounds, ApiError> {
+    let from = parse_instant(from_field, from)?;
+    let to = parse_instant(to_field, to)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid_field(
+            to_field,
+            format!("must not be before {from_field}"),
+        ));
+    }
+    Ok((from, to))
 }
 
 /// `s` cut to 64 characters (with `…`), for echoing bad input in error messages.

@@ -9,7 +9,7 @@ use crate::models::ticket::{
     self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, TicketSort, Visibility,
 };
 use crate::routes::body::QueryParams;
-use crate::routes::parse_instant;
+use crate::routes::parse_range;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
@@ -299,28 +299,6 @@ where
         .collect()
 }
 
-/// An optional half-open time range `[from, to)`.
-type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-fn range(
-    from_field: &str,
-    to_field: &'static str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Bounds, ApiError> {
-    let from = parse_instant(from_field, from)?;
-    let to = parse_instant(to_field, to)?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::invalid_field(
-            to_field,
-            format!("must not be before {from_field}"),
-        ));
-    }
-    Ok((from, to))
-}
-
 impl TryFrom<ListTicketsQuery> for TicketFilter {
     type Error = ApiError;
 
@@ -363,19 +341,19 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
                 )
             })?,
         };
-        let (created_from, created_to) = range(
+        let (created_from, created_to) = parse_range(
             "created_from",
             "created_to",
             q.created_from.as_deref(),
             q.created_to.as_deref(),
         )?;
-        let (updated_from, updated_to) = range(
+        let (updated_from, updated_to) = parse_range(
             "updated_from",
             "updated_to",
             q.updated_from.as_deref(),
             q.updated_to.as_deref(),
         )?;
-        let (solved_from, solved_to) = range(
+        let (solved_from, solved_to) = parse_range(
             "solved_from",
             "solved_to",
             q.solved_from.as_deref(),

@@ -101,7 +101,7 @@ async fn a_malformed_login_body_is_a_4xx_problem_naming_the_field() {
             422,
             "admin",
         ),
-        ("{\"email\": \"a@b.test\"}", 422, "body"),
+        ("{\"email\": \"a@b.test\"}", 422, "password"),
         ("{\"email\": 12, \"password\": \"x\"}", 422, "email"),
         ("[]", 422, "body"),
     ] {

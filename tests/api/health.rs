@@ -123,6 +123,8 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/tickets/{id}/comments",
         "GET /api/v1/tickets/{id}/events",
         "GET /api/v1/metrics/summary",
+        "GET /api/v1/metrics/timeseries",
+        "GET /api/v1/metrics/breakdown",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

@@ -198,3 +198,278 @@ async fn the_summary_of_the_real_log_matches_an_independent_computation() {
         );
     }
 }
+
+/// Monthly figures of 2012 (UTC buckets): (month, created, solved, reopened, frt count, frt median,
+/// full resolution count, median, mean), computed independently of the product with
+/// `python3 scripts/independent_metrics.py --monthly 2012` and pasted here.
+type Month = (&'static str, i64, i64, i64, i64, f64, i64, f64, f64);
+
+const MONTHS_2012: [Month; 12] = [
+    (
+        "2012-01",
+        202,
+        206,
+        2,
+        183,
+        4102.0,
+        206,
+        257290.5,
+        564104.1990291262,
+    ),
+    (
+        "2012-02",
+        146,
+        144,
+        4,
+        124,
+        2001.5,
+        144,
+        173644.0,
+        630182.6319444445,
+    ),
+    (
+        "2012-03",
+        145,
+        148,
+        1,
+        135,
+        4091.0,
+        148,
+        165231.5,
+        552678.1959459459,
+    ),
+    (
+        "2012-04",
+        126,
+        123,
+        2,
+        121,
+        6211.0,
+        123,
+        259155.0,
+        627083.9024390244,
+    ),
+    (
+        "2012-05",
+        188,
+        199,
+        0,
+        176,
+        14565.0,
+        199,
+        257897.0,
+        597597.8693467337,
+    ),
+    (
+        "2012-06",
+        173,
+        158,
+        2,
+        159,
+        10094.0,
+        158,
+        160841.0,
+        401882.87341772154,
+    ),
+    (
+        "2012-07",
+        216,
+        196,
+        0,
+        185,
+        9145.0,
+        196,
+        169561.0,
+        549956.306122449,
+    ),
+    (
+        "2012-08",
+        78,
+        121,
+        0,
+        75,
+        21842.0,
+        121,
+        574831.0,
+        942536.2314049586,
+    ),
+    ("2012-09", 35, 20, 0, 27, 78751.0, 20, 1806076.5, 2268160.65),
+    (
+        "2012-10",
+        42,
+        36,
+        0,
+        44,
+        301739.0,
+        36,
+        1962035.5,
+        2301567.388888889,
+    ),
+    (
+        "2012-11",
+        27,
+        36,
+        0,
+        24,
+        364398.0,
+        36,
+        2438358.0,
+        2379222.222222222,
+    ),
+    ("2012-12", 34, 27, 2, 18, 291960.0, 27, 1791298.0, 2085125.0),
+];
+
+#[tokio::test]
+async fn a_monthly_timeseries_of_the_real_log_matches_an_independent_computation() {
+    let app = spawn_app().await;
+    import_file(
+        &mut app.db.conn(),
+        &helpdesk_log(),
+        &helpdesk_mapping(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    let body = app
+        .get_json(
+            "/api/v1/metrics/timeseries?interval=month&from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z",
+            200,
+        )
+        .await;
+    let buckets = body["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 12);
+    for (bucket, expected) in buckets.iter().zip(MONTHS_2012) {
+        let (month, created, solved, reopened, frt_n, frt_median, res_n, res_median, res_mean) =
+            expected;
+        assert_eq!(bucket["local_start"], format!("{month}-01T00:00:00"));
+        assert_eq!(bucket["tickets_created"], created, "{month}");
+        assert_eq!(bucket["tickets_solved"], solved, "{month}");
+        assert_eq!(bucket["reopen_rate"]["numerator"], reopened, "{month}");
+        assert_eq!(bucket["first_reply_time"]["count"], frt_n, "{month}");
+        assert_close(&bucket["first_reply_time"]["median"], frt_median, month);
+        assert_eq!(bucket["full_resolution_time"]["count"], res_n, "{month}");
+        assert_close(&bucket["full_resolution_time"]["median"], res_median, month);
+        assert_close(&bucket["full_resolution_time"]["mean"], res_mean, month);
+    }
+    // The twelve months add up to the year of the summary (1412 created, 1414 solved).
+    let created: i64 = buckets
+        .iter()
+        .map(|b| b["tickets_created"].as_i64().unwrap())
+        .sum();
+    let solved: i64 = buckets
+        .iter()
+        .map(|b| b["tickets_solved"].as_i64().unwrap())
+        .sum();
+    assert_eq!((created, solved), (1412, 1414));
+}
+
+#[tokio::test]
+async fn timeseries_buckets_follow_the_reporting_zone_and_empty_ones_are_zero() {
+    let app = spawn_app().await;
+    app.import(LOG, &small_mapping());
+    // Days of 2026-03-01 .. 03-07 (UTC): A created 03-02, B 03-03, C 03-04, D 03-05.
+    let body = app
+        .get_json(
+            "/api/v1/metrics/timeseries?interval=day&from=2026-03-01T00:00:00Z&to=2026-03-07T00:00:00Z",
+            200,
+        )
+        .await;
+    let created: Vec<i64> = body["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tickets_created"].as_i64().unwrap())
+        .collect();
+    assert_eq!(created, vec![0, 1, 1, 1, 1, 0]);
+    assert_eq!(body["buckets"][0]["first_reply_time"], null_stats());
+    // One ISO week (from Monday 03-02) holds all four; its first reply median is (0 + 1800) / 2.
+    let week = app
+        .get_json(
+            "/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z",
+            200,
+        )
+        .await;
+    assert_eq!(week["buckets"].as_array().unwrap().len(), 1);
+    assert_eq!(week["buckets"][0]["tickets_created"], 4);
+    assert_eq!(week["buckets"][0]["first_reply_time"]["median"], 900.0);
+    for (query, field) in [
+        (
+            "interval=year&from=2026-03-01T00:00:00Z&to=2026-03-07T00:00:00Z",
+            "interval",
+        ),
+        ("interval=day&to=2026-03-07T00:00:00Z", "from"),
+        (
+            "interval=day&from=2020-01-01T00:00:00Z&to=2026-03-07T00:00:00Z",
+            "interval",
+        ),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/metrics/timeseries?{query}"))
+            .await;
+        let status = r.status().as_u16();
+        let problem: Value = r.json().await.unwrap();
+        assert!(status == 422 || status == 400, "{query}: {status}");
+        assert!(problem["errors"][field].is_array(), "{query}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_as_csv() {
+    let app = spawn_app().await;
+    app.import(LOG, &small_mapping());
+    let body = app
+        .get_json("/api/v1/metrics/breakdown?by=agent", 200)
+        .await;
+    let groups = body["groups"].as_array().unwrap();
+    let find = |label: Option<&str>| {
+        groups
+            .iter()
+            .find(|g| g["label"].as_str() == label)
+            .unwrap_or_else(|| panic!("{label:?} in {body}"))
+    };
+    // Bob is assigned A (closed) and C (solved); Cid took B over; D has no assignee.
+    let bob = find(Some("Bob"));
+    assert_eq!(bob["tickets_created"], 2);
+    assert_eq!(bob["tickets_solved"], 2);
+    assert_eq!(bob["full_resolution_time"]["min"], 8100);
+    assert_eq!(bob["full_resolution_time"]["max"], 14400);
+    let cid = find(Some("Cid"));
+    assert_eq!(
+        cid["reopen_rate"],
+        json!({"numerator": 1, "denominator": 1, "value": 1.0})
+    );
+    let nobody = find(None);
+    assert_eq!(nobody["key"], Value::Null);
+    assert_eq!(nobody["tickets_created"], 1);
+
+    let csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/metrics/breakdown?by=priority",
+            app.address
+        ))
+        .bearer_auth(&app.admin_token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "priority,label,tickets_created,tickets_solved,reopened,reopen_denominator,reopen_rate,\
+         first_reply_time_count,first_reply_time_mean_seconds,first_reply_time_median_seconds,\
+         first_reply_time_p90_seconds,first_reply_time_min_seconds,first_reply_time_max_seconds,\
+         full_resolution_time_count,full_resolution_time_mean_seconds,\
+         full_resolution_time_median_seconds,full_resolution_time_p90_seconds,\
+         full_resolution_time_min_seconds,full_resolution_time_max_seconds"
+    );
+    // Every imported ticket has priority normal: one row with the summary's figures.
+    assert_eq!(
+        lines.next().unwrap(),
+        "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400"
+    );
+    assert_eq!(lines.next(), None);
+    let bad = app.get("/api/v1/metrics/breakdown?by=colour").await;
+    assert_eq!(bad.status().as_u16(), 422);
+}
