@@ -1,12 +1,18 @@
-//! The [`AuthUser`] extractor: a valid `Authorization: Bearer <access token>` or a 401.
+//! The [`AuthUser`] extractor: a valid `Authorization: Bearer <access token>` of an active staff
+//! member, or a 401. The role is read from the database on every request, so a demotion or a
+//! deactivation takes effect at once, not when the token expires.
 
+use crate::db;
 use crate::error::ApiError;
 use crate::models::enums::UserRole;
+use crate::schema::users;
 use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use std::future::{Ready, ready};
+use diesel::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
 
 /// The authenticated staff member of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,9 +37,10 @@ impl AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, i64), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
     let token = req
         .headers()
@@ -46,18 +53,29 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         ApiError::Unauthorized
     })?;
     let id = claims.sub.parse().map_err(|_| ApiError::Unauthorized)?;
-    tracing::Span::current().record("user.id", id);
-    Ok(AuthUser {
-        id,
-        role: claims.role,
-    })
+    Ok((state, id))
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<AuthUser, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<AuthUser, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let claims = bearer_claims(req);
+        Box::pin(async move {
+            let (state, id) = claims?;
+            let found: Option<(UserRole, bool)> = db::run(&state.pool, move |conn| {
+                Ok(users::table
+                    .find(id)
+                    .select((users::role, users::active))
+                    .first(conn)
+                    .optional()?)
+            })
+            .await?;
+            match found {
+                Some((role, true)) => Ok(AuthUser { id, role }),
+                _ => Err(ApiError::Unauthorized),
+            }
+        })
     }
 }

@@ -35,6 +35,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_field("body", format!("malformed JSON: {}", strip_position(&e)))
     })?;
+    if !json.is_object() {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    if let Some(path) = find_nul(&json, String::new()) {
+        return Err(ApiError::invalid_field(
+            if path.is_empty() { "body" } else { &path },
+            "must not contain NUL characters",
+        ));
+    }
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         let message = strip_position(e.inner());
@@ -55,6 +64,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::invalid_field(&field, message)
     })
+}
+
+/// The path (`requester.name`, `tags[2]`) of the first string or key holding a NUL character,
+/// which PostgreSQL text cannot store.
+fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(child)
+            } else {
+                find_nul(v, child)
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn strip_position(e: &serde_json::Error) -> String {
@@ -171,6 +205,15 @@ mod tests {
             (422, "requester.email".into())
         );
         assert_eq!(field_of(r#"[]"#), (422, "body".into()));
+        assert_eq!(
+            field_of(r#"["low", null]"#),
+            (422, "body".into()),
+            "no arrays as objects"
+        );
+        assert_eq!(
+            field_of(r#"{"priority":"low","requester":{"email":"a\u0000b"}}"#),
+            (422, "requester.email".into())
+        );
         assert_eq!(field_of(r#"{"priority":"low""#), (400, "body".into()));
         assert_eq!(
             field_of(r#"{"priority":"low"} trailing"#),
@@ -190,6 +233,12 @@ pub struct QueryParams<T>(pub T);
 /// # Errors
 /// 400 or 422 naming the parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((name, _)) = url_pairs(query).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(ApiError::invalid_field(
+            &crate::routes::clip(&name.replace('\0', "")),
+            "must not contain NUL characters",
+        ));
+    }
     let de = serde_urlencoded::Deserializer::new(url_pairs(query));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -180,7 +180,12 @@ pub async fn create_organization(
 ) -> ApiResult<HttpResponse> {
     user.require(WRITERS)?;
     let name = parse_name("name", &body.value.name, 200)?;
-    let external = body.value.external_id.clone();
+    let external = body
+        .value
+        .external_id
+        .as_deref()
+        .map(|e| parse_name("external_id", e, 200))
+        .transpose()?;
     let org = db::run(&state.pool, move |conn| {
         model::create_organization(conn, &name, external.as_deref()).map_err(|e| {
             on_constraint(

@@ -486,17 +486,27 @@ pub fn create_ticket_tx(
 }
 
 fn validate_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else {
+    let bad = || {
+        ApiError::bad_field(
+            "Idempotency-Key",
+            "must be one value of 1–255 visible ASCII characters",
+        )
+    };
+    let mut values = req.headers().get_all("idempotency-key");
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    if values.next().is_some() {
+        return Err(bad());
+    }
     let key = value
         .to_str()
         .ok()
         .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| {
-            ApiError::bad_field("Idempotency-Key", "must be 1–255 visible ASCII characters")
-        })?;
+        .filter(|k| {
+            (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        })
+        .ok_or_else(bad)?;
     Ok(Some(key.to_string()))
 }
 
@@ -820,6 +830,20 @@ pub async fn create_comment(
                 diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
                 other => other.into(),
             })?;
+            if r.author == CommentAuthor::Requester {
+                if !r.public {
+                    return Err(ApiError::invalid_field(
+                        "public",
+                        "a requester's comment is public",
+                    ));
+                }
+                if ticket.requester_id.is_none() {
+                    return Err(ApiError::invalid_field(
+                        "author",
+                        "this ticket has no requester",
+                    ));
+                }
+            }
             if technician && (r.public || r.author == CommentAuthor::Requester) {
                 return Err(ApiError::invalid_field(
                     "public",
@@ -873,7 +897,9 @@ pub async fn create_comment(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created()
+        .insert_header(etag(created.ticket.version))
+        .json(created))
 }
 
 /// A follow-up of a closed ticket: same requester, organization, site, team, channel and category;

@@ -11,6 +11,7 @@ use crate::models::ticket::{
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
 use crate::startup::AppState;
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -454,11 +455,13 @@ pub async fn get_ticket(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TicketDetailResponse {
-        ticket: ticket.into(),
-        events: events.into_iter().map(Into::into).collect(),
-        metrics: metrics.map(Into::into),
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", ticket.version)))
+        .json(TicketDetailResponse {
+            ticket: ticket.into(),
+            events: events.into_iter().map(Into::into).collect(),
+            metrics: metrics.map(Into::into),
+        }))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod auth;
 mod calendars;
 mod cli;
 mod directory;
+mod hardening;
 mod health;
 mod helpers;
 mod import;
