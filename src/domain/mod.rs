@@ -12,5 +12,6 @@ pub mod calendar;
 pub mod email;
 pub mod instant;
 pub mod metrics;
+pub mod sla;
 pub mod stats;
 pub mod ticket;

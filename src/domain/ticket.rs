@@ -112,8 +112,20 @@ pub struct InvalidTransition {
     pub to: TicketStatus,
 }
 
-/// Ticket priority; `normal` unless set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+/// Ticket priority; `normal` unless set. Ordered from low to urgent.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketPriority {
     /// Low.
