@@ -306,7 +306,6 @@ pub fn clocks(
         }
     }
     let mut replies_to_skip = u8::from(with_public_agent_comment);
-    let mut status = TicketStatus::New;
 
     for event in rest {
         let at = event.occurred_at;
@@ -343,7 +342,7 @@ pub fn clocks(
                 }
             }
             EventKind::StatusChanged { to, .. } => {
-                status = *to;
+                let status = *to;
                 let solved = matches!(to, TicketStatus::Solved | TicketStatus::Closed);
                 for kind in [TargetKind::Resolution, TargetKind::AgentWork] {
                     let Some(m) = meters.get_mut(&kind) else {
