@@ -216,6 +216,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    sla_policies (id) {
+        id -> Int8,
+        name -> Text,
+        position -> Int4,
+        active -> Bool,
+        conditions -> Jsonb,
+        targets -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sites (id) {
         id -> Int8,
         organization_id -> Int8,
@@ -272,6 +285,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     refresh_tokens,
     sites,
+    sla_policies,
     teams,
     ticket_events,
     ticket_links,

@@ -7,4 +7,5 @@ pub mod enums;
 pub mod idempotency;
 pub mod metrics;
 pub mod organization;
+pub mod sla;
 pub mod ticket;

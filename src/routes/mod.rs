@@ -20,6 +20,7 @@ pub mod calendars;
 pub mod directory;
 pub mod health;
 pub mod metrics;
+pub mod sla;
 pub mod staff;
 pub mod ticket_write;
 pub mod tickets;
@@ -61,6 +62,10 @@ use utoipa_swagger_ui::SwaggerUi;
         calendars::update_calendar,
         calendars::get_calendar,
         calendars::list_calendars,
+        sla::create_policy,
+        sla::update_policy,
+        sla::get_policy,
+        sla::list_policies,
         staff::create_team,
         staff::update_team,
         staff::get_team,
@@ -87,6 +92,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "directory", description = "Organizations, sites and customers"),
         (name = "staff", description = "Teams and staff accounts"),
         (name = "calendars", description = "Business calendars"),
+        (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "metrics", description = "Service metrics as METRICS.md defines them"),
         (name = "ops", description = "Health and readiness")
@@ -181,6 +187,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/calendars/{id}", "GET, HEAD, PATCH")
                         .route(get().to(calendars::get_calendar))
                         .route(web::patch().to(calendars::update_calendar)),
+                )
+                .service(
+                    resource("/sla-policies", "GET, HEAD, POST")
+                        .route(get().to(sla::list_policies))
+                        .route(web::post().to(sla::create_policy)),
+                )
+                .service(
+                    resource("/sla-policies/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(sla::get_policy))
+                        .route(web::patch().to(sla::update_policy)),
                 )
                 .service(
                     resource("/teams", "GET, HEAD, POST")

@@ -248,8 +248,19 @@ impl From<TicketMetricsRow> for TicketMetricsResponse {
     }
 }
 
+/// The SLA of a ticket: the policy that applies now and its clocks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaResponse {
+    /// Policy id.
+    pub policy_id: i64,
+    /// Policy name.
+    pub policy_name: String,
+    /// One clock per target of the policy for the ticket's priority (METRICS.md "SLA").
+    pub clocks: Vec<crate::domain::sla::Clock>,
+}
+
 /// `GET /tickets/{id}` response.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDetailResponse {
     /// The ticket.
     pub ticket: TicketResponse,
@@ -257,6 +268,8 @@ pub struct TicketDetailResponse {
     pub events: Vec<TicketEventResponse>,
     /// Its metrics.
     pub metrics: Option<TicketMetricsResponse>,
+    /// Its SLA clocks at the time of the request (`null` when no policy applies).
+    pub sla: Option<SlaResponse>,
 }
 
 fn encode_cursor(created_at: DateTime<Utc>, id: i64) -> String {
@@ -448,11 +461,14 @@ pub async fn get_ticket(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let visibility = Visibility::of(&user);
-    let (ticket, events, metrics) = db::run(&state.pool, move |conn| {
-        model::get_with_history(conn, id, visibility).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
-            other => other.into(),
-        })
+    let (ticket, events, metrics, sla) = db::run(&state.pool, move |conn| {
+        let (ticket, events, metrics) =
+            model::get_with_history(conn, id, visibility).map_err(|e| match e {
+                diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
+                other => other.into(),
+            })?;
+        let sla = crate::models::sla::ticket_clocks(conn, &ticket, chrono::Utc::now())?;
+        Ok((ticket, events, metrics, sla))
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -461,6 +477,11 @@ pub async fn get_ticket(
             ticket: ticket.into(),
             events: events.into_iter().map(Into::into).collect(),
             metrics: metrics.map(Into::into),
+            sla: sla.map(|(policy, clocks)| SlaResponse {
+                policy_id: policy.id,
+                policy_name: policy.name,
+                clocks,
+            }),
         }))
 }
 

@@ -17,6 +17,7 @@ mod import;
 mod metrics;
 mod migrations;
 mod roles;
+mod sla;
 mod ticket_lifecycle;
 mod tickets;
 mod workers;

@@ -43,6 +43,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "organizations",
         "refresh_tokens",
         "sites",
+        "sla_policies",
         "teams",
         "ticket_events",
         "ticket_links",
@@ -51,7 +52,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), 7);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

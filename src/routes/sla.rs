@@ -1,0 +1,278 @@
+//! SLA policies: `POST/GET /sla-policies`, `GET/PATCH /sla-policies/{id}`.
+//!
+//! Admins write; admins, managers and agents read. Policies are matched by `position` (lowest
+//! first); the first active policy whose conditions hold applies to a ticket, and
+//! `GET /tickets/{id}` shows its clocks.
+
+use crate::auth::extract::AuthUser;
+use crate::db;
+use crate::domain::sla::{Conditions, Target, TargetKind};
+use crate::domain::ticket::TicketPriority;
+use crate::error::{ApiError, ApiResult, on_constraint};
+use crate::models::enums::UserRole;
+use crate::models::sla::{PolicyRow, Targets};
+use crate::routes::body::JsonBody;
+use crate::routes::directory::parse_name;
+use crate::schema::sla_policies;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+const READERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager, UserRole::Agent];
+const WRITERS: &[UserRole] = &[UserRole::Admin];
+const CONSTRAINTS: &[(&str, &str, &str)] = &[(
+    "sla_policies_name_key",
+    "name",
+    "is already used by another policy",
+)];
+
+/// An SLA policy.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicyResponse {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Matching order (lowest first).
+    pub position: i32,
+    /// Inactive policies are never matched.
+    pub active: bool,
+    /// When it applies (empty lists match anything).
+    pub conditions: Conditions,
+    /// Priority → target (`first_reply`, `next_reply`, `resolution`, `agent_work`) →
+    /// `{"seconds": …, "business": …}`.
+    #[schema(value_type = Object)]
+    pub targets: Targets,
+}
+
+impl TryFrom<PolicyRow> for PolicyResponse {
+    type Error = ApiError;
+
+    fn try_from(r: PolicyRow) -> Result<Self, ApiError> {
+        let p = crate::models::sla::to_domain(&r)?;
+        Ok(PolicyResponse {
+            id: r.id,
+            name: r.name,
+            position: r.position,
+            active: r.active,
+            conditions: p.conditions,
+            targets: p.targets,
+        })
+    }
+}
+
+/// `POST /sla-policies` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePolicyRequest {
+    /// Name (unique).
+    pub name: String,
+    /// Matching order (lowest first).
+    pub position: i32,
+    /// Conditions (default: any ticket).
+    #[serde(default)]
+    pub conditions: Conditions,
+    /// Targets per priority.
+    #[schema(value_type = Object)]
+    pub targets: RawTargets,
+    /// Active (default true).
+    pub active: Option<bool>,
+}
+
+/// `PATCH /sla-policies/{id}` body: absent fields are unchanged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePolicyRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// Matching order.
+    pub position: Option<i32>,
+    /// Conditions (replace).
+    pub conditions: Option<Conditions>,
+    /// Targets (replace).
+    #[schema(value_type = Option<Object>)]
+    pub targets: Option<RawTargets>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+/// `GET /sla-policies` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PolicyListResponse {
+    /// Policies in matching order.
+    pub policies: Vec<PolicyResponse>,
+}
+
+/// Targets as received: names are checked by [`parse_targets`], so errors name the exact path.
+pub type RawTargets = BTreeMap<String, BTreeMap<String, Target>>;
+
+fn parse_targets(raw: &RawTargets) -> Result<Targets, ApiError> {
+    if raw.is_empty() {
+        return Err(ApiError::invalid_field(
+            "targets",
+            "set at least one priority's targets",
+        ));
+    }
+    let mut targets = Targets::new();
+    for (priority, kinds) in raw {
+        let p = TicketPriority::parse(priority).ok_or_else(|| {
+            ApiError::invalid_field(
+                &format!("targets.{}", crate::routes::clip(priority)),
+                "not a priority (low, normal, high, urgent)",
+            )
+        })?;
+        let entry = targets.entry(p).or_default();
+        for (kind, target) in kinds {
+            let field = format!("targets.{priority}.{}", crate::routes::clip(kind));
+            let k: TargetKind = serde_json::from_value(serde_json::Value::String(kind.clone()))
+                .map_err(|_| {
+                    ApiError::invalid_field(
+                        &field,
+                        "not a target (first_reply, next_reply, resolution, agent_work)",
+                    )
+                })?;
+            if !(1..=366 * 86_400).contains(&target.seconds) {
+                return Err(ApiError::invalid_field(
+                    &format!("{field}.seconds"),
+                    "must be between 1 and 31622400 (a year)",
+                ));
+            }
+            entry.insert(k, *target);
+        }
+    }
+    Ok(targets)
+}
+
+fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Unexpected(e.into()))
+}
+
+/// Creates a policy (admin). 422 naming the field for a bad target; 409 naming `name` when taken.
+#[utoipa::path(post, path = "/api/v1/sla-policies", tag = "sla", request_body = CreatePolicyRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = PolicyResponse),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_policy(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<CreatePolicyRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let r = body.value;
+    let name = parse_name("name", &r.name, 200)?;
+    let targets = parse_targets(&r.targets)?;
+    let (conditions, targets) = (json(&r.conditions)?, json(&targets)?);
+    let row: PolicyRow = db::run(&state.pool, move |conn| {
+        diesel::insert_into(sla_policies::table)
+            .values((
+                sla_policies::name.eq(&name),
+                sla_policies::position.eq(r.position),
+                sla_policies::active.eq(r.active.unwrap_or(true)),
+                sla_policies::conditions.eq(&conditions),
+                sla_policies::targets.eq(&targets),
+            ))
+            .returning(PolicyRow::as_returning())
+            .get_result(conn)
+            .map_err(|e| on_constraint(e, CONSTRAINTS))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(PolicyResponse::try_from(row)?))
+}
+
+/// Edits a policy (admin).
+#[utoipa::path(patch, path = "/api/v1/sla-policies/{id}", tag = "sla",
+    request_body = UpdatePolicyRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 200, body = PolicyResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_policy(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<UpdatePolicyRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let r = body.value;
+    let name = r
+        .name
+        .as_deref()
+        .map(|n| parse_name("name", n, 200))
+        .transpose()?;
+    let targets = r.targets.as_ref().map(parse_targets).transpose()?;
+    let conditions = r.conditions.as_ref().map(json).transpose()?;
+    let targets = targets.as_ref().map(json).transpose()?;
+    let id = id.into_inner();
+    let row: PolicyRow = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            let current: PolicyRow = sla_policies::table
+                .find(id)
+                .select(PolicyRow::as_select())
+                .for_update()
+                .first(conn)
+                .optional()?
+                .ok_or(ApiError::NotFound("SLA policy"))?;
+            diesel::update(sla_policies::table.find(id))
+                .set((
+                    sla_policies::name.eq(name.unwrap_or(current.name)),
+                    sla_policies::position.eq(r.position.unwrap_or(current.position)),
+                    sla_policies::active.eq(r.active.unwrap_or(current.active)),
+                    sla_policies::conditions.eq(conditions.unwrap_or(current.conditions)),
+                    sla_policies::targets.eq(targets.unwrap_or(current.targets)),
+                    sla_policies::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(PolicyRow::as_returning())
+                .get_result(conn)
+                .map_err(|e| on_constraint(e, CONSTRAINTS))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))
+}
+
+/// One policy.
+#[utoipa::path(get, path = "/api/v1/sla-policies/{id}", tag = "sla", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 200, body = PolicyResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let id = id.into_inner();
+    let row: PolicyRow = db::run(&state.pool, move |conn| {
+        sla_policies::table
+            .find(id)
+            .select(PolicyRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(ApiError::NotFound("SLA policy"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))
+}
+
+/// Every policy in matching order (inactive ones included).
+#[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])),
+    responses((status = 200, body = PolicyListResponse)))]
+pub async fn list_policies(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    user.require(READERS)?;
+    let rows: Vec<PolicyRow> = db::run(&state.pool, |conn| {
+        Ok(sla_policies::table
+            .order((sla_policies::position, sla_policies::id))
+            .select(PolicyRow::as_select())
+            .load(conn)?)
+    })
+    .await?;
+    let policies = rows
+        .into_iter()
+        .map(PolicyResponse::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(PolicyListResponse { policies }))
+}
