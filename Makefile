@@ -1,6 +1,8 @@
 # Frontline — the two commands a newcomer needs are `make run` and `make test`.
 SHELL := /bin/bash
 CARGO ?= cargo
+# One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
+export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
 .PHONY: run test db test-db lint bench clean-db
 

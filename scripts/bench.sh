@@ -15,7 +15,7 @@ DURATION="${BENCH_DURATION:-20s}"
 SECONDS_PGBENCH="${BENCH_PGBENCH_SECONDS:-20}"
 OUT=bench-results
 mkdir -p "$OUT"
-export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}"
+export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}" PGOPTIONS="-c client_min_messages=warning"
 PGUSER_NAME="${FRONTLINE_DB_USER:-frontline}"
 PSQL=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U "$PGUSER_NAME")
 

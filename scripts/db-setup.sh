@@ -3,14 +3,17 @@
 #
 # Idempotent: safe to run any number of times, as root or as a user with sudo.
 # Creates the role and database named by the environment (defaults match config/default.toml):
-#   FRONTLINE_DB_USER (frontline), FRONTLINE_DB_PASSWORD (frontline), FRONTLINE_DB_NAME (frontline).
+#   FRONTLINE_DB_USER (frontline), FRONTLINE_DB_PASSWORD (frontline), FRONTLINE_DB_NAME (frontline),
+#   or the service's FRONTLINE__DATABASE__USERNAME / _PASSWORD / _DATABASE_NAME / _PORT.
 # The role gets CREATEDB so that tests can clone per-test databases from a template.
 set -euo pipefail
 
-DB_USER="${FRONTLINE_DB_USER:-frontline}"
-DB_PASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}"
-DB_NAME="${FRONTLINE_DB_NAME:-frontline}"
-DB_PORT="${FRONTLINE_DB_PORT:-5432}"
+# The service's own variables (FRONTLINE__DATABASE__…) are honoured too, so that
+# `FRONTLINE__DATABASE__DATABASE_NAME=other make run` creates the database it will use.
+DB_USER="${FRONTLINE_DB_USER:-${FRONTLINE__DATABASE__USERNAME:-frontline}}"
+DB_PASSWORD="${FRONTLINE_DB_PASSWORD:-${FRONTLINE__DATABASE__PASSWORD:-frontline}}"
+DB_NAME="${FRONTLINE_DB_NAME:-${FRONTLINE__DATABASE__DATABASE_NAME:-frontline}}"
+DB_PORT="${FRONTLINE_DB_PORT:-${FRONTLINE__DATABASE__PORT:-5432}}"
 
 log() { printf '[db-setup] %s\n' "$*" >&2; }
 

@@ -7,13 +7,18 @@ cd "$(dirname "$0")/.."
 
 TEMPLATE="${FRONTLINE_TEST_TEMPLATE:-frontline_template}"
 DB_USER="${FRONTLINE_DB_USER:-frontline}"
-export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}"
+export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}" PGOPTIONS="-c client_min_messages=warning"
 PSQL=(psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${FRONTLINE_DB_PORT:-5432}" -U "$DB_USER" -d postgres)
 
-# Drop the test databases a killed run may have left behind, then the old template.
-"${PSQL[@]}" -At -c "SELECT datname FROM pg_database WHERE datname LIKE 'frontline_test_%'" |
+# Drop the test databases that killed runs left behind: their names carry the test process id
+# (frontline_test_<pid>_…); a database whose process is still running belongs to a live run on
+# this machine and is left alone.
+"${PSQL[@]}" -At -c "SELECT datname FROM pg_database WHERE datname LIKE 'frontline\_test\_%'" |
   while read -r db; do
-    [ -n "$db" ] && "${PSQL[@]}" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    pid="$(printf '%s' "$db" | cut -d_ -f3)"
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      "${PSQL[@]}" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    fi
   done
 "${PSQL[@]}" -c "DROP DATABASE IF EXISTS \"$TEMPLATE\" WITH (FORCE)"
 "${PSQL[@]}" -c "CREATE DATABASE \"$TEMPLATE\""

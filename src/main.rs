@@ -316,7 +316,8 @@ fn bootstrap_admin(settings: &Settings) -> anyhow::Result<Option<String>> {
 fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
     PgConnection::establish(settings.database.url().expose_secret()).with_context(|| {
         format!(
-            "cannot connect to database `{}` on {}:{} (run `make db`?)",
+            "cannot connect to database `{}` on {}:{} (`make db` creates it; it reads the same \
+             FRONTLINE__DATABASE__… variables)",
             settings.database.database_name, settings.database.host, settings.database.port
         )
     })

@@ -447,7 +447,13 @@ pub fn figures_by(
             }
         }
     }
-    Ok(groups.into_values().collect())
+    let mut out: Vec<GroupFigures> = groups.into_values().collect();
+    // Numeric keys (ids) in numeric order, then the others; tickets without a value last.
+    out.sort_by_key(|g| {
+        let numeric = g.key.as_deref().and_then(|k| k.parse::<i64>().ok());
+        (g.key.is_none(), numeric.is_none(), numeric, g.key.clone())
+    });
+    Ok(out)
 }
 
 /// An empty [`Summary`] (counts 0, statistics `None`), for buckets without tickets.

@@ -89,18 +89,27 @@ pub struct CreateTicketRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
-    /// Subject.
-    pub subject: Option<String>,
-    /// Status (through the state machine).
-    pub status: Option<TicketStatus>,
-    /// Priority.
-    pub priority: Option<TicketPriority>,
+    /// Subject (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub subject: Option<Option<String>>,
+    /// Status, through the state machine (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<TicketStatus>)]
+    pub status: Option<Option<TicketStatus>>,
+    /// Priority (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<TicketPriority>)]
+    pub priority: Option<Option<TicketPriority>>,
     /// Category (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
-    /// Tags (replace the list). Tags may change on a closed ticket.
-    pub tags: Option<Vec<String>>,
+    /// Tags (replace the list; `[]` clears, `null` is refused). Tags may change on a closed
+    /// ticket.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
     /// Requester (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
@@ -637,8 +646,19 @@ fn update_ticket_tx(
         to,
     };
     use serde_json::json;
+    fn required<'a, T>(field: &str, v: &'a Option<Option<T>>) -> Result<Option<&'a T>, ApiError> {
+        match v {
+            Some(None) => Err(ApiError::invalid_field(field, "cannot be null")),
+            Some(Some(v)) => Ok(Some(v)),
+            None => Ok(None),
+        }
+    }
+    let subject = required("subject", &r.subject)?;
+    let status = required("status", &r.status)?.copied();
+    let priority = required("priority", &r.priority)?.copied();
+    let tags = required("tags", &r.tags)?;
 
-    if let Some(subject) = &r.subject {
+    if let Some(subject) = subject {
         let subject = parse_name("subject", subject, MAX_SUBJECT)?;
         apply(
             &mut state,
@@ -654,7 +674,7 @@ fn update_ticket_tx(
         )?;
         changes.category = Some(category);
     }
-    if let Some(tags) = &r.tags {
+    if let Some(tags) = tags {
         let tags = parse_tags("tags", tags)?;
         apply(&mut state, field("tags", json!(ticket.tags), json!(tags)))?;
         changes.tags = Some(tags);
@@ -707,12 +727,12 @@ fn update_ticket_tx(
         Some(None) => apply(&mut state, Command::Unassign)?,
         None => {}
     }
-    if let Some(priority) = r.priority
+    if let Some(priority) = priority
         && priority != state.priority
     {
         apply(&mut state, Command::SetPriority(Some(priority)))?;
     }
-    if let Some(status) = r.status
+    if let Some(status) = status
         && status != state.status
     {
         let command = if status == TicketStatus::Closed {

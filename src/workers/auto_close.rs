@@ -1,6 +1,7 @@
 //! Closes tickets that have stayed `solved` for the configured delay (METRICS.md: default 4 days,
 //! as Zendesk). Each close goes through the ticket aggregate and is recorded as a `status_changed`
-//! event by no staff member (the system), in the same transaction as the row update.
+//! event by no staff member (the system), at the instant the close fell due, in the same
+//! transaction as the row update.
 
 use crate::db::PgPool;
 use crate::domain::ticket::{ClosePolicy, Command};
@@ -34,8 +35,13 @@ pub fn close_due(
         let mut closed = Vec::with_capacity(due.len());
         for ticket in due {
             let mut state = state_of(&ticket);
+            // Recorded when the close fell due (solve + delay), not when this pass happened to
+            // run, so a late worker (or imported history) closes at the right instant; never
+            // before the ticket's latest event.
+            let due = ticket.solved_at.map_or(now, |solved| solved + delay);
+            let at = due.max(ticket.updated_at).min(now);
             // A solved ticket always closes; an error here would be a bug, so skip the row.
-            let Ok(events) = state.apply(&Command::Close(ClosePolicy::RequireSolved), now, None)
+            let Ok(events) = state.apply(&Command::Close(ClosePolicy::RequireSolved), at, None)
             else {
                 tracing::error!(
                     ticket.id = ticket.id,

@@ -341,6 +341,10 @@ async fn refused_transitions_are_409s_or_422s_and_write_nothing() {
         (json!({"subject": " "}), 422, "subject"),
         (json!({"tags": ["two words"]}), 422, "tags"),
         (json!({"colour": "red"}), 422, "colour"),
+        (json!({"status": null}), 422, "status"),
+        (json!({"priority": null}), 422, "priority"),
+        (json!({"subject": null}), 422, "subject"),
+        (json!({"tags": null}), 422, "tags"),
     ];
     for (body, status, field) in cases {
         let (actual, problem) = agent.patch(id, 1, &body).await;

@@ -47,6 +47,18 @@ async fn solved_tickets_close_after_four_days_and_not_before() {
         (Some("solved"), Some("closed"))
     );
     assert_eq!(last["actor_user_id"], Value::Null);
+    // Recorded when the close fell due: 96 h after the solve, although the pass ran at 97 h.
+    let solved: chrono::DateTime<Utc> = detail["ticket"]["solved_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let closed: chrono::DateTime<Utc> = detail["ticket"]["closed_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(closed - solved, delay);
     assert_eq!(detail["metrics"]["reopens"], 0);
     // A second pass finds nothing.
     assert!(close_due(&mut conn, later, delay, 100).unwrap().is_empty());
