@@ -49,6 +49,12 @@ async fn the_summary_of_a_small_log_matches_figures_worked_out_by_hand() {
     // C 03-04 11:15. B was reopened (and is open now, so it has no full resolution time).
     assert_eq!(body["tickets_created"], 4);
     assert_eq!(body["tickets_solved"], 3);
+    assert_eq!(body["definitions"]["first_reply_time"], "frt.v1");
+    assert_eq!(
+        body["definitions"]["full_resolution_time"],
+        "full_resolution.v1"
+    );
+    assert_eq!(body["definitions"]["reopen_rate"], "reopen_rate.v1");
     assert_eq!(
         body["reopen_rate"],
         json!({ "numerator": 1, "denominator": 3, "value": 1.0 / 3.0 })
