@@ -192,12 +192,37 @@ pub fn get_site(conn: &mut PgConnection, id: i64) -> QueryResult<Site> {
     sites::table.find(id).select(Site::as_select()).first(conn)
 }
 
-/// Sites, optionally of one organization, by id.
+/// Changes to a site (`None`: unchanged; `Some(None)`: cleared).
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = sites)]
+pub struct SiteChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// IANA time zone.
+    pub time_zone: Option<String>,
+    /// Address.
+    pub address: Option<Option<String>>,
+}
+
+/// Applies `changes` to a site.
+///
+/// # Errors
+/// `NotFound`; `sites_organization_name_key` for a name already used in the organization.
+pub fn update_site(conn: &mut PgConnection, id: i64, changes: &SiteChanges) -> QueryResult<Site> {
+    diesel::update(sites::table.find(id))
+        .set((changes, sites::updated_at.eq(diesel::dsl::now)))
+        .returning(Site::as_returning())
+        .get_result(conn)
+}
+
+/// Sites, optionally of one organization and matching `q` (name or address, case-insensitive),
+/// by id.
 ///
 /// # Errors
 /// Database errors.
 pub fn list_sites(
     conn: &mut PgConnection,
+    q: Option<&str>,
     organization_id: Option<i64>,
     after: Option<i64>,
     limit: i64,
@@ -207,6 +232,14 @@ pub fn list_sites(
         .order(sites::id)
         .limit(limit)
         .into_boxed();
+    if let Some(q) = q {
+        let pattern = like_pattern(q);
+        query = query.filter(
+            sites::name
+                .ilike(pattern.clone())
+                .or(sites::address.ilike(pattern)),
+        );
+    }
     if let Some(org) = organization_id {
         query = query.filter(sites::organization_id.eq(org));
     }

@@ -79,7 +79,8 @@ fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
-    /// Case-insensitive search (organizations: name; customers: name, email or phone).
+    /// Case-insensitive search (organizations: name; sites: name or address; customers: name,
+    /// email or phone), at most 200 characters.
     pub q: Option<String>,
     /// Only this organization's customers or sites.
     pub organization_id: Option<i64>,
@@ -91,6 +92,12 @@ pub struct DirectoryQuery {
 
 impl DirectoryQuery {
     fn page(&self) -> Result<(Option<i64>, i64), ApiError> {
+        if self.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiError::invalid_field(
+                "q",
+                "must be at most 200 characters",
+            ));
+        }
         let limit = self.per_page.unwrap_or(25);
         if !(1..=100).contains(&limit) {
             return Err(ApiError::invalid_field(
@@ -392,6 +399,78 @@ pub async fn get_site(
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
 }
 
+/// `PATCH /sites/{id}` body: absent fields are unchanged, `null` clears the address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSiteRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// IANA time zone.
+    pub time_zone: Option<String>,
+    /// Address (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+}
+
+/// Edits a site (admin, agent).
+#[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "directory",
+    request_body = UpdateSiteRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Site id")),
+    responses((status = 200, body = SiteResponse),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_site(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateSiteRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let r = body.value;
+    if let Some(zone) = &r.time_zone
+        && zone.parse::<chrono_tz::Tz>().is_err()
+    {
+        return Err(ApiError::invalid_field(
+            "time_zone",
+            format!("`{}` is not an IANA time zone", crate::routes::clip(zone)),
+        ));
+    }
+    let changes = model::SiteChanges {
+        name: r
+            .name
+            .as_deref()
+            .map(|n| parse_name("name", n, 200))
+            .transpose()?,
+        time_zone: r.time_zone,
+        address: r
+            .address
+            .map(|a| {
+                a.as_deref()
+                    .map(|a| parse_name("address", a, 500))
+                    .transpose()
+            })
+            .transpose()?,
+    };
+    let id = id.into_inner();
+    let site = db::run(&state.pool, move |conn| {
+        model::update_site(conn, id, &changes).map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound("site"),
+            other => on_constraint(
+                other,
+                &[(
+                    "sites_organization_name_key",
+                    "name",
+                    "is already used in this organization",
+                )],
+            ),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
+}
+
 /// Lists sites, optionally of one organization (every staff role).
 #[utoipa::path(get, path = "/api/v1/sites", tag = "directory", params(DirectoryQuery),
     security(("bearer" = [])), responses((status = 200, body = SiteListResponse)))]
@@ -402,8 +481,9 @@ pub async fn list_sites(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = query.page()?;
     let org = query.organization_id;
+    let q = query.q.clone();
     let rows = db::run(&state.pool, move |conn| {
-        Ok(model::list_sites(conn, org, after, limit)?)
+        Ok(model::list_sites(conn, q.as_deref(), org, after, limit)?)
     })
     .await?;
     let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);

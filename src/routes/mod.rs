@@ -53,6 +53,7 @@ use utoipa_swagger_ui::SwaggerUi;
         directory::list_organizations,
         directory::create_site,
         directory::get_site,
+        directory::update_site,
         directory::list_sites,
         directory::create_customer,
         directory::update_customer,
@@ -167,7 +168,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(directory::list_sites))
                         .route(web::post().to(directory::create_site)),
                 )
-                .service(resource("/sites/{id}", "GET, HEAD").route(get().to(directory::get_site)))
+                .service(
+                    resource("/sites/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(directory::get_site))
+                        .route(web::patch().to(directory::update_site)),
+                )
                 .service(
                     resource("/customers", "GET, HEAD, POST")
                         .route(get().to(directory::list_customers))

@@ -99,6 +99,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/sites",
         "GET /api/v1/sites",
         "GET /api/v1/sites/{id}",
+        "PATCH /api/v1/sites/{id}",
         "POST /api/v1/customers",
         "GET /api/v1/customers",
         "GET /api/v1/customers/{id}",
