@@ -78,6 +78,8 @@ pub struct WorkerSettings {
     pub auto_close_after_hours: i64,
     /// Seconds between two auto-close passes.
     pub auto_close_interval_seconds: u64,
+    /// Seconds between two SLA passes (breach and warning events).
+    pub sla_interval_seconds: u64,
 }
 
 /// The development JWT secret of `config/default.toml`; refused in production.
@@ -288,6 +290,9 @@ impl Settings {
         }
         if self.workers.auto_close_after_hours < 1 {
             return invalid("workers.auto_close_after_hours", "must be at least 1");
+        }
+        if self.workers.sla_interval_seconds == 0 {
+            return invalid("workers.sla_interval_seconds", "must be at least 1");
         }
         if self.workers.auto_close_interval_seconds == 0 {
             return invalid("workers.auto_close_interval_seconds", "must be at least 1");

@@ -396,6 +396,10 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         let pool = db::pool(&settings.database);
         let app = Application::build_with_pool(settings, pool.clone())?;
         if workers.enabled {
+            actix_web::rt::spawn(frontline::workers::sla::run(
+                pool.clone(),
+                std::time::Duration::from_secs(workers.sla_interval_seconds),
+            ));
             actix_web::rt::spawn(frontline::workers::auto_close::run(
                 pool,
                 chrono::Duration::hours(workers.auto_close_after_hours),

@@ -225,6 +225,24 @@ diesel::table! {
         targets -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        warning_seconds -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    ticket_sla_clocks (ticket_id, kind) {
+        ticket_id -> Int8,
+        kind -> Text,
+        policy_id -> Int8,
+        target_seconds -> Int8,
+        business -> Bool,
+        running -> Bool,
+        due_at -> Nullable<Timestamptz>,
+        warning_at -> Nullable<Timestamptz>,
+        fulfilled_at -> Nullable<Timestamptz>,
+        breached_at -> Nullable<Timestamptz>,
+        breach_recorded -> Bool,
+        warning_recorded -> Bool,
     }
 }
 
@@ -270,6 +288,8 @@ diesel::joinable!(comments -> users (author_user_id));
 diesel::joinable!(customers -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ticket_sla_clocks -> tickets (ticket_id));
+diesel::joinable!(ticket_sla_clocks -> sla_policies (policy_id));
 diesel::joinable!(ticket_events -> users (actor_user_id));
 diesel::joinable!(ticket_metrics -> tickets (ticket_id));
 diesel::joinable!(tickets -> customers (requester_id));
@@ -289,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     teams,
     ticket_events,
     ticket_links,
+    ticket_sla_clocks,
     ticket_metrics,
     tickets,
     users,

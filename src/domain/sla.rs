@@ -113,6 +113,8 @@ pub struct Policy {
     pub conditions: Conditions,
     /// Priority → target kind → target.
     pub targets: BTreeMap<TicketPriority, BTreeMap<TargetKind, Target>>,
+    /// Warn this long before a due instant (in each target's own time: business or calendar).
+    pub warning_seconds: Option<i64>,
 }
 
 fn matches<T: PartialEq>(list: &[T], value: Option<&T>) -> bool {
@@ -156,6 +158,8 @@ pub struct Clock {
     pub kind: TargetKind,
     /// State at `now`.
     pub status: ClockStatus,
+    /// The clock runs (as of the ticket's latest event).
+    pub running: bool,
     /// The target, seconds.
     pub target_seconds: i64,
     /// Business (`true`) or calendar seconds.
@@ -170,6 +174,8 @@ pub struct Clock {
     pub fulfilled_at: Option<DateTime<Utc>>,
     /// When it breached (its due instant).
     pub breached_at: Option<DateTime<Utc>>,
+    /// For a running clock of a policy with a warning offset: when to warn.
+    pub warning_at: Option<DateTime<Utc>>,
 }
 
 /// A clock being replayed.
@@ -203,7 +209,16 @@ impl Meter {
 
     /// The instant the target falls due if the clock runs from `since` with `elapsed` counted.
     fn due_from(&self, cal: &BusinessCalendar, since: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let left = self.target.seconds - self.elapsed;
+        self.after(cal, since, self.target.seconds - self.elapsed)
+    }
+
+    /// The instant `left` more seconds of this clock's kind have run from `since`.
+    fn after(
+        &self,
+        cal: &BusinessCalendar,
+        since: DateTime<Utc>,
+        left: i64,
+    ) -> Option<DateTime<Utc>> {
         if self.target.business {
             cal.due(since, left)
         } else {
@@ -235,8 +250,20 @@ impl Meter {
         self.fulfilled_at = Some(at);
     }
 
-    fn clock(&self, kind: TargetKind, cal: &BusinessCalendar, now: DateTime<Utc>) -> Clock {
+    fn clock(
+        &self,
+        kind: TargetKind,
+        cal: &BusinessCalendar,
+        now: DateTime<Utc>,
+        warning: Option<i64>,
+    ) -> Clock {
         let mut elapsed = self.elapsed;
+        let warning_at = match (self.running_since, warning) {
+            (Some(since), Some(w)) if w < self.target.seconds - self.elapsed => {
+                self.after(cal, since, self.target.seconds - self.elapsed - w)
+            }
+            _ => None,
+        };
         let mut due_at = self.breached_at;
         let mut remaining = None;
         let mut breached_at = self.breached_at;
@@ -262,6 +289,7 @@ impl Meter {
         Clock {
             kind,
             status,
+            running: self.running_since.is_some(),
             target_seconds: self.target.seconds,
             business: self.target.business,
             elapsed_seconds: elapsed,
@@ -269,6 +297,7 @@ impl Meter {
             remaining_seconds: remaining,
             fulfilled_at: self.fulfilled_at,
             breached_at,
+            warning_at,
         }
     }
 }
@@ -377,7 +406,7 @@ pub fn clocks(
     }
     meters
         .iter()
-        .map(|(kind, m)| m.clock(*kind, calendar, now))
+        .map(|(kind, m)| m.clock(*kind, calendar, now, policy.warning_seconds))
         .collect()
 }
 
@@ -443,6 +472,7 @@ mod tests {
         Policy {
             id: 1,
             name: "Standard".into(),
+            warning_seconds: None,
             conditions: Conditions::default(),
             targets: BTreeMap::from([(
                 priority,
@@ -471,6 +501,7 @@ mod tests {
         let vip = Policy {
             id: 1,
             name: "VIP".into(),
+            warning_seconds: None,
             conditions: Conditions {
                 organization_ids: vec![7],
                 priorities: vec![TicketPriority::Urgent, TicketPriority::High],
@@ -481,6 +512,7 @@ mod tests {
         let phone = Policy {
             id: 2,
             name: "Phone".into(),
+            warning_seconds: None,
             conditions: Conditions {
                 channels: vec!["phone".into()],
                 ..Conditions::default()
@@ -490,6 +522,7 @@ mod tests {
         let fallback = Policy {
             id: 3,
             name: "Default".into(),
+            warning_seconds: None,
             conditions: Conditions::default(),
             targets: BTreeMap::new(),
         };
@@ -822,6 +855,33 @@ mod tests {
             clocks(&events, &p, TicketPriority::Low, &office(), now).is_empty(),
             "no target for low"
         );
+    }
+
+    #[test]
+    fn a_warning_one_business_hour_before_a_due_time_on_the_next_working_day() {
+        // Friday 2026-03-06 16:30 CET (15:30Z), resolution target 4 business hours: 0.5 h Friday
+        // + 3.5 h Monday → due Monday 12:30 CET (11:30Z); warn 1 business hour before: 11:30 CET.
+        let p = Policy {
+            warning_seconds: Some(3600),
+            ..policy(
+                TicketPriority::Normal,
+                &[(TargetKind::Resolution, 4 * 3600, true)],
+            )
+        };
+        let events = log("2026-03-06T15:30:00Z", &[]);
+        let c = clock(
+            &clocks(
+                &events,
+                &p,
+                TicketPriority::Normal,
+                &office(),
+                at("2026-03-06T16:00:00Z"),
+            ),
+            TargetKind::Resolution,
+        );
+        assert_eq!(c.due_at, Some(at("2026-03-09T11:30:00Z")));
+        assert_eq!(c.warning_at, Some(at("2026-03-09T10:30:00Z")));
+        assert!(c.running);
     }
 
     #[test]

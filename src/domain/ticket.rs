@@ -332,6 +332,25 @@ pub enum EventKind {
         /// The other ticket.
         ticket_id: i64,
     },
+    /// An SLA target fell due before it was fulfilled. Recorded by the SLA worker with the due
+    /// instant as its time, even when the worker runs later (so it may follow later events).
+    SlaBreached {
+        /// Which target.
+        target: crate::domain::sla::TargetKind,
+        /// The due instant.
+        at: DateTime<Utc>,
+        /// The policy that set the target.
+        policy_id: i64,
+    },
+    /// An SLA target came within the policy's warning offset of its due instant.
+    SlaWarning {
+        /// Which target.
+        target: crate::domain::sla::TargetKind,
+        /// The warning instant.
+        at: DateTime<Utc>,
+        /// The policy that set the target.
+        policy_id: i64,
+    },
 }
 
 impl EventKind {
@@ -346,6 +365,8 @@ impl EventKind {
             EventKind::Note { .. } => "note",
             EventKind::FieldChanged { .. } => "field_changed",
             EventKind::Linked { .. } => "linked",
+            EventKind::SlaBreached { .. } => "sla_breached",
+            EventKind::SlaWarning { .. } => "sla_warning",
         }
     }
 }

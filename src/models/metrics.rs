@@ -56,6 +56,43 @@ struct SummaryRow {
     res_max: Option<i64>,
 }
 
+#[derive(QueryableByName)]
+struct AttainmentRow {
+    #[diesel(sql_type = BigInt)]
+    achieved: i64,
+    #[diesel(sql_type = BigInt)]
+    breached: i64,
+}
+
+/// SLA attainment over `[from, to)` at instant `now` (METRICS.md "SLA"): targets achieved /
+/// (achieved + breached), each target counted by the instant it was achieved or breached (a
+/// running clock whose due instant passed before `now` is breached at that instant).
+///
+/// # Errors
+/// Database errors.
+pub fn sla_attainment(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<Rate> {
+    let row: AttainmentRow = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE breached_at IS NULL AND fulfilled_at >= $1
+                                   AND fulfilled_at < $2) AS achieved,
+                count(*) FILTER (WHERE coalesce(breached_at,
+                                                CASE WHEN running AND due_at <= $3 THEN due_at END) >= $1
+                                   AND coalesce(breached_at,
+                                                CASE WHEN running AND due_at <= $3 THEN due_at END) < $2)
+                    AS breached
+           FROM ticket_sla_clocks",
+    )
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)?;
+    Ok(Rate::new(row.achieved, row.achieved + row.breached))
+}
+
 /// Which variant of the durations to aggregate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TimeBasis {

@@ -27,6 +27,8 @@ pub struct PolicyRow {
     pub conditions: serde_json::Value,
     /// Targets (JSON of [`Targets`]).
     pub targets: serde_json::Value,
+    /// Warning offset, seconds.
+    pub warning_seconds: Option<i64>,
 }
 
 /// The domain policy of a row.
@@ -40,6 +42,7 @@ pub fn to_domain(row: &PolicyRow) -> QueryResult<Policy> {
         name: row.name.clone(),
         conditions: serde_json::from_value::<Conditions>(row.conditions.clone()).map_err(de)?,
         targets: serde_json::from_value::<Targets>(row.targets.clone()).map_err(de)?,
+        warning_seconds: row.warning_seconds,
     })
 }
 
@@ -68,21 +71,113 @@ pub fn ticket_clocks(
 ) -> QueryResult<Option<(Policy, Vec<Clock>)>> {
     let policies = active_policies(conn)?;
     let priority: TicketPriority = ticket.priority.into();
-    let facts = TicketFacts {
-        organization_id: ticket.organization_id,
-        team_id: ticket.team_id,
-        channel: ticket
-            .channel
-            .and_then(|c| serde_json::to_value(c).ok())
-            .and_then(|v| v.as_str().map(String::from)),
-        priority: Some(priority),
-        category: ticket.category.clone(),
-    };
-    let Some(policy) = sla::select(&policies, &facts).cloned() else {
+    let Some(policy) = sla::select(&policies, &facts_of(ticket)).cloned() else {
         return Ok(None);
     };
     let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
     let log = crate::models::ticket::load_log(conn, ticket.id)?;
     let clocks = sla::clocks(&log, &policy, priority, &calendar, now);
     Ok(Some((policy, clocks)))
+}
+
+/// Recomputes and stores a ticket's SLA clocks (`ticket_sla_clocks`) from its event log: the
+/// policy that applies to the ticket now, its targets for the ticket's priority, the calendar of
+/// its team. Call inside the transaction of every ticket write.
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_tx(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<()> {
+    let policies = active_policies(conn)?;
+    refresh_with_tx(conn, ticket_id, &policies)
+}
+
+/// [`refresh_tx`] with the active policies already loaded (for batches).
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_with_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+    policies: &[Policy],
+) -> QueryResult<()> {
+    use crate::schema::{ticket_sla_clocks as c, tickets};
+    diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
+    if policies.is_empty() {
+        return Ok(());
+    }
+    let ticket: Ticket = tickets::table
+        .find(ticket_id)
+        .select(Ticket::as_select())
+        .first(conn)?;
+    let priority: TicketPriority = ticket.priority.into();
+    let Some(policy) = sla::select(policies, &facts_of(&ticket)) else {
+        return Ok(());
+    };
+    let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
+    let log = crate::models::ticket::load_log(conn, ticket.id)?;
+    // `now` = creation: the stored view depends on the log only; whether a running clock's due
+    // instant has passed is decided when it is read (and by the SLA worker).
+    let clocks = sla::clocks(&log, policy, priority, &calendar, ticket.created_at);
+    let rows: Vec<_> = clocks
+        .iter()
+        .map(|k| {
+            (
+                c::ticket_id.eq(ticket_id),
+                c::kind.eq(kind_name(k.kind)),
+                c::policy_id.eq(policy.id),
+                c::target_seconds.eq(k.target_seconds),
+                c::business.eq(k.business),
+                c::running.eq(k.running),
+                c::due_at.eq(if k.running { k.due_at } else { None }),
+                c::warning_at.eq(k.warning_at),
+                c::fulfilled_at.eq(k.fulfilled_at),
+                c::breached_at.eq(k.breached_at),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(c::table).values(rows).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The snake_case name of a target kind.
+pub fn kind_name(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::FirstReply => "first_reply",
+        TargetKind::NextReply => "next_reply",
+        TargetKind::Resolution => "resolution",
+        TargetKind::AgentWork => "agent_work",
+    }
+}
+
+fn facts_of(ticket: &Ticket) -> TicketFacts {
+    TicketFacts {
+        organization_id: ticket.organization_id,
+        team_id: ticket.team_id,
+        channel: ticket
+            .channel
+            .and_then(|c| serde_json::to_value(c).ok())
+            .and_then(|v| v.as_str().map(String::from)),
+        priority: Some(ticket.priority.into()),
+        category: ticket.category.clone(),
+    }
+}
+
+/// Recomputes the SLA clocks of every ticket (after a policy changed). Returns how many tickets.
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_all_tx(conn: &mut PgConnection) -> QueryResult<usize> {
+    use crate::schema::tickets;
+    let policies = active_policies(conn)?;
+    let ids: Vec<i64> = tickets::table.select(tickets::id).load(conn)?;
+    if policies.is_empty() {
+        diesel::delete(crate::schema::ticket_sla_clocks::table).execute(conn)?;
+        return Ok(ids.len());
+    }
+    for id in &ids {
+        refresh_with_tx(conn, *id, &policies)?;
+    }
+    Ok(ids.len())
 }

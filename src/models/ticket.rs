@@ -409,6 +409,15 @@ impl TicketSort {
     }
 }
 
+/// SLA filters of the ticket list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaRisk {
+    /// A target breached (recorded in the log, or a running clock past its due instant).
+    Breached,
+    /// A running clock not yet due, but past its warning instant or due within the hour.
+    AtRisk,
+}
+
 /// Filters and page of `GET /tickets`; keyset-paginated on `(sort column, id)`.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
@@ -448,6 +457,8 @@ pub struct TicketFilter {
     pub solved_to: Option<DateTime<Utc>>,
     /// Full-text search (web search syntax) over subject, description and comments.
     pub q: Option<String>,
+    /// SLA risk at instant `.1`.
+    pub sla: Option<(SlaRisk, DateTime<Utc>)>,
     /// Order.
     pub sort: TicketSort,
     /// Continue after this `(sort key, id)`.
@@ -531,6 +542,33 @@ pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<
                 .bind::<diesel::sql_types::Text, _>(q.clone())
                 .sql(")"),
         );
+    }
+    match filter.sla {
+        Some((SlaRisk::Breached, now)) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                     AND (c.breached_at IS NOT NULL OR (c.running AND c.due_at <= ",
+                )
+                .bind::<Timestamptz, _>(now)
+                .sql(")))"),
+            );
+        }
+        Some((SlaRisk::AtRisk, now)) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                     AND c.running AND c.breached_at IS NULL AND c.due_at > ",
+                )
+                .bind::<Timestamptz, _>(now)
+                .sql(" AND (c.due_at <= ")
+                .bind::<Timestamptz, _>(now + chrono::Duration::hours(1))
+                .sql(" OR c.warning_at <= ")
+                .bind::<Timestamptz, _>(now)
+                .sql("))"),
+            );
+        }
+        None => {}
     }
     let (column, descending) = match filter.sort {
         TicketSort::CreatedDesc => ("tickets.created_at", true),
@@ -817,7 +855,7 @@ pub fn load_log(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<Vec<Tick
         .collect()
 }
 
-/// Recomputes a ticket's metric projection from its event log and stores it.
+/// Recomputes a ticket's metric projection and SLA clocks from its event log and stores them.
 ///
 /// # Errors
 /// Database errors.
@@ -825,6 +863,7 @@ pub fn refresh_metrics_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
 ) -> QueryResult<TicketMetricsRow> {
+    crate::models::sla::refresh_tx(conn, ticket_id)?;
     let calendar = crate::models::calendar::calendar_of_ticket(conn, ticket_id)?;
     let log = load_log(conn, ticket_id)?;
     let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();

@@ -61,6 +61,9 @@ pub struct SummaryResponse {
     pub first_reply_time: DurationStats,
     /// `full_resolution.v1`, seconds.
     pub full_resolution_time: DurationStats,
+    /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
+    /// achieved or breached (METRICS.md "SLA").
+    pub sla_attainment: Rate,
 }
 
 /// Tickets created and solved, reopen rate, first reply time and full resolution time over
@@ -89,8 +92,10 @@ pub async fn get_summary(
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
-    let s = db::run(&state.pool, move |conn| {
-        Ok(model::summary(conn, lo, hi, basis)?)
+    let (s, attainment) = db::run(&state.pool, move |conn| {
+        let s = model::summary(conn, lo, hi, basis)?;
+        let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now())?;
+        Ok((s, attainment))
     })
     .await?;
     if wants_csv(&req) {
@@ -105,6 +110,7 @@ pub async fn get_summary(
         reopen_rate: s.reopen_rate,
         first_reply_time: s.first_reply_time,
         full_resolution_time: s.full_resolution_time,
+        sla_attainment: attainment,
     }))
 }
 

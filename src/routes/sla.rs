@@ -46,6 +46,8 @@ pub struct PolicyResponse {
     /// `{"seconds": …, "business": …}`.
     #[schema(value_type = Object)]
     pub targets: Targets,
+    /// Warning offset before each due instant, seconds.
+    pub warning_seconds: Option<i64>,
 }
 
 impl TryFrom<PolicyRow> for PolicyResponse {
@@ -60,6 +62,7 @@ impl TryFrom<PolicyRow> for PolicyResponse {
             active: r.active,
             conditions: p.conditions,
             targets: p.targets,
+            warning_seconds: r.warning_seconds,
         })
     }
 }
@@ -80,6 +83,8 @@ pub struct CreatePolicyRequest {
     pub targets: RawTargets,
     /// Active (default true).
     pub active: Option<bool>,
+    /// Warn this long before each due instant, in the target's own time (a `sla_warning` event).
+    pub warning_seconds: Option<i64>,
 }
 
 /// `PATCH /sla-policies/{id}` body: absent fields are unchanged.
@@ -97,6 +102,10 @@ pub struct UpdatePolicyRequest {
     pub targets: Option<RawTargets>,
     /// Active.
     pub active: Option<bool>,
+    /// Warning offset, seconds (`null` removes it).
+    #[serde(default, deserialize_with = "crate::routes::directory::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub warning_seconds: Option<Option<i64>>,
 }
 
 /// `GET /sla-policies` response.
@@ -146,6 +155,16 @@ fn parse_targets(raw: &RawTargets) -> Result<Targets, ApiError> {
     Ok(targets)
 }
 
+fn check_warning(w: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match w {
+        Some(s) if !(1..=366 * 86_400).contains(&s) => Err(ApiError::invalid_field(
+            "warning_seconds",
+            "must be between 1 and 31622400 (a year)",
+        )),
+        other => Ok(other),
+    }
+}
+
 fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(v).map_err(|e| ApiError::Unexpected(e.into()))
 }
@@ -166,18 +185,24 @@ pub async fn create_policy(
     let name = parse_name("name", &r.name, 200)?;
     let targets = parse_targets(&r.targets)?;
     let (conditions, targets) = (json(&r.conditions)?, json(&targets)?);
+    let warning = check_warning(r.warning_seconds)?;
     let row: PolicyRow = db::run(&state.pool, move |conn| {
-        diesel::insert_into(sla_policies::table)
-            .values((
-                sla_policies::name.eq(&name),
-                sla_policies::position.eq(r.position),
-                sla_policies::active.eq(r.active.unwrap_or(true)),
-                sla_policies::conditions.eq(&conditions),
-                sla_policies::targets.eq(&targets),
-            ))
-            .returning(PolicyRow::as_returning())
-            .get_result(conn)
-            .map_err(|e| on_constraint(e, CONSTRAINTS))
+        conn.transaction(|conn| {
+            let row = diesel::insert_into(sla_policies::table)
+                .values((
+                    sla_policies::name.eq(&name),
+                    sla_policies::position.eq(r.position),
+                    sla_policies::active.eq(r.active.unwrap_or(true)),
+                    sla_policies::conditions.eq(&conditions),
+                    sla_policies::targets.eq(&targets),
+                    sla_policies::warning_seconds.eq(warning),
+                ))
+                .returning(PolicyRow::as_returning())
+                .get_result(conn)
+                .map_err(|e| on_constraint(e, CONSTRAINTS))?;
+            crate::models::sla::refresh_all_tx(conn)?;
+            Ok::<_, ApiError>(row)
+        })
     })
     .await?;
     Ok(HttpResponse::Created().json(PolicyResponse::try_from(row)?))
@@ -204,6 +229,7 @@ pub async fn update_policy(
         .map(|n| parse_name("name", n, 200))
         .transpose()?;
     let targets = r.targets.as_ref().map(parse_targets).transpose()?;
+    let warning = r.warning_seconds.map(check_warning).transpose()?;
     let conditions = r.conditions.as_ref().map(json).transpose()?;
     let targets = targets.as_ref().map(json).transpose()?;
     let id = id.into_inner();
@@ -216,18 +242,21 @@ pub async fn update_policy(
                 .first(conn)
                 .optional()?
                 .ok_or(ApiError::NotFound("SLA policy"))?;
-            diesel::update(sla_policies::table.find(id))
+            let row = diesel::update(sla_policies::table.find(id))
                 .set((
                     sla_policies::name.eq(name.unwrap_or(current.name)),
                     sla_policies::position.eq(r.position.unwrap_or(current.position)),
                     sla_policies::active.eq(r.active.unwrap_or(current.active)),
                     sla_policies::conditions.eq(conditions.unwrap_or(current.conditions)),
                     sla_policies::targets.eq(targets.unwrap_or(current.targets)),
+                    sla_policies::warning_seconds.eq(warning.unwrap_or(current.warning_seconds)),
                     sla_policies::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
-                .map_err(|e| on_constraint(e, CONSTRAINTS))
+                .map_err(|e| on_constraint(e, CONSTRAINTS))?;
+            crate::models::sla::refresh_all_tx(conn)?;
+            Ok(row)
         })
     })
     .await?;

@@ -157,6 +157,9 @@ pub struct ListTicketsQuery {
     /// Full-text search over subject, description and comments (web search syntax: words,
     /// "quoted phrases", `-excluded`).
     pub q: Option<String>,
+    /// `breached` (a target breached) or `at_risk` (a running target due within the hour or past
+    /// its policy's warning instant).
+    pub sla: Option<String>,
     /// `-created_at` (default), `created_at`, `-updated_at` or `updated_at`.
     pub sort: Option<String>,
     /// `meta.next_cursor` of the previous page (with the same sort).
@@ -399,6 +402,17 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             solved_from,
             solved_to,
             q: text,
+            sla: match q.sla.as_deref() {
+                None => None,
+                Some("breached") => Some((model::SlaRisk::Breached, chrono::Utc::now())),
+                Some("at_risk") => Some((model::SlaRisk::AtRisk, chrono::Utc::now())),
+                Some(_) => {
+                    return Err(ApiError::invalid_field(
+                        "sla",
+                        "expected breached or at_risk",
+                    ));
+                }
+            },
             sort,
             after: q.cursor.as_deref().map(decode_cursor).transpose()?,
             limit,

@@ -2,3 +2,4 @@
 //! workers coordinate only through PostgreSQL row locks (`FOR UPDATE SKIP LOCKED`).
 
 pub mod auto_close;
+pub mod sla;

@@ -48,11 +48,12 @@ fn every_migration_applies_reverts_and_reapplies() {
         "ticket_events",
         "ticket_links",
         "ticket_metrics",
+        "ticket_sla_clocks",
         "tickets",
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 7);
+    assert_eq!(applied.len(), 8);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

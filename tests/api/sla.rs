@@ -160,3 +160,139 @@ async fn bad_policies_are_refused_naming_the_field() {
         );
     }
 }
+
+async fn phone_ticket(app: &crate::helpers::TestApp, priority: &str) -> (i64, DateTime<Utc>) {
+    let (status, t) = send(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/tickets",
+        json!({"requester": {"name": "Rosa"}, "subject": "Kiosk", "channel": "phone", "priority": priority}),
+    )
+    .await;
+    assert_eq!(status, 201, "{t}");
+    (
+        t["id"].as_i64().unwrap(),
+        t["created_at"].as_str().unwrap().parse().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_worker_an_hour_late_records_the_breach_at_the_due_instant_once() {
+    use frontline::workers::sla::record_due;
+    let app = spawn_app().await;
+    let (status, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/sla-policies",
+        json!({"name": "Phone", "position": 1, "warning_seconds": 1800,
+               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (id, created) = phone_ticket(&app, "high").await;
+    let due = created + chrono::Duration::hours(1);
+    let warn = created + chrono::Duration::minutes(30);
+    let mut conn = app.db.conn();
+
+    // 45 minutes in: the warning only, at its own instant.
+    let r = record_due(&mut conn, created + chrono::Duration::minutes(45), 100).unwrap();
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings[0].2.timestamp(), warn.timestamp());
+    assert!(r.breaches.is_empty());
+
+    // The worker runs an hour late (two hours in): the breach is recorded at the due instant.
+    let late = created + chrono::Duration::hours(2);
+    let r = record_due(&mut conn, late, 100).unwrap();
+    assert_eq!(r.breaches.len(), 1);
+    assert_eq!(
+        (r.breaches[0].0, r.breaches[0].1.as_str()),
+        (id, "first_reply")
+    );
+    assert_eq!(r.breaches[0].2.timestamp(), due.timestamp());
+    assert!(r.warnings.is_empty(), "the warning is not recorded twice");
+
+    // Again, and from two workers at once: nothing more.
+    assert_eq!(
+        record_due(&mut conn, late, 100).unwrap(),
+        Default::default()
+    );
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut conn = app.db.conn();
+            std::thread::spawn(move || record_due(&mut conn, late, 100).unwrap())
+        })
+        .collect();
+    for w in workers {
+        assert_eq!(w.join().unwrap(), Default::default());
+    }
+    let events = app
+        .get_json(&format!("/api/v1/tickets/{id}/events"), 200)
+        .await;
+    let sla: Vec<(&str, &str)> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("sla_"))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["occurred_at"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sla.len(), 2, "{sla:?}");
+    let breach_at: DateTime<Utc> = sla[1].1.parse().unwrap();
+    assert_eq!(
+        (sla[1].0, breach_at.timestamp()),
+        ("sla_breached", due.timestamp())
+    );
+    // The metrics ignore SLA events: a rebuild still finds nothing to change.
+    let report = frontline::models::metrics::rebuild(&mut conn, 100).unwrap();
+    assert_eq!(report.differences.len(), 0);
+}
+
+#[tokio::test]
+async fn breached_tickets_are_listed_and_attainment_counts_both_outcomes() {
+    let app = spawn_app().await;
+    let (status, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/sla-policies",
+        json!({"name": "Tight", "position": 1,
+               "targets": {"urgent": {"first_reply": {"seconds": 1, "business": false}},
+                           "normal": {"first_reply": {"seconds": 86400, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (late, _) = phone_ticket(&app, "urgent").await;
+    let (quick, _) = phone_ticket(&app, "normal").await;
+    let (status, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/tickets/{quick}/comments"),
+        json!({"body": "Fixed."}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let breached = app.get_json("/api/v1/tickets?sla=breached", 200).await;
+    let ids: Vec<i64> = breached["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![late]);
+    let detail = app.get_json(&format!("/api/v1/tickets/{late}"), 200).await;
+    assert_eq!(detail["sla"]["clocks"][0]["status"], "breached");
+
+    // One target achieved (the reply), one breached (1 s without reply): 1 / 2.
+    let summary = app.get_json("/api/v1/metrics/summary", 200).await;
+    assert_eq!(
+        summary["sla_attainment"],
+        json!({"numerator": 1, "denominator": 2, "value": 0.5})
+    );
+    let bad = app.get("/api/v1/tickets?sla=soon").await;
+    assert_eq!(bad.status().as_u16(), 422);
+}
