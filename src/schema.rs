@@ -146,6 +146,10 @@ diesel::table! {
         agent_wait_business_seconds -> Nullable<Int8>,
         on_hold_business_seconds -> Nullable<Int8>,
         solved_before_reopen_business_seconds -> Nullable<Int8>,
+        requester_comments -> Int4,
+        one_touch -> Nullable<Bool>,
+        one_touch_strict -> Nullable<Bool>,
+        fcr_candidate -> Nullable<Bool>,
     }
 }
 

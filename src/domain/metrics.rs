@@ -71,6 +71,15 @@ pub struct TicketMetrics {
     pub on_hold_business_seconds: Option<i64>,
     /// Time in `solved` before a reopen, business seconds.
     pub solved_before_reopen_business_seconds: Option<i64>,
+    /// Public requester comments after the creation instant.
+    pub requester_comments: i32,
+    /// `one_touch.v1`: solved or closed with fewer than 2 agent replies (`None` while unresolved).
+    pub one_touch: Option<bool>,
+    /// `one_touch_strict.v1`: solved or closed with exactly 1 agent reply (`None` while unresolved).
+    pub one_touch_strict: Option<bool>,
+    /// The per-ticket part of `fcr.v1`: solved, never reopened, no requester public comment after
+    /// creation (`None` while unresolved). The 7-day repeat check is made when aggregating.
+    pub fcr_candidate: Option<bool>,
 }
 
 /// Seconds spent in each status, accumulated up to some instant.
@@ -152,6 +161,10 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
                     }
                 }
             }
+            EventKind::CommentAdded {
+                author: AuthorKind::Customer,
+                public: true,
+            } if event.occurred_at > created_at => m.requester_comments += 1,
             EventKind::StatusChanged { from, to } => {
                 time.calendar
                     .add(status, seconds_between(since, event.occurred_at));
@@ -194,6 +207,10 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
     if !resolved_now {
         return Some(m);
     }
+    m.one_touch = Some(m.replies < 2);
+    m.one_touch_strict = Some(m.replies == 1);
+    m.fcr_candidate =
+        Some(m.latest_solved_at.is_some() && m.reopens == 0 && m.requester_comments == 0);
     m.full_resolution_seconds = m.latest_solved_at.map(|at| seconds_between(created_at, at));
     m.full_resolution_business_seconds = m.latest_solved_at.map(|at| business(created_at, at));
     if let Some(BothTimes {
@@ -500,6 +517,54 @@ mod tests {
         assert_eq!(m.reopens, 1);
         assert_eq!(m.full_resolution_seconds, None);
         assert_eq!(m.requester_wait_seconds, None);
+    }
+
+    #[test]
+    fn one_touch_and_first_contact_flags_follow_replies_reopens_and_requester_comments() {
+        let solve = |replies: usize, requester_writes: bool, reopen: bool| {
+            let mut steps = vec![(t(9, 1, 0), Command::Assign { assignee: 1 })];
+            for i in 0..replies {
+                steps.push((t(9, 2, i as u32), reply()));
+            }
+            if requester_writes {
+                steps.push((
+                    t(9, 3, 0),
+                    Command::Comment {
+                        author: AuthorKind::Customer,
+                        public: true,
+                    },
+                ));
+            }
+            steps.push((t(9, 4, 0), Command::SetStatus(Solved)));
+            if reopen {
+                steps.push((t(9, 5, 0), Command::SetStatus(Open)));
+                steps.push((t(9, 6, 0), Command::SetStatus(Solved)));
+            }
+            project(&log(by_requester(t(9, 0, 0)), &steps), &cal()).unwrap_or_default()
+        };
+        let flags = |m: TicketMetrics| (m.one_touch, m.one_touch_strict, m.fcr_candidate);
+        assert_eq!(
+            flags(solve(0, false, false)),
+            (Some(true), Some(false), Some(true))
+        );
+        assert_eq!(
+            flags(solve(1, false, false)),
+            (Some(true), Some(true), Some(true))
+        );
+        assert_eq!(
+            flags(solve(2, false, false)),
+            (Some(false), Some(false), Some(true))
+        );
+        assert_eq!(
+            flags(solve(1, true, false)),
+            (Some(true), Some(true), Some(false))
+        );
+        assert_eq!(
+            flags(solve(1, false, true)),
+            (Some(true), Some(true), Some(false))
+        );
+        let open = project(&log(by_requester(t(9, 0, 0)), &[]), &cal()).unwrap_or_default();
+        assert_eq!(flags(open), (None, None, None));
     }
 
     #[test]

@@ -93,6 +93,86 @@ pub fn sla_attainment(
     Ok(Rate::new(row.achieved, row.achieved + row.breached))
 }
 
+/// Contact-quality rates of a period (METRICS.md `one_touch.v1`, `one_touch_strict.v1`, `fcr.v1`,
+/// `repeat_contact.v1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRates {
+    /// Solved or closed with fewer than 2 agent replies / tickets solved (by latest solve).
+    pub one_touch: Rate,
+    /// Exactly 1 agent reply / tickets solved.
+    pub one_touch_strict: Rate,
+    /// First-contact resolutions / tickets solved.
+    pub fcr: Rate,
+    /// Tickets created within 7 days after an earlier ticket of the same requester and category
+    /// was solved / tickets created (by creation).
+    pub repeat_contact: Rate,
+}
+
+#[derive(QueryableByName)]
+struct ContactRow {
+    #[diesel(sql_type = BigInt)]
+    resolved: i64,
+    #[diesel(sql_type = BigInt)]
+    one_touch: i64,
+    #[diesel(sql_type = BigInt)]
+    one_touch_strict: i64,
+    #[diesel(sql_type = BigInt)]
+    fcr: i64,
+    #[diesel(sql_type = BigInt)]
+    created: i64,
+    #[diesel(sql_type = BigInt)]
+    repeats: i64,
+}
+
+/// The contact-quality rates of `[from, to)`. The 7-day windows of `fcr.v1` and
+/// `repeat_contact.v1` compare tickets of the same requester and category (tickets without a
+/// requester, such as imported history, can never be repeats).
+///
+/// # Errors
+/// Database errors.
+pub fn contact_rates(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<ContactRates> {
+    let row: ContactRow = diesel::sql_query(
+        "SELECT r.resolved, r.one_touch, r.one_touch_strict, r.fcr, c.created, c.repeats
+           FROM (SELECT count(*) FILTER (WHERE m.one_touch IS NOT NULL) AS resolved,
+                        count(*) FILTER (WHERE m.one_touch) AS one_touch,
+                        count(*) FILTER (WHERE m.one_touch_strict) AS one_touch_strict,
+                        count(*) FILTER (WHERE m.fcr_candidate AND NOT EXISTS (
+                            SELECT 1 FROM tickets t2
+                             WHERE t.requester_id IS NOT NULL
+                               AND t2.requester_id = t.requester_id
+                               AND t2.category IS NOT DISTINCT FROM t.category
+                               AND t2.id <> t.id
+                               AND t2.created_at > m.latest_solved_at
+                               AND t2.created_at <= m.latest_solved_at + interval '7 days')) AS fcr
+                   FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
+                  WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2) r,
+                (SELECT count(*) AS created,
+                        count(*) FILTER (WHERE EXISTS (
+                            SELECT 1 FROM tickets t2 JOIN ticket_metrics m2 ON m2.ticket_id = t2.id
+                             WHERE t.requester_id IS NOT NULL
+                               AND t2.requester_id = t.requester_id
+                               AND t2.category IS NOT DISTINCT FROM t.category
+                               AND t2.id <> t.id
+                               AND m2.latest_solved_at < t.created_at
+                               AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
+                   FROM tickets t
+                  WHERE t.created_at >= $1 AND t.created_at < $2) c",
+    )
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .get_result(conn)?;
+    Ok(ContactRates {
+        one_touch: Rate::new(row.one_touch, row.resolved),
+        one_touch_strict: Rate::new(row.one_touch_strict, row.resolved),
+        fcr: Rate::new(row.fcr, row.resolved),
+        repeat_contact: Rate::new(row.repeats, row.created),
+    })
+}
+
 /// Which variant of the durations to aggregate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TimeBasis {

@@ -189,6 +189,14 @@ pub struct TicketMetricsRow {
     pub on_hold_business_seconds: Option<i64>,
     /// Time in `solved` before a reopen, business seconds.
     pub solved_before_reopen_business_seconds: Option<i64>,
+    /// Public requester comments after creation.
+    pub requester_comments: i32,
+    /// `one_touch.v1`.
+    pub one_touch: Option<bool>,
+    /// `one_touch_strict.v1`.
+    pub one_touch_strict: Option<bool>,
+    /// Per-ticket part of `fcr.v1`.
+    pub fcr_candidate: Option<bool>,
 }
 
 impl TicketMetricsRow {
@@ -218,6 +226,10 @@ impl TicketMetricsRow {
             agent_wait_business_seconds: m.agent_wait_business_seconds,
             on_hold_business_seconds: m.on_hold_business_seconds,
             solved_before_reopen_business_seconds: m.solved_before_reopen_business_seconds,
+            requester_comments: m.requester_comments,
+            one_touch: m.one_touch,
+            one_touch_strict: m.one_touch_strict,
+            fcr_candidate: m.fcr_candidate,
         }
     }
 }

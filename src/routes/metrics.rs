@@ -61,6 +61,14 @@ pub struct SummaryResponse {
     pub first_reply_time: DurationStats,
     /// `full_resolution.v1`, seconds.
     pub full_resolution_time: DurationStats,
+    /// `one_touch.v1`: solved with fewer than 2 agent replies / tickets solved.
+    pub one_touch_rate: Rate,
+    /// `one_touch_strict.v1`: solved with exactly 1 agent reply / tickets solved.
+    pub one_touch_strict_rate: Rate,
+    /// `fcr.v1`: first-contact resolutions / tickets solved.
+    pub fcr_rate: Rate,
+    /// `repeat_contact.v1`: repeat contacts / tickets created.
+    pub repeat_contact_rate: Rate,
     /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
     /// achieved or breached (METRICS.md "SLA").
     pub sla_attainment: Rate,
@@ -92,10 +100,11 @@ pub async fn get_summary(
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
-    let (s, attainment) = db::run(&state.pool, move |conn| {
+    let (s, attainment, contact) = db::run(&state.pool, move |conn| {
         let s = model::summary(conn, lo, hi, basis)?;
         let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now())?;
-        Ok((s, attainment))
+        let contact = model::contact_rates(conn, lo, hi)?;
+        Ok((s, attainment, contact))
     })
     .await?;
     if wants_csv(&req) {
@@ -110,6 +119,10 @@ pub async fn get_summary(
         reopen_rate: s.reopen_rate,
         first_reply_time: s.first_reply_time,
         full_resolution_time: s.full_resolution_time,
+        one_touch_rate: contact.one_touch,
+        one_touch_strict_rate: contact.one_touch_strict,
+        fcr_rate: contact.fcr,
+        repeat_contact_rate: contact.repeat_contact,
         sla_attainment: attainment,
     }))
 }

@@ -479,3 +479,79 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
     let bad = app.get("/api/v1/metrics/breakdown?by=colour").await;
     assert_eq!(bad.status().as_u16(), 422);
 }
+
+#[tokio::test]
+async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand() {
+    let app = spawn_app().await;
+    let (agent, _) = app.create_staff(frontline::models::enums::UserRole::Agent);
+    let send = |method: reqwest::Method, path: String, body: Value, if_match: Option<i64>| {
+        let mut r = app
+            .client
+            .request(method, format!("{}{}", app.address, path))
+            .bearer_auth(&app.admin_token)
+            .json(&body);
+        if let Some(v) = if_match {
+            r = r.header("if-match", format!("\"{v}\""));
+        }
+        r.send()
+    };
+    let create = |body: Value| send(reqwest::Method::POST, "/api/v1/tickets".into(), body, None);
+    // T1: Rosa, billing; one agent reply, solved.
+    let t1: Value = create(json!({"requester": {"name": "Rosa", "email": "rosa@example.com"},
+        "subject": "Refund", "channel": "web", "category": "billing", "description": "Refund please"}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let rosa = t1["requester_id"].clone();
+    let id1 = t1["id"].as_i64().unwrap();
+    send(
+        reqwest::Method::POST,
+        format!("/api/v1/tickets/{id1}/comments"),
+        json!({"body": "Done."}),
+        None,
+    )
+    .await
+    .unwrap();
+    let r = send(
+        reqwest::Method::PATCH,
+        format!("/api/v1/tickets/{id1}"),
+        json!({"assignee_id": agent, "status": "solved"}),
+        Some(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // T2: Rosa again, billing, after T1 was solved: a repeat contact, and T1 is no FCR.
+    create(json!({"requester_id": rosa, "subject": "Refund again", "channel": "web", "category": "billing"}))
+        .await
+        .unwrap();
+    // T3: Sam, equipment: solved without any reply.
+    create(
+        json!({"requester": {"name": "Sam"}, "subject": "Handset", "channel": "phone",
+        "category": "equipment", "assignee_id": agent, "status": "solved"}),
+    )
+    .await
+    .unwrap();
+
+    // Solved: T1 (1 reply), T3 (0 replies). One-touch 2/2, strict 1/2; FCR: T3 only, 1/2;
+    // repeat contacts among the 3 created: T2, 1/3.
+    let body = app.get_json("/api/v1/metrics/summary", 200).await;
+    assert_eq!(
+        body["one_touch_rate"],
+        json!({"numerator": 2, "denominator": 2, "value": 1.0})
+    );
+    assert_eq!(
+        body["one_touch_strict_rate"],
+        json!({"numerator": 1, "denominator": 2, "value": 0.5})
+    );
+    assert_eq!(
+        body["fcr_rate"],
+        json!({"numerator": 1, "denominator": 2, "value": 0.5})
+    );
+    assert_eq!(
+        body["repeat_contact_rate"],
+        json!({"numerator": 1, "denominator": 3, "value": 1.0 / 3.0})
+    );
+}
