@@ -75,21 +75,28 @@ pub fn sla_attainment(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
+    filters: &MetricFilters,
 ) -> QueryResult<Rate> {
-    let row: AttainmentRow = diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE breached_at IS NULL AND fulfilled_at >= $1
-                                   AND fulfilled_at < $2) AS achieved,
-                count(*) FILTER (WHERE coalesce(breached_at,
-                                                CASE WHEN running AND due_at <= $3 THEN due_at END) >= $1
-                                   AND coalesce(breached_at,
-                                                CASE WHEN running AND due_at <= $3 THEN due_at END) < $2)
+    let (conditions, values) = filters.sql(4);
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE c.breached_at IS NULL AND c.fulfilled_at >= $1
+                                   AND c.fulfilled_at < $2) AS achieved,
+                count(*) FILTER (WHERE coalesce(c.breached_at,
+                                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END) >= $1
+                                   AND coalesce(c.breached_at,
+                                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END) < $2)
                     AS breached
-           FROM ticket_sla_clocks",
-    )
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .bind::<Timestamptz, _>(now)
-    .get_result(conn)?;
+           FROM ticket_sla_clocks c
+           JOIN tickets t ON t.id = c.ticket_id
+           {FILTER_JOINS}
+          WHERE TRUE{conditions}"
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .bind::<Timestamptz, _>(now);
+    let row: AttainmentRow = bind_filters(query, values).get_result(conn)?;
     Ok(Rate::new(row.achieved, row.achieved + row.breached))
 }
 
@@ -134,8 +141,10 @@ pub fn contact_rates(
     conn: &mut PgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    filters: &MetricFilters,
 ) -> QueryResult<ContactRates> {
-    let row: ContactRow = diesel::sql_query(
+    let (conditions, values) = filters.sql(3);
+    let sql = format!(
         "SELECT r.resolved, r.one_touch, r.one_touch_strict, r.fcr, c.created, c.repeats
            FROM (SELECT count(*) FILTER (WHERE m.one_touch IS NOT NULL) AS resolved,
                         count(*) FILTER (WHERE m.one_touch) AS one_touch,
@@ -149,7 +158,8 @@ pub fn contact_rates(
                                AND t2.created_at > m.latest_solved_at
                                AND t2.created_at <= m.latest_solved_at + interval '7 days')) AS fcr
                    FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
-                  WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2) r,
+                   {FILTER_JOINS}
+                  WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2{conditions}) r,
                 (SELECT count(*) AS created,
                         count(*) FILTER (WHERE EXISTS (
                             SELECT 1 FROM tickets t2 JOIN ticket_metrics m2 ON m2.ticket_id = t2.id
@@ -160,11 +170,14 @@ pub fn contact_rates(
                                AND m2.latest_solved_at < t.created_at
                                AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
                    FROM tickets t
-                  WHERE t.created_at >= $1 AND t.created_at < $2) c",
-    )
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .get_result(conn)?;
+                   {FILTER_JOINS}
+                  WHERE t.created_at >= $1 AND t.created_at < $2{conditions}) c"
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to);
+    let row: ContactRow = bind_filters(query, values).get_result(conn)?;
     Ok(ContactRates {
         one_touch: Rate::new(row.one_touch, row.resolved),
         one_touch_strict: Rate::new(row.one_touch_strict, row.resolved),
@@ -213,7 +226,14 @@ pub fn summary(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     basis: TimeBasis,
+    filters: &MetricFilters,
 ) -> QueryResult<Summary> {
+    if !filters.is_empty() {
+        return Ok(figures_by(conn, &Grouping::All, filters, from, to, basis)?
+            .into_iter()
+            .next()
+            .map_or_else(empty_summary, |g| g.figures));
+    }
     let sql = match basis {
         TimeBasis::Calendar => SUMMARY_SQL.to_string(),
         TimeBasis::Business => SUMMARY_SQL
@@ -355,6 +375,103 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
     Ok(report)
 }
 
+/// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricFilters {
+    /// Team id.
+    pub team_id: Option<i64>,
+    /// Assignee (agent) id.
+    pub agent_id: Option<i64>,
+    /// Organization id.
+    pub organization_id: Option<i64>,
+    /// Site id.
+    pub site_id: Option<i64>,
+    /// Channel name.
+    pub channel: Option<String>,
+    /// Priority name.
+    pub priority: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// `in_house` or `outsourced`.
+    pub sourcing: Option<String>,
+    /// `employee` or `contractor` (of the assignee).
+    pub employment_type: Option<String>,
+}
+
+/// A value bound by a filter.
+enum FilterValue {
+    Id(i64),
+    Text(String),
+}
+
+/// The joins every filtered query carries (aliases `t`, `tm`, `u`, `o`, `s`).
+const FILTER_JOINS: &str = "LEFT JOIN teams tm ON tm.id = t.team_id
+               LEFT JOIN users u ON u.id = t.assignee_id
+               LEFT JOIN organizations o ON o.id = t.organization_id
+               LEFT JOIN sites s ON s.id = t.site_id";
+
+impl MetricFilters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == MetricFilters::default()
+    }
+
+    /// ` AND …` conditions with placeholders from `$first` on, and their values in order.
+    fn sql(&self, first: usize) -> (String, Vec<FilterValue>) {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        let mut add = |column: &str, value: FilterValue| {
+            sql.push_str(&format!(" AND {column} = ${}", first + values.len()));
+            values.push(value);
+        };
+        if let Some(v) = self.team_id {
+            add("t.team_id", FilterValue::Id(v));
+        }
+        if let Some(v) = self.agent_id {
+            add("t.assignee_id", FilterValue::Id(v));
+        }
+        if let Some(v) = self.organization_id {
+            add("t.organization_id", FilterValue::Id(v));
+        }
+        if let Some(v) = self.site_id {
+            add("t.site_id", FilterValue::Id(v));
+        }
+        if let Some(v) = &self.channel {
+            add("t.channel::text", FilterValue::Text(v.clone()));
+        }
+        if let Some(v) = &self.priority {
+            add("t.priority::text", FilterValue::Text(v.clone()));
+        }
+        if let Some(v) = &self.category {
+            add("t.category", FilterValue::Text(v.clone()));
+        }
+        if let Some(v) = &self.sourcing {
+            add("tm.sourcing::text", FilterValue::Text(v.clone()));
+        }
+        if let Some(v) = &self.employment_type {
+            add("u.employment_type::text", FilterValue::Text(v.clone()));
+        }
+        (sql, values)
+    }
+}
+
+fn bind_filters<'a>(
+    mut query: diesel::query_builder::BoxedSqlQuery<
+        'a,
+        diesel::pg::Pg,
+        diesel::query_builder::SqlQuery,
+    >,
+    values: Vec<FilterValue>,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    for v in values {
+        query = match v {
+            FilterValue::Id(id) => query.bind::<BigInt, _>(id),
+            FilterValue::Text(text) => query.bind::<diesel::sql_types::Text, _>(text),
+        };
+    }
+    query
+}
+
 /// How `GET /metrics/timeseries` and `/metrics/breakdown` group tickets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grouping {
@@ -368,6 +485,8 @@ pub enum Grouping {
     },
     /// One of the breakdown dimensions.
     Dimension(Dimension),
+    /// Everything in one group (the summary with filters).
+    All,
 }
 
 /// Breakdown dimensions (METRICS.md "Aggregates and periods").
@@ -481,6 +600,7 @@ fn empty_summary() -> Summary {
 pub fn figures_by(
     conn: &mut PgConnection,
     grouping: &Grouping,
+    filters: &MetricFilters,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     basis: TimeBasis,
@@ -510,11 +630,13 @@ pub fn figures_by(
                 let (k, l) = d.sql();
                 (k.to_string(), l.to_string())
             }
+            Grouping::All => ("'all'::text".to_string(), "NULL::text".to_string()),
         };
         let zone = match grouping {
             Grouping::Bucket { zone, .. } => zone.clone(),
-            Grouping::Dimension(_) => "UTC".to_string(),
+            _ => "UTC".to_string(),
         };
+        let (conditions, values) = filters.sql(4);
         let sql = format!(
             "SELECT {key} AS key, {label} AS label, count(*) AS n,
                     count(*) FILTER (WHERE m.reopens > 0) AS reopened,
@@ -524,18 +646,16 @@ pub fn figures_by(
                     min({value}) AS min, max({value}) AS max
                FROM ticket_metrics m
                JOIN tickets t ON t.id = m.ticket_id
-               LEFT JOIN teams tm ON tm.id = t.team_id
-               LEFT JOIN users u ON u.id = t.assignee_id
-               LEFT JOIN organizations o ON o.id = t.organization_id
-               LEFT JOIN sites s ON s.id = t.site_id
-              WHERE {period} >= $1 AND {period} < $2 AND $3::text IS NOT NULL
+               {FILTER_JOINS}
+              WHERE {period} >= $1 AND {period} < $2 AND $3::text IS NOT NULL{conditions}
               GROUP BY 1, 2"
         );
-        let rows: Vec<FamilyRow> = diesel::sql_query(sql)
+        let query = diesel::sql_query(sql)
+            .into_boxed()
             .bind::<Timestamptz, _>(from)
             .bind::<Timestamptz, _>(to)
-            .bind::<diesel::sql_types::Text, _>(zone)
-            .load(conn)?;
+            .bind::<diesel::sql_types::Text, _>(zone);
+        let rows: Vec<FamilyRow> = bind_filters(query, values).load(conn)?;
         for r in rows {
             let entry = groups.entry(r.key.clone()).or_insert_with(|| GroupFigures {
                 key: r.key.clone(),

@@ -15,6 +15,44 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+/// Validates the ticket filters shared by the metrics endpoints.
+macro_rules! metric_filters {
+    ($q:expr) => {{
+        let q = &$q;
+        let one_of = |field: &str, value: &Option<String>, allowed: &[&str]| match value.as_deref()
+        {
+            Some(v) if !allowed.contains(&v) => Err(ApiError::invalid_field(
+                field,
+                format!("expected one of {}", allowed.join(", ")),
+            )),
+            _ => Ok(value.clone()),
+        };
+        model::MetricFilters {
+            team_id: q.team,
+            agent_id: q.agent,
+            organization_id: q.organization,
+            site_id: q.site,
+            channel: one_of(
+                "channel",
+                &q.channel,
+                &["phone", "email", "web", "chat", "field"],
+            )?,
+            priority: one_of(
+                "priority",
+                &q.priority,
+                &["low", "normal", "high", "urgent"],
+            )?,
+            category: q.category.as_ref().map(|c| c.trim().to_lowercase()),
+            sourcing: one_of("sourcing", &q.sourcing, &["in_house", "outsourced"])?,
+            employment_type: one_of(
+                "employment_type",
+                &q.employment_type,
+                &["employee", "contractor"],
+            )?,
+        }
+    }};
+}
+
 /// Query parameters of `GET /metrics/summary`: the half-open period `[from, to)`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +65,24 @@ pub struct SummaryQuery {
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
     /// team calendar; 24/7 for a team without one).
     pub time: Option<String>,
+    /// Only this team's tickets.
+    pub team: Option<i64>,
+    /// Only tickets assigned to this staff member.
+    pub agent: Option<i64>,
+    /// Only this organization's tickets.
+    pub organization: Option<i64>,
+    /// Only this site's tickets.
+    pub site: Option<i64>,
+    /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    pub channel: Option<String>,
+    /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    pub priority: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    pub sourcing: Option<String>,
+    /// Only assignees with this employment type (`employee`, `contractor`).
+    pub employment_type: Option<String>,
 }
 
 /// The period a summary covers.
@@ -100,10 +156,11 @@ pub async fn get_summary(
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
+    let filters = metric_filters!(query);
     let (s, attainment, contact) = db::run(&state.pool, move |conn| {
-        let s = model::summary(conn, lo, hi, basis)?;
-        let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now())?;
-        let contact = model::contact_rates(conn, lo, hi)?;
+        let s = model::summary(conn, lo, hi, basis, &filters)?;
+        let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
+        let contact = model::contact_rates(conn, lo, hi, &filters)?;
         Ok((s, attainment, contact))
     })
     .await?;
@@ -281,6 +338,24 @@ pub struct TimeseriesQuery {
     pub to: String,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// Only this team's tickets.
+    pub team: Option<i64>,
+    /// Only tickets assigned to this staff member.
+    pub agent: Option<i64>,
+    /// Only this organization's tickets.
+    pub organization: Option<i64>,
+    /// Only this site's tickets.
+    pub site: Option<i64>,
+    /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    pub channel: Option<String>,
+    /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    pub priority: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    pub sourcing: Option<String>,
+    /// Only assignees with this employment type (`employee`, `contractor`).
+    pub employment_type: Option<String>,
 }
 
 /// One bucket.
@@ -401,8 +476,11 @@ pub async fn get_timeseries(
         interval,
         zone: zone_name.clone(),
     };
+    let filters = metric_filters!(query);
     let groups = db::run(&state.pool, move |conn| {
-        Ok(model::figures_by(conn, &grouping, from, to, basis)?)
+        Ok(model::figures_by(
+            conn, &grouping, &filters, from, to, basis,
+        )?)
     })
     .await?;
     let mut by_key: std::collections::HashMap<String, model::Summary> = groups
@@ -458,6 +536,24 @@ pub struct BreakdownQuery {
     pub to: Option<String>,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// Only this team's tickets.
+    pub team: Option<i64>,
+    /// Only tickets assigned to this staff member.
+    pub agent: Option<i64>,
+    /// Only this organization's tickets.
+    pub organization: Option<i64>,
+    /// Only this site's tickets.
+    pub site: Option<i64>,
+    /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    pub channel: Option<String>,
+    /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    pub priority: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    pub sourcing: Option<String>,
+    /// Only assignees with this employment type (`employee`, `contractor`).
+    pub employment_type: Option<String>,
 }
 
 /// One group of a breakdown.
@@ -518,10 +614,12 @@ pub async fn get_breakdown(
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (lo, hi) = bounds(from, to);
     let (basis, time) = basis(query.time.as_deref())?;
+    let filters = metric_filters!(query);
     let groups = db::run(&state.pool, move |conn| {
         Ok(model::figures_by(
             conn,
             &model::Grouping::Dimension(dimension),
+            &filters,
             lo,
             hi,
             basis,

@@ -555,3 +555,69 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand() {
         json!({"numerator": 1, "denominator": 3, "value": 1.0 / 3.0})
     );
 }
+
+#[tokio::test]
+async fn every_metrics_endpoint_takes_the_same_ticket_filters() {
+    use diesel::prelude::*;
+    use frontline::schema::{teams, users};
+    let app = spawn_app().await;
+    app.import(LOG, &small_mapping());
+    let team: i64 = teams::table
+        .filter(teams::name.eq("Help desk"))
+        .select(teams::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let bob: i64 = users::table
+        .filter(users::name.eq("Bob"))
+        .select(users::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let all = app.get_json("/api/v1/metrics/summary", 200).await;
+    let same = app
+        .get_json(&format!("/api/v1/metrics/summary?team={team}"), 200)
+        .await;
+    for key in [
+        "tickets_created",
+        "tickets_solved",
+        "reopen_rate",
+        "first_reply_time",
+        "full_resolution_time",
+    ] {
+        assert_eq!(same[key], all[key], "{key}");
+    }
+    let none = app
+        .get_json("/api/v1/metrics/summary?team=999999", 200)
+        .await;
+    assert_eq!(none["tickets_created"], 0);
+    assert_eq!(none["full_resolution_time"], null_stats());
+    // Bob's tickets: A (14400 s) and C (8100 s) solved, both created.
+    let bob_summary = app
+        .get_json(&format!("/api/v1/metrics/summary?agent={bob}"), 200)
+        .await;
+    assert_eq!(bob_summary["tickets_created"], 2);
+    assert_eq!(bob_summary["full_resolution_time"]["mean"], 11250.0);
+    let breakdown = app
+        .get_json(
+            &format!("/api/v1/metrics/breakdown?by=agent&agent={bob}"),
+            200,
+        )
+        .await;
+    assert_eq!(breakdown["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(breakdown["groups"][0]["label"], "Bob");
+    let series = app
+        .get_json(
+            &format!("/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z&agent={bob}"),
+            200,
+        )
+        .await;
+    assert_eq!(series["buckets"][0]["tickets_created"], 2);
+    for query in [
+        "channel=fax",
+        "priority=asap",
+        "sourcing=vendor",
+        "employment_type=intern",
+    ] {
+        let r = app.get(&format!("/api/v1/metrics/summary?{query}")).await;
+        assert_eq!(r.status().as_u16(), 422, "{query}");
+    }
+}
