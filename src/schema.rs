@@ -150,6 +150,7 @@ diesel::table! {
         one_touch -> Nullable<Bool>,
         one_touch_strict -> Nullable<Bool>,
         fcr_candidate -> Nullable<Bool>,
+        on_hold_by_reason -> Jsonb,
     }
 }
 

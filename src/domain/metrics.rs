@@ -73,6 +73,9 @@ pub struct TicketMetrics {
     pub solved_before_reopen_business_seconds: Option<i64>,
     /// Public requester comments after the creation instant.
     pub requester_comments: i32,
+    /// `on_hold.v1` by pause reason (calendar seconds, measured like `on_hold_seconds`; empty until
+    /// resolved); `unspecified` when no reason was given.
+    pub on_hold_by_reason: std::collections::BTreeMap<String, i64>,
     /// `one_touch.v1`: solved or closed with fewer than 2 agent replies (`None` while unresolved).
     pub one_touch: Option<bool>,
     /// `one_touch_strict.v1`: solved or closed with exactly 1 agent reply (`None` while unresolved).
@@ -140,6 +143,11 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
     let mut at_latest_solve: Option<BothTimes> = None;
     let mut at_close: Option<BothTimes> = None;
     let business = |a, b| calendar.business_seconds(a, b);
+    let mut hold_reason: Option<String> = None;
+    let mut by_reason_at_solve: Option<std::collections::BTreeMap<String, i64>> = None;
+    let mut by_reason_at_close: Option<std::collections::BTreeMap<String, i64>> = None;
+    let mut on_hold_by_reason: std::collections::BTreeMap<String, i64> =
+        std::collections::BTreeMap::new();
 
     for event in rest {
         match &event.kind {
@@ -165,9 +173,18 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
                 author: AuthorKind::Customer,
                 public: true,
             } if event.occurred_at > created_at => m.requester_comments += 1,
-            EventKind::StatusChanged { from, to } => {
-                time.calendar
-                    .add(status, seconds_between(since, event.occurred_at));
+            EventKind::StatusChanged { from, to, reason } => {
+                let segment = seconds_between(since, event.occurred_at);
+                if status == TicketStatus::OnHold {
+                    let key = hold_reason.clone().unwrap_or_else(|| "unspecified".into());
+                    *on_hold_by_reason.entry(key).or_insert(0) += segment;
+                }
+                hold_reason = if *to == TicketStatus::OnHold {
+                    reason.clone()
+                } else {
+                    None
+                };
+                time.calendar.add(status, segment);
                 time.business
                     .add(status, business(since, event.occurred_at));
                 since = event.occurred_at;
@@ -181,6 +198,7 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
                         }
                         m.latest_solved_at = Some(event.occurred_at);
                         at_latest_solve = Some(time);
+                        by_reason_at_solve = Some(on_hold_by_reason.clone());
                     }
                     TicketStatus::Closed => {
                         if m.first_resolved_at.is_none() {
@@ -188,6 +206,7 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
                         }
                         m.closed_at = Some(event.occurred_at);
                         at_close = Some(time);
+                        by_reason_at_close = Some(on_hold_by_reason.clone());
                     }
                     _ => {}
                 }
@@ -227,6 +246,9 @@ pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<Ti
         m.on_hold_business_seconds = Some(b.on_hold);
         m.solved_before_reopen_business_seconds = Some(b.solved);
     }
+    m.on_hold_by_reason = by_reason_at_solve
+        .or(by_reason_at_close)
+        .unwrap_or_default();
     Some(m)
 }
 
@@ -517,6 +539,44 @@ mod tests {
         assert_eq!(m.reopens, 1);
         assert_eq!(m.full_resolution_seconds, None);
         assert_eq!(m.requester_wait_seconds, None);
+    }
+
+    #[test]
+    fn on_hold_time_is_split_by_pause_reason() {
+        // 09:00 new → 09:10 open → 10:00 on hold (awaiting parts) → 11:00 reason changes to
+        // awaiting field visit → 13:00 open → 13:30 on hold (no reason) → 14:00 solved.
+        // awaiting_parts 1 h, awaiting_field_visit 2 h, unspecified 30 min; total 3.5 h.
+        let events = log(
+            by_requester(t(9, 0, 0)),
+            &[
+                (t(9, 10, 0), Command::Assign { assignee: 1 }),
+                (
+                    t(10, 0, 0),
+                    Command::Hold {
+                        reason: "awaiting_parts".into(),
+                    },
+                ),
+                (
+                    t(11, 0, 0),
+                    Command::Hold {
+                        reason: "awaiting_field_visit".into(),
+                    },
+                ),
+                (t(13, 0, 0), Command::SetStatus(Open)),
+                (t(13, 30, 0), Command::SetStatus(OnHold)),
+                (t(14, 0, 0), Command::SetStatus(Solved)),
+            ],
+        );
+        let m = project(&events, &cal()).unwrap_or_default();
+        assert_eq!(m.on_hold_seconds, Some(12_600));
+        assert_eq!(
+            m.on_hold_by_reason,
+            std::collections::BTreeMap::from([
+                ("awaiting_field_visit".to_string(), 7200),
+                ("awaiting_parts".to_string(), 3600),
+                ("unspecified".to_string(), 1800),
+            ])
+        );
     }
 
     #[test]

@@ -207,6 +207,12 @@ pub enum Command {
     },
     /// Move to an unsolved status or to `solved`. Solving needs an assignee.
     SetStatus(TicketStatus),
+    /// Put the ticket on hold for a reason (`awaiting_parts`, `awaiting_field_visit`,
+    /// `facility_access`, `third_party`, …); already on hold, the reason changes.
+    Hold {
+        /// The pause reason.
+        reason: String,
+    },
     /// Close the ticket.
     Close(ClosePolicy),
     /// Record a priority assessment; `None` when the source gave no value.
@@ -303,6 +309,9 @@ pub enum EventKind {
         from: TicketStatus,
         /// New status.
         to: TicketStatus,
+        /// Why the ticket went on hold (`on_hold.v1` pause reason), when it did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A priority was assessed.
     PriorityChanged {
@@ -499,6 +508,22 @@ impl TicketState {
                 link: kind.clone(),
                 ticket_id: *ticket_id,
             }),
+            Command::Hold { reason } => {
+                if next.status == TicketStatus::OnHold {
+                    // A new reason from now on: recorded as a status event on_hold → on_hold.
+                    kinds.push(EventKind::StatusChanged {
+                        from: TicketStatus::OnHold,
+                        to: TicketStatus::OnHold,
+                        reason: Some(reason.clone()),
+                    });
+                } else {
+                    let mut event = next.change_status(TicketStatus::OnHold, at)?;
+                    if let EventKind::StatusChanged { reason: r, .. } = &mut event {
+                        *r = Some(reason.clone());
+                    }
+                    kinds.push(event);
+                }
+            }
             Command::SetStatus(to) if *to == next.status => {}
             Command::SetStatus(to) => {
                 if *to == TicketStatus::Solved && next.assignee.is_none() {
@@ -516,6 +541,7 @@ impl TicketState {
                 kinds.push(EventKind::StatusChanged {
                     from,
                     to: TicketStatus::Closed,
+                    reason: None,
                 });
             }
             Command::SetPriority(to) => {
@@ -556,6 +582,7 @@ impl TicketState {
         Ok(EventKind::StatusChanged {
             from: change.from,
             to: change.to,
+            reason: None,
         })
     }
 }
@@ -641,7 +668,8 @@ mod tests {
                 },
                 EventKind::StatusChanged {
                     from: New,
-                    to: Open
+                    to: Open,
+                    reason: None,
                 }
             ]
         );
@@ -693,7 +721,8 @@ mod tests {
             events.map(|e| e.into_iter().map(|e| e.kind).collect::<Vec<_>>()),
             Ok(vec![EventKind::StatusChanged {
                 from: New,
-                to: Closed
+                to: Closed,
+                reason: None,
             }])
         );
         assert_eq!(ticket.closed_at, Some(t(9, 2)));
@@ -759,6 +788,7 @@ mod tests {
                 expected.push(EventKind::StatusChanged {
                     from: status,
                     to: Open,
+                    reason: None,
                 });
             }
             assert_eq!(kinds, expected, "{status}");

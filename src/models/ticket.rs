@@ -112,7 +112,7 @@ struct NewTicketEvent<'a> {
 impl<'a> NewTicketEvent<'a> {
     fn from_domain(ticket_id: i64, seq: i32, event: &'a TicketEvent) -> Self {
         let (from_status, to_status) = match event.kind {
-            EventKind::StatusChanged { from, to } => (Some(from.into()), Some(to.into())),
+            EventKind::StatusChanged { from, to, .. } => (Some(from.into()), Some(to.into())),
             _ => (None, None),
         };
         NewTicketEvent {
@@ -197,6 +197,8 @@ pub struct TicketMetricsRow {
     pub one_touch_strict: Option<bool>,
     /// Per-ticket part of `fcr.v1`.
     pub fcr_candidate: Option<bool>,
+    /// `on_hold.v1` by pause reason, calendar seconds.
+    pub on_hold_by_reason: serde_json::Value,
 }
 
 impl TicketMetricsRow {
@@ -230,6 +232,7 @@ impl TicketMetricsRow {
             one_touch: m.one_touch,
             one_touch_strict: m.one_touch_strict,
             fcr_candidate: m.fcr_candidate,
+            on_hold_by_reason: serde_json::to_value(&m.on_hold_by_reason).unwrap_or_default(),
         }
     }
 }

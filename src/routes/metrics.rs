@@ -125,6 +125,9 @@ pub struct SummaryResponse {
     pub fcr_rate: Rate,
     /// `repeat_contact.v1`: repeat contacts / tickets created.
     pub repeat_contact_rate: Rate,
+    /// `on_hold.v1` by pause reason, by the latest solve: reason → tickets and total seconds
+    /// (calendar).
+    pub on_hold_by_reason: std::collections::BTreeMap<String, HoldFigures>,
     /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
     /// achieved or breached (METRICS.md "SLA").
     pub sla_attainment: Rate,
@@ -157,11 +160,12 @@ pub async fn get_summary(
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
     let filters = metric_filters!(query);
-    let (s, attainment, contact) = db::run(&state.pool, move |conn| {
+    let (s, attainment, contact, holds) = db::run(&state.pool, move |conn| {
         let s = model::summary(conn, lo, hi, basis, &filters)?;
         let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
         let contact = model::contact_rates(conn, lo, hi, &filters)?;
-        Ok((s, attainment, contact))
+        let holds = model::hold_reasons(conn, lo, hi, &filters)?;
+        Ok((s, attainment, contact, holds))
     })
     .await?;
     if wants_csv(&req) {
@@ -180,8 +184,29 @@ pub async fn get_summary(
         one_touch_strict_rate: contact.one_touch_strict,
         fcr_rate: contact.fcr,
         repeat_contact_rate: contact.repeat_contact,
+        on_hold_by_reason: holds
+            .into_iter()
+            .map(|(reason, (tickets, total_seconds))| {
+                (
+                    reason,
+                    HoldFigures {
+                        tickets,
+                        total_seconds,
+                    },
+                )
+            })
+            .collect(),
         sla_attainment: attainment,
     }))
+}
+
+/// Time on hold for one pause reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldFigures {
+    /// Tickets that spent time on hold for this reason.
+    pub tickets: i64,
+    /// Their total time on hold for it, seconds.
+    pub total_seconds: i64,
 }
 
 /// Every stored instant lies in this range (domain::instant), so "unbounded" is exact.

@@ -130,7 +130,20 @@ pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
+    /// Why the ticket is on hold (`on_hold.v1` pause reason): `awaiting_parts`,
+    /// `awaiting_field_visit`, `facility_access`, `third_party` or `other`; with `status: on_hold`,
+    /// or alone on a ticket already on hold.
+    pub hold_reason: Option<String>,
 }
+
+/// The pause reasons of `on_hold.v1`.
+pub const HOLD_REASONS: [&str; 5] = [
+    "awaiting_parts",
+    "awaiting_field_visit",
+    "facility_access",
+    "third_party",
+    "other",
+];
 
 /// `POST /tickets/{id}/comments` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -732,7 +745,29 @@ fn update_ticket_tx(
     {
         apply(&mut state, Command::SetPriority(Some(priority)))?;
     }
-    if let Some(status) = status
+    if let Some(reason) = &r.hold_reason {
+        if !HOLD_REASONS.contains(&reason.as_str()) {
+            return Err(ApiError::invalid_field(
+                "hold_reason",
+                format!("expected one of {}", HOLD_REASONS.join(", ")),
+            ));
+        }
+        let target = status.unwrap_or(state.status);
+        if target != TicketStatus::OnHold {
+            return Err(ApiError::invalid_field(
+                "hold_reason",
+                "only for a ticket that goes or is on hold",
+            ));
+        }
+    }
+    if let Some(reason) = &r.hold_reason {
+        apply(
+            &mut state,
+            Command::Hold {
+                reason: reason.clone(),
+            },
+        )?;
+    } else if let Some(status) = status
         && status != state.status
     {
         let command = if status == TicketStatus::Closed {

@@ -230,6 +230,11 @@ pub struct TicketMetricsResponse {
     pub replies: i32,
     /// `reopens.v1`.
     pub reopens: i32,
+    /// `on_hold.v1` by pause reason, seconds (`{"awaiting_parts": 3600, …}`).
+    #[schema(value_type = Object)]
+    pub on_hold_by_reason: serde_json::Value,
+    /// `one_touch.v1` (`null` while unresolved).
+    pub one_touch: Option<bool>,
 }
 
 impl From<TicketMetricsRow> for TicketMetricsResponse {
@@ -247,6 +252,8 @@ impl From<TicketMetricsRow> for TicketMetricsResponse {
             on_hold_seconds: m.on_hold_seconds,
             replies: m.replies,
             reopens: m.reopens,
+            on_hold_by_reason: m.on_hold_by_reason,
+            one_touch: m.one_touch,
         }
     }
 }

@@ -576,3 +576,53 @@ async fn only_admins_and_agents_write_tickets() {
         assert_eq!(r.status().as_u16(), status, "{role:?}");
     }
 }
+
+#[tokio::test]
+async fn on_hold_time_is_recorded_by_pause_reason() {
+    let app = spawn_app().await;
+    let agent = Agent::new(&app);
+    let (_, t) = agent.create(&phone_ticket()).await;
+    let id = t["id"].as_i64().unwrap();
+    let (status, problem) = agent
+        .patch(id, 1, &json!({"hold_reason": "awaiting_parts"}))
+        .await;
+    assert_eq!(
+        (status, problem["errors"]["hold_reason"].is_array()),
+        (422, true),
+        "not on hold"
+    );
+    let (status, problem) = agent
+        .patch(id, 1, &json!({"status": "on_hold", "hold_reason": "lunch"}))
+        .await;
+    assert_eq!(
+        (status, problem["errors"]["hold_reason"].is_array()),
+        (422, true)
+    );
+    let (status, t) = agent
+        .patch(
+            id,
+            1,
+            &json!({"assignee_id": agent.id, "status": "on_hold", "hold_reason": "awaiting_parts"}),
+        )
+        .await;
+    assert_eq!((status, t["status"].as_str()), (200, Some("on_hold")));
+    let (status, t) = agent
+        .patch(id, 2, &json!({"hold_reason": "awaiting_field_visit"}))
+        .await;
+    assert_eq!((status, t["status"].as_str()), (200, Some("on_hold")));
+    let (status, _) = agent.patch(id, 3, &json!({"status": "solved"})).await;
+    assert_eq!(status, 200);
+    let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    let by_reason = detail["metrics"]["on_hold_by_reason"].as_object().unwrap();
+    let mut reasons: Vec<&str> = by_reason.keys().map(String::as_str).collect();
+    reasons.sort_unstable();
+    assert_eq!(reasons, vec!["awaiting_field_visit", "awaiting_parts"]);
+    let total: i64 = by_reason.values().map(|v| v.as_i64().unwrap()).sum();
+    assert_eq!(Some(total), detail["metrics"]["on_hold_seconds"].as_i64());
+    let summary = app.get_json("/api/v1/metrics/summary", 200).await;
+    assert_eq!(summary["on_hold_by_reason"]["awaiting_parts"]["tickets"], 1);
+    assert_eq!(
+        summary["on_hold_by_reason"]["awaiting_field_visit"]["tickets"],
+        1
+    );
+}

@@ -1,0 +1,2 @@
+ALTER TABLE ticket_metrics DROP CONSTRAINT ticket_metrics_on_hold_by_reason_object;
+ALTER TABLE ticket_metrics DROP COLUMN on_hold_by_reason;
