@@ -77,6 +77,7 @@ pub fn sla_attainment(
     now: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<Rate> {
+    let joins = filters.joins();
     let (conditions, values) = filters.sql(4);
     let sql = format!(
         "SELECT count(*) FILTER (WHERE c.breached_at IS NULL AND c.fulfilled_at >= $1
@@ -88,7 +89,7 @@ pub fn sla_attainment(
                     AS breached
            FROM ticket_sla_clocks c
            JOIN tickets t ON t.id = c.ticket_id
-           {FILTER_JOINS}
+           {joins}
           WHERE TRUE{conditions}"
     );
     let query = diesel::sql_query(sql)
@@ -145,6 +146,7 @@ pub fn contact_rates(
     to: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<ContactRates> {
+    let joins = filters.joins();
     let (conditions, values) = filters.sql(3);
     let sql = format!(
         "SELECT r.resolved, r.one_touch, r.one_touch_strict, r.fcr, c.created, c.repeats
@@ -159,7 +161,7 @@ pub fn contact_rates(
                                AND t2.created_at > m.latest_solved_at
                                AND t2.created_at <= m.latest_solved_at + interval '7 days'))) AS fcr
                    FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
-                   {FILTER_JOINS}
+                   {joins}
                   WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2{conditions}) r,
                 (SELECT count(*) AS created,
                         count(*) FILTER (WHERE t.requester_id IS NOT NULL AND EXISTS (
@@ -170,7 +172,7 @@ pub fn contact_rates(
                                AND m2.latest_solved_at < t.created_at
                                AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
                    FROM tickets t
-                   {FILTER_JOINS}
+                   {joins}
                   WHERE t.created_at >= $1 AND t.created_at < $2{conditions}) c"
     );
     let query = diesel::sql_query(sql)
@@ -207,14 +209,16 @@ pub fn hold_reasons(
     to: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<std::collections::BTreeMap<String, (i64, i64)>> {
+    let joins = filters.joins();
     let (conditions, values) = filters.sql(3);
     let sql = format!(
         "SELECT r.key AS reason, count(*) AS tickets, sum(r.value::bigint)::bigint AS seconds
            FROM ticket_metrics m
            JOIN tickets t ON t.id = m.ticket_id
-           {FILTER_JOINS}
+           {joins}
            CROSS JOIN LATERAL jsonb_each_text(m.on_hold_by_reason) r
-          WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2{conditions}
+          WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2
+            AND m.on_hold_by_reason <> '{{}}'::jsonb{conditions}
           GROUP BY r.key"
     );
     let query = diesel::sql_query(sql)
@@ -456,6 +460,11 @@ impl MetricFilters {
     /// True when no filter is set.
     pub fn is_empty(&self) -> bool {
         *self == MetricFilters::default()
+    }
+
+    /// The joins the conditions need: none without filters (the common, fast case).
+    fn joins(&self) -> &'static str {
+        if self.is_empty() { "" } else { FILTER_JOINS }
     }
 
     /// ` AND …` conditions with placeholders from `$first` on, and their values in order.
