@@ -62,6 +62,9 @@ pub struct SummaryQuery {
     pub from: Option<String>,
     /// End, exclusive (RFC 3339). Default: no end.
     pub to: Option<String>,
+    /// Extra figures, comma-separated: `contact_rates` (one-touch, first-contact resolution,
+    /// repeat contact) and `on_hold_by_reason`. They scan more and are left out unless asked for.
+    pub include: Option<String>,
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
     /// team calendar; 24/7 for a team without one).
     pub time: Option<String>,
@@ -117,17 +120,24 @@ pub struct SummaryResponse {
     pub first_reply_time: DurationStats,
     /// `full_resolution.v1`, seconds.
     pub full_resolution_time: DurationStats,
-    /// `one_touch.v1`: solved with fewer than 2 agent replies / tickets solved.
-    pub one_touch_rate: Rate,
-    /// `one_touch_strict.v1`: solved with exactly 1 agent reply / tickets solved.
-    pub one_touch_strict_rate: Rate,
-    /// `fcr.v1`: first-contact resolutions / tickets solved.
-    pub fcr_rate: Rate,
-    /// `repeat_contact.v1`: repeat contacts / tickets created.
-    pub repeat_contact_rate: Rate,
+    /// `one_touch.v1`: solved with fewer than 2 agent replies / tickets solved
+    /// (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_touch_rate: Option<Rate>,
+    /// `one_touch_strict.v1`: solved with exactly 1 agent reply / tickets solved
+    /// (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_touch_strict_rate: Option<Rate>,
+    /// `fcr.v1`: first-contact resolutions / tickets solved (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fcr_rate: Option<Rate>,
+    /// `repeat_contact.v1`: repeat contacts / tickets created (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_contact_rate: Option<Rate>,
     /// `on_hold.v1` by pause reason, by the latest solve: reason → tickets and total seconds
-    /// (calendar).
-    pub on_hold_by_reason: std::collections::BTreeMap<String, HoldFigures>,
+    /// (calendar) (`include=on_hold_by_reason`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_hold_by_reason: Option<std::collections::BTreeMap<String, HoldFigures>>,
     /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
     /// achieved or breached (METRICS.md "SLA").
     pub sla_attainment: Rate,
@@ -160,11 +170,39 @@ pub async fn get_summary(
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
     let filters = metric_filters!(query);
+    let mut with_contact = false;
+    let mut with_holds = false;
+    for item in query
+        .include
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|i| !i.is_empty())
+    {
+        match item.trim() {
+            "contact_rates" => with_contact = true,
+            "on_hold_by_reason" => with_holds = true,
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "include",
+                    "expected contact_rates and/or on_hold_by_reason",
+                ));
+            }
+        }
+    }
     let (s, attainment, contact, holds) = db::run(&state.pool, move |conn| {
         let s = model::summary(conn, lo, hi, basis, &filters)?;
         let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
-        let contact = model::contact_rates(conn, lo, hi, &filters)?;
-        let holds = model::hold_reasons(conn, lo, hi, &filters)?;
+        let contact = if with_contact {
+            Some(model::contact_rates(conn, lo, hi, &filters)?)
+        } else {
+            None
+        };
+        let holds = if with_holds {
+            Some(model::hold_reasons(conn, lo, hi, &filters)?)
+        } else {
+            None
+        };
         Ok((s, attainment, contact, holds))
     })
     .await?;
@@ -180,22 +218,23 @@ pub async fn get_summary(
         reopen_rate: s.reopen_rate,
         first_reply_time: s.first_reply_time,
         full_resolution_time: s.full_resolution_time,
-        one_touch_rate: contact.one_touch,
-        one_touch_strict_rate: contact.one_touch_strict,
-        fcr_rate: contact.fcr,
-        repeat_contact_rate: contact.repeat_contact,
-        on_hold_by_reason: holds
-            .into_iter()
-            .map(|(reason, (tickets, total_seconds))| {
-                (
-                    reason,
-                    HoldFigures {
-                        tickets,
-                        total_seconds,
-                    },
-                )
-            })
-            .collect(),
+        one_touch_rate: contact.as_ref().map(|c| c.one_touch.clone()),
+        one_touch_strict_rate: contact.as_ref().map(|c| c.one_touch_strict.clone()),
+        fcr_rate: contact.as_ref().map(|c| c.fcr.clone()),
+        repeat_contact_rate: contact.map(|c| c.repeat_contact),
+        on_hold_by_reason: holds.map(|h| {
+            h.into_iter()
+                .map(|(reason, (tickets, total_seconds))| {
+                    (
+                        reason,
+                        HoldFigures {
+                            tickets,
+                            total_seconds,
+                        },
+                    )
+                })
+                .collect()
+        }),
         sla_attainment: attainment,
     }))
 }

@@ -619,7 +619,9 @@ async fn on_hold_time_is_recorded_by_pause_reason() {
     assert_eq!(reasons, vec!["awaiting_field_visit", "awaiting_parts"]);
     let total: i64 = by_reason.values().map(|v| v.as_i64().unwrap()).sum();
     assert_eq!(Some(total), detail["metrics"]["on_hold_seconds"].as_i64());
-    let summary = app.get_json("/api/v1/metrics/summary", 200).await;
+    let summary = app
+        .get_json("/api/v1/metrics/summary?include=on_hold_by_reason", 200)
+        .await;
     assert_eq!(summary["on_hold_by_reason"]["awaiting_parts"]["tickets"], 1);
     assert_eq!(
         summary["on_hold_by_reason"]["awaiting_field_visit"]["tickets"],
