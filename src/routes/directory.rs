@@ -67,7 +67,8 @@ fn parse_phone(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(v.to_string())
 }
 
-fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
+/// Maps diesel's `NotFound` to a 404 naming `what`; other errors map as usual.
+pub(crate) fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
     move |e| match e {
         diesel::result::Error::NotFound => ApiError::NotFound(what),
         other => other.into(),

@@ -12,7 +12,7 @@ use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, Team
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::{double_option, parse_name};
+use crate::routes::directory::{double_option, not_found, parse_name};
 use crate::routes::tickets::ListMeta;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -118,13 +118,6 @@ pub struct TeamListResponse {
 
 fn vendor(v: Option<&str>) -> Result<Option<String>, ApiError> {
     v.map(|v| parse_name("vendor_name", v, 200)).transpose()
-}
-
-fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
-    move |e| match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(what),
-        other => other.into(),
-    }
 }
 
 /// Creates a team (admin, manager). 409 naming `name` when taken; 422 naming `vendor_name` when
