@@ -114,22 +114,6 @@ pub fn calendar_of_team(
         .map_or(Ok(BusinessCalendar::always_open()), to_domain)
 }
 
-/// The calendar that measures a ticket: its team's.
-///
-/// # Errors
-/// Database errors.
-pub fn calendar_of_ticket(
-    conn: &mut PgConnection,
-    ticket_id: i64,
-) -> QueryResult<BusinessCalendar> {
-    let team: Option<Option<i64>> = tickets::table
-        .find(ticket_id)
-        .select(tickets::team_id)
-        .first(conn)
-        .optional()?;
-    calendar_of_team(conn, team.flatten())
-}
-
 /// Re-projects the metrics of every ticket of the given teams (after a calendar change).
 /// Returns how many tickets were re-projected.
 ///

@@ -81,17 +81,9 @@ pub fn ticket_clocks(
 }
 
 /// Recomputes and stores a ticket's SLA clocks (`ticket_sla_clocks`) from its event log: the
-/// policy that applies to the ticket now, its targets for the ticket's priority, the calendar of
-/// its team. Call inside the transaction of every ticket write.
-///
-/// # Errors
-/// Database errors.
-pub fn refresh_tx(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<()> {
-    let policies = active_policies(conn)?;
-    refresh_with_tx(conn, ticket_id, &policies)
-}
-
-/// [`refresh_tx`] with the active policies already loaded (for batches).
+/// policy among `policies` that applies to the ticket now, its targets for the ticket's priority,
+/// the calendar of its team. Ticket writes do the same through
+/// [`crate::models::ticket::refresh_metrics_tx`], sharing the loaded log.
 ///
 /// # Errors
 /// Database errors.
@@ -100,24 +92,46 @@ pub fn refresh_with_tx(
     ticket_id: i64,
     policies: &[Policy],
 ) -> QueryResult<()> {
-    use crate::schema::{ticket_sla_clocks as c, tickets};
-    diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
+    use crate::schema::tickets;
     if policies.is_empty() {
-        return Ok(());
+        return store_clocks_tx(conn, ticket_id, None);
     }
     let ticket: Ticket = tickets::table
         .find(ticket_id)
         .select(Ticket::as_select())
         .first(conn)?;
-    let priority: TicketPriority = ticket.priority.into();
-    let Some(policy) = sla::select(policies, &facts_of(&ticket)) else {
-        return Ok(());
-    };
     let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
     let log = crate::models::ticket::load_log(conn, ticket.id)?;
+    store_clocks_tx(conn, ticket_id, Some((&ticket, &log, &calendar, policies)))
+}
+
+/// Replaces a ticket's stored SLA clocks with those computed from its already-loaded row, event
+/// log and calendar under `policies` (`None`: no active policy, the ticket has no clocks).
+///
+/// # Errors
+/// Database errors.
+pub fn store_clocks_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+    loaded: Option<(
+        &Ticket,
+        &[crate::domain::ticket::TicketEvent],
+        &crate::domain::calendar::BusinessCalendar,
+        &[Policy],
+    )>,
+) -> QueryResult<()> {
+    use crate::schema::ticket_sla_clocks as c;
+    diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
+    let Some((ticket, log, calendar, policies)) = loaded else {
+        return Ok(());
+    };
+    let priority: TicketPriority = ticket.priority.into();
+    let Some(policy) = sla::select(policies, &facts_of(ticket)) else {
+        return Ok(());
+    };
     // `now` = creation: the stored view depends on the log only; whether a running clock's due
     // instant has passed is decided when it is read (and by the SLA worker).
-    let clocks = sla::clocks(&log, policy, priority, &calendar, ticket.created_at);
+    let clocks = sla::clocks(log, policy, priority, calendar, ticket.created_at);
     let rows: Vec<_> = clocks
         .iter()
         .map(|k| {

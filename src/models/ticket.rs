@@ -878,9 +878,17 @@ pub fn refresh_metrics_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
 ) -> QueryResult<TicketMetricsRow> {
-    crate::models::sla::refresh_tx(conn, ticket_id)?;
-    let calendar = crate::models::calendar::calendar_of_ticket(conn, ticket_id)?;
+    // The row, calendar and log are loaded once for both projections.
+    let ticket: Ticket = tickets::table
+        .find(ticket_id)
+        .select(Ticket::as_select())
+        .first(conn)?;
+    let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
     let log = load_log(conn, ticket_id)?;
+    let policies = crate::models::sla::active_policies(conn)?;
+    let loaded =
+        (!policies.is_empty()).then_some((&ticket, log.as_slice(), &calendar, policies.as_slice()));
+    crate::models::sla::store_clocks_tx(conn, ticket_id, loaded)?;
     let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
     let row = TicketMetricsRow::new(ticket_id, &metrics);
     diesel::insert_into(ticket_metrics::table)
