@@ -118,7 +118,8 @@ impl DirectoryQuery {
     }
 }
 
-fn next_cursor(last: Option<i64>, len: usize, limit: i64) -> ListMeta {
+/// The pagination of an id-ordered page: the last id as cursor when the page is full.
+pub(crate) fn next_cursor(last: Option<i64>, len: usize, limit: i64) -> ListMeta {
     ListMeta {
         next_cursor: (len as i64 == limit)
             .then_some(last)

@@ -115,7 +115,7 @@ pub struct PolicyListResponse {
     pub policies: Vec<PolicyResponse>,
 }
 
-/// Targets as received: names are checked by [`parse_targets`], so errors name the exact path.
+/// Targets as received: names are checked when parsed, so errors name the exact path.
 pub type RawTargets = BTreeMap<String, BTreeMap<String, Target>>;
 
 fn parse_targets(raw: &RawTargets) -> Result<Targets, ApiError> {

@@ -12,7 +12,7 @@ use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, Team
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::{double_option, not_found, parse_name};
+use crate::routes::directory::{double_option, next_cursor, not_found, parse_name};
 use crate::routes::tickets::ListMeta;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -417,11 +417,9 @@ pub async fn list_staff(
         Ok(directory::list_staff(conn, role, team, after, limit)?)
     })
     .await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|s| s.id.to_string()))
-        .flatten();
+    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(StaffListResponse {
         users: rows.into_iter().map(Into::into).collect(),
-        meta: ListMeta { next_cursor },
+        meta,
     }))
 }
