@@ -11,6 +11,7 @@
 //! - [`models`]: diesel rows and queries.
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
+//! - [`seed`]: the deterministic demo company and data at scale (`frontline seed`).
 //! - [`startup`]: the server and its shared state.
 //! - [`workers`]: background work (auto-close of solved tickets).
 
@@ -23,6 +24,7 @@ pub mod import;
 pub mod models;
 pub mod routes;
 pub mod schema;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod workers;

@@ -46,6 +46,32 @@ enum Command {
         #[command(subcommand)]
         action: MetricsAction,
     },
+    /// Generate the demo company and its tickets (deterministic: same seed, same data).
+    Seed {
+        /// `demo`: a few thousand tickets through the API's ticket-write code; `scale`: a
+        /// million, bulk-loaded with COPY (same content for the same options).
+        #[arg(long, value_parser = ["demo", "scale"], default_value = "demo")]
+        profile: String,
+        /// Tickets created in the 12-month window (follow-ups come on top); default 5,000
+        /// (demo) or 1,000,000 (scale).
+        #[arg(long)]
+        tickets: Option<usize>,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// End of the window (exclusive, midnight UTC); the window is the 365 days before.
+        #[arg(long, default_value = "2026-11-01")]
+        until: chrono::NaiveDate,
+        /// Add to a database that already holds data (the company is reused by name).
+        #[arg(long)]
+        append: bool,
+        /// Store through `domain` (the API's code) or `bulk` (COPY) instead of the profile's own.
+        #[arg(long, value_parser = ["domain", "bulk"])]
+        writer: Option<String>,
+        /// Print the content digest when done (compare two runs).
+        #[arg(long)]
+        digest: bool,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -163,6 +189,61 @@ fn run() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64(),
                 report.differences.len()
             );
+            Ok(())
+        }
+        Command::Seed {
+            profile,
+            tickets,
+            seed,
+            until,
+            append,
+            writer,
+            digest,
+        } => {
+            use frontline::seed::{Profile, SeedOptions, Writer};
+            let profile = if profile == "scale" {
+                Profile::Scale
+            } else {
+                Profile::Demo
+            };
+            let mut options = SeedOptions::for_profile(profile);
+            if let Some(n) = tickets {
+                options.tickets = n;
+            }
+            options.seed = seed;
+            options.until = until;
+            options.append = append;
+            options.progress = std::io::stderr().is_terminal();
+            match writer.as_deref() {
+                Some("domain") => options.writer = Writer::Domain,
+                Some("bulk") => options.writer = Writer::Bulk,
+                _ => {}
+            }
+            migrate(&settings)?;
+            let mut conn = connect(&settings)?;
+            let started = std::time::Instant::now();
+            let report = frontline::seed::run(&mut conn, &options)?;
+            println!(
+                "seeded {} tickets ({} follow-ups), {} events in {:.1} s (seed {}, window ending {})",
+                report.tickets,
+                report.follow_ups,
+                report.events,
+                started.elapsed().as_secs_f64(),
+                options.seed,
+                options.until
+            );
+            for (role, email) in &report.logins {
+                println!(
+                    "  log in as {role}: {email} / {}",
+                    frontline::seed::DEMO_PASSWORD
+                );
+            }
+            if digest {
+                println!(
+                    "content digest: {}",
+                    frontline::seed::content_digest(&mut conn)?
+                );
+            }
             Ok(())
         }
         Command::User {

@@ -125,34 +125,77 @@ pub fn store_clocks_tx(
     let Some((ticket, log, calendar, policies)) = loaded else {
         return Ok(());
     };
-    let priority: TicketPriority = ticket.priority.into();
-    let Some(policy) = sla::select(policies, &facts_of(ticket)) else {
-        return Ok(());
-    };
-    // `now` = creation: the stored view depends on the log only; whether a running clock's due
-    // instant has passed is decided when it is read (and by the SLA worker).
-    let clocks = sla::clocks(log, policy, priority, calendar, ticket.created_at);
-    let rows: Vec<_> = clocks
-        .iter()
-        .map(|k| {
-            (
-                c::ticket_id.eq(ticket_id),
-                c::kind.eq(kind_name(k.kind)),
-                c::policy_id.eq(policy.id),
-                c::target_seconds.eq(k.target_seconds),
-                c::business.eq(k.business),
-                c::running.eq(k.running),
-                c::due_at.eq(if k.running { k.due_at } else { None }),
-                c::warning_at.eq(k.warning_at),
-                c::fulfilled_at.eq(k.fulfilled_at),
-                c::breached_at.eq(k.breached_at),
-            )
-        })
-        .collect();
+    let rows = clock_rows(ticket, log, calendar, policies);
     if !rows.is_empty() {
         diesel::insert_into(c::table).values(rows).execute(conn)?;
     }
     Ok(())
+}
+
+/// A `ticket_sla_clocks` row as stored by ticket writes (the `*_recorded` flags are set by the
+/// SLA worker).
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = crate::schema::ticket_sla_clocks, treat_none_as_default_value = false)]
+pub struct ClockRow {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Target kind (`first_reply`, `next_reply`, `resolution`, `agent_work`).
+    pub kind: &'static str,
+    /// The policy that set the target.
+    pub policy_id: i64,
+    /// The target, seconds.
+    pub target_seconds: i64,
+    /// Business (`true`) or calendar seconds.
+    pub business: bool,
+    /// The clock runs as of the ticket's latest event.
+    pub running: bool,
+    /// Due instant of a running clock.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Warning instant of a running clock, when the policy sets an offset.
+    pub warning_at: Option<DateTime<Utc>>,
+    /// When the target was fulfilled.
+    pub fulfilled_at: Option<DateTime<Utc>>,
+    /// When it breached (its due instant), as far as the log shows.
+    pub breached_at: Option<DateTime<Utc>>,
+    /// The worker recorded the breach event.
+    pub breach_recorded: bool,
+    /// The worker recorded the warning event.
+    pub warning_recorded: bool,
+}
+
+/// The clock rows of a ticket: the policy among `policies` that applies to it now, its targets
+/// for the ticket's priority, replayed over `log` on `calendar`. Empty when no policy applies.
+/// Pure: the bulk loader (`frontline seed --profile scale`) stores exactly these rows.
+pub fn clock_rows(
+    ticket: &Ticket,
+    log: &[crate::domain::ticket::TicketEvent],
+    calendar: &crate::domain::calendar::BusinessCalendar,
+    policies: &[Policy],
+) -> Vec<ClockRow> {
+    let priority: TicketPriority = ticket.priority.into();
+    let Some(policy) = sla::select(policies, &facts_of(ticket)) else {
+        return Vec::new();
+    };
+    // `now` = creation: the stored view depends on the log only; whether a running clock's due
+    // instant has passed is decided when it is read (and by the SLA worker).
+    let clocks = sla::clocks(log, policy, priority, calendar, ticket.created_at);
+    clocks
+        .iter()
+        .map(|k| ClockRow {
+            ticket_id: ticket.id,
+            kind: kind_name(k.kind),
+            policy_id: policy.id,
+            target_seconds: k.target_seconds,
+            business: k.business,
+            running: k.running,
+            due_at: if k.running { k.due_at } else { None },
+            warning_at: k.warning_at,
+            fulfilled_at: k.fulfilled_at,
+            breached_at: k.breached_at,
+            breach_recorded: false,
+            warning_recorded: false,
+        })
+        .collect()
 }
 
 /// The snake_case name of a target kind.

@@ -97,7 +97,7 @@ pub struct TicketEventRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = ticket_events)]
+#[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 struct NewTicketEvent<'a> {
     ticket_id: i64,
     seq: i32,
@@ -129,7 +129,7 @@ impl<'a> NewTicketEvent<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 struct NewComment<'a> {
     ticket_id: i64,
     author_kind: DbAuthorKind,
@@ -141,7 +141,11 @@ struct NewComment<'a> {
 
 /// A `ticket_metrics` row (see [`TicketMetrics`] for each field's definition).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = ticket_metrics, check_for_backend(diesel::pg::Pg))]
+#[diesel(
+    table_name = ticket_metrics,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_default_value = false
+)]
 pub struct TicketMetricsRow {
     /// The ticket.
     pub ticket_id: i64,
@@ -932,4 +936,148 @@ pub fn save_tx(
         .get_result(conn)?;
     refresh_metrics_tx(conn, ticket.id)?;
     Ok(updated)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
+struct CopyTicket<'a> {
+    id: i64,
+    number: i64,
+    subject: &'a str,
+    description: &'a str,
+    status: DbTicketStatus,
+    priority: DbTicketPriority,
+    channel: Option<TicketChannel>,
+    category: Option<&'a str>,
+    tags: &'a [String],
+    requester_id: Option<i64>,
+    organization_id: Option<i64>,
+    site_id: Option<i64>,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    created_by_id: Option<i64>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    solved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// One ticket for the bulk loader, with everything a ticket write would have stored.
+#[derive(Debug, Clone)]
+pub struct BulkTicket<'a> {
+    /// The row (its `id` and `number` reserved from their sequences by the caller).
+    pub ticket: &'a Ticket,
+    /// The event log, oldest first, SLA events included.
+    pub events: &'a [TicketEvent],
+    /// One body per `comment_added` event, in log order.
+    pub bodies: &'a [String],
+    /// The metric projection of the log.
+    pub metrics: &'a TicketMetricsRow,
+    /// The SLA clock rows, `*_recorded` flags set for the SLA events below.
+    pub clocks: &'a [crate::models::sla::ClockRow],
+    /// SLA events appended after `events`, as the SLA worker records them.
+    pub sla_events: &'a [crate::workers::sla::DueEvent],
+}
+
+/// Stores tickets with PostgreSQL `COPY … FROM STDIN (FORMAT binary)`, inside the caller's
+/// transaction: rows, event logs, comments, metric projections and SLA clocks, exactly as the
+/// ticket writes of the API would have stored them. Comments are copied without the per-comment
+/// search trigger; each ticket's full-text vector is then computed once by the ticket trigger's
+/// own formula (subject, description, comment bodies).
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back).
+pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryResult<()> {
+    let rows: Vec<CopyTicket> = batch
+        .iter()
+        .map(|b| {
+            let t = b.ticket;
+            CopyTicket {
+                id: t.id,
+                number: t.number,
+                subject: &t.subject,
+                description: &t.description,
+                status: t.status,
+                priority: t.priority,
+                channel: t.channel,
+                category: t.category.as_deref(),
+                tags: &t.tags,
+                requester_id: t.requester_id,
+                organization_id: t.organization_id,
+                site_id: t.site_id,
+                team_id: t.team_id,
+                assignee_id: t.assignee_id,
+                created_by_id: t.created_by_id,
+                version: t.version,
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+                solved_at: t.solved_at,
+                closed_at: t.closed_at,
+            }
+        })
+        .collect();
+    diesel::copy_from(tickets::table)
+        .from_insertable(&rows)
+        .execute(conn)?;
+    let mut events = Vec::new();
+    let mut comments = Vec::new();
+    for b in batch {
+        let (e, c) = event_rows(b.ticket.id, 1, b.events, b.bodies);
+        let mut seq = i32::try_from(e.len()).unwrap_or(i32::MAX);
+        events.extend(e);
+        comments.extend(c);
+        for (kind, target, at, policy_id) in b.sla_events {
+            seq = seq.saturating_add(1);
+            events.push(NewTicketEvent {
+                ticket_id: b.ticket.id,
+                seq,
+                kind,
+                occurred_at: *at,
+                actor_user_id: None,
+                from_status: None,
+                to_status: None,
+                data: crate::workers::sla::event_data(kind, target, *at, *policy_id),
+            });
+        }
+    }
+    diesel::copy_from(ticket_events::table)
+        .from_insertable(&events)
+        .execute(conn)?;
+    diesel::sql_query("ALTER TABLE comments DISABLE TRIGGER comments_search_vector_on_insert")
+        .execute(conn)?;
+    diesel::copy_from(comments::table)
+        .from_insertable(&comments)
+        .execute(conn)?;
+    diesel::sql_query("ALTER TABLE comments ENABLE TRIGGER comments_search_vector_on_insert")
+        .execute(conn)?;
+    let metrics: Vec<&TicketMetricsRow> = batch.iter().map(|b| b.metrics).collect();
+    diesel::copy_from(ticket_metrics::table)
+        .from_insertable(metrics)
+        .execute(conn)?;
+    let clocks: Vec<&crate::models::sla::ClockRow> =
+        batch.iter().flat_map(|b| b.clocks.iter()).collect();
+    if !clocks.is_empty() {
+        diesel::copy_from(crate::schema::ticket_sla_clocks::table)
+            .from_insertable(clocks)
+            .execute(conn)?;
+    }
+    let (lo, hi) = batch
+        .iter()
+        .map(|b| b.ticket.id)
+        .fold((i64::MAX, i64::MIN), |(lo, hi), id| {
+            (lo.min(id), hi.max(id))
+        });
+    // Same text as the insert trigger, computed once per ticket instead of once per comment.
+    diesel::sql_query(
+        "UPDATE tickets t
+            SET search_vector = t.search_vector || setweight(to_tsvector('english', c.text), 'C')
+           FROM (SELECT ticket_id, string_agg(left(body, 4000), ' ' ORDER BY id) AS text
+                   FROM comments WHERE ticket_id BETWEEN $1 AND $2 GROUP BY ticket_id) c
+          WHERE t.id = c.ticket_id AND t.id BETWEEN $1 AND $2",
+    )
+    .bind::<Int8, _>(lo)
+    .bind::<Int8, _>(hi)
+    .execute(conn)?;
+    Ok(())
 }

@@ -32,6 +32,48 @@ type Row = (
     Option<DateTime<Utc>>,
 );
 
+/// The `ticket_events.data` of an SLA event (`kind` = `sla_breached` or `sla_warning`) as the
+/// worker records it.
+pub fn event_data(
+    kind: &str,
+    target: &str,
+    at: DateTime<Utc>,
+    policy_id: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "kind": kind, "target": target, "at": at.to_rfc3339(), "policy_id": policy_id
+    })
+}
+
+/// One SLA event a pass records: `(event kind, target, instant, policy id)`.
+pub type DueEvent = (&'static str, &'static str, DateTime<Utc>, i64);
+
+/// What one pass at `now` records for one ticket's freshly stored clocks, in the order the pass
+/// appends them (clocks by target name; per clock the warning, then the breach), marking the
+/// rows' `*_recorded` flags as the pass does. Used by the bulk loader so that its event logs are
+/// those a pass would have written.
+pub fn due_events(rows: &mut [crate::models::sla::ClockRow], now: DateTime<Utc>) -> Vec<DueEvent> {
+    rows.sort_by_key(|r| r.kind);
+    let mut events = Vec::new();
+    for r in rows.iter_mut() {
+        if let Some(at) = r
+            .warning_at
+            .filter(|w| r.running && *w <= now && !r.warning_recorded)
+        {
+            events.push(("sla_warning", r.kind, at, r.policy_id));
+            r.warning_recorded = true;
+        }
+        let breach = r
+            .breached_at
+            .or(r.due_at.filter(|d| r.running && *d <= now));
+        if let Some(at) = breach.filter(|_| !r.breach_recorded) {
+            events.push(("sla_breached", r.kind, at, r.policy_id));
+            r.breach_recorded = true;
+        }
+    }
+    events
+}
+
 /// Appends an SLA event unless the same (ticket, kind, target, instant) is already recorded.
 /// Returns whether it was written.
 fn record_tx(
@@ -49,9 +91,7 @@ fn record_tx(
         .for_update()
         .first::<i64>(conn)?;
     let seq = crate::models::ticket::next_seq(conn, ticket_id)?;
-    let data = serde_json::json!({
-        "kind": kind, "target": target, "at": at.to_rfc3339(), "policy_id": policy_id
-    });
+    let data = event_data(kind, target, at, policy_id);
     let written = diesel::sql_query(
         "INSERT INTO ticket_events (ticket_id, seq, kind, occurred_at, data)
          VALUES ($1, $2, $3, $4, $5)

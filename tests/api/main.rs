@@ -17,6 +17,7 @@ mod import;
 mod metrics;
 mod migrations;
 mod roles;
+mod seed;
 mod sla;
 mod ticket_lifecycle;
 mod tickets;

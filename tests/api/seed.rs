@@ -1,0 +1,277 @@
+//! `frontline seed`: determinism, the two writers storing the same content, event-log invariants
+//! (every projection rebuilds identically), refusal of a non-empty database, and the cohort
+//! differences a comparison must find.
+
+use crate::helpers::{TestDb, spawn_app_on};
+use frontline::seed::{self, SeedError, SeedOptions, Writer};
+use serde_json::Value;
+use std::process::Command;
+
+fn options(tickets: usize, seed: u64, writer: Writer) -> SeedOptions {
+    SeedOptions {
+        tickets,
+        seed,
+        writer,
+        ..SeedOptions::for_profile(seed::Profile::Demo)
+    }
+}
+
+fn seeded(tickets: usize, seed: u64, writer: Writer) -> (TestDb, seed::SeedReport, String) {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let report = seed::run(&mut conn, &options(tickets, seed, writer)).unwrap();
+    let digest = seed::content_digest(&mut conn).unwrap();
+    (db, report, digest)
+}
+
+#[test]
+fn the_same_seed_gives_the_same_content_and_both_writers_store_it_alike() {
+    let (_a, report_a, digest_a) = seeded(400, 7, Writer::Domain);
+    let (_b, report_b, digest_b) = seeded(400, 7, Writer::Domain);
+    let (_c, report_c, digest_c) = seeded(400, 7, Writer::Bulk);
+    let (_d, _, digest_d) = seeded(400, 8, Writer::Bulk);
+    assert_eq!(digest_a, digest_b, "two runs, same seed");
+    assert_eq!(report_a, report_b);
+    assert_eq!(digest_a, digest_c, "COPY stores what the API's code stores");
+    assert_eq!(report_a, report_c);
+    assert_ne!(digest_a, digest_d, "another seed, other data");
+    assert!(report_a.tickets >= 400);
+    assert_eq!(report_a.tickets - report_a.follow_ups, 400);
+}
+
+#[test]
+fn every_projection_of_seeded_data_rebuilds_identically() {
+    for writer in [Writer::Domain, Writer::Bulk] {
+        let (db, report, _) = seeded(600, 3, writer);
+        let mut conn = db.conn();
+        let rebuilt = frontline::models::metrics::rebuild(&mut conn, 250).unwrap();
+        assert_eq!(rebuilt.tickets as usize, report.tickets);
+        assert!(
+            rebuilt.differences.is_empty(),
+            "{writer:?}: {:?}",
+            rebuilt.differences.first()
+        );
+        // The SLA clocks too: recomputing them from the logs changes nothing but the worker's
+        // flags, which a recompute resets; compare everything else.
+        let before = clocks(&mut conn);
+        diesel::Connection::transaction(&mut conn, |c| {
+            frontline::models::sla::refresh_all_tx(c).map(|_| ())
+        })
+        .unwrap();
+        assert_eq!(before, clocks(&mut conn), "{writer:?}");
+        // And a worker pass at the window's end finds nothing left to record.
+        let end = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let late = frontline::workers::sla::record_due(&mut conn, end, 10_000).unwrap();
+        assert!(
+            late.breaches.is_empty() && late.warnings.is_empty(),
+            "{late:?}"
+        );
+    }
+}
+
+fn clocks(conn: &mut diesel::PgConnection) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    diesel::sql_query(
+        "SELECT (ticket_id, kind, policy_id, target_seconds, business, running, due_at, \
+         warning_at, fulfilled_at, breached_at)::text AS row FROM ticket_sla_clocks \
+         ORDER BY ticket_id, kind",
+    )
+    .load::<Row>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|r| r.row)
+    .collect()
+}
+
+#[test]
+fn generated_logs_keep_the_event_log_invariants() {
+    use diesel::prelude::*;
+    let (db, _, _) = seeded(500, 11, Writer::Bulk);
+    let mut conn = db.conn();
+    #[derive(QueryableByName, Debug)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut PgConnection, sql: &str| -> i64 {
+        diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+    };
+    // Every log starts with `created` at seq 1, at the ticket's creation instant.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM tickets t LEFT JOIN ticket_events e
+               ON e.ticket_id = t.id AND e.seq = 1 AND e.kind = 'created' AND e.occurred_at = t.created_at
+             WHERE e.id IS NULL"
+        ),
+        0
+    );
+    // State-machine events never go back in time; seqs have no gaps.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM (
+               SELECT occurred_at < lag(occurred_at) OVER w AS back, seq <> row_number() OVER w AS gap, kind
+                 FROM ticket_events WHERE kind NOT LIKE 'sla_%' WINDOW w AS (PARTITION BY ticket_id ORDER BY seq)) x
+             WHERE back OR gap"
+        ),
+        0
+    );
+    // Nothing happens at or after the window's end; the ticket row matches its last event.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM ticket_events WHERE occurred_at >= '2026-11-01T00:00:00Z'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM tickets t WHERE t.updated_at <> (SELECT max(occurred_at)
+               FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind NOT LIKE 'sla_%')"
+        ),
+        0
+    );
+    // Every comment event has its comment.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM ticket_events WHERE kind = 'comment_added'"
+        ),
+        count(&mut conn, "SELECT count(*) AS n FROM comments")
+    );
+    // A follow-up links to a closed ticket created before it.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM ticket_links l JOIN tickets f ON f.id = l.ticket_id
+               JOIN tickets o ON o.id = l.linked_ticket_id
+             WHERE o.closed_at IS NULL OR o.closed_at > f.created_at"
+        ),
+        0
+    );
+    // Full-text search finds seeded comment bodies.
+    assert!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM tickets WHERE search_vector @@ plainto_tsquery('english', 'resolved issue')"
+        ) > 100
+    );
+}
+
+#[test]
+fn a_database_holding_data_is_refused_unless_appending() {
+    let (db, first, _) = seeded(100, 1, Writer::Domain);
+    let mut conn = db.conn();
+    let before = crate::helpers::count(&mut conn, "tickets");
+    let refused = seed::run(&mut conn, &options(100, 2, Writer::Domain)).unwrap_err();
+    assert!(matches!(refused, SeedError::NotEmpty(_)), "{refused}");
+    assert_eq!(crate::helpers::count(&mut conn, "tickets"), before);
+
+    let appended = seed::run(
+        &mut conn,
+        &SeedOptions {
+            append: true,
+            ..options(100, 2, Writer::Bulk)
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        crate::helpers::count(&mut conn, "tickets") as usize,
+        first.tickets + appended.tickets
+    );
+    // The company was reused, not duplicated.
+    assert_eq!(crate::helpers::count(&mut conn, "teams"), 3);
+    assert_eq!(crate::helpers::count(&mut conn, "organizations"), 24);
+    let rebuilt = frontline::models::metrics::rebuild(&mut conn, 500).unwrap();
+    assert!(rebuilt.differences.is_empty());
+}
+
+#[test]
+fn the_command_line_refuses_a_database_with_data_and_says_how_to_proceed() {
+    let (db, _, _) = seeded(50, 1, Writer::Domain);
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["seed", "--profile", "demo", "--tickets", "50"])
+        .env("FRONTLINE_ENV", "test")
+        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
+        .env(
+            "FRONTLINE_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already holds data"), "{stderr}");
+    assert!(stderr.contains("--append"), "{stderr}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["seed", "--tickets", "0"])
+        .env("FRONTLINE_ENV", "test")
+        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
+        .env(
+            "FRONTLINE_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--tickets"));
+}
+
+fn group<'a>(body: &'a Value, key: &str) -> &'a Value {
+    body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == key)
+        .unwrap_or_else(|| panic!("group {key} in {body}"))
+}
+
+/// The cohort differences built into the generator are found by the metrics API.
+#[tokio::test]
+async fn a_comparison_of_in_house_and_outsourced_agents_finds_the_built_in_difference() {
+    let db = TestDb::new();
+    {
+        let mut conn = db.conn();
+        seed::run(&mut conn, &options(3_000, 42, Writer::Bulk)).unwrap();
+    }
+    let app = spawn_app_on(db).await;
+    let body = app
+        .get_json(
+            "/api/v1/metrics/breakdown?by=sourcing&time=business&from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z",
+            200,
+        )
+        .await;
+    let inhouse = group(&body, "in_house");
+    let outsourced = group(&body, "outsourced");
+    let median = |g: &Value, m: &str| g[m]["median"].as_f64().unwrap();
+    let rate = |g: &Value| g["reopen_rate"]["value"].as_f64().unwrap();
+    // Medians of 20 min vs 75 min business time are built in; each group has > 1,000 tickets.
+    let (a, b) = (
+        median(inhouse, "first_reply_time"),
+        median(outsourced, "first_reply_time"),
+    );
+    assert!(
+        a < 0.6 * b,
+        "first reply in-house {a} s vs outsourced {b} s"
+    );
+    let (a, b) = (
+        median(inhouse, "full_resolution_time"),
+        median(outsourced, "full_resolution_time"),
+    );
+    assert!(a < 0.7 * b, "resolution in-house {a} s vs outsourced {b} s");
+    // Reopens: 5 % vs 14 % built in.
+    let (a, b) = (rate(inhouse), rate(outsourced));
+    assert!(a < 0.7 * b, "reopen rate in-house {a} vs outsourced {b}");
+    assert!(inhouse["tickets_created"].as_i64().unwrap() > 1_000);
+    assert!(outsourced["tickets_created"].as_i64().unwrap() > 1_000);
+}
