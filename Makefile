@@ -4,12 +4,20 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run test db test-db lint bench clean-db
+.PHONY: run demo test db test-db lint bench clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
 	$(CARGO) build --release --bin frontline
 	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline serve --bootstrap
+
+## demo: the demo company (`frontline seed --profile demo`) in its own database `frontline_demo`, served on 127.0.0.1:8080
+demo: export FRONTLINE__DATABASE__DATABASE_NAME ?= frontline_demo
+demo:
+	bash scripts/db-setup.sh
+	$(CARGO) build --release --bin frontline
+	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline seed --profile demo --if-empty
+	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline serve
 
 ## test: the same database bootstrap, a migrated template database, then the whole test suite
 test: db test-db

@@ -63,8 +63,11 @@ enum Command {
         #[arg(long, default_value = "2026-11-01")]
         until: chrono::NaiveDate,
         /// Add to a database that already holds data (the company is reused by name).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "if_empty")]
         append: bool,
+        /// Do nothing when the database already holds data (for scripts such as `make demo`).
+        #[arg(long)]
+        if_empty: bool,
         /// Store through `domain` (the API's code) or `bulk` (COPY) instead of the profile's own.
         #[arg(long, value_parser = ["domain", "bulk"])]
         writer: Option<String>,
@@ -197,6 +200,7 @@ fn run() -> anyhow::Result<()> {
             seed,
             until,
             append,
+            if_empty,
             writer,
             digest,
         } => {
@@ -221,6 +225,10 @@ fn run() -> anyhow::Result<()> {
             }
             migrate(&settings)?;
             let mut conn = connect(&settings)?;
+            if if_empty && let Some(table) = frontline::seed::first_non_empty(&mut conn)? {
+                println!("the database already holds data (table {table}); nothing seeded");
+                return Ok(());
+            }
             let started = std::time::Instant::now();
             let report = frontline::seed::run(&mut conn, &options)?;
             println!(

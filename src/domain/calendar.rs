@@ -127,36 +127,24 @@ impl BusinessCalendar {
         )
     }
 
-    /// The end of the constant-offset piece that starts at `t`, no later than `limit`.
-    /// Offsets change at most a few times a year, so a day-long probe finds at most one change,
-    /// which a binary search then pins to the second.
+    /// The end of the constant-offset piece that starts at `t`, no later than `limit`: the
+    /// first zone transition after `t` (see [`transitions_of_year`]), or `limit`.
     fn piece_end(&self, t: DateTime<Utc>, limit: DateTime<Utc>) -> DateTime<Utc> {
-        let offset = self.offset_at(t);
-        let mut probe = t;
-        loop {
-            let next = (probe + Duration::days(1)).min(limit);
-            if next <= probe {
-                return limit;
-            }
-            if self.offset_at(next) != offset {
-                // The change lies in (probe, next]: find the first second with the new offset.
-                // Whole seconds throughout: zone transitions happen on whole seconds.
-                let (mut lo, mut hi) = (probe, next);
-                while (hi - lo).num_seconds() > 1 {
-                    let mid = lo + Duration::seconds((hi - lo).num_seconds() / 2);
-                    if self.offset_at(mid) == offset {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                return hi;
-            }
-            if next == limit {
-                return limit;
-            }
-            probe = next;
+        if limit <= t {
+            return limit;
         }
+        let (from, to) = (t.timestamp(), limit.timestamp());
+        for year in t.year()..=limit.year() {
+            let list = transitions_of_year(self.zone, year);
+            if let Some(&x) = list.iter().find(|&&x| x > from) {
+                return if x >= to {
+                    limit
+                } else {
+                    Utc.timestamp_opt(x, 0).single().unwrap_or(limit)
+                };
+            }
+        }
+        limit
     }
 
     /// The opening intervals of a local date (none on a holiday).
@@ -242,6 +230,62 @@ impl BusinessCalendar {
         }
         None
     }
+}
+
+fn offset_of(zone: Tz, t: DateTime<Utc>) -> i32 {
+    zone.offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc()
+}
+
+/// The instants (UTC, whole seconds) in `(start of year, start of next year]` at which `zone`'s
+/// UTC offset changes, each the first second with the new offset. Found once per zone and year
+/// by day-long probes (offsets change at most a few times a year, so a day holds at most one
+/// change) and a binary search to the second, then kept for the life of the process.
+fn transitions_of_year(zone: Tz, year: i32) -> std::sync::Arc<Vec<i64>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, OnceLock, RwLock};
+    type Cache = RwLock<HashMap<(Tz, i32), Arc<Vec<i64>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Ok(map) = cache.read()
+        && let Some(list) = map.get(&(zone, year))
+    {
+        return Arc::clone(list);
+    }
+    let start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| Utc.from_utc_datetime(&d))
+    };
+    let mut list = Vec::new();
+    if let (Some(first), Some(end)) = (start(year), start(year + 1)) {
+        let mut probe = first;
+        let mut offset = offset_of(zone, probe);
+        while probe < end {
+            let next = (probe + Duration::days(1)).min(end);
+            let next_offset = offset_of(zone, next);
+            if next_offset != offset {
+                let (mut lo, mut hi) = (probe, next);
+                while (hi - lo).num_seconds() > 1 {
+                    let mid = lo + Duration::seconds((hi - lo).num_seconds() / 2);
+                    if offset_of(zone, mid) == offset {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                list.push(hi.timestamp());
+                offset = next_offset;
+            }
+            probe = next;
+        }
+    }
+    let list = Arc::new(list);
+    if let Ok(mut map) = cache.write() {
+        map.insert((zone, year), Arc::clone(&list));
+    }
+    list
 }
 
 /// Parses `HH:MM` (00:00–24:00) into seconds after midnight.

@@ -938,9 +938,39 @@ pub fn save_tx(
     Ok(updated)
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::schema::sql_types::{TicketChannel, TicketPriority, TicketStatus};
+
+    /// Session-local staging table of the bulk loader (created by [`copy_tickets_tx`]).
+    seed_ticket_staging (id) {
+        id -> Int8,
+        number -> Int8,
+        subject -> Text,
+        description -> Text,
+        status -> TicketStatus,
+        priority -> TicketPriority,
+        channel -> Nullable<TicketChannel>,
+        category -> Nullable<Text>,
+        tags -> Array<Text>,
+        requester_id -> Nullable<Int8>,
+        organization_id -> Nullable<Int8>,
+        site_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        assignee_id -> Nullable<Int8>,
+        created_by_id -> Nullable<Int8>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        solved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        comment_text -> Text,
+    }
+}
+
 #[derive(Insertable)]
-#[diesel(table_name = tickets, treat_none_as_default_value = false)]
-struct CopyTicket<'a> {
+#[diesel(table_name = seed_ticket_staging, treat_none_as_default_value = false)]
+struct StagedTicket<'a> {
     id: i64,
     number: i64,
     subject: &'a str,
@@ -961,6 +991,7 @@ struct CopyTicket<'a> {
     updated_at: DateTime<Utc>,
     solved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    comment_text: String,
 }
 
 /// One ticket for the bulk loader, with everything a ticket write would have stored.
@@ -982,18 +1013,38 @@ pub struct BulkTicket<'a> {
 
 /// Stores tickets with PostgreSQL `COPY … FROM STDIN (FORMAT binary)`, inside the caller's
 /// transaction: rows, event logs, comments, metric projections and SLA clocks, exactly as the
-/// ticket writes of the API would have stored them. Comments are copied without the per-comment
-/// search trigger; each ticket's full-text vector is then computed once by the ticket trigger's
-/// own formula (subject, description, comment bodies).
+/// ticket writes of the API would have stored them.
+///
+/// The rows go through a session-local staging table so that each ticket's full-text vector is
+/// computed once, by the formula of the ticket trigger (subject, description, comment bodies),
+/// instead of once per comment; the two search triggers are off while this runs.
 ///
 /// # Errors
 /// Database errors (the caller's transaction then rolls back).
 pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryResult<()> {
-    let rows: Vec<CopyTicket> = batch
+    let started = std::time::Instant::now();
+    diesel::sql_query(
+        "CREATE TEMP TABLE IF NOT EXISTS seed_ticket_staging (
+            id BIGINT, number BIGINT, subject TEXT, description TEXT, status ticket_status,
+            priority ticket_priority, channel ticket_channel, category TEXT, tags TEXT[],
+            requester_id BIGINT, organization_id BIGINT, site_id BIGINT, team_id BIGINT,
+            assignee_id BIGINT, created_by_id BIGINT, version INT, created_at TIMESTAMPTZ,
+            updated_at TIMESTAMPTZ, solved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, comment_text TEXT
+         ) ON COMMIT DROP",
+    )
+    .execute(conn)?;
+    diesel::sql_query("TRUNCATE seed_ticket_staging").execute(conn)?;
+    let rows: Vec<StagedTicket> = batch
         .iter()
         .map(|b| {
             let t = b.ticket;
-            CopyTicket {
+            let comment_text = b
+                .bodies
+                .iter()
+                .map(|body| body.chars().take(4000).collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" ");
+            StagedTicket {
                 id: t.id,
                 number: t.number,
                 subject: &t.subject,
@@ -1014,12 +1065,33 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
                 updated_at: t.updated_at,
                 solved_at: t.solved_at,
                 closed_at: t.closed_at,
+                comment_text,
             }
         })
         .collect();
-    diesel::copy_from(tickets::table)
+    diesel::copy_from(seed_ticket_staging::table)
         .from_insertable(&rows)
         .execute(conn)?;
+    for sql in [
+        "ALTER TABLE tickets DISABLE TRIGGER tickets_search_vector_on_write",
+        "ALTER TABLE comments DISABLE TRIGGER comments_search_vector_on_insert",
+        // The ticket trigger's formula (migration bounded_search), comments joined in log order.
+        "INSERT INTO tickets (id, number, subject, description, status, priority, channel, category,
+                              tags, requester_id, organization_id, site_id, team_id, assignee_id,
+                              created_by_id, version, created_at, updated_at, solved_at, closed_at,
+                              search_vector)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, number, subject, description, status, priority, channel, category, tags,
+                requester_id, organization_id, site_id, team_id, assignee_id, created_by_id,
+                version, created_at, updated_at, solved_at, closed_at,
+                setweight(to_tsvector('english', left(subject, 4000)), 'A') ||
+                setweight(to_tsvector('english', left(description, 4000)), 'B') ||
+                setweight(to_tsvector('english', comment_text), 'C')
+           FROM seed_ticket_staging",
+    ] {
+        diesel::sql_query(sql).execute(conn)?;
+    }
+    let t_tickets = started.elapsed().as_secs_f64();
     let mut events = Vec::new();
     let mut comments = Vec::new();
     for b in batch {
@@ -1044,13 +1116,17 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
     diesel::copy_from(ticket_events::table)
         .from_insertable(&events)
         .execute(conn)?;
-    diesel::sql_query("ALTER TABLE comments DISABLE TRIGGER comments_search_vector_on_insert")
-        .execute(conn)?;
+    let t_events = started.elapsed().as_secs_f64();
     diesel::copy_from(comments::table)
         .from_insertable(&comments)
         .execute(conn)?;
-    diesel::sql_query("ALTER TABLE comments ENABLE TRIGGER comments_search_vector_on_insert")
-        .execute(conn)?;
+    for sql in [
+        "ALTER TABLE tickets ENABLE TRIGGER tickets_search_vector_on_write",
+        "ALTER TABLE comments ENABLE TRIGGER comments_search_vector_on_insert",
+    ] {
+        diesel::sql_query(sql).execute(conn)?;
+    }
+    let t_comments = started.elapsed().as_secs_f64();
     let metrics: Vec<&TicketMetricsRow> = batch.iter().map(|b| b.metrics).collect();
     diesel::copy_from(ticket_metrics::table)
         .from_insertable(metrics)
@@ -1062,22 +1138,128 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
             .from_insertable(clocks)
             .execute(conn)?;
     }
-    let (lo, hi) = batch
+    tracing::debug!(
+        t_tickets,
+        t_events,
+        t_comments,
+        t_projections = started.elapsed().as_secs_f64(),
+        "COPY phases (cumulative seconds)"
+    );
+    Ok(())
+}
+
+/// Indexes, keys and foreign keys of the tables the bulk loader fills, taken out for a large
+/// load and put back (rebuilt and re-validated) after it, inside the same transaction.
+#[derive(Debug, Default)]
+pub struct DeferredConstraints {
+    /// `(table, constraint, definition)` of the dropped primary-key and unique constraints.
+    keys: Vec<(String, String, String)>,
+    /// `CREATE INDEX` statements of the dropped indexes.
+    indexes: Vec<String>,
+    /// `(table, constraint, definition)` of the dropped foreign keys.
+    foreign_keys: Vec<(String, String, String)>,
+}
+
+const BULK_TABLES: &str =
+    "('tickets', 'ticket_events', 'comments', 'ticket_metrics', 'ticket_sla_clocks')";
+
+#[derive(QueryableByName)]
+struct Constraint {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    tab: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    def: String,
+}
+
+/// Drops, from the bulk-loaded tables: their foreign keys, their primary-key and unique
+/// constraints that no other table's foreign key relies on, and every other index;
+/// [`restore_constraints_tx`] puts them back. Each copied row then costs a heap write instead of
+/// a dozen index insertions and key look-ups.
+///
+/// # Errors
+/// Database errors.
+pub fn defer_constraints_tx(conn: &mut PgConnection) -> QueryResult<DeferredConstraints> {
+    let in_bulk = |alias: &str| {
+        format!(
+            "{alias}.relnamespace = current_schema()::regnamespace AND {alias}.relname IN {BULK_TABLES}"
+        )
+    };
+    let foreign_keys: Vec<Constraint> = diesel::sql_query(format!(
+        "SELECT k.conrelid::regclass::text AS tab, k.conname::text AS name,
+                pg_get_constraintdef(k.oid) AS def
+           FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+          WHERE k.contype = 'f' AND {}
+          ORDER BY 1, 2",
+        in_bulk("c")
+    ))
+    .load(conn)?;
+    let keys: Vec<Constraint> = diesel::sql_query(format!(
+        "SELECT k.conrelid::regclass::text AS tab, k.conname::text AS name,
+                pg_get_constraintdef(k.oid) AS def
+           FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+          WHERE k.contype IN ('p', 'u') AND {}
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint f JOIN pg_class fc ON fc.oid = f.conrelid
+                             WHERE f.contype = 'f' AND f.conindid = k.conindid
+                               AND NOT ({}))
+          ORDER BY 1, 2",
+        in_bulk("c"),
+        in_bulk("fc")
+    ))
+    .load(conn)?;
+    let indexes: Vec<Constraint> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tab, i.indexrelid::regclass::text AS name,
+                pg_get_indexdef(i.indexrelid) AS def
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+          WHERE {}
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                             WHERE k.conindid = i.indexrelid AND k.conrelid = c.oid)
+          ORDER BY 1, 2",
+        in_bulk("c")
+    ))
+    .load(conn)?;
+    for k in foreign_keys.iter().chain(&keys) {
+        diesel::sql_query(format!(
+            "ALTER TABLE {} DROP CONSTRAINT \"{}\"",
+            k.tab, k.name
+        ))
+        .execute(conn)?;
+    }
+    for i in &indexes {
+        diesel::sql_query(format!("DROP INDEX {}", i.name)).execute(conn)?;
+    }
+    let triple = |v: Vec<Constraint>| v.into_iter().map(|k| (k.tab, k.name, k.def)).collect();
+    Ok(DeferredConstraints {
+        keys: triple(keys),
+        indexes: indexes.into_iter().map(|i| i.def).collect(),
+        foreign_keys: triple(foreign_keys),
+    })
+}
+
+/// Recreates what [`defer_constraints_tx`] dropped: keys, then indexes, then foreign keys (a
+/// unique key or a foreign key that the loaded rows violate fails here, rolling the load back).
+///
+/// # Errors
+/// Database errors, constraint violations.
+pub fn restore_constraints_tx(
+    conn: &mut PgConnection,
+    deferred: DeferredConstraints,
+) -> QueryResult<()> {
+    // Index builds sort in memory up to this much (the setting ends with the transaction).
+    diesel::sql_query("SET LOCAL maintenance_work_mem = '1GB'").execute(conn)?;
+    let statements = deferred
+        .keys
         .iter()
-        .map(|b| b.ticket.id)
-        .fold((i64::MAX, i64::MIN), |(lo, hi), id| {
-            (lo.min(id), hi.max(id))
-        });
-    // Same text as the insert trigger, computed once per ticket instead of once per comment.
-    diesel::sql_query(
-        "UPDATE tickets t
-            SET search_vector = t.search_vector || setweight(to_tsvector('english', c.text), 'C')
-           FROM (SELECT ticket_id, string_agg(left(body, 4000), ' ' ORDER BY id) AS text
-                   FROM comments WHERE ticket_id BETWEEN $1 AND $2 GROUP BY ticket_id) c
-          WHERE t.id = c.ticket_id AND t.id BETWEEN $1 AND $2",
-    )
-    .bind::<Int8, _>(lo)
-    .bind::<Int8, _>(hi)
-    .execute(conn)?;
+        .map(|(table, name, def)| format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def}"))
+        .chain(deferred.indexes.iter().cloned())
+        .chain(deferred.foreign_keys.iter().map(|(table, name, def)| {
+            format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def}")
+        }));
+    for sql in statements {
+        let started = std::time::Instant::now();
+        diesel::sql_query(sql.as_str()).execute(conn)?;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), %sql, "restored");
+    }
     Ok(())
 }

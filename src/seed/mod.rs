@@ -233,8 +233,11 @@ fn weekly(days: &[(&str, &str, &str)]) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-/// First table among those a seed writes that holds a row, if any.
-fn first_non_empty(conn: &mut PgConnection) -> QueryResult<Option<String>> {
+/// First table among those a seed writes that holds a row, if any (`None`: nothing to refuse).
+///
+/// # Errors
+/// Database errors.
+pub fn first_non_empty(conn: &mut PgConnection) -> QueryResult<Option<String>> {
     for table in [
         "tickets",
         "organizations",
@@ -891,25 +894,100 @@ fn store(
                 (left, handle.join())
             });
             prepared.extend(right.map_err(|_| anyhow::anyhow!("preparation thread panicked"))?);
-            let bulk: Vec<ticket_model::BulkTicket> = prepared
-                .iter()
-                .map(|p| ticket_model::BulkTicket {
-                    ticket: &p.ticket,
-                    events: &p.generated.events,
-                    bodies: &p.generated.bodies,
-                    metrics: &p.metrics,
-                    clocks: &p.clocks,
-                    sla_events: &p.sla,
-                })
-                .collect();
-            ticket_model::copy_tickets_tx(conn, &bulk)?;
-            *events += prepared
-                .iter()
-                .map(|p| p.generated.events.len() + p.sla.len())
-                .sum::<usize>();
+            copy_prepared(conn, &prepared, events)?;
             Ok(prepared.iter().map(|p| p.ticket.id).collect())
         }
     }
+}
+
+/// Follow-ups to store: `(run index of the original, follow-up)`.
+type FollowUps = Vec<(usize, GeneratedTicket)>;
+
+/// The bulk path of the primary tickets: a producer thread generates and projects batch after
+/// batch (ids reserved up front) while this connection copies the previous one. Returns the ids
+/// in arrival order and the follow-ups to store after them.
+#[allow(clippy::too_many_arguments)]
+fn bulk_primaries(
+    conn: &mut PgConnection,
+    world: &World,
+    policies: &[Policy],
+    outages: &[Outage],
+    arrivals: &[Arrival],
+    batch_size: usize,
+    bar: &indicatif::ProgressBar,
+    events: &mut usize,
+) -> Result<(Vec<i64>, FollowUps), SeedError> {
+    let n = arrivals.len();
+    let first_id = reserve(conn, "pg_get_serial_sequence('tickets', 'id')", n)?;
+    let first_number = reserve(conn, "'ticket_number_seq'", n)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+    std::thread::scope(|s| -> Result<_, SeedError> {
+        let producer = s.spawn(move || -> anyhow::Result<FollowUps> {
+            let mut follow_ups = Vec::new();
+            for (k, chunk) in arrivals.chunks(batch_size).enumerate() {
+                let first = k * batch_size;
+                let mut prepared = Vec::with_capacity(chunk.len());
+                for (i, arrival) in chunk.iter().enumerate() {
+                    let index = first + i;
+                    let g = tickets::generate(world, outages, index as u64, *arrival)?;
+                    if let Some(at) = g.follow_up_at {
+                        follow_ups.push((index, tickets::follow_up(world, index, &g, at)?));
+                    }
+                    let offset = index as i64;
+                    prepared.push(prepare(
+                        world,
+                        policies,
+                        g,
+                        first_id + offset,
+                        first_number + offset,
+                    ));
+                }
+                if sender.send(prepared).is_err() {
+                    // The copying side failed and stopped listening.
+                    break;
+                }
+            }
+            Ok(follow_ups)
+        });
+        let mut copied: Result<(), SeedError> = Ok(());
+        for prepared in receiver.iter() {
+            if let Err(e) = copy_prepared(conn, &prepared, events) {
+                copied = Err(e.into());
+                break;
+            }
+            bar.inc(prepared.len() as u64);
+        }
+        drop(receiver);
+        let follow_ups = producer
+            .join()
+            .map_err(|_| anyhow::anyhow!("ticket generation thread panicked"))??;
+        copied?;
+        Ok(((0..n).map(|i| first_id + i as i64).collect(), follow_ups))
+    })
+}
+
+fn copy_prepared(
+    conn: &mut PgConnection,
+    prepared: &[Prepared],
+    events: &mut usize,
+) -> QueryResult<()> {
+    let bulk: Vec<ticket_model::BulkTicket> = prepared
+        .iter()
+        .map(|p| ticket_model::BulkTicket {
+            ticket: &p.ticket,
+            events: &p.generated.events,
+            bodies: &p.generated.bodies,
+            metrics: &p.metrics,
+            clocks: &p.clocks,
+            sla_events: &p.sla,
+        })
+        .collect();
+    ticket_model::copy_tickets_tx(conn, &bulk)?;
+    *events += prepared
+        .iter()
+        .map(|p| p.generated.events.len() + p.sla.len())
+        .sum::<usize>();
+    Ok(())
 }
 
 /// Seeds the database: the company, then `options.tickets` tickets and their follow-ups, all in
@@ -933,7 +1011,7 @@ pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport,
     let start = end - Duration::days(365);
     let batch_size = match options.writer {
         Writer::Domain => 500,
-        Writer::Bulk => 25_000,
+        Writer::Bulk => 10_000,
     };
     let bar = if options.progress {
         let bar = indicatif::ProgressBar::new(options.tickets as u64);
@@ -954,6 +1032,17 @@ pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport,
         {
             return Err(SeedError::NotEmpty(format!("table {table} is not empty")));
         }
+        let empty: bool = diesel::select(diesel::dsl::not(diesel::dsl::exists(
+            crate::schema::tickets::table.select(crate::schema::tickets::id),
+        )))
+        .get_result(conn)?;
+        // Into empty tables, COPY is much faster without secondary indexes and foreign keys; they
+        // are rebuilt and re-validated before the commit.
+        let deferred = if options.writer == Writer::Bulk && empty {
+            Some(ticket_model::defer_constraints_tx(conn)?)
+        } else {
+            None
+        };
         let company = write_company(conn, options, start, end)?;
         let world = &company.world;
         let policies = crate::models::sla::active_policies(conn)?;
@@ -961,27 +1050,43 @@ pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport,
         let outages = tickets::outages(world, options.tickets, &mut master);
         let arrivals = tickets::arrivals(world, options.tickets, &outages, &mut master);
 
-        let mut ids: Vec<i64> = Vec::with_capacity(arrivals.len());
-        let mut follow_ups: Vec<(usize, GeneratedTicket)> = Vec::new();
         let mut events = 0usize;
-        for (n, chunk) in arrivals.chunks(batch_size).enumerate() {
-            let first = n * batch_size;
-            let generated = generate_range(world, &outages, chunk, first)?;
-            for (i, g) in generated.iter().enumerate() {
-                if let Some(at) = g.follow_up_at {
-                    follow_ups.push((first + i, tickets::follow_up(world, first + i, g, at)?));
+        let (ids, mut follow_ups) = match options.writer {
+            Writer::Domain => {
+                let mut ids: Vec<i64> = Vec::with_capacity(arrivals.len());
+                let mut follow_ups: Vec<(usize, GeneratedTicket)> = Vec::new();
+                for (n, chunk) in arrivals.chunks(batch_size).enumerate() {
+                    let first = n * batch_size;
+                    let generated = generate_range(world, &outages, chunk, first)?;
+                    for (i, g) in generated.iter().enumerate() {
+                        if let Some(at) = g.follow_up_at {
+                            follow_ups
+                                .push((first + i, tickets::follow_up(world, first + i, g, at)?));
+                        }
+                    }
+                    ids.extend(store(
+                        conn,
+                        world,
+                        &policies,
+                        options.writer,
+                        generated,
+                        &mut events,
+                    )?);
+                    bar.inc(chunk.len() as u64);
                 }
+                (ids, follow_ups)
             }
-            ids.extend(store(
+            Writer::Bulk => bulk_primaries(
                 conn,
                 world,
                 &policies,
-                options.writer,
-                generated,
+                &outages,
+                &arrivals,
+                batch_size,
+                &bar,
                 &mut events,
-            )?);
-            bar.inc(chunk.len() as u64);
-        }
+            )?,
+        };
         // Follow-ups, in order of creation, each linked to its closed original.
         follow_ups.sort_by_key(|(i, g)| (g.state.created_at, *i));
         let mut batch: Vec<GeneratedTicket> = follow_ups.into_iter().map(|(_, g)| g).collect();
@@ -1009,6 +1114,14 @@ pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport,
             diesel::insert_into(ticket_links::table)
                 .values(chunk)
                 .execute(conn)?;
+        }
+        if let Some(deferred) = deferred {
+            let clock = std::time::Instant::now();
+            ticket_model::restore_constraints_tx(conn, deferred)?;
+            tracing::info!(
+                seconds = clock.elapsed().as_secs_f64(),
+                "rebuilt indexes and foreign keys"
+            );
         }
         if options.writer == Writer::Domain {
             // The SLA worker's pass at the window's end: breaches and warnings up to then.
