@@ -648,7 +648,8 @@ pub enum Grouping {
     },
     /// One of the breakdown dimensions.
     Dimension(Dimension),
-    /// Everything in one group (the summary with filters).
+    /// Everything in one group: the summary (its figures when filtered, its SLA attainment and
+    /// contact rates always), so that the groups of any other grouping add up to it.
     All,
 }
 
