@@ -58,6 +58,10 @@ struct SummaryRow {
 
 #[derive(QueryableByName)]
 struct AttainmentRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    label: Option<String>,
     #[diesel(sql_type = BigInt)]
     achieved: i64,
     #[diesel(sql_type = BigInt)]
@@ -77,29 +81,68 @@ pub fn sla_attainment(
     now: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<Rate> {
-    let joins = filters.joins();
-    let (conditions, values) = filters.sql(4);
+    Ok(
+        sla_attainment_by(conn, &Grouping::All, filters, from, to, now)?
+            .into_values()
+            .next()
+            .map_or_else(|| Rate::new(0, 0), |(_, rate)| rate),
+    )
+}
+
+/// [`sla_attainment`] per group: group key → (label, attainment). A target falls in the bucket of
+/// the instant it was achieved or breached, and in the dimension value of its ticket (as
+/// [`figures_by`] groups tickets). Groups without any outcome in the period are absent.
+///
+/// # Errors
+/// Database errors.
+pub fn sla_attainment_by(
+    conn: &mut PgConnection,
+    grouping: &Grouping,
+    filters: &MetricFilters,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<GroupMap<Rate>> {
+    let joins = grouping.joins(filters);
+    let (key, label) = grouping.key_sql("sla.at", 4);
+    let (conditions, values) = filters.sql(5);
+    // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
+    // breached at its breach instant, or at its due instant when it still runs past it at `now`.
     let sql = format!(
-        "SELECT count(*) FILTER (WHERE c.breached_at IS NULL AND c.fulfilled_at >= $1
-                                   AND c.fulfilled_at < $2) AS achieved,
-                count(*) FILTER (WHERE coalesce(c.breached_at,
-                                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END) >= $1
-                                   AND coalesce(c.breached_at,
-                                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END) < $2)
-                    AS breached
+        "SELECT {key} AS key, {label} AS label,
+                count(*) FILTER (WHERE sla.achieved) AS achieved,
+                count(*) FILTER (WHERE NOT sla.achieved) AS breached
            FROM ticket_sla_clocks c
            JOIN tickets t ON t.id = c.ticket_id
            {joins}
-          WHERE TRUE{conditions}"
+           CROSS JOIN LATERAL (VALUES
+               (TRUE, CASE WHEN c.breached_at IS NULL THEN c.fulfilled_at END),
+               (FALSE, coalesce(c.breached_at,
+                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END))
+           ) AS sla(achieved, at)
+          WHERE sla.at >= $1 AND sla.at < $2 AND $4::text IS NOT NULL{conditions}
+          GROUP BY 1, 2"
     );
     let query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
-        .bind::<Timestamptz, _>(now);
-    let row: AttainmentRow = bind_filters(query, values).get_result(conn)?;
-    Ok(Rate::new(row.achieved, row.achieved + row.breached))
+        .bind::<Timestamptz, _>(now)
+        .bind::<diesel::sql_types::Text, _>(grouping.zone());
+    let rows: Vec<AttainmentRow> = bind_filters(query, values).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.key,
+                (r.label, Rate::new(r.achieved, r.achieved + r.breached)),
+            )
+        })
+        .collect())
 }
+
+/// Per-group results: group key (`None` for tickets without a value) → (label, value).
+pub type GroupMap<T> = std::collections::BTreeMap<Option<String>, (Option<String>, T)>;
 
 /// Contact-quality rates of a period (METRICS.md `one_touch.v1`, `one_touch_strict.v1`, `fcr.v1`,
 /// `repeat_contact.v1`).
@@ -117,7 +160,11 @@ pub struct ContactRates {
 }
 
 #[derive(QueryableByName)]
-struct ContactRow {
+struct SolvedContactRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    label: Option<String>,
     #[diesel(sql_type = BigInt)]
     resolved: i64,
     #[diesel(sql_type = BigInt)]
@@ -126,10 +173,30 @@ struct ContactRow {
     one_touch_strict: i64,
     #[diesel(sql_type = BigInt)]
     fcr: i64,
+}
+
+#[derive(QueryableByName)]
+struct CreatedContactRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    label: Option<String>,
     #[diesel(sql_type = BigInt)]
     created: i64,
     #[diesel(sql_type = BigInt)]
     repeats: i64,
+}
+
+impl ContactRates {
+    /// All four rates 0 / 0.
+    pub fn empty() -> ContactRates {
+        ContactRates {
+            one_touch: Rate::new(0, 0),
+            one_touch_strict: Rate::new(0, 0),
+            fcr: Rate::new(0, 0),
+            repeat_contact: Rate::new(0, 0),
+        }
+    }
 }
 
 /// The contact-quality rates of `[from, to)`. The 7-day windows of `fcr.v1` and
@@ -146,46 +213,91 @@ pub fn contact_rates(
     to: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<ContactRates> {
-    let joins = filters.joins();
-    let (conditions, values) = filters.sql(3);
-    let sql = format!(
-        "SELECT r.resolved, r.one_touch, r.one_touch_strict, r.fcr, c.created, c.repeats
-           FROM (SELECT count(*) FILTER (WHERE m.one_touch IS NOT NULL) AS resolved,
-                        count(*) FILTER (WHERE m.one_touch) AS one_touch,
-                        count(*) FILTER (WHERE m.one_touch_strict) AS one_touch_strict,
-                        count(*) FILTER (WHERE m.fcr_candidate AND (t.requester_id IS NULL OR NOT EXISTS (
-                            SELECT 1 FROM tickets t2
-                             WHERE t2.requester_id = t.requester_id
-                               AND t2.category IS NOT DISTINCT FROM t.category
-                               AND t2.id <> t.id
-                               AND t2.created_at > m.latest_solved_at
-                               AND t2.created_at <= m.latest_solved_at + interval '7 days'))) AS fcr
-                   FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
-                   {joins}
-                  WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2{conditions}) r,
-                (SELECT count(*) AS created,
-                        count(*) FILTER (WHERE t.requester_id IS NOT NULL AND EXISTS (
-                            SELECT 1 FROM tickets t2 JOIN ticket_metrics m2 ON m2.ticket_id = t2.id
-                             WHERE t2.requester_id = t.requester_id
-                               AND t2.category IS NOT DISTINCT FROM t.category
-                               AND t2.id <> t.id
-                               AND m2.latest_solved_at < t.created_at
-                               AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
-                   FROM tickets t
-                   {joins}
-                  WHERE t.created_at >= $1 AND t.created_at < $2{conditions}) c"
+    Ok(contact_rates_by(conn, &Grouping::All, filters, from, to)?
+        .into_values()
+        .next()
+        .map_or_else(ContactRates::empty, |(_, rates)| rates))
+}
+
+/// [`contact_rates`] per group: group key → (label, rates). `one_touch`, `one_touch_strict` and
+/// `fcr` fall in the bucket of the ticket's latest solve, `repeat_contact` in the bucket of its
+/// creation; dimensions are the ticket's, as in [`figures_by`]. Groups with neither a solved nor
+/// a created ticket in the period are absent.
+///
+/// # Errors
+/// Database errors.
+pub fn contact_rates_by(
+    conn: &mut PgConnection,
+    grouping: &Grouping,
+    filters: &MetricFilters,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<GroupMap<ContactRates>> {
+    let joins = grouping.joins(filters);
+    let (conditions, values) = filters.sql(4);
+    let (key, label) = grouping.key_sql("m.latest_solved_at", 3);
+    let solved_sql = format!(
+        "SELECT {key} AS key, {label} AS label,
+                count(*) FILTER (WHERE m.one_touch IS NOT NULL) AS resolved,
+                count(*) FILTER (WHERE m.one_touch) AS one_touch,
+                count(*) FILTER (WHERE m.one_touch_strict) AS one_touch_strict,
+                count(*) FILTER (WHERE m.fcr_candidate AND (t.requester_id IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM tickets t2
+                     WHERE t2.requester_id = t.requester_id
+                       AND t2.category IS NOT DISTINCT FROM t.category
+                       AND t2.id <> t.id
+                       AND t2.created_at > m.latest_solved_at
+                       AND t2.created_at <= m.latest_solved_at + interval '7 days'))) AS fcr
+           FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
+           {joins}
+          WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2
+            AND $3::text IS NOT NULL{conditions}
+          GROUP BY 1, 2"
     );
-    let query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to);
-    let row: ContactRow = bind_filters(query, values).get_result(conn)?;
-    Ok(ContactRates {
-        one_touch: Rate::new(row.one_touch, row.resolved),
-        one_touch_strict: Rate::new(row.one_touch_strict, row.resolved),
-        fcr: Rate::new(row.fcr, row.resolved),
-        repeat_contact: Rate::new(row.repeats, row.created),
-    })
+    let (key, label) = grouping.key_sql("t.created_at", 3);
+    let created_sql = format!(
+        "SELECT {key} AS key, {label} AS label, count(*) AS created,
+                count(*) FILTER (WHERE t.requester_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM tickets t2 JOIN ticket_metrics m2 ON m2.ticket_id = t2.id
+                     WHERE t2.requester_id = t.requester_id
+                       AND t2.category IS NOT DISTINCT FROM t.category
+                       AND t2.id <> t.id
+                       AND m2.latest_solved_at < t.created_at
+                       AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
+           FROM tickets t
+           {joins}
+          WHERE t.created_at >= $1 AND t.created_at < $2 AND $3::text IS NOT NULL{conditions}
+          GROUP BY 1, 2"
+    );
+    let bind = |sql: String, values| {
+        let query = diesel::sql_query(sql)
+            .into_boxed()
+            .bind::<Timestamptz, _>(from)
+            .bind::<Timestamptz, _>(to)
+            .bind::<diesel::sql_types::Text, _>(grouping.zone());
+        bind_filters(query, values)
+    };
+    let solved: Vec<SolvedContactRow> = bind(solved_sql, values).load(conn)?;
+    let created: Vec<CreatedContactRow> = bind(created_sql, filters.sql(4).1).load(conn)?;
+    let mut out: GroupMap<ContactRates> = GroupMap::new();
+    for r in solved {
+        let (_, rates) = out
+            .entry(r.key)
+            .or_insert_with(|| (r.label.clone(), ContactRates::empty()));
+        rates.one_touch = Rate::new(r.one_touch, r.resolved);
+        rates.one_touch_strict = Rate::new(r.one_touch_strict, r.resolved);
+        rates.fcr = Rate::new(r.fcr, r.resolved);
+    }
+    for r in created {
+        let (label, rates) = out
+            .entry(r.key)
+            .or_insert_with(|| (None, ContactRates::empty()));
+        if label.is_none() {
+            *label = r.label;
+        }
+        rates.repeat_contact = Rate::new(r.repeats, r.created);
+    }
+    Ok(out)
 }
 
 #[derive(QueryableByName)]
@@ -536,8 +648,46 @@ pub enum Grouping {
     },
     /// One of the breakdown dimensions.
     Dimension(Dimension),
-    /// Everything in one group (the summary with filters).
+    /// Everything in one group: the summary (its figures when filtered, its SLA attainment and
+    /// contact rates always), so that the groups of any other grouping add up to it.
     All,
+}
+
+impl Grouping {
+    /// SQL of the group key and label of a row whose period-membership instant is `period`; the
+    /// reporting zone is bound at placeholder `$zone_param` (fixed strings: no user input).
+    fn key_sql(&self, period: &str, zone_param: usize) -> (String, String) {
+        match self {
+            Grouping::Bucket { interval, .. } => (
+                format!(
+                    "to_char(date_trunc('{interval}', {period} AT TIME ZONE ${zone_param}), \
+                     'YYYY-MM-DD\"T\"HH24:MI:SS')"
+                ),
+                "NULL::text".to_string(),
+            ),
+            Grouping::Dimension(d) => {
+                let (k, l) = d.sql();
+                (k.to_string(), l.to_string())
+            }
+            Grouping::All => ("'all'::text".to_string(), "NULL::text".to_string()),
+        }
+    }
+
+    /// The zone bound for [`Grouping::key_sql`] (UTC, unused, except for buckets).
+    fn zone(&self) -> String {
+        match self {
+            Grouping::Bucket { zone, .. } => zone.clone(),
+            _ => "UTC".to_string(),
+        }
+    }
+
+    /// The joins a grouped query needs: the dimension labels and the filters.
+    fn joins(&self, filters: &MetricFilters) -> &'static str {
+        match self {
+            Grouping::Dimension(_) => FILTER_JOINS,
+            _ => filters.joins(),
+        }
+    }
 }
 
 /// Breakdown dimensions (METRICS.md "Aggregates and periods").
@@ -669,24 +819,8 @@ pub fn figures_by(
     ];
     let mut groups: BTreeMap<Option<String>, GroupFigures> = BTreeMap::new();
     for (index, (period, value)) in families.iter().enumerate() {
-        let (key, label) = match grouping {
-            Grouping::Bucket { interval, .. } => (
-                format!(
-                    "to_char(date_trunc('{interval}', {period} AT TIME ZONE $3), \
-                     'YYYY-MM-DD\"T\"HH24:MI:SS')"
-                ),
-                "NULL::text".to_string(),
-            ),
-            Grouping::Dimension(d) => {
-                let (k, l) = d.sql();
-                (k.to_string(), l.to_string())
-            }
-            Grouping::All => ("'all'::text".to_string(), "NULL::text".to_string()),
-        };
-        let zone = match grouping {
-            Grouping::Bucket { zone, .. } => zone.clone(),
-            _ => "UTC".to_string(),
-        };
+        let (key, label) = grouping.key_sql(period, 3);
+        let zone = grouping.zone();
         let (conditions, values) = filters.sql(4);
         let sql = format!(
             "SELECT {key} AS key, {label} AS label, count(*) AS n,
@@ -736,15 +870,103 @@ pub fn figures_by(
         }
     }
     let mut out: Vec<GroupFigures> = groups.into_values().collect();
-    // Numeric keys (ids) in numeric order, then the others; tickets without a value last.
-    out.sort_by_key(|g| {
-        let numeric = g.key.as_deref().and_then(|k| k.parse::<i64>().ok());
-        (g.key.is_none(), numeric.is_none(), numeric, g.key.clone())
-    });
+    out.sort_by_key(|g| group_order(g.key.as_deref()));
     Ok(out)
 }
 
-/// An empty [`Summary`] (counts 0, statistics `None`), for buckets without tickets.
-pub fn empty_figures() -> Summary {
-    empty_summary()
+/// Numeric keys (ids) in numeric order, then the others; tickets without a value last.
+fn group_order(key: Option<&str>) -> (bool, bool, Option<i64>, Option<String>) {
+    let numeric = key.and_then(|k| k.parse::<i64>().ok());
+    (
+        key.is_none(),
+        numeric.is_none(),
+        numeric,
+        key.map(str::to_string),
+    )
+}
+
+/// What [`report_by`] computes besides the figures of [`figures_by`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// The variant of the durations.
+    pub basis: TimeBasis,
+    /// The instant at which a running SLA clock past its due instant counts as breached.
+    pub now: DateTime<Utc>,
+    /// Also compute the contact rates ([`contact_rates_by`]; they scan more).
+    pub contact_rates: bool,
+}
+
+/// Every figure of one group of `GET /metrics/timeseries` or `/metrics/breakdown`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupReport {
+    /// Group key, as in [`GroupFigures::key`].
+    pub key: Option<String>,
+    /// Human label, when there is one.
+    pub label: Option<String>,
+    /// Volumes, reopen rate and durations ([`figures_by`]).
+    pub figures: Summary,
+    /// SLA attainment ([`sla_attainment_by`]).
+    pub sla_attainment: Rate,
+    /// Contact rates ([`contact_rates_by`]), when asked for.
+    pub contact_rates: Option<ContactRates>,
+}
+
+impl GroupReport {
+    /// A group without any figure: counts 0, statistics `None`, rates 0 / 0.
+    pub fn empty(key: Option<String>, contact_rates: bool) -> GroupReport {
+        GroupReport {
+            key,
+            label: None,
+            figures: empty_summary(),
+            sla_attainment: Rate::new(0, 0),
+            contact_rates: contact_rates.then(ContactRates::empty),
+        }
+    }
+}
+
+/// [`figures_by`], [`sla_attainment_by`] and (optionally) [`contact_rates_by`] of `[from, to)`
+/// merged per group: a group is present when any of them has a figure for it; the missing ones
+/// are zero (counts and rates 0 / 0, statistics `None`). Ordered as [`figures_by`].
+///
+/// # Errors
+/// Database errors.
+pub fn report_by(
+    conn: &mut PgConnection,
+    grouping: &Grouping,
+    filters: &MetricFilters,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: ReportOptions,
+) -> QueryResult<Vec<GroupReport>> {
+    use std::collections::BTreeMap;
+    let wants_contact = options.contact_rates;
+    let mut groups: BTreeMap<Option<String>, GroupReport> = BTreeMap::new();
+    fn group(
+        groups: &mut BTreeMap<Option<String>, GroupReport>,
+        key: Option<String>,
+        label: Option<String>,
+        wants_contact: bool,
+    ) -> &mut GroupReport {
+        let entry = groups
+            .entry(key.clone())
+            .or_insert_with(|| GroupReport::empty(key, wants_contact));
+        if entry.label.is_none() {
+            entry.label = label;
+        }
+        entry
+    }
+    for g in figures_by(conn, grouping, filters, from, to, options.basis)? {
+        group(&mut groups, g.key, g.label, wants_contact).figures = g.figures;
+    }
+    for (key, (label, rate)) in sla_attainment_by(conn, grouping, filters, from, to, options.now)? {
+        group(&mut groups, key, label, wants_contact).sla_attainment = rate;
+    }
+    if wants_contact {
+        for (key, (label, rates)) in contact_rates_by(conn, grouping, filters, from, to)? {
+            group(&mut groups, key, label, wants_contact).contact_rates = Some(rates);
+        }
+    }
+    let mut out: Vec<GroupReport> = groups.into_values().collect();
+    out.sort_by_key(|g| group_order(g.key.as_deref()));
+    Ok(out)
 }

@@ -1,4 +1,4 @@
-//! `GET /api/v1/metrics/summary`.
+//! `GET /api/v1/metrics/summary`, `/metrics/timeseries` and `/metrics/breakdown`.
 
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -170,26 +170,12 @@ pub async fn get_summary(
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
     let filters = metric_filters!(query);
-    let mut with_contact = false;
-    let mut with_holds = false;
-    for item in query
-        .include
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|i| !i.is_empty())
-    {
-        match item.trim() {
-            "contact_rates" => with_contact = true,
-            "on_hold_by_reason" => with_holds = true,
-            _ => {
-                return Err(ApiError::invalid_field(
-                    "include",
-                    "expected contact_rates and/or on_hold_by_reason",
-                ));
-            }
-        }
-    }
+    let include = includes(
+        query.include.as_deref(),
+        &[CONTACT_RATES, ON_HOLD_BY_REASON],
+    )?;
+    let with_contact = include.contains(&CONTACT_RATES);
+    let with_holds = include.contains(&ON_HOLD_BY_REASON);
     let (s, attainment, contact, holds) = db::run(&state.pool, move |conn| {
         let s = model::summary(conn, lo, hi, basis, &filters)?;
         let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
@@ -207,7 +193,14 @@ pub async fn get_summary(
     })
     .await?;
     if wants_csv(&req) {
-        return csv_response("summary", &[], vec![(vec![], s)]);
+        let row = model::GroupReport {
+            key: None,
+            label: None,
+            figures: s,
+            sla_attainment: attainment,
+            contact_rates: contact,
+        };
+        return csv_response("summary", &[], with_contact, vec![(vec![], row)]);
     }
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
@@ -248,6 +241,46 @@ pub struct HoldFigures {
     pub total_seconds: i64,
 }
 
+/// The options of a grouped report (timeseries, breakdown): `include` may only ask for
+/// `contact_rates`; SLA clocks are judged at the current instant.
+fn report_options(
+    include: Option<&str>,
+    basis: model::TimeBasis,
+) -> ApiResult<model::ReportOptions> {
+    Ok(model::ReportOptions {
+        basis,
+        now: Utc::now(),
+        contact_rates: includes(include, &[CONTACT_RATES])?.contains(&CONTACT_RATES),
+    })
+}
+
+/// `include=contact_rates`.
+const CONTACT_RATES: &str = "contact_rates";
+/// `include=on_hold_by_reason`.
+const ON_HOLD_BY_REASON: &str = "on_hold_by_reason";
+
+/// Parses a comma-separated `include` parameter; anything not in `allowed` is a 422 naming
+/// `include`.
+fn includes(raw: Option<&str>, allowed: &[&'static str]) -> ApiResult<Vec<&'static str>> {
+    raw.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(|item| {
+            allowed
+                .iter()
+                .find(|a| **a == item)
+                .copied()
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "include",
+                        format!("expected any of {}", allowed.join(", ")),
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Every stored instant lies in this range (domain::instant), so "unbounded" is exact.
 fn bounds(
     from: Option<DateTime<Utc>>,
@@ -280,6 +313,16 @@ pub struct Definitions {
     pub full_resolution_time: &'static str,
     /// `reopen_rate.v1`.
     pub reopen_rate: &'static str,
+    /// METRICS.md "SLA": targets achieved / (achieved + breached).
+    pub sla_attainment: &'static str,
+    /// `one_touch.v1`.
+    pub one_touch_rate: &'static str,
+    /// `one_touch_strict.v1`.
+    pub one_touch_strict_rate: &'static str,
+    /// `fcr.v1`.
+    pub fcr_rate: &'static str,
+    /// `repeat_contact.v1`.
+    pub repeat_contact_rate: &'static str,
     /// Period membership of each figure.
     pub periods: &'static str,
 }
@@ -289,8 +332,15 @@ pub const DEFINITIONS: Definitions = Definitions {
     first_reply_time: "frt.v1",
     full_resolution_time: "full_resolution.v1",
     reopen_rate: "reopen_rate.v1",
-    periods: "tickets_created by creation; first_reply_time by the first reply; tickets_solved, \
-              full_resolution_time and reopen_rate by the latest solve; [from, to)",
+    sla_attainment: "sla_attainment (METRICS.md SLA): achieved / (achieved + breached) targets",
+    one_touch_rate: "one_touch.v1",
+    one_touch_strict_rate: "one_touch_strict.v1",
+    fcr_rate: "fcr.v1",
+    repeat_contact_rate: "repeat_contact.v1",
+    periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
+              first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
+              one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \
+              instant each target was achieved or breached; [from, to)",
 };
 
 fn wants_csv(req: &HttpRequest) -> bool {
@@ -304,11 +354,34 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// One CSV row per group: the key columns, then every figure (empty cells for null statistics).
+/// The rates of a CSV row after the durations, by column name (the JSON field's): SLA
+/// attainment always, the contact rates with `include=contact_rates`. Each gives three columns:
+/// `{name}_numerator`, `{name}_denominator` and `{name}` (the value, empty when the denominator
+/// is 0).
+fn csv_rates(report: &model::GroupReport, with_contact: bool) -> Vec<(&'static str, Rate)> {
+    let mut rates = vec![("sla_attainment", report.sla_attainment.clone())];
+    if with_contact {
+        let c = report
+            .contact_rates
+            .clone()
+            .unwrap_or_else(model::ContactRates::empty);
+        rates.extend([
+            ("one_touch_rate", c.one_touch),
+            ("one_touch_strict_rate", c.one_touch_strict),
+            ("fcr_rate", c.fcr),
+            ("repeat_contact_rate", c.repeat_contact),
+        ]);
+    }
+    rates
+}
+
+/// One CSV row per group: the key columns, then every figure (empty cells for null statistics
+/// and for the value of a rate over 0), then the rates of [`csv_rates`].
 fn csv_response(
     name: &str,
     key_columns: &[&str],
-    rows: Vec<(Vec<String>, model::Summary)>,
+    with_contact: bool,
+    rows: Vec<(Vec<String>, model::GroupReport)>,
 ) -> ApiResult<HttpResponse> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = key_columns.iter().map(|c| c.to_string()).collect();
@@ -327,10 +400,19 @@ fn csv_response(
             header.push(format!("{metric}_{stat}_seconds").replace("_count_seconds", "_count"));
         }
     }
+    let empty = model::GroupReport::empty(None, with_contact);
+    for (rate, _) in csv_rates(&empty, with_contact) {
+        header.extend([
+            format!("{rate}_numerator"),
+            format!("{rate}_denominator"),
+            rate.to_string(),
+        ]);
+    }
     let fail = |e: csv::Error| ApiError::Unexpected(e.into());
     w.write_record(&header).map_err(fail)?;
-    for (keys, s) in rows {
+    for (keys, report) in rows {
         let mut record = keys;
+        let s = &report.figures;
         record.extend([
             s.tickets_created.to_string(),
             s.tickets_solved.to_string(),
@@ -348,6 +430,13 @@ fn csv_response(
                 opt(d.max),
             ]);
         }
+        for (_, rate) in csv_rates(&report, with_contact) {
+            record.extend([
+                rate.numerator.to_string(),
+                rate.denominator.to_string(),
+                opt(rate.value),
+            ]);
+        }
         w.write_record(&record).map_err(fail)?;
     }
     let body = w
@@ -362,29 +451,58 @@ fn csv_response(
         .body(body))
 }
 
-/// The figures of one bucket or group (see [`SummaryResponse`] for each field).
+/// The figures of one bucket or group (see [`SummaryResponse`] for each field), each by its own
+/// period-membership instant. Every rate is `{numerator, denominator, value}` (`value` `null`
+/// when the denominator is 0); durations are seconds.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Figures {
     /// Tickets created.
     pub tickets_created: i64,
     /// Tickets whose latest solve falls here.
     pub tickets_solved: i64,
-    /// `reopen_rate.v1`.
+    /// `reopen_rate.v1`: tickets with at least one reopen / tickets solved, by the latest solve.
     pub reopen_rate: Rate,
-    /// `frt.v1`, seconds.
+    /// `frt.v1`, seconds, by the first reply.
     pub first_reply_time: DurationStats,
-    /// `full_resolution.v1`, seconds.
+    /// `full_resolution.v1`, seconds, by the latest solve.
     pub full_resolution_time: DurationStats,
+    /// SLA attainment (METRICS.md "SLA"): targets achieved / (achieved + breached), each target
+    /// by the instant it was achieved or breached (a running clock past its due instant counts as
+    /// breached at that instant), in the group of its ticket.
+    pub sla_attainment: Rate,
+    /// `one_touch.v1`: solved with fewer than 2 agent replies / tickets solved, by the latest
+    /// solve (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_touch_rate: Option<Rate>,
+    /// `one_touch_strict.v1`: solved with exactly 1 agent reply / tickets solved, by the latest
+    /// solve (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_touch_strict_rate: Option<Rate>,
+    /// `fcr.v1`: first-contact resolutions / tickets solved, by the latest solve
+    /// (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fcr_rate: Option<Rate>,
+    /// `repeat_contact.v1`: repeat contacts / tickets created, by creation
+    /// (`include=contact_rates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_contact_rate: Option<Rate>,
 }
 
-impl From<model::Summary> for Figures {
-    fn from(s: model::Summary) -> Self {
+impl From<model::GroupReport> for Figures {
+    fn from(r: model::GroupReport) -> Self {
+        let s = r.figures;
+        let contact = r.contact_rates;
         Figures {
             tickets_created: s.tickets_created,
             tickets_solved: s.tickets_solved,
             reopen_rate: s.reopen_rate,
             first_reply_time: s.first_reply_time,
             full_resolution_time: s.full_resolution_time,
+            sla_attainment: r.sla_attainment,
+            one_touch_rate: contact.as_ref().map(|c| c.one_touch.clone()),
+            one_touch_strict_rate: contact.as_ref().map(|c| c.one_touch_strict.clone()),
+            fcr_rate: contact.as_ref().map(|c| c.fcr.clone()),
+            repeat_contact_rate: contact.map(|c| c.repeat_contact),
         }
     }
 }
@@ -402,6 +520,9 @@ pub struct TimeseriesQuery {
     pub to: String,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
+    /// repeat contact rates per group). They scan more and are left out unless asked for.
+    pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
     /// Only tickets assigned to this staff member.
@@ -498,11 +619,14 @@ fn bucket_starts(
 }
 
 /// Figures per day, week or month of the reporting time zone (`metrics.reporting_time_zone`),
-/// each metric in the bucket of its own period-membership instant (METRICS.md). Empty buckets
-/// have counts of 0 and null statistics. `Accept: text/csv` returns CSV.
+/// each metric in the bucket of its own period-membership instant (METRICS.md): volumes,
+/// reopen rate, first reply and full resolution times, SLA attainment (by the instant each
+/// target was achieved or breached) and, with `include=contact_rates`, the contact rates. Empty
+/// buckets have counts of 0, rates of 0 / 0 and null statistics. `Accept: text/csv` returns CSV
+/// (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a missing or bad
-/// `interval`, `from`, `to`, `time`, or more than 1000 buckets.
+/// `interval`, `from`, `to`, `time`, `include`, or more than 1000 buckets.
 #[utoipa::path(get, path = "/api/v1/metrics/timeseries", tag = "metrics", params(TimeseriesQuery),
     security(("bearer" = [])),
     responses(
@@ -541,30 +665,38 @@ pub async fn get_timeseries(
         zone: zone_name.clone(),
     };
     let filters = metric_filters!(query);
+    let options = report_options(query.include.as_deref(), basis)?;
     let groups = db::run(&state.pool, move |conn| {
-        Ok(model::figures_by(
-            conn, &grouping, &filters, from, to, basis,
+        Ok(model::report_by(
+            conn, &grouping, &filters, from, to, options,
         )?)
     })
     .await?;
-    let mut by_key: std::collections::HashMap<String, model::Summary> = groups
+    let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
         .into_iter()
-        .filter_map(|g| g.key.map(|k| (k, g.figures)))
+        .filter_map(|g| g.key.clone().map(|k| (k, g)))
         .collect();
-    let buckets: Vec<(String, DateTime<Utc>, model::Summary)> = starts
+    let buckets: Vec<(String, DateTime<Utc>, model::GroupReport)> = starts
         .into_iter()
         .map(|(local, start)| {
             let key = local.format("%Y-%m-%dT%H:%M:%S").to_string();
-            let figures = by_key.remove(&key).unwrap_or_else(model::empty_figures);
-            (key, start, figures)
+            let report = by_key.remove(&key).unwrap_or_else(|| {
+                model::GroupReport::empty(Some(key.clone()), options.contact_rates)
+            });
+            (key, start, report)
         })
         .collect();
     if wants_csv(&req) {
         let rows = buckets
             .into_iter()
-            .map(|(key, start, f)| (vec![start.to_rfc3339(), key], f))
+            .map(|(key, start, r)| (vec![start.to_rfc3339(), key], r))
             .collect();
-        return csv_response("timeseries", &["start", "local_start"], rows);
+        return csv_response(
+            "timeseries",
+            &["start", "local_start"],
+            options.contact_rates,
+            rows,
+        );
     }
     Ok(HttpResponse::Ok().json(TimeseriesResponse {
         interval: interval.to_string(),
@@ -600,6 +732,9 @@ pub struct BreakdownQuery {
     pub to: Option<String>,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
+    /// repeat contact rates per group). They scan more and are left out unless asked for.
+    pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
     /// Only tickets assigned to this staff member.
@@ -644,16 +779,18 @@ pub struct BreakdownResponse {
     pub definitions: Definitions,
     /// The period.
     pub period: Period,
-    /// One entry per value that has any figure in the period.
+    /// One entry per value that has any figure (SLA outcomes included) in the period.
     pub groups: Vec<Group>,
 }
 
 /// Figures per team, agent, organization, site, channel, priority, category, sourcing or
-/// employment type, each metric by its own period-membership instant. `Accept: text/csv`
-/// returns CSV.
+/// employment type (of the ticket, as it is now), each metric by its own period-membership
+/// instant: the figures of the timeseries, SLA attainment included and the contact rates with
+/// `include=contact_rates`. The groups add up to the summary of the same period and filters.
+/// `Accept: text/csv` returns CSV (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a bad `by`, `from`,
-/// `to` or `time`.
+/// `to`, `time` or `include`.
 #[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "metrics", params(BreakdownQuery),
     security(("bearer" = [])),
     responses(
@@ -679,23 +816,29 @@ pub async fn get_breakdown(
     let (lo, hi) = bounds(from, to);
     let (basis, time) = basis(query.time.as_deref())?;
     let filters = metric_filters!(query);
+    let options = report_options(query.include.as_deref(), basis)?;
     let groups = db::run(&state.pool, move |conn| {
-        Ok(model::figures_by(
+        Ok(model::report_by(
             conn,
             &model::Grouping::Dimension(dimension),
             &filters,
             lo,
             hi,
-            basis,
+            options,
         )?)
     })
     .await?;
     if wants_csv(&req) {
         let rows = groups
             .into_iter()
-            .map(|g| (vec![opt(g.key), opt(g.label)], g.figures))
+            .map(|g| (vec![opt(g.key.clone()), opt(g.label.clone())], g))
             .collect();
-        return csv_response("breakdown", &[query.by.as_str(), "label"], rows);
+        return csv_response(
+            "breakdown",
+            &[query.by.as_str(), "label"],
+            options.contact_rates,
+            rows,
+        );
     }
     Ok(HttpResponse::Ok().json(BreakdownResponse {
         by: query.by.clone(),
@@ -705,9 +848,9 @@ pub async fn get_breakdown(
         groups: groups
             .into_iter()
             .map(|g| Group {
-                key: g.key,
-                label: g.label,
-                figures: g.figures.into(),
+                key: g.key.clone(),
+                label: g.label.clone(),
+                figures: g.into(),
             })
             .collect(),
     }))

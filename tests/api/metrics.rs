@@ -468,12 +468,14 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
          first_reply_time_p90_seconds,first_reply_time_min_seconds,first_reply_time_max_seconds,\
          full_resolution_time_count,full_resolution_time_mean_seconds,\
          full_resolution_time_median_seconds,full_resolution_time_p90_seconds,\
-         full_resolution_time_min_seconds,full_resolution_time_max_seconds"
+         full_resolution_time_min_seconds,full_resolution_time_max_seconds,\
+         sla_attainment_numerator,sla_attainment_denominator,sla_attainment"
     );
-    // Every imported ticket has priority normal: one row with the summary's figures.
+    // Every imported ticket has priority normal: one row with the summary's figures (no SLA
+    // policy: attainment 0 / 0, an empty value).
     assert_eq!(
         lines.next().unwrap(),
-        "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400"
+        "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400,0,0,"
     );
     assert_eq!(lines.next(), None);
     let bad = app.get("/api/v1/metrics/breakdown?by=colour").await;
@@ -481,7 +483,8 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
 }
 
 #[tokio::test]
-async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand() {
+async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_overall_and_per_group()
+{
     let app = spawn_app().await;
     let (agent, _) = app.create_staff(frontline::models::enums::UserRole::Agent);
     let send = |method: reqwest::Method, path: String, body: Value, if_match: Option<i64>| {
@@ -558,6 +561,91 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand() {
         body["repeat_contact_rate"],
         json!({"numerator": 1, "denominator": 3, "value": 1.0 / 3.0})
     );
+
+    // Per channel: phone has T3 (solved without reply: one-touch, not strict, an FCR; created,
+    // no repeat); web has T1 (solved, one reply: one-touch and strict, no FCR because of T2)
+    // and T2 (created, a repeat of T1).
+    let plain = app
+        .get_json("/api/v1/metrics/breakdown?by=channel", 200)
+        .await;
+    assert_eq!(plain["groups"][0].get("one_touch_rate"), None);
+    let breakdown = app
+        .get_json(
+            "/api/v1/metrics/breakdown?by=channel&include=contact_rates",
+            200,
+        )
+        .await;
+    let groups = breakdown["groups"].as_array().unwrap();
+    let keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, vec!["phone", "web"]);
+    let expected = [
+        ("one_touch_rate", [(1, 1), (1, 1)]),
+        ("one_touch_strict_rate", [(0, 1), (1, 1)]),
+        ("fcr_rate", [(1, 1), (0, 1)]),
+        ("repeat_contact_rate", [(0, 1), (1, 2)]),
+    ];
+    for (rate, per_group) in expected {
+        let actual: Vec<(i64, i64)> = groups.iter().map(|g| fraction(&g[rate])).collect();
+        assert_eq!(actual, per_group.to_vec(), "{rate}");
+        assert_eq!(sum_of(groups, rate), fraction(&body[rate]), "{rate}");
+    }
+    assert_eq!(groups[1]["repeat_contact_rate"]["value"], 0.5);
+
+    // Day buckets around now (however many the period spans, they hold the same figures).
+    let now = chrono::Utc::now();
+    let around = |d: i64| {
+        (now + chrono::Duration::days(d)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let series = app
+        .get_json(
+            &format!(
+                "/api/v1/metrics/timeseries?interval=day&include=contact_rates&from={}&to={}",
+                around(-1),
+                around(1)
+            ),
+            200,
+        )
+        .await;
+    let buckets = series["buckets"].as_array().unwrap();
+    for (rate, _) in expected {
+        assert_eq!(sum_of(buckets, rate), fraction(&body[rate]), "{rate}");
+        assert!(buckets.iter().all(|b| b[rate].is_object()), "{rate}");
+    }
+
+    // CSV: numerator, denominator and value of each rate, SLA attainment first.
+    let csv = get_csv(
+        &app,
+        "/api/v1/metrics/breakdown?by=channel&include=contact_rates",
+    )
+    .await;
+    assert!(
+        csv[0].ends_with(
+            "sla_attainment_numerator,sla_attainment_denominator,sla_attainment,\
+             one_touch_rate_numerator,one_touch_rate_denominator,one_touch_rate,\
+             one_touch_strict_rate_numerator,one_touch_strict_rate_denominator,\
+             one_touch_strict_rate,fcr_rate_numerator,fcr_rate_denominator,fcr_rate,\
+             repeat_contact_rate_numerator,repeat_contact_rate_denominator,repeat_contact_rate"
+        ),
+        "{}",
+        csv[0]
+    );
+    assert!(
+        csv[1].starts_with("phone,phone,") && csv[1].ends_with(",0,0,,1,1,1,0,1,0,1,1,1,0,1,0"),
+        "{}",
+        csv[1]
+    );
+    assert!(
+        csv[2].starts_with("web,web,") && csv[2].ends_with(",0,0,,1,1,1,1,1,1,0,1,0,1,2,0.5"),
+        "{}",
+        csv[2]
+    );
+    let summary_csv = get_csv(&app, "/api/v1/metrics/summary?include=contact_rates").await;
+    assert_eq!(summary_csv[0], csv[0].replacen("channel,label,", "", 1));
+    assert!(
+        summary_csv[1].ends_with(",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333"),
+        "{}",
+        summary_csv[1]
+    );
 }
 
 #[tokio::test]
@@ -623,5 +711,252 @@ async fn every_metrics_endpoint_takes_the_same_ticket_filters() {
     ] {
         let r = app.get(&format!("/api/v1/metrics/summary?{query}")).await;
         assert_eq!(r.status().as_u16(), 422, "{query}");
+    }
+}
+
+/// POSTs `body` to `path` as the admin and returns the status and the JSON body.
+async fn post_as_admin(app: &crate::helpers::TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}{}", app.address, path))
+        .bearer_auth(&app.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// GETs `path` as the admin with `Accept: text/csv` and returns the lines of the body.
+async fn get_csv(app: &crate::helpers::TestApp, path: &str) -> Vec<String> {
+    let r = app
+        .client
+        .get(format!("{}{}", app.address, path))
+        .bearer_auth(&app.admin_token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.text().await.unwrap().lines().map(String::from).collect()
+}
+
+/// `(numerator, denominator)` of a rate.
+fn fraction(rate: &Value) -> (i64, i64) {
+    (
+        rate["numerator"].as_i64().unwrap_or(-1),
+        rate["denominator"].as_i64().unwrap_or(-1),
+    )
+}
+
+/// Sums `(numerator, denominator)` of `rate` over groups.
+fn sum_of(groups: &[Value], rate: &str) -> (i64, i64) {
+    groups.iter().fold((0, 0), |(n, d), g| {
+        let (gn, gd) = fraction(&g[rate]);
+        (n + gn, d + gd)
+    })
+}
+
+#[tokio::test]
+async fn sla_attainment_per_day_and_per_agent_is_worked_out_by_hand_and_adds_up_to_the_summary() {
+    let app = spawn_app().await;
+    let (status, policy) = post_as_admin(
+        &app,
+        "/api/v1/sla-policies",
+        json!({"name": "Everything", "position": 1,
+               "targets": {"normal": {"first_reply": {"seconds": 3600, "business": false},
+                                      "resolution": {"seconds": 14400, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{policy}");
+    app.import(LOG, &small_mapping());
+    // A ticket created now: its clocks run and are not yet due, so they count nowhere.
+    let (status, _) = post_as_admin(
+        &app,
+        "/api/v1/tickets",
+        json!({"requester": {"name": "Rosa"}, "subject": "Fresh", "channel": "phone"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // Outcomes of the log (first reply 1 h, resolution 4 h of requester wait, calendar):
+    //   A first reply  09:30 03-02 after 30 min          achieved 03-02
+    //   A resolution   13:00 03-02 after 1 h + 1 h       achieved 03-02 (paused 10:00–12:00)
+    //   B first reply  08:00 03-03 (Cid, after 0 s)      achieved 03-03
+    //   B resolution   reopened at 08:00 03-03, runs since with 0 s: breached at its due
+    //                  instant 12:00 03-03 (now is past it)
+    //   C first reply  never replied: breached at 10:00 03-04 (a solve does not stop it)
+    //   C resolution   11:15 03-04 after 1 h (pending 10:00–11:15)  achieved 03-04
+    //   D first reply  breached at 10:00 03-05; D resolution breached at 13:00 03-05
+    // Overall 4 achieved / 8.
+    let summary = app.get_json("/api/v1/metrics/summary", 200).await;
+    assert_eq!(
+        summary["sla_attainment"],
+        json!({"numerator": 4, "denominator": 8, "value": 0.5})
+    );
+
+    let series = app
+        .get_json(
+            "/api/v1/metrics/timeseries?interval=day&from=2026-03-01T00:00:00Z&to=2026-03-07T00:00:00Z",
+            200,
+        )
+        .await;
+    assert_eq!(series["definitions"]["fcr_rate"], "fcr.v1");
+    let buckets = series["buckets"].as_array().unwrap();
+    let per_day: Vec<(i64, i64)> = buckets
+        .iter()
+        .map(|b| fraction(&b["sla_attainment"]))
+        .collect();
+    assert_eq!(
+        per_day,
+        vec![(0, 0), (2, 2), (1, 2), (1, 2), (0, 2), (0, 0)]
+    );
+    assert_eq!(buckets[0]["sla_attainment"]["value"], Value::Null);
+    assert_eq!(buckets[2]["sla_attainment"]["value"], 0.5);
+    // Contact rates are left out unless asked for.
+    assert_eq!(buckets[1].get("fcr_rate"), None);
+    assert_eq!(sum_of(buckets, "sla_attainment"), (4, 8));
+
+    // By assignee: Bob (A and C) 3 / 4, Cid (B) 1 / 2, D without assignee 0 / 2.
+    let breakdown = app
+        .get_json("/api/v1/metrics/breakdown?by=agent", 200)
+        .await;
+    let groups = breakdown["groups"].as_array().unwrap();
+    let by_label: Vec<(Option<&str>, (i64, i64))> = groups
+        .iter()
+        .map(|g| (g["label"].as_str(), fraction(&g["sla_attainment"])))
+        .collect();
+    assert!(by_label.contains(&(Some("Bob"), (3, 4))), "{by_label:?}");
+    assert!(by_label.contains(&(Some("Cid"), (1, 2))), "{by_label:?}");
+    assert!(by_label.contains(&(None, (0, 2))), "{by_label:?}");
+    assert_eq!(sum_of(groups, "sla_attainment"), (4, 8));
+
+    // The same in CSV: three rate columns after the durations.
+    let csv = get_csv(
+        &app,
+        "/api/v1/metrics/timeseries?interval=day&from=2026-03-02T00:00:00Z&to=2026-03-04T00:00:00Z",
+    )
+    .await;
+    assert!(
+        csv[0].ends_with(
+            "full_resolution_time_max_seconds,sla_attainment_numerator,sla_attainment_denominator,sla_attainment"
+        ),
+        "{}",
+        csv[0]
+    );
+    assert_eq!(csv.len(), 3);
+    assert!(csv[1].starts_with("2026-03-02T00:00:00+00:00,2026-03-02T00:00:00,1,1,"));
+    assert!(csv[1].ends_with(",2,2,1"), "{}", csv[1]);
+    assert!(csv[2].ends_with(",1,2,0.5"), "{}", csv[2]);
+}
+
+#[tokio::test]
+async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a_problem() {
+    let app = spawn_app().await;
+    let (status, _) = post_as_admin(
+        &app,
+        "/api/v1/sla-policies",
+        json!({"name": "Everything", "position": 1,
+               "targets": {"normal": {"first_reply": {"seconds": 3600, "business": false},
+                                      "resolution": {"seconds": 14400, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    app.import(LOG, &small_mapping());
+    let summary = app
+        .get_json("/api/v1/metrics/summary?include=contact_rates", 200)
+        .await;
+    let rates = [
+        "reopen_rate",
+        "sla_attainment",
+        "one_touch_rate",
+        "one_touch_strict_rate",
+        "fcr_rate",
+        "repeat_contact_rate",
+    ];
+    for by in [
+        "team",
+        "agent",
+        "organization",
+        "site",
+        "channel",
+        "priority",
+        "category",
+        "sourcing",
+        "employment_type",
+    ] {
+        let body = app
+            .get_json(
+                &format!("/api/v1/metrics/breakdown?by={by}&include=contact_rates"),
+                200,
+            )
+            .await;
+        let groups = body["groups"].as_array().unwrap();
+        for rate in rates {
+            assert_eq!(
+                sum_of(groups, rate),
+                fraction(&summary[rate]),
+                "by={by} {rate}"
+            );
+        }
+    }
+    for interval in ["day", "week", "month"] {
+        let body = app
+            .get_json(
+                &format!(
+                    "/api/v1/metrics/timeseries?interval={interval}&include=contact_rates\
+                     &from=2026-02-01T00:00:00Z&to=2026-04-01T00:00:00Z"
+                ),
+                200,
+            )
+            .await;
+        let buckets = body["buckets"].as_array().unwrap();
+        for rate in rates {
+            assert_eq!(
+                sum_of(buckets, rate),
+                fraction(&summary[rate]),
+                "interval={interval} {rate}"
+            );
+        }
+    }
+    // Filters apply to the new figures as to the others: Bob's tickets (A, C) only.
+    let bob = app
+        .get_json("/api/v1/metrics/breakdown?by=agent", 200)
+        .await["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "Bob")
+        .map(|g| g["key"].as_str().unwrap().to_string())
+        .unwrap();
+    let bob_summary = app
+        .get_json(&format!("/api/v1/metrics/summary?agent={bob}"), 200)
+        .await;
+    assert_eq!(fraction(&bob_summary["sla_attainment"]), (3, 4));
+    let bob_series = app
+        .get_json(
+            &format!("/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z&agent={bob}"),
+            200,
+        )
+        .await;
+    assert_eq!(
+        fraction(&bob_series["buckets"][0]["sla_attainment"]),
+        (3, 4)
+    );
+
+    for path in [
+        "/api/v1/metrics/breakdown?by=team&include=on_hold_by_reason",
+        "/api/v1/metrics/timeseries?interval=day&from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z&include=everything",
+        "/api/v1/metrics/summary?include=contact_rates,sla",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status().as_u16(), 422, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: Value = r.json().await.unwrap();
+        assert!(problem["errors"]["include"].is_array(), "{path}: {problem}");
     }
 }

@@ -296,3 +296,162 @@ async fn breached_tickets_are_listed_and_attainment_counts_both_outcomes() {
     let bad = app.get("/api/v1/tickets?sla=soon").await;
     assert_eq!(bad.status().as_u16(), 422);
 }
+
+/// The ETag-protected PATCH of a ticket: reads its ETag, then sends `body` with `If-Match`.
+async fn patch_ticket(app: &crate::helpers::TestApp, id: i64, body: Value) -> (u16, Value) {
+    let current = app.get(&format!("/api/v1/tickets/{id}")).await;
+    let etag = current.headers()["etag"].clone();
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/tickets/{id}", app.address))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", etag)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// The clock of `kind` in a ticket's detail.
+fn clock<'a>(detail: &'a Value, kind: &str) -> &'a Value {
+    detail["sla"]["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind)
+        .unwrap_or_else(|| panic!("{kind} in {detail}"))
+}
+
+#[tokio::test]
+async fn a_policy_switched_mid_ticket_keeps_the_time_accumulated_and_takes_the_new_target() {
+    let app = spawn_app().await;
+    // Created 09:00, first reply (Bob takes it) 09:30, pending from 10:00.
+    app.import(
+        "case,activity,time,who\n\
+         S,Insert,2026-03-02 09:00:00+00:00,Ann\n\
+         S,Take,2026-03-02 09:30:00+00:00,Bob\n\
+         S,Wait,2026-03-02 10:00:00+00:00,Bob\n",
+        &crate::helpers::small_mapping(),
+    );
+    let teams = app.get_json("/api/v1/teams", 200).await;
+    let help_desk = teams["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Help desk")
+        .map(|t| t["id"].as_i64().unwrap())
+        .unwrap();
+    let (status, field) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/teams",
+        json!({"name": "Second line", "kind": "contact_center", "sourcing": "in_house"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{field}");
+    let second_line = field["id"].as_i64().unwrap();
+    for (position, name, team, first_reply, resolution) in [
+        (1, "Help desk", help_desk, 1200, 7200),
+        (2, "Second line", second_line, 3600, 14400),
+    ] {
+        let (status, policy) = send(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/sla-policies",
+            json!({"name": name, "position": position, "conditions": {"team_ids": [team]},
+                   "targets": {"normal": {
+                       "first_reply": {"seconds": first_reply, "business": false},
+                       "resolution": {"seconds": resolution, "business": false}}}}),
+        )
+        .await;
+        assert_eq!(status, 201, "{policy}");
+    }
+    let list = app.get_json("/api/v1/tickets", 200).await;
+    let id = list["tickets"][0]["id"].as_i64().unwrap();
+
+    // Help desk policy: first reply due 09:20 (20 min), answered at 09:30 after 1800 s:
+    // breached at 09:20. Resolution (2 h of requester wait) ran 09:00–10:00: 3600 s, paused.
+    let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    assert_eq!(detail["sla"]["policy_name"], "Help desk");
+    let first = clock(&detail, "first_reply");
+    assert_eq!(first["status"], "breached");
+    assert_eq!(first["target_seconds"], 1200);
+    assert_eq!(first["elapsed_seconds"], 1800);
+    assert_eq!(
+        at(first["breached_at"].as_str().unwrap()),
+        at("2026-03-02T09:20:00Z")
+    );
+    assert_eq!(
+        at(first["due_at"].as_str().unwrap()),
+        at("2026-03-02T09:20:00Z")
+    );
+    let resolution = clock(&detail, "resolution");
+    assert_eq!(
+        (&resolution["status"], &resolution["running"]),
+        (&json!("paused"), &json!(false))
+    );
+    assert_eq!(resolution["target_seconds"], 7200);
+    assert_eq!(resolution["elapsed_seconds"], 3600);
+    assert_eq!(resolution["due_at"], Value::Null);
+
+    // The ticket moves to the second line while pending: its policy applies to the whole history
+    // (src/domain/sla.rs). The first reply, 1800 s against 3600 s, is now achieved at 09:30; the
+    // resolution clock keeps its 3600 s and takes the 14400 s target.
+    let (status, patched) = patch_ticket(&app, id, json!({"team_id": second_line})).await;
+    assert_eq!(status, 200, "{patched}");
+    let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    assert_eq!(detail["sla"]["policy_name"], "Second line");
+    let first = clock(&detail, "first_reply");
+    assert_eq!(first["status"], "achieved");
+    assert_eq!(first["target_seconds"], 3600);
+    assert_eq!(first["elapsed_seconds"], 1800);
+    assert_eq!(
+        at(first["fulfilled_at"].as_str().unwrap()),
+        at("2026-03-02T09:30:00Z")
+    );
+    assert_eq!(first["breached_at"], Value::Null);
+    assert_eq!(first["due_at"], Value::Null);
+    let resolution = clock(&detail, "resolution");
+    assert_eq!(resolution["status"], "paused");
+    assert_eq!(resolution["target_seconds"], 14400);
+    assert_eq!(resolution["elapsed_seconds"], 3600);
+
+    // Reopened at T: the resolution clock runs again from 3600 s, so it falls due at
+    // T + (14400 − 3600) s, and has counted 3600 s + (now − T).
+    let (status, patched) = patch_ticket(&app, id, json!({"status": "open"})).await;
+    assert_eq!(status, 200, "{patched}");
+    let events = app
+        .get_json(&format!("/api/v1/tickets/{id}/events"), 200)
+        .await;
+    let reopened = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "status_changed")
+        .map(|e| at(e["occurred_at"].as_str().unwrap()))
+        .unwrap();
+    let before = Utc::now();
+    let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    let after = Utc::now();
+    let resolution = clock(&detail, "resolution");
+    assert_eq!(resolution["status"], "active");
+    assert_eq!(resolution["target_seconds"], 14400);
+    assert_eq!(
+        at(resolution["due_at"].as_str().unwrap()),
+        reopened + chrono::Duration::seconds(10800)
+    );
+    let elapsed = resolution["elapsed_seconds"].as_i64().unwrap();
+    let counted_since = elapsed - 3600;
+    assert!(
+        before.timestamp() - reopened.timestamp() <= counted_since
+            && counted_since <= after.timestamp() - reopened.timestamp(),
+        "elapsed {elapsed} s, reopened at {reopened}, read between {before} and {after}"
+    );
+    assert_eq!(resolution["remaining_seconds"], 14400 - elapsed);
+}
