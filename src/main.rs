@@ -230,7 +230,12 @@ fn run() -> anyhow::Result<()> {
                 return Ok(());
             }
             let started = std::time::Instant::now();
-            let report = frontline::seed::run(&mut conn, &options)?;
+            // The bulk writer computes full-text vectors on a second connection meanwhile.
+            let helper = match options.writer {
+                Writer::Bulk => Some(connect(&settings)?),
+                Writer::Domain => None,
+            };
+            let report = frontline::seed::run_with_helper(&mut conn, helper, &options)?;
             println!(
                 "seeded {} tickets ({} follow-ups), {} events in {:.1} s (seed {}, window ending {})",
                 report.tickets,

@@ -965,6 +965,7 @@ diesel::table! {
         solved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         comment_text -> Text,
+        search_vector_text -> Nullable<Text>,
     }
 }
 
@@ -992,6 +993,7 @@ struct StagedTicket<'a> {
     solved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
     comment_text: String,
+    search_vector_text: Option<&'a str>,
 }
 
 /// One ticket for the bulk loader, with everything a ticket write would have stored.
@@ -1009,6 +1011,51 @@ pub struct BulkTicket<'a> {
     pub clocks: &'a [crate::models::sla::ClockRow],
     /// SLA events appended after `events`, as the SLA worker records them.
     pub sla_events: &'a [crate::workers::sla::DueEvent],
+    /// The full-text vector (text form) when already computed by [`search_vectors`]; `None`:
+    /// computed while copying.
+    pub search_vector: Option<&'a str>,
+}
+
+/// The comment text a ticket's full-text vector indexes: each body's first 4,000 characters,
+/// in log order, joined by spaces (as the ticket trigger's `string_agg`).
+pub fn comment_text(bodies: &[String]) -> String {
+    bodies
+        .iter()
+        .map(|body| body.chars().take(4000).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Full-text vectors (text form) of `(subject, description, comment text)` triples by the ticket
+/// trigger's formula, in order. A pure computation: the bulk loader runs it on a second
+/// connection, in parallel with the copying one.
+///
+/// # Errors
+/// Database errors.
+pub fn search_vectors(
+    conn: &mut PgConnection,
+    subjects: &[&str],
+    descriptions: &[&str],
+    comments: &[String],
+) -> QueryResult<Vec<String>> {
+    use diesel::sql_types::{Array, Text};
+    #[derive(QueryableByName)]
+    struct Vector {
+        #[diesel(sql_type = Text)]
+        v: String,
+    }
+    let rows: Vec<Vector> = diesel::sql_query(
+        "SELECT (setweight(to_tsvector('english', left(s, 4000)), 'A') ||
+                 setweight(to_tsvector('english', left(d, 4000)), 'B') ||
+                 setweight(to_tsvector('english', c), 'C'))::text AS v
+           FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(s, d, c, n)
+          ORDER BY n",
+    )
+    .bind::<Array<Text>, _>(subjects)
+    .bind::<Array<Text>, _>(descriptions)
+    .bind::<Array<Text>, _>(comments)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.v).collect())
 }
 
 /// Stores tickets with PostgreSQL `COPY … FROM STDIN (FORMAT binary)`, inside the caller's
@@ -1029,7 +1076,8 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
             priority ticket_priority, channel ticket_channel, category TEXT, tags TEXT[],
             requester_id BIGINT, organization_id BIGINT, site_id BIGINT, team_id BIGINT,
             assignee_id BIGINT, created_by_id BIGINT, version INT, created_at TIMESTAMPTZ,
-            updated_at TIMESTAMPTZ, solved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, comment_text TEXT
+            updated_at TIMESTAMPTZ, solved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, comment_text TEXT,
+            search_vector_text TEXT
          ) ON COMMIT DROP",
     )
     .execute(conn)?;
@@ -1038,12 +1086,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
         .iter()
         .map(|b| {
             let t = b.ticket;
-            let comment_text = b
-                .bodies
-                .iter()
-                .map(|body| body.chars().take(4000).collect::<String>())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let comment_text = comment_text(b.bodies);
             StagedTicket {
                 id: t.id,
                 number: t.number,
@@ -1066,6 +1109,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
                 solved_at: t.solved_at,
                 closed_at: t.closed_at,
                 comment_text,
+                search_vector_text: b.search_vector,
             }
         })
         .collect();
@@ -1084,9 +1128,10 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
          SELECT id, number, subject, description, status, priority, channel, category, tags,
                 requester_id, organization_id, site_id, team_id, assignee_id, created_by_id,
                 version, created_at, updated_at, solved_at, closed_at,
-                setweight(to_tsvector('english', left(subject, 4000)), 'A') ||
-                setweight(to_tsvector('english', left(description, 4000)), 'B') ||
-                setweight(to_tsvector('english', comment_text), 'C')
+                coalesce(search_vector_text::tsvector,
+                         setweight(to_tsvector('english', left(subject, 4000)), 'A') ||
+                         setweight(to_tsvector('english', left(description, 4000)), 'B') ||
+                         setweight(to_tsvector('english', comment_text), 'C'))
            FROM seed_ticket_staging",
     ] {
         diesel::sql_query(sql).execute(conn)?;

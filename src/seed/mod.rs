@@ -724,6 +724,8 @@ fn write_company(
 /// A generated ticket with everything the bulk writer stores.
 struct Prepared {
     ticket: Ticket,
+    /// Full-text vector computed on the helper connection, if there is one.
+    search_vector: Option<String>,
     generated: GeneratedTicket,
     metrics: TicketMetricsRow,
     clocks: Vec<ClockRow>,
@@ -780,6 +782,7 @@ fn prepare(
     let sla = crate::workers::sla::due_events(&mut clocks, world.end);
     Prepared {
         ticket,
+        search_vector: None,
         generated: g,
         metrics,
         clocks,
@@ -916,6 +919,7 @@ fn bulk_primaries(
     batch_size: usize,
     bar: &indicatif::ProgressBar,
     events: &mut usize,
+    mut helper: Option<PgConnection>,
 ) -> Result<(Vec<i64>, FollowUps), SeedError> {
     let n = arrivals.len();
     let first_id = reserve(conn, "pg_get_serial_sequence('tickets', 'id')", n)?;
@@ -941,6 +945,23 @@ fn bulk_primaries(
                         first_id + offset,
                         first_number + offset,
                     ));
+                }
+                if let Some(helper) = helper.as_mut() {
+                    let subjects: Vec<&str> =
+                        prepared.iter().map(|p| p.ticket.subject.as_str()).collect();
+                    let descriptions: Vec<&str> = prepared
+                        .iter()
+                        .map(|p| p.ticket.description.as_str())
+                        .collect();
+                    let comments: Vec<String> = prepared
+                        .iter()
+                        .map(|p| ticket_model::comment_text(&p.generated.bodies))
+                        .collect();
+                    let vectors =
+                        ticket_model::search_vectors(helper, &subjects, &descriptions, &comments)?;
+                    for (p, v) in prepared.iter_mut().zip(vectors) {
+                        p.search_vector = Some(v);
+                    }
                 }
                 if sender.send(prepared).is_err() {
                     // The copying side failed and stopped listening.
@@ -980,6 +1001,7 @@ fn copy_prepared(
             metrics: &p.metrics,
             clocks: &p.clocks,
             sla_events: &p.sla,
+            search_vector: p.search_vector.as_deref(),
         })
         .collect();
     ticket_model::copy_tickets_tx(conn, &bulk)?;
@@ -997,6 +1019,20 @@ fn copy_prepared(
 /// [`SeedError::NotEmpty`] without `append` on a database holding data; bad options; database
 /// errors.
 pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport, SeedError> {
+    run_with_helper(conn, None, options)
+}
+
+/// [`run`], with a second connection to the same database on which the bulk writer computes
+/// full-text vectors while the first one copies (a pure computation: same content, about a
+/// third less time for a large load on two cores).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_helper(
+    conn: &mut PgConnection,
+    helper: Option<PgConnection>,
+    options: &SeedOptions,
+) -> Result<SeedReport, SeedError> {
     if options.tickets == 0 || options.tickets > 50_000_000 {
         return Err(SeedError::Options(
             "--tickets must be between 1 and 50,000,000".into(),
@@ -1085,6 +1121,7 @@ pub fn run(conn: &mut PgConnection, options: &SeedOptions) -> Result<SeedReport,
                 batch_size,
                 &bar,
                 &mut events,
+                helper,
             )?,
         };
         // Follow-ups, in order of creation, each linked to its closed original.

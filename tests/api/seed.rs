@@ -93,8 +93,10 @@ fn clocks(conn: &mut diesel::PgConnection) -> Vec<String> {
 #[test]
 fn generated_logs_keep_the_event_log_invariants() {
     use diesel::prelude::*;
-    let (db, _, _) = seeded(500, 11, Writer::Bulk);
+    let db = TestDb::new();
     let mut conn = db.conn();
+    // With the helper connection that computes full-text vectors beside the copying one.
+    seed::run_with_helper(&mut conn, Some(db.conn()), &options(500, 11, Writer::Bulk)).unwrap();
     #[derive(QueryableByName, Debug)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -155,6 +157,18 @@ fn generated_logs_keep_the_event_log_invariants() {
             "SELECT count(*) AS n FROM ticket_links l JOIN tickets f ON f.id = l.ticket_id
                JOIN tickets o ON o.id = l.linked_ticket_id
              WHERE o.closed_at IS NULL OR o.closed_at > f.created_at"
+        ),
+        0
+    );
+    // Every full-text vector is the ticket trigger's formula over subject, description, comments.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM tickets t WHERE t.search_vector <>
+               setweight(to_tsvector('english', left(t.subject, 4000)), 'A') ||
+               setweight(to_tsvector('english', left(t.description, 4000)), 'B') ||
+               setweight(to_tsvector('english', coalesce((SELECT string_agg(left(body, 4000), ' ' ORDER BY id)
+                                                            FROM comments c WHERE c.ticket_id = t.id), '')), 'C')"
         ),
         0
     );
