@@ -136,6 +136,14 @@ pub struct DatabaseSettings {
     pub pool_max_size: u32,
     /// Seconds to wait for a pooled connection before answering 503.
     pub pool_timeout_seconds: u64,
+    /// Seconds a statement on a pooled connection may run before PostgreSQL cancels it (the
+    /// request then answers 503).
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_seconds: u64,
+}
+
+fn default_statement_timeout() -> u64 {
+    30
 }
 
 /// Log output format.
@@ -261,6 +269,9 @@ impl Settings {
         }
         if !(1..=200).contains(&self.database.pool_max_size) {
             return invalid("database.pool_max_size", "must be between 1 and 200");
+        }
+        if self.database.statement_timeout_seconds == 0 {
+            return invalid("database.statement_timeout_seconds", "must be at least 1");
         }
         if self.database.pool_timeout_seconds == 0 {
             return invalid("database.pool_timeout_seconds", "must be at least 1");

@@ -28,7 +28,26 @@ pub fn pool_for_url(url: &str, settings: &DatabaseSettings) -> PgPool {
         .max_size(settings.pool_max_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(settings.pool_timeout_seconds))
+        .connection_customizer(Box::new(StatementTimeout(
+            settings.statement_timeout_seconds,
+        )))
         .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Sets `statement_timeout` on every pooled connection, so that no request (and no worker pass)
+/// keeps a database core busy after its client has long given up. Command-line jobs (import,
+/// seed, rebuild) connect directly and have no limit.
+#[derive(Debug, Clone, Copy)]
+struct StatementTimeout(u64);
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!("SET statement_timeout = '{}s'", self.0))
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 /// Applies every pending migration; returns their names.

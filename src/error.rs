@@ -267,6 +267,11 @@ impl From<DieselError> for ApiError {
                     errors: FieldErrors::new(),
                 },
                 DatabaseErrorKind::ClosedConnection => ApiError::Unavailable(e.to_string()),
+                _ if info.message().contains("statement timeout") => ApiError::Unavailable(
+                    "the query took longer than database.statement_timeout_seconds; narrow the \
+                     period or the filters, or retry later"
+                        .into(),
+                ),
                 _ => ApiError::Unexpected(e.into()),
             },
             _ => ApiError::Unexpected(e.into()),

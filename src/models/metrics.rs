@@ -108,19 +108,33 @@ pub fn sla_attainment_by(
     let (conditions, values) = filters.sql(5);
     // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
     // breached at its breach instant, or at its due instant when it still runs past it at `now`.
+    // The ticket is joined only to group or filter by it.
+    let ticket_join = if matches!(grouping, Grouping::All) && filters.is_empty() {
+        ""
+    } else {
+        "JOIN tickets t ON t.id = sla.ticket_id"
+    };
+    // One branch per outcome, each a range over its own index (ticket_sla_clocks_fulfilled_idx,
+    // _breached_idx, _due_idx), so that a period reads only its own outcomes.
     let sql = format!(
         "SELECT {key} AS key, {label} AS label,
                 count(*) FILTER (WHERE sla.achieved) AS achieved,
                 count(*) FILTER (WHERE NOT sla.achieved) AS breached
-           FROM ticket_sla_clocks c
-           JOIN tickets t ON t.id = c.ticket_id
+           FROM (SELECT c.ticket_id, TRUE AS achieved, c.fulfilled_at AS at
+                   FROM ticket_sla_clocks c
+                  WHERE c.fulfilled_at >= $1 AND c.fulfilled_at < $2 AND c.breached_at IS NULL
+                 UNION ALL
+                 SELECT c.ticket_id, FALSE, c.breached_at
+                   FROM ticket_sla_clocks c
+                  WHERE c.breached_at >= $1 AND c.breached_at < $2
+                 UNION ALL
+                 SELECT c.ticket_id, FALSE, c.due_at
+                   FROM ticket_sla_clocks c
+                  WHERE c.running AND c.breached_at IS NULL AND c.due_at >= $1 AND c.due_at < $2
+                    AND c.due_at <= $3) AS sla
+           {ticket_join}
            {joins}
-           CROSS JOIN LATERAL (VALUES
-               (TRUE, CASE WHEN c.breached_at IS NULL THEN c.fulfilled_at END),
-               (FALSE, coalesce(c.breached_at,
-                                CASE WHEN c.running AND c.due_at <= $3 THEN c.due_at END))
-           ) AS sla(achieved, at)
-          WHERE sla.at >= $1 AND sla.at < $2 AND $4::text IS NOT NULL{conditions}
+          WHERE $4::text IS NOT NULL{conditions}
           GROUP BY 1, 2"
     );
     let query = diesel::sql_query(sql)
@@ -139,6 +153,22 @@ pub fn sla_attainment_by(
             )
         })
         .collect())
+}
+
+/// Runs `read` in one read-only transaction (every figure of a response from the same snapshot)
+/// with sort memory for exact percentiles (`percentile_cont` sorts each period's values; at the
+/// default 4 MB a year of tickets spills to disk).
+///
+/// # Errors
+/// Those of `read`; database errors.
+pub fn read_snapshot<T>(
+    conn: &mut PgConnection,
+    read: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.build_transaction().read_only().run(|conn| {
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        read(conn)
+    })
 }
 
 /// Per-group results: group key (`None` for tickets without a value) → (label, value).

@@ -177,19 +177,21 @@ pub async fn get_summary(
     let with_contact = include.contains(&CONTACT_RATES);
     let with_holds = include.contains(&ON_HOLD_BY_REASON);
     let (s, attainment, contact, holds) = db::run(&state.pool, move |conn| {
-        let s = model::summary(conn, lo, hi, basis, &filters)?;
-        let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
-        let contact = if with_contact {
-            Some(model::contact_rates(conn, lo, hi, &filters)?)
-        } else {
-            None
-        };
-        let holds = if with_holds {
-            Some(model::hold_reasons(conn, lo, hi, &filters)?)
-        } else {
-            None
-        };
-        Ok((s, attainment, contact, holds))
+        Ok(model::read_snapshot(conn, |conn| {
+            let s = model::summary(conn, lo, hi, basis, &filters)?;
+            let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
+            let contact = if with_contact {
+                Some(model::contact_rates(conn, lo, hi, &filters)?)
+            } else {
+                None
+            };
+            let holds = if with_holds {
+                Some(model::hold_reasons(conn, lo, hi, &filters)?)
+            } else {
+                None
+            };
+            Ok((s, attainment, contact, holds))
+        })?)
     })
     .await?;
     if wants_csv(&req) {
@@ -667,9 +669,9 @@ pub async fn get_timeseries(
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
     let groups = db::run(&state.pool, move |conn| {
-        Ok(model::report_by(
-            conn, &grouping, &filters, from, to, options,
-        )?)
+        Ok(model::read_snapshot(conn, |conn| {
+            model::report_by(conn, &grouping, &filters, from, to, options)
+        })?)
     })
     .await?;
     let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
@@ -818,14 +820,16 @@ pub async fn get_breakdown(
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
     let groups = db::run(&state.pool, move |conn| {
-        Ok(model::report_by(
-            conn,
-            &model::Grouping::Dimension(dimension),
-            &filters,
-            lo,
-            hi,
-            options,
-        )?)
+        Ok(model::read_snapshot(conn, |conn| {
+            model::report_by(
+                conn,
+                &model::Grouping::Dimension(dimension),
+                &filters,
+                lo,
+                hi,
+                options,
+            )
+        })?)
     })
     .await?;
     if wants_csv(&req) {

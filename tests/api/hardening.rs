@@ -205,3 +205,28 @@ async fn headers_and_requester_comments_are_checked() {
     let problem: Value = r.json().await.unwrap();
     assert!(problem["errors"]["author"].is_array());
 }
+
+#[test]
+fn a_statement_running_past_the_timeout_is_cancelled_and_answers_503() {
+    let mut db = crate::helpers::TestDb::new();
+    db.settings.database.statement_timeout_seconds = 1;
+    let pool = frontline::db::pool(&db.settings.database);
+    let mut conn = pool.get().unwrap();
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement_timeout: String,
+    }
+    let shown: Setting = diesel::sql_query("SHOW statement_timeout")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(shown.statement_timeout, "1s");
+    let err = diesel::sql_query("SELECT pg_sleep(3)")
+        .execute(&mut conn)
+        .unwrap_err();
+    let api = frontline::error::ApiError::from(err);
+    assert_eq!(
+        actix_web::ResponseError::status_code(&api),
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+    );
+}
