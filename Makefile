@@ -4,7 +4,7 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test db test-db lint bench clean-db
+.PHONY: run demo test db test-db lint bench bench-scale clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
@@ -39,3 +39,7 @@ lint:
 ## bench: load-test the service (see scripts/bench.sh)
 bench: db
 	bash scripts/bench.sh
+
+## bench-scale: seed one million tickets, then time the metrics endpoints over them (scripts/bench-scale.sh)
+bench-scale: db
+	bash scripts/bench-scale.sh
