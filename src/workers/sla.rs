@@ -84,12 +84,6 @@ fn record_tx(
     at: DateTime<Utc>,
     policy_id: i64,
 ) -> QueryResult<bool> {
-    // Lock the ticket so the event's `seq` does not race a concurrent write of the ticket.
-    tickets::table
-        .find(ticket_id)
-        .select(tickets::id)
-        .for_update()
-        .first::<i64>(conn)?;
     let seq = crate::models::ticket::next_seq(conn, ticket_id)?;
     let data = event_data(kind, target, at, policy_id);
     let written = diesel::sql_query(
@@ -145,6 +139,20 @@ pub fn record_due(
             .load(conn)?;
         let mut recorded = Recorded::default();
         for (ticket_id, kind, policy_id, running, due_at, warning_at, breached_at) in rows {
+            // Lock the ticket so an event's `seq` does not race a write of the ticket; a ticket a
+            // writer holds is left to the next pass. Never waiting here matters: the writer
+            // (an API write, the auto-close worker) replaces this ticket's clock rows, which this
+            // pass holds, so waiting for it would deadlock.
+            let free: Option<i64> = tickets::table
+                .find(ticket_id)
+                .select(tickets::id)
+                .for_update()
+                .skip_locked()
+                .first(conn)
+                .optional()?;
+            if free.is_none() {
+                continue;
+            }
             let this = || c::table.find((ticket_id, kind.clone()));
             if let Some(at) = warning_at.filter(|w| running && *w <= now) {
                 if record_tx(conn, ticket_id, "sla_warning", &kind, at, policy_id)? {

@@ -251,6 +251,53 @@ async fn a_worker_an_hour_late_records_the_breach_at_the_due_instant_once() {
     assert_eq!(report.differences.len(), 0);
 }
 
+/// A writer holding the ticket (an API write, the auto-close worker) replaces its clock rows,
+/// which the SLA pass holds: the pass must skip the ticket rather than wait (it used to
+/// deadlock), and record it on the next pass.
+#[tokio::test]
+async fn the_sla_pass_skips_a_ticket_a_writer_holds_and_records_it_next_time() {
+    use diesel::prelude::*;
+    use frontline::workers::sla::record_due;
+    let app = spawn_app().await;
+    let (status, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/sla-policies",
+        json!({"name": "Phone", "position": 1,
+               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (id, created) = phone_ticket(&app, "high").await;
+    let late = created + chrono::Duration::hours(2);
+
+    let mut writer = app.db.conn();
+    writer
+        .transaction(|w| {
+            frontline::schema::tickets::table
+                .find(id)
+                .select(frontline::schema::tickets::id)
+                .for_update()
+                .first::<i64>(w)?;
+            // While the writer holds the ticket, a pass returns at once with nothing recorded.
+            let mut conn = app.db.conn();
+            let started = std::time::Instant::now();
+            let r = record_due(&mut conn, late, 100).unwrap();
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+            assert_eq!(r, Default::default());
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    let mut conn = app.db.conn();
+    let r = record_due(&mut conn, late, 100).unwrap();
+    assert_eq!(r.breaches.len(), 1);
+    assert_eq!(r.breaches[0].0, id);
+    assert_eq!(
+        r.breaches[0].2.timestamp(),
+        (created + chrono::Duration::hours(1)).timestamp()
+    );
+}
+
 #[tokio::test]
 async fn breached_tickets_are_listed_and_attainment_counts_both_outcomes() {
     let app = spawn_app().await;
