@@ -265,6 +265,12 @@ pub fn contact_rates_by(
 ) -> QueryResult<GroupMap<ContactRates>> {
     let joins = grouping.joins(filters);
     let (conditions, values) = filters.sql(4);
+    // The 7-day look-ups are index ranges (tickets_requester_category_created_idx and
+    // tickets_requester_category_solved_idx): categories are compared with `=` and, for tickets
+    // without one, `IS NULL` in a second branch (`IS NOT DISTINCT FROM` cannot use an index, and
+    // a requester with thousands of tickets then made the rate quadratic). `tickets.solved_at` is
+    // the latest solve, the same instant as `ticket_metrics.latest_solved_at` (both are set by
+    // every change to `solved`).
     let (key, label) = grouping.key_sql("m.latest_solved_at", 3);
     let solved_sql = format!(
         "SELECT {key} AS key, {label} AS label,
@@ -274,10 +280,17 @@ pub fn contact_rates_by(
                 count(*) FILTER (WHERE m.fcr_candidate AND (t.requester_id IS NULL OR NOT EXISTS (
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
-                       AND t2.category IS NOT DISTINCT FROM t.category
+                       AND t2.category = t.category
                        AND t2.id <> t.id
                        AND t2.created_at > m.latest_solved_at
-                       AND t2.created_at <= m.latest_solved_at + interval '7 days'))) AS fcr
+                       AND t2.created_at <= m.latest_solved_at + interval '7 days')
+                   AND NOT (t.category IS NULL AND EXISTS (
+                    SELECT 1 FROM tickets t2
+                     WHERE t2.requester_id = t.requester_id
+                       AND t2.category IS NULL
+                       AND t2.id <> t.id
+                       AND t2.created_at > m.latest_solved_at
+                       AND t2.created_at <= m.latest_solved_at + interval '7 days')))) AS fcr
            FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
            {joins}
           WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2
@@ -287,13 +300,20 @@ pub fn contact_rates_by(
     let (key, label) = grouping.key_sql("t.created_at", 3);
     let created_sql = format!(
         "SELECT {key} AS key, {label} AS label, count(*) AS created,
-                count(*) FILTER (WHERE t.requester_id IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM tickets t2 JOIN ticket_metrics m2 ON m2.ticket_id = t2.id
+                count(*) FILTER (WHERE t.requester_id IS NOT NULL AND (EXISTS (
+                    SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
-                       AND t2.category IS NOT DISTINCT FROM t.category
+                       AND t2.category = t.category
                        AND t2.id <> t.id
-                       AND m2.latest_solved_at < t.created_at
-                       AND m2.latest_solved_at >= t.created_at - interval '7 days')) AS repeats
+                       AND t2.solved_at < t.created_at
+                       AND t2.solved_at >= t.created_at - interval '7 days')
+                   OR (t.category IS NULL AND EXISTS (
+                    SELECT 1 FROM tickets t2
+                     WHERE t2.requester_id = t.requester_id
+                       AND t2.category IS NULL
+                       AND t2.id <> t.id
+                       AND t2.solved_at < t.created_at
+                       AND t2.solved_at >= t.created_at - interval '7 days')))) AS repeats
            FROM tickets t
            {joins}
           WHERE t.created_at >= $1 AND t.created_at < $2 AND $3::text IS NOT NULL{conditions}

@@ -960,3 +960,61 @@ async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a
         assert!(problem["errors"]["include"].is_array(), "{path}: {problem}");
     }
 }
+
+/// Tickets without a category are compared with tickets without a category (and never with a
+/// categorised one) in `fcr.v1` and `repeat_contact.v1`.
+#[tokio::test]
+async fn tickets_without_a_category_repeat_only_tickets_without_one() {
+    let app = spawn_app().await;
+    let (agent, _) = app.create_staff(frontline::models::enums::UserRole::Agent);
+    let create = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/tickets", app.address))
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
+    };
+    // T1: Nia, no category, solved at creation (no reply: one-touch, FCR candidate).
+    let t1: Value = create(
+        json!({"requester": {"name": "Nia", "email": "nia@example.com"},
+        "subject": "Question", "channel": "phone", "assignee_id": agent, "status": "solved"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let nia = t1["requester_id"].clone();
+    // T2: Nia, billing: another category, neither a repeat of T1 nor spoiling its FCR.
+    create(
+        json!({"requester_id": nia, "subject": "Bill", "channel": "web", "category": "billing"}),
+    )
+    .await
+    .unwrap();
+    let body = app
+        .get_json("/api/v1/metrics/summary?include=contact_rates", 200)
+        .await;
+    assert_eq!(
+        body["fcr_rate"],
+        json!({"numerator": 1, "denominator": 1, "value": 1.0})
+    );
+    assert_eq!(
+        body["repeat_contact_rate"],
+        json!({"numerator": 0, "denominator": 2, "value": 0.0})
+    );
+    // T3: Nia again, no category: a repeat of T1, and T1 is no longer a first-contact resolution.
+    create(json!({"requester_id": nia, "subject": "Question again", "channel": "web"}))
+        .await
+        .unwrap();
+    let body = app
+        .get_json("/api/v1/metrics/summary?include=contact_rates", 200)
+        .await;
+    assert_eq!(
+        body["fcr_rate"],
+        json!({"numerator": 0, "denominator": 1, "value": 0.0})
+    );
+    assert_eq!(
+        body["repeat_contact_rate"],
+        json!({"numerator": 1, "denominator": 3, "value": 1.0 / 3.0})
+    );
+}

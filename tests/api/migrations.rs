@@ -53,7 +53,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 11);
+    assert_eq!(applied.len(), 12);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

@@ -1,0 +1,1 @@
+DROP INDEX tickets_requester_category_solved_idx;
