@@ -109,10 +109,10 @@ pub fn sla_attainment_by(
     // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
     // breached at its breach instant, or at its due instant when it still runs past it at `now`.
     // The ticket is joined only to group or filter by it.
-    let ticket_join = if matches!(grouping, Grouping::All) && filters.is_empty() {
-        ""
-    } else {
+    let ticket_join = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty() {
         "JOIN tickets t ON t.id = sla.ticket_id"
+    } else {
+        ""
     };
     // One branch per outcome, each a range over its own index (ticket_sla_clocks_fulfilled_idx,
     // _breached_idx, _due_idx), so that a period reads only its own outcomes.
@@ -867,6 +867,14 @@ pub fn figures_by(
         ("m.first_reply_at", format!("m.first_reply_{suffix}")),
         ("m.latest_solved_at", format!("m.full_resolution_{suffix}")),
     ];
+    // Tickets (and the tables behind their dimensions) are joined only to group or filter by
+    // them: a plain timeseries reads `ticket_metrics` alone.
+    let (ticket_join, joins) = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty()
+    {
+        ("JOIN tickets t ON t.id = m.ticket_id", FILTER_JOINS)
+    } else {
+        ("", "")
+    };
     let mut groups: BTreeMap<Option<String>, GroupFigures> = BTreeMap::new();
     for (index, (period, value)) in families.iter().enumerate() {
         let (key, label) = grouping.key_sql(period, 3);
@@ -880,8 +888,8 @@ pub fn figures_by(
                     percentile_cont(0.9) WITHIN GROUP (ORDER BY {value}) AS p90,
                     min({value}) AS min, max({value}) AS max
                FROM ticket_metrics m
-               JOIN tickets t ON t.id = m.ticket_id
-               {FILTER_JOINS}
+               {ticket_join}
+               {joins}
               WHERE {period} >= $1 AND {period} < $2 AND $3::text IS NOT NULL{conditions}
               GROUP BY 1, 2"
         );
