@@ -223,6 +223,7 @@ fn run() -> anyhow::Result<()> {
                 Some("bulk") => options.writer = Writer::Bulk,
                 _ => {}
             }
+            options.validate()?;
             migrate(&settings)?;
             let mut conn = connect(&settings)?;
             if if_empty && let Some(table) = frontline::seed::first_non_empty(&mut conn)? {

@@ -77,6 +77,31 @@ pub struct SeedOptions {
 }
 
 impl SeedOptions {
+    /// Checks the options before anything is written.
+    ///
+    /// # Errors
+    /// [`SeedError::Options`] naming the option: `tickets` outside 1–50,000,000; `until` outside
+    /// 1901-01-01–9999-12-31 (every instant Frontline stores lies in 1900–9999, and the window is
+    /// the 365 days before `until`).
+    pub fn validate(&self) -> Result<(), SeedError> {
+        if self.tickets == 0 || self.tickets > 50_000_000 {
+            return Err(SeedError::Options(
+                "--tickets must be between 1 and 50,000,000".into(),
+            ));
+        }
+        let (lo, hi) = (
+            NaiveDate::from_ymd_opt(1901, 1, 1),
+            NaiveDate::from_ymd_opt(9999, 12, 31),
+        );
+        if lo.is_some_and(|lo| self.until < lo) || hi.is_some_and(|hi| self.until > hi) {
+            return Err(SeedError::Options(
+                "--until must be between 1901-01-01 and 9999-12-31 (the window is the 365 days before it)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Defaults of a profile: demo 5,000 tickets through the domain writer, scale 1,000,000
     /// bulk-loaded; seed 42; window ending 2026-11-01.
     pub fn for_profile(profile: Profile) -> SeedOptions {
@@ -1033,11 +1058,7 @@ pub fn run_with_helper(
     helper: Option<PgConnection>,
     options: &SeedOptions,
 ) -> Result<SeedReport, SeedError> {
-    if options.tickets == 0 || options.tickets > 50_000_000 {
-        return Err(SeedError::Options(
-            "--tickets must be between 1 and 50,000,000".into(),
-        ));
-    }
+    options.validate()?;
     let end = Utc.from_utc_datetime(
         &options
             .until

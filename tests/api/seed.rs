@@ -239,6 +239,40 @@ fn the_command_line_refuses_a_database_with_data_and_says_how_to_proceed() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--tickets"));
+
+    // A window outside the instants Frontline stores (1900–9999) is refused before anything is
+    // written, migrations included.
+    let fresh = TestDb::empty();
+    let early = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["seed", "--tickets", "10", "--until", "1800-01-01"])
+        .env("FRONTLINE_ENV", "test")
+        .env("FRONTLINE__DATABASE__DATABASE_NAME", &fresh.name)
+        .env(
+            "FRONTLINE_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .output()
+        .unwrap();
+    assert!(!early.status.success());
+    let stderr = String::from_utf8_lossy(&early.stderr);
+    assert!(
+        stderr.contains("--until must be between 1901-01-01 and 9999-12-31"),
+        "{stderr}"
+    );
+    let mut conn = fresh.conn();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables: N = diesel::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
+        ),
+        &mut conn,
+    )
+    .unwrap();
+    assert_eq!(tables.n, 0);
 }
 
 fn group<'a>(body: &'a Value, key: &str) -> &'a Value {
