@@ -50,15 +50,31 @@ impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for St
     }
 }
 
-/// Applies every pending migration; returns their names.
+/// Key of the session advisory lock that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x4652_4f4e_544c_4d47; // "FRONTLMG"
+
+/// Applies every pending migration; returns their names. Several processes migrating the same
+/// database at once (service copies starting together, `seed` beside `serve`) take turns under a
+/// session advisory lock: the first applies, the others then find nothing pending.
 ///
 /// # Errors
 /// The migration's error (the failing migration is rolled back).
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)
+        .map_err(|e| anyhow::anyhow!("cannot take the migration lock: {e}"))?;
+    let applied: Result<Vec<String>, String> = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| e.to_string());
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn);
+    let applied = applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    unlocked.map_err(|e| anyhow::anyhow!("cannot release the migration lock: {e}"))?;
+    Ok(applied)
 }
 
 /// Runs `f` with a pooled connection on a blocking thread, inside the caller's tracing span.

@@ -87,3 +87,28 @@ fn the_event_log_is_append_only() {
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
 }
+
+/// Service copies starting together migrate the same empty database at once: they take turns,
+/// one applies every migration, the others find nothing pending, none fails.
+#[test]
+fn concurrent_migrations_take_turns() {
+    let db = TestDb::empty();
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            let mut conn = db.conn();
+            std::thread::spawn(move || frontline::db::migrate(&mut conn).map(|a| a.len()))
+        })
+        .collect();
+    let mut counts: Vec<usize> = runs
+        .into_iter()
+        .map(|r| r.join().unwrap().unwrap())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, vec![0, 0, 12]);
+    let mut conn = db.conn();
+    let migrated = TestDb::new();
+    assert_eq!(
+        public_tables(&mut conn),
+        public_tables(&mut migrated.conn())
+    );
+}
