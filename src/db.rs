@@ -77,24 +77,20 @@ pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied)
 }
 
-/// Runs `f` with a pooled connection on a blocking thread, inside the caller's tracing span.
+/// Runs `f` on a blocking thread, inside the caller's tracing span (for work that takes its own
+/// connection, such as [`crate::models::metrics_store::MetricsStore::read`]).
 ///
 /// # Errors
-/// 503 when no connection can be had in time; otherwise whatever `f` returns. A panic in `f` is
-/// re-raised.
-pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+/// Whatever `f` returns. A panic in `f` is re-raised.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
     let span = tracing::Span::current();
     let joined = actix_web::rt::task::spawn_blocking(move || {
         let _entered = span.enter();
-        let mut conn = pool
-            .get()
-            .map_err(|e| ApiError::Unavailable(format!("database pool: {e}")))?;
-        f(&mut conn)
+        f()
     })
     .await;
     match joined {
@@ -106,4 +102,24 @@ where
             ))),
         },
     }
+}
+
+/// Runs `f` with a pooled connection on a blocking thread, inside the caller's tracing span.
+///
+/// # Errors
+/// 503 when no connection can be had in time; otherwise whatever `f` returns. A panic in `f` is
+/// re-raised.
+pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    blocking(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| ApiError::Unavailable(format!("database pool: {e}")))?;
+        f(&mut conn)
+    })
+    .await
 }

@@ -496,11 +496,20 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(workers.sla_interval_seconds),
             ));
             actix_web::rt::spawn(frontline::workers::auto_close::run(
-                pool,
+                pool.clone(),
                 chrono::Duration::hours(workers.auto_close_after_hours),
                 std::time::Duration::from_secs(workers.auto_close_interval_seconds),
             ));
         }
+        // Load the metrics store now rather than on a manager's first request (at a million
+        // tickets that takes seconds); requests arriving meanwhile wait for it.
+        let store = app.metrics_store();
+        let store_pool = pool.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            if let Err(e) = store.read(&store_pool, |_, _| Ok(())) {
+                tracing::warn!(error = %e, "metrics store not loaded at start-up");
+            }
+        });
         let base = format!("http://{host}:{}", app.port());
         println!("Frontline is serving on {base}  (Ctrl-C stops it)");
         println!("  {base}/docs/            (Swagger UI)");

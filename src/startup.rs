@@ -23,12 +23,15 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Log-in attempt limits.
     pub login_limiter: LoginLimiter,
+    /// The metric projection in memory, read by the metrics endpoints.
+    pub metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
 }
 
 /// A bound, not yet running HTTP server.
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
 }
 
 impl Application {
@@ -66,11 +69,13 @@ impl Application {
             settings.auth.login_attempts_per_email_per_minute,
             settings.auth.login_attempts_per_address_per_minute,
         );
+        let metrics_store = std::sync::Arc::new(crate::models::metrics_store::MetricsStore::new());
         let state = web::Data::new(AppState {
             pool,
             settings,
             jwt,
             login_limiter,
+            metrics_store: metrics_store.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -102,12 +107,21 @@ impl Application {
             server
         };
         let server = server.listen(listener)?.run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            metrics_store,
+        })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics store the server reads (to load it before the first request).
+    pub fn metrics_store(&self) -> std::sync::Arc<crate::models::metrics_store::MetricsStore> {
+        self.metrics_store.clone()
     }
 
     /// Serves until SIGTERM/SIGINT (graceful) or a fatal error.

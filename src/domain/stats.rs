@@ -51,6 +51,47 @@ impl DurationStats {
     }
 }
 
+impl DurationStats {
+    /// [`DurationStats::of`] without sorting: each percentile is an O(n) selection
+    /// (`select_nth_unstable`), with the same arithmetic as [`percentile_cont`], so the results
+    /// are bit-identical. Reorders `values`.
+    pub fn of_unordered(values: &mut [i64]) -> DurationStats {
+        let n = values.len();
+        let (Some(&min), Some(&max)) = (values.iter().min(), values.iter().max()) else {
+            return DurationStats::of(&[]);
+        };
+        let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
+        DurationStats {
+            count: n as i64,
+            mean: Some(sum as f64 / n as f64),
+            median: percentile_select(values, 0.5),
+            p90: percentile_select(values, 0.9),
+            min: Some(min),
+            max: Some(max),
+        }
+    }
+}
+
+/// [`percentile_cont`] of unordered values by selection: the value of rank `floor(f·(n−1))` is
+/// selected, and the next rank's is the smallest value after it. Reorders `values`.
+fn percentile_select(values: &mut [i64], fraction: f64) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = fraction * (n - 1) as f64;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    let (_, a, above) = values.select_nth_unstable(lo);
+    let a = *a as f64;
+    let b = if hi == lo {
+        a
+    } else {
+        *above.iter().min()? as f64
+    };
+    Some(a + (b - a) * (rank - lo as f64))
+}
+
 /// PostgreSQL's `percentile_cont(fraction)` over sorted values: linear interpolation between the
 /// values at ranks `floor(f·(n−1))` and `ceil(f·(n−1))`. `None` for an empty slice.
 pub fn percentile_cont(sorted: &[i64], fraction: f64) -> Option<f64> {
@@ -118,6 +159,28 @@ mod tests {
     fn a_single_value_is_its_own_median_and_p90() {
         let s = DurationStats::of(&[7]);
         assert_eq!((s.median, s.p90), (Some(7.0), Some(7.0)));
+    }
+
+    #[test]
+    fn selection_gives_the_same_bits_as_sorting() {
+        // A deterministic scramble with duplicates, for every length up to 60.
+        for n in 0..60usize {
+            let mut values: Vec<i64> = (0..n)
+                .map(|i| ((i * 7919 + 13) % 97) as i64 * 37 - 400)
+                .collect();
+            let sorted = DurationStats::of(&values);
+            let selected = DurationStats::of_unordered(&mut values);
+            assert_eq!(sorted, selected, "n = {n}");
+            assert_eq!(
+                sorted.p90.map(f64::to_bits),
+                selected.p90.map(f64::to_bits),
+                "n = {n}"
+            );
+        }
+        let mut ten = vec![1000, 90, 80, 70, 60, 50, 40, 30, 20, 10];
+        let s = DurationStats::of_unordered(&mut ten);
+        assert_eq!((s.median, s.min, s.max), (Some(55.0), Some(10), Some(1000)));
+        assert!((s.p90.unwrap_or_default() - 181.0).abs() < 1e-9);
     }
 
     #[test]

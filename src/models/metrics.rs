@@ -832,7 +832,7 @@ struct FamilyRow {
     max: Option<i64>,
 }
 
-fn empty_summary() -> Summary {
+pub(crate) fn empty_summary() -> Summary {
     Summary {
         tickets_created: 0,
         tickets_solved: 0,
@@ -933,7 +933,7 @@ pub fn figures_by(
 }
 
 /// Numeric keys (ids) in numeric order, then the others; tickets without a value last.
-fn group_order(key: Option<&str>) -> (bool, bool, Option<i64>, Option<String>) {
+pub(crate) fn group_order(key: Option<&str>) -> (bool, bool, Option<i64>, Option<String>) {
     let numeric = key.and_then(|k| k.parse::<i64>().ok());
     (
         key.is_none(),
@@ -1027,4 +1027,33 @@ pub fn report_by(
     let mut out: Vec<GroupReport> = groups.into_values().collect();
     out.sort_by_key(|g| group_order(g.key.as_deref()));
     Ok(out)
+}
+
+/// Adds per-group contact rates to groups computed without them (by the metrics store): every
+/// group gets its rates or, without any, 0 / 0; a group that has only contact rates is added.
+/// Ordered as [`figures_by`].
+pub fn merge_contact_rates(
+    groups: Vec<GroupReport>,
+    rates: GroupMap<ContactRates>,
+) -> Vec<GroupReport> {
+    use std::collections::BTreeMap;
+    let mut merged: BTreeMap<Option<String>, GroupReport> = groups
+        .into_iter()
+        .map(|mut g| {
+            g.contact_rates = Some(ContactRates::empty());
+            (g.key.clone(), g)
+        })
+        .collect();
+    for (key, (label, r)) in rates {
+        let entry = merged
+            .entry(key.clone())
+            .or_insert_with(|| GroupReport::empty(key, true));
+        if entry.label.is_none() {
+            entry.label = label;
+        }
+        entry.contact_rates = Some(r);
+    }
+    let mut out: Vec<GroupReport> = merged.into_values().collect();
+    out.sort_by_key(|g| group_order(g.key.as_deref()));
+    out
 }

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod enums;
 pub mod idempotency;
 pub mod metrics;
+pub mod metrics_store;
 pub mod organization;
 pub mod sla;
 pub mod ticket;

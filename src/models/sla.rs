@@ -121,15 +121,41 @@ pub fn store_clocks_tx(
     )>,
 ) -> QueryResult<()> {
     use crate::schema::ticket_sla_clocks as c;
-    diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
-    let Some((ticket, log, calendar, policies)) = loaded else {
-        return Ok(());
+    let deleted = diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
+    let rows = match loaded {
+        Some((ticket, log, calendar, policies)) => clock_rows(ticket, log, calendar, policies),
+        None => Vec::new(),
     };
-    let rows = clock_rows(ticket, log, calendar, policies);
     if !rows.is_empty() {
         diesel::insert_into(c::table).values(rows).execute(conn)?;
+    } else if deleted > 0 {
+        stamp_metrics_tx(conn, Some(ticket_id))?;
     }
     Ok(())
+}
+
+/// Marks tickets' metric projections as changed by this transaction (`changed_xid`, migration
+/// 0013) after their SLA clocks were deleted without replacement: a deletion leaves no row whose
+/// stamp the in-memory metrics store could find. `None`: deletes every clock and stamps the
+/// projections of their tickets, in one statement (same lock order as ticket writes: clocks, then
+/// metrics).
+///
+/// # Errors
+/// Database errors.
+fn stamp_metrics_tx(conn: &mut PgConnection, ticket_id: Option<i64>) -> QueryResult<usize> {
+    match ticket_id {
+        Some(id) => diesel::sql_query(
+            "UPDATE ticket_metrics SET changed_xid = pg_current_xact_id() WHERE ticket_id = $1",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .execute(conn),
+        None => diesel::sql_query(
+            "WITH gone AS (DELETE FROM ticket_sla_clocks RETURNING ticket_id)
+             UPDATE ticket_metrics SET changed_xid = pg_current_xact_id()
+              WHERE ticket_id IN (SELECT ticket_id FROM gone)",
+        )
+        .execute(conn),
+    }
 }
 
 /// A `ticket_sla_clocks` row as stored by ticket writes (the `*_recorded` flags are set by the
@@ -230,7 +256,8 @@ pub fn refresh_all_tx(conn: &mut PgConnection) -> QueryResult<usize> {
     let policies = active_policies(conn)?;
     let ids: Vec<i64> = tickets::table.select(tickets::id).load(conn)?;
     if policies.is_empty() {
-        diesel::delete(crate::schema::ticket_sla_clocks::table).execute(conn)?;
+        // Deletes every clock and stamps the projections of their tickets.
+        stamp_metrics_tx(conn, None)?;
         return Ok(ids.len());
     }
     for id in &ids {

@@ -6,6 +6,7 @@ use crate::domain::stats::{DurationStats, Rate};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::metrics as model;
+use crate::models::metrics_store::{Reader, StoreGrouping};
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
 use crate::startup::AppState;
@@ -176,22 +177,19 @@ pub async fn get_summary(
     )?;
     let with_contact = include.contains(&CONTACT_RATES);
     let with_holds = include.contains(&ON_HOLD_BY_REASON);
-    let (s, attainment, contact, holds) = db::run(&state.pool, move |conn| {
-        Ok(model::read_snapshot(conn, |conn| {
-            let s = model::summary(conn, lo, hi, basis, &filters)?;
-            let attainment = model::sla_attainment(conn, lo, hi, chrono::Utc::now(), &filters)?;
-            let contact = if with_contact {
-                Some(model::contact_rates(conn, lo, hi, &filters)?)
-            } else {
-                None
-            };
-            let holds = if with_holds {
-                Some(model::hold_reasons(conn, lo, hi, &filters)?)
-            } else {
-                None
-            };
-            Ok((s, attainment, contact, holds))
-        })?)
+    let (s, attainment, contact, holds) = read_store(&state, move |conn, store| {
+        let (s, attainment) = store.summary(&filters, lo, hi, basis, Utc::now());
+        let contact = if with_contact {
+            Some(model::contact_rates(conn, lo, hi, &filters)?)
+        } else {
+            None
+        };
+        let holds = if with_holds {
+            Some(model::hold_reasons(conn, lo, hi, &filters)?)
+        } else {
+            None
+        };
+        Ok((s, attainment, contact, holds))
     })
     .await?;
     if wants_csv(&req) {
@@ -232,6 +230,37 @@ pub async fn get_summary(
         }),
         sla_attainment: attainment,
     }))
+}
+
+/// Runs `read` on a blocking thread with the metrics store brought up to the snapshot of the
+/// read-only transaction it gets (and its connection, for the figures still read in SQL).
+async fn read_store<T, F>(state: &web::Data<AppState>, read: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut diesel::PgConnection, &Reader<'_>) -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let store = state.metrics_store.clone();
+    let pool = state.pool.clone();
+    db::blocking(move || store.read(&pool, read)).await
+}
+
+/// Adds the contact rates (read in SQL, in the same snapshot) to the groups the store computed,
+/// when `options` asks for them: a group that has only contact rates is added. Ordered as the
+/// SQL read side orders groups.
+fn with_contact_rates(
+    conn: &mut diesel::PgConnection,
+    groups: Vec<model::GroupReport>,
+    grouping: &model::Grouping,
+    filters: &model::MetricFilters,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: model::ReportOptions,
+) -> ApiResult<Vec<model::GroupReport>> {
+    if !options.contact_rates {
+        return Ok(groups);
+    }
+    let rates = model::contact_rates_by(conn, grouping, filters, from, to)?;
+    Ok(model::merge_contact_rates(groups, rates))
 }
 
 /// Time on hold for one pause reason.
@@ -668,10 +697,20 @@ pub async fn get_timeseries(
     };
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
-    let groups = db::run(&state.pool, move |conn| {
-        Ok(model::read_snapshot(conn, |conn| {
-            model::report_by(conn, &grouping, &filters, from, to, options)
-        })?)
+    let bucket_keys: Vec<(String, DateTime<Utc>)> = starts
+        .iter()
+        .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
+        .collect();
+    let groups = read_store(&state, move |conn, store| {
+        let groups = store.report(
+            StoreGrouping::Buckets(&bucket_keys),
+            &filters,
+            from,
+            to,
+            options.basis,
+            options.now,
+        );
+        with_contact_rates(conn, groups, &grouping, &filters, from, to, options)
     })
     .await?;
     let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
@@ -819,17 +858,17 @@ pub async fn get_breakdown(
     let (basis, time) = basis(query.time.as_deref())?;
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
-    let groups = db::run(&state.pool, move |conn| {
-        Ok(model::read_snapshot(conn, |conn| {
-            model::report_by(
-                conn,
-                &model::Grouping::Dimension(dimension),
-                &filters,
-                lo,
-                hi,
-                options,
-            )
-        })?)
+    let groups = read_store(&state, move |conn, store| {
+        let groups = store.report(
+            StoreGrouping::Dimension(dimension),
+            &filters,
+            lo,
+            hi,
+            options.basis,
+            options.now,
+        );
+        let grouping = model::Grouping::Dimension(dimension);
+        with_contact_rates(conn, groups, &grouping, &filters, lo, hi, options)
     })
     .await?;
     if wants_csv(&req) {

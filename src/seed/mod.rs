@@ -1200,7 +1200,7 @@ pub fn run_with_helper(
 /// A digest of the stored content: per table, an order-independent sum of row hashes, combined
 /// into one hex string. Covers the company, tickets, event logs, comments, links, metric
 /// projections and SLA clocks; leaves out write stamps (`recorded_at`, `updated_at` of
-/// projections and directory rows), password hashes and full-text vectors.
+/// projections and directory rows, `changed_xid`), password hashes and full-text vectors.
 ///
 /// # Errors
 /// Database errors.
@@ -1220,7 +1220,8 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
          FROM ticket_events",
         "SELECT ticket_id, author_kind, author_user_id, public, body, created_at FROM comments",
         "SELECT ticket_id, linked_ticket_id, kind FROM ticket_links",
-        "SELECT * FROM ticket_sla_clocks",
+        "SELECT ticket_id, kind, policy_id, target_seconds, business, running, due_at, warning_at, \
+         fulfilled_at, breached_at, breach_recorded, warning_recorded FROM ticket_sla_clocks",
     ];
     #[derive(QueryableByName)]
     struct Part {
@@ -1238,7 +1239,7 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
     }
     // Metrics without their write stamp.
     let p: Part = diesel::sql_query(
-        "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM ticket_metrics m",
+        "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at' - 'changed_xid')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM ticket_metrics m",
     )
     .get_result(conn)?;
     all.push_str(&p.digest);

@@ -53,7 +53,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 12);
+    assert_eq!(applied.len(), 13);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -104,7 +104,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 12]);
+    assert_eq!(counts, vec![0, 0, 13]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(
