@@ -401,10 +401,7 @@ type ClockTuple = (
 );
 
 /// Reads tickets with their projection, and their SLA clocks (all, or those of `ids`).
-fn load_rows(
-    conn: &mut PgConnection,
-    ids: Option<&[i64]>,
-) -> QueryResult<Loaded> {
+fn load_rows(conn: &mut PgConnection, ids: Option<&[i64]>) -> QueryResult<Loaded> {
     use crate::schema::{ticket_metrics as m, ticket_sla_clocks as c, tickets as t};
     use diesel::dsl::sql;
     let select = (

@@ -604,7 +604,7 @@ pub struct TimeseriesResponse {
 }
 
 /// The local starts of the buckets covering `[from, to)` in `zone`, with their UTC instants.
-fn bucket_starts(
+pub fn bucket_starts(
     interval: &str,
     zone: chrono_tz::Tz,
     from: DateTime<Utc>,

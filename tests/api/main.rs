@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod import;
 mod metrics;
+mod metrics_store;
 mod migrations;
 mod roles;
 mod seed;

@@ -1,0 +1,392 @@
+//! The in-memory metrics store (`models::metrics_store`) against the SQL read side it replaces
+//! on the request path (`models::metrics`, the reference): the same figures for every grouping,
+//! filter and time basis on seeded data, and the same figures again after every kind of write,
+//! including writes committed out of order and writes still in progress while the store reads.
+
+use crate::helpers::TestDb;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use frontline::domain::stats::DurationStats;
+use frontline::error::ApiError;
+use frontline::models::metrics::{
+    self as sql, Dimension, GroupReport, Grouping, MetricFilters, ReportOptions, TimeBasis,
+};
+use frontline::models::metrics_store::{MetricsStore, Reader, StoreGrouping};
+use frontline::seed::{self, SeedOptions, Writer};
+
+fn seeded(tickets: usize, writer: Writer) -> TestDb {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    seed::run(
+        &mut conn,
+        &SeedOptions {
+            tickets,
+            seed: 5,
+            writer,
+            ..SeedOptions::for_profile(seed::Profile::Demo)
+        },
+    )
+    .unwrap();
+    db
+}
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+}
+
+/// The instant SLA clocks are judged at (inside the seeded window, so that running clocks both
+/// past and before their due instant exist).
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 20, 13, 30, 0).unwrap()
+}
+
+/// Asserts two duration statistics equal: counts, minima, maxima, medians and p90s exactly (the
+/// store interpolates with `percentile_cont`'s arithmetic), means to 1e-12 relative (PostgreSQL
+/// divides a numeric sum, the store a 128-bit one).
+fn same_stats(store: &DurationStats, sql: &DurationStats, what: &str) {
+    assert_eq!(
+        (store.count, store.min, store.max),
+        (sql.count, sql.min, sql.max),
+        "{what}"
+    );
+    assert_eq!(store.median, sql.median, "{what} median");
+    assert_eq!(store.p90, sql.p90, "{what} p90");
+    match (store.mean, sql.mean) {
+        (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{what} mean"),
+        (a, b) => assert_eq!(a, b, "{what} mean"),
+    }
+}
+
+fn same_reports(store: &[GroupReport], sql: &[GroupReport], what: &str) {
+    let keys = |g: &[GroupReport]| g.iter().map(|g| g.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(store), keys(sql), "{what}: groups");
+    for (a, b) in store.iter().zip(sql) {
+        let what = format!("{what} / {:?}", a.key);
+        assert_eq!(a.label, b.label, "{what} label");
+        let (fa, fb) = (&a.figures, &b.figures);
+        assert_eq!(
+            (fa.tickets_created, fa.tickets_solved, &fa.reopen_rate),
+            (fb.tickets_created, fb.tickets_solved, &fb.reopen_rate),
+            "{what} volumes"
+        );
+        same_stats(
+            &fa.first_reply_time,
+            &fb.first_reply_time,
+            &format!("{what} frt"),
+        );
+        same_stats(
+            &fa.full_resolution_time,
+            &fb.full_resolution_time,
+            &format!("{what} resolution"),
+        );
+        assert_eq!(a.sla_attainment, b.sla_attainment, "{what} sla");
+    }
+}
+
+/// Compares the store with the SQL read side in one snapshot, for one grouping.
+fn compare(
+    conn: &mut PgConnection,
+    store: &Reader<'_>,
+    grouping: &Grouping,
+    filters: &MetricFilters,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    basis: TimeBasis,
+) -> Result<usize, ApiError> {
+    let options = ReportOptions {
+        basis,
+        now: now(),
+        contact_rates: false,
+    };
+    let reference = sql::report_by(conn, grouping, filters, from, to, options)?;
+    let buckets: Vec<(String, DateTime<Utc>)>;
+    let store_grouping = match grouping {
+        Grouping::All => StoreGrouping::All,
+        Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
+        Grouping::Bucket { interval, zone } => {
+            let zone: chrono_tz::Tz = zone.parse().unwrap();
+            buckets = frontline::routes::metrics::bucket_starts(interval, zone, from, to)?
+                .into_iter()
+                .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), start))
+                .collect();
+            StoreGrouping::Buckets(&buckets)
+        }
+    };
+    let mine = store.report(store_grouping, filters, from, to, basis, now());
+    same_reports(
+        &mine,
+        &reference,
+        &format!("{grouping:?} {filters:?} {from}..{to} {basis:?}"),
+    );
+    Ok(reference.len())
+}
+
+const DIMENSIONS: [Dimension; 9] = [
+    Dimension::Team,
+    Dimension::Agent,
+    Dimension::Organization,
+    Dimension::Site,
+    Dimension::Channel,
+    Dimension::Priority,
+    Dimension::Category,
+    Dimension::Sourcing,
+    Dimension::EmploymentType,
+];
+
+#[test]
+fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_filter() {
+    let db = seeded(2_500, Writer::Bulk);
+    let store = MetricsStore::new();
+    let periods = [
+        (
+            frontline::domain::instant::min(),
+            frontline::domain::instant::end(),
+        ),
+        (at(2026, 3, 1), at(2026, 4, 1)),
+        (at(2025, 12, 15), at(2026, 7, 10)),
+    ];
+    let filters = [
+        MetricFilters::default(),
+        MetricFilters {
+            sourcing: Some("outsourced".into()),
+            ..MetricFilters::default()
+        },
+        MetricFilters {
+            employment_type: Some("contractor".into()),
+            channel: Some("phone".into()),
+            ..MetricFilters::default()
+        },
+        MetricFilters {
+            priority: Some("high".into()),
+            team_id: Some(2),
+            ..MetricFilters::default()
+        },
+        MetricFilters {
+            category: Some("no such category".into()),
+            ..MetricFilters::default()
+        },
+    ];
+    let compared = store
+        .read(&db.pool, |conn, reader| {
+            assert!(reader.tickets() > 2_500, "{} tickets", reader.tickets());
+            let mut groups = 0;
+            for period in periods {
+                for basis in [TimeBasis::Calendar, TimeBasis::Business] {
+                    for f in &filters {
+                        groups += compare(conn, reader, &Grouping::All, f, period, basis)?;
+                    }
+                    for d in DIMENSIONS {
+                        for f in &filters[..2] {
+                            groups +=
+                                compare(conn, reader, &Grouping::Dimension(d), f, period, basis)?;
+                        }
+                    }
+                }
+            }
+            // Buckets in a zone with DST changes inside the periods.
+            for interval in ["day", "week", "month"] {
+                let grouping = Grouping::Bucket {
+                    interval,
+                    zone: "America/New_York".into(),
+                };
+                for f in &filters[..3] {
+                    let period = (at(2025, 12, 15), at(2026, 7, 10));
+                    groups += compare(conn, reader, &grouping, f, period, TimeBasis::Business)?;
+                }
+            }
+            Ok(groups)
+        })
+        .unwrap();
+    // Not a comparison of empty sets: hundreds of non-empty groups were compared.
+    assert!(compared > 500, "{compared} groups compared");
+}
+
+fn execute(conn: &mut PgConnection, sql: &str) {
+    diesel::sql_query(sql).execute(conn).unwrap();
+}
+
+/// The store after a refresh equals both the SQL read side and a store loaded afresh.
+fn check(db: &TestDb, store: &MetricsStore, what: &str) {
+    let groupings = [
+        Grouping::All,
+        Grouping::Dimension(Dimension::Team),
+        Grouping::Dimension(Dimension::Sourcing),
+    ];
+    let period = (
+        frontline::domain::instant::min(),
+        frontline::domain::instant::end(),
+    );
+    let fresh = MetricsStore::new();
+    let fresh_reports = fresh
+        .read(&db.pool, |_, reader| {
+            Ok(groupings
+                .iter()
+                .map(|g| match g {
+                    Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
+                    _ => StoreGrouping::All,
+                })
+                .map(|g| {
+                    reader.report(
+                        g,
+                        &MetricFilters::default(),
+                        period.0,
+                        period.1,
+                        TimeBasis::Calendar,
+                        now(),
+                    )
+                })
+                .collect::<Vec<_>>())
+        })
+        .unwrap();
+    store
+        .read(&db.pool, |conn, reader| {
+            for (g, fresh) in groupings.iter().zip(&fresh_reports) {
+                compare(
+                    conn,
+                    reader,
+                    g,
+                    &MetricFilters::default(),
+                    period,
+                    TimeBasis::Calendar,
+                )?;
+                let store_grouping = match g {
+                    Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
+                    _ => StoreGrouping::All,
+                };
+                let mine = reader.report(
+                    store_grouping,
+                    &MetricFilters::default(),
+                    period.0,
+                    period.1,
+                    TimeBasis::Calendar,
+                    now(),
+                );
+                same_reports(&mine, fresh, &format!("{what}: refreshed vs fresh {g:?}"));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn summary_created(db: &TestDb, store: &MetricsStore) -> i64 {
+    store
+        .read(&db.pool, |_, reader| {
+            Ok(reader
+                .summary(
+                    &MetricFilters::default(),
+                    frontline::domain::instant::min(),
+                    frontline::domain::instant::end(),
+                    TimeBasis::Calendar,
+                    now(),
+                )
+                .0
+                .tickets_created)
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
+    let db = seeded(300, Writer::Domain);
+    let store = MetricsStore::new();
+    check(&db, &store, "first load");
+    let loaded = store.len();
+    assert!(loaded > 300);
+    let created = summary_created(&db, &store);
+
+    // Plain writes: a projection, a ticket's dimension, a clock, a new ticket row.
+    let mut conn = db.conn();
+    execute(
+        &mut conn,
+        "UPDATE ticket_metrics SET first_reply_seconds = first_reply_seconds + 3600
+          WHERE ticket_id IN (SELECT ticket_id FROM ticket_metrics
+                               WHERE first_reply_seconds IS NOT NULL ORDER BY ticket_id LIMIT 5)",
+    );
+    execute(
+        &mut conn,
+        "UPDATE tickets SET team_id = (SELECT max(id) FROM teams)
+          WHERE id IN (SELECT id FROM tickets ORDER BY id LIMIT 7)",
+    );
+    execute(
+        &mut conn,
+        "UPDATE ticket_sla_clocks SET breached_at = due_at, running = false
+          WHERE (ticket_id, kind) IN (SELECT ticket_id, kind FROM ticket_sla_clocks
+                                       WHERE breached_at IS NULL AND due_at IS NOT NULL
+                                       ORDER BY ticket_id LIMIT 4)",
+    );
+    check(&db, &store, "after plain writes");
+
+    // Two writers committing out of order: the earlier transaction commits last, after the
+    // store has read a snapshot in which it was still running.
+    let mut first = db.conn();
+    let mut second = db.conn();
+    execute(&mut first, "BEGIN");
+    execute(
+        &mut first,
+        "UPDATE ticket_metrics SET reopens = reopens + 1
+          WHERE ticket_id = (SELECT min(ticket_id) FROM ticket_metrics WHERE reopens = 0)",
+    );
+    execute(&mut second, "BEGIN");
+    execute(
+        &mut second,
+        "UPDATE ticket_metrics SET latest_solved_at = NULL, full_resolution_seconds = NULL
+          WHERE ticket_id = (SELECT max(ticket_id) FROM ticket_metrics
+                              WHERE latest_solved_at IS NOT NULL)",
+    );
+    execute(&mut second, "COMMIT");
+    check(&db, &store, "one of two writers committed");
+    execute(&mut first, "COMMIT");
+    check(&db, &store, "both committed, the earlier last");
+
+    // A new ticket seen only once its transaction commits.
+    execute(&mut first, "BEGIN");
+    execute(
+        &mut first,
+        "INSERT INTO tickets (subject, description, status, priority, created_at, updated_at)
+         VALUES ('store test', '', 'new', 'normal', '2026-10-01T12:00:00Z', '2026-10-01T12:00:00Z')",
+    );
+    execute(
+        &mut first,
+        "INSERT INTO ticket_metrics (ticket_id, created_at, agent_created, replies, reopens,
+                                     requester_comments)
+         SELECT max(id), '2026-10-01T12:00:00Z', false, 0, 0, 0 FROM tickets",
+    );
+    assert_eq!(
+        summary_created(&db, &store),
+        created,
+        "uncommitted ticket counted"
+    );
+    execute(&mut first, "COMMIT");
+    assert_eq!(summary_created(&db, &store), created + 1);
+    assert_eq!(store.len(), loaded + 1);
+    check(&db, &store, "after a new ticket");
+
+    // SLA clocks deleted without replacement (every policy deactivated): no row is left to
+    // carry a stamp, so the projections are stamped instead.
+    conn.transaction(|conn| {
+        execute(conn, "UPDATE sla_policies SET active = false");
+        frontline::models::sla::refresh_all_tx(conn)
+    })
+    .unwrap();
+    assert_eq!(crate::helpers::count(&mut conn, "ticket_sla_clocks"), 0);
+    check(&db, &store, "after every clock was deleted");
+
+    // Back on: every clock recomputed.
+    conn.transaction(|conn| {
+        execute(conn, "UPDATE sla_policies SET active = true");
+        frontline::models::sla::refresh_all_tx(conn)
+    })
+    .unwrap();
+    check(&db, &store, "after every clock was recomputed");
+
+    // `metrics rebuild` on a projection changed behind its back puts it right, and the store
+    // follows.
+    execute(
+        &mut conn,
+        "UPDATE ticket_metrics SET full_resolution_seconds = 1
+          WHERE ticket_id = (SELECT min(ticket_id) FROM ticket_metrics
+                              WHERE full_resolution_seconds IS NOT NULL)",
+    );
+    let report = sql::rebuild(&mut conn, 1000).unwrap();
+    assert!(!report.differences.is_empty());
+    check(&db, &store, "after a rebuild");
+}
