@@ -4,7 +4,10 @@
 #   2. VACUUM ANALYZE (what autovacuum would do after the load: visibility map for index-only scans);
 #   3. latency of the metrics endpoints (summary, timeseries, breakdown) over those tickets, one
 #      client at a time (wrk -c1, 10 s each): p50 / p99 as wrk reports them.
-# BENCH_SCALE_TICKETS (default 1000000) sets the size. Results go to bench-results/scale.txt.
+#   Before them: the first request's time (it loads the in-memory metrics store) and the server's
+#   resident memory once the store is loaded.
+# BENCH_SCALE_TICKETS (default 1000000) sets the size; BENCH_SCALE_REUSE=1 keeps an already seeded
+# database (only migrations run). Results go to bench-results/scale.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +35,10 @@ export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=$DB \
   FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn FRONTLINE__WORKERS__ENABLED=false \
   FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
+if [ "${BENCH_SCALE_REUSE:-0}" = 1 ] && "${PSQL[@]}" -d $DB -c "SELECT 1" >/dev/null 2>&1; then
+  $BIN migrate >/dev/null
+  echo "== reusing the seeded database $DB" | tee "$OUT/scale.txt"
+else
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 $BIN migrate >/dev/null
 
@@ -42,8 +49,10 @@ tee -a "$OUT/scale.txt" <"$OUT/seed-time.txt"
 start=$(date +%s.%N)
 "${PSQL[@]}" -d $DB -c "VACUUM ANALYZE" 2>/dev/null || true
 awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "VACUUM ANALYZE: %.1f s\n", e - s }' | tee -a "$OUT/scale.txt"
+fi
 
-echo "bench-manager-password" | $BIN user create --role admin --email bench@frontline.local >/dev/null
+# (already there when the database is reused)
+echo "bench-manager-password" | $BIN user create --role admin --email bench@frontline.local >/dev/null 2>&1 || true
 $BIN serve >"$OUT/server-scale.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -56,6 +65,12 @@ TOKEN=$(curl -fs -H 'content-type: application/json' \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 
 YEAR="from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z"
+# serve loads the metrics store at start-up; the first request waits for it.
+first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$PORT/api/v1/metrics/summary?$YEAR")
+echo "first metrics request after start-up (waits for the store to load): $first s" | tee -a "$OUT/scale.txt"
+echo "server resident memory with the store loaded: $(ps -o rss= -p $SERVER) KiB" | tee -a "$OUT/scale.txt"
+
 MONTH="from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
 for path in \
   "/api/v1/metrics/summary?$YEAR" \

@@ -36,7 +36,9 @@ pub fn pool_for_url(url: &str, settings: &DatabaseSettings) -> PgPool {
 
 /// Sets `statement_timeout` on every pooled connection, so that no request (and no worker pass)
 /// keeps a database core busy after its client has long given up. Command-line jobs (import,
-/// seed, rebuild) connect directly and have no limit.
+/// seed, rebuild) connect directly and have no limit. Also sets the session time zone to UTC, so
+/// that SQL interval arithmetic (`+ interval '7 days'` in the contact rates) is 7 × 24 hours
+/// whatever the server's `timezone` setting, as in the in-memory metrics store.
 #[derive(Debug, Clone, Copy)]
 struct StatementTimeout(u64);
 
@@ -45,6 +47,7 @@ impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for St
         use diesel::RunQueryDsl;
         diesel::sql_query(format!("SET statement_timeout = '{}s'", self.0))
             .execute(conn)
+            .and_then(|_| diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn))
             .map(|_| ())
             .map_err(diesel::r2d2::Error::QueryError)
     }

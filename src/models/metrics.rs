@@ -950,7 +950,7 @@ pub struct ReportOptions {
     pub basis: TimeBasis,
     /// The instant at which a running SLA clock past its due instant counts as breached.
     pub now: DateTime<Utc>,
-    /// Also compute the contact rates ([`contact_rates_by`]; they scan more).
+    /// Also compute the contact rates ([`contact_rates_by`]).
     pub contact_rates: bool,
 }
 
@@ -1027,33 +1027,4 @@ pub fn report_by(
     let mut out: Vec<GroupReport> = groups.into_values().collect();
     out.sort_by_key(|g| group_order(g.key.as_deref()));
     Ok(out)
-}
-
-/// Adds per-group contact rates to groups computed without them (by the metrics store): every
-/// group gets its rates or, without any, 0 / 0; a group that has only contact rates is added.
-/// Ordered as [`figures_by`].
-pub fn merge_contact_rates(
-    groups: Vec<GroupReport>,
-    rates: GroupMap<ContactRates>,
-) -> Vec<GroupReport> {
-    use std::collections::BTreeMap;
-    let mut merged: BTreeMap<Option<String>, GroupReport> = groups
-        .into_iter()
-        .map(|mut g| {
-            g.contact_rates = Some(ContactRates::empty());
-            (g.key.clone(), g)
-        })
-        .collect();
-    for (key, (label, r)) in rates {
-        let entry = merged
-            .entry(key.clone())
-            .or_insert_with(|| GroupReport::empty(key, true));
-        if entry.label.is_none() {
-            entry.label = label;
-        }
-        entry.contact_rates = Some(r);
-    }
-    let mut out: Vec<GroupReport> = merged.into_values().collect();
-    out.sort_by_key(|g| group_order(g.key.as_deref()));
-    out
 }

@@ -22,7 +22,8 @@
 
 use crate::domain::stats::{DurationStats, Rate};
 use crate::models::metrics::{
-    Dimension, GroupReport, MetricFilters, Summary, TimeBasis, empty_summary, group_order,
+    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis, empty_summary,
+    group_order,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -75,7 +76,61 @@ struct Row {
     organization_id: i64,
     site_id: i64,
     outcomes: Box<[Outcome]>,
+    /// The contact-rate inputs: `tickets.requester_id`, `tickets.created_at`, `tickets.solved_at`
+    /// (the latest solve), `one_touch` / `one_touch_strict` (`None` = NULL), `fcr_candidate`.
+    requester_id: i64,
+    ticket_created_at: i64,
+    ticket_solved_at: i64,
+    one_touch: Option<bool>,
+    one_touch_strict: Option<bool>,
+    fcr_candidate: bool,
+    /// `on_hold_by_reason`: (interned reason, calendar seconds).
+    on_hold: Box<[(u32, i64)]>,
 }
+
+/// The tickets of one requester in one category (category 0 = none), for the 7-day look-ups of
+/// `fcr.v1` and `repeat_contact.v1`: (instant, ticket id), each list in ascending order.
+#[derive(Debug, Default)]
+struct Peers {
+    created: Vec<(i64, i64)>,
+    solved: Vec<(i64, i64)>,
+}
+
+impl Peers {
+    fn insert(list: &mut Vec<(i64, i64)>, entry: (i64, i64)) {
+        let at = list.partition_point(|e| *e < entry);
+        list.insert(at, entry);
+    }
+
+    fn remove(list: &mut Vec<(i64, i64)>, entry: (i64, i64)) {
+        if let Ok(at) = list.binary_search(&entry) {
+            list.remove(at);
+        }
+    }
+
+    /// True when a ticket other than `id` has an instant in `(after, until]` when `open_start`,
+    /// in `[after, until)` otherwise.
+    fn any_other(list: &[(i64, i64)], id: i64, after: i64, until: i64, open_start: bool) -> bool {
+        let start = if open_start {
+            list.partition_point(|e| e.0 <= after)
+        } else {
+            list.partition_point(|e| e.0 < after)
+        };
+        list[start..]
+            .iter()
+            .take_while(|e| {
+                if open_start {
+                    e.0 <= until
+                } else {
+                    e.0 < until
+                }
+            })
+            .any(|e| e.1 != id)
+    }
+}
+
+/// `interval '7 days'` of the SQL read side, in microseconds (sessions run in UTC: db.rs).
+const SEVEN_DAYS: i64 = 7 * 86_400 * 1_000_000;
 
 /// The store's content: every ticket as of `snapshot`.
 struct Content {
@@ -87,6 +142,8 @@ struct Content {
     /// Interned strings; index 0 stands for NULL.
     strings: Vec<String>,
     string_ids: HashMap<String, u32>,
+    /// (requester, category) → their tickets, for tickets with a requester.
+    peers: HashMap<(i64, u32), Peers>,
 }
 
 impl Content {
@@ -97,6 +154,7 @@ impl Content {
             index: HashMap::new(),
             strings: vec![String::new()],
             string_ids: HashMap::new(),
+            peers: HashMap::new(),
         }
     }
 
@@ -115,11 +173,15 @@ impl Content {
         (id != 0).then(|| self.strings[id as usize].clone())
     }
 
-    /// Replaces (or adds) the rows of `loaded` and removes `gone`.
+    /// Replaces (or adds) the rows of `loaded` and removes `gone`, keeping `index` and `peers`.
     fn apply(&mut self, loaded: Vec<Row>, gone: &[i64]) {
         for row in loaded {
+            self.link(&row, true);
             match self.index.get(&row.ticket_id) {
-                Some(&i) => self.rows[i] = row,
+                Some(&i) => {
+                    let old = std::mem::replace(&mut self.rows[i], row);
+                    self.link(&old, false);
+                }
                 None => {
                     self.index.insert(row.ticket_id, self.rows.len());
                     self.rows.push(row);
@@ -128,11 +190,63 @@ impl Content {
         }
         for id in gone {
             if let Some(i) = self.index.remove(id) {
-                self.rows.swap_remove(i);
+                let old = self.rows.swap_remove(i);
+                self.link(&old, false);
                 if let Some(moved) = self.rows.get(i) {
                     self.index.insert(moved.ticket_id, i);
                 }
             }
+        }
+    }
+
+    /// Takes `rows` as the whole content (a full load): the look-up lists are sorted once
+    /// rather than kept sorted row by row.
+    fn build(&mut self, rows: Vec<Row>) {
+        self.index = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.ticket_id, i))
+            .collect();
+        self.peers.clear();
+        for r in rows.iter().filter(|r| r.requester_id != NONE) {
+            let peers = self.peers.entry((r.requester_id, r.category)).or_default();
+            if r.ticket_created_at != NONE {
+                peers.created.push((r.ticket_created_at, r.ticket_id));
+            }
+            if r.ticket_solved_at != NONE {
+                peers.solved.push((r.ticket_solved_at, r.ticket_id));
+            }
+        }
+        for peers in self.peers.values_mut() {
+            peers.created.sort_unstable();
+            peers.solved.sort_unstable();
+        }
+        self.rows = rows;
+    }
+
+    /// Adds a row's entries to (or removes them from) `peers`.
+    fn link(&mut self, row: &Row, add: bool) {
+        if row.requester_id == NONE {
+            return;
+        }
+        let key = (row.requester_id, row.category);
+        let peers = self.peers.entry(key).or_default();
+        let id = row.ticket_id;
+        for (list, at) in [
+            (&mut peers.created, row.ticket_created_at),
+            (&mut peers.solved, row.ticket_solved_at),
+        ] {
+            if at == NONE {
+                continue;
+            }
+            if add {
+                Peers::insert(list, (at, id));
+            } else {
+                Peers::remove(list, (at, id));
+            }
+        }
+        if peers.created.is_empty() && peers.solved.is_empty() {
+            self.peers.remove(&key);
         }
     }
 }
@@ -279,9 +393,16 @@ impl MetricsStore {
             .run(|conn| {
                 diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
                 let content = guard.get_or_insert_with(Content::empty);
+                let started = std::time::Instant::now();
                 let refreshed = refresh(conn, content)?;
-                if let Refresh::Full { tickets } = refreshed {
-                    tracing::info!(tickets, "metrics store loaded");
+                let ms = started.elapsed().as_millis();
+                match refreshed {
+                    Refresh::Full { tickets } => {
+                        tracing::info!(tickets, ms, "metrics store loaded")
+                    }
+                    Refresh::Changed { tickets } => {
+                        tracing::debug!(tickets, ms, "metrics store refreshed");
+                    }
                 }
                 let reader = Reader {
                     content,
@@ -362,7 +483,7 @@ fn full_load(
     let (rows, outcomes) = load_rows(conn, None)?;
     let mut fresh = Content::empty();
     let rows = assemble(&mut fresh, rows, outcomes);
-    fresh.apply(rows, &[]);
+    fresh.build(rows);
     fresh.snapshot = snapshot;
     let tickets = fresh.rows.len();
     *content = fresh;
@@ -390,8 +511,20 @@ type MetricsTuple = (
     Option<i64>,
     Option<i32>,
 );
+type ContactTuple = (
+    Option<i64>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+    Option<serde_json::Value>,
+);
 /// Tickets with their projection, and SLA clocks, as loaded.
-type Loaded = (Vec<(TicketTuple, MetricsTuple)>, Vec<ClockTuple>);
+type Loaded = (
+    Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
+    Vec<ClockTuple>,
+);
 type ClockTuple = (
     i64,
     bool,
@@ -425,6 +558,18 @@ fn load_rows(conn: &mut PgConnection, ids: Option<&[i64]>) -> QueryResult<Loaded
             m::full_resolution_seconds.nullable(),
             m::full_resolution_business_seconds.nullable(),
             m::reopens.nullable(),
+        ),
+        (
+            t::requester_id,
+            t::created_at,
+            t::solved_at,
+            m::one_touch.nullable(),
+            m::one_touch_strict.nullable(),
+            m::fcr_candidate.nullable(),
+            // Most tickets were never on hold: no JSON to parse for them.
+            sql::<Nullable<diesel::sql_types::Jsonb>>(
+                "nullif(ticket_metrics.on_hold_by_reason, '{}'::jsonb)",
+            ),
         ),
     );
     let clock_select = (
@@ -460,7 +605,7 @@ fn micros(t: Option<DateTime<Utc>>) -> i64 {
 /// Packs loaded tuples into rows (interning their strings into `content`).
 fn assemble(
     content: &mut Content,
-    tickets: Vec<(TicketTuple, MetricsTuple)>,
+    tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
     clocks: Vec<ClockTuple>,
 ) -> Vec<Row> {
     let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::new();
@@ -488,7 +633,31 @@ fn assemble(
     }
     tickets
         .into_iter()
-        .map(|(t, m)| {
+        .map(|(t, m, contact)| {
+            let (
+                requester_id,
+                ticket_created_at,
+                ticket_solved_at,
+                one_touch,
+                one_touch_strict,
+                fcr_candidate,
+                on_hold,
+            ) = contact;
+            let on_hold: Box<[(u32, i64)]> = on_hold
+                .as_ref()
+                .and_then(serde_json::Value::as_object)
+                .map(|reasons| {
+                    reasons
+                        .iter()
+                        .map(|(reason, seconds)| {
+                            (
+                                content.intern(Some(reason.clone())),
+                                seconds.as_i64().unwrap_or(0),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             let (id, channel, priority, category, team_id, assignee_id, organization_id, site_id) =
                 t;
             let (
@@ -522,6 +691,13 @@ fn assemble(
                 organization_id: organization_id.unwrap_or(NONE),
                 site_id: site_id.unwrap_or(NONE),
                 outcomes: outcomes.remove(&id).unwrap_or_default().into_boxed_slice(),
+                requester_id: requester_id.unwrap_or(NONE),
+                ticket_created_at: ticket_created_at.timestamp_micros(),
+                ticket_solved_at: micros(ticket_solved_at),
+                one_touch,
+                one_touch_strict,
+                fcr_candidate: fcr_candidate.unwrap_or(false),
+                on_hold,
             }
         })
         .collect()
@@ -575,6 +751,15 @@ struct Acc {
     resolution: Vec<i64>,
     achieved: i64,
     breached: i64,
+    /// Contact rates: tickets solved with `one_touch` set, one-touch, strict one-touch and
+    /// first-contact resolutions (by the latest solve); tickets created and repeat contacts (by
+    /// `tickets.created_at`).
+    resolved: i64,
+    one_touch: i64,
+    one_touch_strict: i64,
+    fcr: i64,
+    contacts: i64,
+    repeats: i64,
 }
 
 impl Reader<'_> {
@@ -661,28 +846,29 @@ impl Reader<'_> {
         }
     }
 
-    /// Figures and SLA attainment of `[from, to)` per group, as
-    /// [`crate::models::metrics::report_by`] computes them without contact rates: each metric by
-    /// its own period-membership instant (created: `created_at`; first reply: `first_reply_at`;
-    /// solved, reopen rate, full resolution: `latest_solved_at`; an SLA target: the instant it was
-    /// achieved or breached, a running clock past its due instant at `now` breached then).
-    /// Groups without any figure are absent; ordered as the SQL read side orders them.
+    /// Figures, SLA attainment and (when `options.contact_rates`) contact rates of `[from, to)`
+    /// per group, as [`crate::models::metrics::report_by`] computes them: each metric by its own
+    /// period-membership instant (created: `created_at`; first reply: `first_reply_at`; solved,
+    /// reopen rate, full resolution, one-touch and FCR: `latest_solved_at`; repeat contact:
+    /// `tickets.created_at`; an SLA target: the instant it was achieved or breached, a running
+    /// clock past its due instant at `options.now` breached then). Groups without any figure are
+    /// absent; ordered as the SQL read side orders them.
     pub fn report(
         &self,
         grouping: StoreGrouping<'_>,
         filters: &MetricFilters,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        basis: TimeBasis,
-        now: DateTime<Utc>,
+        options: ReportOptions,
     ) -> Vec<GroupReport> {
         let (lo, hi, now) = (
             from.timestamp_micros(),
             to.timestamp_micros(),
-            now.timestamp_micros(),
+            options.now.timestamp_micros(),
         );
         let inside = |t: i64| t != NONE && t >= lo && t < hi;
-        let b = usize::from(basis == TimeBasis::Business);
+        let b = usize::from(options.basis == TimeBasis::Business);
+        let contact = options.contact_rates;
         let filter = (!filters.is_empty()).then(|| self.resolve(filters));
         let starts: Vec<i64> = match grouping {
             StoreGrouping::Buckets(buckets) => {
@@ -761,7 +947,19 @@ impl Reader<'_> {
                     if r.full_resolution[b] != NONE {
                         a.resolution.push(r.full_resolution[b]);
                     }
+                    if contact {
+                        a.resolved += i64::from(r.one_touch.is_some());
+                        a.one_touch += i64::from(r.one_touch == Some(true));
+                        a.one_touch_strict += i64::from(r.one_touch_strict == Some(true));
+                        a.fcr += i64::from(r.fcr_candidate && self.first_contact(r));
+                    }
                 }
+            }
+            if contact && inside(r.ticket_created_at) {
+                let s = slot(r, r.ticket_created_at, &mut accs);
+                touch(&mut present, s);
+                accs[s].contacts += 1;
+                accs[s].repeats += i64::from(self.repeat_contact(r));
             }
             for o in r.outcomes.iter() {
                 if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
@@ -784,9 +982,7 @@ impl Reader<'_> {
             .map(|(_, (mut a, (key, label)))| {
                 let mut figures = empty_summary();
                 figures.tickets_created = a.created;
-                if a.first_replies > 0 {
-                    figures.first_reply_time = DurationStats::of_unordered(&mut a.frt);
-                }
+                figures.first_reply_time = DurationStats::of_unordered(&mut a.frt);
                 figures.tickets_solved = a.solved;
                 figures.reopen_rate = Rate::new(a.reopened, a.solved);
                 figures.full_resolution_time = DurationStats::of_unordered(&mut a.resolution);
@@ -795,7 +991,12 @@ impl Reader<'_> {
                     label,
                     figures,
                     sla_attainment: Rate::new(a.achieved, a.achieved + a.breached),
-                    contact_rates: None,
+                    contact_rates: contact.then(|| ContactRates {
+                        one_touch: Rate::new(a.one_touch, a.resolved),
+                        one_touch_strict: Rate::new(a.one_touch_strict, a.resolved),
+                        fcr: Rate::new(a.fcr, a.resolved),
+                        repeat_contact: Rate::new(a.repeats, a.contacts),
+                    }),
                 }
             })
             .collect();
@@ -803,21 +1004,98 @@ impl Reader<'_> {
         out
     }
 
-    /// The summary figures and SLA attainment of `[from, to)` (one group, or none).
+    /// `fcr.v1`'s second condition for a solved ticket: no other ticket of the same requester and
+    /// category (both without one count as the same) was created within 7 days after its latest
+    /// solve, `(solve, solve + 7 days]`. A ticket without a requester passes.
+    fn first_contact(&self, r: &Row) -> bool {
+        if r.requester_id == NONE {
+            return true;
+        }
+        self.content
+            .peers
+            .get(&(r.requester_id, r.category))
+            .is_none_or(|p| {
+                let s = r.latest_solved_at;
+                !Peers::any_other(
+                    &p.created,
+                    r.ticket_id,
+                    s,
+                    s.saturating_add(SEVEN_DAYS),
+                    true,
+                )
+            })
+    }
+
+    /// `repeat_contact.v1`: another ticket of the same requester and category was solved (its
+    /// latest solve) within the 7 days before this one's creation, `[created − 7 days, created)`.
+    /// A ticket without a requester is never a repeat.
+    fn repeat_contact(&self, r: &Row) -> bool {
+        if r.requester_id == NONE {
+            return false;
+        }
+        self.content
+            .peers
+            .get(&(r.requester_id, r.category))
+            .is_some_and(|p| {
+                let c = r.ticket_created_at;
+                Peers::any_other(
+                    &p.solved,
+                    r.ticket_id,
+                    c.saturating_sub(SEVEN_DAYS),
+                    c,
+                    false,
+                )
+            })
+    }
+
+    /// `on_hold.v1` by pause reason over tickets whose latest solve is in `[from, to)`, as
+    /// [`crate::models::metrics::hold_reasons`]: reason → (tickets that spent time on hold for
+    /// it, total calendar seconds).
+    pub fn hold_reasons(
+        &self,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> std::collections::BTreeMap<String, (i64, i64)> {
+        let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
+        let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::new();
+        for r in &self.content.rows {
+            let solved = r.latest_solved_at;
+            if !r.has_metrics
+                || r.on_hold.is_empty()
+                || solved == NONE
+                || solved < lo
+                || solved >= hi
+            {
+                continue;
+            }
+            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+                continue;
+            }
+            for &(reason, seconds) in r.on_hold.iter() {
+                let e = by_reason.entry(reason).or_default();
+                e.0 += 1;
+                e.1 += seconds;
+            }
+        }
+        by_reason
+            .into_iter()
+            .map(|(reason, figures)| (self.content.string(reason).unwrap_or_default(), figures))
+            .collect()
+    }
+
+    /// Every figure of the summary of `[from, to)` (one group keyed `all`, or an empty one).
     pub fn summary(
         &self,
         filters: &MetricFilters,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        basis: TimeBasis,
-        now: DateTime<Utc>,
-    ) -> (Summary, Rate) {
-        self.report(StoreGrouping::All, filters, from, to, basis, now)
+        options: ReportOptions,
+    ) -> GroupReport {
+        self.report(StoreGrouping::All, filters, from, to, options)
             .into_iter()
             .next()
-            .map_or_else(
-                || (empty_summary(), Rate::new(0, 0)),
-                |g| (g.figures, g.sla_attainment),
-            )
+            .unwrap_or_else(|| GroupReport::empty(Some("all".into()), options.contact_rates))
     }
 }

@@ -64,7 +64,7 @@ pub struct SummaryQuery {
     /// End, exclusive (RFC 3339). Default: no end.
     pub to: Option<String>,
     /// Extra figures, comma-separated: `contact_rates` (one-touch, first-contact resolution,
-    /// repeat contact) and `on_hold_by_reason`. They scan more and are left out unless asked for.
+    /// repeat contact) and `on_hold_by_reason`. Left out unless asked for.
     pub include: Option<String>,
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
     /// team calendar; 24/7 for a team without one).
@@ -177,21 +177,18 @@ pub async fn get_summary(
     )?;
     let with_contact = include.contains(&CONTACT_RATES);
     let with_holds = include.contains(&ON_HOLD_BY_REASON);
-    let (s, attainment, contact, holds) = read_store(&state, move |conn, store| {
-        let (s, attainment) = store.summary(&filters, lo, hi, basis, Utc::now());
-        let contact = if with_contact {
-            Some(model::contact_rates(conn, lo, hi, &filters)?)
-        } else {
-            None
-        };
-        let holds = if with_holds {
-            Some(model::hold_reasons(conn, lo, hi, &filters)?)
-        } else {
-            None
-        };
-        Ok((s, attainment, contact, holds))
+    let options = model::ReportOptions {
+        basis,
+        now: Utc::now(),
+        contact_rates: with_contact,
+    };
+    let (report, holds) = read_store(&state, move |_, store| {
+        let report = store.summary(&filters, lo, hi, options);
+        let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
+        Ok((report, holds))
     })
     .await?;
+    let (s, attainment, contact) = (report.figures, report.sla_attainment, report.contact_rates);
     if wants_csv(&req) {
         let row = model::GroupReport {
             key: None,
@@ -242,25 +239,6 @@ where
     let store = state.metrics_store.clone();
     let pool = state.pool.clone();
     db::blocking(move || store.read(&pool, read)).await
-}
-
-/// Adds the contact rates (read in SQL, in the same snapshot) to the groups the store computed,
-/// when `options` asks for them: a group that has only contact rates is added. Ordered as the
-/// SQL read side orders groups.
-fn with_contact_rates(
-    conn: &mut diesel::PgConnection,
-    groups: Vec<model::GroupReport>,
-    grouping: &model::Grouping,
-    filters: &model::MetricFilters,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    options: model::ReportOptions,
-) -> ApiResult<Vec<model::GroupReport>> {
-    if !options.contact_rates {
-        return Ok(groups);
-    }
-    let rates = model::contact_rates_by(conn, grouping, filters, from, to)?;
-    Ok(model::merge_contact_rates(groups, rates))
 }
 
 /// Time on hold for one pause reason.
@@ -552,7 +530,7 @@ pub struct TimeseriesQuery {
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
-    /// repeat contact rates per group). They scan more and are left out unless asked for.
+    /// repeat contact rates per group). Left out unless asked for.
     pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
@@ -691,26 +669,20 @@ pub async fn get_timeseries(
         .parse()
         .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("bad reporting zone")))?;
     let starts = bucket_starts(interval, zone, from, to)?;
-    let grouping = model::Grouping::Bucket {
-        interval,
-        zone: zone_name.clone(),
-    };
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
     let bucket_keys: Vec<(String, DateTime<Utc>)> = starts
         .iter()
         .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
         .collect();
-    let groups = read_store(&state, move |conn, store| {
-        let groups = store.report(
+    let groups = read_store(&state, move |_, store| {
+        Ok(store.report(
             StoreGrouping::Buckets(&bucket_keys),
             &filters,
             from,
             to,
-            options.basis,
-            options.now,
-        );
-        with_contact_rates(conn, groups, &grouping, &filters, from, to, options)
+            options,
+        ))
     })
     .await?;
     let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
@@ -774,7 +746,7 @@ pub struct BreakdownQuery {
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
-    /// repeat contact rates per group). They scan more and are left out unless asked for.
+    /// repeat contact rates per group). Left out unless asked for.
     pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
@@ -858,17 +830,14 @@ pub async fn get_breakdown(
     let (basis, time) = basis(query.time.as_deref())?;
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
-    let groups = read_store(&state, move |conn, store| {
-        let groups = store.report(
+    let groups = read_store(&state, move |_, store| {
+        Ok(store.report(
             StoreGrouping::Dimension(dimension),
             &filters,
             lo,
             hi,
-            options.basis,
-            options.now,
-        );
-        let grouping = model::Grouping::Dimension(dimension);
-        with_contact_rates(conn, groups, &grouping, &filters, lo, hi, options)
+            options,
+        ))
     })
     .await?;
     if wants_csv(&req) {

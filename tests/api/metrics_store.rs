@@ -80,6 +80,7 @@ fn same_reports(store: &[GroupReport], sql: &[GroupReport], what: &str) {
             &format!("{what} resolution"),
         );
         assert_eq!(a.sla_attainment, b.sla_attainment, "{what} sla");
+        assert_eq!(a.contact_rates, b.contact_rates, "{what} contact rates");
     }
 }
 
@@ -95,7 +96,7 @@ fn compare(
     let options = ReportOptions {
         basis,
         now: now(),
-        contact_rates: false,
+        contact_rates: true,
     };
     let reference = sql::report_by(conn, grouping, filters, from, to, options)?;
     let buckets: Vec<(String, DateTime<Utc>)>;
@@ -111,7 +112,7 @@ fn compare(
             StoreGrouping::Buckets(&buckets)
         }
     };
-    let mine = store.report(store_grouping, filters, from, to, basis, now());
+    let mine = store.report(store_grouping, filters, from, to, options);
     same_reports(
         &mine,
         &reference,
@@ -170,6 +171,13 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
             assert!(reader.tickets() > 2_500, "{} tickets", reader.tickets());
             let mut groups = 0;
             for period in periods {
+                for f in &filters {
+                    assert_eq!(
+                        reader.hold_reasons(f, period.0, period.1),
+                        sql::hold_reasons(conn, period.0, period.1, f)?,
+                        "on hold by reason {f:?} {period:?}"
+                    );
+                }
                 for basis in [TimeBasis::Calendar, TimeBasis::Business] {
                     for f in &filters {
                         groups += compare(conn, reader, &Grouping::All, f, period, basis)?;
@@ -200,6 +208,20 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
     assert!(compared > 500, "{compared} groups compared");
 }
 
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    ticket_id: i64,
+}
+
+fn options() -> ReportOptions {
+    ReportOptions {
+        basis: TimeBasis::Calendar,
+        now: now(),
+        contact_rates: true,
+    }
+}
+
 fn execute(conn: &mut PgConnection, sql: &str) {
     diesel::sql_query(sql).execute(conn).unwrap();
 }
@@ -224,16 +246,7 @@ fn check(db: &TestDb, store: &MetricsStore, what: &str) {
                     Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
                     _ => StoreGrouping::All,
                 })
-                .map(|g| {
-                    reader.report(
-                        g,
-                        &MetricFilters::default(),
-                        period.0,
-                        period.1,
-                        TimeBasis::Calendar,
-                        now(),
-                    )
-                })
+                .map(|g| reader.report(g, &MetricFilters::default(), period.0, period.1, options()))
                 .collect::<Vec<_>>())
         })
         .unwrap();
@@ -257,8 +270,7 @@ fn check(db: &TestDb, store: &MetricsStore, what: &str) {
                     &MetricFilters::default(),
                     period.0,
                     period.1,
-                    TimeBasis::Calendar,
-                    now(),
+                    options(),
                 );
                 same_reports(&mine, fresh, &format!("{what}: refreshed vs fresh {g:?}"));
             }
@@ -275,10 +287,9 @@ fn summary_created(db: &TestDb, store: &MetricsStore) -> i64 {
                     &MetricFilters::default(),
                     frontline::domain::instant::min(),
                     frontline::domain::instant::end(),
-                    TimeBasis::Calendar,
-                    now(),
+                    options(),
                 )
-                .0
+                .figures
                 .tickets_created)
         })
         .unwrap()
@@ -314,6 +325,29 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
                                        ORDER BY ticket_id LIMIT 4)",
     );
     check(&db, &store, "after plain writes");
+
+    // The 7-day look-ups of the contact rates: a ticket moved to another requester and made a
+    // follow-up one day after that requester's solved ticket (a repeat contact for it, and no
+    // longer a first-contact resolution for the solved one); another ticket's category changed.
+    execute(
+        &mut conn,
+        "WITH a AS (SELECT t.id, t.requester_id, t.category, t.solved_at
+                      FROM tickets t JOIN ticket_metrics m ON m.ticket_id = t.id
+                     WHERE t.requester_id IS NOT NULL AND t.solved_at IS NOT NULL
+                       AND m.fcr_candidate ORDER BY t.id LIMIT 1),
+              b AS (SELECT t.id FROM tickets t, a
+                     WHERE t.requester_id <> a.requester_id ORDER BY t.id DESC LIMIT 1)
+         UPDATE tickets t SET requester_id = a.requester_id, category = a.category,
+                              created_at = a.solved_at + interval '1 day'
+           FROM a, b WHERE t.id = b.id",
+    );
+    execute(
+        &mut conn,
+        "UPDATE tickets SET category = 'moved elsewhere'
+          WHERE id = (SELECT min(id) FROM tickets WHERE requester_id IS NOT NULL
+                       AND category IS NOT NULL)",
+    );
+    check(&db, &store, "after requester and category changes");
 
     // Two writers committing out of order: the earlier transaction commits last, after the
     // store has read a snapshot in which it was still running.
@@ -359,6 +393,75 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
     assert_eq!(summary_created(&db, &store), created + 1);
     assert_eq!(store.len(), loaded + 1);
     check(&db, &store, "after a new ticket");
+
+    // The 7-day windows' edges, by hand, on new tickets of a new requester: X solved at s;
+    // Y created exactly at s (not after it: X stays a first-contact resolution; X's solve is not
+    // before Y's creation: Y is no repeat); Z created exactly at s + 7 days (inside X's window:
+    // X loses its FCR; X's solve is inside Z's `[created − 7 days, created)`: Z is a repeat).
+    let customer: i64 = diesel::sql_query(
+        "INSERT INTO customers (name, created_at, updated_at)
+         VALUES ('Window edges', now(), now()) RETURNING id AS ticket_id",
+    )
+    .get_result::<Id>(&mut conn)
+    .unwrap()
+    .ticket_id;
+    let ticket = |conn: &mut PgConnection, created: &str, solved: Option<&str>| {
+        let solved = solved.map_or("NULL".to_string(), |s| format!("'{s}'"));
+        execute(
+            conn,
+            &format!(
+                "WITH t AS (
+                   INSERT INTO tickets (subject, status, priority, category, requester_id,
+                                        created_at, updated_at, solved_at)
+                   VALUES ('edge', 'solved', 'normal', 'edges', {customer}, '{created}',
+                           '{created}', {solved}) RETURNING id)
+                 INSERT INTO ticket_metrics (ticket_id, created_at, agent_created, replies,
+                                             reopens, requester_comments, latest_solved_at,
+                                             one_touch, one_touch_strict, fcr_candidate)
+                 SELECT id, '{created}', false, 1, 0, 1, {solved}, {flag}, {flag}, {flag}
+                   FROM t",
+                flag = if solved == "NULL" { "NULL" } else { "true" },
+            ),
+        );
+    };
+    let contact = |store: &MetricsStore| {
+        store
+            .read(&db.pool, |_, reader| {
+                let r = reader.summary(
+                    &MetricFilters::default(),
+                    frontline::domain::instant::min(),
+                    frontline::domain::instant::end(),
+                    options(),
+                );
+                let c = r.contact_rates.unwrap();
+                Ok((
+                    c.fcr.numerator,
+                    c.fcr.denominator,
+                    c.repeat_contact.numerator,
+                    c.repeat_contact.denominator,
+                ))
+            })
+            .unwrap()
+    };
+    let before = contact(&store);
+    ticket(
+        &mut conn,
+        "2026-05-01T10:00:00Z",
+        Some("2026-05-02T10:00:00Z"),
+    );
+    let x = contact(&store);
+    assert_eq!(x, (before.0 + 1, before.1 + 1, before.2, before.3 + 1), "X");
+    ticket(&mut conn, "2026-05-02T10:00:00Z", None);
+    let y = contact(&store);
+    assert_eq!(y, (x.0, x.1, x.2, x.3 + 1), "Y at X's solve");
+    ticket(&mut conn, "2026-05-09T10:00:00Z", None);
+    let z = contact(&store);
+    assert_eq!(
+        z,
+        (y.0 - 1, y.1, y.2 + 1, y.3 + 1),
+        "Z 7 days after X's solve"
+    );
+    check(&db, &store, "after the window edges");
 
     // SLA clocks deleted without replacement (every policy deactivated): no row is left to
     // carry a stamp, so the projections are stamped instead.
