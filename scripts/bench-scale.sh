@@ -81,10 +81,23 @@ for path in \
   "/api/v1/metrics/breakdown?by=team&$YEAR" \
   "/api/v1/metrics/breakdown?by=agent&$YEAR" \
   "/api/v1/metrics/breakdown?by=sourcing&$MONTH" \
-  "/api/v1/metrics/breakdown?by=organization&$MONTH"; do
+  "/api/v1/metrics/breakdown?by=organization&$MONTH" \
+  "/api/v1/metrics/summary?$YEAR&include=contact_rates,on_hold_by_reason" \
+  "/api/v1/metrics/breakdown?by=team&$YEAR&include=contact_rates" \
+  "/api/v1/metrics/breakdown?by=channel&$YEAR&time=business&sourcing=outsourced"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path")
   line=$(wrk -t1 -c1 -d10s --timeout 60s --latency -H "Authorization: Bearer $TOKEN" \
     "http://127.0.0.1:$PORT$path" |
     awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2} END {printf "p50 %s, p99 %s, %s req/s", p50, p99, rps}')
   echo "GET $path → $code: $line" | tee -a "$OUT/scale.txt"
 done
+
+# The store reads again only what changed since its last read: one request after N tickets'
+# projections were rewritten (the trigger stamps each row, as every ticket write does).
+for n in 1000 10000; do
+  "${PSQL[@]}" -d $DB -c "UPDATE ticket_metrics SET reopens = reopens WHERE ticket_id IN (SELECT id FROM tickets ORDER BY id DESC LIMIT $n)" >/dev/null
+  t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$PORT/api/v1/metrics/summary?$YEAR")
+  echo "one-year summary right after $n tickets changed: $t s" | tee -a "$OUT/scale.txt"
+done
+echo "server resident memory at the end: $(ps -o rss= -p $SERVER) KiB" | tee -a "$OUT/scale.txt"

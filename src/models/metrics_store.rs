@@ -28,8 +28,11 @@ use crate::models::metrics::{
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+
+/// Hash maps keyed by ticket ids and group values: foldhash is several times faster than the
+/// standard SipHash on integer keys, and these maps are probed once per ticket and figure.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A missing value (SQL NULL) in the packed rows.
 const NONE: i64 = i64::MIN;
@@ -88,6 +91,23 @@ struct Row {
     on_hold: Box<[(u32, i64)]>,
 }
 
+impl Row {
+    /// The earliest and latest instant at which the row counts in any figure.
+    fn span(&self) -> (i64, i64) {
+        let metrics = if self.has_metrics {
+            [self.created_at, self.first_reply_at, self.latest_solved_at]
+        } else {
+            [NONE; 3]
+        };
+        metrics
+            .into_iter()
+            .chain([self.ticket_created_at])
+            .chain(self.outcomes.iter().map(|o| o.at))
+            .filter(|&t| t != NONE)
+            .fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)))
+    }
+}
+
 /// The tickets of one requester in one category (category 0 = none), for the 7-day look-ups of
 /// `fcr.v1` and `repeat_contact.v1`: (instant, ticket id), each list in ascending order.
 #[derive(Debug, Default)]
@@ -139,6 +159,9 @@ struct Content {
     rows: Vec<Row>,
     /// ticket id → index in `rows`.
     index: HashMap<i64, usize>,
+    /// Per row (same index): the earliest and latest instant at which it counts in any figure,
+    /// so that a period skips rows without touching them (`(i64::MAX, i64::MIN)`: never).
+    spans: Vec<(i64, i64)>,
     /// Interned strings; index 0 stands for NULL.
     strings: Vec<String>,
     string_ids: HashMap<String, u32>,
@@ -151,10 +174,11 @@ impl Content {
         Content {
             snapshot: String::new(),
             rows: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
+            spans: Vec::new(),
             strings: vec![String::new()],
-            string_ids: HashMap::new(),
-            peers: HashMap::new(),
+            string_ids: HashMap::default(),
+            peers: HashMap::default(),
         }
     }
 
@@ -179,17 +203,20 @@ impl Content {
             self.link(&row, true);
             match self.index.get(&row.ticket_id) {
                 Some(&i) => {
+                    self.spans[i] = row.span();
                     let old = std::mem::replace(&mut self.rows[i], row);
                     self.link(&old, false);
                 }
                 None => {
                     self.index.insert(row.ticket_id, self.rows.len());
+                    self.spans.push(row.span());
                     self.rows.push(row);
                 }
             }
         }
         for id in gone {
             if let Some(i) = self.index.remove(id) {
+                self.spans.swap_remove(i);
                 let old = self.rows.swap_remove(i);
                 self.link(&old, false);
                 if let Some(moved) = self.rows.get(i) {
@@ -207,6 +234,7 @@ impl Content {
             .enumerate()
             .map(|(i, r)| (r.ticket_id, i))
             .collect();
+        self.spans = rows.iter().map(Row::span).collect();
         self.peers.clear();
         for r in rows.iter().filter(|r| r.requester_id != NONE) {
             let peers = self.peers.entry((r.requester_id, r.category)).or_default();
@@ -255,6 +283,8 @@ impl Content {
 #[derive(Default)]
 pub struct MetricsStore {
     content: Mutex<Option<Content>>,
+    /// Tickets per query of a full load (0: [`LOAD_CHUNK`]).
+    load_chunk: i64,
 }
 
 /// Names and attributes of the dimension tables, read on each request.
@@ -361,6 +391,15 @@ impl MetricsStore {
         MetricsStore::default()
     }
 
+    /// An empty store whose full loads read `tickets` tickets per query (tests use small chunks
+    /// to cross chunk boundaries).
+    pub fn with_load_chunk(tickets: i64) -> MetricsStore {
+        MetricsStore {
+            load_chunk: tickets.max(1),
+            ..MetricsStore::default()
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Option<Content>> {
         self.content.lock().unwrap_or_else(|poisoned| {
             // A panic mid-request cannot leave half-applied rows (changes are applied only after
@@ -394,7 +433,12 @@ impl MetricsStore {
                 diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
                 let content = guard.get_or_insert_with(Content::empty);
                 let started = std::time::Instant::now();
-                let refreshed = refresh(conn, content)?;
+                let chunk = if self.load_chunk > 0 {
+                    self.load_chunk
+                } else {
+                    LOAD_CHUNK
+                };
+                let refreshed = refresh(conn, content, chunk)?;
                 let ms = started.elapsed().as_millis();
                 match refreshed {
                     Refresh::Full { tickets } => {
@@ -412,16 +456,6 @@ impl MetricsStore {
             })
     }
 
-    /// Brings the store up to the snapshot of the caller's transaction (which must be
-    /// `REPEATABLE READ`: the change query and the reload must see one snapshot).
-    ///
-    /// # Errors
-    /// Database errors (the store is then left as it was).
-    pub fn refresh_in(&self, conn: &mut PgConnection) -> QueryResult<Refresh> {
-        let mut guard = self.lock();
-        refresh(conn, guard.get_or_insert_with(Content::empty))
-    }
-
     /// Tickets held (0 before the first read).
     pub fn len(&self) -> usize {
         self.lock().as_ref().map_or(0, |c| c.rows.len())
@@ -433,12 +467,12 @@ impl MetricsStore {
     }
 }
 
-fn refresh(conn: &mut PgConnection, content: &mut Content) -> QueryResult<Refresh> {
+fn refresh(conn: &mut PgConnection, content: &mut Content, chunk: i64) -> QueryResult<Refresh> {
     let snapshot = diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
         .get_result::<SnapshotRow>(conn)?
         .snapshot;
     if content.snapshot.is_empty() {
-        return full_load(conn, content, snapshot);
+        return full_load(conn, content, snapshot, chunk);
     }
     let changed: Vec<i64> = diesel::sql_query(
         "WITH s AS (SELECT $1::pg_snapshot AS s)
@@ -457,11 +491,11 @@ fn refresh(conn: &mut PgConnection, content: &mut Content) -> QueryResult<Refres
     .map(|r| r.ticket_id)
     .collect();
     if changed.len() > 1000 && changed.len() > content.rows.len() / FULL_RELOAD_SHARE {
-        return full_load(conn, content, snapshot);
+        return full_load(conn, content, snapshot, chunk);
     }
     let tickets = changed.len();
     if !changed.is_empty() {
-        let (rows, outcomes) = load_rows(conn, Some(&changed))?;
+        let (rows, outcomes) = load_rows(conn, Selection::Ids(&changed))?;
         let rows = assemble(content, rows, outcomes);
         let found: std::collections::HashSet<i64> = rows.iter().map(|r| r.ticket_id).collect();
         let gone: Vec<i64> = changed
@@ -479,10 +513,21 @@ fn full_load(
     conn: &mut PgConnection,
     content: &mut Content,
     snapshot: String,
+    chunk: i64,
 ) -> QueryResult<Refresh> {
-    let (rows, outcomes) = load_rows(conn, None)?;
+    // In chunks of tickets (by id, in the one snapshot), so that the rows as loaded (strings,
+    // JSON, the driver's result buffers) never exist for every ticket at once.
     let mut fresh = Content::empty();
-    let rows = assemble(&mut fresh, rows, outcomes);
+    let mut rows = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let (tickets, clocks) = load_rows(conn, Selection::After(after, chunk))?;
+        let Some(last) = tickets.last().map(|(t, _, _)| t.0) else {
+            break;
+        };
+        rows.extend(assemble(&mut fresh, tickets, clocks));
+        after = last;
+    }
     fresh.build(rows);
     fresh.snapshot = snapshot;
     let tickets = fresh.rows.len();
@@ -533,8 +578,20 @@ type ClockTuple = (
     Option<DateTime<Utc>>,
 );
 
-/// Reads tickets with their projection, and their SLA clocks (all, or those of `ids`).
-fn load_rows(conn: &mut PgConnection, ids: Option<&[i64]>) -> QueryResult<Loaded> {
+/// Tickets a full load reads per query.
+const LOAD_CHUNK: i64 = 50_000;
+
+/// Which tickets [`load_rows`] reads.
+#[derive(Debug, Clone, Copy)]
+enum Selection<'a> {
+    /// These.
+    Ids(&'a [i64]),
+    /// The first `n` by id after this id.
+    After(i64, i64),
+}
+
+/// Reads tickets with their projection, and their SLA clocks.
+fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryResult<Loaded> {
     use crate::schema::{ticket_metrics as m, ticket_sla_clocks as c, tickets as t};
     use diesel::dsl::sql;
     let select = (
@@ -579,12 +636,25 @@ fn load_rows(conn: &mut PgConnection, ids: Option<&[i64]>) -> QueryResult<Loaded
         c::fulfilled_at,
         c::breached_at,
     );
-    Ok(match ids {
-        None => (
-            t::table.left_join(m::table).select(select).load(conn)?,
-            c::table.select(clock_select).load(conn)?,
-        ),
-        Some(ids) => (
+    Ok(match which {
+        Selection::After(after, n) => {
+            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)> = t::table
+                .left_join(m::table)
+                .filter(t::id.gt(after))
+                .order(t::id)
+                .limit(n)
+                .select(select)
+                .load(conn)?;
+            let clocks = match tickets.last() {
+                Some((last, _, _)) => c::table
+                    .filter(c::ticket_id.gt(after).and(c::ticket_id.le(last.0)))
+                    .select(clock_select)
+                    .load(conn)?,
+                None => Vec::new(),
+            };
+            (tickets, clocks)
+        }
+        Selection::Ids(ids) => (
             t::table
                 .left_join(m::table)
                 .filter(t::id.eq_any(ids))
@@ -608,7 +678,7 @@ fn assemble(
     tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
     clocks: Vec<ClockTuple>,
 ) -> Vec<Row> {
-    let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::new();
+    let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::default();
     for (ticket_id, running, due_at, fulfilled_at, breached_at) in clocks {
         // The three outcomes of `metrics::sla_attainment_by`, one UNION ALL branch each.
         let list = outcomes.entry(ticket_id).or_default();
@@ -879,17 +949,23 @@ impl Reader<'_> {
         // Group slots: for buckets the bucket index; otherwise one slot per raw dimension value.
         let mut accs: Vec<Acc> = Vec::new();
         let mut keys: Vec<(Option<String>, Option<String>)> = Vec::new();
-        let mut by_raw: HashMap<i64, usize> = HashMap::new();
-        let mut by_key: HashMap<Option<String>, usize> = HashMap::new();
+        let mut by_raw: HashMap<i64, usize> = HashMap::default();
+        let mut by_key: HashMap<Option<String>, usize> = HashMap::default();
         if let StoreGrouping::Buckets(buckets) = grouping {
             for (key, _) in buckets {
                 accs.push(Acc::default());
                 keys.push((Some(key.clone()), None));
             }
         }
-        let mut slot = |r: &Row, at: i64, accs: &mut Vec<Acc>| -> usize {
-            match grouping {
-                StoreGrouping::Buckets(_) => starts.partition_point(|&s| s <= at).max(1) - 1,
+        // `cached`: a row's slot when it does not depend on the instant (not buckets).
+        let mut slot = |r: &Row, at: i64, accs: &mut Vec<Acc>, cached: &mut Option<usize>| {
+            if let Some(s) = *cached {
+                return s;
+            }
+            let s = match grouping {
+                StoreGrouping::Buckets(_) => {
+                    return starts.partition_point(|&s| s <= at).max(1) - 1;
+                }
                 StoreGrouping::All => {
                     if accs.is_empty() {
                         accs.push(Acc::default());
@@ -900,6 +976,7 @@ impl Reader<'_> {
                 StoreGrouping::Dimension(d) => {
                     let raw = Self::dimension_raw(d, r);
                     if let Some(&s) = by_raw.get(&raw) {
+                        *cached = Some(s);
                         return s;
                     }
                     let key = self.dimension_key(d, r);
@@ -911,7 +988,9 @@ impl Reader<'_> {
                     by_raw.insert(raw, s);
                     s
                 }
-            }
+            };
+            *cached = Some(s);
+            s
         };
         let mut present: Vec<bool> = vec![false; accs.len()];
         let touch = |present: &mut Vec<bool>, s: usize| {
@@ -920,18 +999,19 @@ impl Reader<'_> {
             }
             present[s] = true;
         };
-        for r in &self.content.rows {
-            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+        for (r, &(first, last)) in self.content.rows.iter().zip(&self.content.spans) {
+            if last < lo || first >= hi || filter.as_ref().is_some_and(|f| !f.matches(r)) {
                 continue;
             }
+            let mut cached = None;
             if r.has_metrics {
                 if inside(r.created_at) {
-                    let s = slot(r, r.created_at, &mut accs);
+                    let s = slot(r, r.created_at, &mut accs, &mut cached);
                     touch(&mut present, s);
                     accs[s].created += 1;
                 }
                 if inside(r.first_reply_at) {
-                    let s = slot(r, r.first_reply_at, &mut accs);
+                    let s = slot(r, r.first_reply_at, &mut accs, &mut cached);
                     touch(&mut present, s);
                     accs[s].first_replies += 1;
                     if r.first_reply[b] != NONE {
@@ -939,7 +1019,7 @@ impl Reader<'_> {
                     }
                 }
                 if inside(r.latest_solved_at) {
-                    let s = slot(r, r.latest_solved_at, &mut accs);
+                    let s = slot(r, r.latest_solved_at, &mut accs, &mut cached);
                     touch(&mut present, s);
                     let a = &mut accs[s];
                     a.solved += 1;
@@ -956,7 +1036,7 @@ impl Reader<'_> {
                 }
             }
             if contact && inside(r.ticket_created_at) {
-                let s = slot(r, r.ticket_created_at, &mut accs);
+                let s = slot(r, r.ticket_created_at, &mut accs, &mut cached);
                 touch(&mut present, s);
                 accs[s].contacts += 1;
                 accs[s].repeats += i64::from(self.repeat_contact(r));
@@ -965,7 +1045,7 @@ impl Reader<'_> {
                 if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
                     continue;
                 }
-                let s = slot(r, o.at, &mut accs);
+                let s = slot(r, o.at, &mut accs, &mut cached);
                 touch(&mut present, s);
                 if o.kind == OutcomeKind::Achieved {
                     accs[s].achieved += 1;
@@ -1059,8 +1139,11 @@ impl Reader<'_> {
     ) -> std::collections::BTreeMap<String, (i64, i64)> {
         let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
         let filter = (!filters.is_empty()).then(|| self.resolve(filters));
-        let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::new();
-        for r in &self.content.rows {
+        let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::default();
+        for (r, &(first, last)) in self.content.rows.iter().zip(&self.content.spans) {
+            if last < lo || first >= hi {
+                continue;
+            }
             let solved = r.latest_solved_at;
             if !r.has_metrics
                 || r.on_hold.is_empty()
