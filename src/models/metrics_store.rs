@@ -89,6 +89,14 @@ struct Row {
     fcr_candidate: bool,
     /// `on_hold_by_reason`: (interned reason, calendar seconds).
     on_hold: Box<[(u32, i64)]>,
+    /// `fcr.v1`'s look-up: no other ticket of the same requester and category (both without
+    /// one count as the same) was created within 7 days after this one's latest solve,
+    /// `(solve, solve + 7 days]`. True without a requester. Kept by [`Content::relate`].
+    first_contact: bool,
+    /// `repeat_contact.v1`: another ticket of the same requester and category had its latest
+    /// solve within the 7 days before this one's creation, `[created − 7 days, created)`. False
+    /// without a requester. Kept by [`Content::relate`].
+    repeat_contact: bool,
 }
 
 impl Row {
@@ -199,6 +207,23 @@ impl Content {
 
     /// Replaces (or adds) the rows of `loaded` and removes `gone`, keeping `index` and `peers`.
     fn apply(&mut self, loaded: Vec<Row>, gone: &[i64]) {
+        let mut affected: Vec<(i64, u32)> = Vec::new();
+        let mut note = |r: &Row| {
+            if r.requester_id != NONE {
+                affected.push((r.requester_id, r.category));
+            }
+        };
+        for row in &loaded {
+            note(row);
+            if let Some(&i) = self.index.get(&row.ticket_id) {
+                note(&self.rows[i]);
+            }
+        }
+        for id in gone {
+            if let Some(&i) = self.index.get(id) {
+                note(&self.rows[i]);
+            }
+        }
         for row in loaded {
             self.link(&row, true);
             match self.index.get(&row.ticket_id) {
@@ -223,6 +248,31 @@ impl Content {
                     self.index.insert(moved.ticket_id, i);
                 }
             }
+        }
+        affected.sort_unstable();
+        affected.dedup();
+        for key in affected {
+            self.relate(key);
+        }
+    }
+
+    /// Recomputes `first_contact` and `repeat_contact` of every ticket of one requester and
+    /// category (after any of them changed): two binary searches per ticket in the group's
+    /// sorted lists.
+    fn relate(&mut self, key: (i64, u32)) {
+        let Content {
+            peers, rows, index, ..
+        } = self;
+        let Some(p) = peers.get(&key) else { return };
+        for &(_, id) in &p.created {
+            let Some(&i) = index.get(&id) else { continue };
+            let r = &mut rows[i];
+            let s = r.latest_solved_at;
+            r.first_contact = s == NONE
+                || !Peers::any_other(&p.created, id, s, s.saturating_add(SEVEN_DAYS), true);
+            let c = r.ticket_created_at;
+            r.repeat_contact =
+                Peers::any_other(&p.solved, id, c.saturating_sub(SEVEN_DAYS), c, false);
         }
     }
 
@@ -250,6 +300,10 @@ impl Content {
             peers.solved.sort_unstable();
         }
         self.rows = rows;
+        let keys: Vec<(i64, u32)> = self.peers.keys().copied().collect();
+        for key in keys {
+            self.relate(key);
+        }
     }
 
     /// Adds a row's entries to (or removes them from) `peers`.
@@ -768,6 +822,8 @@ fn assemble(
                 one_touch_strict,
                 fcr_candidate: fcr_candidate.unwrap_or(false),
                 on_hold,
+                first_contact: true,
+                repeat_contact: false,
             }
         })
         .collect()
@@ -1031,7 +1087,7 @@ impl Reader<'_> {
                         a.resolved += i64::from(r.one_touch.is_some());
                         a.one_touch += i64::from(r.one_touch == Some(true));
                         a.one_touch_strict += i64::from(r.one_touch_strict == Some(true));
-                        a.fcr += i64::from(r.fcr_candidate && self.first_contact(r));
+                        a.fcr += i64::from(r.fcr_candidate && r.first_contact);
                     }
                 }
             }
@@ -1039,7 +1095,7 @@ impl Reader<'_> {
                 let s = slot(r, r.ticket_created_at, &mut accs, &mut cached);
                 touch(&mut present, s);
                 accs[s].contacts += 1;
-                accs[s].repeats += i64::from(self.repeat_contact(r));
+                accs[s].repeats += i64::from(r.repeat_contact);
             }
             for o in r.outcomes.iter() {
                 if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
@@ -1082,50 +1138,6 @@ impl Reader<'_> {
             .collect();
         out.sort_by_key(|g| group_order(g.key.as_deref()));
         out
-    }
-
-    /// `fcr.v1`'s second condition for a solved ticket: no other ticket of the same requester and
-    /// category (both without one count as the same) was created within 7 days after its latest
-    /// solve, `(solve, solve + 7 days]`. A ticket without a requester passes.
-    fn first_contact(&self, r: &Row) -> bool {
-        if r.requester_id == NONE {
-            return true;
-        }
-        self.content
-            .peers
-            .get(&(r.requester_id, r.category))
-            .is_none_or(|p| {
-                let s = r.latest_solved_at;
-                !Peers::any_other(
-                    &p.created,
-                    r.ticket_id,
-                    s,
-                    s.saturating_add(SEVEN_DAYS),
-                    true,
-                )
-            })
-    }
-
-    /// `repeat_contact.v1`: another ticket of the same requester and category was solved (its
-    /// latest solve) within the 7 days before this one's creation, `[created − 7 days, created)`.
-    /// A ticket without a requester is never a repeat.
-    fn repeat_contact(&self, r: &Row) -> bool {
-        if r.requester_id == NONE {
-            return false;
-        }
-        self.content
-            .peers
-            .get(&(r.requester_id, r.category))
-            .is_some_and(|p| {
-                let c = r.ticket_created_at;
-                Peers::any_other(
-                    &p.solved,
-                    r.ticket_id,
-                    c.saturating_sub(SEVEN_DAYS),
-                    c,
-                    false,
-                )
-            })
     }
 
     /// `on_hold.v1` by pause reason over tickets whose latest solve is in `[from, to)`, as
