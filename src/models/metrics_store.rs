@@ -100,6 +100,18 @@ struct Row {
 }
 
 impl Row {
+    /// What the first-contact and repeat-contact look-ups read of a ticket (theirs and their
+    /// peers'): requester, category, creation, latest solve (both columns).
+    fn relation(&self) -> (i64, u32, i64, i64, i64) {
+        (
+            self.requester_id,
+            self.category,
+            self.ticket_created_at,
+            self.ticket_solved_at,
+            self.latest_solved_at,
+        )
+    }
+
     /// The earliest and latest instant at which the row counts in any figure.
     fn span(&self) -> (i64, i64) {
         let metrics = if self.has_metrics {
@@ -206,17 +218,27 @@ impl Content {
     }
 
     /// Replaces (or adds) the rows of `loaded` and removes `gone`, keeping `index` and `peers`.
-    fn apply(&mut self, loaded: Vec<Row>, gone: &[i64]) {
+    fn apply(&mut self, mut loaded: Vec<Row>, gone: &[i64]) {
         let mut affected: Vec<(i64, u32)> = Vec::new();
         let mut note = |r: &Row| {
             if r.requester_id != NONE {
                 affected.push((r.requester_id, r.category));
             }
         };
-        for row in &loaded {
-            note(row);
-            if let Some(&i) = self.index.get(&row.ticket_id) {
-                note(&self.rows[i]);
+        for row in loaded.iter_mut() {
+            match self.index.get(&row.ticket_id).map(|&i| &self.rows[i]) {
+                // Most writes (a reply, a note, an assignment) leave what the look-ups read
+                // unchanged: the flags carry over and the requester's other tickets are
+                // untouched.
+                Some(old) if old.relation() == row.relation() => {
+                    row.first_contact = old.first_contact;
+                    row.repeat_contact = old.repeat_contact;
+                }
+                Some(old) => {
+                    note(row);
+                    note(old);
+                }
+                None => note(row),
             }
         }
         for id in gone {
