@@ -135,11 +135,69 @@ impl Row {
 /// `fcr.v1` and `repeat_contact.v1`: (instant, ticket id), each list in ascending order.
 #[derive(Debug, Default)]
 struct Peers {
+    /// By `tickets.created_at`.
     created: Vec<(i64, i64)>,
+    /// By `tickets.solved_at` (what `repeat_contact.v1` reads).
     solved: Vec<(i64, i64)>,
+    /// By `ticket_metrics.latest_solved_at` (what `fcr.v1` reads), to find the tickets a
+    /// change of creation can affect.
+    latest: Vec<(i64, i64)>,
+}
+
+/// A ticket version whose look-up inputs changed (see [`Content::apply`]).
+struct Touch {
+    group: (i64, u32),
+    ticket_id: i64,
+    created: i64,
+    solved: i64,
+}
+
+impl Touch {
+    fn of(r: &Row) -> Option<Touch> {
+        (r.requester_id != NONE).then_some(Touch {
+            group: (r.requester_id, r.category),
+            ticket_id: r.ticket_id,
+            created: r.ticket_created_at,
+            solved: r.ticket_solved_at,
+        })
+    }
 }
 
 impl Peers {
+    /// A ticket's (`first_contact`, `repeat_contact`) given its group's lists.
+    fn flags(&self, r: &Row) -> (bool, bool) {
+        let (id, s, c) = (r.ticket_id, r.latest_solved_at, r.ticket_created_at);
+        (
+            s == NONE
+                || !Peers::any_other(&self.created, id, s, s.saturating_add(SEVEN_DAYS), true),
+            Peers::any_other(&self.solved, id, c.saturating_sub(SEVEN_DAYS), c, false),
+        )
+    }
+
+    /// The ids with an instant in `(after, until]` when `open_start`, else `[after, until)`.
+    fn ids_in(
+        list: &[(i64, i64)],
+        after: i64,
+        until: i64,
+        open_start: bool,
+    ) -> impl Iterator<Item = i64> + '_ {
+        let start = if open_start {
+            list.partition_point(|e| e.0 <= after)
+        } else {
+            list.partition_point(|e| e.0 < after)
+        };
+        list[start..]
+            .iter()
+            .take_while(move |e| {
+                if open_start {
+                    e.0 <= until
+                } else {
+                    e.0 < until
+                }
+            })
+            .map(|e| e.1)
+    }
+
     fn insert(list: &mut Vec<(i64, i64)>, entry: (i64, i64)) {
         let at = list.partition_point(|e| *e < entry);
         list.insert(at, entry);
@@ -154,21 +212,7 @@ impl Peers {
     /// True when a ticket other than `id` has an instant in `(after, until]` when `open_start`,
     /// in `[after, until)` otherwise.
     fn any_other(list: &[(i64, i64)], id: i64, after: i64, until: i64, open_start: bool) -> bool {
-        let start = if open_start {
-            list.partition_point(|e| e.0 <= after)
-        } else {
-            list.partition_point(|e| e.0 < after)
-        };
-        list[start..]
-            .iter()
-            .take_while(|e| {
-                if open_start {
-                    e.0 <= until
-                } else {
-                    e.0 < until
-                }
-            })
-            .any(|e| e.1 != id)
+        Peers::ids_in(list, after, until, open_start).any(|other| other != id)
     }
 }
 
@@ -222,12 +266,9 @@ impl Content {
 
     /// Replaces (or adds) the rows of `loaded` and removes `gone`, keeping `index` and `peers`.
     fn apply(&mut self, mut loaded: Vec<Row>, gone: &[i64]) {
-        let mut affected: Vec<(i64, u32)> = Vec::new();
-        let mut note = |r: &Row| {
-            if r.requester_id != NONE {
-                affected.push((r.requester_id, r.category));
-            }
-        };
+        // What changed for the look-ups: (group, ticket, creation, solve) of the old and the new
+        // version of each ticket whose relation changed.
+        let mut touched: Vec<Touch> = Vec::new();
         for row in loaded.iter_mut() {
             match self.index.get(&row.ticket_id).map(|&i| &self.rows[i]) {
                 // Most writes (a reply, a note, an assignment) leave what the look-ups read
@@ -237,16 +278,13 @@ impl Content {
                     row.first_contact = old.first_contact;
                     row.repeat_contact = old.repeat_contact;
                 }
-                Some(old) => {
-                    note(row);
-                    note(old);
-                }
-                None => note(row),
+                Some(old) => touched.extend([Touch::of(row), Touch::of(old)].into_iter().flatten()),
+                None => touched.extend(Touch::of(row)),
             }
         }
         for id in gone {
             if let Some(&i) = self.index.get(id) {
-                note(&self.rows[i]);
+                touched.extend(Touch::of(&self.rows[i]));
             }
         }
         for row in loaded {
@@ -274,16 +312,59 @@ impl Content {
                 }
             }
         }
-        affected.sort_unstable();
-        affected.dedup();
-        for key in affected {
-            self.relate(key);
+        // The tickets whose flags a change can move: the changed ticket itself; those whose
+        // 7-day window after their latest solve holds the changed creation (latest solve in
+        // `[created − 7 days, created)`); those whose window before their creation holds the
+        // changed solve (creation in `(solved, solved + 7 days]`).
+        let mut ids: Vec<i64> = Vec::new();
+        for t in &touched {
+            ids.push(t.ticket_id);
+            let Some(p) = self.peers.get(&t.group) else {
+                continue;
+            };
+            if t.created != NONE {
+                ids.extend(Peers::ids_in(
+                    &p.latest,
+                    t.created.saturating_sub(SEVEN_DAYS),
+                    t.created,
+                    false,
+                ));
+            }
+            if t.solved != NONE {
+                ids.extend(Peers::ids_in(
+                    &p.created,
+                    t.solved,
+                    t.solved.saturating_add(SEVEN_DAYS),
+                    true,
+                ));
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            self.relate_one(id);
         }
     }
 
+    /// Recomputes one ticket's `first_contact` and `repeat_contact` from its group's lists.
+    fn relate_one(&mut self, id: i64) {
+        let Some(&i) = self.index.get(&id) else {
+            return;
+        };
+        let r = &self.rows[i];
+        let flags = if r.requester_id == NONE {
+            (true, false)
+        } else {
+            self.peers
+                .get(&(r.requester_id, r.category))
+                .map_or((true, false), |p| p.flags(r))
+        };
+        let r = &mut self.rows[i];
+        (r.first_contact, r.repeat_contact) = flags;
+    }
+
     /// Recomputes `first_contact` and `repeat_contact` of every ticket of one requester and
-    /// category (after any of them changed): two binary searches per ticket in the group's
-    /// sorted lists.
+    /// category (a full load): two binary searches per ticket in the group's sorted lists.
     fn relate(&mut self, key: (i64, u32)) {
         let Content {
             peers, rows, index, ..
@@ -292,12 +373,7 @@ impl Content {
         for &(_, id) in &p.created {
             let Some(&i) = index.get(&id) else { continue };
             let r = &mut rows[i];
-            let s = r.latest_solved_at;
-            r.first_contact = s == NONE
-                || !Peers::any_other(&p.created, id, s, s.saturating_add(SEVEN_DAYS), true);
-            let c = r.ticket_created_at;
-            r.repeat_contact =
-                Peers::any_other(&p.solved, id, c.saturating_sub(SEVEN_DAYS), c, false);
+            (r.first_contact, r.repeat_contact) = p.flags(r);
         }
     }
 
@@ -319,10 +395,14 @@ impl Content {
             if r.ticket_solved_at != NONE {
                 peers.solved.push((r.ticket_solved_at, r.ticket_id));
             }
+            if r.latest_solved_at != NONE {
+                peers.latest.push((r.latest_solved_at, r.ticket_id));
+            }
         }
         for peers in self.peers.values_mut() {
             peers.created.sort_unstable();
             peers.solved.sort_unstable();
+            peers.latest.sort_unstable();
         }
         self.rows = rows;
         let keys: Vec<(i64, u32)> = self.peers.keys().copied().collect();
@@ -342,6 +422,7 @@ impl Content {
         for (list, at) in [
             (&mut peers.created, row.ticket_created_at),
             (&mut peers.solved, row.ticket_solved_at),
+            (&mut peers.latest, row.latest_solved_at),
         ] {
             if at == NONE {
                 continue;
@@ -352,7 +433,7 @@ impl Content {
                 Peers::remove(list, (at, id));
             }
         }
-        if peers.created.is_empty() && peers.solved.is_empty() {
+        if peers.created.is_empty() && peers.solved.is_empty() && peers.latest.is_empty() {
             self.peers.remove(&key);
         }
     }

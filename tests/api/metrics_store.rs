@@ -462,6 +462,17 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
         (y.0 - 1, y.1, y.2 + 1, y.3 + 1),
         "Z 7 days after X's solve"
     );
+    // X's solve gone from `tickets` (the column repeat contact reads; FCR reads the projection's
+    // latest solve, unchanged): Z no longer follows a solve within 7 days, so it is no repeat.
+    execute(
+        &mut conn,
+        &format!(
+            "UPDATE tickets SET solved_at = NULL
+              WHERE requester_id = {customer} AND solved_at IS NOT NULL"
+        ),
+    );
+    let unsolved = contact(&store);
+    assert_eq!(unsolved, (z.0, z.1, z.2 - 1, z.3), "X's solve gone");
     check(&db, &store, "after the window edges");
 
     // SLA clocks deleted without replacement (every policy deactivated): no row is left to
