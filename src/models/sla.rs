@@ -105,6 +105,26 @@ pub fn refresh_with_tx(
     store_clocks_tx(conn, ticket_id, Some((&ticket, &log, &calendar, policies)))
 }
 
+/// Key of the transaction-scoped advisory lock between SLA policy changes (exclusive) and the
+/// writes of a ticket's clocks (shared).
+const POLICY_CHANGE_LOCK: i64 = 0x4652_4f4e_544c_5350; // "FRONTLSP"
+
+/// Waits until no transaction is writing SLA clocks, then keeps new clock writes waiting until
+/// this transaction ends. A policy change must call it first, before it touches its policy row:
+/// it then rewrites every ticket's clocks while no ticket write holds any clock, and no ticket
+/// write waits for its policy row while holding clocks the change needs (which deadlocked: a
+/// ticket write deleted its clocks, then its new clocks' foreign key waited for the policy row
+/// the change held while the change waited to delete those clocks).
+///
+/// # Errors
+/// Database errors.
+pub fn lock_for_policy_change_tx(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Replaces a ticket's stored SLA clocks with those computed from its already-loaded row, event
 /// log and calendar under `policies` (`None`: no active policy, the ticket has no clocks).
 ///
@@ -121,6 +141,11 @@ pub fn store_clocks_tx(
     )>,
 ) -> QueryResult<()> {
     use crate::schema::ticket_sla_clocks as c;
+    // Shared with other ticket writes, exclusive with policy changes
+    // ([`lock_for_policy_change_tx`]).
+    diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
+        .execute(conn)?;
     let deleted = diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
     let rows = match loaded {
         Some((ticket, log, calendar, policies)) => clock_rows(ticket, log, calendar, policies),

@@ -577,7 +577,9 @@ pub struct TimeseriesResponse {
     pub definitions: Definitions,
     /// The period.
     pub period: Period,
-    /// Every bucket that starts in the period, empty ones included.
+    /// Every bucket that overlaps the period, empty ones included, from the one holding `from`
+    /// (which may start before it: a week starts on Monday, a month on the 1st; it then holds
+    /// only the part of the bucket inside the period).
     pub buckets: Vec<Bucket>,
 }
 

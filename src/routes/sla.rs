@@ -188,6 +188,7 @@ pub async fn create_policy(
     let warning = check_warning(r.warning_seconds)?;
     let row: PolicyRow = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
+            crate::models::sla::lock_for_policy_change_tx(conn)?;
             let row = diesel::insert_into(sla_policies::table)
                 .values((
                     sla_policies::name.eq(&name),
@@ -235,6 +236,7 @@ pub async fn update_policy(
     let id = id.into_inner();
     let row: PolicyRow = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
+            crate::models::sla::lock_for_policy_change_tx(conn)?;
             let current: PolicyRow = sla_policies::table
                 .find(id)
                 .select(PolicyRow::as_select())

@@ -502,3 +502,63 @@ async fn a_policy_switched_mid_ticket_keeps_the_time_accumulated_and_takes_the_n
     );
     assert_eq!(resolution["remaining_seconds"], 14400 - elapsed);
 }
+
+/// A policy change while a ticket write holds the ticket's clocks: the change waits for the
+/// write, and both succeed. Without the policy-change lock they deadlocked (the write's new
+/// clocks waited for the policy row the change held; the change waited to delete the clocks the
+/// write held) and one of them was a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_change_waits_for_a_ticket_write_instead_of_deadlocking() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let (status, policy) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/sla-policies",
+        json!({"name": "Phone", "position": 1,
+               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (id, _) = phone_ticket(&app, "high").await;
+
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let mut writer = app.db.conn();
+    let write = tokio::task::spawn_blocking(move || {
+        writer.transaction(|w| {
+            frontline::models::ticket::lock_tx(w, id, frontline::models::ticket::Visibility::All)?;
+            // Holds the ticket's clocks (deleted, as every clock write starts) …
+            frontline::models::sla::store_clocks_tx(w, id, None)?;
+            ready_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+            // … and writes them again once the policy change has started (their foreign key
+            // reads the policy row).
+            frontline::models::ticket::refresh_metrics_tx(w, id)?;
+            Ok::<_, diesel::result::Error>(())
+        })
+    });
+    ready_rx.recv().unwrap();
+    let path = format!("/api/v1/sla-policies/{}", policy["id"]);
+    let change = send(
+        &app,
+        reqwest::Method::PATCH,
+        &path,
+        json!({"active": false}),
+    );
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        go_tx.send(()).unwrap();
+    };
+    let ((status, body), ()) = tokio::join!(change, release);
+    assert_eq!(status, 200, "{body}");
+    write.await.unwrap().unwrap();
+    // The change came last: the ticket has no clock.
+    let mut conn = app.db.conn();
+    let clocks: i64 = frontline::schema::ticket_sla_clocks::table
+        .filter(frontline::schema::ticket_sla_clocks::ticket_id.eq(id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(clocks, 0);
+}
