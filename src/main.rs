@@ -424,6 +424,17 @@ fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     for name in &applied {
         tracing::info!(migration = %name, "applied migration");
     }
+    // An upgrade that changed the projection's definition recomputes it (once).
+    let started = std::time::Instant::now();
+    if let Some(report) = frontline::models::metrics::ensure_projection_current(&mut conn)? {
+        println!(
+            "metrics projection upgraded to version {}: recomputed {} tickets in {:.1} s, {} differed",
+            frontline::models::metrics::PROJECTION_VERSION,
+            report.tickets,
+            started.elapsed().as_secs_f64(),
+            report.differences.len()
+        );
+    }
     Ok(applied)
 }
 

@@ -583,6 +583,59 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
     Ok(report)
 }
 
+/// Version of the per-ticket projection's definition (what [`rebuild`] computes into
+/// `ticket_metrics`). Raise it with any change to what the projection holds or how it is
+/// computed: [`ensure_projection_current`] then recomputes existing databases once.
+/// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
+pub const PROJECTION_VERSION: i32 = 1;
+
+#[derive(QueryableByName)]
+struct ProjectionVersion {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    version: i32,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_tickets: bool,
+}
+
+/// Key of the session advisory lock under which one process at a time brings the projection up
+/// to date.
+const PROJECTION_LOCK: i64 = 0x4652_4f4e_544c_5056; // "FRONTLPV"
+
+/// Recomputes every ticket's projection ([`rebuild`]) when the database's was computed by an
+/// older definition (`metrics_projection.version` < [`PROJECTION_VERSION`]), then records the
+/// version. An empty database is only marked. Processes starting together take turns; the
+/// later ones find nothing to do. Returns the rebuild's report when one ran.
+///
+/// # Errors
+/// Database errors (the version is then left as it was, and the next start tries again).
+pub fn ensure_projection_current(conn: &mut PgConnection) -> QueryResult<Option<RebuildReport>> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(PROJECTION_LOCK)
+        .execute(conn)?;
+    let result = (|| {
+        let current: ProjectionVersion = diesel::sql_query(
+            "SELECT version, EXISTS (SELECT 1 FROM tickets) AS has_tickets FROM metrics_projection",
+        )
+        .get_result(conn)?;
+        if current.version >= PROJECTION_VERSION {
+            return Ok(None);
+        }
+        let report = if current.has_tickets {
+            Some(rebuild(conn, 1000)?)
+        } else {
+            None
+        };
+        diesel::sql_query("UPDATE metrics_projection SET version = $1, rebuilt_at = now()")
+            .bind::<diesel::sql_types::Integer, _>(PROJECTION_VERSION)
+            .execute(conn)?;
+        Ok(report)
+    })();
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(PROJECTION_LOCK)
+        .execute(conn)?;
+    result
+}
+
 /// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricFilters {

@@ -40,6 +40,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "comments",
         "customers",
         "idempotency_keys",
+        "metrics_projection",
         "organizations",
         "refresh_tokens",
         "sites",
@@ -53,7 +54,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 13);
+    assert_eq!(applied.len(), 14);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -104,11 +105,67 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 13]);
+    assert_eq!(counts, vec![0, 0, 14]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(
         public_tables(&mut conn),
         public_tables(&mut migrated.conn())
     );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    version: i32,
+}
+
+fn projection_version(conn: &mut diesel::PgConnection) -> i32 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT version FROM metrics_projection")
+        .get_result::<Version>(conn)
+        .unwrap()
+        .version
+}
+
+/// A database whose projections were computed before the contact flags and hold reasons existed
+/// (migrations 0009 and 0010 added them empty) is recomputed once when a newer build migrates
+/// it, and comes out exactly as a database written by the current build.
+#[test]
+fn an_upgraded_database_recomputes_its_projections_once() {
+    use diesel::RunQueryDsl;
+    use frontline::models::metrics::{PROJECTION_VERSION, ensure_projection_current};
+    let db = crate::helpers::TestDb::new();
+    let mut conn = db.conn();
+    // A new database is marked current as soon as it is migrated (the template was).
+    assert_eq!(projection_version(&mut conn), PROJECTION_VERSION);
+    assert_eq!(ensure_projection_current(&mut conn).unwrap(), None);
+
+    let options = frontline::seed::SeedOptions {
+        tickets: 300,
+        seed: 3,
+        ..frontline::seed::SeedOptions::for_profile(frontline::seed::Profile::Demo)
+    };
+    frontline::seed::run(&mut conn, &options).unwrap();
+    let written = frontline::seed::content_digest(&mut conn).unwrap();
+    // What an older build left: the flags and hold reasons empty, version 0.
+    let damaged = diesel::sql_query(
+        "UPDATE ticket_metrics SET one_touch = NULL, one_touch_strict = NULL,
+                fcr_candidate = NULL, requester_comments = 0, on_hold_by_reason = '{}'
+          WHERE latest_solved_at IS NOT NULL AND one_touch IS NOT NULL",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(damaged > 100, "{damaged} projections emptied");
+    diesel::sql_query("UPDATE metrics_projection SET version = 0")
+        .execute(&mut conn)
+        .unwrap();
+    assert_ne!(frontline::seed::content_digest(&mut conn).unwrap(), written);
+
+    let report = ensure_projection_current(&mut conn).unwrap().unwrap();
+    assert_eq!(report.differences.len(), damaged);
+    assert_eq!(projection_version(&mut conn), PROJECTION_VERSION);
+    assert_eq!(frontline::seed::content_digest(&mut conn).unwrap(), written);
+    // Once only.
+    assert_eq!(ensure_projection_current(&mut conn).unwrap(), None);
 }
