@@ -43,7 +43,15 @@ macro_rules! metric_filters {
                 &q.priority,
                 &["low", "normal", "high", "urgent"],
             )?,
-            category: q.category.as_ref().map(|c| c.trim().to_lowercase()),
+            category: match q.category.as_ref().map(|c| c.trim().to_lowercase()) {
+                Some(c) if c.is_empty() => {
+                    return Err(ApiError::invalid_field(
+                        "category",
+                        "must not be empty (leave it out for every category)",
+                    ));
+                }
+                c => c,
+            },
             sourcing: one_of("sourcing", &q.sourcing, &["in_house", "outsourced"])?,
             employment_type: one_of(
                 "employment_type",
@@ -197,7 +205,18 @@ pub async fn get_summary(
             sla_attainment: attainment,
             contact_rates: contact,
         };
-        return csv_response("summary", &[], with_contact, vec![(vec![], row)]);
+        // With `include=on_hold_by_reason`: two columns per reason held in the period.
+        let extra = holds.as_ref().map_or_else(Default::default, |h| {
+            h.iter()
+                .flat_map(|(reason, (tickets, seconds))| {
+                    [
+                        (format!("on_hold_{reason}_tickets"), tickets.to_string()),
+                        (format!("on_hold_{reason}_seconds"), seconds.to_string()),
+                    ]
+                })
+                .unzip()
+        });
+        return csv_response("summary", &[], with_contact, vec![(vec![], row)], extra);
     }
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
@@ -352,11 +371,27 @@ pub const DEFINITIONS: Definitions = Definitions {
               instant each target was achieved or breached; [from, to)",
 };
 
+/// Content negotiation (RFC 9110 §12.5.1): CSV when `Accept` lists `text/csv` (any case) with a
+/// quality above 0 and above that of an explicit `application/json`; JSON otherwise (no or an
+/// unreadable `Accept`, `text/csv;q=0`, JSON preferred). Wildcards do not outrank the explicit
+/// `text/csv`.
 fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
+    use actix_web::http::header::{Accept, Header, Quality};
+    let Ok(accept) = Accept::parse(req) else {
+        return false;
+    };
+    let best = |essence: &str| {
+        accept
+            .0
+            .iter()
+            .filter(|q| q.item.essence_str().eq_ignore_ascii_case(essence))
+            .map(|q| q.quality)
+            .max()
+    };
+    match (best("text/csv"), best("application/json")) {
+        (Some(csv), json) => csv > Quality::ZERO && json.is_none_or(|json| csv > json),
+        (None, _) => false,
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -386,11 +421,25 @@ fn csv_rates(report: &model::GroupReport, with_contact: bool) -> Vec<(&'static s
 
 /// One CSV row per group: the key columns, then every figure (empty cells for null statistics
 /// and for the value of a rate over 0), then the rates of [`csv_rates`].
+/// A text cell of a CSV download as a spreadsheet will not run it: a cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice, Google Sheets)
+/// gets a leading `'` (OWASP "CSV injection"). Names and categories come from users.
+fn csv_text(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// Writes the CSV download: the key columns (text, guarded by [`csv_text`]), the figures of
+/// each group, and `extra` columns (names, values) after them on every row.
 fn csv_response(
     name: &str,
     key_columns: &[&str],
     with_contact: bool,
     rows: Vec<(Vec<String>, model::GroupReport)>,
+    extra: (Vec<String>, Vec<String>),
 ) -> ApiResult<HttpResponse> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = key_columns.iter().map(|c| c.to_string()).collect();
@@ -417,10 +466,11 @@ fn csv_response(
             rate.to_string(),
         ]);
     }
+    header.extend(extra.0);
     let fail = |e: csv::Error| ApiError::Unexpected(e.into());
     w.write_record(&header).map_err(fail)?;
     for (keys, report) in rows {
-        let mut record = keys;
+        let mut record: Vec<String> = keys.into_iter().map(csv_text).collect();
         let s = &report.figures;
         record.extend([
             s.tickets_created.to_string(),
@@ -446,6 +496,7 @@ fn csv_response(
                 opt(rate.value),
             ]);
         }
+        record.extend(extra.1.iter().cloned());
         w.write_record(&record).map_err(fail)?;
     }
     let body = w
@@ -711,6 +762,7 @@ pub async fn get_timeseries(
             &["start", "local_start"],
             options.contact_rates,
             rows,
+            Default::default(),
         );
     }
     Ok(HttpResponse::Ok().json(TimeseriesResponse {
@@ -852,6 +904,7 @@ pub async fn get_breakdown(
             &[query.by.as_str(), "label"],
             options.contact_rates,
             rows,
+            Default::default(),
         );
     }
     Ok(HttpResponse::Ok().json(BreakdownResponse {

@@ -1018,3 +1018,97 @@ async fn tickets_without_a_category_repeat_only_tickets_without_one() {
         json!({"numerator": 1, "denominator": 3, "value": 1.0 / 3.0})
     );
 }
+
+/// `Accept` is negotiated (qualities, case); the summary's CSV carries on-hold time by reason
+/// when asked for, equal to the JSON; a user-named value that a spreadsheet would run as a
+/// formula is defused; an empty category is a problem naming it.
+#[tokio::test]
+async fn csv_downloads_negotiate_carry_on_hold_time_and_defuse_formulas() {
+    let app = spawn_app().await;
+    import_file(
+        &mut app.db.conn(),
+        &helpdesk_log(),
+        &helpdesk_mapping(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    for (accept, csv) in [
+        ("text/csv", true),
+        ("TEXT/CSV", true),
+        ("text/csv;q=0", false),
+        ("application/json, text/csv;q=0.1", false),
+        ("text/csv, application/json;q=0.5", true),
+        ("text/csv, application/json", false),
+        ("*/*", false),
+        ("text/csv, */*", true),
+        ("not a media type", false),
+    ] {
+        let r = app
+            .client
+            .get(format!("{}/api/v1/metrics/summary", app.address))
+            .bearer_auth(&app.admin_token)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{accept}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert_eq!(kind.starts_with("text/csv"), csv, "{accept}: {kind}");
+    }
+
+    let path = "/api/v1/metrics/summary?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z\
+                &include=on_hold_by_reason";
+    let json = app.get_json(path, 200).await;
+    let reasons = json["on_hold_by_reason"].as_object().unwrap();
+    assert!(!reasons.is_empty(), "the real log has time on hold");
+    let lines = get_csv(&app, path).await;
+    assert_eq!(lines.len(), 2);
+    let text = lines.join("\n");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let row: Vec<String> = reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let cell = |name: String| {
+        let i = header.iter().position(|h| *h == name).expect(&name);
+        row[i].parse::<i64>().unwrap()
+    };
+    for (reason, figures) in reasons {
+        assert_eq!(
+            cell(format!("on_hold_{reason}_tickets")),
+            figures["tickets"].as_i64().unwrap()
+        );
+        assert_eq!(
+            cell(format!("on_hold_{reason}_seconds")),
+            figures["total_seconds"].as_i64().unwrap()
+        );
+    }
+    // Without the include, no on-hold column.
+    let plain = get_csv(&app, "/api/v1/metrics/summary").await;
+    assert!(!plain[0].contains("on_hold"));
+
+    let (status, _) = post_as_admin(
+        &app,
+        "/api/v1/tickets",
+        json!({"requester": {"name": "Rosa"}, "subject": "Kiosk", "channel": "phone",
+               "category": "=1+1"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let lines = get_csv(&app, "/api/v1/metrics/breakdown?by=category").await;
+    assert!(
+        lines.iter().any(|l| l.starts_with("'=1+1,'=1+1,")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("=1+1")));
+
+    let problem = app
+        .get_json("/api/v1/metrics/summary?category=%20", 422)
+        .await;
+    assert!(problem["errors"]["category"].is_array(), "{problem}");
+}
