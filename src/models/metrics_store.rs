@@ -21,7 +21,7 @@
 //!
 //! Reads take turns on one mutex (refresh and aggregation): a one-year breakdown at 1M tickets
 //! holds it for about 100 ms. Each service copy keeps its own store; a full load at 1M tickets
-//! takes ~10 s and ~570 MB of resident memory (`make bench-scale`).
+//! takes ~10 s and the process then holds ~650 MB resident (`make bench-scale`).
 
 use crate::domain::stats::{DurationStats, Rate};
 use crate::models::metrics::{
