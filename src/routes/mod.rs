@@ -280,8 +280,15 @@ pub(crate) fn parse_instant(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     value
         .map(|v| {
-            crate::domain::instant::parse_rfc3339(v)
-                .map_err(|m| ApiError::invalid_field(field, format!("`{}` {m}", clip(v))))
+            crate::domain::instant::parse_rfc3339(v).map_err(|m| {
+                // A `+` offset sent unencoded arrives as a space (form encoding).
+                let hint = if v.contains(' ') {
+                    " (a `+` in a query string must be sent as %2B)"
+                } else {
+                    ""
+                };
+                ApiError::invalid_field(field, format!("`{}` {m}{hint}", clip(v)))
+            })
         })
         .transpose()
 }

@@ -101,11 +101,16 @@ async fn bad_summary_parameters_are_problems_naming_the_field() {
         ),
         ("period=month", 400, "period"),
         ("to=2012-12-31T23:59:60Z", 422, "to"),
+        ("from=2012-01-01T00:00:00+01:00", 422, "from"),
     ] {
         let response = app.get(&format!("/api/v1/metrics/summary?{query}")).await;
         assert_eq!(response.status().as_u16(), status, "{query}");
         let body: Value = response.json().await.unwrap();
         assert!(body["errors"][field].is_array(), "{query}: {body}");
+        if query.contains('+') {
+            // The unencoded `+` arrived as a space: the message says how to send it.
+            assert!(body.to_string().contains("%2B"), "{body}");
+        }
     }
 }
 
