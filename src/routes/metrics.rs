@@ -172,9 +172,11 @@ pub async fn get_summary(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: QueryParams<SummaryQuery>,
+    query: Result<QueryParams<SummaryQuery>, ApiError>,
 ) -> ApiResult<HttpResponse> {
+    // The role first: an agent learns nothing from the parameters' validation.
     user.require(&[UserRole::Admin, UserRole::Manager])?;
+    let query = query?;
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (basis, time) = basis(query.time.as_deref())?;
     let (lo, hi) = bounds(from, to);
@@ -700,9 +702,11 @@ pub async fn get_timeseries(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: QueryParams<TimeseriesQuery>,
+    query: Result<QueryParams<TimeseriesQuery>, ApiError>,
 ) -> ApiResult<HttpResponse> {
+    // The role first: an agent learns nothing from the parameters' validation.
     user.require(&[UserRole::Admin, UserRole::Manager])?;
+    let query = query?;
     let interval: &'static str = match query.interval.as_str() {
         "day" => "day",
         "week" => "week",
@@ -869,9 +873,11 @@ pub async fn get_breakdown(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    query: QueryParams<BreakdownQuery>,
+    query: Result<QueryParams<BreakdownQuery>, ApiError>,
 ) -> ApiResult<HttpResponse> {
+    // The role first: an agent learns nothing from the parameters' validation.
     user.require(&[UserRole::Admin, UserRole::Manager])?;
+    let query = query?;
     let dimension = model::Dimension::parse(&query.by).ok_or_else(|| {
         ApiError::invalid_field(
             "by",

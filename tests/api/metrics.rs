@@ -1117,3 +1117,34 @@ async fn csv_downloads_negotiate_carry_on_hold_time_and_defuse_formulas() {
         .await;
     assert!(problem["errors"]["category"].is_array(), "{problem}");
 }
+
+/// Agents and technicians get the 403 before any parameter is validated (the figures, and what
+/// their parameters may be, are for managers); a manager with the same bad parameter gets the 422.
+#[tokio::test]
+async fn the_role_is_checked_before_the_parameters() {
+    use frontline::models::enums::UserRole;
+    let app = spawn_app().await;
+    for path in [
+        // Refused while the query is read (a type error, a missing or an unknown parameter) …
+        "/api/v1/metrics/summary?team=abc",
+        "/api/v1/metrics/timeseries?from=2026-01-01T00:00:00Z",
+        "/api/v1/metrics/breakdown?by=team&bogus=1",
+        // … and afterwards (a bad value).
+        "/api/v1/metrics/summary?from=yesterday",
+        "/api/v1/metrics/breakdown?by=nonsense",
+    ] {
+        for (role, status) in [
+            (UserRole::Agent, 403),
+            (UserRole::Technician, 403),
+            (UserRole::Manager, 0),
+        ] {
+            let token = app.token_for(role);
+            let got = app.get_as(Some(&token), path).await.status().as_u16();
+            if status == 0 {
+                assert!(got == 400 || got == 422, "{path} as {role:?}: {got}");
+            } else {
+                assert_eq!(got, status, "{path} as {role:?}");
+            }
+        }
+    }
+}
