@@ -161,6 +161,21 @@ async fn bad_policies_are_refused_naming_the_field() {
     }
 }
 
+/// Creates the policy "Phone": first reply within one calendar hour for high-priority tickets.
+/// Returns it.
+async fn one_hour_first_reply_policy(app: &crate::helpers::TestApp) -> Value {
+    let (status, policy) = send(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/sla-policies",
+        json!({"name": "Phone", "position": 1,
+               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{policy}");
+    policy
+}
+
 async fn phone_ticket(app: &crate::helpers::TestApp, priority: &str) -> (i64, DateTime<Utc>) {
     let (status, t) = send(
         app,
@@ -259,15 +274,7 @@ async fn the_sla_pass_skips_a_ticket_a_writer_holds_and_records_it_next_time() {
     use diesel::prelude::*;
     use frontline::workers::sla::record_due;
     let app = spawn_app().await;
-    let (status, _) = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/sla-policies",
-        json!({"name": "Phone", "position": 1,
-               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    one_hour_first_reply_policy(&app).await;
     let (id, created) = phone_ticket(&app, "high").await;
     let late = created + chrono::Duration::hours(2);
 
@@ -511,15 +518,7 @@ async fn a_policy_switched_mid_ticket_keeps_the_time_accumulated_and_takes_the_n
 async fn a_policy_change_waits_for_a_ticket_write_instead_of_deadlocking() {
     use diesel::prelude::*;
     let app = spawn_app().await;
-    let (status, policy) = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/sla-policies",
-        json!({"name": "Phone", "position": 1,
-               "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}}}}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let policy = one_hour_first_reply_policy(&app).await;
     let (id, _) = phone_ticket(&app, "high").await;
 
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
