@@ -304,6 +304,18 @@ impl Play {
         Ok(true)
     }
 
+    /// [`Play::run`] of a comment (`public` or an internal note) with its body.
+    fn comment(
+        &mut self,
+        at: DateTime<Utc>,
+        author: AuthorKind,
+        public: bool,
+        actor: Option<StaffId>,
+        body: String,
+    ) -> anyhow::Result<bool> {
+        self.run(at, Command::Comment { author, public }, actor, Some(body))
+    }
+
     fn now(&self) -> DateTime<Utc> {
         self.state.updated_at
     }
@@ -513,14 +525,12 @@ pub fn generate(
     };
     let mut visits = Vec::new();
     if phone {
-        play.run(
+        play.comment(
             t0,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
+            AuthorKind::Agent,
+            true,
             Some(agent),
-            Some(description.clone()),
+            description.clone(),
         )?;
         if priority != TicketPriority::Normal {
             play.run(t0, Command::SetPriority(Some(priority)), Some(agent), None)?;
@@ -542,26 +552,16 @@ pub fn generate(
                 handled,
                 lognormal(rng, c.first_reply_median * speed, 0.8),
             );
-            play.run(
+            play.comment(
                 update,
-                Command::Comment {
-                    author: AuthorKind::Agent,
-                    public: true,
-                },
+                AuthorKind::Agent,
+                true,
                 Some(agent),
-                Some("Following up on your call: we have opened a case.".into()),
+                "Following up on your call: we have opened a case.".into(),
             )?;
         }
     } else {
-        play.run(
-            t0,
-            Command::Comment {
-                author: AuthorKind::Customer,
-                public: true,
-            },
-            None,
-            Some(description.clone()),
-        )?;
+        play.comment(t0, AuthorKind::Customer, true, None, description.clone())?;
         let delay = if channel == TicketChannel::Chat {
             lognormal(rng, 90.0 * speed, 0.6)
         } else {
@@ -572,14 +572,12 @@ pub fn generate(
             play.run(t1, Command::SetPriority(Some(priority)), Some(agent), None)?;
         }
         play.run(t1, Command::Assign { assignee: agent }, Some(agent), None)?;
-        play.run(
+        play.comment(
             t1,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
+            AuthorKind::Agent,
+            true,
             Some(agent),
-            Some("Thank you for contacting us. We are looking into it.".into()),
+            "Thank you for contacting us. We are looking into it.".into(),
         )?;
     }
 
@@ -619,38 +617,32 @@ pub fn generate(
         reopen_chance /= 2.0;
         let back =
             play.now() + Duration::seconds(lognormal(rng, 18.0 * 3600.0, 0.9).min(90 * 3600));
-        play.run(
+        play.comment(
             back,
-            Command::Comment {
-                author: AuthorKind::Customer,
-                public: true,
-            },
+            AuthorKind::Customer,
+            true,
             None,
-            Some("The problem is back.".into()),
+            "The problem is back.".into(),
         )?;
         let reply = after(
             cal,
             play.now(),
             lognormal(rng, c.first_reply_median * speed, 0.8),
         );
-        play.run(
+        play.comment(
             reply,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
+            AuthorKind::Agent,
+            true,
             Some(agent),
-            Some("Sorry to hear that, we are on it again.".into()),
+            "Sorry to hear that, we are on it again.".into(),
         )?;
         let solve = after(cal, play.now(), lognormal(rng, c.work_median * speed, 0.9));
-        play.run(
+        play.comment(
             solve,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
+            AuthorKind::Agent,
+            true,
             Some(agent),
-            Some("This should now be fixed for good.".into()),
+            "This should now be fixed for good.".into(),
         )?;
         play.run(
             solve,
@@ -712,25 +704,14 @@ fn work(
     category: &str,
     visits: &mut Vec<FieldVisit>,
 ) -> anyhow::Result<()> {
-    let agent_reply = |body: &str| {
-        (
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
-            Some(body.to_string()),
-        )
-    };
     if rng.random::<f64>() < 0.3 {
         let at = play.now() + Duration::seconds(lognormal(rng, 600.0, 0.5));
-        play.run(
+        play.comment(
             at,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: false,
-            },
+            AuthorKind::Agent,
+            false,
             Some(agent),
-            Some("Internal note: checked the account history.".into()),
+            "Internal note: checked the account history.".into(),
         )?;
     }
     // Rounds: geometric with the cohort's mean.
@@ -738,8 +719,13 @@ fn work(
     while !play.stopped && rng.random::<f64>() < p_more {
         if rng.random::<f64>() < 0.75 {
             let ask = after(cal, play.now(), lognormal(rng, 1800.0 * speed, 0.7));
-            let (cmd, body) = agent_reply("Could you send us more details?");
-            play.run(ask, cmd, Some(agent), body)?;
+            play.comment(
+                ask,
+                AuthorKind::Agent,
+                true,
+                Some(agent),
+                "Could you send us more details?".into(),
+            )?;
             play.run(
                 ask,
                 Command::SetStatus(TicketStatus::Pending),
@@ -747,22 +733,25 @@ fn work(
                 None,
             )?;
             let answer = play.now() + Duration::seconds(lognormal(rng, 8.0 * 3600.0, 1.0));
-            play.run(
+            play.comment(
                 answer,
-                Command::Comment {
-                    author: AuthorKind::Customer,
-                    public: true,
-                },
+                AuthorKind::Customer,
+                true,
                 None,
-                Some("Here are the details you asked for.".into()),
+                "Here are the details you asked for.".into(),
             )?;
             let reply = after(
                 cal,
                 play.now(),
                 lognormal(rng, c.first_reply_median * speed, 0.8),
             );
-            let (cmd, body) = agent_reply("Thanks, that helps.");
-            play.run(reply, cmd, Some(agent), body)?;
+            play.comment(
+                reply,
+                AuthorKind::Agent,
+                true,
+                Some(agent),
+                "Thanks, that helps.".into(),
+            )?;
         } else {
             let reason = if rng.random::<f64>() < 0.6 {
                 "third_party"
@@ -819,18 +808,16 @@ fn work(
                 });
             }
             let report = at + Duration::seconds(lognormal(rng, 5400.0, 0.5));
-            play.run(
+            play.comment(
                 report,
-                Command::Comment {
-                    author: AuthorKind::Agent,
-                    public: false,
-                },
+                AuthorKind::Agent,
+                false,
                 Some(agent),
-                Some(if fixed {
+                if fixed {
                     "Technician visit: fixed on site.".into()
                 } else {
                     "Technician visit: part needed, second visit required.".into()
-                }),
+                },
             )?;
         }
         play.run(
@@ -841,8 +828,13 @@ fn work(
         )?;
     }
     let solve = after(cal, play.now(), lognormal(rng, c.work_median * speed, 0.9));
-    let (cmd, body) = agent_reply("We have resolved the issue. Let us know if anything remains.");
-    play.run(solve, cmd, Some(agent), body)?;
+    play.comment(
+        solve,
+        AuthorKind::Agent,
+        true,
+        Some(agent),
+        "We have resolved the issue. Let us know if anything remains.".into(),
+    )?;
     play.run(
         solve,
         Command::SetStatus(TicketStatus::Solved),
@@ -885,15 +877,7 @@ pub fn follow_up(
         end: world.end,
         stopped: false,
     };
-    play.run(
-        at,
-        Command::Comment {
-            author: AuthorKind::Customer,
-            public: true,
-        },
-        None,
-        Some(text.clone()),
-    )?;
+    play.comment(at, AuthorKind::Customer, true, None, text.clone())?;
     play.run(
         at,
         Command::Link {
@@ -915,14 +899,12 @@ pub fn follow_up(
             Some(agent),
             None,
         )?;
-        play.run(
+        play.comment(
             reply,
-            Command::Comment {
-                author: AuthorKind::Agent,
-                public: true,
-            },
+            AuthorKind::Agent,
+            true,
             Some(agent),
-            Some("We reopened the case as a follow-up.".into()),
+            "We reopened the case as a follow-up.".into(),
         )?;
         let solve = after(
             &team.calendar,
