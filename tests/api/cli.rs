@@ -1,20 +1,14 @@
 //! The `frontline` binary's `user create`, as an operator runs it.
 
-use crate::helpers::{TestDb, spawn_app_on};
+use crate::helpers::{TestDb, frontline_command, spawn_app_on};
 use serde_json::{Value, json};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn user_create(db: &TestDb, args: &[&str], password: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+    let mut child = frontline_command(db)
         .args(["user", "create"])
         .args(args)
-        .env("FRONTLINE_ENV", "test")
-        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
-        .env(
-            "FRONTLINE_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

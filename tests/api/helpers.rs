@@ -266,3 +266,16 @@ pub fn count(conn: &mut PgConnection, table: &str) -> i64 {
         .expect("count")
         .n
 }
+
+/// The `frontline` binary, configured for the `test` environment on `db` (add the arguments).
+pub fn frontline_command(db: &TestDb) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"));
+    command
+        .env("FRONTLINE_ENV", "test")
+        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
+        .env(
+            "FRONTLINE_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        );
+    command
+}

@@ -2,10 +2,9 @@
 //! (every projection rebuilds identically), refusal of a non-empty database, and the cohort
 //! differences a comparison must find.
 
-use crate::helpers::{TestDb, spawn_app_on};
+use crate::helpers::{TestDb, frontline_command, spawn_app_on};
 use frontline::seed::{self, SeedError, SeedOptions, Writer};
 use serde_json::Value;
-use std::process::Command;
 
 fn options(tickets: usize, seed: u64, writer: Writer) -> SeedOptions {
     SeedOptions {
@@ -212,14 +211,8 @@ fn a_database_holding_data_is_refused_unless_appending() {
 #[test]
 fn the_command_line_refuses_a_database_with_data_and_says_how_to_proceed() {
     let (db, _, _) = seeded(50, 1, Writer::Domain);
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+    let out = frontline_command(&db)
         .args(["seed", "--profile", "demo", "--tickets", "50"])
-        .env("FRONTLINE_ENV", "test")
-        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
-        .env(
-            "FRONTLINE_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -227,14 +220,8 @@ fn the_command_line_refuses_a_database_with_data_and_says_how_to_proceed() {
     assert!(stderr.contains("already holds data"), "{stderr}");
     assert!(stderr.contains("--append"), "{stderr}");
 
-    let bad = Command::new(env!("CARGO_BIN_EXE_frontline"))
+    let bad = frontline_command(&db)
         .args(["seed", "--tickets", "0"])
-        .env("FRONTLINE_ENV", "test")
-        .env("FRONTLINE__DATABASE__DATABASE_NAME", &db.name)
-        .env(
-            "FRONTLINE_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
         .output()
         .unwrap();
     assert!(!bad.status.success());
@@ -243,14 +230,8 @@ fn the_command_line_refuses_a_database_with_data_and_says_how_to_proceed() {
     // A window outside the instants Frontline stores (1900–9999) is refused before anything is
     // written, migrations included.
     let fresh = TestDb::empty();
-    let early = Command::new(env!("CARGO_BIN_EXE_frontline"))
+    let early = frontline_command(&fresh)
         .args(["seed", "--tickets", "10", "--until", "1800-01-01"])
-        .env("FRONTLINE_ENV", "test")
-        .env("FRONTLINE__DATABASE__DATABASE_NAME", &fresh.name)
-        .env(
-            "FRONTLINE_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
         .output()
         .unwrap();
     assert!(!early.status.success());
