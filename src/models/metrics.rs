@@ -1,5 +1,7 @@
-//! Read side of the metric projection: aggregates over `ticket_metrics` (METRICS.md
-//! "Aggregates and periods": half-open periods `[from, to)`, `percentile_cont`).
+//! The metric projection's aggregates in SQL over `ticket_metrics` (METRICS.md "Aggregates and
+//! periods": half-open periods `[from, to)`, `percentile_cont`): the reference implementation
+//! the in-memory store ([`crate::models::metrics_store`], which serves the requests) is tested
+//! against; also `metrics rebuild` and the projection's version.
 
 use crate::domain::stats::{DurationStats, Rate};
 use chrono::{DateTime, Utc};
@@ -23,40 +25,6 @@ pub struct Summary {
 }
 
 #[derive(QueryableByName)]
-struct SummaryRow {
-    #[diesel(sql_type = BigInt)]
-    tickets_created: i64,
-    #[diesel(sql_type = BigInt)]
-    solved: i64,
-    #[diesel(sql_type = BigInt)]
-    reopened: i64,
-    #[diesel(sql_type = BigInt)]
-    frt_count: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    frt_mean: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    frt_median: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    frt_p90: Option<f64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    frt_min: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    frt_max: Option<i64>,
-    #[diesel(sql_type = BigInt)]
-    res_count: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    res_mean: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    res_median: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    res_p90: Option<f64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    res_min: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    res_max: Option<i64>,
-}
-
-#[derive(QueryableByName)]
 struct AttainmentRow {
     #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
     key: Option<String>,
@@ -68,28 +36,8 @@ struct AttainmentRow {
     breached: i64,
 }
 
-/// SLA attainment over `[from, to)` at instant `now` (METRICS.md "SLA"): targets achieved /
-/// (achieved + breached), each target counted by the instant it was achieved or breached (a
-/// running clock whose due instant passed before `now` is breached at that instant).
-///
-/// # Errors
-/// Database errors.
-pub fn sla_attainment(
-    conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    now: DateTime<Utc>,
-    filters: &MetricFilters,
-) -> QueryResult<Rate> {
-    Ok(
-        sla_attainment_by(conn, &Grouping::All, filters, from, to, now)?
-            .into_values()
-            .next()
-            .map_or_else(|| Rate::new(0, 0), |(_, rate)| rate),
-    )
-}
-
-/// [`sla_attainment`] per group: group key → (label, attainment). A target falls in the bucket of
+/// SLA attainment (METRICS.md "SLA": targets achieved / (achieved + breached)) of `[from, to)`
+/// at instant `now`, per group: group key → (label, attainment). A target falls in the bucket of
 /// the instant it was achieved or breached, and in the dimension value of its ticket (as
 /// [`figures_by`] groups tickets). Groups without any outcome in the period are absent.
 ///
@@ -155,22 +103,6 @@ pub fn sla_attainment_by(
         .collect())
 }
 
-/// Runs `read` in one read-only transaction (every figure of a response from the same snapshot)
-/// with sort memory for exact percentiles (`percentile_cont` sorts each period's values; at the
-/// default 4 MB a year of tickets spills to disk).
-///
-/// # Errors
-/// Those of `read`; database errors.
-pub fn read_snapshot<T>(
-    conn: &mut PgConnection,
-    read: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
-) -> QueryResult<T> {
-    conn.build_transaction().read_only().run(|conn| {
-        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
-        read(conn)
-    })
-}
-
 /// Per-group results: group key (`None` for tickets without a value) → (label, value).
 pub type GroupMap<T> = std::collections::BTreeMap<Option<String>, (Option<String>, T)>;
 
@@ -229,27 +161,9 @@ impl ContactRates {
     }
 }
 
-/// The contact-quality rates of `[from, to)`. The 7-day windows of `fcr.v1` and
-/// `repeat_contact.v1` compare tickets of the same requester and category (tickets without a
-/// requester, such as imported history, can never be repeats). The requester test stands outside
-/// the correlated subqueries, so tickets without a requester never run them (446 ms → 30 ms on
-/// 38,000 tickets).
-///
-/// # Errors
-/// Database errors.
-pub fn contact_rates(
-    conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    filters: &MetricFilters,
-) -> QueryResult<ContactRates> {
-    Ok(contact_rates_by(conn, &Grouping::All, filters, from, to)?
-        .into_values()
-        .next()
-        .map_or_else(ContactRates::empty, |(_, rates)| rates))
-}
-
-/// [`contact_rates`] per group: group key → (label, rates). `one_touch`, `one_touch_strict` and
+/// The contact-quality rates of `[from, to)` per group: group key → (label, rates). The 7-day
+/// windows of `fcr.v1` and `repeat_contact.v1` compare tickets of the same requester and
+/// category (tickets without a requester can never be repeats). `one_touch`, `one_touch_strict` and
 /// `fcr` fall in the bucket of the ticket's latest solve, `repeat_contact` in the bucket of its
 /// creation; dimensions are the ticket's, as in [`figures_by`]. Groups with neither a solved nor
 /// a created ticket in the period are absent.
@@ -402,80 +316,6 @@ pub enum TimeBasis {
     Calendar,
     /// Seconds inside the business calendar.
     Business,
-}
-
-const SUMMARY_SQL: &str = "
-SELECT c.tickets_created, r.solved, r.reopened,
-       f.frt_count, f.frt_mean, f.frt_median, f.frt_p90, f.frt_min, f.frt_max,
-       r.res_count, r.res_mean, r.res_median, r.res_p90, r.res_min, r.res_max
-FROM (SELECT count(*) AS tickets_created
-        FROM ticket_metrics WHERE created_at >= $1 AND created_at < $2) c,
-     (SELECT count(*) AS frt_count,
-             avg(first_reply_seconds)::float8 AS frt_mean,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY first_reply_seconds) AS frt_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY first_reply_seconds) AS frt_p90,
-             min(first_reply_seconds) AS frt_min, max(first_reply_seconds) AS frt_max
-        FROM ticket_metrics WHERE first_reply_at >= $1 AND first_reply_at < $2) f,
-     (SELECT count(*) AS solved,
-             count(*) FILTER (WHERE reopens > 0) AS reopened,
-             count(full_resolution_seconds) AS res_count,
-             avg(full_resolution_seconds)::float8 AS res_mean,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY full_resolution_seconds) AS res_median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY full_resolution_seconds) AS res_p90,
-             min(full_resolution_seconds) AS res_min, max(full_resolution_seconds) AS res_max
-        FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2) r";
-
-/// Computes the summary of the period `[from, to)` in calendar or business seconds.
-///
-/// # Errors
-/// Database errors.
-pub fn summary(
-    conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    basis: TimeBasis,
-    filters: &MetricFilters,
-) -> QueryResult<Summary> {
-    if !filters.is_empty() {
-        return Ok(figures_by(conn, &Grouping::All, filters, from, to, basis)?
-            .into_iter()
-            .next()
-            .map_or_else(empty_summary, |g| g.figures));
-    }
-    let sql = match basis {
-        TimeBasis::Calendar => SUMMARY_SQL.to_string(),
-        TimeBasis::Business => SUMMARY_SQL
-            .replace("first_reply_seconds", "first_reply_business_seconds")
-            .replace(
-                "full_resolution_seconds",
-                "full_resolution_business_seconds",
-            ),
-    };
-    let row: SummaryRow = diesel::sql_query(sql)
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to)
-        .get_result(conn)?;
-    Ok(Summary {
-        tickets_created: row.tickets_created,
-        tickets_solved: row.solved,
-        reopen_rate: Rate::new(row.reopened, row.solved),
-        first_reply_time: DurationStats {
-            count: row.frt_count,
-            mean: row.frt_mean,
-            median: row.frt_median,
-            p90: row.frt_p90,
-            min: row.frt_min,
-            max: row.frt_max,
-        },
-        full_resolution_time: DurationStats {
-            count: row.res_count,
-            mean: row.res_mean,
-            median: row.res_median,
-            p90: row.res_p90,
-            min: row.res_min,
-            max: row.res_max,
-        },
-    })
 }
 
 /// One per-ticket metric whose stored value differs from the value recomputed from the events.

@@ -239,7 +239,8 @@ pub fn outages(world: &World, tickets: usize, rng: &mut ChaCha8Rng) -> Vec<Outag
 }
 
 /// `n` arrivals over the window, sorted by instant (ties keep draw order): 90 % by rejection
-/// sampling of [`intensity`], 10 % in outage bursts (exponential, mean 5 h after the start).
+/// sampling of the weekday × hour × season intensity (`intensity`), 10 % in outage bursts
+/// (exponential, mean 5 h after the start).
 pub fn arrivals(world: &World, n: usize, outages: &[Outage], rng: &mut ChaCha8Rng) -> Vec<Arrival> {
     let span = (world.end - world.start).num_seconds().max(1);
     let mut list = Vec::with_capacity(n);
