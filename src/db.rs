@@ -63,21 +63,34 @@ const MIGRATION_LOCK: i64 = 0x4652_4f4e_544c_4d47; // "FRONTLMG"
 /// # Errors
 /// The migration's error (the failing migration is rolled back).
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let applied = with_session_lock(conn, MIGRATION_LOCK, |conn| {
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| e.to_string())
+    })
+    .map_err(|e| anyhow::anyhow!("migration lock: {e}"))?;
+    applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Runs `f` holding the session advisory lock `key`: processes doing the same work (service
+/// copies starting together) take turns. The lock is released whatever `f` returns.
+///
+/// # Errors
+/// The lock cannot be taken or released (`f`'s own result is inside).
+pub fn with_session_lock<T>(
+    conn: &mut PgConnection,
+    key: i64,
+    f: impl FnOnce(&mut PgConnection) -> T,
+) -> diesel::QueryResult<T> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
-        .execute(conn)
-        .map_err(|e| anyhow::anyhow!("cannot take the migration lock: {e}"))?;
-    let applied: Result<Vec<String>, String> = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
-        .map_err(|e| e.to_string());
-    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
-        .execute(conn);
-    let applied = applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    unlocked.map_err(|e| anyhow::anyhow!("cannot release the migration lock: {e}"))?;
-    Ok(applied)
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .execute(conn)?;
+    let out = f(conn);
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .execute(conn)?;
+    Ok(out)
 }
 
 /// Runs `f` on a blocking thread, inside the caller's tracing span (for work that takes its own

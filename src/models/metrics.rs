@@ -449,10 +449,7 @@ const PROJECTION_LOCK: i64 = 0x4652_4f4e_544c_5056; // "FRONTLPV"
 /// # Errors
 /// Database errors (the version is then left as it was, and the next start tries again).
 pub fn ensure_projection_current(conn: &mut PgConnection) -> QueryResult<Option<RebuildReport>> {
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<BigInt, _>(PROJECTION_LOCK)
-        .execute(conn)?;
-    let result = (|| {
+    crate::db::with_session_lock(conn, PROJECTION_LOCK, |conn| {
         let current: ProjectionVersion = diesel::sql_query(
             "SELECT version, EXISTS (SELECT 1 FROM tickets) AS has_tickets FROM metrics_projection",
         )
@@ -469,11 +466,7 @@ pub fn ensure_projection_current(conn: &mut PgConnection) -> QueryResult<Option<
             .bind::<diesel::sql_types::Integer, _>(PROJECTION_VERSION)
             .execute(conn)?;
         Ok(report)
-    })();
-    diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<BigInt, _>(PROJECTION_LOCK)
-        .execute(conn)?;
-    result
+    })?
 }
 
 /// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.

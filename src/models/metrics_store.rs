@@ -571,7 +571,7 @@ impl MetricsStore {
     }
 
     /// Takes the store's turn, then runs `read` with a connection of `pool` inside one
-    /// `REPEATABLE READ` read-only transaction (64 MB sort memory for the SQL parts) after
+    /// `REPEATABLE READ` read-only transaction (the connection is `read`'s, in that snapshot) after
     /// bringing the store up to that transaction's snapshot. Waits for the store before taking a
     /// connection, so queued reads do not hold connections. Blocking: call from a blocking thread.
     ///
@@ -590,7 +590,6 @@ impl MetricsStore {
             .read_only()
             .repeatable_read()
             .run(|conn| {
-                diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
                 let content = guard.get_or_insert_with(Content::empty);
                 let started = std::time::Instant::now();
                 let chunk = if self.load_chunk > 0 {
@@ -994,6 +993,19 @@ struct Acc {
     repeats: i64,
 }
 
+impl Acc {
+    /// A group is reported when anything fell in it (empty buckets are added by the caller).
+    fn has_figures(&self) -> bool {
+        self.created
+            + self.first_replies
+            + self.solved
+            + self.contacts
+            + self.achieved
+            + self.breached
+            > 0
+    }
+}
+
 impl Reader<'_> {
     /// Tickets held.
     pub fn tickets(&self) -> usize {
@@ -1154,13 +1166,6 @@ impl Reader<'_> {
             *cached = Some(s);
             s
         };
-        let mut present: Vec<bool> = vec![false; accs.len()];
-        let touch = |present: &mut Vec<bool>, s: usize| {
-            if present.len() <= s {
-                present.resize(s + 1, false);
-            }
-            present[s] = true;
-        };
         for (r, &(first, last)) in self.content.rows.iter().zip(&self.content.spans) {
             if last < lo || first >= hi || filter.as_ref().is_some_and(|f| !f.matches(r)) {
                 continue;
@@ -1169,12 +1174,10 @@ impl Reader<'_> {
             if r.has_metrics {
                 if inside(r.created_at) {
                     let s = slot(r, r.created_at, &mut accs, &mut cached);
-                    touch(&mut present, s);
                     accs[s].created += 1;
                 }
                 if inside(r.first_reply_at) {
                     let s = slot(r, r.first_reply_at, &mut accs, &mut cached);
-                    touch(&mut present, s);
                     accs[s].first_replies += 1;
                     if r.first_reply[b] != NONE {
                         accs[s].frt.push(r.first_reply[b]);
@@ -1182,7 +1185,6 @@ impl Reader<'_> {
                 }
                 if inside(r.latest_solved_at) {
                     let s = slot(r, r.latest_solved_at, &mut accs, &mut cached);
-                    touch(&mut present, s);
                     let a = &mut accs[s];
                     a.solved += 1;
                     a.reopened += i64::from(r.reopens > 0);
@@ -1199,7 +1201,6 @@ impl Reader<'_> {
             }
             if contact && inside(r.ticket_created_at) {
                 let s = slot(r, r.ticket_created_at, &mut accs, &mut cached);
-                touch(&mut present, s);
                 accs[s].contacts += 1;
                 accs[s].repeats += i64::from(r.repeat_contact);
             }
@@ -1208,7 +1209,6 @@ impl Reader<'_> {
                     continue;
                 }
                 let s = slot(r, o.at, &mut accs, &mut cached);
-                touch(&mut present, s);
                 if o.kind == OutcomeKind::Achieved {
                     accs[s].achieved += 1;
                 } else {
@@ -1219,9 +1219,8 @@ impl Reader<'_> {
         let mut out: Vec<GroupReport> = accs
             .into_iter()
             .zip(keys)
-            .enumerate()
-            .filter(|(s, _)| present.get(*s).copied().unwrap_or(false))
-            .map(|(_, (mut a, (key, label)))| {
+            .filter(|(a, _)| a.has_figures())
+            .map(|(mut a, (key, label))| {
                 let mut figures = empty_summary();
                 figures.tickets_created = a.created;
                 figures.first_reply_time = DurationStats::of_unordered(&mut a.frt);

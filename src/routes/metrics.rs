@@ -192,7 +192,7 @@ pub async fn get_summary(
         now: Utc::now(),
         contact_rates: with_contact,
     };
-    let (report, holds) = read_store(&state, move |_, store| {
+    let (report, holds) = read_store(&state, move |store| {
         let report = store.summary(&filters, lo, hi, options);
         let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
         Ok((report, holds))
@@ -250,16 +250,16 @@ pub async fn get_summary(
     }))
 }
 
-/// Runs `read` on a blocking thread with the metrics store brought up to the snapshot of the
-/// read-only transaction it gets (and its connection, for the figures still read in SQL).
+/// Runs `read` on a blocking thread with the metrics store brought up to the database's current
+/// snapshot.
 async fn read_store<T, F>(state: &web::Data<AppState>, read: F) -> ApiResult<T>
 where
-    F: FnOnce(&mut diesel::PgConnection, &Reader<'_>) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&Reader<'_>) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
     let store = state.metrics_store.clone();
     let pool = state.pool.clone();
-    db::blocking(move || store.read(&pool, read)).await
+    db::blocking(move || store.read(&pool, |_, reader| read(reader))).await
 }
 
 /// Time on hold for one pause reason.
@@ -732,7 +732,7 @@ pub async fn get_timeseries(
         .iter()
         .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
         .collect();
-    let groups = read_store(&state, move |_, store| {
+    let groups = read_store(&state, move |store| {
         Ok(store.report(
             StoreGrouping::Buckets(&bucket_keys),
             &filters,
@@ -890,7 +890,7 @@ pub async fn get_breakdown(
     let (basis, time) = basis(query.time.as_deref())?;
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
-    let groups = read_store(&state, move |_, store| {
+    let groups = read_store(&state, move |store| {
         Ok(store.report(
             StoreGrouping::Dimension(dimension),
             &filters,
