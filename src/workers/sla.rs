@@ -45,6 +45,26 @@ pub fn event_data(
     })
 }
 
+/// The instant of a clock's warning when it is due at `now`: a running clock past `warning_at`.
+fn warning_instant(
+    running: bool,
+    warning_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    warning_at.filter(|w| running && *w <= now)
+}
+
+/// The instant of a clock's breach when it is due at `now`: the recorded breach, or the due
+/// instant of a running clock past it.
+fn breach_instant(
+    running: bool,
+    due_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    breached_at.or(due_at.filter(|d| running && *d <= now))
+}
+
 /// One SLA event a pass records: `(event kind, target, instant, policy id)`.
 pub type DueEvent = (&'static str, &'static str, DateTime<Utc>, i64);
 
@@ -56,16 +76,13 @@ pub fn due_events(rows: &mut [crate::models::sla::ClockRow], now: DateTime<Utc>)
     rows.sort_by_key(|r| r.kind);
     let mut events = Vec::new();
     for r in rows.iter_mut() {
-        if let Some(at) = r
-            .warning_at
-            .filter(|w| r.running && *w <= now && !r.warning_recorded)
+        if let Some(at) =
+            warning_instant(r.running, r.warning_at, now).filter(|_| !r.warning_recorded)
         {
             events.push(("sla_warning", r.kind, at, r.policy_id));
             r.warning_recorded = true;
         }
-        let breach = r
-            .breached_at
-            .or(r.due_at.filter(|d| r.running && *d <= now));
+        let breach = breach_instant(r.running, r.due_at, r.breached_at, now);
         if let Some(at) = breach.filter(|_| !r.breach_recorded) {
             events.push(("sla_breached", r.kind, at, r.policy_id));
             r.breach_recorded = true;
@@ -154,7 +171,7 @@ pub fn record_due(
                 continue;
             }
             let this = || c::table.find((ticket_id, kind.clone()));
-            if let Some(at) = warning_at.filter(|w| running && *w <= now) {
+            if let Some(at) = warning_instant(running, warning_at, now) {
                 if record_tx(conn, ticket_id, "sla_warning", &kind, at, policy_id)? {
                     recorded.warnings.push((ticket_id, kind.clone(), at));
                 }
@@ -162,8 +179,7 @@ pub fn record_due(
                     .set(c::warning_recorded.eq(true))
                     .execute(conn)?;
             }
-            let breach = breached_at.or(due_at.filter(|d| running && *d <= now));
-            if let Some(at) = breach {
+            if let Some(at) = breach_instant(running, due_at, breached_at, now) {
                 if record_tx(conn, ticket_id, "sla_breached", &kind, at, policy_id)? {
                     recorded.breaches.push((ticket_id, kind.clone(), at));
                 }
