@@ -13,6 +13,8 @@
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`seed`]: the deterministic demo company and data at scale (`frontline seed`).
 //! - [`startup`]: the server and its shared state.
+//! - [`tickets`]: ticket use cases (create, update, comment, follow-up, auto-close, SLA events,
+//!   import, projections): the only way anything changes a ticket.
 //! - [`workers`]: background work (auto-close of solved tickets).
 
 pub mod auth;
@@ -27,4 +29,5 @@ pub mod schema;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod tickets;
 pub mod workers;

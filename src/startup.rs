@@ -23,6 +23,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Log-in attempt limits.
     pub login_limiter: LoginLimiter,
+    /// The SLA policies and calendars ticket writes apply, cached ([`crate::tickets::rules`]).
+    pub rules: crate::tickets::RulesCache,
     /// The metric projection in memory, read by the metrics endpoints.
     pub metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
 }
@@ -75,6 +77,7 @@ impl Application {
             settings,
             jwt,
             login_limiter,
+            rules: crate::tickets::RulesCache::new(),
             metrics_store: metrics_store.clone(),
         });
         let server = HttpServer::new(move || {

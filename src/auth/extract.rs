@@ -35,6 +35,15 @@ impl AuthUser {
             Err(ApiError::Forbidden)
         }
     }
+
+    /// Which tickets this caller may see (technicians: only those with a work order assigned
+    /// to them).
+    pub fn visibility(&self) -> crate::models::ticket::Visibility {
+        match self.role {
+            UserRole::Technician => crate::models::ticket::Visibility::Technician(self.id),
+            _ => crate::models::ticket::Visibility::All,
+        }
+    }
 }
 
 fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, i64), ApiError> {

@@ -2,6 +2,7 @@
 //!
 //! - [`calendar`]: business time and due instants (METRICS.md "Business calendars").
 //! - [`email`]: normalised email addresses.
+//! - [`ids`]: typed ids (`TicketId`, `UserId`, …) for values that cross layers.
 //! - [`instant`]: the accepted range and precision of timestamps.
 //! - [`ticket`]: statuses, priorities, the state machine and the ticket aggregate that turns
 //!   commands into events.
@@ -10,6 +11,7 @@
 
 pub mod calendar;
 pub mod email;
+pub mod ids;
 pub mod instant;
 pub mod metrics;
 pub mod sla;

@@ -25,36 +25,11 @@
 //! accumulated is kept when the policy or the priority changes, and only the target changes.
 
 use super::calendar::BusinessCalendar;
+pub use super::ticket::TargetKind;
 use super::ticket::{AuthorKind, EventKind, TicketEvent, TicketPriority, TicketStatus};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The targets a policy may set.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetKind {
-    /// First reply time.
-    FirstReply,
-    /// Next reply time.
-    NextReply,
-    /// Requester wait until solved.
-    Resolution,
-    /// Time in `new` + `open` until solved.
-    AgentWork,
-}
 
 /// One target: a duration in business or calendar seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -408,6 +383,45 @@ pub fn clocks(
         .iter()
         .map(|(kind, m)| m.clock(*kind, calendar, now, policy.warning_seconds))
         .collect()
+}
+
+/// One SLA event to record: `(event kind, target, instant, policy id)`, the event kind being
+/// `sla_warning` or `sla_breached` and the target a [`TargetKind`]'s snake_case name.
+pub type DueEvent = (&'static str, &'static str, DateTime<Utc>, i64);
+
+/// The `ticket_events.data` of an SLA event (`kind` = `sla_breached` or `sla_warning`): the
+/// serialized [`EventKind::SlaBreached`] / [`EventKind::SlaWarning`], instant in RFC 3339 UTC.
+pub fn event_data(
+    kind: &str,
+    target: &str,
+    at: DateTime<Utc>,
+    policy_id: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "kind": kind, "target": target, "at": at.to_rfc3339(), "policy_id": policy_id
+    })
+}
+
+/// The instant of a stored clock's warning when it is due at `now`: a running clock past its
+/// `warning_at`.
+pub fn warning_due(
+    running: bool,
+    warning_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    warning_at.filter(|w| running && *w <= now)
+}
+
+/// The instant of a stored clock's breach when it is due at `now`: the breach the log already
+/// shows (`breached_at`), or the due instant of a running clock past it (METRICS.md "SLA":
+/// a breach is recorded at the due instant, also when noticed later).
+pub fn breach_due(
+    running: bool,
+    due_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    breached_at.or(due_at.filter(|d| running && *d <= now))
 }
 
 #[cfg(test)]

@@ -345,7 +345,7 @@ pub enum EventKind {
     /// instant as its time, even when the worker runs later (so it may follow later events).
     SlaBreached {
         /// Which target.
-        target: crate::domain::sla::TargetKind,
+        target: TargetKind,
         /// The due instant.
         at: DateTime<Utc>,
         /// The policy that set the target.
@@ -354,7 +354,7 @@ pub enum EventKind {
     /// An SLA target came within the policy's warning offset of its due instant.
     SlaWarning {
         /// Which target.
-        target: crate::domain::sla::TargetKind,
+        target: TargetKind,
         /// The warning instant.
         at: DateTime<Utc>,
         /// The policy that set the target.
@@ -378,6 +378,33 @@ impl EventKind {
             EventKind::SlaWarning { .. } => "sla_warning",
         }
     }
+}
+
+/// The SLA targets a policy may set (named by the SLA events of the log; the policies are in
+/// [`crate::domain::sla`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// First reply time.
+    FirstReply,
+    /// Next reply time.
+    NextReply,
+    /// Requester wait until solved.
+    Resolution,
+    /// Time in `new` + `open` until solved.
+    AgentWork,
 }
 
 /// Current state of a ticket, as far as the rules need it.

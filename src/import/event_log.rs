@@ -630,20 +630,10 @@ pub fn import_reader(
             summary.issues.append(&mut issues);
             histories.extend(history);
         }
-        let stored = ticket_model::insert_histories_tx(conn, &histories)?;
+        // Rows, logs, projections and SLA clocks (when any policy is active).
+        let rules = crate::tickets::RulesCache::new();
+        let stored = crate::tickets::import::store_histories_tx(conn, &rules, &histories)?;
         summary.tickets_imported = stored.len() as u64;
-        // SLA clocks of the new tickets, when any policy exists.
-        let policies = crate::models::sla::active_policies(conn)?;
-        if !policies.is_empty() {
-            use crate::schema::tickets;
-            let ids: Vec<i64> = tickets::table
-                .filter(tickets::external_id.eq_any(&stored))
-                .select(tickets::id)
-                .load(conn)?;
-            for id in ids {
-                crate::models::sla::refresh_with_tx(conn, id, &policies)?;
-            }
-        }
         Ok(())
     });
     progress.finish_and_clear();

@@ -1,7 +1,7 @@
 //! Stored business calendars and which calendar measures a ticket: its team's, or 24/7.
 
 use crate::domain::calendar::{BusinessCalendar, Interval, parse_clock};
-use crate::schema::{business_calendars, teams, tickets};
+use crate::schema::{business_calendars, teams};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -114,20 +114,21 @@ pub fn calendar_of_team(
         .map_or(Ok(BusinessCalendar::always_open()), to_domain)
 }
 
-/// Re-projects the metrics of every ticket of the given teams (after a calendar change).
-/// Returns how many tickets were re-projected.
+/// The calendar of every team that has one: team id → calendar (teams without one measure
+/// business time 24/7).
 ///
 /// # Errors
-/// Database errors.
-pub fn reproject_teams_tx(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<usize> {
-    let ids: Vec<i64> = tickets::table
-        .filter(tickets::team_id.eq_any(team_ids))
-        .select(tickets::id)
+/// Database errors; a stored calendar that does not parse.
+pub fn calendars_by_team(
+    conn: &mut PgConnection,
+) -> QueryResult<std::collections::HashMap<i64, BusinessCalendar>> {
+    let rows: Vec<(i64, CalendarRow)> = teams::table
+        .inner_join(business_calendars::table)
+        .select((teams::id, CalendarRow::as_select()))
         .load(conn)?;
-    for id in &ids {
-        crate::models::ticket::refresh_metrics_tx(conn, *id)?;
-    }
-    Ok(ids.len())
+    rows.iter()
+        .map(|(team, row)| Ok((*team, to_domain(row)?)))
+        .collect()
 }
 
 /// Teams using a calendar.

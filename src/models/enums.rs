@@ -113,6 +113,17 @@ pub enum DbAuthorKind {
     System,
 }
 
+impl DbAuthorKind {
+    /// The snake_case name (`agent`, `customer`, `system`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbAuthorKind::Agent => "agent",
+            DbAuthorKind::Customer => "customer",
+            DbAuthorKind::System => "system",
+        }
+    }
+}
+
 impl From<AuthorKind> for DbAuthorKind {
     fn from(a: AuthorKind) -> Self {
         match a {

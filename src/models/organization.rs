@@ -330,6 +330,20 @@ pub fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The field errors of customer constraints.
+pub const CUSTOMER_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    (
+        "customers_email_key",
+        "email",
+        "is already used by another customer",
+    ),
+    (
+        "customers_organization_id_fkey",
+        "organization_id",
+        "no such organization",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,8 +1,7 @@
 //! Stored SLA policies and the live SLA clocks of a ticket.
 
-use crate::domain::sla::{self, Clock, Conditions, Policy, Target, TargetKind, TicketFacts};
+use crate::domain::sla::{self, Conditions, Policy, Target, TargetKind};
 use crate::domain::ticket::TicketPriority;
-use crate::models::ticket::Ticket;
 use crate::schema::sla_policies;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -59,52 +58,6 @@ pub fn active_policies(conn: &mut PgConnection) -> QueryResult<Vec<Policy>> {
     rows.iter().map(to_domain).collect()
 }
 
-/// The policy that applies to a ticket now and its clocks at `now`; `None` when no policy
-/// matches.
-///
-/// # Errors
-/// Database errors.
-pub fn ticket_clocks(
-    conn: &mut PgConnection,
-    ticket: &Ticket,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<(Policy, Vec<Clock>)>> {
-    let policies = active_policies(conn)?;
-    let priority: TicketPriority = ticket.priority.into();
-    let Some(policy) = sla::select(&policies, &facts_of(ticket)).cloned() else {
-        return Ok(None);
-    };
-    let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
-    let log = crate::models::ticket::load_log(conn, ticket.id)?;
-    let clocks = sla::clocks(&log, &policy, priority, &calendar, now);
-    Ok(Some((policy, clocks)))
-}
-
-/// Recomputes and stores a ticket's SLA clocks (`ticket_sla_clocks`) from its event log: the
-/// policy among `policies` that applies to the ticket now, its targets for the ticket's priority,
-/// the calendar of its team. Ticket writes do the same through
-/// [`crate::models::ticket::refresh_metrics_tx`], sharing the loaded log.
-///
-/// # Errors
-/// Database errors.
-pub fn refresh_with_tx(
-    conn: &mut PgConnection,
-    ticket_id: i64,
-    policies: &[Policy],
-) -> QueryResult<()> {
-    use crate::schema::tickets;
-    if policies.is_empty() {
-        return store_clocks_tx(conn, ticket_id, None);
-    }
-    let ticket: Ticket = tickets::table
-        .find(ticket_id)
-        .select(Ticket::as_select())
-        .first(conn)?;
-    let calendar = crate::models::calendar::calendar_of_team(conn, ticket.team_id)?;
-    let log = crate::models::ticket::load_log(conn, ticket.id)?;
-    store_clocks_tx(conn, ticket_id, Some((&ticket, &log, &calendar, policies)))
-}
-
 /// Key of the transaction-scoped advisory lock between SLA policy changes (exclusive) and the
 /// writes of a ticket's clocks (shared).
 const POLICY_CHANGE_LOCK: i64 = 0x4652_4f4e_544c_5350; // "FRONTLSP"
@@ -125,31 +78,56 @@ pub fn lock_for_policy_change_tx(conn: &mut PgConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Replaces a ticket's stored SLA clocks with those computed from its already-loaded row, event
-/// log and calendar under `policies` (`None`: no active policy, the ticket has no clocks).
+/// The first statement of a ticket write (migration `rules_version`): waits for an SLA policy
+/// or calendar change in progress, keeps new ones waiting until this transaction ends (shared
+/// with other ticket writes), and returns the rules version in force once the lock is held.
+///
+/// # Errors
+/// Database errors.
+pub fn lock_for_ticket_write_tx(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        version: i64,
+    }
+    let row: Version = diesel::sql_query("SELECT ticket_write_lock($1) AS version")
+        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
+        .get_result(conn)?;
+    Ok(row.version)
+}
+
+/// The rules version in force in this transaction's snapshot (for reads that do not write).
+///
+/// # Errors
+/// Database errors.
+pub fn rules_version(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        version: i64,
+    }
+    let row: Version = diesel::sql_query("SELECT version FROM rules_version").get_result(conn)?;
+    Ok(row.version)
+}
+
+/// Replaces a ticket's stored SLA clocks with `rows` (computed by
+/// [`crate::tickets::projection`]). `had_clocks: false` promises the ticket has none stored (a
+/// ticket created in this transaction), which saves the delete. Call after
+/// [`lock_for_ticket_write_tx`].
 ///
 /// # Errors
 /// Database errors.
 pub fn store_clocks_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
-    loaded: Option<(
-        &Ticket,
-        &[crate::domain::ticket::TicketEvent],
-        &crate::domain::calendar::BusinessCalendar,
-        &[Policy],
-    )>,
+    rows: &[ClockRow],
+    had_clocks: bool,
 ) -> QueryResult<()> {
     use crate::schema::ticket_sla_clocks as c;
-    // Shared with other ticket writes, exclusive with policy changes
-    // ([`lock_for_policy_change_tx`]).
-    diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1)")
-        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
-        .execute(conn)?;
-    let deleted = diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?;
-    let rows = match loaded {
-        Some((ticket, log, calendar, policies)) => clock_rows(ticket, log, calendar, policies),
-        None => Vec::new(),
+    let deleted = if had_clocks {
+        diesel::delete(c::table.filter(c::ticket_id.eq(ticket_id))).execute(conn)?
+    } else {
+        0
     };
     if !rows.is_empty() {
         diesel::insert_into(c::table).values(rows).execute(conn)?;
@@ -157,6 +135,15 @@ pub fn store_clocks_tx(
         stamp_metrics_tx(conn, Some(ticket_id))?;
     }
     Ok(())
+}
+
+/// Deletes every stored SLA clock (no policy is active any more) and marks the projections of
+/// their tickets as changed, in one statement. Returns how many projections were marked.
+///
+/// # Errors
+/// Database errors.
+pub fn delete_all_clocks_tx(conn: &mut PgConnection) -> QueryResult<usize> {
+    stamp_metrics_tx(conn, None)
 }
 
 /// Marks tickets' metric projections as changed by this transaction (`changed_xid`, migration
@@ -214,41 +201,6 @@ pub struct ClockRow {
     pub warning_recorded: bool,
 }
 
-/// The clock rows of a ticket: the policy among `policies` that applies to it now, its targets
-/// for the ticket's priority, replayed over `log` on `calendar`. Empty when no policy applies.
-/// Pure: the bulk loader (`frontline seed --profile scale`) stores exactly these rows.
-pub fn clock_rows(
-    ticket: &Ticket,
-    log: &[crate::domain::ticket::TicketEvent],
-    calendar: &crate::domain::calendar::BusinessCalendar,
-    policies: &[Policy],
-) -> Vec<ClockRow> {
-    let priority: TicketPriority = ticket.priority.into();
-    let Some(policy) = sla::select(policies, &facts_of(ticket)) else {
-        return Vec::new();
-    };
-    // `now` = creation: the stored view depends on the log only; whether a running clock's due
-    // instant has passed is decided when it is read (and by the SLA worker).
-    let clocks = sla::clocks(log, policy, priority, calendar, ticket.created_at);
-    clocks
-        .iter()
-        .map(|k| ClockRow {
-            ticket_id: ticket.id,
-            kind: kind_name(k.kind),
-            policy_id: policy.id,
-            target_seconds: k.target_seconds,
-            business: k.business,
-            running: k.running,
-            due_at: if k.running { k.due_at } else { None },
-            warning_at: k.warning_at,
-            fulfilled_at: k.fulfilled_at,
-            breached_at: k.breached_at,
-            breach_recorded: false,
-            warning_recorded: false,
-        })
-        .collect()
-}
-
 /// The snake_case name of a target kind.
 pub fn kind_name(kind: TargetKind) -> &'static str {
     match kind {
@@ -259,34 +211,25 @@ pub fn kind_name(kind: TargetKind) -> &'static str {
     }
 }
 
-fn facts_of(ticket: &Ticket) -> TicketFacts {
-    TicketFacts {
-        organization_id: ticket.organization_id,
-        team_id: ticket.team_id,
-        channel: ticket
-            .channel
-            .and_then(|c| serde_json::to_value(c).ok())
-            .and_then(|v| v.as_str().map(String::from)),
-        priority: Some(ticket.priority.into()),
-        category: ticket.category.clone(),
+/// What one SLA pass at `now` records for one ticket's freshly computed clocks, in the order a
+/// pass appends them (clocks by target name; per clock the warning, then the breach), marking
+/// the rows' `*_recorded` flags as the pass does. The bulk loader stores these so that its event
+/// logs are those a pass would have written.
+pub fn due_events(rows: &mut [ClockRow], now: DateTime<Utc>) -> Vec<sla::DueEvent> {
+    rows.sort_by_key(|r| r.kind);
+    let mut events = Vec::new();
+    for r in rows.iter_mut() {
+        if let Some(at) =
+            sla::warning_due(r.running, r.warning_at, now).filter(|_| !r.warning_recorded)
+        {
+            events.push(("sla_warning", r.kind, at, r.policy_id));
+            r.warning_recorded = true;
+        }
+        let breach = sla::breach_due(r.running, r.due_at, r.breached_at, now);
+        if let Some(at) = breach.filter(|_| !r.breach_recorded) {
+            events.push(("sla_breached", r.kind, at, r.policy_id));
+            r.breach_recorded = true;
+        }
     }
-}
-
-/// Recomputes the SLA clocks of every ticket (after a policy changed). Returns how many tickets.
-///
-/// # Errors
-/// Database errors.
-pub fn refresh_all_tx(conn: &mut PgConnection) -> QueryResult<usize> {
-    use crate::schema::tickets;
-    let policies = active_policies(conn)?;
-    let ids: Vec<i64> = tickets::table.select(tickets::id).load(conn)?;
-    if policies.is_empty() {
-        // Deletes every clock and stamps the projections of their tickets.
-        stamp_metrics_tx(conn, None)?;
-        return Ok(ids.len());
-    }
-    for id in &ids {
-        refresh_with_tx(conn, *id, &policies)?;
-    }
-    Ok(ids.len())
+    events
 }

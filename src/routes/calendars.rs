@@ -158,6 +158,9 @@ pub async fn update_calendar(
         .transpose()?;
     let row = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
+            // Ticket writes in progress finish first and new ones wait for the re-projection
+            // (they apply the rules of the snapshot their first statement sees).
+            crate::models::sla::lock_for_policy_change_tx(conn)?;
             let current: CalendarRow = business_calendars::table
                 .find(id)
                 .select(CalendarRow::as_select())
@@ -187,7 +190,7 @@ pub async fn update_calendar(
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
             let teams = model::teams_of_calendar(conn, id)?;
-            model::reproject_teams_tx(conn, &teams)?;
+            crate::tickets::projection::reproject_teams_tx(conn, &teams)?;
             Ok(row)
         })
     })

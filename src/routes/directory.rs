@@ -9,10 +9,10 @@ use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::enums::UserRole;
 use crate::models::organization::{
-    self as model, Customer, CustomerChanges, NewCustomer, Organization, Site,
+    self as model, CUSTOMER_CONSTRAINTS, Customer, CustomerChanges, NewCustomer, Organization, Site,
 };
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::tickets::ListMeta;
+use crate::routes::tickets::list::ListMeta;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -593,20 +593,6 @@ pub struct CustomerListResponse {
     /// Pagination.
     pub meta: ListMeta,
 }
-
-/// The field errors of customer constraints.
-pub const CUSTOMER_CONSTRAINTS: &[(&str, &str, &str)] = &[
-    (
-        "customers_email_key",
-        "email",
-        "is already used by another customer",
-    ),
-    (
-        "customers_organization_id_fkey",
-        "organization_id",
-        "no such organization",
-    ),
-];
 
 /// Creates a customer (admin, agent). 409 naming `email` when it is taken; 422 naming the field
 /// for a blank name, a malformed email or phone, an unknown organization.

@@ -22,7 +22,6 @@ pub mod health;
 pub mod metrics;
 pub mod sla;
 pub mod staff;
-pub mod ticket_write;
 pub mod tickets;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -75,13 +74,13 @@ use utoipa_swagger_ui::SwaggerUi;
         staff::update_staff,
         staff::get_staff,
         staff::list_staff,
-        tickets::list_tickets,
-        tickets::get_ticket,
-        ticket_write::create_ticket,
-        ticket_write::update_ticket,
-        ticket_write::create_comment,
-        ticket_write::list_comments,
-        ticket_write::list_events,
+        tickets::list::list_tickets,
+        tickets::get::get_ticket,
+        tickets::create::create_ticket,
+        tickets::update::update_ticket,
+        tickets::comments::create_comment,
+        tickets::comments::list_comments,
+        tickets::events::list_events,
         metrics::get_summary,
         metrics::get_timeseries,
         metrics::get_breakdown
@@ -225,22 +224,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     resource("/tickets", "GET, HEAD, POST")
-                        .route(get().to(tickets::list_tickets))
-                        .route(web::post().to(ticket_write::create_ticket)),
+                        .route(get().to(tickets::list::list_tickets))
+                        .route(web::post().to(tickets::create::create_ticket)),
                 )
                 .service(
                     resource("/tickets/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(tickets::get_ticket))
-                        .route(web::patch().to(ticket_write::update_ticket)),
+                        .route(get().to(tickets::get::get_ticket))
+                        .route(web::patch().to(tickets::update::update_ticket)),
                 )
                 .service(
                     resource("/tickets/{id}/comments", "GET, HEAD, POST")
-                        .route(get().to(ticket_write::list_comments))
-                        .route(web::post().to(ticket_write::create_comment)),
+                        .route(get().to(tickets::comments::list_comments))
+                        .route(web::post().to(tickets::comments::create_comment)),
                 )
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")
-                        .route(get().to(ticket_write::list_events)),
+                        .route(get().to(tickets::events::list_events)),
                 )
                 .service(
                     resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),

@@ -201,7 +201,7 @@ pub async fn create_policy(
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
-            crate::models::sla::refresh_all_tx(conn)?;
+            crate::tickets::projection::refresh_all_clocks_tx(conn)?;
             Ok::<_, ApiError>(row)
         })
     })
@@ -257,7 +257,7 @@ pub async fn update_policy(
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
-            crate::models::sla::refresh_all_tx(conn)?;
+            crate::tickets::projection::refresh_all_clocks_tx(conn)?;
             Ok(row)
         })
     })

@@ -13,7 +13,7 @@ use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
 use crate::routes::directory::{double_option, next_cursor, not_found, parse_name};
-use crate::routes::tickets::ListMeta;
+use crate::routes::tickets::list::ListMeta;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use secrecy::{ExposeSecret, SecretString};
@@ -177,12 +177,16 @@ pub async fn update_team(
     let team = db::run(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
+            if changes.calendar_id.is_some() {
+                // As a calendar change: ticket writes wait for the re-projection.
+                crate::models::sla::lock_for_policy_change_tx(conn)?;
+            }
             let team = directory::update_team(conn, id, &changes).map_err(|e| match e {
                 diesel::result::Error::NotFound => ApiError::NotFound("team"),
                 other => on_constraint(other, TEAM_CONSTRAINTS),
             })?;
             if changes.calendar_id.is_some() {
-                crate::models::calendar::reproject_teams_tx(conn, &[id])?;
+                crate::tickets::projection::reproject_teams_tx(conn, &[id])?;
             }
             Ok(team)
         })

@@ -754,7 +754,7 @@ struct Prepared {
     generated: GeneratedTicket,
     metrics: TicketMetricsRow,
     clocks: Vec<ClockRow>,
-    sla: Vec<crate::workers::sla::DueEvent>,
+    sla: Vec<crate::domain::sla::DueEvent>,
 }
 
 fn calendar_for(world: &World, team: Option<i64>) -> &BusinessCalendar {
@@ -803,8 +803,9 @@ fn prepare(
     let calendar = calendar_for(world, g.fields.team_id);
     let metrics = crate::domain::metrics::project(&g.events, calendar).unwrap_or_default();
     let metrics = TicketMetricsRow::new(id, &metrics);
-    let mut clocks = crate::models::sla::clock_rows(&ticket, &g.events, calendar, policies);
-    let sla = crate::workers::sla::due_events(&mut clocks, world.end);
+    let mut clocks =
+        crate::tickets::projection::clock_rows_on(policies, calendar, &ticket, &g.events);
+    let sla = crate::models::sla::due_events(&mut clocks, world.end);
     Prepared {
         ticket,
         search_vector: None,
@@ -884,9 +885,11 @@ fn store(
     match writer {
         Writer::Domain => {
             let mut ids = Vec::with_capacity(batch.len());
+            let rules = crate::tickets::RulesCache::new();
             for g in &batch {
-                let row = ticket_model::insert_ticket_tx(
+                let row = crate::tickets::import::store_ticket_tx(
                     conn,
+                    &rules,
                     &g.fields,
                     &g.state,
                     g.created_by,
@@ -1175,7 +1178,7 @@ pub fn run_with_helper(
         if options.writer == Writer::Domain {
             // The SLA worker's pass at the window's end: breaches and warnings up to then.
             loop {
-                let r = crate::workers::sla::record_due(conn, world.end, 1_000)?;
+                let r = crate::tickets::sla_events::record_due(conn, world.end, 1_000)?;
                 if r.breaches.is_empty() && r.warnings.is_empty() {
                     break;
                 }

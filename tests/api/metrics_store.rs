@@ -479,7 +479,7 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
     // carry a stamp, so the projections are stamped instead.
     conn.transaction(|conn| {
         execute(conn, "UPDATE sla_policies SET active = false");
-        frontline::models::sla::refresh_all_tx(conn)
+        frontline::tickets::projection::refresh_all_clocks_tx(conn)
     })
     .unwrap();
     assert_eq!(crate::helpers::count(&mut conn, "ticket_sla_clocks"), 0);
@@ -488,7 +488,7 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
     // Back on: every clock recomputed.
     conn.transaction(|conn| {
         execute(conn, "UPDATE sla_policies SET active = true");
-        frontline::models::sla::refresh_all_tx(conn)
+        frontline::tickets::projection::refresh_all_clocks_tx(conn)
     })
     .unwrap();
     check(&db, &store, "after every clock was recomputed");

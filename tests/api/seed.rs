@@ -54,7 +54,7 @@ fn every_projection_of_seeded_data_rebuilds_identically() {
         // flags, which a recompute resets; compare everything else.
         let before = clocks(&mut conn);
         diesel::Connection::transaction(&mut conn, |c| {
-            frontline::models::sla::refresh_all_tx(c).map(|_| ())
+            frontline::tickets::projection::refresh_all_clocks_tx(c).map(|_| ())
         })
         .unwrap();
         assert_eq!(before, clocks(&mut conn), "{writer:?}");
@@ -62,7 +62,7 @@ fn every_projection_of_seeded_data_rebuilds_identically() {
         let end = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let late = frontline::workers::sla::record_due(&mut conn, end, 10_000).unwrap();
+        let late = frontline::tickets::sla_events::record_due(&mut conn, end, 10_000).unwrap();
         assert!(
             late.breaches.is_empty() && late.warnings.is_empty(),
             "{late:?}"

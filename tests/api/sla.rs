@@ -193,7 +193,7 @@ async fn phone_ticket(app: &crate::helpers::TestApp, priority: &str) -> (i64, Da
 
 #[tokio::test]
 async fn a_worker_an_hour_late_records_the_breach_at_the_due_instant_once() {
-    use frontline::workers::sla::record_due;
+    use frontline::tickets::sla_events::record_due;
     let app = spawn_app().await;
     let (status, _) = send(
         &app,
@@ -272,7 +272,7 @@ async fn a_worker_an_hour_late_records_the_breach_at_the_due_instant_once() {
 #[tokio::test]
 async fn the_sla_pass_skips_a_ticket_a_writer_holds_and_records_it_next_time() {
     use diesel::prelude::*;
-    use frontline::workers::sla::record_due;
+    use frontline::tickets::sla_events::record_due;
     let app = spawn_app().await;
     one_hour_first_reply_policy(&app).await;
     let (id, created) = phone_ticket(&app, "high").await;
@@ -526,14 +526,16 @@ async fn a_policy_change_waits_for_a_ticket_write_instead_of_deadlocking() {
     let mut writer = app.db.conn();
     let write = tokio::task::spawn_blocking(move || {
         writer.transaction(|w| {
+            // A ticket write's first statement: the shared side of the policy-change lock.
+            let rules = frontline::tickets::RulesCache::new().lock_for_write_tx(w)?;
             frontline::models::ticket::lock_tx(w, id, frontline::models::ticket::Visibility::All)?;
             // Holds the ticket's clocks (deleted, as every clock write starts) …
-            frontline::models::sla::store_clocks_tx(w, id, None)?;
+            frontline::models::sla::store_clocks_tx(w, id, &[], true)?;
             ready_tx.send(()).unwrap();
             go_rx.recv().unwrap();
             // … and writes them again once the policy change has started (their foreign key
             // reads the policy row).
-            frontline::models::ticket::refresh_metrics_tx(w, id)?;
+            frontline::tickets::projection::reproject_tx(w, &rules, id)?;
             Ok::<_, diesel::result::Error>(())
         })
     });

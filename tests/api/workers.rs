@@ -2,8 +2,19 @@
 
 use crate::helpers::{count, spawn_app};
 use chrono::{Duration, Utc};
-use frontline::workers::auto_close::close_due;
 use serde_json::{Value, json};
+
+/// One auto-close pass (the use case the worker runs), ticket ids as plain numbers.
+fn close_due(
+    conn: &mut diesel::PgConnection,
+    now: chrono::DateTime<Utc>,
+    delay: Duration,
+    batch: i64,
+) -> Result<Vec<i64>, frontline::error::ApiError> {
+    let rules = frontline::tickets::RulesCache::new();
+    let closed = frontline::tickets::auto_close::close_due(conn, &rules, now, delay, batch)?;
+    Ok(closed.into_iter().map(|id| id.get()).collect())
+}
 
 async fn solved_ticket(app: &crate::helpers::TestApp, assignee: i64, n: usize) -> i64 {
     let body = json!({

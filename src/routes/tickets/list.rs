@@ -1,17 +1,15 @@
-//! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`.
+//! `GET /tickets`: filters, full-text search and keyset pagination.
 
+use super::TicketResponse;
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::{DbTicketStatus, TicketChannel};
-use crate::models::ticket::{
-    self as model, Ticket, TicketEventRow, TicketFilter, TicketMetricsRow, TicketSort, Visibility,
-};
+use crate::models::ticket::{self as model, TicketFilter, TicketSort, Visibility};
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
 use crate::startup::AppState;
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,81 +21,6 @@ use utoipa::{IntoParams, ToSchema};
 pub const MAX_PER_PAGE: i64 = 100;
 /// Page size when `per_page` is absent.
 pub const DEFAULT_PER_PAGE: i64 = 25;
-
-/// A ticket as the API shows it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TicketResponse {
-    /// Id.
-    pub id: i64,
-    /// Human ticket number (unique).
-    pub number: i64,
-    /// Id in the source it was imported from.
-    pub external_id: Option<String>,
-    /// Subject line.
-    pub subject: String,
-    /// Description.
-    pub description: String,
-    /// Status.
-    pub status: TicketStatus,
-    /// Priority.
-    pub priority: TicketPriority,
-    /// Channel (`null`: not recorded by the source).
-    pub channel: Option<TicketChannel>,
-    /// Category.
-    pub category: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Requester (customer id).
-    pub requester_id: Option<i64>,
-    /// Organization id.
-    pub organization_id: Option<i64>,
-    /// Site id.
-    pub site_id: Option<i64>,
-    /// Team id.
-    pub team_id: Option<i64>,
-    /// Assignee (staff user id).
-    pub assignee_id: Option<i64>,
-    /// Staff member who created it.
-    pub created_by_id: Option<i64>,
-    /// Version (the ETag of later writes).
-    pub version: i32,
-    /// Creation instant (UTC).
-    pub created_at: DateTime<Utc>,
-    /// Latest change (UTC).
-    pub updated_at: DateTime<Utc>,
-    /// Latest solve (UTC).
-    pub solved_at: Option<DateTime<Utc>>,
-    /// Close (UTC).
-    pub closed_at: Option<DateTime<Utc>>,
-}
-
-impl From<Ticket> for TicketResponse {
-    fn from(t: Ticket) -> Self {
-        TicketResponse {
-            id: t.id,
-            number: t.number,
-            external_id: t.external_id,
-            subject: t.subject,
-            description: t.description,
-            status: t.status.into(),
-            priority: t.priority.into(),
-            channel: t.channel,
-            category: t.category,
-            tags: t.tags,
-            requester_id: t.requester_id,
-            organization_id: t.organization_id,
-            site_id: t.site_id,
-            team_id: t.team_id,
-            assignee_id: t.assignee_id,
-            created_by_id: t.created_by_id,
-            version: t.version,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            solved_at: t.solved_at,
-            closed_at: t.closed_at,
-        }
-    }
-}
 
 /// Pagination data of a list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -166,120 +89,6 @@ pub struct ListTicketsQuery {
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
     pub per_page: Option<i64>,
-}
-
-/// One event of the audit trail.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TicketEventResponse {
-    /// Order within the ticket, from 1.
-    pub seq: i32,
-    /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed` or `note`.
-    pub kind: String,
-    /// When it happened (UTC).
-    pub occurred_at: DateTime<Utc>,
-    /// Staff member who caused it.
-    pub actor_user_id: Option<i64>,
-    /// Status before (status changes only).
-    pub from_status: Option<TicketStatus>,
-    /// Status after (status changes only).
-    pub to_status: Option<TicketStatus>,
-    /// The event's details, `{"kind": ..., ...}`.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
-
-impl From<TicketEventRow> for TicketEventResponse {
-    fn from(e: TicketEventRow) -> Self {
-        TicketEventResponse {
-            seq: e.seq,
-            kind: e.kind,
-            occurred_at: e.occurred_at,
-            actor_user_id: e.actor_user_id,
-            from_status: e.from_status.map(Into::into),
-            to_status: e.to_status.map(Into::into),
-            data: e.data,
-        }
-    }
-}
-
-/// A ticket's metrics (METRICS.md ids); durations in calendar seconds, `null` until their stop
-/// event has happened.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TicketMetricsResponse {
-    /// Created by a staff member.
-    pub agent_created: bool,
-    /// Instant of the reply that stopped `frt.v1`.
-    pub first_reply_at: Option<DateTime<Utc>>,
-    /// `frt.v1`, seconds.
-    pub first_reply_seconds: Option<i64>,
-    /// First solve (or close without a solve).
-    pub first_resolved_at: Option<DateTime<Utc>>,
-    /// `first_resolution.v1`, seconds.
-    pub first_resolution_seconds: Option<i64>,
-    /// Latest solve.
-    pub latest_solved_at: Option<DateTime<Utc>>,
-    /// `full_resolution.v1`, seconds.
-    pub full_resolution_seconds: Option<i64>,
-    /// `requester_wait.v1`, seconds.
-    pub requester_wait_seconds: Option<i64>,
-    /// `agent_wait.v1`, seconds.
-    pub agent_wait_seconds: Option<i64>,
-    /// `on_hold.v1`, seconds.
-    pub on_hold_seconds: Option<i64>,
-    /// `replies.v1`.
-    pub replies: i32,
-    /// `reopens.v1`.
-    pub reopens: i32,
-    /// `on_hold.v1` by pause reason, seconds (`{"awaiting_parts": 3600, …}`).
-    #[schema(value_type = Object)]
-    pub on_hold_by_reason: serde_json::Value,
-    /// `one_touch.v1` (`null` while unresolved).
-    pub one_touch: Option<bool>,
-}
-
-impl From<TicketMetricsRow> for TicketMetricsResponse {
-    fn from(m: TicketMetricsRow) -> Self {
-        TicketMetricsResponse {
-            agent_created: m.agent_created,
-            first_reply_at: m.first_reply_at,
-            first_reply_seconds: m.first_reply_seconds,
-            first_resolved_at: m.first_resolved_at,
-            first_resolution_seconds: m.first_resolution_seconds,
-            latest_solved_at: m.latest_solved_at,
-            full_resolution_seconds: m.full_resolution_seconds,
-            requester_wait_seconds: m.requester_wait_seconds,
-            agent_wait_seconds: m.agent_wait_seconds,
-            on_hold_seconds: m.on_hold_seconds,
-            replies: m.replies,
-            reopens: m.reopens,
-            on_hold_by_reason: m.on_hold_by_reason,
-            one_touch: m.one_touch,
-        }
-    }
-}
-
-/// The SLA of a ticket: the policy that applies now and its clocks.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaResponse {
-    /// Policy id.
-    pub policy_id: i64,
-    /// Policy name.
-    pub policy_name: String,
-    /// One clock per target of the policy for the ticket's priority (METRICS.md "SLA").
-    pub clocks: Vec<crate::domain::sla::Clock>,
-}
-
-/// `GET /tickets/{id}` response.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TicketDetailResponse {
-    /// The ticket.
-    pub ticket: TicketResponse,
-    /// Its audit trail, oldest first.
-    pub events: Vec<TicketEventResponse>,
-    /// Its metrics.
-    pub metrics: Option<TicketMetricsResponse>,
-    /// Its SLA clocks at the time of the request (`null` when no policy applies).
-    pub sla: Option<SlaResponse>,
 }
 
 fn encode_cursor(created_at: DateTime<Utc>, id: i64) -> String {
@@ -448,7 +257,7 @@ pub async fn list_tickets(
     query: QueryParams<ListTicketsQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut filter = TicketFilter::try_from(query.0)?;
-    filter.visible_to = Visibility::of(&user);
+    filter.visible_to = user.visibility();
     let sort = filter.sort;
     let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
     let next_cursor = if more {
@@ -460,50 +269,6 @@ pub async fn list_tickets(
         tickets: rows.into_iter().map(Into::into).collect(),
         meta: ListMeta { next_cursor },
     }))
-}
-
-/// One ticket with its audit trail (oldest first) and metrics.
-///
-/// Errors: 401 without a valid token; 404 when no ticket has this id or the caller may not see it
-/// (a technician asking for a ticket without their work order: its existence is private); 400
-/// when the id is not a number.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 200, body = TicketDetailResponse),
-        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn get_ticket(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let visibility = Visibility::of(&user);
-    let (ticket, events, metrics, sla) = db::run(&state.pool, move |conn| {
-        let (ticket, events, metrics) =
-            model::get_with_history(conn, id, visibility).map_err(|e| match e {
-                diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
-                other => other.into(),
-            })?;
-        let sla = crate::models::sla::ticket_clocks(conn, &ticket, chrono::Utc::now())?;
-        Ok((ticket, events, metrics, sla))
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", ticket.version)))
-        .json(TicketDetailResponse {
-            ticket: ticket.into(),
-            events: events.into_iter().map(Into::into).collect(),
-            metrics: metrics.map(Into::into),
-            sla: sla.map(|(policy, clocks)| SlaResponse {
-                policy_id: policy.id,
-                policy_name: policy.name,
-                clocks,
-            }),
-        }))
 }
 
 #[cfg(test)]

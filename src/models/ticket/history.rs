@@ -1,0 +1,140 @@
+//! Imported histories: whole ticket histories (final state, event log, comments, projection)
+//! stored with multi-row inserts by the event-log importer.
+
+use super::{NewComment, NewTicket, NewTicketEvent, TicketMetricsRow};
+use crate::domain::metrics::TicketMetrics;
+use crate::domain::ticket::{EventKind, TicketEvent, TicketState};
+use crate::schema::{comments, ticket_events, ticket_metrics, tickets};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A whole ticket history ready to store: its final state, its event log (the `created` event
+/// first), the body of each comment event in log order, and its metric projection.
+#[derive(Debug, Clone)]
+pub struct TicketHistory {
+    /// Id in the source (unique).
+    pub external_id: String,
+    /// Subject line.
+    pub subject: String,
+    /// Team owning the ticket.
+    pub team_id: Option<i64>,
+    /// Staff member who created it.
+    pub created_by: Option<i64>,
+    /// State after the last event.
+    pub state: TicketState,
+    /// The event log.
+    pub events: Vec<TicketEvent>,
+    /// One body per `comment_added` event, in log order.
+    pub comment_bodies: Vec<String>,
+    /// Projection of `events`.
+    pub metrics: TicketMetrics,
+}
+
+/// External ids among `candidates` that already name a ticket.
+///
+/// # Errors
+/// Database errors.
+pub fn existing_external_ids(
+    conn: &mut PgConnection,
+    candidates: &[&str],
+) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in candidates.chunks(10_000) {
+        let rows: Vec<Option<String>> = tickets::table
+            .filter(tickets::external_id.eq_any(chunk))
+            .select(tickets::external_id)
+            .load(conn)?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Stores ticket histories with multi-row inserts, inside the caller's transaction. A history
+/// whose external id already exists is skipped (so a concurrent import cannot duplicate it).
+/// Returns the external ids stored.
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back).
+pub fn insert_histories_tx(
+    conn: &mut PgConnection,
+    histories: &[TicketHistory],
+) -> QueryResult<Vec<String>> {
+    // Each chunk stays well below PostgreSQL's 65,535 bind parameters per statement.
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(histories.len());
+    for chunk in histories.chunks(2_000) {
+        let rows: Vec<NewTicket> = chunk
+            .iter()
+            .map(|h| NewTicket {
+                external_id: Some(&h.external_id),
+                subject: &h.subject,
+                description: "",
+                status: h.state.status.into(),
+                priority: h.state.priority.into(),
+                team_id: h.team_id,
+                assignee_id: h.state.assignee,
+                created_by_id: h.created_by,
+                version: i32::try_from(h.events.len()).unwrap_or(i32::MAX),
+                created_at: h.state.created_at,
+                updated_at: h.state.updated_at,
+                solved_at: h.state.solved_at,
+                closed_at: h.state.closed_at,
+            })
+            .collect();
+        let inserted: Vec<(i64, Option<String>)> = diesel::insert_into(tickets::table)
+            .values(&rows)
+            .on_conflict(tickets::external_id)
+            .do_nothing()
+            .returning((tickets::id, tickets::external_id))
+            .get_results(conn)?;
+        ids.extend(
+            inserted
+                .into_iter()
+                .filter_map(|(id, ext)| ext.map(|e| (e, id))),
+        );
+    }
+
+    let stored: Vec<(i64, &TicketHistory)> = histories
+        .iter()
+        .filter_map(|h| ids.get(&h.external_id).map(|id| (*id, h)))
+        .collect();
+
+    let mut events = Vec::new();
+    let mut new_comments = Vec::new();
+    for (ticket_id, h) in &stored {
+        let mut bodies = h.comment_bodies.iter();
+        for (i, event) in h.events.iter().enumerate() {
+            let seq = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            events.push(NewTicketEvent::from_domain(*ticket_id, seq, event));
+            if let EventKind::CommentAdded { author, public } = event.kind {
+                new_comments.push(NewComment {
+                    ticket_id: *ticket_id,
+                    author_kind: author.into(),
+                    author_user_id: event.actor,
+                    public,
+                    body: bodies.next().map(String::as_str).unwrap_or(""),
+                    created_at: event.occurred_at,
+                });
+            }
+        }
+    }
+    for chunk in events.chunks(5_000) {
+        diesel::insert_into(ticket_events::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    for chunk in new_comments.chunks(5_000) {
+        diesel::insert_into(comments::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    let metrics: Vec<TicketMetricsRow> = stored
+        .iter()
+        .map(|(id, h)| TicketMetricsRow::new(*id, &h.metrics))
+        .collect();
+    for chunk in metrics.chunks(2_000) {
+        diesel::insert_into(ticket_metrics::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(stored.iter().map(|(_, h)| h.external_id.clone()).collect())
+}

@@ -1,0 +1,313 @@
+//! The read side of tickets: the filtered, keyset-paginated list and one ticket with its history.
+
+use super::{Ticket, TicketEventRow, TicketMetricsRow};
+use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
+use crate::schema::{ticket_events, ticket_metrics, tickets};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Int8, Timestamptz};
+
+/// Which tickets a caller may see; applied inside the query, never after loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// Admins, managers and agents see every ticket.
+    #[default]
+    All,
+    /// A technician sees only tickets with a work order assigned to them. Work orders do not
+    /// exist yet, so this matches no ticket.
+    Technician(i64),
+}
+
+/// Sort order of `GET /tickets`: a timestamp column, then `id` in the same direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketSort {
+    /// Newest first (the default).
+    #[default]
+    CreatedDesc,
+    /// Oldest first.
+    CreatedAsc,
+    /// Most recently changed first.
+    UpdatedDesc,
+    /// Least recently changed first.
+    UpdatedAsc,
+}
+
+impl TicketSort {
+    /// Parses `created_at`, `-created_at`, `updated_at`, `-updated_at`.
+    pub fn parse(s: &str) -> Option<TicketSort> {
+        match s {
+            "-created_at" => Some(TicketSort::CreatedDesc),
+            "created_at" => Some(TicketSort::CreatedAsc),
+            "-updated_at" => Some(TicketSort::UpdatedDesc),
+            "updated_at" => Some(TicketSort::UpdatedAsc),
+            _ => None,
+        }
+    }
+
+    /// The sort key of a row.
+    pub fn key(self, t: &Ticket) -> DateTime<Utc> {
+        match self {
+            TicketSort::CreatedDesc | TicketSort::CreatedAsc => t.created_at,
+            TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => t.updated_at,
+        }
+    }
+}
+
+/// SLA filters of the ticket list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaRisk {
+    /// A target breached (recorded in the log, or a running clock past its due instant).
+    Breached,
+    /// A running clock not yet due, but past its warning instant or due within the hour.
+    AtRisk,
+}
+
+/// Filters and page of `GET /tickets`; keyset-paginated on `(sort column, id)`.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only these statuses (any of them); empty: all.
+    pub statuses: Vec<DbTicketStatus>,
+    /// Only these priorities; empty: all.
+    pub priorities: Vec<DbTicketPriority>,
+    /// Only these channels; empty: all.
+    pub channels: Vec<TicketChannel>,
+    /// Only tickets assigned to this staff member.
+    pub assignee_id: Option<i64>,
+    /// Only this team's tickets.
+    pub team_id: Option<i64>,
+    /// Only this requester's tickets.
+    pub requester_id: Option<i64>,
+    /// Only this organization's tickets.
+    pub organization_id: Option<i64>,
+    /// Only this site's tickets.
+    pub site_id: Option<i64>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only tickets carrying this tag.
+    pub tag: Option<String>,
+    /// Only tickets of teams with this sourcing.
+    pub sourcing: Option<crate::models::enums::TeamSourcing>,
+    /// Created at or after (inclusive).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (exclusive).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Updated at or after (inclusive).
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Updated before (exclusive).
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Latest solve at or after (inclusive).
+    pub solved_from: Option<DateTime<Utc>>,
+    /// Latest solve before (exclusive).
+    pub solved_to: Option<DateTime<Utc>>,
+    /// Full-text search (web search syntax) over subject, description and comments.
+    pub q: Option<String>,
+    /// SLA risk at instant `.1`.
+    pub sla: Option<(SlaRisk, DateTime<Utc>)>,
+    /// Order.
+    pub sort: TicketSort,
+    /// Continue after this `(sort key, id)`.
+    pub after: Option<(DateTime<Utc>, i64)>,
+    /// Page size.
+    pub limit: i64,
+    /// Row-level access of the caller.
+    pub visible_to: Visibility,
+}
+
+/// One page of tickets matching `filter`, plus whether more follow.
+///
+/// # Errors
+/// Database errors.
+pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
+    use crate::schema::teams;
+    let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    if let Visibility::Technician(_) = filter.visible_to {
+        query = query.filter(diesel::dsl::sql::<Bool>("FALSE"));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    }
+    if !filter.priorities.is_empty() {
+        query = query.filter(tickets::priority.eq_any(filter.priorities.clone()));
+    }
+    if !filter.channels.is_empty() {
+        query = query.filter(tickets::channel.eq_any(filter.channels.clone()));
+    }
+    if let Some(v) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(v));
+    }
+    if let Some(v) = filter.team_id {
+        query = query.filter(tickets::team_id.eq(v));
+    }
+    if let Some(v) = filter.requester_id {
+        query = query.filter(tickets::requester_id.eq(v));
+    }
+    if let Some(v) = filter.organization_id {
+        query = query.filter(tickets::organization_id.eq(v));
+    }
+    if let Some(v) = filter.site_id {
+        query = query.filter(tickets::site_id.eq(v));
+    }
+    if let Some(v) = &filter.category {
+        query = query.filter(tickets::category.eq(v.clone()));
+    }
+    if let Some(v) = &filter.tag {
+        query = query.filter(tickets::tags.contains(vec![v.clone()]));
+    }
+    if let Some(v) = filter.sourcing {
+        query = query.filter(
+            tickets::team_id.eq_any(
+                teams::table
+                    .filter(teams::sourcing.eq(v))
+                    .select(teams::id.nullable()),
+            ),
+        );
+    }
+    if let Some(v) = filter.created_from {
+        query = query.filter(tickets::created_at.ge(v));
+    }
+    if let Some(v) = filter.created_to {
+        query = query.filter(tickets::created_at.lt(v));
+    }
+    if let Some(v) = filter.updated_from {
+        query = query.filter(tickets::updated_at.ge(v));
+    }
+    if let Some(v) = filter.updated_to {
+        query = query.filter(tickets::updated_at.lt(v));
+    }
+    if let Some(v) = filter.solved_from {
+        query = query.filter(tickets::solved_at.ge(v));
+    }
+    if let Some(v) = filter.solved_to {
+        query = query.filter(tickets::solved_at.lt(v));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>("tickets.search_vector @@ websearch_to_tsquery('english', ")
+                .bind::<diesel::sql_types::Text, _>(q.clone())
+                .sql(")"),
+        );
+    }
+    match filter.sla {
+        Some((SlaRisk::Breached, now)) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                     AND (c.breached_at IS NOT NULL OR (c.running AND c.due_at <= ",
+                )
+                .bind::<Timestamptz, _>(now)
+                .sql(")))"),
+            );
+        }
+        Some((SlaRisk::AtRisk, now)) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                     AND c.running AND c.breached_at IS NULL AND c.due_at > ",
+                )
+                .bind::<Timestamptz, _>(now)
+                .sql(" AND (c.due_at <= ")
+                .bind::<Timestamptz, _>(now + chrono::Duration::hours(1))
+                .sql(" OR c.warning_at <= ")
+                .bind::<Timestamptz, _>(now)
+                .sql("))"),
+            );
+        }
+        None => {}
+    }
+    let (column, descending) = match filter.sort {
+        TicketSort::CreatedDesc => ("tickets.created_at", true),
+        TicketSort::CreatedAsc => ("tickets.created_at", false),
+        TicketSort::UpdatedDesc => ("tickets.updated_at", true),
+        TicketSort::UpdatedAsc => ("tickets.updated_at", false),
+    };
+    if let Some((key, id)) = filter.after {
+        let op = if descending { "<" } else { ">" };
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(&format!("({column}, tickets.id) {op} ("))
+                .bind::<Timestamptz, _>(key)
+                .sql(", ")
+                .bind::<Int8, _>(id)
+                .sql(")"),
+        );
+    }
+    query = match filter.sort {
+        TicketSort::CreatedDesc => query.order((tickets::created_at.desc(), tickets::id.desc())),
+        TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), tickets::id.asc())),
+        TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), tickets::id.desc())),
+        TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), tickets::id.asc())),
+    };
+    let mut rows: Vec<Ticket> = query.limit(filter.limit + 1).load(conn)?;
+    let more = rows.len() as i64 > filter.limit;
+    rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// A ticket with everything `GET /tickets/{id}` shows.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    /// The row.
+    pub ticket: Ticket,
+    /// Its event log, oldest first.
+    pub events: Vec<TicketEventRow>,
+    /// Its metric projection.
+    pub metrics: Option<TicketMetricsRow>,
+    /// The `rules_version` of the same snapshot (to pick the SLA policies and calendars its
+    /// live clocks are computed with).
+    pub rules_version: i64,
+}
+
+/// Whether ticket `id` exists and `visible_to` may see it.
+///
+/// # Errors
+/// `NotFound` when it does not or may not; database errors.
+pub fn check_visible(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<()> {
+    let visible = !matches!(visible_to, Visibility::Technician(_));
+    tickets::table
+        .find(id)
+        .filter(diesel::dsl::sql::<Bool>(if visible {
+            "TRUE"
+        } else {
+            "FALSE"
+        }))
+        .select(tickets::id)
+        .first::<i64>(conn)
+        .map(|_| ())
+}
+
+/// A ticket with its metric projection and the rules version (one statement), then its event
+/// log (a second one).
+///
+/// # Errors
+/// `NotFound` when no ticket has this id or `visible_to` may not see it; database errors.
+pub fn get_with_history(
+    conn: &mut PgConnection,
+    id: i64,
+    visible_to: Visibility,
+) -> QueryResult<TicketDetail> {
+    let visible = !matches!(visible_to, Visibility::Technician(_));
+    let (ticket, metrics, rules_version): (Ticket, Option<TicketMetricsRow>, i64) = tickets::table
+        .left_join(ticket_metrics::table)
+        .filter(tickets::id.eq(id))
+        .filter(diesel::dsl::sql::<Bool>(if visible {
+            "TRUE"
+        } else {
+            "FALSE"
+        }))
+        .select((
+            Ticket::as_select(),
+            Option::<TicketMetricsRow>::as_select(),
+            diesel::dsl::sql::<Int8>("(SELECT version FROM rules_version)"),
+        ))
+        .first(conn)?;
+    let events = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(id))
+        .order(ticket_events::seq.asc())
+        .select(TicketEventRow::as_select())
+        .load(conn)?;
+    Ok(TicketDetail {
+        ticket,
+        events,
+        metrics,
+        rules_version,
+    })
+}

@@ -1,0 +1,241 @@
+//! `POST /tickets`, with `Idempotency-Key` replays.
+
+use super::parse::{CommentAuthor, parse_category, parse_comment, parse_tags};
+use super::{TicketResponse, WRITERS, etag};
+use crate::auth::extract::AuthUser;
+use crate::db;
+use crate::domain::ids::{CustomerId, UserId};
+use crate::domain::ticket::{AuthorKind, TicketPriority, TicketStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::models::enums::TicketChannel;
+use crate::models::idempotency;
+use crate::models::organization::NewCustomer;
+use crate::models::ticket::TicketFields;
+use crate::routes::body::JsonBody;
+use crate::routes::directory::{CreateCustomerRequest, parse_name};
+use crate::startup::AppState;
+use crate::tickets::MAX_SUBJECT;
+use crate::tickets::create::{self, NewTicket, Requester};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// `POST /tickets` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicketRequest {
+    /// An existing customer; or give `requester` instead.
+    pub requester_id: Option<i64>,
+    /// A new customer, created with the ticket (the caller on the phone).
+    pub requester: Option<CreateCustomerRequest>,
+    /// Organization (default: the requester's).
+    pub organization_id: Option<i64>,
+    /// Site of the organization.
+    pub site_id: Option<i64>,
+    /// Subject, 1–250 characters.
+    pub subject: String,
+    /// Description: the first public comment.
+    #[serde(default)]
+    pub description: String,
+    /// Who wrote the description (default: `agent` for `phone` and `field`, `requester` otherwise).
+    pub description_author: Option<CommentAuthor>,
+    /// Category, e.g. `billing`.
+    pub category: Option<String>,
+    /// Priority (default `normal`).
+    pub priority: Option<TicketPriority>,
+    /// Channel the request came through.
+    pub channel: TicketChannel,
+    /// Tags (trimmed, lower case, unique; at most 20).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Team.
+    pub team_id: Option<i64>,
+    /// Assignee (an active admin, manager or agent).
+    pub assignee_id: Option<i64>,
+    /// Initial status other than `new` (e.g. `solved` for a call resolved on the spot).
+    pub status: Option<TicketStatus>,
+}
+
+impl TryFrom<CreateTicketRequest> for NewTicket {
+    type Error = ApiError;
+
+    fn try_from(r: CreateTicketRequest) -> Result<Self, ApiError> {
+        let requester = match (r.requester_id, r.requester) {
+            (Some(id), None) => Requester::Existing(CustomerId::new(id)),
+            (None, Some(new)) => Requester::New(NewCustomer::try_from(new).map_err(|e| {
+                match e {
+                    ApiError::Validation { detail, errors } => ApiError::Validation {
+                        detail: format!("requester.{detail}"),
+                        errors: errors
+                            .into_iter()
+                            .map(|(k, v)| (format!("requester.{k}"), v))
+                            .collect(),
+                    },
+                    other => other,
+                }
+            })?),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid_field(
+                    "requester",
+                    "give requester_id or requester, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(ApiError::invalid_field(
+                    "requester_id",
+                    "a ticket needs a requester: give requester_id or requester",
+                ));
+            }
+        };
+        if r.status == Some(TicketStatus::Closed) {
+            return Err(ApiError::invalid_field(
+                "status",
+                "a ticket is closed only after it is solved",
+            ));
+        }
+        let description_author = match r.description_author.unwrap_or(match r.channel {
+            TicketChannel::Phone | TicketChannel::Field => CommentAuthor::Agent,
+            _ => CommentAuthor::Requester,
+        }) {
+            CommentAuthor::Agent => AuthorKind::Agent,
+            CommentAuthor::Requester => AuthorKind::Customer,
+        };
+        let description = if r.description.trim().is_empty() {
+            String::new()
+        } else {
+            parse_comment("description", &r.description)?
+        };
+        Ok(NewTicket {
+            requester,
+            fields: TicketFields {
+                subject: parse_name("subject", &r.subject, MAX_SUBJECT)?,
+                description,
+                channel: Some(r.channel),
+                category: r.category.as_deref().map(parse_category).transpose()?,
+                tags: parse_tags("tags", &r.tags)?,
+                requester_id: None,
+                organization_id: r.organization_id,
+                site_id: r.site_id,
+                team_id: r.team_id,
+            },
+            description_author,
+            priority: r.priority.unwrap_or(TicketPriority::Normal),
+            assignee: r.assignee_id.map(UserId::new),
+            status: r.status,
+        })
+    }
+}
+
+fn validate_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let bad = || {
+        ApiError::bad_field(
+            "Idempotency-Key",
+            "must be one value of 1–255 visible ASCII characters",
+        )
+    };
+    let mut values = req.headers().get_all("idempotency-key");
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(bad());
+    }
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| {
+            (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        })
+        .ok_or_else(bad)?;
+    Ok(Some(key.to_string()))
+}
+
+enum Created {
+    New(serde_json::Value, i64, i32),
+    Replay(u16, serde_json::Value),
+}
+
+/// Creates a ticket. With an `Idempotency-Key` header, a retry with the same key and body replays
+/// the stored response (header `Idempotent-Replayed: true`), the same key with another body is
+/// 422, and a request whose key is still in flight is 409: no retry ever creates a second ticket.
+///
+/// Errors: 401; 403 for managers and technicians; 400 for malformed JSON or a bad key; 413 for a
+/// body over 64 KiB; 422 naming the field for anything invalid; 409 for a duplicate inline
+/// requester email.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicketRequest,
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 201, body = TicketResponse, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create_ticket(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: JsonBody<CreateTicketRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require(WRITERS)?;
+    let key = validate_key(&req)?;
+    let canonical: serde_json::Value = serde_json::from_slice(&body.raw).unwrap_or_default();
+    let hash = idempotency::request_hash("POST", "/api/v1/tickets", &canonical);
+    let input = NewTicket::try_from(body.value)?;
+    let rules = state.rules.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            if let Some(key) = &key {
+                if !idempotency::try_lock_tx(conn, user.id, key)? {
+                    return Err(ApiError::conflict_on(
+                        "idempotency_in_flight",
+                        "Idempotency-Key",
+                        "a request with this key is still being processed; retry shortly",
+                    ));
+                }
+                if let Some(stored) = idempotency::find(conn, user.id, key)? {
+                    if stored.request_hash != hash {
+                        return Err(ApiError::invalid_field(
+                            "Idempotency-Key",
+                            "was already used for a different request",
+                        ));
+                    }
+                    let status = u16::try_from(stored.status).unwrap_or(201);
+                    return Ok(Created::Replay(status, stored.body));
+                }
+            }
+            let ticket = create::create_tx(conn, &rules, &input, UserId::new(user.id), Utc::now())?;
+            let (id, version) = (ticket.id, ticket.version);
+            let body = serde_json::to_value(TicketResponse::from(ticket))
+                .map_err(|e| ApiError::Unexpected(e.into()))?;
+            if let Some(key) = &key {
+                idempotency::store_tx(conn, user.id, key, &hash, 201, &body)?;
+            }
+            Ok(Created::New(body, id, version))
+        })
+    })
+    .await?;
+    Ok(match outcome {
+        Created::New(body, id, version) => HttpResponse::Created()
+            .insert_header(etag(version))
+            .insert_header((header::LOCATION, format!("/api/v1/tickets/{id}")))
+            .json(body),
+        Created::Replay(status, body) => {
+            let status = actix_web::http::StatusCode::from_u16(status)
+                .unwrap_or(actix_web::http::StatusCode::CREATED);
+            let mut response = HttpResponse::build(status);
+            response.insert_header(("idempotent-replayed", "true"));
+            if let (Some(id), Some(version)) = (body["id"].as_i64(), body["version"].as_i64()) {
+                response.insert_header((header::LOCATION, format!("/api/v1/tickets/{id}")));
+                response.insert_header((header::ETAG, format!("\"{version}\"")));
+            }
+            response.json(body)
+        }
+    })
+}

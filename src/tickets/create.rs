@@ -1,0 +1,155 @@
+//! `create`: a new ticket, its first events (created, the description as the first public
+//! comment, priority, assignment, an initial status), its projections — one transaction.
+
+use super::projection;
+use super::rules::RulesCache;
+use super::{TICKET_CONSTRAINTS, check_assignee, check_site, command_error};
+use crate::domain::ids::{CustomerId, OrganizationId, SiteId, UserId};
+use crate::domain::ticket::{
+    AuthorKind, Command, Creation, TicketPriority, TicketState, TicketStatus,
+};
+use crate::error::{ApiError, on_constraint};
+use crate::models::organization::{self as orgs, CUSTOMER_CONSTRAINTS, NewCustomer};
+use crate::models::ticket::{self as model, CommentRow, Ticket, TicketFields};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// Who the ticket is for.
+#[derive(Debug, Clone)]
+pub enum Requester {
+    /// An existing customer.
+    Existing(CustomerId),
+    /// A new customer, created with the ticket (field errors are reported under `requester.`).
+    New(NewCustomer),
+}
+
+/// A parsed `POST /tickets`.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// The requester.
+    pub requester: Requester,
+    /// Subject (≤ [`super::MAX_SUBJECT`] characters), description (may be empty: no first
+    /// comment), channel, category, tags, organization (default: the requester's), site, team.
+    /// `requester_id` is ignored (see `requester`).
+    pub fields: TicketFields,
+    /// Who wrote the description: [`AuthorKind::Agent`] (the creating staff member) or
+    /// [`AuthorKind::Customer`].
+    pub description_author: AuthorKind,
+    /// Priority.
+    pub priority: TicketPriority,
+    /// Assignee (an active admin, manager or agent).
+    pub assignee: Option<UserId>,
+    /// Initial status other than `new` (never `closed`).
+    pub status: Option<TicketStatus>,
+}
+
+/// Creates a ticket inside the caller's transaction, created by `actor` at `now`.
+///
+/// # Errors
+/// 422 naming the field for unknown references (`requester_id`, `site_id`, `assignee_id`,
+/// `team_id`, `organization_id`) or an invalid inline requester (`requester.email`, …); 409 for
+/// a duplicate inline requester email; 409/422 for a status the state machine refuses.
+pub fn create_tx(
+    conn: &mut PgConnection,
+    rules: &RulesCache,
+    command: &NewTicket,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
+    let rules = rules.lock_for_write_tx(conn)?;
+    let mut fields = command.fields.clone();
+    let requester = match &command.requester {
+        Requester::Existing(id) => orgs::get_customer(conn, id.get())
+            .optional()?
+            .ok_or_else(|| ApiError::invalid_field("requester_id", "no such customer"))?,
+        Requester::New(new) => orgs::create_customer(conn, new).map_err(|e| {
+            let prefixed: Vec<(&str, String, &str)> = CUSTOMER_CONSTRAINTS
+                .iter()
+                .map(|(c, f, m)| (*c, format!("requester.{f}"), *m))
+                .collect();
+            let fields: Vec<(&str, &str, &str)> = prefixed
+                .iter()
+                .map(|(c, f, m)| (*c, f.as_str(), *m))
+                .collect();
+            on_constraint(e, &fields)
+        })?,
+    };
+    fields.requester_id = Some(requester.id);
+    fields.organization_id = fields.organization_id.or(requester.organization_id);
+    if let Some(site) = fields.site_id {
+        let organization = fields.organization_id.map(OrganizationId::new);
+        fields.organization_id = Some(check_site(conn, SiteId::new(site), organization)?.get());
+    }
+    if let Some(assignee) = command.assignee {
+        check_assignee(conn, assignee)?;
+    }
+
+    let agent_comment =
+        !fields.description.is_empty() && command.description_author == AuthorKind::Agent;
+    let (mut state, created) = TicketState::create(&Creation {
+        at: now,
+        created_by: Some(actor.get()),
+        with_public_agent_comment: agent_comment,
+    });
+    let mut events = vec![created];
+    let mut bodies = Vec::new();
+    let mut apply = |state: &mut TicketState, command: Command| -> Result<(), ApiError> {
+        events.extend(
+            state
+                .apply(&command, now, Some(actor.get()))
+                .map_err(command_error)?,
+        );
+        Ok(())
+    };
+    if !fields.description.is_empty() {
+        bodies.push(fields.description.clone());
+        apply(
+            &mut state,
+            Command::Comment {
+                author: command.description_author,
+                public: true,
+            },
+        )?;
+    }
+    if command.priority != TicketPriority::Normal {
+        apply(&mut state, Command::SetPriority(Some(command.priority)))?;
+    }
+    if let Some(assignee) = command.assignee {
+        apply(
+            &mut state,
+            Command::Assign {
+                assignee: assignee.get(),
+            },
+        )?;
+    }
+    if let Some(status) = command.status
+        && status != state.status
+    {
+        apply(&mut state, Command::SetStatus(status))?;
+    }
+    let (ticket, _) = insert_tx(conn, &rules, &fields, &state, Some(actor), &events, &bodies)?;
+    tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.get() }, "ticket created");
+    Ok(ticket)
+}
+
+/// Stores a new ticket in `state` with its whole log (`events`, `bodies`: one per
+/// `comment_added` event) and projections; returns it and its comment rows. Shared by [`create_tx`] and
+/// [`super::follow_up::follow_up_tx`].
+///
+/// # Errors
+/// 422 naming the field of a foreign key that does not hold; database errors.
+pub(super) fn insert_tx(
+    conn: &mut PgConnection,
+    rules: &super::Rules,
+    fields: &TicketFields,
+    state: &TicketState,
+    created_by: Option<UserId>,
+    events: &[crate::domain::ticket::TicketEvent],
+    bodies: &[String],
+) -> Result<(Ticket, Vec<CommentRow>), ApiError> {
+    let ticket = model::insert_ticket_tx(conn, fields, state, created_by.map(UserId::get))
+        .map_err(|e| on_constraint(e, TICKET_CONSTRAINTS))?;
+    let comments = model::append_events_tx(conn, ticket.id, 1, events, bodies)?;
+    projection::refresh_tx(conn, rules, &ticket, events, false)?;
+    Ok((ticket, comments))
+}

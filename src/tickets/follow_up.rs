@@ -1,0 +1,87 @@
+//! `follow_up`: a requester writes on a closed ticket; a new ticket is created in its place —
+//! same requester, organization, site, team, channel, category and tags, the comment as its
+//! description — and linked to it (`ticket_links`, kind `follow_up`).
+
+use super::Rules;
+use super::command_error;
+use super::create::insert_tx;
+use crate::domain::ids::UserId;
+use crate::domain::ticket::{AuthorKind, Command, Creation, TicketState};
+use crate::error::ApiError;
+use crate::models::ticket::{CommentRow, Ticket, TicketFields};
+use crate::schema::ticket_links;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// Creates the follow-up of `closed` with the requester's `text`, logged by `actor` at `now`;
+/// returns it and its first comment. Called by [`super::comment::comment_tx`] inside its
+/// transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn follow_up_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    closed: &Ticket,
+    text: &str,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<(Ticket, CommentRow), ApiError> {
+    let subject: String = format!("Follow-up: {}", closed.subject)
+        .chars()
+        .take(super::MAX_SUBJECT)
+        .collect();
+    let fields = TicketFields {
+        subject,
+        description: text.to_string(),
+        channel: closed.channel,
+        category: closed.category.clone(),
+        tags: closed.tags.clone(),
+        requester_id: closed.requester_id,
+        organization_id: closed.organization_id,
+        site_id: closed.site_id,
+        team_id: closed.team_id,
+    };
+    let (mut state, created) = TicketState::create(&Creation {
+        at: now,
+        created_by: None,
+        with_public_agent_comment: false,
+    });
+    let mut events = vec![created];
+    for command in [
+        Command::Comment {
+            author: AuthorKind::Customer,
+            public: true,
+        },
+        Command::Link {
+            kind: "follow_up".into(),
+            ticket_id: closed.id,
+        },
+    ] {
+        events.extend(
+            state
+                .apply(&command, now, Some(actor.get()))
+                .map_err(command_error)?,
+        );
+    }
+    let (ticket, mut comments) = insert_tx(
+        conn,
+        rules,
+        &fields,
+        &state,
+        None,
+        &events,
+        &[text.to_string()],
+    )?;
+    diesel::insert_into(ticket_links::table)
+        .values((
+            ticket_links::ticket_id.eq(ticket.id),
+            ticket_links::linked_ticket_id.eq(closed.id),
+            ticket_links::kind.eq("follow_up"),
+        ))
+        .execute(conn)?;
+    let comment = comments
+        .pop()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("follow-up comment not written")))?;
+    Ok((ticket, comment))
+}

@@ -1,0 +1,182 @@
+//! Ticket use cases: the only way the API, the importer, the seed and the workers change a
+//! ticket.
+//!
+//! Each operation takes an already-parsed command and an open transaction, takes the write lock
+//! of the rules ([`RulesCache::lock_for_write_tx`], the transaction's first statement), applies
+//! the domain rules ([`crate::domain::ticket::TicketState::apply`]), writes the row, its events
+//! and comments ([`crate::models::ticket`]), and refreshes its projections from the state and log
+//! it already holds ([`projection`]). Routes parse and authorise; models hold rows and queries;
+//! the domain holds pure rules; nothing here knows HTTP.
+//!
+//! - [`create`]: a new ticket (`POST /tickets`), with an inline new requester.
+//! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
+//! - [`comment`]: a reply or note (`POST /tickets/{id}/comments`); a requester's comment on a
+//!   closed ticket starts a [`follow_up`].
+//! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
+//! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
+//! - [`import`]: stores imported histories (the event-log importer).
+//! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
+//! - [`rules`]: the SLA policies and calendars a write applies, cached per process.
+//!
+//! A new use case goes in a file of its own here (e.g. `tickets/dispatch.rs` for a work order
+//! that changes its ticket), takes `(conn, &RulesCache, command, actor, now)` and returns the
+//! rows it wrote.
+
+pub mod auto_close;
+pub mod comment;
+pub mod create;
+pub mod follow_up;
+pub mod import;
+pub mod projection;
+pub mod rules;
+pub mod sla_events;
+pub mod update;
+
+pub use rules::{Rules, RulesCache};
+
+use crate::domain::ids::{OrganizationId, SiteId, UserId};
+use crate::domain::ticket::CommandError;
+use crate::error::ApiError;
+use crate::models::enums::UserRole;
+use crate::models::{directory, organization};
+use diesel::prelude::*;
+
+/// Who is changing a ticket: the staff member and which tickets they may see (a ticket they
+/// may not see is a 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// The staff member.
+    pub id: UserId,
+    /// Their row-level access.
+    pub visibility: crate::models::ticket::Visibility,
+}
+
+/// Longest subject, characters.
+pub const MAX_SUBJECT: usize = 250;
+
+/// The error of a command the ticket aggregate refuses: 409 for a transition it refuses or a
+/// change to a closed ticket (naming `status`), 422 naming `assignee_id` for the assignee rules.
+pub fn command_error(e: CommandError) -> ApiError {
+    match e {
+        CommandError::InvalidTransition(t) => ApiError::conflict_on(
+            "invalid_transition",
+            "status",
+            &format!("a {} ticket cannot become {}", t.from, t.to),
+        ),
+        CommandError::Closed => ApiError::conflict_on(
+            "ticket_closed",
+            "status",
+            "the ticket is closed; only its tags may change",
+        ),
+        CommandError::SolveWithoutAssignee => {
+            ApiError::invalid_field("assignee_id", "is required to solve the ticket")
+        }
+        CommandError::UnassignSolved => {
+            ApiError::invalid_field("assignee_id", "a solved ticket keeps its assignee")
+        }
+        CommandError::OutOfOrder { .. } => ApiError::Conflict {
+            code: "concurrent_update",
+            detail: "the ticket changed meanwhile; retry".into(),
+            errors: Default::default(),
+        },
+    }
+}
+
+/// Checks an assignee: an existing, active admin, manager or agent (422 naming `assignee_id`).
+fn check_assignee(conn: &mut PgConnection, id: UserId) -> Result<(), ApiError> {
+    match directory::get_staff(conn, id.get()).optional()? {
+        Some(s) if s.active && s.role != UserRole::Technician => Ok(()),
+        Some(s) if !s.active => Err(ApiError::invalid_field("assignee_id", "is not active")),
+        Some(_) => Err(ApiError::invalid_field(
+            "assignee_id",
+            "technicians get work orders, not tickets",
+        )),
+        None => Err(ApiError::invalid_field(
+            "assignee_id",
+            "no such staff member",
+        )),
+    }
+}
+
+/// Checks that a site exists and belongs to `organization` (when given); returns its
+/// organization (422 naming `site_id` otherwise).
+fn check_site(
+    conn: &mut PgConnection,
+    site_id: SiteId,
+    organization: Option<OrganizationId>,
+) -> Result<OrganizationId, ApiError> {
+    let site = organization::get_site(conn, site_id.get())
+        .optional()?
+        .ok_or_else(|| ApiError::invalid_field("site_id", "no such site"))?;
+    if let Some(org) = organization
+        && org.get() != site.organization_id
+    {
+        return Err(ApiError::invalid_field(
+            "site_id",
+            "belongs to another organization",
+        ));
+    }
+    Ok(OrganizationId::new(site.organization_id))
+}
+
+/// Stores a locked ticket's change: appends `events` (and `bodies`, one per `comment_added`
+/// event) after its log, writes its new `state` and field `changes` (version + 1) and refreshes
+/// its projections from the log read once here. Returns the row and the comment rows written.
+///
+/// # Errors
+/// 422 naming the field of a foreign key that does not hold; database errors.
+fn save_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &crate::models::ticket::Ticket,
+    state: &crate::domain::ticket::TicketState,
+    changes: &crate::models::ticket::TicketChangeset,
+    events: Vec<crate::domain::ticket::TicketEvent>,
+    bodies: &[String],
+) -> Result<
+    (
+        crate::models::ticket::Ticket,
+        Vec<crate::models::ticket::CommentRow>,
+    ),
+    ApiError,
+> {
+    use crate::models::ticket as model;
+    let mut log = model::load_log(conn, ticket.id)?;
+    let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
+    let comments = model::append_events_tx(conn, ticket.id, first_seq, &events, bodies)?;
+    let saved = model::update_tx(conn, ticket, state, changes)
+        .map_err(|e| crate::error::on_constraint(e, TICKET_CONSTRAINTS))?;
+    log.extend(events);
+    projection::refresh_tx(conn, rules, &saved, &log, true)?;
+    Ok((saved, comments))
+}
+
+/// Maps "no such row" to a 404 naming the ticket (a ticket the caller may not see is "no such
+/// row" too: its existence stays private).
+pub fn not_found(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
+        other => other.into(),
+    }
+}
+
+/// Field errors of the ticket row's foreign keys.
+const TICKET_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    ("tickets_team_id_fkey", "team_id", "no such team"),
+    (
+        "tickets_organization_id_fkey",
+        "organization_id",
+        "no such organization",
+    ),
+    (
+        "tickets_requester_id_fkey",
+        "requester_id",
+        "no such customer",
+    ),
+    ("tickets_site_id_fkey", "site_id", "no such site"),
+    (
+        "tickets_assignee_id_fkey",
+        "assignee_id",
+        "no such staff member",
+    ),
+];

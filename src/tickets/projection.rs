@@ -1,0 +1,188 @@
+//! A ticket's projections — its metrics (`ticket_metrics`, docs/METRICS.md) and its SLA clocks
+//! (`ticket_sla_clocks`) — computed from the state and event log the caller already holds, and
+//! stored in the caller's transaction. Every ticket write, the importer, the seed's bulk loader
+//! and the rule changes (SLA policy, calendar, a team's calendar) project through here.
+
+use super::rules::Rules;
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::metrics;
+use crate::domain::sla::{self, Clock, Policy, TicketFacts};
+use crate::domain::ticket::{TicketEvent, TicketPriority};
+use crate::models::sla::{ClockRow, kind_name, store_clocks_tx};
+use crate::models::ticket::{self as model, Ticket, TicketMetricsRow};
+use crate::schema::tickets;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// What a ticket's log projects to.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The `ticket_metrics` row.
+    pub metrics: TicketMetricsRow,
+    /// The `ticket_sla_clocks` rows (empty when no policy applies).
+    pub clocks: Vec<ClockRow>,
+}
+
+/// The facts SLA policies match on.
+fn facts_of(ticket: &Ticket) -> TicketFacts {
+    TicketFacts {
+        organization_id: ticket.organization_id,
+        team_id: ticket.team_id,
+        channel: ticket
+            .channel
+            .and_then(|c| serde_json::to_value(c).ok())
+            .and_then(|v| v.as_str().map(String::from)),
+        priority: Some(ticket.priority.into()),
+        category: ticket.category.clone(),
+    }
+}
+
+/// The policy among `rules` that applies to `ticket` now, if any.
+pub fn policy_of<'a>(rules: &'a Rules, ticket: &Ticket) -> Option<&'a Policy> {
+    sla::select(&rules.policies, &facts_of(ticket))
+}
+
+/// The clock rows of a ticket: the policy that applies to it now, its targets for the ticket's
+/// priority, replayed over `log` on the team's calendar. Empty when no policy applies.
+pub fn clock_rows(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Vec<ClockRow> {
+    clock_rows_on(&rules.policies, rules.calendar(ticket.team_id), ticket, log)
+}
+
+/// [`clock_rows`] with the policies and the calendar given (the seed's bulk loader, which holds
+/// its calendars itself).
+pub fn clock_rows_on(
+    policies: &[Policy],
+    calendar: &BusinessCalendar,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+) -> Vec<ClockRow> {
+    let Some(policy) = sla::select(policies, &facts_of(ticket)) else {
+        return Vec::new();
+    };
+    let priority: TicketPriority = ticket.priority.into();
+    // `now` = creation: the stored view depends on the log only; whether a running clock's due
+    // instant has passed is decided when it is read (and by the SLA worker).
+    sla::clocks(log, policy, priority, calendar, ticket.created_at)
+        .iter()
+        .map(|k| ClockRow {
+            ticket_id: ticket.id,
+            kind: kind_name(k.kind),
+            policy_id: policy.id,
+            target_seconds: k.target_seconds,
+            business: k.business,
+            running: k.running,
+            due_at: if k.running { k.due_at } else { None },
+            warning_at: k.warning_at,
+            fulfilled_at: k.fulfilled_at,
+            breached_at: k.breached_at,
+            breach_recorded: false,
+            warning_recorded: false,
+        })
+        .collect()
+}
+
+/// The live clocks of a ticket at `now` under the policy that applies to it (`GET
+/// /tickets/{id}`); `None` when no policy applies.
+pub fn clocks_at(
+    rules: &Rules,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    now: DateTime<Utc>,
+) -> Option<(Policy, Vec<Clock>)> {
+    let policy = policy_of(rules, ticket)?;
+    let clocks = sla::clocks(
+        log,
+        policy,
+        ticket.priority.into(),
+        rules.calendar(ticket.team_id),
+        now,
+    );
+    Some((policy.clone(), clocks))
+}
+
+/// Projects a ticket's whole log (pure).
+pub fn project(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Projection {
+    let calendar = rules.calendar(ticket.team_id);
+    let m = metrics::project(log, calendar).unwrap_or_default();
+    Projection {
+        metrics: TicketMetricsRow::new(ticket.id, &m),
+        clocks: clock_rows(rules, ticket, log),
+    }
+}
+
+/// Projects `ticket`'s whole `log` and stores both projections. `had_clocks: false` promises no
+/// clock is stored for it yet (created in this transaction). Call after
+/// [`super::RulesCache::lock_for_write_tx`] (which `rules` came from).
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    had_clocks: bool,
+) -> QueryResult<Projection> {
+    let projection = project(rules, ticket, log);
+    store_clocks_tx(conn, ticket.id, &projection.clocks, had_clocks)?;
+    model::upsert_metrics_tx(conn, &projection.metrics)?;
+    Ok(projection)
+}
+
+/// Reads a ticket's row and log and re-projects it (after a rule change, or for a ticket whose
+/// log was written elsewhere).
+///
+/// # Errors
+/// Database errors (`NotFound` for an unknown ticket).
+pub fn reproject_tx(conn: &mut PgConnection, rules: &Rules, ticket_id: i64) -> QueryResult<()> {
+    let ticket: Ticket = tickets::table
+        .find(ticket_id)
+        .select(Ticket::as_select())
+        .first(conn)?;
+    let log = model::load_log(conn, ticket_id)?;
+    refresh_tx(conn, rules, &ticket, &log, true).map(|_| ())
+}
+
+/// Re-projects every ticket of the given teams (after their calendar changed). Returns how many.
+/// Call after [`crate::models::sla::lock_for_policy_change_tx`] and the change itself; the rules
+/// are read afresh.
+///
+/// # Errors
+/// Database errors.
+pub fn reproject_teams_tx(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<usize> {
+    let version = crate::models::sla::rules_version(conn)?;
+    let rules = Rules::load(conn, version)?;
+    let ids: Vec<i64> = tickets::table
+        .filter(tickets::team_id.eq_any(team_ids))
+        .select(tickets::id)
+        .load(conn)?;
+    for id in &ids {
+        reproject_tx(conn, &rules, *id)?;
+    }
+    Ok(ids.len())
+}
+
+/// Recomputes the SLA clocks of every ticket (after a policy changed). Returns how many tickets.
+/// Call after [`crate::models::sla::lock_for_policy_change_tx`] and the change itself.
+///
+/// # Errors
+/// Database errors.
+pub fn refresh_all_clocks_tx(conn: &mut PgConnection) -> QueryResult<usize> {
+    let version = crate::models::sla::rules_version(conn)?;
+    let rules = Rules::load(conn, version)?;
+    let ids: Vec<i64> = tickets::table.select(tickets::id).load(conn)?;
+    if rules.policies.is_empty() {
+        // Deletes every clock and stamps the projections of their tickets.
+        crate::models::sla::delete_all_clocks_tx(conn)?;
+        return Ok(ids.len());
+    }
+    for id in &ids {
+        let ticket: Ticket = tickets::table
+            .find(*id)
+            .select(Ticket::as_select())
+            .first(conn)?;
+        let log = model::load_log(conn, *id)?;
+        store_clocks_tx(conn, *id, &clock_rows(&rules, &ticket, &log), true)?;
+    }
+    Ok(ids.len())
+}

@@ -1,0 +1,104 @@
+//! The rules a ticket write applies — the active SLA policies and the business calendar of each
+//! team — kept in memory per process and checked against the database on every write.
+//!
+//! Every change to `sla_policies`, `business_calendars` or a team's calendar bumps
+//! `rules_version` in the changing transaction (migration `rules_version`). A write's first
+//! statement ([`crate::models::sla::lock_for_ticket_write_tx`]) takes the shared side of the
+//! policy-change lock and returns the version in force once that lock is held; the cached rules
+//! are used when their version is that one and reloaded (two queries) otherwise. So a write never
+//! applies rules older than the last change committed before it started, without reading the
+//! policies and calendars on every write.
+
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::sla::Policy;
+use crate::models::{calendar, sla};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// SLA policies and team calendars at one `rules_version`.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// The `rules_version` they were read at.
+    pub version: i64,
+    /// Active SLA policies in matching order.
+    pub policies: Vec<Policy>,
+    calendars: HashMap<i64, BusinessCalendar>,
+    always_open: BusinessCalendar,
+}
+
+impl Rules {
+    /// Reads the rules in force (policies, then team calendars) and labels them `version`.
+    ///
+    /// # Errors
+    /// Database errors; a stored policy or calendar that does not parse.
+    pub fn load(conn: &mut PgConnection, version: i64) -> QueryResult<Rules> {
+        Ok(Rules {
+            version,
+            policies: sla::active_policies(conn)?,
+            calendars: calendar::calendars_by_team(conn)?,
+            always_open: BusinessCalendar::always_open(),
+        })
+    }
+
+    /// The calendar a team's tickets measure business time on (24/7 for no team, or a team
+    /// without a calendar).
+    pub fn calendar(&self, team_id: Option<i64>) -> &BusinessCalendar {
+        team_id
+            .and_then(|t| self.calendars.get(&t))
+            .unwrap_or(&self.always_open)
+    }
+}
+
+/// The per-process cache of [`Rules`] (cheap to clone: shared).
+#[derive(Debug, Clone, Default)]
+pub struct RulesCache {
+    current: Arc<RwLock<Option<Arc<Rules>>>>,
+}
+
+impl RulesCache {
+    /// An empty cache (the first use loads the rules).
+    pub fn new() -> RulesCache {
+        RulesCache::default()
+    }
+
+    /// The first statement of a ticket write: takes the shared policy-change lock for the rest
+    /// of the transaction and returns the rules in force (from memory when unchanged).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn lock_for_write_tx(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
+        let version = sla::lock_for_ticket_write_tx(conn)?;
+        self.at_version(conn, version)
+    }
+
+    /// The rules at the version of the caller's snapshot, for a read that writes nothing.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn for_read(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
+        let version = sla::rules_version(conn)?;
+        self.at_version(conn, version)
+    }
+
+    /// The rules of `version`, read by the caller's connection when the cache holds another.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn at_version(&self, conn: &mut PgConnection, version: i64) -> QueryResult<Arc<Rules>> {
+        if let Ok(guard) = self.current.read()
+            && let Some(rules) = guard.as_ref()
+            && rules.version == version
+        {
+            return Ok(rules.clone());
+        }
+        let rules = Arc::new(Rules::load(conn, version)?);
+        if let Ok(mut guard) = self.current.write() {
+            // Keep the newest: an older reader must not replace rules a newer writer loaded.
+            if guard.as_ref().is_none_or(|r| r.version <= version) {
+                *guard = Some(rules.clone());
+            }
+        }
+        Ok(rules)
+    }
+}

@@ -1,0 +1,134 @@
+//! `sla_events`: records SLA breaches and warnings as ticket events (docs/METRICS.md "SLA":
+//! a breach is recorded at the due instant).
+//!
+//! Each pass looks for running clocks whose due (or warning) instant has passed, and for breaches
+//! already visible in a ticket's log, and appends one event per (ticket, target, instant) with that
+//! instant as its time — also when the pass runs late or after a restart. A unique index on
+//! `ticket_events` makes the record exactly-once, however many service copies run the pass;
+//! rows are claimed with `FOR UPDATE SKIP LOCKED` so copies share the work.
+
+use crate::domain::sla::{breach_due, event_data, warning_due};
+use crate::schema::{ticket_sla_clocks as c, tickets};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
+
+/// What a pass recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// `(ticket id, target, due instant)` of each breach event written.
+    pub breaches: Vec<(i64, String, DateTime<Utc>)>,
+    /// `(ticket id, target, warning instant)` of each warning event written.
+    pub warnings: Vec<(i64, String, DateTime<Utc>)>,
+}
+
+type Row = (
+    i64,
+    String,
+    i64,
+    bool,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// Appends an SLA event unless the same (ticket, kind, target, instant) is already recorded.
+/// Returns whether it was written.
+fn record_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+    kind: &str,
+    target: &str,
+    at: DateTime<Utc>,
+    policy_id: i64,
+) -> QueryResult<bool> {
+    let seq = crate::models::ticket::next_seq(conn, ticket_id)?;
+    let data = event_data(kind, target, at, policy_id);
+    let written = diesel::sql_query(
+        "INSERT INTO ticket_events (ticket_id, seq, kind, occurred_at, data)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (ticket_id, kind, (data->>'target'), (data->>'at'))
+             WHERE kind IN ('sla_breached', 'sla_warning') DO NOTHING",
+    )
+    .bind::<BigInt, _>(ticket_id)
+    .bind::<diesel::sql_types::Integer, _>(seq)
+    .bind::<Text, _>(kind)
+    .bind::<Timestamptz, _>(at)
+    .bind::<Jsonb, _>(data)
+    .execute(conn)?;
+    Ok(written == 1)
+}
+
+/// One pass at instant `now` over at most `batch` clocks: records due breaches and warnings.
+///
+/// # Errors
+/// Database errors (the pass's transaction is rolled back).
+pub fn record_due(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> QueryResult<Recorded> {
+    conn.transaction(|conn| {
+        let rows: Vec<Row> = c::table
+            .filter(
+                c::running
+                    .eq(true)
+                    .and(c::warning_recorded.eq(false))
+                    .and(c::warning_at.le(now))
+                    .or(c::breach_recorded.eq(false).and(
+                        c::breached_at
+                            .is_not_null()
+                            .or(c::running.eq(true).and(c::due_at.le(now))),
+                    )),
+            )
+            .order((c::ticket_id, c::kind))
+            .limit(batch)
+            .for_update()
+            .skip_locked()
+            .select((
+                c::ticket_id,
+                c::kind,
+                c::policy_id,
+                c::running,
+                c::due_at,
+                c::warning_at,
+                c::breached_at,
+            ))
+            .load(conn)?;
+        let mut recorded = Recorded::default();
+        for (ticket_id, kind, policy_id, running, due_at, warning_at, breached_at) in rows {
+            // Lock the ticket so an event's `seq` does not race a write of the ticket; a ticket a
+            // writer holds is left to the next pass. Never waiting here matters: the writer
+            // (an API write, the auto-close worker) replaces this ticket's clock rows, which this
+            // pass holds, so waiting for it would deadlock.
+            let free: Option<i64> = tickets::table
+                .find(ticket_id)
+                .select(tickets::id)
+                .for_update()
+                .skip_locked()
+                .first(conn)
+                .optional()?;
+            if free.is_none() {
+                continue;
+            }
+            let this = || c::table.find((ticket_id, kind.clone()));
+            if let Some(at) = warning_due(running, warning_at, now) {
+                if record_tx(conn, ticket_id, "sla_warning", &kind, at, policy_id)? {
+                    recorded.warnings.push((ticket_id, kind.clone(), at));
+                }
+                diesel::update(this())
+                    .set(c::warning_recorded.eq(true))
+                    .execute(conn)?;
+            }
+            if let Some(at) = breach_due(running, due_at, breached_at, now) {
+                if record_tx(conn, ticket_id, "sla_breached", &kind, at, policy_id)? {
+                    recorded.breaches.push((ticket_id, kind.clone(), at));
+                }
+                diesel::update(this())
+                    .set(c::breach_recorded.eq(true))
+                    .execute(conn)?;
+            }
+        }
+        Ok(recorded)
+    })
+}

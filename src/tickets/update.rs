@@ -1,0 +1,234 @@
+//! `update`: a PATCH of a ticket — fields, assignment, priority, status through the state
+//! machine, the pause reason — as one transaction that appends one event per change.
+
+use super::rules::RulesCache;
+use super::{Actor, check_assignee, check_site, command_error};
+use crate::domain::ids::{CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
+use crate::domain::ticket::{ClosePolicy, Command, TicketEvent, TicketPriority, TicketStatus};
+use crate::error::ApiError;
+use crate::models::organization as orgs;
+use crate::models::ticket::{self as model, Ticket, TicketChangeset, state_of};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+/// The pause reasons of `on_hold.v1`.
+pub const HOLD_REASONS: [&str; 5] = [
+    "awaiting_parts",
+    "awaiting_field_visit",
+    "facility_access",
+    "third_party",
+    "other",
+];
+
+/// A parsed PATCH: `None` leaves a value as it is; `Some(None)` clears a nullable one. Values
+/// are already validated (subject length, tags normalised, category lower case, a known hold
+/// reason).
+#[derive(Debug, Clone, Default)]
+pub struct TicketUpdate {
+    /// New subject.
+    pub subject: Option<String>,
+    /// New status (through the state machine).
+    pub status: Option<TicketStatus>,
+    /// New priority.
+    pub priority: Option<TicketPriority>,
+    /// New category.
+    pub category: Option<Option<String>>,
+    /// New tags (replace the list).
+    pub tags: Option<Vec<String>>,
+    /// New requester.
+    pub requester: Option<Option<CustomerId>>,
+    /// New organization.
+    pub organization: Option<Option<OrganizationId>>,
+    /// New site.
+    pub site: Option<Option<SiteId>>,
+    /// New team.
+    pub team: Option<Option<TeamId>>,
+    /// New assignee (`Some(None)` unassigns).
+    pub assignee: Option<Option<UserId>>,
+    /// Pause reason (one of [`HOLD_REASONS`]): with `status: on_hold`, or alone on a ticket
+    /// already on hold.
+    pub hold_reason: Option<String>,
+}
+
+/// What a PATCH found and did.
+#[derive(Debug)]
+pub enum Updated {
+    /// The ticket after the change (version + 1).
+    Changed(Ticket),
+    /// Nothing changed: the ticket as it is.
+    Unchanged(Ticket),
+}
+
+/// Locks ticket `id` (if `actor` may see it), checks `if_version` (the caller's `If-Match`) and
+/// applies `update` by `actor` at `now`.
+///
+/// # Errors
+/// 404 for a ticket the caller cannot see; 412 when its version is not `if_version`; 409 for a
+/// status change the state machine refuses or a change to a closed ticket; 422 naming the field
+/// for an unknown reference or a rule of the state machine (e.g. solving without an assignee).
+pub fn update_tx(
+    conn: &mut PgConnection,
+    rules: &RulesCache,
+    id: TicketId,
+    if_version: i32,
+    update: &TicketUpdate,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Updated, ApiError> {
+    let rules = rules.lock_for_write_tx(conn)?;
+    let ticket = model::lock_tx(conn, id.get(), actor.visibility).map_err(super::not_found)?;
+    if ticket.version != if_version {
+        return Err(ApiError::PreconditionFailed {
+            given: if_version.to_string(),
+            current: ticket.version,
+        });
+    }
+    let (state, changes, events) = plan(conn, &ticket, update, actor.id, now)?;
+    if events.is_empty() {
+        return Ok(Updated::Unchanged(ticket));
+    }
+    let (saved, _) = super::save_tx(conn, &rules, &ticket, &state, &changes, events, &[])?;
+    tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.id.get() }, "ticket updated");
+    Ok(Updated::Changed(saved))
+}
+
+/// The new state, row changes and events of `update` on `ticket` (checks references).
+fn plan(
+    conn: &mut PgConnection,
+    ticket: &Ticket,
+    r: &TicketUpdate,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<
+    (
+        crate::domain::ticket::TicketState,
+        TicketChangeset,
+        Vec<TicketEvent>,
+    ),
+    ApiError,
+> {
+    let mut state = state_of(ticket);
+    let mut events: Vec<TicketEvent> = Vec::new();
+    let mut changes = TicketChangeset::default();
+    let mut apply = |state: &mut crate::domain::ticket::TicketState,
+                     command: Command|
+     -> Result<(), ApiError> {
+        events.extend(
+            state
+                .apply(&command, now, Some(actor.get()))
+                .map_err(command_error)?,
+        );
+        Ok(())
+    };
+    let field = |name: &str, from: serde_json::Value, to: serde_json::Value| Command::ChangeField {
+        field: name.into(),
+        from,
+        to,
+    };
+    if let Some(subject) = &r.subject {
+        apply(
+            &mut state,
+            field("subject", json!(ticket.subject), json!(subject)),
+        )?;
+        changes.subject = Some(subject.clone());
+    }
+    if let Some(category) = &r.category {
+        apply(
+            &mut state,
+            field("category", json!(ticket.category), json!(category)),
+        )?;
+        changes.category = Some(category.clone());
+    }
+    if let Some(tags) = &r.tags {
+        apply(&mut state, field("tags", json!(ticket.tags), json!(tags)))?;
+        changes.tags = Some(tags.clone());
+    }
+    if let Some(requester) = r.requester.map(|o| o.map(CustomerId::get)) {
+        if let Some(id) = requester {
+            orgs::get_customer(conn, id)
+                .optional()?
+                .ok_or_else(|| ApiError::invalid_field("requester_id", "no such customer"))?;
+        }
+        apply(
+            &mut state,
+            field("requester_id", json!(ticket.requester_id), json!(requester)),
+        )?;
+        changes.requester_id = Some(requester);
+    }
+    let new_org = r.organization.map(|o| o.map(OrganizationId::get));
+    let organization = new_org.unwrap_or(ticket.organization_id);
+    if let Some(org) = new_org {
+        apply(
+            &mut state,
+            field("organization_id", json!(ticket.organization_id), json!(org)),
+        )?;
+        changes.organization_id = Some(org);
+    }
+    let new_site = r.site.map(|o| o.map(SiteId::get));
+    if let Some(site_id) = new_site.unwrap_or(ticket.site_id)
+        && (new_site.is_some() || new_org.is_some())
+    {
+        check_site(
+            conn,
+            SiteId::new(site_id),
+            organization.map(OrganizationId::new),
+        )?;
+    }
+    if let Some(site) = new_site {
+        apply(
+            &mut state,
+            field("site_id", json!(ticket.site_id), json!(site)),
+        )?;
+        changes.site_id = Some(site);
+    }
+    if let Some(team) = r.team.map(|o| o.map(TeamId::get)) {
+        apply(
+            &mut state,
+            field("team_id", json!(ticket.team_id), json!(team)),
+        )?;
+        changes.team_id = Some(team);
+    }
+    match r.assignee {
+        Some(Some(assignee)) => {
+            check_assignee(conn, assignee)?;
+            apply(
+                &mut state,
+                Command::Assign {
+                    assignee: assignee.get(),
+                },
+            )?;
+        }
+        Some(None) => apply(&mut state, Command::Unassign)?,
+        None => {}
+    }
+    if let Some(priority) = r.priority
+        && priority != state.priority
+    {
+        apply(&mut state, Command::SetPriority(Some(priority)))?;
+    }
+    if let Some(reason) = &r.hold_reason {
+        if r.status.unwrap_or(state.status) != TicketStatus::OnHold {
+            return Err(ApiError::invalid_field(
+                "hold_reason",
+                "only for a ticket that goes or is on hold",
+            ));
+        }
+        apply(
+            &mut state,
+            Command::Hold {
+                reason: reason.clone(),
+            },
+        )?;
+    } else if let Some(status) = r.status
+        && status != state.status
+    {
+        let command = if status == TicketStatus::Closed {
+            Command::Close(ClosePolicy::RequireSolved)
+        } else {
+            Command::SetStatus(status)
+        };
+        apply(&mut state, command)?;
+    }
+    Ok((state, changes, events))
+}
