@@ -12,7 +12,8 @@
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`seed`]: the deterministic demo company and data at scale (`frontline seed`).
-//! - [`startup`]: the server and its shared state.
+//! - [`startup`]: the server: listener, middleware, wiring.
+//! - [`state`]: `AppState`, what every handler shares.
 //! - [`workers`]: background work (auto-close of solved tickets).
 
 pub mod auth;
@@ -26,5 +27,6 @@ pub mod routes;
 pub mod schema;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod workers;

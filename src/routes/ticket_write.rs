@@ -26,7 +26,7 @@ use crate::routes::directory::{
 };
 use crate::routes::tickets::{TicketEventResponse, TicketResponse};
 use crate::schema::{comments, ticket_links};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};

@@ -10,7 +10,7 @@ use crate::models::ticket::{
 };
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
