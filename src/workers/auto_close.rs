@@ -3,11 +3,12 @@
 //! event by no staff member (the system), at the instant the close fell due, in the same
 //! transaction as the row update.
 
-use crate::db::PgPool;
 use crate::domain::ticket::{ClosePolicy, Command};
+use crate::error::ApiError;
 use crate::models::enums::DbTicketStatus;
 use crate::models::ticket::{self as model, Ticket, TicketChangeset, state_of};
 use crate::schema::tickets;
+use crate::workers::runner::Job;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -63,24 +64,25 @@ pub fn close_due(
     })
 }
 
-/// Runs [`close_due`] every `interval` until the process stops.
-pub async fn run(pool: PgPool, delay: Duration, interval: std::time::Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        let pool = pool.clone();
-        let result = actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            close_due(&mut conn, Utc::now(), delay, 500).map_err(|e| e.to_string())
-        })
-        .await;
-        match result {
-            Ok(Ok(closed)) if !closed.is_empty() => {
-                tracing::info!(target: "audit", count = closed.len(), "auto-closed solved tickets");
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "auto-close failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "auto-close task panicked"),
+/// The auto-close job: each pass runs [`close_due`] and logs the closes to `audit`.
+#[derive(Debug, Clone, Copy)]
+pub struct AutoClose {
+    /// How long a ticket stays `solved` before it closes.
+    pub delay: Duration,
+    /// Most tickets closed per pass.
+    pub batch: i64,
+}
+
+impl Job for AutoClose {
+    fn name(&self) -> &'static str {
+        "auto_close"
+    }
+
+    fn pass(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+        let closed = close_due(conn, now, self.delay, self.batch)?;
+        if !closed.is_empty() {
+            tracing::info!(target: "audit", count = closed.len(), "auto-closed solved tickets");
         }
+        Ok(closed.len())
     }
 }
