@@ -6,6 +6,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Shortest accepted `auth.jwt_secret`, in bytes (HS256 wants a key at least as long as its
+/// 256-bit output).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
 /// The deployment environment, chosen by `FRONTLINE_ENV` (default `local`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -276,7 +280,7 @@ impl Settings {
         if self.database.pool_timeout_seconds == 0 {
             return invalid("database.pool_timeout_seconds", "must be at least 1");
         }
-        if self.auth.jwt_secret.expose_secret().len() < crate::auth::jwt::MIN_SECRET_BYTES {
+        if self.auth.jwt_secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
             return invalid("auth.jwt_secret", "must be at least 32 bytes");
         }
         if !(60..=86_400).contains(&self.auth.access_token_ttl_seconds) {

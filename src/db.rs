@@ -2,10 +2,13 @@
 
 use crate::configuration::DatabaseSettings;
 use crate::error::ApiError;
-use diesel::PgConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{Connection, PgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The r2d2 pool of PostgreSQL connections.
@@ -19,37 +22,84 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Builds a pool for the configured database. Connections are opened lazily, so this succeeds
 /// while the database is down (`/readyz` then answers 503).
 pub fn pool(settings: &DatabaseSettings) -> PgPool {
+    pool_with_stats(settings).0
+}
+
+/// Like [`pool`], with the [`PoolStats`] that count the statements sent on its connections.
+pub fn pool_with_stats(settings: &DatabaseSettings) -> (PgPool, PoolStats) {
     pool_for_url(settings.url().expose_secret(), settings)
 }
 
 /// Builds a pool for `url` with the sizes of `settings`.
-pub fn pool_for_url(url: &str, settings: &DatabaseSettings) -> PgPool {
-    Pool::builder()
+fn pool_for_url(url: &str, settings: &DatabaseSettings) -> (PgPool, PoolStats) {
+    let stats = PoolStats::default();
+    let pool = Pool::builder()
         .max_size(settings.pool_max_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(settings.pool_timeout_seconds))
-        .connection_customizer(Box::new(StatementTimeout(
-            settings.statement_timeout_seconds,
-        )))
-        .build_unchecked(ConnectionManager::new(url))
+        .connection_customizer(Box::new(SessionSetup {
+            statement_timeout_seconds: settings.statement_timeout_seconds,
+            stats: stats.clone(),
+        }))
+        .build_unchecked(ConnectionManager::new(url));
+    (pool, stats)
 }
 
-/// Sets `statement_timeout` on every pooled connection, so that no request (and no worker pass)
-/// keeps a database core busy after its client has long given up. Command-line jobs (import,
-/// seed, rebuild) connect directly and have no limit. Also sets the session time zone to UTC, so
-/// that SQL interval arithmetic (`+ interval '7 days'` in the contact rates) is 7 × 24 hours
-/// whatever the server's `timezone` setting, as in the in-memory metrics store.
-#[derive(Debug, Clone, Copy)]
-struct StatementTimeout(u64);
+/// What a pool has sent to PostgreSQL, for tests and measurements: how many statements a
+/// request costs is `statement_count()` after it minus before it (with nothing else using the
+/// pool meanwhile).
+///
+/// Every statement diesel sends on one of the pool's connections counts once, including
+/// `BEGIN`/`COMMIT`, the `SELECT 1` with which r2d2 checks a connection out, and the queries of
+/// work that uses the pool in the background; not counted are the two session settings sent
+/// once when a connection opens ([`SessionSetup`]) and connections made outside the pool.
+#[derive(Debug, Clone, Default)]
+pub struct PoolStats {
+    statements: Arc<AtomicU64>,
+}
 
-impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+impl PoolStats {
+    /// Statements sent on the pool's connections since it was built.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts each statement a connection starts into its pool's [`PoolStats`].
+struct StatementCounter(Arc<AtomicU64>);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Session set-up of every pooled connection. Sets `statement_timeout`, so that no request (and
+/// no worker pass) keeps a database core busy after its client has long given up. Command-line
+/// jobs (import, seed, rebuild) connect directly and have no limit. Also sets the session time
+/// zone to UTC, so that SQL interval arithmetic (`+ interval '7 days'` in the contact rates) is
+/// 7 × 24 hours whatever the server's `timezone` setting, as in the in-memory metrics store.
+/// Then installs the pool's statement counter.
+#[derive(Debug)]
+struct SessionSetup {
+    statement_timeout_seconds: u64,
+    stats: PoolStats,
+}
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::RunQueryDsl;
-        diesel::sql_query(format!("SET statement_timeout = '{}s'", self.0))
-            .execute(conn)
-            .and_then(|_| diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn))
-            .map(|_| ())
-            .map_err(diesel::r2d2::Error::QueryError)
+        diesel::sql_query(format!(
+            "SET statement_timeout = '{}s'",
+            self.statement_timeout_seconds
+        ))
+        .execute(conn)
+        .and_then(|_| diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn))
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        conn.set_instrumentation(StatementCounter(self.stats.statements.clone()));
+        Ok(())
     }
 }
 
@@ -132,10 +182,17 @@ where
 {
     let pool = pool.clone();
     blocking(move || {
-        let mut conn = pool
-            .get()
-            .map_err(|e| ApiError::Unavailable(format!("database pool: {e}")))?;
+        let mut conn = checkout(&pool)?;
         f(&mut conn)
     })
     .await
+}
+
+/// Checks a connection out of `pool`, blocking until one is free (call it on a blocking thread).
+///
+/// # Errors
+/// 503 [`ApiError::Unavailable`] when no connection can be had within the pool's timeout.
+pub fn checkout(pool: &PgPool) -> Result<PgPooled, ApiError> {
+    pool.get()
+        .map_err(|e| ApiError::Unavailable(format!("database pool: {e}")))
 }

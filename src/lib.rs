@@ -12,7 +12,8 @@
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`seed`]: the deterministic demo company and data at scale (`frontline seed`).
-//! - [`startup`]: the server and its shared state.
+//! - [`startup`]: the server: listener, middleware, wiring.
+//! - [`state`]: `AppState`, what every handler shares.
 //! - [`tickets`]: ticket use cases (create, update, comment, follow-up, auto-close, SLA events,
 //!   import, projections): the only way anything changes a ticket.
 //! - [`workers`]: background work (auto-close of solved tickets).
@@ -28,6 +29,7 @@ pub mod routes;
 pub mod schema;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod tickets;
 pub mod workers;

@@ -501,17 +501,7 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         let workers = settings.workers.clone();
         let pool = db::pool(&settings.database);
         let app = Application::build_with_pool(settings, pool.clone())?;
-        if workers.enabled {
-            actix_web::rt::spawn(frontline::workers::sla::run(
-                pool.clone(),
-                std::time::Duration::from_secs(workers.sla_interval_seconds),
-            ));
-            actix_web::rt::spawn(frontline::workers::auto_close::run(
-                pool.clone(),
-                chrono::Duration::hours(workers.auto_close_after_hours),
-                std::time::Duration::from_secs(workers.auto_close_interval_seconds),
-            ));
-        }
+        let runner = frontline::workers::start(&workers, pool.clone());
         // Load the metrics store now rather than on a manager's first request (at a million
         // tickets that takes seconds); requests arriving meanwhile wait for it.
         let store = app.metrics_store();
@@ -538,7 +528,10 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/metrics/summary");
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/tickets?status=solved&per_page=5'");
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/tickets/1");
-        app.run_until_stopped().await?;
+        let served = app.run_until_stopped().await;
+        // The jobs stop with the server, after the pass each may be in.
+        runner.shutdown().await;
+        served?;
         tracing::info!("server stopped");
         Ok(())
     })

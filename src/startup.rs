@@ -1,39 +1,26 @@
-//! Application wiring: the listener, the middleware and the shared [`AppState`].
+//! Application wiring: the listener, the middleware and the shared [`AppState`] (built here,
+//! defined in [`crate::state`]).
 
+use crate::auth::access::AccessCache;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::configuration::Settings;
 use crate::db::{self, PgPool};
 use crate::error::REQUEST_ID;
 use crate::routes;
+use crate::state::AppState;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use std::net::TcpListener;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-/// State shared by every handler (in `web::Data`).
-#[derive(Clone)]
-pub struct AppState {
-    /// Database pool.
-    pub pool: PgPool,
-    /// Settings, validated at start-up.
-    pub settings: Settings,
-    /// Access-token keys.
-    pub jwt: JwtKeys,
-    /// Log-in attempt limits.
-    pub login_limiter: LoginLimiter,
-    /// The SLA policies and calendars ticket writes apply, cached ([`crate::tickets::rules`]).
-    pub rules: crate::tickets::RulesCache,
-    /// The metric projection in memory, read by the metrics endpoints.
-    pub metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
-}
-
 /// A bound, not yet running HTTP server.
 pub struct Application {
     port: u16,
     server: Server,
     metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
+    access: std::sync::Arc<AccessCache>,
 }
 
 impl Application {
@@ -50,7 +37,8 @@ impl Application {
     /// Like [`Application::build`] with an existing pool (tests use a per-test database).
     ///
     /// # Errors
-    /// The address cannot be bound, or the JWT keys fail their self-test.
+    /// The address cannot be bound, the JWT keys fail their self-test, or the access cache's
+    /// listener thread cannot be started.
     pub fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Application> {
         let address = format!(
             "{}:{}",
@@ -72,6 +60,11 @@ impl Application {
             settings.auth.login_attempts_per_address_per_minute,
         );
         let metrics_store = std::sync::Arc::new(crate::models::metrics_store::MetricsStore::new());
+        let access = std::sync::Arc::new(AccessCache::new());
+        access.start_listener(secrecy::SecretString::from(format!(
+            "{}?application_name=frontline_access_listener",
+            secrecy::ExposeSecret::expose_secret(&settings.database.url())
+        )))?;
         let state = web::Data::new(AppState {
             pool,
             settings,
@@ -79,6 +72,7 @@ impl Application {
             login_limiter,
             rules: crate::tickets::RulesCache::new(),
             metrics_store: metrics_store.clone(),
+            access: access.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -114,6 +108,7 @@ impl Application {
             port,
             server,
             metrics_store,
+            access,
         })
     }
 
@@ -125,6 +120,11 @@ impl Application {
     /// The metrics store the server reads (to load it before the first request).
     pub fn metrics_store(&self) -> std::sync::Arc<crate::models::metrics_store::MetricsStore> {
         self.metrics_store.clone()
+    }
+
+    /// The cache of staff roles that requests read (tests wait on it for a notification).
+    pub fn access_cache(&self) -> std::sync::Arc<AccessCache> {
+        self.access.clone()
     }
 
     /// Serves until SIGTERM/SIGINT (graceful) or a fatal error.

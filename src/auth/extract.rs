@@ -1,12 +1,15 @@
 //! The [`AuthUser`] extractor: a valid `Authorization: Bearer <access token>` of an active staff
-//! member, or a 401. The role is read from the database on every request, so a demotion or a
-//! deactivation takes effect at once, not when the token expires.
+//! member, or a 401. The role and the active flag come from the database, not the token, so a
+//! demotion or a deactivation takes effect at once, not when the token expires: through the
+//! per-process [`AccessCache`](crate::auth::access::AccessCache), which every service copy drops
+//! an entry of as soon as PostgreSQL notifies the change, or, on a miss, a query.
 
+use crate::auth::access::Access;
 use crate::db;
 use crate::error::ApiError;
 use crate::models::enums::UserRole;
 use crate::schema::users;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -73,16 +76,29 @@ impl FromRequest for AuthUser {
         let claims = bearer_claims(req);
         Box::pin(async move {
             let (state, id) = claims?;
-            let found: Option<(UserRole, bool)> = db::run(&state.pool, move |conn| {
-                Ok(users::table
-                    .find(id)
-                    .select((users::role, users::active))
-                    .first(conn)
-                    .optional()?)
-            })
-            .await?;
-            match found {
-                Some((role, true)) => Ok(AuthUser { id, role }),
+            let access = match state.access.get(id) {
+                Some(access) => Some(access),
+                None => {
+                    // Read before the row, so that a change notified meanwhile keeps what was
+                    // read out of the cache.
+                    let generation = state.access.generation();
+                    let found: Option<(UserRole, bool)> = db::run(&state.pool, move |conn| {
+                        Ok(users::table
+                            .find(id)
+                            .select((users::role, users::active))
+                            .first(conn)
+                            .optional()?)
+                    })
+                    .await?;
+                    found.map(|(role, active)| {
+                        let access = Access { role, active };
+                        state.access.insert(id, access, generation);
+                        access
+                    })
+                }
+            };
+            match access {
+                Some(Access { role, active: true }) => Ok(AuthUser { id, role }),
                 _ => Err(ApiError::Unauthorized),
             }
         })

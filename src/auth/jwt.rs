@@ -9,8 +9,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-/// Shortest accepted secret, in bytes.
-pub const MIN_SECRET_BYTES: usize = 32;
+/// Shortest accepted secret, in bytes (the limit [`Settings::validate`] enforces at start-up).
+///
+/// [`Settings::validate`]: crate::configuration::Settings::validate
+pub const MIN_SECRET_BYTES: usize = crate::configuration::MIN_JWT_SECRET_BYTES;
 
 /// Claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

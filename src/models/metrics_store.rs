@@ -439,7 +439,7 @@ impl Content {
     }
 }
 
-/// The per-process store (in [`crate::startup::AppState`]). Empty until the first read.
+/// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
 #[derive(Default)]
 pub struct MetricsStore {
     content: Mutex<Option<Content>>,

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::directory::{self, Staff};
 use crate::models::enums::{EmploymentType, UserRole};
 use crate::routes::body::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use diesel::Connection;

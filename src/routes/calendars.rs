@@ -12,7 +12,7 @@ use crate::models::enums::UserRole;
 use crate::routes::body::JsonBody;
 use crate::routes::directory::parse_name;
 use crate::schema::business_calendars;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;

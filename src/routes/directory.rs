@@ -13,7 +13,7 @@ use crate::models::organization::{
 };
 use crate::routes::body::{JsonBody, QueryParams};
 use crate::routes::tickets::list::ListMeta;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};

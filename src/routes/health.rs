@@ -2,7 +2,7 @@
 
 use crate::db;
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 use serde_json::json;

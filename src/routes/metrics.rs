@@ -9,7 +9,7 @@ use crate::models::metrics as model;
 use crate::models::metrics_store::{Reader, StoreGrouping};
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};

@@ -14,7 +14,7 @@ use crate::models::sla::{PolicyRow, Targets};
 use crate::routes::body::JsonBody;
 use crate::routes::directory::parse_name;
 use crate::schema::sla_policies;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,7 @@ use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
 use crate::routes::directory::{double_option, next_cursor, not_found, parse_name};
 use crate::routes::tickets::list::ListMeta;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -375,6 +375,8 @@ pub async fn update_staff(
         })
     })
     .await?;
+    // This copy need not wait for the notification that tells every copy (it arrives anyway).
+    state.access.invalidate(id);
     if let Some(role) = role_change {
         tracing::info!(target: "audit", { user.id = user.id, staff.id = id, role = ?role }, "role changed");
     }

@@ -1,31 +1,34 @@
-//! The auto-close worker: every interval, one pass of [`crate::tickets::auto_close::close_due`]
-//! (tickets solved longer ago than the configured delay are closed).
+//! The auto-close job: each pass closes the tickets solved longer ago than the configured delay,
+//! through the use case [`crate::tickets::auto_close::close_due`].
 
-use crate::db::PgPool;
+use crate::error::ApiError;
 use crate::tickets::RulesCache;
 use crate::tickets::auto_close::close_due;
-use chrono::{Duration, Utc};
+use crate::workers::runner::Job;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
 
-/// Runs [`close_due`] every `interval` until the process stops.
-pub async fn run(pool: PgPool, delay: Duration, interval: std::time::Duration) {
-    let rules = RulesCache::new();
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        let pool = pool.clone();
-        let rules = rules.clone();
-        let result = actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            close_due(&mut conn, &rules, Utc::now(), delay, 500).map_err(|e| e.to_string())
-        })
-        .await;
-        match result {
-            Ok(Ok(closed)) if !closed.is_empty() => {
-                tracing::info!(target: "audit", count = closed.len(), "auto-closed solved tickets");
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "auto-close failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "auto-close task panicked"),
+/// The auto-close job: each pass runs [`close_due`] and logs the closes to `audit`.
+#[derive(Debug, Clone)]
+pub struct AutoClose {
+    /// How long a ticket stays `solved` before it closes.
+    pub delay: Duration,
+    /// Most tickets closed per pass.
+    pub batch: i64,
+    /// The SLA policies and calendars the closes re-project with.
+    pub rules: RulesCache,
+}
+
+impl Job for AutoClose {
+    fn name(&self) -> &'static str {
+        "auto_close"
+    }
+
+    fn pass(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+        let closed = close_due(conn, &self.rules, now, self.delay, self.batch)?;
+        if !closed.is_empty() {
+            tracing::info!(target: "audit", count = closed.len(), "auto-closed solved tickets");
         }
+        Ok(closed.len())
     }
 }

@@ -1,31 +1,34 @@
-//! The SLA worker: every interval, one pass of [`crate::tickets::sla_events::record_due`]
-//! (breach and warning events at the instants the clocks fell due).
+//! The SLA job: each pass records the SLA breaches and warnings that fell due, through the use
+//! case [`crate::tickets::sla_events::record_due`].
 
-use crate::db::PgPool;
+use crate::error::ApiError;
 use crate::tickets::sla_events::record_due;
-use chrono::Utc;
+use crate::workers::runner::Job;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
 
-/// Runs [`record_due`] every `interval` until the process stops.
-pub async fn run(pool: PgPool, interval: std::time::Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        let pool = pool.clone();
-        let result = actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            record_due(&mut conn, Utc::now(), 1000).map_err(|e| e.to_string())
-        })
-        .await;
-        match result {
-            Ok(Ok(r)) if !r.breaches.is_empty() || !r.warnings.is_empty() => tracing::info!(
+/// The SLA job: each pass runs [`record_due`] and logs what it recorded to `audit`.
+#[derive(Debug, Clone, Copy)]
+pub struct SlaScan {
+    /// Most clocks looked at per pass.
+    pub batch: i64,
+}
+
+impl Job for SlaScan {
+    fn name(&self) -> &'static str {
+        "sla_scan"
+    }
+
+    fn pass(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+        let r = record_due(conn, now, self.batch)?;
+        if !r.breaches.is_empty() || !r.warnings.is_empty() {
+            tracing::info!(
                 target: "audit",
                 breaches = r.breaches.len(),
                 warnings = r.warnings.len(),
                 "SLA events recorded"
-            ),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "SLA pass failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "SLA task panicked"),
+            );
         }
+        Ok(r.breaches.len() + r.warnings.len())
     }
 }

@@ -1,9 +1,12 @@
 //! Log-in, refresh rotation, log-out, `/me`, login limits and the role checks of the read API.
 
-use crate::helpers::{PASSWORD, TestApp, jwt_keys, small_mapping, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, await_until, jwt_keys, small_mapping, spawn_app};
 use diesel::prelude::*;
+use frontline::auth::access::{Access, AccessCache};
+use frontline::db;
 use frontline::models::enums::UserRole;
 use frontline::schema::users;
+use frontline::startup::Application;
 use serde_json::{Value, json};
 
 async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
@@ -294,4 +297,128 @@ async fn each_role_gets_the_documented_status_on_the_read_api() {
         .await
         .unwrap();
     assert_eq!(body["tickets"], json!([]));
+}
+
+/// Another copy of the service on `app`'s database, with a pool of its own: its address and its
+/// role cache.
+fn second_copy(app: &TestApp) -> (String, std::sync::Arc<AccessCache>) {
+    let settings = app.db.settings.clone();
+    let copy = Application::build_with_pool(settings.clone(), db::pool(&settings.database))
+        .expect("build the second copy");
+    let address = format!("http://127.0.0.1:{}", copy.port());
+    let access = copy.access_cache();
+    tokio::spawn(copy.run_until_stopped());
+    (address, access)
+}
+
+#[tokio::test]
+async fn a_demotion_or_deactivation_through_one_copy_is_refused_by_another_on_the_next_request() {
+    let a = spawn_app().await;
+    let (b, b_access) = second_copy(&a);
+    let (id, _) = a.create_staff(UserRole::Manager);
+    let token = jwt_keys(&a.db.settings)
+        .issue(id, UserRole::Manager, chrono::Utc::now())
+        .unwrap();
+    a.await_access_listener().await;
+    await_until("the second copy's listener", || b_access.is_trusted()).await;
+    let metrics_on_b = || async {
+        a.client
+            .get(format!("{b}/api/v1/metrics/summary"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let a = &a;
+    let patch_on_a = |body: Value| async move {
+        let r = a
+            .client
+            .patch(format!("{}/api/v1/users/{id}", a.address))
+            .bearer_auth(&a.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{body}");
+    };
+    assert_eq!(metrics_on_b().await, 200);
+    let manager = Access {
+        role: UserRole::Manager,
+        active: true,
+    };
+    assert_eq!(b_access.get(id), Some(manager), "copy B caches the role");
+
+    patch_on_a(json!({"role": "agent"})).await;
+    await_until("copy B to hear of the demotion", || {
+        b_access.get(id).is_none()
+    })
+    .await;
+    assert_eq!(metrics_on_b().await, 403);
+    assert_eq!(metrics_on_b().await, 403, "the new role is what B caches");
+
+    patch_on_a(json!({"active": false})).await;
+    await_until("copy B to hear of the deactivation", || {
+        b_access.get(id).is_none()
+    })
+    .await;
+    assert_eq!(metrics_on_b().await, 401);
+}
+
+#[tokio::test]
+async fn a_cached_role_costs_no_statement() {
+    let app = spawn_app().await;
+    app.await_access_listener().await;
+    let statements_of_a_get = || async {
+        let before = app.db.stats.statement_count();
+        let r = app.get("/api/v1/teams").await;
+        assert_eq!(r.status().as_u16(), 200);
+        app.db.stats.statement_count() - before
+    };
+    let first = statements_of_a_get().await;
+    let second = statements_of_a_get().await;
+    // The first request checked a connection out (r2d2 pings it) and read the role; the second
+    // found the role in the cache.
+    assert_eq!(second, first - 2, "first {first}, then {second}");
+    assert_eq!(statements_of_a_get().await, second);
+}
+
+#[tokio::test]
+async fn a_change_made_while_the_listener_was_away_is_seen_once_it_is_back() {
+    let app = spawn_app().await;
+    app.await_access_listener().await;
+    let (id, _) = app.create_staff(UserRole::Manager);
+    let token = jwt_keys(&app.db.settings)
+        .issue(id, UserRole::Manager, chrono::Utc::now())
+        .unwrap();
+    let metrics = || async {
+        app.get_as(Some(&token), "/api/v1/metrics/summary")
+            .await
+            .status()
+            .as_u16()
+    };
+    assert_eq!(metrics().await, 200);
+    assert!(app.access.get(id).is_some());
+    // The listener's connection drops (as in a database restart)…
+    let mut conn = app.db.conn();
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'frontline_access_listener' AND datname = current_database()",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    await_until("the listener to notice", || !app.access.is_trusted()).await;
+    // …and the demotion's notification goes to no one.
+    diesel::update(users::table.find(id))
+        .set(users::role.eq(UserRole::Agent))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(
+        metrics().await,
+        403,
+        "not trusted meanwhile: the role is read"
+    );
+    app.await_access_listener().await;
+    assert_eq!(metrics().await, 403, "reconnecting cleared the cache");
 }

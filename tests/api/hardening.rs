@@ -76,11 +76,13 @@ async fn a_demotion_or_deactivation_takes_effect_at_once() {
         .set(users::role.eq(UserRole::Agent))
         .execute(&mut app.db.conn())
         .unwrap();
+    app.await_access_change(id).await;
     assert_eq!(metrics(&token).await, 403, "the token still says manager");
     diesel::update(users::table.find(id))
         .set(users::active.eq(false))
         .execute(&mut app.db.conn())
         .unwrap();
+    app.await_access_change(id).await;
     assert_eq!(metrics(&token).await, 401);
     assert_eq!(
         app.get_as(Some(&token), "/api/v1/tickets")

@@ -1,6 +1,7 @@
 //! `spawn_app()`, `TestDb` and small typed helpers shared by the tests.
 
 use diesel::prelude::*;
+use frontline::auth::access::AccessCache;
 use frontline::auth::jwt::JwtKeys;
 use frontline::configuration::{Environment, Settings, config_dir};
 use frontline::db::{self, PgPool};
@@ -38,6 +39,8 @@ pub struct TestDb {
     pub settings: Settings,
     /// A pool on it.
     pub pool: PgPool,
+    /// What [`TestDb::pool`] has sent (statements per request: the count after minus before).
+    pub stats: db::PoolStats,
 }
 
 impl TestDb {
@@ -67,11 +70,12 @@ impl TestDb {
                 panic!("cannot clone {template} (run `make test`, which prepares it): {e}")
             });
         settings.database.database_name = name.clone();
-        let pool = db::pool(&settings.database);
+        let (pool, stats) = db::pool_with_stats(&settings.database);
         TestDb {
             name,
             settings,
             pool,
+            stats,
         }
     }
 
@@ -101,6 +105,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// An admin's access token, used by [`TestApp::get`].
     pub admin_token: String,
+    /// The server's cache of staff roles.
+    pub access: std::sync::Arc<AccessCache>,
 }
 
 /// The password of every account made by [`TestApp::create_staff`].
@@ -115,18 +121,34 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
     let app = Application::build_with_pool(db.settings.clone(), db.pool.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let access = app.access_cache();
     tokio::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
         db,
         client: reqwest::Client::new(),
         admin_token: String::new(),
+        access,
     };
     app.admin_token = app.token_for(UserRole::Admin);
     app
 }
 
 impl TestApp {
+    /// Waits until the server's role cache has dropped user `id` (the notification of a change
+    /// to their role or active flag has arrived), at most 10 s.
+    pub async fn await_access_change(&self, id: i64) {
+        await_until(&format!("the notification of user {id}'s change"), || {
+            self.access.get(id).is_none()
+        })
+        .await;
+    }
+
+    /// Waits until the server's role cache is trusted (its listener is connected), at most 10 s.
+    pub async fn await_access_listener(&self) {
+        await_until("the access listener", || self.access.is_trusted()).await;
+    }
+
     /// GET `path` (relative to the server root) as an admin.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.get_as(Some(&self.admin_token), path).await
@@ -278,4 +300,16 @@ pub fn frontline_command(db: &TestDb) -> std::process::Command {
             concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
         );
     command
+}
+
+/// Polls `done` every millisecond until it holds; panics naming `what` after 10 s.
+pub async fn await_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
 }

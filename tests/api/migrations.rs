@@ -55,7 +55,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "users",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 15);
+    assert_eq!(applied.len(), 16);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -106,7 +106,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 15]);
+    assert_eq!(counts, vec![0, 0, 16]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

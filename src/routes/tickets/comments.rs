@@ -11,7 +11,7 @@ use crate::models::enums::UserRole;
 use crate::models::ticket::{self as model, CommentRow};
 use crate::routes::body::JsonBody;
 use crate::schema::comments;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tickets::comment::{self, NewComment};
 use crate::tickets::{self, Actor};
 use actix_web::{HttpResponse, web};

@@ -13,7 +13,7 @@ use crate::models::organization::NewCustomer;
 use crate::models::ticket::TicketFields;
 use crate::routes::body::JsonBody;
 use crate::routes::directory::{CreateCustomerRequest, parse_name};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tickets::MAX_SUBJECT;
 use crate::tickets::create::{self, NewTicket, Requester};
 use actix_web::http::header;

@@ -5,7 +5,7 @@ use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::error::ApiResult;
 use crate::models::ticket as model;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;

@@ -9,7 +9,7 @@ use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{self as model, TicketFilter, TicketSort, Visibility};
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

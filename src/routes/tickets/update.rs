@@ -9,7 +9,7 @@ use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::body::JsonBody;
 use crate::routes::directory::{double_option, parse_name};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tickets::update::{self, HOLD_REASONS, TicketUpdate, Updated};
 use crate::tickets::{Actor, MAX_SUBJECT};
 use actix_web::http::header;

@@ -1,0 +1,28 @@
+//! [`AppState`]: what every handler shares, built once by [`crate::startup::Application`].
+
+use crate::auth::access::AccessCache;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::configuration::Settings;
+use crate::db::PgPool;
+use crate::models::metrics_store::MetricsStore;
+use std::sync::Arc;
+
+/// State shared by every handler (in `web::Data`).
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Settings, validated at start-up.
+    pub settings: Settings,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// Log-in attempt limits.
+    pub login_limiter: LoginLimiter,
+    /// The SLA policies and calendars ticket writes apply, cached ([`crate::tickets::rules`]).
+    pub rules: crate::tickets::RulesCache,
+    /// The metric projection in memory, read by the metrics endpoints.
+    pub metrics_store: Arc<MetricsStore>,
+    /// Each staff member's role and active flag, read by the `AuthUser` extractor.
+    pub access: Arc<AccessCache>,
+}
