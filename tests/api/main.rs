@@ -23,3 +23,4 @@ mod sla;
 mod ticket_lifecycle;
 mod tickets;
 mod workers;
+mod write_path;

@@ -1,0 +1,137 @@
+//! How many statements each ticket request sends to PostgreSQL (the pool's statement counter:
+//! every statement, `BEGIN` and `COMMIT` and r2d2's check-out ping included), counted by hand
+//! from what each request must do. A new query on a hot path fails here first.
+
+use crate::helpers::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Sends a request as the admin and returns (status, body, statements it cost).
+async fn counted(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value, u64) {
+    let before = app.db.stats.statement_count();
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(&app.admin_token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let body = r.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body, app.db.stats.statement_count() - before)
+}
+
+async fn requester(app: &TestApp) -> i64 {
+    let (status, c, _) = counted(
+        app,
+        Method::POST,
+        "/api/v1/customers",
+        Some(json!({"name": "Dana Caller", "email": "dana@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+fn new_ticket(requester: i64) -> Value {
+    json!({"requester_id": requester, "subject": "Unit B phone dead", "channel": "phone",
+           "description": "No dial tone on the second handset.", "priority": "high"})
+}
+
+/// Statements of create, PATCH, comment, GET one and GET a page, in that order.
+async fn write_path(app: &TestApp) -> [u64; 5] {
+    app.await_access_listener().await;
+    let requester = requester(app).await;
+    // Warms the role cache and the rules cache (policies and calendars are read once).
+    let (status, _, _) = counted(
+        app,
+        Method::POST,
+        "/api/v1/tickets",
+        Some(new_ticket(requester)),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let (status, ticket, create) = counted(
+        app,
+        Method::POST,
+        "/api/v1/tickets",
+        Some(new_ticket(requester)),
+    )
+    .await;
+    assert_eq!(status, 201, "{ticket}");
+    let id = ticket["id"].as_i64().unwrap();
+    let version = ticket["version"].as_i64().unwrap();
+    let path = format!("/api/v1/tickets/{id}");
+
+    let before = app.db.stats.statement_count();
+    let r = app
+        .client
+        .patch(format!("{}{path}", app.address))
+        .bearer_auth(&app.admin_token)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&json!({"priority": "urgent"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let patch = app.db.stats.statement_count() - before;
+
+    let (status, c, comment) = counted(
+        app,
+        Method::POST,
+        &format!("{path}/comments"),
+        Some(json!({"body": "A technician is booked for tomorrow morning."})),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(
+        c["comment"]["body"],
+        "A technician is booked for tomorrow morning."
+    );
+
+    let (status, detail, get) = counted(app, Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["ticket"]["priority"], "urgent");
+    let (status, page, list) = counted(app, Method::GET, "/api/v1/tickets?per_page=50", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["tickets"].as_array().unwrap().len(), 2);
+    [create, patch, comment, get, list]
+}
+
+#[tokio::test]
+async fn ticket_requests_send_the_fewest_statements_their_work_needs() {
+    let app = spawn_app().await;
+    // create: ping, BEGIN, write lock + rules version, requester, ticket, events, comment,
+    //         metrics, COMMIT
+    // PATCH:  ping, BEGIN, write lock, ticket FOR UPDATE, log, events, ticket, clocks delete,
+    //         metrics, COMMIT
+    // comment: the PATCH's ten and the comment row
+    // GET one: ping, ticket + metrics + rules version, events
+    // GET a page: ping, the page
+    assert_eq!(write_path(&app).await, [9, 10, 11, 3, 2]);
+}
+
+#[tokio::test]
+async fn with_an_sla_policy_a_write_adds_only_its_clock_rows() {
+    let app = spawn_app().await;
+    let (status, policy, _) = counted(
+        &app,
+        Method::POST,
+        "/api/v1/sla-policies",
+        Some(json!({"name": "Phones", "position": 1,
+                    "targets": {"high": {"first_reply": {"seconds": 3600, "business": false}},
+                                "urgent": {"first_reply": {"seconds": 1800, "business": false}}}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{policy}");
+    // Each write stores its ticket's clock rows (one insert); reads compute the live clocks from
+    // the cached policy.
+    assert_eq!(write_path(&app).await, [10, 11, 12, 3, 2]);
+}
