@@ -1,4 +1,4 @@
-//! SLA policies and clocks (METRICS.md "SLA").
+//! SLA policies and clocks (docs/METRICS.md §6).
 //!
 //! A policy has conditions (organization, team, channel, priority, category; an empty list means
 //! any) and, per priority, targets for `first_reply`, `next_reply`, `resolution` and

@@ -1,7 +1,7 @@
-//! Closes tickets that have stayed `solved` for the configured delay (METRICS.md: default 4 days,
-//! as Zendesk). Each close goes through the ticket aggregate and is recorded as a `status_changed`
-//! event by no staff member (the system), at the instant the close fell due, in the same
-//! transaction as the row update.
+//! Closes tickets that have stayed `solved` for the configured delay (docs/METRICS.md §2: default 4
+//! days, as Zendesk). Each close goes through the ticket aggregate and is recorded as a
+//! `status_changed` event by no staff member (the system), at the instant the close fell due, in
+//! the same transaction as the row update.
 
 use crate::db::PgPool;
 use crate::domain::ticket::{ClosePolicy, Command};

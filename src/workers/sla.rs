@@ -1,5 +1,5 @@
-//! Records SLA breaches and warnings as ticket events (METRICS.md "SLA": "record a `sla_breached`
-//! event at the due instant").
+//! Records SLA breaches and warnings as ticket events (docs/METRICS.md §6 "Events": an
+//! `sla_breached` event at the due instant).
 //!
 //! Each pass looks for running clocks whose due (or warning) instant has passed, and for breaches
 //! already visible in a ticket's log, and appends one event per (ticket, target, instant) with that
