@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent reference figures for the bundled help-desk log (standard library only).
 
-Re-implements, separately from the Rust code, what METRICS.md and data/helpdesk/mapping.toml say,
+Re-implements, separately from the Rust code, what docs/METRICS.md and data/helpdesk/mapping.toml say,
 and prints the figures of GET /api/v1/metrics/summary for the whole log and for given periods.
 tests/api/metrics.rs pins the product's figures to this script's output.
 

@@ -1,13 +1,13 @@
-//! Business time (METRICS.md "Business calendars"): the seconds of `[A, B)` that fall inside a
+//! Business time (docs/METRICS.md §3 `business_time`): the seconds of `[A, B)` that fall inside a
 //! calendar's weekly opening intervals, outside its holidays, evaluated on the wall clock of the
 //! calendar's IANA time zone; and the due instant of a target of N business seconds.
 //!
 //! How DST is handled: the UTC timeline is cut where the zone's UTC offset changes; within each
 //! piece local time is UTC plus a fixed offset, so business time there is plain wall-clock
-//! arithmetic. Consequences, as METRICS.md asks: a calendar open all day has a 23-hour day in
-//! spring and a 25-hour day in autumn; an hour skipped by spring-forward is never business time;
-//! an hour repeated by fall-back counts twice when it is inside opening hours. A 24/7 calendar
-//! gives business time equal to calendar time, to the second.
+//! arithmetic. Consequences, as docs/METRICS.md §3 states: a calendar open all day has a 23-hour
+//! day in spring and a 25-hour day in autumn; an hour skipped by spring-forward is never business
+//! time; an hour repeated by fall-back counts twice when it is inside opening hours. A 24/7
+//! calendar gives business time equal to calendar time, to the second.
 //!
 //! Everything here is pure: time is a parameter. Instants are taken to the whole second (rounded
 //! down), so every result is exact in whole seconds.
@@ -179,7 +179,7 @@ impl BusinessCalendar {
     }
 
     /// Business seconds of `[a, b)`; 0 when `b ≤ a`. Both instants are taken to the whole
-    /// second (rounded down), like every duration of METRICS.md.
+    /// second (rounded down), like every duration of docs/METRICS.md.
     pub fn business_seconds(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
         let (a, b) = (a.trunc_subsecs(0), b.trunc_subsecs(0));
         let mut total = 0;

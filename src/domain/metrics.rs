@@ -1,11 +1,12 @@
-//! Per-ticket metrics as a pure function of the event log and a business calendar (METRICS.md,
-//! calendar and business variants).
+//! Per-ticket metrics as a pure function of the event log and a business calendar
+//! (docs/METRICS.md §4, calendar and business variants).
 //!
 //! [`project`] folds a ticket's events, in log order, into a [`TicketMetrics`]. Recomputing it from
 //! the stored events always gives the stored projection. Durations are whole calendar seconds and
 //! are `None` until their stop event has happened.
 //!
-//! Choices where METRICS.md is silent (documented here and in the closing note of issue 2):
+//! Choices where the shared metrics specification is silent (restated in docs/METRICS.md; also in
+//! the closing note of issue 2):
 //! - `requester_wait.v1`, `agent_wait.v1` and `on_hold.v1` are measured up to the latest solve; a
 //!   ticket closed without ever being solved is measured up to its close; an unresolved ticket has
 //!   `None` (its stop event has not happened). So `full_resolution = requester_wait + agent_wait +
@@ -14,9 +15,9 @@
 //!   stop event (the final solve) has not happened; `latest_solved_at` keeps the earlier solve, so
 //!   the ticket still counts for `reopen_rate.v1`.
 //! - The business variants use one calendar for the whole history: the calendar of the ticket's
-//!   team (24/7 when it has none). METRICS.md's "a change of calendar applies from the change on"
-//!   arrives with SLA policies, whose calendars change mid-ticket; until then a team's calendar
-//!   change re-projects its tickets (models::calendar).
+//!   team (24/7 when it has none). The specification's "a change of calendar applies from the
+//!   change on" arrives with SLA policies, whose calendars change mid-ticket; until then a team's
+//!   calendar change re-projects its tickets (models::calendar).
 //! - `replies.v1` does not count the public comment that created an agent-created ticket (it is the
 //!   request, not a reply), consistent with `frt.v1` skipping it.
 

@@ -1,12 +1,12 @@
 //! Pure domain rules: no actix, no diesel, no clock.
 //!
-//! - [`calendar`]: business time and due instants (METRICS.md "Business calendars").
+//! - [`calendar`]: business time and due instants (docs/METRICS.md §3).
 //! - [`email`]: normalised email addresses.
 //! - [`ids`]: typed ids (`TicketId`, `UserId`, …) for values that cross layers.
 //! - [`instant`]: the accepted range and precision of timestamps.
 //! - [`ticket`]: statuses, priorities, the state machine and the ticket aggregate that turns
 //!   commands into events.
-//! - [`metrics`]: the per-ticket metric projection of the event log (METRICS.md).
+//! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
 
 pub mod calendar;

@@ -1,4 +1,4 @@
-//! SLA policies and clocks (METRICS.md "SLA").
+//! SLA policies and clocks (docs/METRICS.md §6).
 //!
 //! A policy has conditions (organization, team, channel, priority, category; an empty list means
 //! any) and, per priority, targets for `first_reply`, `next_reply`, `resolution` and
@@ -413,7 +413,7 @@ pub fn warning_due(
 }
 
 /// The instant of a stored clock's breach when it is due at `now`: the breach the log already
-/// shows (`breached_at`), or the due instant of a running clock past it (METRICS.md "SLA":
+/// shows (`breached_at`), or the due instant of a running clock past it (docs/METRICS.md §6:
 /// a breach is recorded at the due instant, also when noticed later).
 pub fn breach_due(
     running: bool,

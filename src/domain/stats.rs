@@ -1,4 +1,4 @@
-//! Aggregates over a set of durations (METRICS.md "Aggregates and periods").
+//! Aggregates over a set of durations (docs/METRICS.md §7 "Statistics").
 //!
 //! The SQL read side computes the same figures with `percentile_cont`; this module is the reference
 //! used by tests and by in-memory callers.

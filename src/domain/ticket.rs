@@ -1,7 +1,7 @@
 //! The ticket state machine and aggregate.
 //!
 //! A [`TicketState`] is built by [`TicketState::create`] and changed only by [`TicketState::apply`],
-//! which checks the rules of METRICS.md "Ticket statuses" and returns the [`TicketEvent`]s to append
+//! which checks the rules of docs/METRICS.md §2 and returns the [`TicketEvent`]s to append
 //! to the event log. The importer and the API both go through this type, so imported and API-made
 //! tickets obey the same rules and give the same metrics.
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Lifecycle status of a ticket (METRICS.md "Ticket statuses").
+/// Lifecycle status of a ticket (docs/METRICS.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
@@ -198,7 +198,7 @@ pub enum Command {
     /// Remove the assignee. Refused on a solved ticket (solved needs an assignee).
     Unassign,
     /// Add a comment. A requester's public comment on a `pending`, `on_hold` or `solved` ticket
-    /// also sets it to `open` (METRICS.md; from `solved` that is a reopen).
+    /// also sets it to `open` (docs/METRICS.md §2; from `solved` that is a reopen).
     Comment {
         /// Who wrote it.
         author: AuthorKind,

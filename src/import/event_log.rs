@@ -515,7 +515,7 @@ fn apply_row(
                 }]
             }
             Action::RequesterReply => {
-                // The aggregate reopens a pending, on-hold or solved ticket (METRICS.md).
+                // The aggregate reopens a pending, on-hold or solved ticket (docs/METRICS.md §2).
                 bodies.push(format!("Imported activity: {}", row.activity));
                 vec![Command::Comment {
                     author: AuthorKind::Customer,

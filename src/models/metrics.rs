@@ -1,5 +1,5 @@
-//! The metric projection's aggregates in SQL over `ticket_metrics` (METRICS.md "Aggregates and
-//! periods": half-open periods `[from, to)`, `percentile_cont`): the reference implementation
+//! The metric projection's aggregates in SQL over `ticket_metrics` (docs/METRICS.md §5 and §7:
+//! half-open periods `[from, to)`, `percentile_cont`): the reference implementation
 //! the in-memory store ([`crate::models::metrics_store`], which serves the requests) is tested
 //! against; also `metrics rebuild` and the projection's version.
 
@@ -36,10 +36,10 @@ struct AttainmentRow {
     breached: i64,
 }
 
-/// SLA attainment (METRICS.md "SLA": targets achieved / (achieved + breached)) of `[from, to)`
-/// at instant `now`, per group: group key → (label, attainment). A target falls in the bucket of
-/// the instant it was achieved or breached, and in the dimension value of its ticket (as
-/// [`figures_by`] groups tickets). Groups without any outcome in the period are absent.
+/// SLA attainment (docs/METRICS.md §6 `sla_attainment`: targets achieved / (achieved + breached))
+/// of `[from, to)` at instant `now`, per group: group key → (label, attainment). A target falls in
+/// the bucket of the instant it was achieved or breached, and in the dimension value of its ticket
+/// (as [`figures_by`] groups tickets). Groups without any outcome in the period are absent.
 ///
 /// # Errors
 /// Database errors.
@@ -106,8 +106,8 @@ pub fn sla_attainment_by(
 /// Per-group results: group key (`None` for tickets without a value) → (label, value).
 pub type GroupMap<T> = std::collections::BTreeMap<Option<String>, (Option<String>, T)>;
 
-/// Contact-quality rates of a period (METRICS.md `one_touch.v1`, `one_touch_strict.v1`, `fcr.v1`,
-/// `repeat_contact.v1`).
+/// Contact-quality rates of a period (docs/METRICS.md `one_touch.v1`, `one_touch_strict.v1`,
+/// `fcr.v1`, `repeat_contact.v1`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactRates {
     /// Solved or closed with fewer than 2 agent replies / tickets solved (by latest solve).
@@ -626,7 +626,7 @@ impl Grouping {
     }
 }
 
-/// Breakdown dimensions (METRICS.md "Aggregates and periods").
+/// Breakdown dimensions (docs/METRICS.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
     /// The ticket's team.

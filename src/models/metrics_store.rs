@@ -1,7 +1,7 @@
 //! The metric projection held in memory, per process, refreshed exactly from the database on
 //! every read: what `GET /metrics/summary`, `/timeseries` and `/breakdown` aggregate.
 //!
-//! Why: METRICS.md asks for exact medians and p90s (`percentile_cont`). Over a year of a large
+//! Why: docs/METRICS.md asks for exact medians and p90s (`percentile_cont`). Over a year of a large
 //! contact center that is a million values per metric, which PostgreSQL must sort on each request
 //! (0.9 s for a one-year summary, 4.6 s for a one-year breakdown at 1M tickets on two cores).
 //! Held here as packed rows (~200 bytes per ticket with its SLA outcomes), the same figures are
@@ -40,7 +40,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 /// A missing value (SQL NULL) in the packed rows.
 const NONE: i64 = i64::MIN;
 
-/// How an SLA clock counts towards attainment (METRICS.md "SLA"), and at which instant.
+/// How an SLA clock counts towards attainment (docs/METRICS.md §6 `sla_attainment`), and at
+/// which instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OutcomeKind {
     /// Fulfilled and never breached: achieved at `fulfilled_at`.

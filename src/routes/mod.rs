@@ -9,7 +9,7 @@
 //! GET /api/v1/me                    the authenticated staff member
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
-//! GET /api/v1/metrics/summary       period figures (METRICS.md)
+//! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET /docs/                        Swagger UI
 //! ```
@@ -94,7 +94,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
-        (name = "metrics", description = "Service metrics as METRICS.md defines them"),
+        (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "ops", description = "Health and readiness")
     )
 )]

@@ -156,7 +156,7 @@ fn assert_summary(body: &Value, expected: &Value, label: &str) {
 
 /// The expected figures were computed independently of the product by
 /// `scripts/independent_metrics.py` (Python standard library only: its own CSV reading, its own
-/// reading of METRICS.md and data/helpdesk/mapping.toml, its own percentile_cont), with
+/// reading of docs/METRICS.md and data/helpdesk/mapping.toml, its own percentile_cont), with
 /// `python3 scripts/independent_metrics.py 2012-01-01T00:00:00+00:00 2013-01-01T00:00:00+00:00
 ///  2011-03-01T00:00:00+00:00 2011-04-01T00:00:00+00:00`, and pasted here.
 #[tokio::test]

@@ -135,7 +135,7 @@ impl From<TicketEventRow> for TicketEventResponse {
     }
 }
 
-/// A ticket's metrics (METRICS.md ids); durations in calendar seconds, `null` until their stop
+/// A ticket's metrics (docs/METRICS.md ids); durations in calendar seconds, `null` until their stop
 /// event has happened.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TicketMetricsResponse {
@@ -198,7 +198,7 @@ pub struct SlaResponse {
     pub policy_id: i64,
     /// Policy name.
     pub policy_name: String,
-    /// One clock per target of the policy for the ticket's priority (METRICS.md "SLA").
+    /// One clock per target of the policy for the ticket's priority (docs/METRICS.md §6).
     pub clocks: Vec<crate::domain::sla::Clock>,
 }
 

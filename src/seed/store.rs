@@ -1,0 +1,397 @@
+//! How a seed run stores its tickets: the primary tickets through one of the two writers
+//! ([`Writer::Domain`]: the API's ticket-write code, one ticket at a time; [`Writer::Bulk`]: rows
+//! computed in memory by the same pure functions, then `COPY`), and the follow-ups after them,
+//! linked to their originals.
+
+use super::tickets::{self, Arrival, GeneratedTicket, Outage, World};
+use super::{SeedError, Writer};
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::sla::Policy;
+use crate::models::sla::ClockRow;
+use crate::models::ticket::{self as ticket_model, Ticket, TicketMetricsRow};
+use crate::schema::ticket_links;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+/// What a run's tickets are generated from, and how they are stored.
+pub(super) struct Plan<'a> {
+    /// The company.
+    pub(super) world: &'a World,
+    /// Active SLA policies, in matching order.
+    pub(super) policies: &'a [Policy],
+    /// Storage path.
+    pub(super) writer: Writer,
+    /// Outage bursts of the window.
+    pub(super) outages: &'a [Outage],
+    /// The primary tickets' arrivals, in order.
+    pub(super) arrivals: &'a [Arrival],
+    /// Tickets generated and stored per batch.
+    pub(super) batch_size: usize,
+    /// Progress, one step per primary ticket stored.
+    pub(super) bar: &'a indicatif::ProgressBar,
+}
+
+/// A generated ticket with everything the bulk writer stores.
+struct Prepared {
+    ticket: Ticket,
+    /// Full-text vector computed on the helper connection, if there is one.
+    search_vector: Option<String>,
+    generated: GeneratedTicket,
+    metrics: TicketMetricsRow,
+    clocks: Vec<ClockRow>,
+    sla: Vec<crate::domain::sla::DueEvent>,
+}
+
+fn calendar_for(world: &World, team: Option<i64>) -> &BusinessCalendar {
+    if team == Some(world.outsourced.id) {
+        &world.outsourced.calendar
+    } else {
+        &world.in_house.calendar
+    }
+}
+
+/// The stored row of a generated ticket with reserved `id` and `number`.
+fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
+    Ticket {
+        id,
+        number,
+        external_id: None,
+        subject: g.fields.subject.clone(),
+        description: g.fields.description.clone(),
+        status: g.state.status.into(),
+        priority: g.state.priority.into(),
+        channel: g.fields.channel,
+        category: g.fields.category.clone(),
+        tags: g.fields.tags.clone(),
+        requester_id: g.fields.requester_id,
+        organization_id: g.fields.organization_id,
+        team_id: g.fields.team_id,
+        assignee_id: g.state.assignee,
+        created_by_id: g.created_by,
+        version: 1,
+        created_at: g.state.created_at,
+        updated_at: g.state.updated_at,
+        solved_at: g.state.solved_at,
+        closed_at: g.state.closed_at,
+        site_id: g.fields.site_id,
+    }
+}
+
+fn prepare(
+    world: &World,
+    policies: &[Policy],
+    g: GeneratedTicket,
+    id: i64,
+    number: i64,
+) -> Prepared {
+    let ticket = ticket_row(&g, id, number);
+    let calendar = calendar_for(world, g.fields.team_id);
+    let metrics = crate::domain::metrics::project(&g.events, calendar).unwrap_or_default();
+    let metrics = TicketMetricsRow::new(id, &metrics);
+    let mut clocks =
+        crate::tickets::projection::clock_rows_on(policies, calendar, &ticket, &g.events);
+    let sla = crate::models::sla::due_events(&mut clocks, world.end);
+    Prepared {
+        ticket,
+        search_vector: None,
+        generated: g,
+        metrics,
+        clocks,
+        sla,
+    }
+}
+
+/// Replaces the run index in a follow-up's `linked` event with the original ticket's id.
+fn resolve_link(g: &mut GeneratedTicket, ids: &[i64]) {
+    let Some(original) = g.follow_up_of.and_then(|i| ids.get(i).copied()) else {
+        return;
+    };
+    for e in &mut g.events {
+        if let crate::domain::ticket::EventKind::Linked { ticket_id, .. } = &mut e.kind {
+            *ticket_id = original;
+        }
+    }
+}
+
+/// Generates tickets `range` of `arrivals` on two threads; same result as one thread.
+fn generate_range(
+    world: &World,
+    outages: &[Outage],
+    arrivals: &[Arrival],
+    first: usize,
+) -> anyhow::Result<Vec<GeneratedTicket>> {
+    let half = arrivals.len() / 2;
+    let (a, b) = arrivals.split_at(half);
+    let run = |part: &[Arrival], offset: usize| -> anyhow::Result<Vec<GeneratedTicket>> {
+        part.iter()
+            .enumerate()
+            .map(|(i, arrival)| tickets::generate(world, outages, (offset + i) as u64, *arrival))
+            .collect()
+    };
+    let (left, right) = std::thread::scope(|s| {
+        let handle = s.spawn(|| run(b, first + half));
+        let left = run(a, first);
+        let right = handle
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("ticket generation thread panicked")));
+        (left, right)
+    });
+    let mut all = left?;
+    all.extend(right?);
+    Ok(all)
+}
+
+/// Reserves `n` consecutive values of the sequence behind `regclass` (the table is locked by the
+/// caller); returns the first.
+fn reserve(conn: &mut PgConnection, sequence_sql: &str, n: usize) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct First {
+        #[diesel(sql_type = BigInt)]
+        first: i64,
+    }
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let row: First = diesel::sql_query(format!(
+        "SELECT setval(s, nextval(s) + $1 - 1) - $1 + 1 AS first FROM (SELECT {sequence_sql}::regclass AS s) q"
+    ))
+    .bind::<BigInt, _>(n)
+    .get_result(conn)?;
+    Ok(row.first)
+}
+
+/// Stores one batch of generated tickets; returns their ids in order.
+fn store(
+    conn: &mut PgConnection,
+    world: &World,
+    policies: &[Policy],
+    writer: Writer,
+    batch: Vec<GeneratedTicket>,
+    events: &mut usize,
+) -> anyhow::Result<Vec<i64>> {
+    match writer {
+        Writer::Domain => {
+            let mut ids = Vec::with_capacity(batch.len());
+            let rules = crate::tickets::RulesCache::new();
+            for g in &batch {
+                let row = crate::tickets::import::store_ticket_tx(
+                    conn,
+                    &rules,
+                    &g.fields,
+                    &g.state,
+                    g.created_by,
+                    &g.events,
+                    &g.bodies,
+                )?;
+                *events += g.events.len();
+                ids.push(row.id);
+            }
+            Ok(ids)
+        }
+        Writer::Bulk => {
+            if batch.is_empty() {
+                return Ok(Vec::new());
+            }
+            let first_id = reserve(conn, "pg_get_serial_sequence('tickets', 'id')", batch.len())?;
+            let first_number = reserve(conn, "'ticket_number_seq'", batch.len())?;
+            // Only the follow-ups (about 2 % of a run) come this way: one thread is enough.
+            let prepared: Vec<Prepared> = batch
+                .into_iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let k = i as i64;
+                    prepare(world, policies, g, first_id + k, first_number + k)
+                })
+                .collect();
+            copy_prepared(conn, &prepared, events)?;
+            Ok(prepared.iter().map(|p| p.ticket.id).collect())
+        }
+    }
+}
+
+/// Follow-ups to store: `(run index of the original, follow-up)`.
+pub(super) type FollowUps = Vec<(usize, GeneratedTicket)>;
+
+/// The domain path of the primary tickets: batch after batch generated on two threads, then
+/// stored one ticket at a time. Returns the ids in arrival order and the follow-ups to store
+/// after them.
+pub(super) fn domain_primaries(
+    conn: &mut PgConnection,
+    plan: &Plan<'_>,
+    events: &mut usize,
+) -> Result<(Vec<i64>, FollowUps), SeedError> {
+    let world = plan.world;
+    let mut ids: Vec<i64> = Vec::with_capacity(plan.arrivals.len());
+    let mut follow_ups: FollowUps = Vec::new();
+    for (n, chunk) in plan.arrivals.chunks(plan.batch_size).enumerate() {
+        let first = n * plan.batch_size;
+        let generated = generate_range(world, plan.outages, chunk, first)?;
+        for (i, g) in generated.iter().enumerate() {
+            if let Some(at) = g.follow_up_at {
+                follow_ups.push((first + i, tickets::follow_up(world, first + i, g, at)?));
+            }
+        }
+        ids.extend(store(
+            conn,
+            world,
+            plan.policies,
+            plan.writer,
+            generated,
+            events,
+        )?);
+        plan.bar.inc(chunk.len() as u64);
+    }
+    Ok((ids, follow_ups))
+}
+
+/// The bulk path of the primary tickets: a producer thread generates and projects batch after
+/// batch (ids reserved up front) while this connection copies the previous one. Returns the ids
+/// in arrival order and the follow-ups to store after them.
+pub(super) fn bulk_primaries(
+    conn: &mut PgConnection,
+    plan: &Plan<'_>,
+    events: &mut usize,
+    helper: Option<PgConnection>,
+) -> Result<(Vec<i64>, FollowUps), SeedError> {
+    let n = plan.arrivals.len();
+    let first_id = reserve(conn, "pg_get_serial_sequence('tickets', 'id')", n)?;
+    let first_number = reserve(conn, "'ticket_number_seq'", n)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+    std::thread::scope(|s| -> Result<_, SeedError> {
+        let producer = s.spawn(move || produce(plan, first_id, first_number, sender, helper));
+        let mut copied: Result<(), SeedError> = Ok(());
+        for prepared in receiver.iter() {
+            if let Err(e) = copy_prepared(conn, &prepared, events) {
+                copied = Err(e.into());
+                break;
+            }
+            plan.bar.inc(prepared.len() as u64);
+        }
+        drop(receiver);
+        let follow_ups = producer
+            .join()
+            .map_err(|_| anyhow::anyhow!("ticket generation thread panicked"))??;
+        copied?;
+        Ok(((0..n).map(|i| first_id + i as i64).collect(), follow_ups))
+    })
+}
+
+/// The producer of [`bulk_primaries`]: generates and prepares batch after batch (with `helper`,
+/// their full-text vectors too) and sends each to the copying side, until done or the copying
+/// side stops listening. Returns the follow-ups.
+fn produce(
+    plan: &Plan<'_>,
+    first_id: i64,
+    first_number: i64,
+    sender: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    mut helper: Option<PgConnection>,
+) -> anyhow::Result<FollowUps> {
+    let world = plan.world;
+    let mut follow_ups = Vec::new();
+    for (k, chunk) in plan.arrivals.chunks(plan.batch_size).enumerate() {
+        let first = k * plan.batch_size;
+        let mut prepared = Vec::with_capacity(chunk.len());
+        for (i, arrival) in chunk.iter().enumerate() {
+            let index = first + i;
+            let g = tickets::generate(world, plan.outages, index as u64, *arrival)?;
+            if let Some(at) = g.follow_up_at {
+                follow_ups.push((index, tickets::follow_up(world, index, &g, at)?));
+            }
+            let offset = index as i64;
+            prepared.push(prepare(
+                world,
+                plan.policies,
+                g,
+                first_id + offset,
+                first_number + offset,
+            ));
+        }
+        if let Some(helper) = helper.as_mut() {
+            add_search_vectors(helper, &mut prepared)?;
+        }
+        if sender.send(prepared).is_err() {
+            // The copying side failed and stopped listening.
+            break;
+        }
+    }
+    Ok(follow_ups)
+}
+
+/// Computes the full-text vectors of `prepared` on the helper connection.
+fn add_search_vectors(helper: &mut PgConnection, prepared: &mut [Prepared]) -> QueryResult<()> {
+    let subjects: Vec<&str> = prepared.iter().map(|p| p.ticket.subject.as_str()).collect();
+    let descriptions: Vec<&str> = prepared
+        .iter()
+        .map(|p| p.ticket.description.as_str())
+        .collect();
+    let comments: Vec<String> = prepared
+        .iter()
+        .map(|p| ticket_model::comment_text(&p.generated.bodies))
+        .collect();
+    let vectors = ticket_model::search_vectors(helper, &subjects, &descriptions, &comments)?;
+    for (p, v) in prepared.iter_mut().zip(vectors) {
+        p.search_vector = Some(v);
+    }
+    Ok(())
+}
+
+/// Stores the follow-ups after the primary tickets (`ids`, in arrival order): in order of
+/// creation, each linked to its closed original. Returns their ids.
+pub(super) fn store_follow_ups(
+    conn: &mut PgConnection,
+    plan: &Plan<'_>,
+    mut follow_ups: FollowUps,
+    ids: &[i64],
+    events: &mut usize,
+) -> Result<Vec<i64>, SeedError> {
+    follow_ups.sort_by_key(|(i, g)| (g.state.created_at, *i));
+    let mut batch: Vec<GeneratedTicket> = follow_ups.into_iter().map(|(_, g)| g).collect();
+    for g in &mut batch {
+        resolve_link(g, ids);
+    }
+    let links: Vec<i64> = batch
+        .iter()
+        .filter_map(|g| g.follow_up_of.and_then(|i| ids.get(i).copied()))
+        .collect();
+    let follow_ids = store(conn, plan.world, plan.policies, plan.writer, batch, events)?;
+    let link_rows: Vec<_> = follow_ids
+        .iter()
+        .zip(&links)
+        .map(|(id, original)| {
+            (
+                ticket_links::ticket_id.eq(*id),
+                ticket_links::linked_ticket_id.eq(*original),
+                ticket_links::kind.eq("follow_up"),
+            )
+        })
+        .collect();
+    for chunk in link_rows.chunks(5_000) {
+        diesel::insert_into(ticket_links::table)
+            .values(chunk)
+            .execute(conn)?;
+    }
+    Ok(follow_ids)
+}
+
+fn copy_prepared(
+    conn: &mut PgConnection,
+    prepared: &[Prepared],
+    events: &mut usize,
+) -> QueryResult<()> {
+    let bulk: Vec<ticket_model::BulkTicket> = prepared
+        .iter()
+        .map(|p| ticket_model::BulkTicket {
+            ticket: &p.ticket,
+            events: &p.generated.events,
+            bodies: &p.generated.bodies,
+            metrics: &p.metrics,
+            clocks: &p.clocks,
+            sla_events: &p.sla,
+            search_vector: p.search_vector.as_deref(),
+        })
+        .collect();
+    ticket_model::copy_tickets_tx(conn, &bulk)?;
+    *events += prepared
+        .iter()
+        .map(|p| p.generated.events.len() + p.sla.len())
+        .sum::<usize>();
+    Ok(())
+}
