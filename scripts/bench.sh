@@ -2,8 +2,11 @@
 # `make bench`: the measurements quoted in closing notes, on this machine, in one go. Loopback only.
 #   1. import time of the bundled help-desk log into an empty database (3 runs, release build);
 #   2. GET /api/v1/metrics/summary latency (whole history, one year);
-#   3. POST /api/v1/tickets and GET /api/v1/tickets throughput and latency at 16 concurrent clients
-#      (wrk), beside pgbench running the same SQL with 16 clients (scripts/bench/*.sql);
+#   3. POST /api/v1/tickets, GET /api/v1/tickets/{id}, GET /api/v1/tickets?per_page=50 and the
+#      metrics summary: throughput and latency at 16 concurrent clients (wrk), and in the same run
+#      PostgreSQL's own rate for the least SQL of each request (pgbench, 16 clients, on the
+#      1M-ticket database of ../shared/bench/pg-limit/, built once as `frontline_pglimit`), with
+#      the ratio service / PostgreSQL;
 #   4. the service's resident memory, idle and peak under load.
 # Results are printed and written to bench-results/ (not tracked).
 set -euo pipefail
@@ -70,7 +73,8 @@ RSS_IDLE=$(ps -o rss= -p $SERVER | tr -d ' ')
 TOKEN=$(curl -fs -H 'content-type: application/json' \
   -d "{\"email\":\"bench@frontline.local\",\"password\":\"$BENCH_PASSWORD\"}" \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-export BENCH_TOKEN=$TOKEN BENCH_REQUESTER=$REQUESTER
+TICKETS=$("${PSQL[@]}" -d $DB -At -c "SELECT max(id) FROM tickets")
+export BENCH_TOKEN=$TOKEN BENCH_REQUESTER=$REQUESTER BENCH_TICKETS=$TICKETS
 
 PEAK_FILE=$(mktemp)
 echo "$RSS_IDLE" >"$PEAK_FILE"
@@ -100,12 +104,55 @@ pgbench_run() { # name script
   rm -rf "$log"
 }
 
+rate() { grep -E '^Requests/sec' "$OUT/$1.txt" | awk '{print $2}'; }
+tps() { grep -E '^tps' "$OUT/$1.txt" | head -n 1 | sed 's/tps = \([0-9.]*\).*/\1/'; }
+
+# PostgreSQL's own limit (../shared/bench/pg-limit/): one million tickets, built once.
+PGLIMIT_DIR="${PGLIMIT_DIR:-../shared/bench/pg-limit}"
+PGLIMIT_DB=frontline_pglimit
+pglimit_run() { # name script
+  local name=$1 script=$2
+  echo "== $name: pgbench -n -M prepared -c16 -j2 -T$SECONDS_PGBENCH -f $script ($PGLIMIT_DB)" |
+    tee "$OUT/$name.txt"
+  "$PGBENCH" -h 127.0.0.1 -U "$PGUSER_NAME" -n -M prepared -c 16 -j 2 -T "$SECONDS_PGBENCH" \
+    -f "$PGLIMIT_DIR/$script" $PGLIMIT_DB >>"$OUT/$name.txt" 2>&1
+  grep -E '^tps|latency average' "$OUT/$name.txt" || true
+}
+if [ -f "$PGLIMIT_DIR/schema.sql" ]; then
+  if [ "$("${PSQL[@]}" -d postgres -At -c "SELECT 1 FROM pg_database WHERE datname = '$PGLIMIT_DB'")" != 1 ] ||
+     [ "$("${PSQL[@]}" -d $PGLIMIT_DB -At -c "SELECT count(*) FROM tickets" 2>/dev/null)" != 1000000 ]; then
+    echo "== building $PGLIMIT_DB (1M tickets, about a minute)"
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $PGLIMIT_DB WITH (FORCE)" -c "CREATE DATABASE $PGLIMIT_DB"
+    "${PSQL[@]}" -d $PGLIMIT_DB -f "$PGLIMIT_DIR/schema.sql" -f "$PGLIMIT_DIR/seed.sql" >/dev/null
+  fi
+  HAVE_PGLIMIT=1
+else
+  echo "== $PGLIMIT_DIR not found: no PostgreSQL-limit ratios" >&2
+  HAVE_PGLIMIT=0
+fi
+
 wrk_run summary_all "/api/v1/metrics/summary"
 wrk_run summary_year "/api/v1/metrics/summary?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z"
-wrk_run list_tickets "/api/v1/tickets?per_page=25"
+wrk_run get_ticket "/api/v1/tickets/1" -s scripts/bench/get_ticket.lua
+wrk_run list_tickets "/api/v1/tickets?per_page=50"
 pgbench_run pgbench_list_tickets scripts/bench/list_tickets.sql
 wrk_run create_ticket "/api/v1/tickets" -s scripts/bench/create_ticket.lua
 pgbench_run pgbench_create_ticket scripts/bench/create_ticket.sql
+if [ "$HAVE_PGLIMIT" = 1 ]; then
+  pglimit_run pglimit_create create_ticket.sql
+  pglimit_run pglimit_get get_ticket.sql
+  pglimit_run pglimit_list list_tickets_keyset.sql
+  "${PSQL[@]}" -d $PGLIMIT_DB -f "$PGLIMIT_DIR/reset.sql" >/dev/null
+  {
+    echo "== ratios, service / PostgreSQL's own rate for the least SQL (same run, 16 clients)"
+    for pair in "create_ticket pglimit_create" "get_ticket pglimit_get" "list_tickets pglimit_list"; do
+      set -- $pair
+      awk -v n="$1" -v s="$(rate "$1")" -v p="$(tps "$2")" \
+        'BEGIN { printf "%-14s %9.0f req/s  vs %9.0f tps  = %.2fx\n", n, s, p, (p > 0 ? s / p : 0) }'
+    done
+    awk -v s="$(rate summary_all)" 'BEGIN { printf "%-14s %9.0f req/s (whole bundled log)\n", "summary", s }'
+  } | tee "$OUT/ratios.txt"
+fi
 
 kill $SAMPLER 2>/dev/null || true
 RSS_PEAK=$(sort -n "$PEAK_FILE" | tail -n 1 | tr -d ' ')
