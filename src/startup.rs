@@ -24,14 +24,14 @@ pub struct AppState {
     /// Log-in attempt limits.
     pub login_limiter: LoginLimiter,
     /// The metric projection in memory, read by the metrics endpoints.
-    pub metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
+    pub metrics_store: std::sync::Arc<crate::metrics::store::MetricsStore>,
 }
 
 /// A bound, not yet running HTTP server.
 pub struct Application {
     port: u16,
     server: Server,
-    metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
+    metrics_store: std::sync::Arc<crate::metrics::store::MetricsStore>,
 }
 
 impl Application {
@@ -69,7 +69,7 @@ impl Application {
             settings.auth.login_attempts_per_email_per_minute,
             settings.auth.login_attempts_per_address_per_minute,
         );
-        let metrics_store = std::sync::Arc::new(crate::models::metrics_store::MetricsStore::new());
+        let metrics_store = std::sync::Arc::new(crate::metrics::store::MetricsStore::new());
         let state = web::Data::new(AppState {
             pool,
             settings,
@@ -120,7 +120,7 @@ impl Application {
     }
 
     /// The metrics store the server reads (to load it before the first request).
-    pub fn metrics_store(&self) -> std::sync::Arc<crate::models::metrics_store::MetricsStore> {
+    pub fn metrics_store(&self) -> std::sync::Arc<crate::metrics::store::MetricsStore> {
         self.metrics_store.clone()
     }
 

@@ -1,5 +1,5 @@
-//! The in-memory metrics store (`models::metrics_store`) against the SQL read side it replaces
-//! on the request path (`models::metrics`, the reference): the same figures for every grouping,
+//! The in-memory metrics store (`metrics::store`) against the SQL read side it replaces
+//! on the request path (`metrics::reference`, feature `sql-reference`): the same figures for every grouping,
 //! filter and time basis on seeded data, and the same figures again after every kind of write,
 //! including writes committed out of order and writes still in progress while the store reads.
 
@@ -8,10 +8,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use frontline::domain::stats::DurationStats;
 use frontline::error::ApiError;
-use frontline::models::metrics::{
-    self as sql, Dimension, GroupReport, Grouping, MetricFilters, ReportOptions, TimeBasis,
-};
-use frontline::models::metrics_store::{MetricsStore, Reader, StoreGrouping};
+use frontline::metrics::reference::{self as sql, Grouping};
+use frontline::metrics::store::{MetricsStore, Reader, StoreGrouping};
+use frontline::metrics::{Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis};
 use frontline::seed::{self, SeedOptions, Writer};
 
 fn seeded(tickets: usize, writer: Writer) -> TestDb {
@@ -105,7 +104,9 @@ fn compare(
         Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
         Grouping::Bucket { interval, zone } => {
             let zone: chrono_tz::Tz = zone.parse().unwrap();
-            buckets = frontline::routes::metrics::bucket_starts(interval, zone, from, to)?
+            let interval = frontline::domain::buckets::Interval::parse(interval).unwrap();
+            buckets = frontline::domain::buckets::bucket_starts(interval, zone, from, to)
+                .unwrap()
                 .into_iter()
                 .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), start))
                 .collect();
@@ -501,7 +502,7 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
           WHERE ticket_id = (SELECT min(ticket_id) FROM ticket_metrics
                               WHERE full_resolution_seconds IS NOT NULL)",
     );
-    let report = sql::rebuild(&mut conn, 1000).unwrap();
+    let report = frontline::metrics::rebuild(&mut conn, 1000).unwrap();
     assert!(!report.differences.is_empty());
     check(&db, &store, "after a rebuild");
 }

@@ -15,7 +15,7 @@
 //! (`changed_xid`, migration 0013: `changed_xid >= pg_snapshot_xmin(S) AND NOT
 //! pg_visible_in_snapshot(changed_xid, S)`, whatever the commit order) and reloads those tickets
 //! in the same transaction. The figures are then exactly those of the transaction's snapshot —
-//! what the SQL read side ([`crate::models::metrics`], kept as the reference and compared in
+//! what the SQL read side (`metrics::reference`, kept as the reference and compared in
 //! `tests/api/metrics_store.rs`) computes in it. Team, staff, organization and site names,
 //! team sourcing and staff employment types are read afresh on each request (small tables).
 //!
@@ -24,7 +24,7 @@
 //! takes ~10 s and the process then holds ~650 MB resident (`make bench-scale`).
 
 use crate::domain::stats::{DurationStats, Rate};
-use crate::models::metrics::{
+use crate::metrics::types::{
     ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis, empty_summary,
     group_order,
 };
@@ -1091,7 +1091,7 @@ impl Reader<'_> {
     }
 
     /// Figures, SLA attainment and (when `options.contact_rates`) contact rates of `[from, to)`
-    /// per group, as [`crate::models::metrics::report_by`] computes them: each metric by its own
+    /// per group, as `metrics::reference::report_by` computes them: each metric by its own
     /// period-membership instant (created: `created_at`; first reply: `first_reply_at`; solved,
     /// reopen rate, full resolution, one-touch and FCR: `latest_solved_at`; repeat contact:
     /// `tickets.created_at`; an SLA target: the instant it was achieved or breached, a running
@@ -1246,7 +1246,7 @@ impl Reader<'_> {
     }
 
     /// `on_hold.v1` by pause reason over tickets whose latest solve is in `[from, to)`, as
-    /// [`crate::models::metrics::hold_reasons`]: reason → (tickets that spent time on hold for
+    /// `metrics::reference::hold_reasons`: reason → (tickets that spent time on hold for
     /// it, total calendar seconds).
     pub fn hold_reasons(
         &self,
