@@ -19,9 +19,28 @@
 //! `tests/api/metrics_store.rs`) computes in it. Team, staff, organization and site names,
 //! team sourcing and staff employment types are read afresh on each request (small tables).
 //!
-//! Reads take turns on one mutex (refresh and aggregation): a one-year breakdown at 1M tickets
-//! holds it for about 100 ms. Each service copy keeps its own store; a full load at 1M tickets
-//! takes ~10 s and the process then holds ~650 MB resident (`make bench-scale`).
+//! Concurrency: readers share the store; one refresh at a time brings it up to date. A read
+//! takes a connection, then the store shared, and only then begins its transaction, so that its
+//! snapshot S is at least as new as the store's snapshot C (C was taken before the store was
+//! updated to it, and a later snapshot sees every transaction an earlier one saw).
+//! - S = C (the same `pg_current_snapshot()` text: the same transactions visible): the read
+//!   aggregates under the shared hold, alongside every other read of that snapshot — on a
+//!   database without writes in between, every concurrent request.
+//! - Otherwise the store is behind. The read lets go and takes the store exclusively. If the store
+//!   is still at C, nobody refreshed meanwhile: it refreshes from C to S (valid because S ⊇ C),
+//!   downgrades its hold to a shared one without letting any refresh in (parking_lot's atomic
+//!   downgrade), and aggregates at S. If the store moved meanwhile, its new snapshot may be newer
+//!   than S, and a store never goes back (a refresh only adds what a newer snapshot sees): the
+//!   read rolls its transaction back and tries once more, this time beginning the transaction
+//!   while it holds the store exclusively (so that S ⊇ the store's snapshot again), refreshing
+//!   and downgrading.
+//!
+//! So a read aggregates only under a hold of a store whose snapshot is its own, and no refresh
+//! can move the store while any such hold lasts: no response mixes snapshots, newer or older.
+//! Writes wait for no one (the transaction is read-only). A refresh waits for the reads in
+//! progress (a one-year breakdown at 1M tickets aggregates for about 100 ms) and holds new
+//! ones back meanwhile. Each service copy keeps its own store; a full load at 1M tickets takes
+//! ~10 s (`make bench-scale`).
 
 use crate::domain::stats::{DurationStats, Rate};
 use crate::metrics::types::{
@@ -31,7 +50,7 @@ use crate::metrics::types::{
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use std::sync::{Mutex, MutexGuard};
+use parking_lot::{RwLock, RwLockWriteGuard};
 
 /// Hash maps keyed by ticket ids and group values: foldhash is several times faster than the
 /// standard SipHash on integer keys, and these maps are probed once per ticket and figure.
@@ -442,7 +461,7 @@ impl Content {
 /// The per-process store (in [`crate::startup::AppState`]). Empty until the first read.
 #[derive(Default)]
 pub struct MetricsStore {
-    content: Mutex<Option<Content>>,
+    content: RwLock<Option<Content>>,
     /// Tickets per query of a full load (0: [`LOAD_CHUNK`]).
     load_chunk: i64,
 }
@@ -560,20 +579,11 @@ impl MetricsStore {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Content>> {
-        self.content.lock().unwrap_or_else(|poisoned| {
-            // A panic mid-request cannot leave half-applied rows (changes are applied only after
-            // every query succeeded), but start afresh to be sure.
-            let mut guard = poisoned.into_inner();
-            *guard = None;
-            guard
-        })
-    }
-
-    /// Takes the store's turn, then runs `read` with a connection of `pool` inside one
-    /// `REPEATABLE READ` read-only transaction (the connection is `read`'s, in that snapshot) after
-    /// bringing the store up to that transaction's snapshot. Waits for the store before taking a
-    /// connection, so queued reads do not hold connections. Blocking: call from a blocking thread.
+    /// Runs `read` with a connection of `pool` inside one `REPEATABLE READ` read-only transaction
+    /// (the connection is `read`'s, in that snapshot) and the store at exactly that transaction's
+    /// snapshot (see the module documentation: readers share the store; one refresh at a time
+    /// brings it up to date). Takes the connection before the store, so that no one waits for a
+    /// connection while holding the store. Blocking: call from a blocking thread.
     ///
     /// # Errors
     /// 503 when no connection can be had in time; database errors; those of `read`.
@@ -582,42 +592,116 @@ impl MetricsStore {
         pool: &crate::db::PgPool,
         read: impl FnOnce(&mut PgConnection, &Reader<'_>) -> Result<T, crate::error::ApiError>,
     ) -> Result<T, crate::error::ApiError> {
-        let mut guard = self.lock();
         let mut conn = pool
             .get()
             .map_err(|e| crate::error::ApiError::Unavailable(format!("database pool: {e}")))?;
+        let mut read = Some(read);
+        // First attempt: shared, unless the store is behind the transaction's snapshot.
+        let outcome = conn
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(|conn| {
+                let shared = self.content.read();
+                // Taken while the store is held shared: at least as new as the store's.
+                let snapshot = current_snapshot(conn)?;
+                let seen = shared.as_ref().map(|c| c.snapshot.clone());
+                if seen.as_deref() == Some(snapshot.as_str()) {
+                    return self.serve(conn, &shared, &mut read).map(Some);
+                }
+                drop(shared);
+                let mut exclusive = self.content.write();
+                if exclusive.as_ref().map(|c| c.snapshot.clone()) != seen {
+                    // Another refresh moved the store meanwhile, possibly past this snapshot:
+                    // start again in a new transaction.
+                    return Ok(None);
+                }
+                self.refresh_to(conn, &mut exclusive, snapshot)?;
+                let shared = RwLockWriteGuard::downgrade(exclusive);
+                self.serve(conn, &shared, &mut read).map(Some)
+            })?;
+        if let Some(out) = outcome {
+            return Ok(out);
+        }
+        // Second attempt: the transaction starts while the store is held exclusively, so its
+        // snapshot is at least as new as the store's; refreshed, the store is then shared.
+        let mut exclusive = self.content.write();
         conn.build_transaction()
             .read_only()
             .repeatable_read()
             .run(|conn| {
-                let content = guard.get_or_insert_with(Content::empty);
-                let started = std::time::Instant::now();
-                let chunk = if self.load_chunk > 0 {
-                    self.load_chunk
-                } else {
-                    LOAD_CHUNK
-                };
-                let refreshed = refresh(conn, content, chunk)?;
-                let ms = started.elapsed().as_millis();
-                match refreshed {
-                    Refresh::Full { tickets } => {
-                        tracing::info!(tickets, ms, "metrics store loaded")
-                    }
-                    Refresh::Changed { tickets } => {
-                        tracing::debug!(tickets, ms, "metrics store refreshed");
-                    }
-                }
-                let reader = Reader {
-                    content,
-                    dimensions: Dimensions::load(conn)?,
-                };
-                read(conn, &reader)
+                let snapshot = current_snapshot(conn)?;
+                self.refresh_to(conn, &mut exclusive, snapshot)?;
+                let shared = RwLockWriteGuard::downgrade(exclusive);
+                self.serve(conn, &shared, &mut read)
             })
+    }
+
+    /// Brings the store (held exclusively) to `snapshot`, the snapshot of `conn`'s transaction,
+    /// which is at least as new as the store's. On an error the store is left as it was (a
+    /// refresh changes it only once every query succeeded); after a panic it is empty and the
+    /// next read loads everything.
+    fn refresh_to(
+        &self,
+        conn: &mut PgConnection,
+        store: &mut Option<Content>,
+        snapshot: String,
+    ) -> QueryResult<()> {
+        let mut content = store.take().unwrap_or_else(Content::empty);
+        if content.snapshot == snapshot {
+            *store = Some(content);
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let chunk = if self.load_chunk > 0 {
+            self.load_chunk
+        } else {
+            LOAD_CHUNK
+        };
+        let refreshed = refresh(conn, &mut content, snapshot, chunk);
+        *store = Some(content);
+        let ms = started.elapsed().as_millis();
+        match refreshed? {
+            Refresh::Full { tickets } => tracing::info!(tickets, ms, "metrics store loaded"),
+            Refresh::Changed { tickets } => {
+                tracing::debug!(tickets, ms, "metrics store refreshed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the request's `read` over the store (at the transaction's snapshot) and the
+    /// dimension tables read in the same transaction.
+    fn serve<T, F>(
+        &self,
+        conn: &mut PgConnection,
+        store: &Option<Content>,
+        read: &mut Option<F>,
+    ) -> Result<T, crate::error::ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &Reader<'_>) -> Result<T, crate::error::ApiError>,
+    {
+        let empty;
+        let content = match store {
+            Some(c) => c,
+            None => {
+                empty = Content::empty();
+                &empty
+            }
+        };
+        let reader = Reader {
+            content,
+            dimensions: Dimensions::load(conn)?,
+        };
+        let read = read.take().ok_or_else(|| {
+            crate::error::ApiError::Unexpected(anyhow::anyhow!("metrics store: read twice"))
+        })?;
+        read(conn, &reader)
     }
 
     /// Tickets held (0 before the first read).
     pub fn len(&self) -> usize {
-        self.lock().as_ref().map_or(0, |c| c.rows.len())
+        self.content.read().as_ref().map_or(0, |c| c.rows.len())
     }
 
     /// True before the first read or when there is no ticket.
@@ -626,10 +710,22 @@ impl MetricsStore {
     }
 }
 
-fn refresh(conn: &mut PgConnection, content: &mut Content, chunk: i64) -> QueryResult<Refresh> {
-    let snapshot = diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
-        .get_result::<SnapshotRow>(conn)?
-        .snapshot;
+/// `pg_current_snapshot()` of `conn`'s transaction (its first statement fixes it under
+/// `REPEATABLE READ`).
+fn current_snapshot(conn: &mut PgConnection) -> QueryResult<String> {
+    Ok(
+        diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+            .get_result::<SnapshotRow>(conn)?
+            .snapshot,
+    )
+}
+
+fn refresh(
+    conn: &mut PgConnection,
+    content: &mut Content,
+    snapshot: String,
+    chunk: i64,
+) -> QueryResult<Refresh> {
     if content.snapshot.is_empty() {
         return full_load(conn, content, snapshot, chunk);
     }
