@@ -605,7 +605,7 @@ fn concurrent_reads_share_the_store_and_each_sees_exactly_its_own_snapshot_while
                           WHERE id IN (SELECT id FROM tickets WHERE solved_at IS NOT NULL
                                          AND requester_id IS NOT NULL
                                        ORDER BY id OFFSET {} LIMIT 2)",
-                        if round % 2 == 0 { 30 } else { -30 },
+                        if round.is_multiple_of(2) { 30 } else { -30 },
                         round % 20
                     ),
                 );
