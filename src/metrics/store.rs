@@ -4,7 +4,8 @@
 //! Why: METRICS.md asks for exact medians and p90s (`percentile_cont`). Over a year of a large
 //! contact center that is a million values per metric, which PostgreSQL must sort on each request
 //! (0.9 s for a one-year summary, 4.6 s for a one-year breakdown at 1M tickets on two cores).
-//! Held here as packed rows (~200 bytes per ticket with its SLA outcomes), the same figures are
+//! Held here as packed rows (120 bytes per ticket with up to four SLA outcomes, ~145 with the
+//! look-up lists and side tables), the same figures are
 //! one pass over the rows plus an O(n) selection per percentile. The contact rates' 7-day
 //! look-ups (`fcr.v1`, `repeat_contact.v1`) are kept as per-ticket flags, recomputed for a
 //! requester's tickets in a category when one of them changes what the look-ups read.
@@ -56,18 +57,35 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 /// standard SipHash on integer keys, and these maps are probed once per ticket and figure.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-/// A missing value (SQL NULL) in the packed rows.
+/// A missing value (SQL NULL) among instants and ids.
 const NONE: i64 = i64::MIN;
+
+/// SLA outcomes a packed row holds (a ticket has one or two per SLA clock: first reply, next
+/// reply, resolution); more go to [`Extra`].
+const INLINE_OUTCOMES: usize = 4;
+
+/// A missing duration in a packed row (or one too large for `i32`, kept in [`Extra`]).
+const NO_SECONDS: i32 = i32::MIN;
 
 /// How an SLA clock counts towards attainment (METRICS.md "SLA"), and at which instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OutcomeKind {
     /// Fulfilled and never breached: achieved at `fulfilled_at`.
-    Achieved,
+    Achieved = 1,
     /// Breached at `breached_at`.
-    Breached,
+    Breached = 2,
     /// Still running and not breached: breached at `due_at` once that instant is past `now`.
-    BreachedIfDue,
+    BreachedIfDue = 3,
+}
+
+impl OutcomeKind {
+    fn from_bits(bits: u32) -> OutcomeKind {
+        match bits & 3 {
+            1 => OutcomeKind::Achieved,
+            2 => OutcomeKind::Breached,
+            _ => OutcomeKind::BreachedIfDue,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -77,90 +95,251 @@ struct Outcome {
     kind: OutcomeKind,
 }
 
-/// One ticket: its dimensions, its projection (`ticket_metrics`) and its SLA outcomes. Instants in
-/// microseconds since the Unix epoch (UTC), durations in seconds, [`NONE`] for NULL.
-#[derive(Debug, Clone)]
+/// The bits of [`Row::flags`].
+mod flag {
+    /// The ticket has a `ticket_metrics` row (it may have SLA outcomes without one).
+    pub const HAS_METRICS: u32 = 1;
+    /// `reopens > 0`.
+    pub const REOPENED: u32 = 1 << 1;
+    /// `one_touch` is not NULL, and its value.
+    pub const ONE_TOUCH_SET: u32 = 1 << 2;
+    pub const ONE_TOUCH: u32 = 1 << 3;
+    /// `one_touch_strict` is not NULL, and its value.
+    pub const STRICT_SET: u32 = 1 << 4;
+    pub const STRICT: u32 = 1 << 5;
+    /// `fcr_candidate`.
+    pub const FCR_CANDIDATE: u32 = 1 << 6;
+    /// `fcr.v1`'s look-up: no other ticket of the same requester and category (both without
+    /// one count as the same) was created within 7 days after this one's latest solve,
+    /// `(solve, solve + 7 days]`. Set without a requester. Kept by `Content::relate_*`.
+    pub const FIRST_CONTACT: u32 = 1 << 7;
+    /// `repeat_contact.v1`: another ticket of the same requester and category had its latest
+    /// solve (`tickets.solved_at`) within the 7 days before this one's creation,
+    /// `[created − 7 days, created)`. Clear without a requester.
+    pub const REPEAT_CONTACT: u32 = 1 << 8;
+    /// `ticket_metrics.created_at` differs from `tickets.created_at`: it is in [`super::Extra`].
+    pub const EXTRA_CREATED: u32 = 1 << 9;
+    /// `ticket_metrics.latest_solved_at` differs from `tickets.solved_at`: in [`super::Extra`].
+    pub const EXTRA_LATEST: u32 = 1 << 10;
+    /// A duration does not fit in `i32`: all four are in [`super::Extra`].
+    pub const EXTRA_DURATIONS: u32 = 1 << 11;
+    /// Time on hold by reason, in `Content::holds`.
+    pub const HOLD: u32 = 1 << 12;
+    /// Bits 13–15: the number of SLA outcomes in the row (0–[`super::INLINE_OUTCOMES`]), or 7:
+    /// more, in [`super::Extra`]. From bit 16, two bits per outcome: its kind.
+    pub const OUTCOMES_SHIFT: u32 = 13;
+    pub const OUTCOMES_MASK: u32 = 7;
+    pub const OUTCOMES_IN_EXTRA: u32 = 7;
+    pub const KIND_SHIFT: u32 = 16;
+}
+
+/// One ticket, packed (120 bytes, no allocation of its own): its dimensions, its projection
+/// (`ticket_metrics`), its SLA outcomes and contact-rate flags. Instants in microseconds since the
+/// Unix epoch (UTC) with [`NONE`] for NULL; durations in seconds with [`NO_SECONDS`] for NULL.
+/// What rarely occurs lives beside the rows, keyed by ticket id ([`Extra`], `Content::holds`).
+#[derive(Debug, Clone, Copy)]
 struct Row {
     ticket_id: i64,
-    /// False for a ticket without a `ticket_metrics` row (it still has SLA outcomes).
-    has_metrics: bool,
-    created_at: i64,
+    /// `tickets.requester_id`.
+    requester_id: i64,
+    /// `tickets.created_at`; `ticket_metrics.created_at` too unless `EXTRA_CREATED`.
+    created: i64,
+    /// `tickets.solved_at` (the latest solve); `ticket_metrics.latest_solved_at` too unless
+    /// `EXTRA_LATEST`.
+    solved: i64,
+    /// `ticket_metrics.first_reply_at`.
     first_reply_at: i64,
+    /// The instants of up to [`INLINE_OUTCOMES`] SLA outcomes (kinds in `flags`).
+    outcome_at: [i64; INLINE_OUTCOMES],
     /// `first_reply_seconds`, `first_reply_business_seconds`.
-    first_reply: [i64; 2],
-    latest_solved_at: i64,
+    first_reply: [i32; 2],
     /// `full_resolution_seconds`, `full_resolution_business_seconds`.
+    full_resolution: [i32; 2],
+    /// Team, assignee, organization and site ids, interned in `Content::ids` (0 = NULL).
+    team: u32,
+    assignee: u32,
+    organization: u32,
+    site: u32,
+    /// Interned `category` in `Content::strings` (0 = NULL).
+    category: u32,
+    /// See [`flag`].
+    flags: u32,
+    /// Interned `channel::text`, `priority::text` in `Content::labels` (0 = NULL).
+    channel: u8,
+    priority: u8,
+}
+
+const _: () = assert!(
+    std::mem::size_of::<Row>() == 120,
+    "a packed row is 120 bytes"
+);
+
+/// What does not fit a packed row, for the few tickets that have it.
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    /// `ticket_metrics.created_at` (`EXTRA_CREATED`).
+    metrics_created: i64,
+    /// `ticket_metrics.latest_solved_at` (`EXTRA_LATEST`).
+    latest_solved: i64,
+    /// The four durations of [`Row`] (`EXTRA_DURATIONS`), [`NONE`] for NULL.
+    durations: [i64; 4],
+    /// Every SLA outcome, when there are more than [`INLINE_OUTCOMES`].
+    outcomes: Box<[Outcome]>,
+}
+
+/// A ticket as loaded, before packing.
+#[derive(Debug, Clone)]
+struct Unpacked {
+    ticket_id: i64,
+    has_metrics: bool,
+    metrics_created: i64,
+    first_reply_at: i64,
+    first_reply: [i64; 2],
+    latest_solved: i64,
     full_resolution: [i64; 2],
     reopens: i32,
-    /// Interned `channel::text`, `priority::text`, `category` (0 = NULL).
-    channel: u32,
-    priority: u32,
+    channel: u8,
+    priority: u8,
     category: u32,
-    team_id: i64,
-    assignee_id: i64,
-    organization_id: i64,
-    site_id: i64,
-    outcomes: Box<[Outcome]>,
-    /// The contact-rate inputs: `tickets.requester_id`, `tickets.created_at`, `tickets.solved_at`
-    /// (the latest solve), `one_touch` / `one_touch_strict` (`None` = NULL), `fcr_candidate`.
+    team: u32,
+    assignee: u32,
+    organization: u32,
+    site: u32,
+    outcomes: Vec<Outcome>,
     requester_id: i64,
-    ticket_created_at: i64,
-    ticket_solved_at: i64,
+    created: i64,
+    solved: i64,
     one_touch: Option<bool>,
     one_touch_strict: Option<bool>,
     fcr_candidate: bool,
-    /// `on_hold_by_reason`: (interned reason, calendar seconds).
     on_hold: Box<[(u32, i64)]>,
-    /// `fcr.v1`'s look-up: no other ticket of the same requester and category (both without
-    /// one count as the same) was created within 7 days after this one's latest solve,
-    /// `(solve, solve + 7 days]`. True without a requester. Kept by [`Content::relate`].
-    first_contact: bool,
-    /// `repeat_contact.v1`: another ticket of the same requester and category had its latest
-    /// solve within the 7 days before this one's creation, `[created − 7 days, created)`. False
-    /// without a requester. Kept by [`Content::relate`].
-    repeat_contact: bool,
 }
 
-impl Row {
-    /// What the first-contact and repeat-contact look-ups read of a ticket (theirs and their
-    /// peers'): requester, category, creation, latest solve (both columns).
+/// A packed ticket with what goes beside it.
+struct Packed {
+    row: Row,
+    extra: Option<Extra>,
+    hold: Option<Box<[(u32, i64)]>>,
+}
+
+impl Packed {
+    fn of(u: Unpacked) -> Packed {
+        let small = |v: i64| {
+            if v == NONE {
+                Some(NO_SECONDS)
+            } else {
+                i32::try_from(v).ok().filter(|&s| s != NO_SECONDS)
+            }
+        };
+        let durations = [
+            u.first_reply[0],
+            u.first_reply[1],
+            u.full_resolution[0],
+            u.full_resolution[1],
+        ];
+        let packed: Option<Vec<i32>> = durations.iter().map(|&d| small(d)).collect();
+        let mut extra = Extra::default();
+        let mut needs_extra = false;
+        let mut flags = 0;
+        let mut set = |bit: u32, on: bool| {
+            if on {
+                flags |= bit;
+            }
+        };
+        set(flag::HAS_METRICS, u.has_metrics);
+        set(flag::REOPENED, u.reopens > 0);
+        set(flag::ONE_TOUCH_SET, u.one_touch.is_some());
+        set(flag::ONE_TOUCH, u.one_touch == Some(true));
+        set(flag::STRICT_SET, u.one_touch_strict.is_some());
+        set(flag::STRICT, u.one_touch_strict == Some(true));
+        set(flag::FCR_CANDIDATE, u.fcr_candidate);
+        set(flag::FIRST_CONTACT, true);
+        set(flag::HOLD, !u.on_hold.is_empty());
+        if u.has_metrics && u.metrics_created != u.created {
+            flags |= flag::EXTRA_CREATED;
+            extra.metrics_created = u.metrics_created;
+            needs_extra = true;
+        }
+        if u.has_metrics && u.latest_solved != u.solved {
+            flags |= flag::EXTRA_LATEST;
+            extra.latest_solved = u.latest_solved;
+            needs_extra = true;
+        }
+        let [a, b, c, d] = match packed.as_deref() {
+            Some(&[a, b, c, d]) => [a, b, c, d],
+            _ => {
+                flags |= flag::EXTRA_DURATIONS;
+                extra.durations = durations;
+                needs_extra = true;
+                [NO_SECONDS; 4]
+            }
+        };
+        let mut outcome_at = [NONE; INLINE_OUTCOMES];
+        if u.outcomes.len() > INLINE_OUTCOMES {
+            flags |= flag::OUTCOMES_IN_EXTRA << flag::OUTCOMES_SHIFT;
+            extra.outcomes = u.outcomes.into_boxed_slice();
+            needs_extra = true;
+        } else {
+            flags |= (u.outcomes.len() as u32) << flag::OUTCOMES_SHIFT;
+            for (i, o) in u.outcomes.iter().enumerate() {
+                outcome_at[i] = o.at;
+                flags |= (o.kind as u32) << (flag::KIND_SHIFT + 2 * i as u32);
+            }
+        }
+        Packed {
+            row: Row {
+                ticket_id: u.ticket_id,
+                requester_id: u.requester_id,
+                created: u.created,
+                solved: u.solved,
+                first_reply_at: if u.has_metrics {
+                    u.first_reply_at
+                } else {
+                    NONE
+                },
+                outcome_at,
+                first_reply: [a, b],
+                full_resolution: [c, d],
+                team: u.team,
+                assignee: u.assignee,
+                organization: u.organization,
+                site: u.site,
+                category: u.category,
+                flags,
+                channel: u.channel,
+                priority: u.priority,
+            },
+            extra: needs_extra.then_some(extra),
+            hold: (!u.on_hold.is_empty()).then_some(u.on_hold),
+        }
+    }
+
+    /// What the look-ups read of this ticket (see [`Content::relation`]).
     fn relation(&self) -> (i64, u32, i64, i64, i64) {
+        let r = &self.row;
         (
-            self.requester_id,
-            self.category,
-            self.ticket_created_at,
-            self.ticket_solved_at,
-            self.latest_solved_at,
+            r.requester_id,
+            r.category,
+            r.created,
+            r.solved,
+            latest_of(r, self.extra.as_ref()),
         )
     }
+}
 
-    /// The earliest and latest instant at which the row counts in any figure.
-    fn span(&self) -> (i64, i64) {
-        let metrics = if self.has_metrics {
-            [self.created_at, self.first_reply_at, self.latest_solved_at]
-        } else {
-            [NONE; 3]
-        };
-        metrics
-            .into_iter()
-            .chain([self.ticket_created_at])
-            .chain(self.outcomes.iter().map(|o| o.at))
-            .filter(|&t| t != NONE)
-            .fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)))
+/// `ticket_metrics.latest_solved_at` of a row whose extra is `extra`.
+fn latest_of(r: &Row, extra: Option<&Extra>) -> i64 {
+    if r.flags & flag::HAS_METRICS == 0 {
+        NONE
+    } else if r.flags & flag::EXTRA_LATEST != 0 {
+        extra.map_or(NONE, |e| e.latest_solved)
+    } else {
+        r.solved
     }
 }
 
-/// The tickets of one requester in one category (category 0 = none), for the 7-day look-ups of
-/// `fcr.v1` and `repeat_contact.v1`: (instant, ticket id), each list in ascending order.
-#[derive(Debug, Default)]
-struct Peers {
-    /// By `tickets.created_at`.
-    created: Vec<(i64, i64)>,
-    /// By `tickets.solved_at` (what `repeat_contact.v1` reads).
-    solved: Vec<(i64, i64)>,
-    /// By `ticket_metrics.latest_solved_at` (what `fcr.v1` reads), to find the tickets a
-    /// change of creation can affect.
-    latest: Vec<(i64, i64)>,
+fn seconds(v: i32) -> i64 {
+    if v == NO_SECONDS { NONE } else { i64::from(v) }
 }
 
 /// A ticket version whose look-up inputs changed (see [`Content::apply`]).
@@ -176,83 +355,120 @@ impl Touch {
         (r.requester_id != NONE).then_some(Touch {
             group: (r.requester_id, r.category),
             ticket_id: r.ticket_id,
-            created: r.ticket_created_at,
-            solved: r.ticket_solved_at,
+            created: r.created,
+            solved: r.solved,
         })
-    }
-}
-
-impl Peers {
-    /// A ticket's (`first_contact`, `repeat_contact`) given its group's lists.
-    fn flags(&self, r: &Row) -> (bool, bool) {
-        let (id, s, c) = (r.ticket_id, r.latest_solved_at, r.ticket_created_at);
-        (
-            s == NONE
-                || !Peers::any_other(&self.created, id, s, s.saturating_add(SEVEN_DAYS), true),
-            Peers::any_other(&self.solved, id, c.saturating_sub(SEVEN_DAYS), c, false),
-        )
-    }
-
-    /// The ids with an instant in `(after, until]` when `open_start`, else `[after, until)`.
-    fn ids_in(
-        list: &[(i64, i64)],
-        after: i64,
-        until: i64,
-        open_start: bool,
-    ) -> impl Iterator<Item = i64> + '_ {
-        let start = if open_start {
-            list.partition_point(|e| e.0 <= after)
-        } else {
-            list.partition_point(|e| e.0 < after)
-        };
-        list[start..]
-            .iter()
-            .take_while(move |e| {
-                if open_start {
-                    e.0 <= until
-                } else {
-                    e.0 < until
-                }
-            })
-            .map(|e| e.1)
-    }
-
-    fn insert(list: &mut Vec<(i64, i64)>, entry: (i64, i64)) {
-        let at = list.partition_point(|e| *e < entry);
-        list.insert(at, entry);
-    }
-
-    fn remove(list: &mut Vec<(i64, i64)>, entry: (i64, i64)) {
-        if let Ok(at) = list.binary_search(&entry) {
-            list.remove(at);
-        }
-    }
-
-    /// True when a ticket other than `id` has an instant in `(after, until]` when `open_start`,
-    /// in `[after, until)` otherwise.
-    fn any_other(list: &[(i64, i64)], id: i64, after: i64, until: i64, open_start: bool) -> bool {
-        Peers::ids_in(list, after, until, open_start).any(|other| other != id)
     }
 }
 
 /// `interval '7 days'` of the SQL read side, in microseconds (sessions run in UTC: db.rs).
 const SEVEN_DAYS: i64 = 7 * 86_400 * 1_000_000;
 
+/// The ticket ids of `list` (positions in `rows`, ascending by `at` then id) with an instant in
+/// `(after, until]` when `open_start`, else `[after, until)`.
+fn ids_in<'a>(
+    rows: &'a [Row],
+    list: &'a [u32],
+    at: fn(&Row) -> i64,
+    after: i64,
+    until: i64,
+    open_start: bool,
+) -> impl Iterator<Item = i64> + 'a {
+    let of = move |p: &u32| at(&rows[*p as usize]);
+    let start = if open_start {
+        list.partition_point(|p| of(p) <= after)
+    } else {
+        list.partition_point(|p| of(p) < after)
+    };
+    list[start..]
+        .iter()
+        .take_while(move |p| {
+            if open_start {
+                of(p) <= until
+            } else {
+                of(p) < until
+            }
+        })
+        .map(|p| rows[*p as usize].ticket_id)
+}
+
+/// A table of interned values: index 0 stands for NULL.
+#[derive(Debug)]
+struct Interned<T, I> {
+    values: Vec<T>,
+    index: HashMap<T, I>,
+}
+
+impl<T: std::hash::Hash + Eq + Clone + Default, I: Copy + TryFrom<usize> + Into<u32> + From<u8>>
+    Interned<T, I>
+{
+    fn new() -> Self {
+        Interned {
+            values: vec![T::default()],
+            index: HashMap::default(),
+        }
+    }
+
+    /// The index of `v` (0 for `None`), added when new. A full table (past 255 channels or
+    /// priorities, enums of five and four values) would give 0.
+    fn intern(&mut self, v: Option<T>) -> I {
+        let zero = I::from(0);
+        let Some(v) = v else {
+            return zero;
+        };
+        if let Some(&i) = self.index.get(&v) {
+            return i;
+        }
+        match I::try_from(self.values.len()) {
+            Ok(i) => {
+                self.values.push(v.clone());
+                self.index.insert(v, i);
+                i
+            }
+            Err(_) => zero,
+        }
+    }
+
+    fn get(&self, v: &T) -> Option<I> {
+        self.index.get(v).copied()
+    }
+
+    fn value(&self, i: I) -> Option<&T> {
+        let i: u32 = i.into();
+        (i != 0).then(|| &self.values[i as usize])
+    }
+}
+
 /// The store's content: every ticket as of `snapshot`.
 struct Content {
     /// `pg_current_snapshot()::text` of the transaction the content was read in.
     snapshot: String,
+    /// Ascending by ticket id.
     rows: Vec<Row>,
-    /// ticket id → index in `rows`.
-    index: HashMap<i64, usize>,
-    /// Per row (same index): the earliest and latest instant at which it counts in any figure,
-    /// so that a period skips rows without touching them (`(i64::MAX, i64::MIN)`: never).
-    spans: Vec<(i64, i64)>,
-    /// Interned strings; index 0 stands for NULL.
-    strings: Vec<String>,
-    string_ids: HashMap<String, u32>,
-    /// (requester, category) → their tickets, for tickets with a requester.
-    peers: HashMap<(i64, u32), Peers>,
+    /// Ticket id → what does not fit its row (few tickets).
+    extras: HashMap<i64, Extra>,
+    /// Ticket id → `on_hold_by_reason` (interned reason, calendar seconds), for tickets with any.
+    holds: HashMap<i64, Box<[(u32, i64)]>>,
+    /// Team, staff, organization and site ids.
+    ids: Interned<i64, u32>,
+    /// Categories and pause reasons.
+    strings: Interned<String, u32>,
+    /// Channels and priorities (a handful of enum values).
+    labels: Interned<String, u8>,
+    /// Positions in `rows` of the tickets with a requester, by (requester, category,
+    /// `tickets.created_at`, id): the 7-day look-ups of `fcr.v1` read creations of a group.
+    by_created: Vec<u32>,
+    /// The same with a `tickets.solved_at`, by (requester, category, solve, id): what
+    /// `repeat_contact.v1` reads.
+    by_solved: Vec<u32>,
+}
+
+fn created_of(r: &Row) -> i64 {
+    r.created
+}
+
+fn solved_of(r: &Row) -> i64 {
+    r.solved
 }
 
 impl Content {
@@ -260,77 +476,368 @@ impl Content {
         Content {
             snapshot: String::new(),
             rows: Vec::new(),
-            index: HashMap::default(),
-            spans: Vec::new(),
-            strings: vec![String::new()],
-            string_ids: HashMap::default(),
-            peers: HashMap::default(),
+            extras: HashMap::default(),
+            holds: HashMap::default(),
+            ids: Interned::new(),
+            strings: Interned::new(),
+            labels: Interned::new(),
+            by_created: Vec::new(),
+            by_solved: Vec::new(),
         }
     }
 
-    fn intern(&mut self, s: Option<String>) -> u32 {
-        let Some(s) = s else { return 0 };
-        if let Some(&id) = self.string_ids.get(&s) {
-            return id;
+    /// The position of a ticket in `rows`.
+    fn position(&self, id: i64) -> Result<usize, usize> {
+        self.rows.binary_search_by_key(&id, |r| r.ticket_id)
+    }
+
+    fn extra(&self, r: &Row) -> Option<&Extra> {
+        self.extras.get(&r.ticket_id)
+    }
+
+    /// `ticket_metrics.created_at` ([`NONE`] without a projection).
+    fn metrics_created(&self, r: &Row) -> i64 {
+        if r.flags & flag::HAS_METRICS == 0 {
+            NONE
+        } else if r.flags & flag::EXTRA_CREATED != 0 {
+            self.extra(r).map_or(NONE, |e| e.metrics_created)
+        } else {
+            r.created
         }
-        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
-        self.strings.push(s.clone());
-        self.string_ids.insert(s, id);
-        id
     }
 
-    fn string(&self, id: u32) -> Option<String> {
-        (id != 0).then(|| self.strings[id as usize].clone())
+    /// `ticket_metrics.latest_solved_at` ([`NONE`] without a projection).
+    fn latest(&self, r: &Row) -> i64 {
+        if r.flags & (flag::HAS_METRICS | flag::EXTRA_LATEST) == flag::HAS_METRICS {
+            r.solved
+        } else {
+            latest_of(r, self.extra(r))
+        }
     }
 
-    /// Replaces (or adds) the rows of `loaded` and removes `gone`, keeping `index` and `peers`.
-    fn apply(&mut self, mut loaded: Vec<Row>, gone: &[i64]) {
+    /// First reply and full resolution seconds in the basis `b` (0 calendar, 1 business).
+    fn durations(&self, r: &Row, b: usize) -> (i64, i64) {
+        if r.flags & flag::EXTRA_DURATIONS != 0 {
+            self.extra(r)
+                .map_or((NONE, NONE), |e| (e.durations[b], e.durations[2 + b]))
+        } else {
+            (seconds(r.first_reply[b]), seconds(r.full_resolution[b]))
+        }
+    }
+
+    /// Calls `f` with each SLA outcome of the row.
+    fn outcomes(&self, r: &Row, mut f: impl FnMut(Outcome)) {
+        let n = (r.flags >> flag::OUTCOMES_SHIFT) & flag::OUTCOMES_MASK;
+        if n == flag::OUTCOMES_IN_EXTRA {
+            if let Some(e) = self.extra(r) {
+                e.outcomes.iter().for_each(|&o| f(o));
+            }
+            return;
+        }
+        for i in 0..n as usize {
+            f(Outcome {
+                at: r.outcome_at[i],
+                kind: OutcomeKind::from_bits(r.flags >> (flag::KIND_SHIFT + 2 * i as u32)),
+            });
+        }
+    }
+
+    /// What the first-contact and repeat-contact look-ups read of a ticket (theirs and their
+    /// peers'): requester, category, creation, latest solve (both columns).
+    fn relation(&self, r: &Row) -> (i64, u32, i64, i64, i64) {
+        (
+            r.requester_id,
+            r.category,
+            r.created,
+            r.solved,
+            self.latest(r),
+        )
+    }
+
+    fn key_created(&self, p: u32) -> (i64, u32, i64, i64) {
+        let r = &self.rows[p as usize];
+        (r.requester_id, r.category, r.created, r.ticket_id)
+    }
+
+    fn key_solved(&self, p: u32) -> (i64, u32, i64, i64) {
+        let r = &self.rows[p as usize];
+        (r.requester_id, r.category, r.solved, r.ticket_id)
+    }
+
+    /// The part of `list` (`by_created` or `by_solved`) holding one requester and category.
+    fn group<'a>(&self, list: &'a [u32], group: (i64, u32)) -> &'a [u32] {
+        let key = |p: &u32| {
+            let r = &self.rows[*p as usize];
+            (r.requester_id, r.category)
+        };
+        let lo = list.partition_point(|p| key(p) < group);
+        let hi = lo + list[lo..].partition_point(|p| key(p) <= group);
+        &list[lo..hi]
+    }
+
+    /// A ticket's (`first_contact`, `repeat_contact`) given its group's lists.
+    fn flags_of(&self, r: &Row, created: &[u32], solved: &[u32]) -> (bool, bool) {
+        let (id, s, c) = (r.ticket_id, self.latest(r), r.created);
+        let rows = &self.rows;
+        (
+            s == NONE
+                || !ids_in(
+                    rows,
+                    created,
+                    created_of,
+                    s,
+                    s.saturating_add(SEVEN_DAYS),
+                    true,
+                )
+                .any(|other| other != id),
+            ids_in(
+                rows,
+                solved,
+                solved_of,
+                c.saturating_sub(SEVEN_DAYS),
+                c,
+                false,
+            )
+            .any(|other| other != id),
+        )
+    }
+
+    fn set_flags(&mut self, p: usize, (first, repeat): (bool, bool)) {
+        let r = &mut self.rows[p];
+        r.flags &= !(flag::FIRST_CONTACT | flag::REPEAT_CONTACT);
+        if first {
+            r.flags |= flag::FIRST_CONTACT;
+        }
+        if repeat {
+            r.flags |= flag::REPEAT_CONTACT;
+        }
+    }
+
+    /// Recomputes one ticket's `first_contact` and `repeat_contact`.
+    fn relate_one(&mut self, id: i64) {
+        let Ok(p) = self.position(id) else { return };
+        let r = self.rows[p];
+        let flags = if r.requester_id == NONE {
+            (true, false)
+        } else {
+            let group = (r.requester_id, r.category);
+            let created = self.group(&self.by_created, group);
+            let solved = self.group(&self.by_solved, group);
+            self.flags_of(&r, created, solved)
+        };
+        self.set_flags(p, flags);
+    }
+
+    /// Recomputes every ticket's flags (a full load): group by group, walking both lists.
+    fn relate_all(&mut self) {
+        let mut flags: Vec<(usize, (bool, bool))> = Vec::new();
+        let (created, solved) = (&self.by_created, &self.by_solved);
+        let group_of = |p: u32| {
+            let r = &self.rows[p as usize];
+            (r.requester_id, r.category)
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < created.len() {
+            let g = group_of(created[i]);
+            let end = i + created[i..].partition_point(|&p| group_of(p) == g);
+            while j < solved.len() && group_of(solved[j]) < g {
+                j += 1;
+            }
+            let solved_end = j + solved[j..].partition_point(|&p| group_of(p) == g);
+            for &p in &created[i..end] {
+                let r = &self.rows[p as usize];
+                flags.push((
+                    p as usize,
+                    self.flags_of(r, &created[i..end], &solved[j..solved_end]),
+                ));
+            }
+            i = end;
+            j = solved_end;
+        }
+        for (p, f) in flags {
+            self.set_flags(p, f);
+        }
+    }
+
+    /// Sorts positions by a key through a compact copy (cache-friendly on a full load).
+    fn sorted(
+        &self,
+        positions: Vec<u32>,
+        key: fn(&Content, u32) -> (i64, u32, i64, i64),
+    ) -> Vec<u32> {
+        let mut keyed: Vec<((i64, u32, i64, i64), u32)> =
+            positions.into_iter().map(|p| (key(self, p), p)).collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// `rows` as the whole content (a full load, ascending by id): the look-up lists are
+    /// sorted once, then every ticket's flags computed.
+    fn build(&mut self, rows: Vec<Row>) {
+        self.rows = rows;
+        self.rows.shrink_to_fit();
+        let with_requester: Vec<u32> = (0..self.rows.len())
+            .filter(|&p| self.rows[p].requester_id != NONE)
+            .map(|p| p as u32)
+            .collect();
+        let with_solve: Vec<u32> = with_requester
+            .iter()
+            .copied()
+            .filter(|&p| self.rows[p as usize].solved != NONE)
+            .collect();
+        self.by_created = self.sorted(with_requester, Content::key_created);
+        self.by_solved = self.sorted(with_solve, Content::key_solved);
+        self.extras.shrink_to_fit();
+        self.holds.shrink_to_fit();
+        self.relate_all();
+    }
+
+    /// Merges `new` (positions, sorted by `key`) into `list`.
+    fn merge(
+        &self,
+        list: &mut Vec<u32>,
+        new: Vec<u32>,
+        key: fn(&Content, u32) -> (i64, u32, i64, i64),
+    ) {
+        if new.is_empty() {
+            return;
+        }
+        let new = self.sorted(new, key);
+        let old = std::mem::take(list);
+        let mut out = Vec::with_capacity(old.len() + new.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), new.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&x), Some(&y)) => {
+                    if key(self, x) <= key(self, y) {
+                        a.next()
+                    } else {
+                        b.next()
+                    }
+                }
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            out.extend(next);
+        }
+        *list = out;
+    }
+
+    /// Replaces (or adds) the tickets of `loaded` and removes `gone`, keeping the look-up lists
+    /// and the contact flags.
+    fn apply(&mut self, loaded: Vec<Packed>, gone: &[i64]) {
         // What changed for the look-ups: (group, ticket, creation, solve) of the old and the new
         // version of each ticket whose relation changed.
         let mut touched: Vec<Touch> = Vec::new();
-        for row in loaded.iter_mut() {
-            match self.index.get(&row.ticket_id).map(|&i| &self.rows[i]) {
-                // Most writes (a reply, a note, an assignment) leave what the look-ups read
-                // unchanged: the flags carry over and the requester's other tickets are
-                // untouched.
-                Some(old) if old.relation() == row.relation() => {
-                    row.first_contact = old.first_contact;
-                    row.repeat_contact = old.repeat_contact;
+        // Positions whose list entries go (relation changed, or removed); ids whose entries
+        // come (relation changed, or new).
+        let mut unlink: std::collections::HashSet<u32, foldhash::fast::RandomState> =
+            Default::default();
+        let mut relink: Vec<i64> = Vec::new();
+        let mut inserts: Vec<Packed> = Vec::new();
+        for mut p in loaded {
+            let id = p.row.ticket_id;
+            match self.position(id) {
+                Ok(i) => {
+                    let old = self.rows[i];
+                    if self.relation(&old) == p.relation() {
+                        // Most writes (a reply, a note, an assignment) leave what the look-ups
+                        // read unchanged: the flags carry over.
+                        let keep = flag::FIRST_CONTACT | flag::REPEAT_CONTACT;
+                        p.row.flags = (p.row.flags & !keep) | (old.flags & keep);
+                    } else {
+                        touched.extend([Touch::of(&p.row), Touch::of(&old)].into_iter().flatten());
+                        if old.requester_id != NONE {
+                            unlink.insert(i as u32);
+                        }
+                        if p.row.requester_id != NONE {
+                            relink.push(id);
+                        }
+                    }
+                    self.rows[i] = p.row;
+                    self.set_beside(id, p.extra, p.hold);
                 }
-                Some(old) => touched.extend([Touch::of(row), Touch::of(old)].into_iter().flatten()),
-                None => touched.extend(Touch::of(row)),
-            }
-        }
-        for id in gone {
-            if let Some(&i) = self.index.get(id) {
-                touched.extend(Touch::of(&self.rows[i]));
-            }
-        }
-        for row in loaded {
-            self.link(&row, true);
-            match self.index.get(&row.ticket_id) {
-                Some(&i) => {
-                    self.spans[i] = row.span();
-                    let old = std::mem::replace(&mut self.rows[i], row);
-                    self.link(&old, false);
-                }
-                None => {
-                    self.index.insert(row.ticket_id, self.rows.len());
-                    self.spans.push(row.span());
-                    self.rows.push(row);
-                }
-            }
-        }
-        for id in gone {
-            if let Some(i) = self.index.remove(id) {
-                self.spans.swap_remove(i);
-                let old = self.rows.swap_remove(i);
-                self.link(&old, false);
-                if let Some(moved) = self.rows.get(i) {
-                    self.index.insert(moved.ticket_id, i);
+                Err(_) => {
+                    touched.extend(Touch::of(&p.row));
+                    if p.row.requester_id != NONE {
+                        relink.push(id);
+                    }
+                    inserts.push(p);
                 }
             }
         }
+        let mut removals: Vec<usize> = Vec::new();
+        for &id in gone {
+            if let Ok(i) = self.position(id) {
+                let old = self.rows[i];
+                touched.extend(Touch::of(&old));
+                if old.requester_id != NONE {
+                    unlink.insert(i as u32);
+                }
+                removals.push(i);
+                self.set_beside(id, None, None);
+            }
+        }
+        if !unlink.is_empty() {
+            self.by_created.retain(|p| !unlink.contains(p));
+            self.by_solved.retain(|p| !unlink.contains(p));
+        }
+        inserts.sort_by_key(|p| p.row.ticket_id);
+        let last = self.rows.last().map_or(i64::MIN, |r| r.ticket_id);
+        if removals.is_empty() && inserts.first().is_none_or(|p| p.row.ticket_id > last) {
+            // New tickets come after the others (the common case): positions stay.
+            for p in inserts {
+                self.set_beside(p.row.ticket_id, p.extra, p.hold);
+                self.rows.push(p.row);
+            }
+        } else {
+            // Out of id order (a transaction that committed late) or removals: merge, and move
+            // the list entries to the new positions (their order is unchanged).
+            removals.sort_unstable();
+            let old = std::mem::take(&mut self.rows);
+            let mut remap = vec![u32::MAX; old.len()];
+            let mut rows = Vec::with_capacity(old.len() + inserts.len());
+            let mut new = inserts.into_iter().peekable();
+            let mut removed = removals.into_iter().peekable();
+            for (i, r) in old.into_iter().enumerate() {
+                while let Some(p) = new.next_if(|p| p.row.ticket_id < r.ticket_id) {
+                    self.set_beside(p.row.ticket_id, p.extra, p.hold);
+                    rows.push(p.row);
+                }
+                if removed.next_if_eq(&i).is_some() {
+                    continue;
+                }
+                remap[i] = rows.len() as u32;
+                rows.push(r);
+            }
+            for p in new {
+                self.set_beside(p.row.ticket_id, p.extra, p.hold);
+                rows.push(p.row);
+            }
+            self.rows = rows;
+            for list in [&mut self.by_created, &mut self.by_solved] {
+                for p in list.iter_mut() {
+                    *p = remap[*p as usize];
+                }
+            }
+        }
+        let positions: Vec<u32> = relink
+            .iter()
+            .filter_map(|&id| self.position(id).ok())
+            .map(|p| p as u32)
+            .collect();
+        let solved: Vec<u32> = positions
+            .iter()
+            .copied()
+            .filter(|&p| self.rows[p as usize].solved != NONE)
+            .collect();
+        let mut list = std::mem::take(&mut self.by_created);
+        self.merge(&mut list, positions, Content::key_created);
+        self.by_created = list;
+        let mut list = std::mem::take(&mut self.by_solved);
+        self.merge(&mut list, solved, Content::key_solved);
+        self.by_solved = list;
         // The tickets whose flags a change can move: the changed ticket itself; those whose
         // 7-day window after their latest solve holds the changed creation (latest solve in
         // `[created − 7 days, created)`); those whose window before their creation holds the
@@ -338,20 +845,24 @@ impl Content {
         let mut ids: Vec<i64> = Vec::new();
         for t in &touched {
             ids.push(t.ticket_id);
-            let Some(p) = self.peers.get(&t.group) else {
-                continue;
-            };
+            let group = self.group(&self.by_created, t.group);
             if t.created != NONE {
-                ids.extend(Peers::ids_in(
-                    &p.latest,
-                    t.created.saturating_sub(SEVEN_DAYS),
-                    t.created,
-                    false,
-                ));
+                let (from, to) = (t.created.saturating_sub(SEVEN_DAYS), t.created);
+                ids.extend(
+                    group
+                        .iter()
+                        .map(|&p| &self.rows[p as usize])
+                        .filter_map(|r| {
+                            let l = self.latest(r);
+                            (l != NONE && l >= from && l < to).then_some(r.ticket_id)
+                        }),
+                );
             }
             if t.solved != NONE {
-                ids.extend(Peers::ids_in(
-                    &p.created,
+                ids.extend(ids_in(
+                    &self.rows,
+                    group,
+                    created_of,
                     t.solved,
                     t.solved.saturating_add(SEVEN_DAYS),
                     true,
@@ -365,96 +876,49 @@ impl Content {
         }
     }
 
-    /// Recomputes one ticket's `first_contact` and `repeat_contact` from its group's lists.
-    fn relate_one(&mut self, id: i64) {
-        let Some(&i) = self.index.get(&id) else {
-            return;
-        };
-        let r = &self.rows[i];
-        let flags = if r.requester_id == NONE {
-            (true, false)
-        } else {
-            self.peers
-                .get(&(r.requester_id, r.category))
-                .map_or((true, false), |p| p.flags(r))
-        };
-        let r = &mut self.rows[i];
-        (r.first_contact, r.repeat_contact) = flags;
-    }
-
-    /// Recomputes `first_contact` and `repeat_contact` of every ticket of one requester and
-    /// category (a full load): two binary searches per ticket in the group's sorted lists.
-    fn relate(&mut self, key: (i64, u32)) {
-        let Content {
-            peers, rows, index, ..
-        } = self;
-        let Some(p) = peers.get(&key) else { return };
-        for &(_, id) in &p.created {
-            let Some(&i) = index.get(&id) else { continue };
-            let r = &mut rows[i];
-            (r.first_contact, r.repeat_contact) = p.flags(r);
+    /// Sets (or clears) what a ticket keeps beside its row.
+    fn set_beside(&mut self, id: i64, extra: Option<Extra>, hold: Option<Box<[(u32, i64)]>>) {
+        match extra {
+            Some(e) => {
+                self.extras.insert(id, e);
+            }
+            None => {
+                self.extras.remove(&id);
+            }
+        }
+        match hold {
+            Some(h) => {
+                self.holds.insert(id, h);
+            }
+            None => {
+                self.holds.remove(&id);
+            }
         }
     }
 
-    /// Takes `rows` as the whole content (a full load): the look-up lists are sorted once
-    /// rather than kept sorted row by row.
-    fn build(&mut self, rows: Vec<Row>) {
-        self.index = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.ticket_id, i))
-            .collect();
-        self.spans = rows.iter().map(Row::span).collect();
-        self.peers.clear();
-        for r in rows.iter().filter(|r| r.requester_id != NONE) {
-            let peers = self.peers.entry((r.requester_id, r.category)).or_default();
-            if r.ticket_created_at != NONE {
-                peers.created.push((r.ticket_created_at, r.ticket_id));
-            }
-            if r.ticket_solved_at != NONE {
-                peers.solved.push((r.ticket_solved_at, r.ticket_id));
-            }
-            if r.latest_solved_at != NONE {
-                peers.latest.push((r.latest_solved_at, r.ticket_id));
-            }
-        }
-        for peers in self.peers.values_mut() {
-            peers.created.sort_unstable();
-            peers.solved.sort_unstable();
-            peers.latest.sort_unstable();
-        }
-        self.rows = rows;
-        let keys: Vec<(i64, u32)> = self.peers.keys().copied().collect();
-        for key in keys {
-            self.relate(key);
-        }
-    }
-
-    /// Adds a row's entries to (or removes them from) `peers`.
-    fn link(&mut self, row: &Row, add: bool) {
-        if row.requester_id == NONE {
-            return;
-        }
-        let key = (row.requester_id, row.category);
-        let peers = self.peers.entry(key).or_default();
-        let id = row.ticket_id;
-        for (list, at) in [
-            (&mut peers.created, row.ticket_created_at),
-            (&mut peers.solved, row.ticket_solved_at),
-            (&mut peers.latest, row.latest_solved_at),
-        ] {
-            if at == NONE {
-                continue;
-            }
-            if add {
-                Peers::insert(list, (at, id));
-            } else {
-                Peers::remove(list, (at, id));
-            }
-        }
-        if peers.created.is_empty() && peers.solved.is_empty() && peers.latest.is_empty() {
-            self.peers.remove(&key);
-        }
+    /// Approximate bytes the content holds on the heap (rows, lists, side tables), logged at a
+    /// full load and checked by the tests.
+    fn heap_bytes(&self) -> usize {
+        let map = |entries: usize, entry: usize| entries * (entry + 1) * 8 / 7;
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + (self.by_created.capacity() + self.by_solved.capacity()) * 4
+            + map(self.extras.capacity(), std::mem::size_of::<(i64, Extra)>())
+            + self
+                .extras
+                .values()
+                .map(|e| e.outcomes.len() * 16)
+                .sum::<usize>()
+            + map(self.holds.capacity(), 24)
+            + self.holds.values().map(|h| h.len() * 16).sum::<usize>()
+            + self.ids.values.capacity() * 8
+            + map(self.ids.index.capacity(), 16)
+            + self
+                .strings
+                .values
+                .iter()
+                .map(|s| 24 + s.capacity() * 2)
+                .sum::<usize>()
+            + map(self.strings.index.capacity(), 28)
     }
 }
 
@@ -662,7 +1126,10 @@ impl MetricsStore {
         *store = Some(content);
         let ms = started.elapsed().as_millis();
         match refreshed? {
-            Refresh::Full { tickets } => tracing::info!(tickets, ms, "metrics store loaded"),
+            Refresh::Full { tickets } => {
+                let bytes = store.as_ref().map_or(0, Content::heap_bytes);
+                tracing::info!(tickets, ms, bytes, "metrics store loaded");
+            }
             Refresh::Changed { tickets } => {
                 tracing::debug!(tickets, ms, "metrics store refreshed");
             }
@@ -702,6 +1169,12 @@ impl MetricsStore {
     /// Tickets held (0 before the first read).
     pub fn len(&self) -> usize {
         self.content.read().as_ref().map_or(0, |c| c.rows.len())
+    }
+
+    /// Approximate bytes the store holds on the heap (0 before the first read): packed rows,
+    /// look-up lists and side tables, with hash tables at their capacity.
+    pub fn heap_bytes(&self) -> usize {
+        self.content.read().as_ref().map_or(0, Content::heap_bytes)
     }
 
     /// True before the first read or when there is no ticket.
@@ -752,7 +1225,7 @@ fn refresh(
     if !changed.is_empty() {
         let (rows, outcomes) = load_rows(conn, Selection::Ids(&changed))?;
         let rows = assemble(content, rows, outcomes);
-        let found: std::collections::HashSet<i64> = rows.iter().map(|r| r.ticket_id).collect();
+        let found: std::collections::HashSet<i64> = rows.iter().map(|p| p.row.ticket_id).collect();
         let gone: Vec<i64> = changed
             .iter()
             .copied()
@@ -780,7 +1253,10 @@ fn full_load(
         let Some(last) = tickets.last().map(|(t, _, _)| t.0) else {
             break;
         };
-        rows.extend(assemble(&mut fresh, tickets, clocks));
+        for p in assemble(&mut fresh, tickets, clocks) {
+            fresh.set_beside(p.row.ticket_id, p.extra, p.hold);
+            rows.push(p.row);
+        }
         after = last;
     }
     fresh.build(rows);
@@ -932,7 +1408,7 @@ fn assemble(
     content: &mut Content,
     tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
     clocks: Vec<ClockTuple>,
-) -> Vec<Row> {
+) -> Vec<Packed> {
     let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::default();
     for (ticket_id, running, due_at, fulfilled_at, breached_at) in clocks {
         // The three outcomes of `metrics::sla_attainment_by`, one UNION ALL branch each.
@@ -976,7 +1452,7 @@ fn assemble(
                         .iter()
                         .map(|(reason, seconds)| {
                             (
-                                content.intern(Some(reason.clone())),
+                                content.strings.intern(Some(reason.clone())),
                                 seconds.as_i64().unwrap_or(0),
                             )
                         })
@@ -996,74 +1472,71 @@ fn assemble(
                 resolution_business,
                 reopens,
             ) = m;
-            Row {
+            Packed::of(Unpacked {
                 ticket_id: id,
                 has_metrics: metrics_id.is_some(),
-                created_at: micros(created_at),
+                metrics_created: micros(created_at),
                 first_reply_at: micros(first_reply_at),
                 first_reply: [frt.unwrap_or(NONE), frt_business.unwrap_or(NONE)],
-                latest_solved_at: micros(latest_solved_at),
+                latest_solved: micros(latest_solved_at),
                 full_resolution: [
                     resolution.unwrap_or(NONE),
                     resolution_business.unwrap_or(NONE),
                 ],
                 reopens: reopens.unwrap_or(0),
-                channel: content.intern(channel),
-                priority: content.intern(priority),
-                category: content.intern(category),
-                team_id: team_id.unwrap_or(NONE),
-                assignee_id: assignee_id.unwrap_or(NONE),
-                organization_id: organization_id.unwrap_or(NONE),
-                site_id: site_id.unwrap_or(NONE),
-                outcomes: outcomes.remove(&id).unwrap_or_default().into_boxed_slice(),
+                channel: content.labels.intern(channel),
+                priority: content.labels.intern(priority),
+                category: content.strings.intern(category),
+                team: content.ids.intern(team_id),
+                assignee: content.ids.intern(assignee_id),
+                organization: content.ids.intern(organization_id),
+                site: content.ids.intern(site_id),
+                outcomes: outcomes.remove(&id).unwrap_or_default(),
                 requester_id: requester_id.unwrap_or(NONE),
-                ticket_created_at: ticket_created_at.timestamp_micros(),
-                ticket_solved_at: micros(ticket_solved_at),
+                created: ticket_created_at.timestamp_micros(),
+                solved: micros(ticket_solved_at),
                 one_touch,
                 one_touch_strict,
                 fcr_candidate: fcr_candidate.unwrap_or(false),
                 on_hold,
-                first_contact: true,
-                repeat_contact: false,
-            }
+            })
         })
         .collect()
 }
 
-/// A filter resolved against the store: `None` fields match anything.
+/// A filter resolved against the store (ids and strings as interned): `None` fields match
+/// anything.
 struct Resolved {
-    team_id: Option<i64>,
-    assignee_id: Option<i64>,
-    organization_id: Option<i64>,
-    site_id: Option<i64>,
-    channel: Option<u32>,
-    priority: Option<u32>,
+    team: Option<u32>,
+    assignee: Option<u32>,
+    organization: Option<u32>,
+    site: Option<u32>,
+    channel: Option<u8>,
+    priority: Option<u8>,
     category: Option<u32>,
     /// Teams whose sourcing is the one asked for.
-    teams: Option<Vec<i64>>,
+    teams: Option<Vec<u32>>,
     /// Staff whose employment type is the one asked for.
-    staff: Option<Vec<i64>>,
-    /// A text filter names a value no ticket has: nothing matches.
+    staff: Option<Vec<u32>>,
+    /// A filter names a value no ticket has: nothing matches.
     impossible: bool,
 }
 
 impl Resolved {
     fn matches(&self, r: &Row) -> bool {
-        let id = |want: Option<i64>, have: i64| want.is_none_or(|w| w == have);
-        let string = |want: Option<u32>, have: u32| want.is_none_or(|w| w == have);
+        fn is<T: PartialEq>(want: Option<T>, have: T) -> bool {
+            want.is_none_or(|w| w == have)
+        }
         !self.impossible
-            && id(self.team_id, r.team_id)
-            && id(self.assignee_id, r.assignee_id)
-            && id(self.organization_id, r.organization_id)
-            && id(self.site_id, r.site_id)
-            && string(self.channel, r.channel)
-            && string(self.priority, r.priority)
-            && string(self.category, r.category)
-            && self.teams.as_ref().is_none_or(|t| t.contains(&r.team_id))
-            && self
-                .staff
-                .as_ref()
-                .is_none_or(|s| s.contains(&r.assignee_id))
+            && is(self.team, r.team)
+            && is(self.assignee, r.assignee)
+            && is(self.organization, r.organization)
+            && is(self.site, r.site)
+            && is(self.channel, r.channel)
+            && is(self.priority, r.priority)
+            && is(self.category, r.category)
+            && self.teams.as_ref().is_none_or(|t| t.contains(&r.team))
+            && self.staff.as_ref().is_none_or(|s| s.contains(&r.assignee))
     }
 }
 
@@ -1111,39 +1584,52 @@ impl Reader<'_> {
     fn resolve(&self, f: &MetricFilters) -> Resolved {
         let c = self.content;
         let mut impossible = false;
-        let mut string = |v: &Option<String>| {
-            v.as_ref().map(|s| match c.string_ids.get(s) {
-                Some(&id) => id,
-                None => {
-                    impossible = true;
-                    0
-                }
+        let mut known = |found: Option<Option<u32>>| {
+            found.map(|v| {
+                impossible |= v.is_none();
+                v.unwrap_or(0)
             })
         };
-        let (channel, priority, category) =
-            (string(&f.channel), string(&f.priority), string(&f.category));
+        let team = known(f.team_id.map(|v| c.ids.get(&v)));
+        let assignee = known(f.agent_id.map(|v| c.ids.get(&v)));
+        let organization = known(f.organization_id.map(|v| c.ids.get(&v)));
+        let site = known(f.site_id.map(|v| c.ids.get(&v)));
+        let category = known(f.category.as_ref().map(|v| c.strings.get(v)));
+        let mut label = |v: &Option<String>| {
+            v.as_ref().map(|v| {
+                let found = c.labels.get(v);
+                impossible |= found.is_none();
+                found.unwrap_or(0)
+            })
+        };
+        let (channel, priority) = (label(&f.channel), label(&f.priority));
         let d = &self.dimensions;
+        let interned = |ids: Vec<i64>| ids.iter().filter_map(|v| c.ids.get(v)).collect();
         Resolved {
-            team_id: f.team_id,
-            assignee_id: f.agent_id,
-            organization_id: f.organization_id,
-            site_id: f.site_id,
+            team,
+            assignee,
+            organization,
+            site,
             channel,
             priority,
             category,
             teams: f.sourcing.as_ref().map(|want| {
-                d.teams
-                    .iter()
-                    .filter(|(_, (_, s))| s == want)
-                    .map(|(id, _)| *id)
-                    .collect()
+                interned(
+                    d.teams
+                        .iter()
+                        .filter(|(_, (_, s))| s == want)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
             }),
             staff: f.employment_type.as_ref().map(|want| {
-                d.users
-                    .iter()
-                    .filter(|(_, (_, e))| e == want)
-                    .map(|(id, _)| *id)
-                    .collect()
+                interned(
+                    d.users
+                        .iter()
+                        .filter(|(_, (_, e))| e == want)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
             }),
             impossible,
         }
@@ -1151,38 +1637,44 @@ impl Reader<'_> {
 
     /// The group key and label of a dimension value of `row`, as the SQL read side writes them.
     fn dimension_key(&self, d: Dimension, r: &Row) -> (Option<String>, Option<String>) {
-        let dims = &self.dimensions;
-        let id = |v: i64| (v != NONE).then_some(v);
-        let named = |v: i64, name: Option<&String>| {
-            id(v).map_or((None, None), |v| (Some(v.to_string()), name.cloned()))
+        let (c, dims) = (self.content, &self.dimensions);
+        let id = |v: u32| c.ids.value(v).copied();
+        let named = |v: Option<i64>, name: Option<&String>| {
+            v.map_or((None, None), |v| (Some(v.to_string()), name.cloned()))
         };
         let same = |s: Option<String>| (s.clone(), s);
+        let (team, assignee) = (id(r.team), id(r.assignee));
+        let team_row = team.and_then(|t| dims.teams.get(&t));
+        let user_row = assignee.and_then(|u| dims.users.get(&u));
         match d {
-            Dimension::Team => named(r.team_id, dims.teams.get(&r.team_id).map(|t| &t.0)),
-            Dimension::Agent => named(r.assignee_id, dims.users.get(&r.assignee_id).map(|u| &u.0)),
-            Dimension::Organization => named(
-                r.organization_id,
-                dims.organizations.get(&r.organization_id),
-            ),
-            Dimension::Site => named(r.site_id, dims.sites.get(&r.site_id)),
-            Dimension::Channel => same(self.content.string(r.channel)),
-            Dimension::Priority => same(self.content.string(r.priority)),
-            Dimension::Category => same(self.content.string(r.category)),
-            Dimension::Sourcing => same(dims.teams.get(&r.team_id).map(|t| t.1.clone())),
-            Dimension::EmploymentType => same(dims.users.get(&r.assignee_id).map(|u| u.1.clone())),
+            Dimension::Team => named(team, team_row.map(|t| &t.0)),
+            Dimension::Agent => named(assignee, user_row.map(|u| &u.0)),
+            Dimension::Organization => {
+                let o = id(r.organization);
+                named(o, o.and_then(|o| dims.organizations.get(&o)))
+            }
+            Dimension::Site => {
+                let s = id(r.site);
+                named(s, s.and_then(|s| dims.sites.get(&s)))
+            }
+            Dimension::Channel => same(c.labels.value(r.channel).cloned()),
+            Dimension::Priority => same(c.labels.value(r.priority).cloned()),
+            Dimension::Category => same(c.strings.value(r.category).cloned()),
+            Dimension::Sourcing => same(team_row.map(|t| t.1.clone())),
+            Dimension::EmploymentType => same(user_row.map(|u| u.1.clone())),
         }
     }
 
-    /// The raw value a dimension groups `row` by (an id, or an interned string).
-    fn dimension_raw(d: Dimension, r: &Row) -> i64 {
+    /// The raw value a dimension groups `row` by (an interned id or string).
+    fn dimension_raw(d: Dimension, r: &Row) -> u32 {
         match d {
-            Dimension::Team | Dimension::Sourcing => r.team_id,
-            Dimension::Agent | Dimension::EmploymentType => r.assignee_id,
-            Dimension::Organization => r.organization_id,
-            Dimension::Site => r.site_id,
-            Dimension::Channel => i64::from(r.channel),
-            Dimension::Priority => i64::from(r.priority),
-            Dimension::Category => i64::from(r.category),
+            Dimension::Team | Dimension::Sourcing => r.team,
+            Dimension::Agent | Dimension::EmploymentType => r.assignee,
+            Dimension::Organization => r.organization,
+            Dimension::Site => r.site,
+            Dimension::Channel => u32::from(r.channel),
+            Dimension::Priority => u32::from(r.priority),
+            Dimension::Category => r.category,
         }
     }
 
@@ -1219,7 +1711,7 @@ impl Reader<'_> {
         // Group slots: for buckets the bucket index; otherwise one slot per raw dimension value.
         let mut accs: Vec<Acc> = Vec::new();
         let mut keys: Vec<(Option<String>, Option<String>)> = Vec::new();
-        let mut by_raw: HashMap<i64, usize> = HashMap::default();
+        let mut by_raw: HashMap<u32, usize> = HashMap::default();
         let mut by_key: HashMap<Option<String>, usize> = HashMap::default();
         if let StoreGrouping::Buckets(buckets) = grouping {
             for (key, _) in buckets {
@@ -1262,47 +1754,53 @@ impl Reader<'_> {
             *cached = Some(s);
             s
         };
-        for (r, &(first, last)) in self.content.rows.iter().zip(&self.content.spans) {
-            if last < lo || first >= hi || filter.as_ref().is_some_and(|f| !f.matches(r)) {
+        let c = self.content;
+        for r in &c.rows {
+            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
                 continue;
             }
             let mut cached = None;
-            if r.has_metrics {
-                if inside(r.created_at) {
-                    let s = slot(r, r.created_at, &mut accs, &mut cached);
+            if r.flags & flag::HAS_METRICS != 0 {
+                let created = c.metrics_created(r);
+                if inside(created) {
+                    let s = slot(r, created, &mut accs, &mut cached);
                     accs[s].created += 1;
                 }
+                let (frt, resolution) = c.durations(r, b);
                 if inside(r.first_reply_at) {
                     let s = slot(r, r.first_reply_at, &mut accs, &mut cached);
                     accs[s].first_replies += 1;
-                    if r.first_reply[b] != NONE {
-                        accs[s].frt.push(r.first_reply[b]);
+                    if frt != NONE {
+                        accs[s].frt.push(frt);
                     }
                 }
-                if inside(r.latest_solved_at) {
-                    let s = slot(r, r.latest_solved_at, &mut accs, &mut cached);
+                let latest = c.latest(r);
+                if inside(latest) {
+                    let s = slot(r, latest, &mut accs, &mut cached);
                     let a = &mut accs[s];
                     a.solved += 1;
-                    a.reopened += i64::from(r.reopens > 0);
-                    if r.full_resolution[b] != NONE {
-                        a.resolution.push(r.full_resolution[b]);
+                    let has = |bit: u32| i64::from(r.flags & bit != 0);
+                    a.reopened += has(flag::REOPENED);
+                    if resolution != NONE {
+                        a.resolution.push(resolution);
                     }
                     if contact {
-                        a.resolved += i64::from(r.one_touch.is_some());
-                        a.one_touch += i64::from(r.one_touch == Some(true));
-                        a.one_touch_strict += i64::from(r.one_touch_strict == Some(true));
-                        a.fcr += i64::from(r.fcr_candidate && r.first_contact);
+                        a.resolved += has(flag::ONE_TOUCH_SET);
+                        a.one_touch += has(flag::ONE_TOUCH);
+                        a.one_touch_strict += has(flag::STRICT);
+                        let fcr = flag::FCR_CANDIDATE | flag::FIRST_CONTACT;
+                        a.fcr += i64::from(r.flags & fcr == fcr);
                     }
                 }
             }
-            if contact && inside(r.ticket_created_at) {
-                let s = slot(r, r.ticket_created_at, &mut accs, &mut cached);
+            if contact && inside(r.created) {
+                let s = slot(r, r.created, &mut accs, &mut cached);
                 accs[s].contacts += 1;
-                accs[s].repeats += i64::from(r.repeat_contact);
+                accs[s].repeats += i64::from(r.flags & flag::REPEAT_CONTACT != 0);
             }
-            for o in r.outcomes.iter() {
+            c.outcomes(r, |o| {
                 if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
-                    continue;
+                    return;
                 }
                 let s = slot(r, o.at, &mut accs, &mut cached);
                 if o.kind == OutcomeKind::Achieved {
@@ -1310,7 +1808,7 @@ impl Reader<'_> {
                 } else {
                     accs[s].breached += 1;
                 }
-            }
+            });
         }
         let mut out: Vec<GroupReport> = accs
             .into_iter()
@@ -1353,23 +1851,19 @@ impl Reader<'_> {
         let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
         let filter = (!filters.is_empty()).then(|| self.resolve(filters));
         let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::default();
-        for (r, &(first, last)) in self.content.rows.iter().zip(&self.content.spans) {
-            if last < lo || first >= hi {
+        let c = self.content;
+        for r in &c.rows {
+            if r.flags & flag::HOLD == 0 {
                 continue;
             }
-            let solved = r.latest_solved_at;
-            if !r.has_metrics
-                || r.on_hold.is_empty()
-                || solved == NONE
-                || solved < lo
-                || solved >= hi
-            {
+            let solved = c.latest(r);
+            if solved == NONE || solved < lo || solved >= hi {
                 continue;
             }
             if filter.as_ref().is_some_and(|f| !f.matches(r)) {
                 continue;
             }
-            for &(reason, seconds) in r.on_hold.iter() {
+            for &(reason, seconds) in c.holds.get(&r.ticket_id).into_iter().flatten() {
                 let e = by_reason.entry(reason).or_default();
                 e.0 += 1;
                 e.1 += seconds;
@@ -1377,7 +1871,16 @@ impl Reader<'_> {
         }
         by_reason
             .into_iter()
-            .map(|(reason, figures)| (self.content.string(reason).unwrap_or_default(), figures))
+            .map(|(reason, figures)| {
+                (
+                    self.content
+                        .strings
+                        .value(reason)
+                        .cloned()
+                        .unwrap_or_default(),
+                    figures,
+                )
+            })
             .collect()
     }
 
