@@ -144,7 +144,7 @@ pub fn with_session_lock<T>(
 }
 
 /// Runs `f` on a blocking thread, inside the caller's tracing span (for work that takes its own
-/// connection, such as [`crate::models::metrics_store::MetricsStore::read`]).
+/// connection, such as [`crate::metrics::store::MetricsStore::read`]).
 ///
 /// # Errors
 /// Whatever `f` returns. A panic in `f` is re-raised.

@@ -8,6 +8,7 @@
 //! - [`db`]: pool, embedded migrations, `db::run` (async → blocking diesel).
 //! - [`schema`]: diesel table definitions.
 //! - [`domain`]: pure rules: ticket state machine, metric projection, statistics.
+//! - [`metrics`]: the metrics read side: the in-memory store, its figures, `metrics rebuild`.
 //! - [`models`]: diesel rows and queries.
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
@@ -24,6 +25,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod metrics;
 pub mod models;
 pub mod routes;
 pub mod schema;

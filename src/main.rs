@@ -179,7 +179,7 @@ fn run() -> anyhow::Result<()> {
         } => {
             let mut conn = connect(&settings)?;
             let started = std::time::Instant::now();
-            let report = frontline::models::metrics::rebuild(&mut conn, 1000)?;
+            let report = frontline::metrics::rebuild(&mut conn, 1000)?;
             for d in &report.differences {
                 eprintln!(
                     "ticket {}: stored {} ≠ recomputed {}",
@@ -426,10 +426,10 @@ fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     }
     // An upgrade that changed the projection's definition recomputes it (once).
     let started = std::time::Instant::now();
-    if let Some(report) = frontline::models::metrics::ensure_projection_current(&mut conn)? {
+    if let Some(report) = frontline::metrics::ensure_projection_current(&mut conn)? {
         println!(
             "metrics projection upgraded to version {}: recomputed {} tickets in {:.1} s, {} differed",
-            frontline::models::metrics::PROJECTION_VERSION,
+            frontline::metrics::PROJECTION_VERSION,
             report.tickets,
             started.elapsed().as_secs_f64(),
             report.differences.len()

@@ -19,7 +19,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 pub struct Application {
     port: u16,
     server: Server,
-    metrics_store: std::sync::Arc<crate::models::metrics_store::MetricsStore>,
+    metrics_store: std::sync::Arc<crate::metrics::store::MetricsStore>,
     access: std::sync::Arc<AccessCache>,
 }
 
@@ -59,7 +59,7 @@ impl Application {
             settings.auth.login_attempts_per_email_per_minute,
             settings.auth.login_attempts_per_address_per_minute,
         );
-        let metrics_store = std::sync::Arc::new(crate::models::metrics_store::MetricsStore::new());
+        let metrics_store = std::sync::Arc::new(crate::metrics::store::MetricsStore::new());
         let access = std::sync::Arc::new(AccessCache::new());
         access.start_listener(secrecy::SecretString::from(format!(
             "{}?application_name=frontline_access_listener",
@@ -118,7 +118,7 @@ impl Application {
     }
 
     /// The metrics store the server reads (to load it before the first request).
-    pub fn metrics_store(&self) -> std::sync::Arc<crate::models::metrics_store::MetricsStore> {
+    pub fn metrics_store(&self) -> std::sync::Arc<crate::metrics::store::MetricsStore> {
         self.metrics_store.clone()
     }
 

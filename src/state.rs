@@ -5,7 +5,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::configuration::Settings;
 use crate::db::PgPool;
-use crate::models::metrics_store::MetricsStore;
+use crate::metrics::store::MetricsStore;
 use std::sync::Arc;
 
 /// State shared by every handler (in `web::Data`).

@@ -1,6 +1,7 @@
 //! Pure domain rules: no actix, no diesel, no clock.
 //!
 //! - [`calendar`]: business time and due instants (docs/METRICS.md §3).
+//! - [`buckets`]: the local days, weeks and months of a reporting time zone (timeseries).
 //! - [`email`]: normalised email addresses.
 //! - [`ids`]: typed ids (`TicketId`, `UserId`, …) for values that cross layers.
 //! - [`instant`]: the accepted range and precision of timestamps.
@@ -9,6 +10,7 @@
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
 
+pub mod buckets;
 pub mod calendar;
 pub mod email;
 pub mod ids;

@@ -5,8 +5,6 @@ pub mod calendar;
 pub mod directory;
 pub mod enums;
 pub mod idempotency;
-pub mod metrics;
-pub mod metrics_store;
 pub mod organization;
 pub mod sla;
 pub mod ticket;

@@ -3,7 +3,7 @@
 use crate::helpers::{count, helpdesk_log, helpdesk_mapping, small_mapping, spawn_app};
 use diesel::prelude::*;
 use frontline::import::event_log::{ImportOptions, import_file};
-use frontline::models::metrics::rebuild;
+use frontline::metrics::rebuild;
 use frontline::schema::{teams, tickets};
 use serde_json::{Value, json};
 

@@ -1,5 +1,5 @@
-//! The in-memory metrics store (`models::metrics_store`) against the SQL read side it replaces
-//! on the request path (`models::metrics`, the reference): the same figures for every grouping,
+//! The in-memory metrics store (`metrics::store`) against the SQL read side it replaces
+//! on the request path (`metrics::reference`, feature `sql-reference`): the same figures for every grouping,
 //! filter and time basis on seeded data, and the same figures again after every kind of write,
 //! including writes committed out of order and writes still in progress while the store reads.
 
@@ -8,10 +8,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use frontline::domain::stats::DurationStats;
 use frontline::error::ApiError;
-use frontline::models::metrics::{
-    self as sql, Dimension, GroupReport, Grouping, MetricFilters, ReportOptions, TimeBasis,
-};
-use frontline::models::metrics_store::{MetricsStore, Reader, StoreGrouping};
+use frontline::metrics::reference::{self as sql, Grouping};
+use frontline::metrics::store::{MetricsStore, Reader, StoreGrouping};
+use frontline::metrics::{Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis};
 use frontline::seed::{self, SeedOptions, Writer};
 
 fn seeded(tickets: usize, writer: Writer) -> TestDb {
@@ -105,7 +104,9 @@ fn compare(
         Grouping::Dimension(d) => StoreGrouping::Dimension(*d),
         Grouping::Bucket { interval, zone } => {
             let zone: chrono_tz::Tz = zone.parse().unwrap();
-            buckets = frontline::routes::metrics::bucket_starts(interval, zone, from, to)?
+            let interval = frontline::domain::buckets::Interval::parse(interval).unwrap();
+            buckets = frontline::domain::buckets::bucket_starts(interval, zone, from, to)
+                .unwrap()
                 .into_iter()
                 .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), start))
                 .collect();
@@ -207,6 +208,10 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
         .unwrap();
     // Not a comparison of empty sets: hundreds of non-empty groups were compared.
     assert!(compared > 500, "{compared} groups compared");
+    // Packed rows: ~145 bytes per ticket on the heap with the side tables (the aim: ≤ 150).
+    let per_ticket = store.heap_bytes() / store.len();
+    eprintln!("metrics store: {per_ticket} bytes per ticket on the heap");
+    assert!(per_ticket <= 150, "{per_ticket} bytes per ticket");
 }
 
 #[derive(QueryableByName)]
@@ -501,7 +506,190 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
           WHERE ticket_id = (SELECT min(ticket_id) FROM ticket_metrics
                               WHERE full_resolution_seconds IS NOT NULL)",
     );
-    let report = sql::rebuild(&mut conn, 1000).unwrap();
+    let report = frontline::metrics::rebuild(&mut conn, 1000).unwrap();
     assert!(!report.differences.is_empty());
     check(&db, &store, "after a rebuild");
+}
+
+/// Largest number of reads inside the store at once, and how many are inside now.
+#[derive(Default)]
+struct Overlap {
+    inside: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl Overlap {
+    fn enter(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.inside.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+    }
+
+    fn leave(&self) {
+        self.inside
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn concurrent_reads_share_the_store_and_each_sees_exactly_its_own_snapshot_while_writes_commit() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::{Arc, Barrier};
+    let db = Arc::new(seeded(300, Writer::Domain));
+    let store = Arc::new(MetricsStore::new());
+    summary_created(&db, &store);
+    let period = (
+        frontline::domain::instant::min(),
+        frontline::domain::instant::end(),
+    );
+
+    // Without writes every read has the store's snapshot: they aggregate side by side.
+    let overlap = Arc::new(Overlap::default());
+    let barrier = Arc::new(Barrier::new(4));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (db, store, overlap, barrier) =
+                (db.clone(), store.clone(), overlap.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                store
+                    .read(&db.pool, |_, _| {
+                        overlap.enter();
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                        overlap.leave();
+                        Ok(())
+                    })
+                    .unwrap();
+            })
+        })
+        .collect();
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert!(
+        overlap.most.load(SeqCst) >= 2,
+        "reads of one snapshot took turns"
+    );
+
+    // With writes committing all along (figures, dimensions, the contact rates' look-ups, new
+    // tickets), every read's figures are those the SQL reference computes in its own
+    // transaction.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (db, stop) = (db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut conn = db.conn();
+            let mut round = 0u32;
+            while !stop.load(SeqCst) {
+                round += 1;
+                execute(
+                    &mut conn,
+                    &format!(
+                        "UPDATE ticket_metrics SET first_reply_seconds = first_reply_seconds + {round}
+                          WHERE ticket_id IN (SELECT ticket_id FROM ticket_metrics
+                                               WHERE first_reply_seconds IS NOT NULL
+                                               ORDER BY ticket_id OFFSET {} LIMIT 3)",
+                        round % 50
+                    ),
+                );
+                execute(
+                    &mut conn,
+                    &format!(
+                        "UPDATE tickets SET team_id = (SELECT id FROM teams ORDER BY id
+                                                        OFFSET {} LIMIT 1)
+                          WHERE id IN (SELECT id FROM tickets ORDER BY id OFFSET {} LIMIT 2)",
+                        round % 2,
+                        round % 40
+                    ),
+                );
+                execute(
+                    &mut conn,
+                    &format!(
+                        "UPDATE tickets SET solved_at = solved_at + interval '{} hours'
+                          WHERE id IN (SELECT id FROM tickets WHERE solved_at IS NOT NULL
+                                         AND requester_id IS NOT NULL
+                                       ORDER BY id OFFSET {} LIMIT 2)",
+                        if round.is_multiple_of(2) { 30 } else { -30 },
+                        round % 20
+                    ),
+                );
+                execute(
+                    &mut conn,
+                    "WITH t AS (
+                       INSERT INTO tickets (subject, description, status, priority, created_at,
+                                            updated_at)
+                       VALUES ('concurrent', '', 'new', 'normal', '2026-10-01T12:00:00Z',
+                               '2026-10-01T12:00:00Z') RETURNING id)
+                     INSERT INTO ticket_metrics (ticket_id, created_at, agent_created, replies,
+                                                 reopens, requester_comments)
+                     SELECT id, '2026-10-01T12:00:00Z', false, 0, 0, 0 FROM t",
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            round
+        })
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let (db, store) = (db.clone(), store.clone());
+            std::thread::spawn(move || {
+                let mut compared = 0;
+                for n in 0..12 {
+                    let grouping = if (i + n) % 2 == 0 {
+                        Grouping::All
+                    } else {
+                        Grouping::Dimension(Dimension::Team)
+                    };
+                    store
+                        .read(&db.pool, |conn, reader| {
+                            compared += compare(
+                                conn,
+                                reader,
+                                &grouping,
+                                &MetricFilters::default(),
+                                period,
+                                TimeBasis::Calendar,
+                            )?;
+                            Ok(())
+                        })
+                        .unwrap();
+                }
+                compared
+            })
+        })
+        .collect();
+    let compared: usize = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    stop.store(true, SeqCst);
+    let rounds = writer.join().unwrap();
+    assert!(rounds >= 5, "{rounds} rounds of writes");
+    assert!(compared >= 48, "{compared} groups compared");
+    check(&db, &store, "after the concurrent reads and writes");
+}
+
+#[test]
+fn tickets_committed_out_of_id_order_are_followed_exactly() {
+    let db = seeded(200, Writer::Bulk);
+    let store = MetricsStore::new();
+    check(&db, &store, "first load");
+    let insert = "WITH t AS (
+                    INSERT INTO tickets (subject, description, status, priority, category,
+                                         requester_id, created_at, updated_at, solved_at)
+                    SELECT 'late', '', 'solved', 'high', 'edges', min(id), '2026-05-03T10:00:00Z',
+                           '2026-05-03T10:00:00Z', '2026-05-04T10:00:00Z' FROM customers
+                    RETURNING id)
+                  INSERT INTO ticket_metrics (ticket_id, created_at, agent_created, replies,
+                                              reopens, requester_comments, latest_solved_at,
+                                              one_touch, one_touch_strict, fcr_candidate)
+                  SELECT id, '2026-05-03T10:00:00Z', false, 1, 0, 1, '2026-05-04T10:00:00Z',
+                         true, true, true FROM t";
+    // The lower id commits last: the store then takes it in between the others.
+    let (mut first, mut second) = (db.conn(), db.conn());
+    execute(&mut first, "BEGIN");
+    execute(&mut first, insert);
+    execute(&mut second, "BEGIN");
+    execute(&mut second, insert);
+    execute(&mut second, "COMMIT");
+    check(&db, &store, "the higher id committed");
+    execute(&mut first, "COMMIT");
+    check(&db, &store, "the lower id committed after it");
 }

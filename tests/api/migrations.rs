@@ -135,7 +135,7 @@ fn projection_version(conn: &mut diesel::PgConnection) -> i32 {
 #[test]
 fn an_upgraded_database_recomputes_its_projections_once() {
     use diesel::RunQueryDsl;
-    use frontline::models::metrics::{PROJECTION_VERSION, ensure_projection_current};
+    use frontline::metrics::{PROJECTION_VERSION, ensure_projection_current};
     let db = crate::helpers::TestDb::new();
     let mut conn = db.conn();
     // A new database is marked current as soon as it is migrated (the template was).

@@ -43,7 +43,7 @@ fn every_projection_of_seeded_data_rebuilds_identically() {
     for writer in [Writer::Domain, Writer::Bulk] {
         let (db, report, _) = seeded(600, 3, writer);
         let mut conn = db.conn();
-        let rebuilt = frontline::models::metrics::rebuild(&mut conn, 250).unwrap();
+        let rebuilt = frontline::metrics::rebuild(&mut conn, 250).unwrap();
         assert_eq!(rebuilt.tickets as usize, report.tickets);
         assert!(
             rebuilt.differences.is_empty(),
@@ -204,7 +204,7 @@ fn a_database_holding_data_is_refused_unless_appending() {
     // The company was reused, not duplicated.
     assert_eq!(crate::helpers::count(&mut conn, "teams"), 3);
     assert_eq!(crate::helpers::count(&mut conn, "organizations"), 24);
-    let rebuilt = frontline::models::metrics::rebuild(&mut conn, 500).unwrap();
+    let rebuilt = frontline::metrics::rebuild(&mut conn, 500).unwrap();
     assert!(rebuilt.differences.is_empty());
 }
 

@@ -262,7 +262,7 @@ async fn a_worker_an_hour_late_records_the_breach_at_the_due_instant_once() {
         ("sla_breached", due.timestamp())
     );
     // The metrics ignore SLA events: a rebuild still finds nothing to change.
-    let report = frontline::models::metrics::rebuild(&mut conn, 100).unwrap();
+    let report = frontline::metrics::rebuild(&mut conn, 100).unwrap();
     assert_eq!(report.differences.len(), 0);
 }
 

@@ -1,16 +1,20 @@
-//! `GET /api/v1/metrics/summary`, `/metrics/timeseries` and `/metrics/breakdown`.
+//! `GET /api/v1/metrics/summary`, `/metrics/timeseries` and `/metrics/breakdown`: parse the query,
+//! read the in-memory store ([`crate::metrics::store`]) and answer JSON or CSV ([`csv`]).
 
+mod csv;
+
+use self::csv::{csv_response, opt, wants_csv};
 use crate::auth::extract::AuthUser;
 use crate::db;
+use crate::domain::buckets::{BucketError, Interval, bucket_starts};
 use crate::domain::stats::{DurationStats, Rate};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::store::{Reader, StoreGrouping};
+use crate::metrics::types as model;
 use crate::models::enums::UserRole;
-use crate::models::metrics as model;
-use crate::models::metrics_store::{Reader, StoreGrouping};
 use crate::routes::body::QueryParams;
 use crate::routes::parse_range;
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -376,146 +380,6 @@ pub const DEFINITIONS: Definitions = Definitions {
               instant each target was achieved or breached; [from, to)",
 };
 
-/// Content negotiation (RFC 9110 §12.5.1): CSV when `Accept` lists `text/csv` (any case) with a
-/// quality above 0 and above that of an explicit `application/json`; JSON otherwise (no or an
-/// unreadable `Accept`, `text/csv;q=0`, JSON preferred). Wildcards do not outrank the explicit
-/// `text/csv`.
-fn wants_csv(req: &HttpRequest) -> bool {
-    use actix_web::http::header::{Accept, Header, Quality};
-    let Ok(accept) = Accept::parse(req) else {
-        return false;
-    };
-    let best = |essence: &str| {
-        accept
-            .0
-            .iter()
-            .filter(|q| q.item.essence_str().eq_ignore_ascii_case(essence))
-            .map(|q| q.quality)
-            .max()
-    };
-    match (best("text/csv"), best("application/json")) {
-        (Some(csv), json) => csv > Quality::ZERO && json.is_none_or(|json| csv > json),
-        (None, _) => false,
-    }
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// The rates of a CSV row after the durations, by column name (the JSON field's): SLA
-/// attainment always, the contact rates with `include=contact_rates`. Each gives three columns:
-/// `{name}_numerator`, `{name}_denominator` and `{name}` (the value, empty when the denominator
-/// is 0).
-fn csv_rates(report: &model::GroupReport, with_contact: bool) -> Vec<(&'static str, Rate)> {
-    let mut rates = vec![("sla_attainment", report.sla_attainment.clone())];
-    if with_contact {
-        let c = report
-            .contact_rates
-            .clone()
-            .unwrap_or_else(model::ContactRates::empty);
-        rates.extend([
-            ("one_touch_rate", c.one_touch),
-            ("one_touch_strict_rate", c.one_touch_strict),
-            ("fcr_rate", c.fcr),
-            ("repeat_contact_rate", c.repeat_contact),
-        ]);
-    }
-    rates
-}
-
-/// One CSV row per group: the key columns, then every figure (empty cells for null statistics
-/// and for the value of a rate over 0), then the rates of [`csv_rates`].
-/// A text cell of a CSV download as a spreadsheet will not run it: a cell starting with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice, Google Sheets)
-/// gets a leading `'` (OWASP "CSV injection"). Names and categories come from users.
-fn csv_text(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
-
-/// Writes the CSV download: the key columns (text, guarded by [`csv_text`]), the figures of
-/// each group, and `extra` columns (names, values) after them on every row.
-fn csv_response(
-    name: &str,
-    key_columns: &[&str],
-    with_contact: bool,
-    rows: Vec<(Vec<String>, model::GroupReport)>,
-    extra: (Vec<String>, Vec<String>),
-) -> ApiResult<HttpResponse> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = key_columns.iter().map(|c| c.to_string()).collect();
-    header.extend(
-        [
-            "tickets_created",
-            "tickets_solved",
-            "reopened",
-            "reopen_denominator",
-            "reopen_rate",
-        ]
-        .map(String::from),
-    );
-    for metric in ["first_reply_time", "full_resolution_time"] {
-        for stat in ["count", "mean", "median", "p90", "min", "max"] {
-            header.push(format!("{metric}_{stat}_seconds").replace("_count_seconds", "_count"));
-        }
-    }
-    let empty = model::GroupReport::empty(None, with_contact);
-    for (rate, _) in csv_rates(&empty, with_contact) {
-        header.extend([
-            format!("{rate}_numerator"),
-            format!("{rate}_denominator"),
-            rate.to_string(),
-        ]);
-    }
-    header.extend(extra.0);
-    let fail = |e: csv::Error| ApiError::Unexpected(e.into());
-    w.write_record(&header).map_err(fail)?;
-    for (keys, report) in rows {
-        let mut record: Vec<String> = keys.into_iter().map(csv_text).collect();
-        let s = &report.figures;
-        record.extend([
-            s.tickets_created.to_string(),
-            s.tickets_solved.to_string(),
-            s.reopen_rate.numerator.to_string(),
-            s.reopen_rate.denominator.to_string(),
-            opt(s.reopen_rate.value),
-        ]);
-        for d in [&s.first_reply_time, &s.full_resolution_time] {
-            record.extend([
-                d.count.to_string(),
-                opt(d.mean),
-                opt(d.median),
-                opt(d.p90),
-                opt(d.min),
-                opt(d.max),
-            ]);
-        }
-        for (_, rate) in csv_rates(&report, with_contact) {
-            record.extend([
-                rate.numerator.to_string(),
-                rate.denominator.to_string(),
-                opt(rate.value),
-            ]);
-        }
-        record.extend(extra.1.iter().cloned());
-        w.write_record(&record).map_err(fail)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"frontline-{name}.csv\""),
-        ))
-        .body(body))
-}
-
 /// The figures of one bucket or group (see [`SummaryResponse`] for each field), each by its own
 /// period-membership instant. Every rate is `{numerator, denominator, value}` (`value` `null`
 /// when the denominator is 0); durations are seconds.
@@ -639,52 +503,6 @@ pub struct TimeseriesResponse {
     pub buckets: Vec<Bucket>,
 }
 
-/// The local starts of the buckets covering `[from, to)` in `zone`, with their UTC instants.
-pub fn bucket_starts(
-    interval: &str,
-    zone: chrono_tz::Tz,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> ApiResult<Vec<(chrono::NaiveDateTime, DateTime<Utc>)>> {
-    use chrono::{Datelike, Duration, Months, NaiveDate, TimeZone};
-    let local = from.with_timezone(&zone).date_naive();
-    let mut date = match interval {
-        "day" => local,
-        "week" => local - Duration::days(i64::from(local.weekday().num_days_from_monday())),
-        _ => NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local),
-    };
-    let mut out = Vec::new();
-    loop {
-        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-        // A midnight skipped by DST starts at the first instant after the gap.
-        let start = zone
-            .from_local_datetime(&midnight)
-            .earliest()
-            .or_else(|| {
-                zone.from_local_datetime(&(midnight + Duration::hours(1)))
-                    .earliest()
-            })
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| ApiError::invalid_field("from", "no bucket start in this zone"))?;
-        if start >= to {
-            break;
-        }
-        out.push((midnight, start));
-        if out.len() > 1000 {
-            return Err(ApiError::invalid_field(
-                "interval",
-                "more than 1000 buckets: choose a longer interval or a shorter period",
-            ));
-        }
-        date = match interval {
-            "day" => date + Duration::days(1),
-            "week" => date + Duration::days(7),
-            _ => date + Months::new(1),
-        };
-    }
-    Ok(out)
-}
-
 /// Figures per day, week or month of the reporting time zone (`metrics.reporting_time_zone`),
 /// each metric in the bucket of its own period-membership instant (docs/METRICS.md §5, §7):
 /// volumes, reopen rate (`reopen_rate.v1`), first reply (`frt.v1`) and full resolution
@@ -712,17 +530,8 @@ pub async fn get_timeseries(
     // The role first: an agent learns nothing from the parameters' validation.
     user.require(&[UserRole::Admin, UserRole::Manager])?;
     let query = query?;
-    let interval: &'static str = match query.interval.as_str() {
-        "day" => "day",
-        "week" => "week",
-        "month" => "month",
-        _ => {
-            return Err(ApiError::invalid_field(
-                "interval",
-                "expected day, week or month",
-            ));
-        }
-    };
+    let interval = Interval::parse(&query.interval)
+        .ok_or_else(|| ApiError::invalid_field("interval", "expected day, week or month"))?;
     let (from, to) = parse_range("from", "to", Some(&query.from), Some(&query.to))?;
     let (from, to) = bounds(from, to);
     let (basis, time) = basis(query.time.as_deref())?;
@@ -730,7 +539,10 @@ pub async fn get_timeseries(
     let zone: chrono_tz::Tz = zone_name
         .parse()
         .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("bad reporting zone")))?;
-    let starts = bucket_starts(interval, zone, from, to)?;
+    let starts = bucket_starts(interval, zone, from, to).map_err(|e| match e {
+        BucketError::NoStart => ApiError::invalid_field("from", e.to_string()),
+        BucketError::TooMany => ApiError::invalid_field("interval", e.to_string()),
+    })?;
     let filters = metric_filters!(query);
     let options = report_options(query.include.as_deref(), basis)?;
     let bucket_keys: Vec<(String, DateTime<Utc>)> = starts
@@ -775,7 +587,7 @@ pub async fn get_timeseries(
         );
     }
     Ok(HttpResponse::Ok().json(TimeseriesResponse {
-        interval: interval.to_string(),
+        interval: interval.as_str().to_string(),
         time_zone: zone_name,
         time,
         definitions: DEFINITIONS,

@@ -1,28 +1,19 @@
-//! The metric projection's aggregates in SQL over `ticket_metrics` (docs/METRICS.md §5 and §7:
-//! half-open periods `[from, to)`, `percentile_cont`): the reference implementation
-//! the in-memory store ([`crate::models::metrics_store`], which serves the requests) is tested
-//! against; also `metrics rebuild` and the projection's version.
+//! The metric aggregates in SQL over `ticket_metrics`, `tickets` and `ticket_sla_clocks`
+//! (docs/METRICS.md §5 and §7: half-open periods `[from, to)`, `percentile_cont`): the
+//! reference the in-memory store ([`crate::metrics::store`], which serves the requests) is tested
+//! against in `tests/api/metrics_store.rs`, in the same snapshot.
+//!
+//! Not in the shipped binary: compiled only with the `sql-reference` feature, which the test
+//! targets turn on (Cargo.toml: the package's dev-dependency on itself).
 
 use crate::domain::stats::{DurationStats, Rate};
+use crate::metrics::types::{
+    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, Summary, TimeBasis,
+    empty_summary, group_order,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Timestamptz};
-
-/// Figures of `GET /metrics/summary` for one period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    /// Tickets created in the period (by creation instant).
-    pub tickets_created: i64,
-    /// Tickets whose latest solve falls in the period.
-    pub tickets_solved: i64,
-    /// `reopen_rate.v1`: tickets with ≥ 1 reopen / tickets solved, by the latest solve.
-    pub reopen_rate: Rate,
-    /// `frt.v1` in calendar seconds, by the instant of the first reply.
-    pub first_reply_time: DurationStats,
-    /// `full_resolution.v1` in calendar seconds, by the latest solve (tickets solved or closed
-    /// now; a reopened ticket not yet solved again has no value).
-    pub full_resolution_time: DurationStats,
-}
 
 #[derive(QueryableByName)]
 struct AttainmentRow {
@@ -106,21 +97,6 @@ pub fn sla_attainment_by(
 /// Per-group results: group key (`None` for tickets without a value) → (label, value).
 pub type GroupMap<T> = std::collections::BTreeMap<Option<String>, (Option<String>, T)>;
 
-/// Contact-quality rates of a period (docs/METRICS.md `one_touch.v1`, `one_touch_strict.v1`,
-/// `fcr.v1`, `repeat_contact.v1`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContactRates {
-    /// Solved or closed with fewer than 2 agent replies / tickets solved (by latest solve).
-    pub one_touch: Rate,
-    /// Exactly 1 agent reply / tickets solved.
-    pub one_touch_strict: Rate,
-    /// First-contact resolutions / tickets solved.
-    pub fcr: Rate,
-    /// Tickets created within 7 days after an earlier ticket of the same requester and category
-    /// was solved / tickets created (by creation).
-    pub repeat_contact: Rate,
-}
-
 #[derive(QueryableByName)]
 struct SolvedContactRow {
     #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
@@ -147,18 +123,6 @@ struct CreatedContactRow {
     created: i64,
     #[diesel(sql_type = BigInt)]
     repeats: i64,
-}
-
-impl ContactRates {
-    /// All four rates 0 / 0.
-    pub fn empty() -> ContactRates {
-        ContactRates {
-            one_touch: Rate::new(0, 0),
-            one_touch_strict: Rate::new(0, 0),
-            fcr: Rate::new(0, 0),
-            repeat_contact: Rate::new(0, 0),
-        }
-    }
 }
 
 /// The contact-quality rates of `[from, to)` per group: group key → (label, rates). The 7-day
@@ -308,190 +272,6 @@ pub fn hold_reasons(
         .collect())
 }
 
-/// Which variant of the durations to aggregate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TimeBasis {
-    /// Wall-clock seconds.
-    #[default]
-    Calendar,
-    /// Seconds inside the business calendar.
-    Business,
-}
-
-/// One per-ticket metric whose stored value differs from the value recomputed from the events.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// The ticket.
-    pub ticket_id: i64,
-    /// What differed: the stored and the recomputed rows, debug-printed.
-    pub stored: String,
-    /// The recomputed row.
-    pub recomputed: String,
-}
-
-/// Outcome of [`rebuild`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RebuildReport {
-    /// Tickets whose projection was recomputed.
-    pub tickets: u64,
-    /// Rows that differed (and were replaced).
-    pub differences: Vec<Difference>,
-}
-
-/// Recomputes every ticket's metric projection from its event log and calendar, compares it with
-/// the stored row, replaces rows that differ (or are missing) and reports them. Works in batches
-/// of `batch` tickets, one transaction each.
-///
-/// # Errors
-/// Database errors.
-pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport> {
-    use crate::domain::calendar::BusinessCalendar;
-    use crate::models::ticket::{TicketEventRow, TicketMetricsRow};
-    use crate::schema::{ticket_events, ticket_metrics, tickets};
-    use std::collections::HashMap;
-
-    let mut report = RebuildReport::default();
-    let mut calendars: HashMap<Option<i64>, BusinessCalendar> = HashMap::new();
-    let mut after = 0i64;
-    loop {
-        let page: Vec<(i64, Option<i64>)> = tickets::table
-            .filter(tickets::id.gt(after))
-            .order(tickets::id)
-            .limit(batch)
-            .select((tickets::id, tickets::team_id))
-            .load(conn)?;
-        let Some(&(last, _)) = page.last() else {
-            break;
-        };
-        after = last;
-        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-        conn.transaction(|conn| {
-            let rows: Vec<(i64, TicketEventRow)> = ticket_events::table
-                .filter(ticket_events::ticket_id.eq_any(&ids))
-                .order((ticket_events::ticket_id, ticket_events::seq))
-                .select((ticket_events::ticket_id, TicketEventRow::as_select()))
-                .load(conn)?;
-            let mut logs: HashMap<i64, Vec<crate::domain::ticket::TicketEvent>> = HashMap::new();
-            for (ticket_id, row) in rows {
-                let kind = serde_json::from_value(row.data)
-                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-                logs.entry(ticket_id)
-                    .or_default()
-                    .push(crate::domain::ticket::TicketEvent {
-                        occurred_at: row.occurred_at,
-                        actor: row.actor_user_id,
-                        kind,
-                    });
-            }
-            let stored: HashMap<i64, TicketMetricsRow> = ticket_metrics::table
-                .filter(ticket_metrics::ticket_id.eq_any(&ids))
-                .select(TicketMetricsRow::as_select())
-                .load(conn)?
-                .into_iter()
-                .map(|r| (r.ticket_id, r))
-                .collect();
-            for (ticket_id, team_id) in &page {
-                if !calendars.contains_key(team_id) {
-                    let calendar = crate::models::calendar::calendar_of_team(conn, *team_id)?;
-                    calendars.insert(*team_id, calendar);
-                }
-                let calendar = calendars
-                    .get(team_id)
-                    .cloned()
-                    .unwrap_or_else(BusinessCalendar::always_open);
-                let log = logs.remove(ticket_id).unwrap_or_default();
-                let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
-                let fresh = TicketMetricsRow::new(*ticket_id, &metrics);
-                report.tickets += 1;
-                if stored.get(ticket_id) != Some(&fresh) {
-                    report.differences.push(Difference {
-                        ticket_id: *ticket_id,
-                        stored: format!("{:?}", stored.get(ticket_id)),
-                        recomputed: format!("{fresh:?}"),
-                    });
-                    diesel::insert_into(ticket_metrics::table)
-                        .values(&fresh)
-                        .on_conflict(ticket_metrics::ticket_id)
-                        .do_update()
-                        .set((&fresh, ticket_metrics::updated_at.eq(diesel::dsl::now)))
-                        .execute(conn)?;
-                }
-            }
-            Ok::<_, diesel::result::Error>(())
-        })?;
-    }
-    Ok(report)
-}
-
-/// Version of the per-ticket projection's definition (what [`rebuild`] computes into
-/// `ticket_metrics`). Raise it with any change to what the projection holds or how it is
-/// computed: [`ensure_projection_current`] then recomputes existing databases once.
-/// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
-pub const PROJECTION_VERSION: i32 = 1;
-
-#[derive(QueryableByName)]
-struct ProjectionVersion {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    version: i32,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    has_tickets: bool,
-}
-
-/// Key of the session advisory lock under which one process at a time brings the projection up
-/// to date.
-const PROJECTION_LOCK: i64 = 0x4652_4f4e_544c_5056; // "FRONTLPV"
-
-/// Recomputes every ticket's projection ([`rebuild`]) when the database's was computed by an
-/// older definition (`metrics_projection.version` < [`PROJECTION_VERSION`]), then records the
-/// version. An empty database is only marked. Processes starting together take turns; the
-/// later ones find nothing to do. Returns the rebuild's report when one ran.
-///
-/// # Errors
-/// Database errors (the version is then left as it was, and the next start tries again).
-pub fn ensure_projection_current(conn: &mut PgConnection) -> QueryResult<Option<RebuildReport>> {
-    crate::db::with_session_lock(conn, PROJECTION_LOCK, |conn| {
-        let current: ProjectionVersion = diesel::sql_query(
-            "SELECT version, EXISTS (SELECT 1 FROM tickets) AS has_tickets FROM metrics_projection",
-        )
-        .get_result(conn)?;
-        if current.version >= PROJECTION_VERSION {
-            return Ok(None);
-        }
-        let report = if current.has_tickets {
-            Some(rebuild(conn, 1000)?)
-        } else {
-            None
-        };
-        diesel::sql_query("UPDATE metrics_projection SET version = $1, rebuilt_at = now()")
-            .bind::<diesel::sql_types::Integer, _>(PROJECTION_VERSION)
-            .execute(conn)?;
-        Ok(report)
-    })?
-}
-
-/// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MetricFilters {
-    /// Team id.
-    pub team_id: Option<i64>,
-    /// Assignee (agent) id.
-    pub agent_id: Option<i64>,
-    /// Organization id.
-    pub organization_id: Option<i64>,
-    /// Site id.
-    pub site_id: Option<i64>,
-    /// Channel name.
-    pub channel: Option<String>,
-    /// Priority name.
-    pub priority: Option<String>,
-    /// Category.
-    pub category: Option<String>,
-    /// `in_house` or `outsourced`.
-    pub sourcing: Option<String>,
-    /// `employee` or `contractor` (of the assignee).
-    pub employment_type: Option<String>,
-}
-
 /// A value bound by a filter.
 enum FilterValue {
     Id(i64),
@@ -505,11 +285,6 @@ const FILTER_JOINS: &str = "LEFT JOIN teams tm ON tm.id = t.team_id
                LEFT JOIN sites s ON s.id = t.site_id";
 
 impl MetricFilters {
-    /// True when no filter is set.
-    pub fn is_empty(&self) -> bool {
-        *self == MetricFilters::default()
-    }
-
     /// The joins the conditions need: none without filters (the common, fast case).
     fn joins(&self) -> &'static str {
         if self.is_empty() { "" } else { FILTER_JOINS }
@@ -626,46 +401,7 @@ impl Grouping {
     }
 }
 
-/// Breakdown dimensions (docs/METRICS.md §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dimension {
-    /// The ticket's team.
-    Team,
-    /// The ticket's assignee.
-    Agent,
-    /// The ticket's organization.
-    Organization,
-    /// The ticket's site.
-    Site,
-    /// The channel.
-    Channel,
-    /// The priority.
-    Priority,
-    /// The category.
-    Category,
-    /// The sourcing of the ticket's team (`in_house`, `outsourced`).
-    Sourcing,
-    /// The employment type of the assignee (`employee`, `contractor`).
-    EmploymentType,
-}
-
 impl Dimension {
-    /// Parses the `by` parameter.
-    pub fn parse(s: &str) -> Option<Dimension> {
-        Some(match s {
-            "team" => Dimension::Team,
-            "agent" => Dimension::Agent,
-            "organization" => Dimension::Organization,
-            "site" => Dimension::Site,
-            "channel" => Dimension::Channel,
-            "priority" => Dimension::Priority,
-            "category" => Dimension::Category,
-            "sourcing" => Dimension::Sourcing,
-            "employment_type" => Dimension::EmploymentType,
-            _ => return None,
-        })
-    }
-
     /// SQL of the group key and its label (fixed strings: no user input).
     fn sql(self) -> (&'static str, &'static str) {
         match self {
@@ -716,16 +452,6 @@ struct FamilyRow {
     min: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     max: Option<i64>,
-}
-
-pub(crate) fn empty_summary() -> Summary {
-    Summary {
-        tickets_created: 0,
-        tickets_solved: 0,
-        reopen_rate: Rate::new(0, 0),
-        first_reply_time: DurationStats::of(&[]),
-        full_resolution_time: DurationStats::of(&[]),
-    }
 }
 
 /// Aggregates `[from, to)` by `grouping`, each metric by its own period-membership instant
@@ -816,56 +542,6 @@ pub fn figures_by(
     let mut out: Vec<GroupFigures> = groups.into_values().collect();
     out.sort_by_key(|g| group_order(g.key.as_deref()));
     Ok(out)
-}
-
-/// Numeric keys (ids) in numeric order, then the others; tickets without a value last.
-pub(crate) fn group_order(key: Option<&str>) -> (bool, bool, Option<i64>, Option<String>) {
-    let numeric = key.and_then(|k| k.parse::<i64>().ok());
-    (
-        key.is_none(),
-        numeric.is_none(),
-        numeric,
-        key.map(str::to_string),
-    )
-}
-
-/// What [`report_by`] computes besides the figures of [`figures_by`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReportOptions {
-    /// The variant of the durations.
-    pub basis: TimeBasis,
-    /// The instant at which a running SLA clock past its due instant counts as breached.
-    pub now: DateTime<Utc>,
-    /// Also compute the contact rates ([`contact_rates_by`]).
-    pub contact_rates: bool,
-}
-
-/// Every figure of one group of `GET /metrics/timeseries` or `/metrics/breakdown`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupReport {
-    /// Group key, as in [`GroupFigures::key`].
-    pub key: Option<String>,
-    /// Human label, when there is one.
-    pub label: Option<String>,
-    /// Volumes, reopen rate and durations ([`figures_by`]).
-    pub figures: Summary,
-    /// SLA attainment ([`sla_attainment_by`]).
-    pub sla_attainment: Rate,
-    /// Contact rates ([`contact_rates_by`]), when asked for.
-    pub contact_rates: Option<ContactRates>,
-}
-
-impl GroupReport {
-    /// A group without any figure: counts 0, statistics `None`, rates 0 / 0.
-    pub fn empty(key: Option<String>, contact_rates: bool) -> GroupReport {
-        GroupReport {
-            key,
-            label: None,
-            figures: empty_summary(),
-            sla_attainment: Rate::new(0, 0),
-            contact_rates: contact_rates.then(ContactRates::empty),
-        }
-    }
 }
 
 /// [`figures_by`], [`sla_attainment_by`] and (optionally) [`contact_rates_by`] of `[from, to)`

@@ -1,0 +1,24 @@
+//! The metrics read side (docs/METRICS.md): what `GET /metrics/summary`, `/timeseries` and
+//! `/breakdown` compute, and the upkeep of the per-ticket projection they read.
+//!
+//! - [`types`]: filters, groupings and figures (the shapes, with their units and docs/METRICS.md ids).
+//! - [`store`]: the projection held in memory per process, brought up to each request's own
+//!   snapshot, and the aggregation over it (the request path).
+//! - [`rebuild`]: `frontline metrics rebuild` and the projection's version upgrade.
+//! - `reference` (feature `sql-reference`, test builds only): the same aggregates in SQL, the
+//!   reference the store is compared with.
+//!
+//! The projection itself (`ticket_metrics`, computed by [`crate::domain::metrics::project`]) is
+//! written by the ticket writes, in their transactions.
+
+pub mod rebuild;
+#[cfg(feature = "sql-reference")]
+pub mod reference;
+pub mod store;
+pub mod types;
+
+pub use rebuild::{PROJECTION_VERSION, RebuildReport, ensure_projection_current, rebuild};
+pub use store::MetricsStore;
+pub use types::{
+    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, Summary, TimeBasis,
+};

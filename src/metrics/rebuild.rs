@@ -1,0 +1,156 @@
+//! `frontline metrics rebuild` and the projection's version: every ticket's `ticket_metrics`
+//! row recomputed from its event log and calendar (docs/METRICS.md: the projection is recomputable from
+//! the events at any time), and the one-time upgrade when [`PROJECTION_VERSION`] rises.
+
+use diesel::prelude::*;
+
+/// One per-ticket metric whose stored value differs from the value recomputed from the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// What differed: the stored and the recomputed rows, debug-printed.
+    pub stored: String,
+    /// The recomputed row.
+    pub recomputed: String,
+}
+
+/// Outcome of [`rebuild`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Tickets whose projection was recomputed.
+    pub tickets: u64,
+    /// Rows that differed (and were replaced).
+    pub differences: Vec<Difference>,
+}
+
+/// Recomputes every ticket's metric projection from its event log and calendar, compares it with
+/// the stored row, replaces rows that differ (or are missing) and reports them. Works in batches
+/// of `batch` tickets, one transaction each.
+///
+/// # Errors
+/// Database errors.
+pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport> {
+    use crate::domain::calendar::BusinessCalendar;
+    use crate::models::ticket::{TicketEventRow, TicketMetricsRow};
+    use crate::schema::{ticket_events, ticket_metrics, tickets};
+    use std::collections::HashMap;
+
+    let mut report = RebuildReport::default();
+    let mut calendars: HashMap<Option<i64>, BusinessCalendar> = HashMap::new();
+    let mut after = 0i64;
+    loop {
+        let page: Vec<(i64, Option<i64>)> = tickets::table
+            .filter(tickets::id.gt(after))
+            .order(tickets::id)
+            .limit(batch)
+            .select((tickets::id, tickets::team_id))
+            .load(conn)?;
+        let Some(&(last, _)) = page.last() else {
+            break;
+        };
+        after = last;
+        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        conn.transaction(|conn| {
+            let rows: Vec<(i64, TicketEventRow)> = ticket_events::table
+                .filter(ticket_events::ticket_id.eq_any(&ids))
+                .order((ticket_events::ticket_id, ticket_events::seq))
+                .select((ticket_events::ticket_id, TicketEventRow::as_select()))
+                .load(conn)?;
+            let mut logs: HashMap<i64, Vec<crate::domain::ticket::TicketEvent>> = HashMap::new();
+            for (ticket_id, row) in rows {
+                let kind = serde_json::from_value(row.data)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+                logs.entry(ticket_id)
+                    .or_default()
+                    .push(crate::domain::ticket::TicketEvent {
+                        occurred_at: row.occurred_at,
+                        actor: row.actor_user_id,
+                        kind,
+                    });
+            }
+            let stored: HashMap<i64, TicketMetricsRow> = ticket_metrics::table
+                .filter(ticket_metrics::ticket_id.eq_any(&ids))
+                .select(TicketMetricsRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|r| (r.ticket_id, r))
+                .collect();
+            for (ticket_id, team_id) in &page {
+                if !calendars.contains_key(team_id) {
+                    let calendar = crate::models::calendar::calendar_of_team(conn, *team_id)?;
+                    calendars.insert(*team_id, calendar);
+                }
+                let calendar = calendars
+                    .get(team_id)
+                    .cloned()
+                    .unwrap_or_else(BusinessCalendar::always_open);
+                let log = logs.remove(ticket_id).unwrap_or_default();
+                let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
+                let fresh = TicketMetricsRow::new(*ticket_id, &metrics);
+                report.tickets += 1;
+                if stored.get(ticket_id) != Some(&fresh) {
+                    report.differences.push(Difference {
+                        ticket_id: *ticket_id,
+                        stored: format!("{:?}", stored.get(ticket_id)),
+                        recomputed: format!("{fresh:?}"),
+                    });
+                    diesel::insert_into(ticket_metrics::table)
+                        .values(&fresh)
+                        .on_conflict(ticket_metrics::ticket_id)
+                        .do_update()
+                        .set((&fresh, ticket_metrics::updated_at.eq(diesel::dsl::now)))
+                        .execute(conn)?;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(report)
+}
+
+/// Version of the per-ticket projection's definition (what [`rebuild`] computes into
+/// `ticket_metrics`). Raise it with any change to what the projection holds or how it is
+/// computed: [`ensure_projection_current`] then recomputes existing databases once.
+/// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
+pub const PROJECTION_VERSION: i32 = 1;
+
+#[derive(QueryableByName)]
+struct ProjectionVersion {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    version: i32,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_tickets: bool,
+}
+
+/// Key of the session advisory lock under which one process at a time brings the projection up
+/// to date.
+const PROJECTION_LOCK: i64 = 0x4652_4f4e_544c_5056; // "FRONTLPV"
+
+/// Recomputes every ticket's projection ([`rebuild`]) when the database's was computed by an
+/// older definition (`metrics_projection.version` < [`PROJECTION_VERSION`]), then records the
+/// version. An empty database is only marked. Processes starting together take turns; the
+/// later ones find nothing to do. Returns the rebuild's report when one ran.
+///
+/// # Errors
+/// Database errors (the version is then left as it was, and the next start tries again).
+pub fn ensure_projection_current(conn: &mut PgConnection) -> QueryResult<Option<RebuildReport>> {
+    crate::db::with_session_lock(conn, PROJECTION_LOCK, |conn| {
+        let current: ProjectionVersion = diesel::sql_query(
+            "SELECT version, EXISTS (SELECT 1 FROM tickets) AS has_tickets FROM metrics_projection",
+        )
+        .get_result(conn)?;
+        if current.version >= PROJECTION_VERSION {
+            return Ok(None);
+        }
+        let report = if current.has_tickets {
+            Some(rebuild(conn, 1000)?)
+        } else {
+            None
+        };
+        diesel::sql_query("UPDATE metrics_projection SET version = $1, rebuilt_at = now()")
+            .bind::<diesel::sql_types::Integer, _>(PROJECTION_VERSION)
+            .execute(conn)?;
+        Ok(report)
+    })?
+}

@@ -1,0 +1,194 @@
+//! The shapes of the metrics read side: what a request asks for ([`MetricFilters`],
+//! [`Dimension`], [`TimeBasis`], [`ReportOptions`]) and what it gets back ([`GroupReport`] with
+//! its [`Summary`] figures, SLA attainment and [`ContactRates`]). Units and docs/METRICS.md ids are on
+//! each field.
+
+use crate::domain::stats::{DurationStats, Rate};
+use chrono::{DateTime, Utc};
+
+/// Figures of `GET /metrics/summary` for one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Tickets created in the period (by creation instant).
+    pub tickets_created: i64,
+    /// Tickets whose latest solve falls in the period.
+    pub tickets_solved: i64,
+    /// `reopen_rate.v1`: tickets with ≥ 1 reopen / tickets solved, by the latest solve.
+    pub reopen_rate: Rate,
+    /// `frt.v1` in calendar seconds, by the instant of the first reply.
+    pub first_reply_time: DurationStats,
+    /// `full_resolution.v1` in calendar seconds, by the latest solve (tickets solved or closed
+    /// now; a reopened ticket not yet solved again has no value).
+    pub full_resolution_time: DurationStats,
+}
+
+/// Contact-quality rates of a period (docs/METRICS.md `one_touch.v1`, `one_touch_strict.v1`,
+/// `fcr.v1`, `repeat_contact.v1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRates {
+    /// Solved or closed with fewer than 2 agent replies / tickets solved (by latest solve).
+    pub one_touch: Rate,
+    /// Exactly 1 agent reply / tickets solved.
+    pub one_touch_strict: Rate,
+    /// First-contact resolutions / tickets solved.
+    pub fcr: Rate,
+    /// Tickets created within 7 days after an earlier ticket of the same requester and category
+    /// was solved / tickets created (by creation).
+    pub repeat_contact: Rate,
+}
+
+impl ContactRates {
+    /// All four rates 0 / 0.
+    pub fn empty() -> ContactRates {
+        ContactRates {
+            one_touch: Rate::new(0, 0),
+            one_touch_strict: Rate::new(0, 0),
+            fcr: Rate::new(0, 0),
+            repeat_contact: Rate::new(0, 0),
+        }
+    }
+}
+
+/// Which variant of the durations to aggregate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeBasis {
+    /// Wall-clock seconds.
+    #[default]
+    Calendar,
+    /// Seconds inside the business calendar.
+    Business,
+}
+
+/// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricFilters {
+    /// Team id.
+    pub team_id: Option<i64>,
+    /// Assignee (agent) id.
+    pub agent_id: Option<i64>,
+    /// Organization id.
+    pub organization_id: Option<i64>,
+    /// Site id.
+    pub site_id: Option<i64>,
+    /// Channel name.
+    pub channel: Option<String>,
+    /// Priority name.
+    pub priority: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// `in_house` or `outsourced`.
+    pub sourcing: Option<String>,
+    /// `employee` or `contractor` (of the assignee).
+    pub employment_type: Option<String>,
+}
+
+impl MetricFilters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == MetricFilters::default()
+    }
+}
+
+/// Breakdown dimensions (docs/METRICS.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// The ticket's team.
+    Team,
+    /// The ticket's assignee.
+    Agent,
+    /// The ticket's organization.
+    Organization,
+    /// The ticket's site.
+    Site,
+    /// The channel.
+    Channel,
+    /// The priority.
+    Priority,
+    /// The category.
+    Category,
+    /// The sourcing of the ticket's team (`in_house`, `outsourced`).
+    Sourcing,
+    /// The employment type of the assignee (`employee`, `contractor`).
+    EmploymentType,
+}
+
+impl Dimension {
+    /// Parses the `by` parameter.
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Some(match s {
+            "team" => Dimension::Team,
+            "agent" => Dimension::Agent,
+            "organization" => Dimension::Organization,
+            "site" => Dimension::Site,
+            "channel" => Dimension::Channel,
+            "priority" => Dimension::Priority,
+            "category" => Dimension::Category,
+            "sourcing" => Dimension::Sourcing,
+            "employment_type" => Dimension::EmploymentType,
+            _ => return None,
+        })
+    }
+}
+
+/// A summary without any figure: counts 0, statistics `None`, rates 0 / 0.
+pub fn empty_summary() -> Summary {
+    Summary {
+        tickets_created: 0,
+        tickets_solved: 0,
+        reopen_rate: Rate::new(0, 0),
+        first_reply_time: DurationStats::of(&[]),
+        full_resolution_time: DurationStats::of(&[]),
+    }
+}
+
+/// Numeric keys (ids) in numeric order, then the others; tickets without a value last.
+pub fn group_order(key: Option<&str>) -> (bool, bool, Option<i64>, Option<String>) {
+    let numeric = key.and_then(|k| k.parse::<i64>().ok());
+    (
+        key.is_none(),
+        numeric.is_none(),
+        numeric,
+        key.map(str::to_string),
+    )
+}
+
+/// What a grouped report computes besides the volumes, reopen rate and durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// The variant of the durations.
+    pub basis: TimeBasis,
+    /// The instant at which a running SLA clock past its due instant counts as breached.
+    pub now: DateTime<Utc>,
+    /// Also compute the contact rates ([`ContactRates`]).
+    pub contact_rates: bool,
+}
+
+/// Every figure of one group of `GET /metrics/timeseries` or `/metrics/breakdown`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupReport {
+    /// Group key: the bucket's local start (`YYYY-MM-DDTHH:MM:SS`), `all` for the summary, or
+    /// the dimension value (an id or a name); `None` for tickets without one.
+    pub key: Option<String>,
+    /// Human label, when there is one.
+    pub label: Option<String>,
+    /// Volumes, reopen rate and durations, each by its own period-membership instant.
+    pub figures: Summary,
+    /// SLA attainment (docs/METRICS.md §6 `sla_attainment`): targets achieved / (achieved + breached), by the
+    /// instant each was achieved or breached.
+    pub sla_attainment: Rate,
+    /// Contact rates, when asked for.
+    pub contact_rates: Option<ContactRates>,
+}
+
+impl GroupReport {
+    /// A group without any figure: counts 0, statistics `None`, rates 0 / 0.
+    pub fn empty(key: Option<String>, contact_rates: bool) -> GroupReport {
+        GroupReport {
+            key,
+            label: None,
+            figures: empty_summary(),
+            sla_attainment: Rate::new(0, 0),
+            contact_rates: contact_rates.then(ContactRates::empty),
+        }
+    }
+}
