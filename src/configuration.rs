@@ -144,7 +144,25 @@ pub struct DatabaseSettings {
     /// request then answers 503).
     #[serde(default = "default_statement_timeout")]
     pub statement_timeout_seconds: u64,
+    /// libpq `sslmode` of every connection (`disable`, `allow`, `prefer`, `require`,
+    /// `verify-ca`, `verify-full`); libpq's own default, `prefer`, when absent.
+    #[serde(default = "default_ssl_mode")]
+    pub ssl_mode: String,
 }
+
+fn default_ssl_mode() -> String {
+    "prefer".into()
+}
+
+/// The `sslmode` values libpq accepts.
+const SSL_MODES: [&str; 6] = [
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
 
 fn default_statement_timeout() -> u64 {
     30
@@ -277,6 +295,12 @@ impl Settings {
         if self.database.statement_timeout_seconds == 0 {
             return invalid("database.statement_timeout_seconds", "must be at least 1");
         }
+        if !SSL_MODES.contains(&self.database.ssl_mode.as_str()) {
+            return invalid(
+                "database.ssl_mode",
+                "must be disable, allow, prefer, require, verify-ca or verify-full",
+            );
+        }
         if self.database.pool_timeout_seconds == 0 {
             return invalid("database.pool_timeout_seconds", "must be at least 1");
         }
@@ -332,13 +356,27 @@ impl DatabaseSettings {
 
     /// libpq connection URL for another database on the same server (tests, maintenance).
     pub fn url_for(&self, database_name: &str) -> SecretString {
+        self.url_with(database_name, &[])
+    }
+
+    /// libpq connection URL for `database_name` with extra connection parameters (e.g.
+    /// `application_name`), `sslmode` among them unless it is libpq's default.
+    pub fn url_with(&self, database_name: &str, parameters: &[(&str, &str)]) -> SecretString {
+        let ssl = ("sslmode", self.ssl_mode.as_str());
+        let query: Vec<String> = parameters
+            .iter()
+            .chain((self.ssl_mode != "prefer").then_some(&ssl))
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
         SecretString::from(format!(
-            "postgres://{}:{}@{}:{}/{}",
+            "postgres://{}:{}@{}:{}/{}{}{}",
             encode(&self.username),
             encode(self.password.expose_secret()),
             self.host,
             self.port,
-            encode(database_name)
+            encode(database_name),
+            if query.is_empty() { "" } else { "?" },
+            query.join("&")
         ))
     }
 }

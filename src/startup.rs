@@ -61,10 +61,10 @@ impl Application {
         );
         let metrics_store = std::sync::Arc::new(crate::metrics::store::MetricsStore::new());
         let access = std::sync::Arc::new(AccessCache::new());
-        access.start_listener(secrecy::SecretString::from(format!(
-            "{}?application_name=frontline_access_listener",
-            secrecy::ExposeSecret::expose_secret(&settings.database.url())
-        )))?;
+        access.start_listener(settings.database.url_with(
+            &settings.database.database_name,
+            &[("application_name", "frontline_access_listener")],
+        ))?;
         let state = web::Data::new(AppState {
             pool,
             settings,

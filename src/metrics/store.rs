@@ -27,6 +27,12 @@
 //! - S = C (the same `pg_current_snapshot()` text: the same transactions visible): the read
 //!   aggregates under the shared hold, alongside every other read of that snapshot — on a
 //!   database without writes in between, every concurrent request.
+//! - S ≠ C, but no ticket, projection or SLA clock row visible at S was written by a transaction
+//!   C did not see (one indexed query on `changed_xid`, under the shared hold): the store's
+//!   content is S's as well, and the read aggregates shared. PostgreSQL snapshots are
+//!   server-wide, so any transaction anywhere on the server (another database included) makes
+//!   S ≠ C; without this case busy servers would serialise every metrics request behind a
+//!   refresh that changes nothing.
 //! - Otherwise the store is behind. The read lets go and takes the store exclusively. If the store
 //!   is still at C, nobody refreshed meanwhile: it refreshes from C to S (valid because S ⊇ C),
 //!   downgrades its hold to a shared one without letting any refresh in (parking_lot's atomic
@@ -1074,6 +1080,14 @@ impl MetricsStore {
                 if seen.as_deref() == Some(snapshot.as_str()) {
                     return self.serve(conn, &shared, &mut read).map(Some);
                 }
+                // Another snapshot (PostgreSQL's snapshots are server-wide: any transaction of
+                // any database makes a new one) but no row the store holds was written between
+                // the two: the store's content is this snapshot's, and readers stay shared.
+                if let Some(seen) = seen.as_deref().filter(|s| !s.is_empty())
+                    && changed_since(conn, seen)?.is_empty()
+                {
+                    return self.serve(conn, &shared, &mut read).map(Some);
+                }
                 drop(shared);
                 let mut exclusive = self.content.write();
                 if exclusive.as_ref().map(|c| c.snapshot.clone()) != seen {
@@ -1203,22 +1217,7 @@ fn refresh(
     if content.snapshot.is_empty() {
         return full_load(conn, content, snapshot, chunk);
     }
-    let changed: Vec<i64> = diesel::sql_query(
-        "WITH s AS (SELECT $1::pg_snapshot AS s)
-         SELECT id AS ticket_id FROM tickets, s
-          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
-         UNION
-         SELECT ticket_id FROM ticket_metrics, s
-          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
-         UNION
-         SELECT ticket_id FROM ticket_sla_clocks, s
-          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)",
-    )
-    .bind::<Text, _>(&content.snapshot)
-    .load::<IdRow>(conn)?
-    .into_iter()
-    .map(|r| r.ticket_id)
-    .collect();
+    let changed = changed_since(conn, &content.snapshot)?;
     if changed.len() > 1000 && changed.len() > content.rows.len() / FULL_RELOAD_SHARE {
         return full_load(conn, content, snapshot, chunk);
     }
@@ -1236,6 +1235,31 @@ fn refresh(
     }
     content.snapshot = snapshot;
     Ok(Refresh::Changed { tickets })
+}
+
+/// The tickets with a row (ticket, projection or SLA clock) that the caller's transaction sees
+/// and that was written by a transaction `snapshot` did not see: what a store read at `snapshot`
+/// lacks for the caller's snapshot (one query over the `changed_xid` indexes).
+///
+/// # Errors
+/// Database errors.
+fn changed_since(conn: &mut PgConnection, snapshot: &str) -> QueryResult<Vec<i64>> {
+    Ok(diesel::sql_query(
+        "WITH s AS (SELECT $1::pg_snapshot AS s)
+         SELECT id AS ticket_id FROM tickets, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM ticket_metrics, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM ticket_sla_clocks, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)",
+    )
+    .bind::<Text, _>(snapshot)
+    .load::<IdRow>(conn)?
+    .into_iter()
+    .map(|r| r.ticket_id)
+    .collect())
 }
 
 fn full_load(
