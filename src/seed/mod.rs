@@ -4,8 +4,8 @@
 //! each, facility staff and paying friends and family as requesters, an in-house contact-center
 //! team and an outsourced vendor team (12 agents each), a field-service team of technicians
 //! (6 employees, 6 contractors), two managers, three business calendars and two SLA policies.
-//! Tickets arrive over the 12 months before `--until` ([`tickets`] documents arrivals, lifecycles
-//! and the cohort differences built in on purpose).
+//! Tickets arrive over the 12 months before `--until` ([`tickets`] documents arrivals,
+//! [`lifecycle`] one ticket's life, `intake.rs` the cohort differences built in on purpose).
 //!
 //! Same seed, same data: everything is derived from the seed, never from the clock. Two writers
 //! store the same content:
@@ -20,9 +20,13 @@
 //! or the two writers, can be compared.
 //!
 //! Files: this one holds the options, [`run`] and the digest; `company.rs` writes the company,
-//! [`tickets`] generates the ticket histories, `store.rs` stores them through either writer.
+//! [`tickets`] describes the company to the generator and draws the arrivals, `intake.rs` draws who
+//! and what a ticket is and who handles it, [`lifecycle`] plays each ticket's history,
+//! `store.rs` stores them through either writer.
 
 mod company;
+mod intake;
+pub mod lifecycle;
 mod store;
 pub mod tickets;
 

@@ -3,7 +3,8 @@
 //! computed in memory by the same pure functions, then `COPY`), and the follow-ups after them,
 //! linked to their originals.
 
-use super::tickets::{self, Arrival, GeneratedTicket, Outage, World};
+use super::lifecycle;
+use super::tickets::{Arrival, GeneratedTicket, Outage, World};
 use super::{SeedError, Writer};
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::Policy;
@@ -125,7 +126,7 @@ fn generate_range(
     let run = |part: &[Arrival], offset: usize| -> anyhow::Result<Vec<GeneratedTicket>> {
         part.iter()
             .enumerate()
-            .map(|(i, arrival)| tickets::generate(world, outages, (offset + i) as u64, *arrival))
+            .map(|(i, arrival)| lifecycle::generate(world, outages, (offset + i) as u64, *arrival))
             .collect()
     };
     let (left, right) = std::thread::scope(|s| {
@@ -226,7 +227,7 @@ pub(super) fn domain_primaries(
         let generated = generate_range(world, plan.outages, chunk, first)?;
         for (i, g) in generated.iter().enumerate() {
             if let Some(at) = g.follow_up_at {
-                follow_ups.push((first + i, tickets::follow_up(world, first + i, g, at)?));
+                follow_ups.push((first + i, lifecycle::follow_up(world, first + i, g, at)?));
             }
         }
         ids.extend(store(
@@ -291,9 +292,9 @@ fn produce(
         let mut prepared = Vec::with_capacity(chunk.len());
         for (i, arrival) in chunk.iter().enumerate() {
             let index = first + i;
-            let g = tickets::generate(world, plan.outages, index as u64, *arrival)?;
+            let g = lifecycle::generate(world, plan.outages, index as u64, *arrival)?;
             if let Some(at) = g.follow_up_at {
-                follow_ups.push((index, tickets::follow_up(world, index, &g, at)?));
+                follow_ups.push((index, lifecycle::follow_up(world, index, &g, at)?));
             }
             let offset = index as i64;
             prepared.push(prepare(
