@@ -67,14 +67,6 @@ fn parse_phone(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(v.to_string())
 }
 
-/// Maps diesel's `NotFound` to a 404 naming `what`; other errors map as usual.
-pub(crate) fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
-    move |e| match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(what),
-        other => other.into(),
-    }
-}
-
 /// Query of the directory lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -230,7 +222,8 @@ pub async fn update_organization(
     let name = parse_name("name", &body.value.name, 200)?;
     let id = id.into_inner();
     let org = db::run(&state.pool, move |conn| {
-        model::rename_organization(conn, id, &name, Utc::now()).map_err(not_found("organization"))
+        model::rename_organization(conn, id, &name, Utc::now())
+            .map_err(ApiError::not_found("organization"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
@@ -249,7 +242,7 @@ pub async fn get_organization(
     user.require(READERS)?;
     let id = id.into_inner();
     let org = db::run(&state.pool, move |conn| {
-        model::get_organization(conn, id).map_err(not_found("organization"))
+        model::get_organization(conn, id).map_err(ApiError::not_found("organization"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
@@ -395,7 +388,7 @@ pub async fn get_site(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let site = db::run(&state.pool, move |conn| {
-        model::get_site(conn, id).map_err(not_found("site"))
+        model::get_site(conn, id).map_err(ApiError::not_found("site"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
@@ -457,17 +450,14 @@ pub async fn update_site(
     };
     let id = id.into_inner();
     let site = db::run(&state.pool, move |conn| {
-        model::update_site(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("site"),
-            other => on_constraint(
-                other,
-                &[(
-                    "sites_organization_name_key",
-                    "name",
-                    "is already used in this organization",
-                )],
-            ),
-        })
+        model::update_site(conn, id, &changes).map_err(ApiError::not_found_or_constraint(
+            "site",
+            &[(
+                "sites_organization_name_key",
+                "name",
+                "is already used in this organization",
+            )],
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
@@ -650,10 +640,10 @@ pub async fn update_customer(
     };
     let id = id.into_inner();
     let customer = db::run(&state.pool, move |conn| {
-        model::update_customer(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("customer"),
-            other => on_constraint(other, CUSTOMER_CONSTRAINTS),
-        })
+        model::update_customer(conn, id, &changes).map_err(ApiError::not_found_or_constraint(
+            "customer",
+            CUSTOMER_CONSTRAINTS,
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))
@@ -672,7 +662,7 @@ pub async fn get_customer(
     user.require(READERS)?;
     let id = id.into_inner();
     let customer = db::run(&state.pool, move |conn| {
-        model::get_customer(conn, id).map_err(not_found("customer"))
+        model::get_customer(conn, id).map_err(ApiError::not_found("customer"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))

@@ -242,8 +242,7 @@ pub async fn update_policy(
                 .select(PolicyRow::as_select())
                 .for_update()
                 .first(conn)
-                .optional()?
-                .ok_or(ApiError::NotFound("SLA policy"))?;
+                .map_err(ApiError::not_found("SLA policy"))?;
             let row = diesel::update(sla_policies::table.find(id))
                 .set((
                     sla_policies::name.eq(name.unwrap_or(current.name)),
@@ -282,8 +281,7 @@ pub async fn get_policy(
             .find(id)
             .select(PolicyRow::as_select())
             .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("SLA policy"))
+            .map_err(ApiError::not_found("SLA policy"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))

@@ -12,7 +12,7 @@ use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, Team
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::{double_option, next_cursor, not_found, parse_name};
+use crate::routes::directory::{double_option, next_cursor, parse_name};
 use crate::routes::tickets::list::ListMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -181,10 +181,8 @@ pub async fn update_team(
                 // As a calendar change: ticket writes wait for the re-projection.
                 crate::models::sla::lock_for_policy_change_tx(conn)?;
             }
-            let team = directory::update_team(conn, id, &changes).map_err(|e| match e {
-                diesel::result::Error::NotFound => ApiError::NotFound("team"),
-                other => on_constraint(other, TEAM_CONSTRAINTS),
-            })?;
+            let team = directory::update_team(conn, id, &changes)
+                .map_err(ApiError::not_found_or_constraint("team", TEAM_CONSTRAINTS))?;
             if changes.calendar_id.is_some() {
                 crate::tickets::projection::reproject_teams_tx(conn, &[id])?;
             }
@@ -208,7 +206,7 @@ pub async fn get_team(
     user.require(READERS)?;
     let id = id.into_inner();
     let team = db::run(&state.pool, move |conn| {
-        directory::get_team(conn, id).map_err(not_found("team"))
+        directory::get_team(conn, id).map_err(ApiError::not_found("team"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
@@ -369,10 +367,8 @@ pub async fn update_staff(
     };
     let role_change = r.role;
     let staff = db::run(&state.pool, move |conn| {
-        directory::update_staff(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("user"),
-            other => on_constraint(other, STAFF_CONSTRAINTS),
-        })
+        directory::update_staff(conn, id, &changes)
+            .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))
     })
     .await?;
     // This copy need not wait for the notification that tells every copy (it arrives anyway).
@@ -396,7 +392,7 @@ pub async fn get_staff(
     user.require(READERS)?;
     let id = id.into_inner();
     let staff = db::run(&state.pool, move |conn| {
-        directory::get_staff(conn, id).map_err(not_found("user"))
+        directory::get_staff(conn, id).map_err(ApiError::not_found("user"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))

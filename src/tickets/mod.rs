@@ -6,7 +6,8 @@
 //! the domain rules ([`crate::domain::ticket::TicketState::apply`]), writes the row, its events
 //! and comments ([`crate::models::ticket`]), and refreshes its projections from the state and log
 //! it already holds ([`projection`]). Routes parse and authorise; models hold rows and queries;
-//! the domain holds pure rules; nothing here knows HTTP.
+//! the domain holds pure rules; nothing here knows HTTP. A ticket the caller may not see is "no
+//! such row" like a missing one (a 404 naming the ticket): its existence stays private.
 //!
 //! - [`create`]: a new ticket (`POST /tickets`), with an inline new requester.
 //! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
@@ -149,15 +150,6 @@ fn save_tx(
     log.extend(events);
     projection::refresh_tx(conn, rules, &saved, &log, true)?;
     Ok((saved, comments))
-}
-
-/// Maps "no such row" to a 404 naming the ticket (a ticket the caller may not see is "no such
-/// row" too: its existence stays private).
-pub fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
-        other => other.into(),
-    }
 }
 
 /// Field errors of the ticket row's foreign keys.
