@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::calendar::{self as model, CalendarRow, WeeklyHours};
 use crate::models::enums::UserRole;
 use crate::routes::body::JsonBody;
-use crate::routes::directory::parse_name;
+use crate::routes::fields::parse_name;
 use crate::schema::business_calendars;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};

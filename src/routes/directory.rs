@@ -5,67 +5,22 @@
 
 use crate::auth::extract::AuthUser;
 use crate::db;
-use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::enums::UserRole;
 use crate::models::organization::{
     self as model, CUSTOMER_CONSTRAINTS, Customer, CustomerChanges, NewCustomer, Organization, Site,
 };
 use crate::routes::body::{JsonBody, QueryParams};
+use crate::routes::fields::{clip, double_option, parse_email, parse_name, parse_phone};
 use crate::routes::tickets::list::ListMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 const READERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager, UserRole::Agent];
 const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
-
-/// Deserializes a field that may be absent (unchanged), `null` (cleared) or a value.
-pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A non-blank name, trimmed, at most `max` characters.
-pub fn parse_name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::invalid_field(field, "must not be blank"));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
-fn parse_email(field: &str, value: &str) -> Result<String, ApiError> {
-    EmailAddress::parse(value)
-        .map(|e| e.to_string())
-        .map_err(|m| ApiError::invalid_field(field, m))
-}
-
-fn parse_phone(field: &str, value: &str) -> Result<String, ApiError> {
-    let v = value.trim();
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if !allowed || !(3..=20).contains(&digits) {
-        return Err(ApiError::invalid_field(
-            field,
-            "must be 3–20 digits, optionally with + - ( ) . and spaces",
-        ));
-    }
-    Ok(v.to_string())
-}
 
 /// Query of the directory lists.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -429,7 +384,7 @@ pub async fn update_site(
     {
         return Err(ApiError::invalid_field(
             "time_zone",
-            format!("`{}` is not an IANA time zone", crate::routes::clip(zone)),
+            format!("`{}` is not an IANA time zone", clip(zone)),
         ));
     }
     let changes = model::SiteChanges {

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod body;
 pub mod calendars;
 pub mod directory;
+pub mod fields;
 pub mod health;
 pub mod metrics;
 pub mod sla;
@@ -270,62 +271,4 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("route"))
-}
-
-/// Parses an RFC 3339 timestamp query parameter, naming the field on failure (422).
-pub(crate) fn parse_instant(
-    field: &str,
-    value: Option<&str>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-    value
-        .map(|v| {
-            crate::domain::instant::parse_rfc3339(v).map_err(|m| {
-                // A `+` offset sent unencoded arrives as a space (form encoding).
-                let hint = if v.contains(' ') {
-                    " (a `+` in a query string must be sent as %2B)"
-                } else {
-                    ""
-                };
-                ApiError::invalid_field(field, format!("`{}` {m}{hint}", clip(v)))
-            })
-        })
-        .transpose()
-}
-
-/// An optional half-open time range `[from, to)`.
-pub(crate) type Bounds = (
-    Option<chrono::DateTime<chrono::Utc>>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
-
-/// Parses an optional `[from, to)` pair of RFC 3339 parameters; 422 naming the field when one is
-/// malformed or `to` comes before `from`.
-pub(crate) fn parse_range(
-    from_field: &str,
-    to_field: &'static str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Bounds, ApiError> {
-    let from = parse_instant(from_field, from)?;
-    let to = parse_instant(to_field, to)?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::invalid_field(
-            to_field,
-            format!("must not be before {from_field}"),
-        ));
-    }
-    Ok((from, to))
-}
-
-/// `s` cut to 64 characters (with `…`), for echoing bad input in error messages.
-pub(crate) fn clip(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        s.to_string()
-    } else {
-        let mut cut: String = s.chars().take(64).collect();
-        cut.push('…');
-        cut
-    }
 }

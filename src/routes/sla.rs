@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::enums::UserRole;
 use crate::models::sla::{PolicyRow, Targets};
 use crate::routes::body::JsonBody;
-use crate::routes::directory::parse_name;
+use crate::routes::fields::{clip, double_option, parse_name};
 use crate::schema::sla_policies;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -103,7 +103,7 @@ pub struct UpdatePolicyRequest {
     /// Active.
     pub active: Option<bool>,
     /// Warning offset, seconds (`null` removes it).
-    #[serde(default, deserialize_with = "crate::routes::directory::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub warning_seconds: Option<Option<i64>>,
 }
@@ -129,13 +129,13 @@ fn parse_targets(raw: &RawTargets) -> Result<Targets, ApiError> {
     for (priority, kinds) in raw {
         let p = TicketPriority::parse(priority).ok_or_else(|| {
             ApiError::invalid_field(
-                &format!("targets.{}", crate::routes::clip(priority)),
+                &format!("targets.{}", clip(priority)),
                 "not a priority (low, normal, high, urgent)",
             )
         })?;
         let entry = targets.entry(p).or_default();
         for (kind, target) in kinds {
-            let field = format!("targets.{priority}.{}", crate::routes::clip(kind));
+            let field = format!("targets.{priority}.{}", clip(kind));
             let k: TargetKind = serde_json::from_value(serde_json::Value::String(kind.clone()))
                 .map_err(|_| {
                     ApiError::invalid_field(

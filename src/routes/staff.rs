@@ -6,13 +6,13 @@
 use crate::auth::extract::AuthUser;
 use crate::auth::password;
 use crate::db;
-use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, TeamChanges};
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::{double_option, next_cursor, parse_name};
+use crate::routes::directory::next_cursor;
+use crate::routes::fields::{double_option, parse_email, parse_name};
 use crate::routes::tickets::list::ListMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -307,7 +307,7 @@ pub async fn create_staff(
     user.require(STAFF_WRITERS)?;
     let r = body.value;
     let name = parse_name("name", &r.name, 200)?;
-    let email = EmailAddress::parse(&r.email).map_err(|m| ApiError::invalid_field("email", m))?;
+    let email = parse_email("email", &r.email)?;
     let hash = r.password.as_ref().map(hash_new_password).transpose()?;
     let role = r.role;
     let employment = r.employment_type.unwrap_or(EmploymentType::Employee);

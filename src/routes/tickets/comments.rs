@@ -1,7 +1,6 @@
 //! `POST /tickets/{id}/comments` and `GET /tickets/{id}/comments`.
 
-use super::parse::{CommentAuthor, parse_comment};
-use super::{TicketResponse, etag};
+use super::{CommentAuthor, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{TicketId, UserId};
@@ -10,10 +9,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::ticket::{self as model, CommentRow};
 use crate::routes::body::JsonBody;
+use crate::routes::fields::parse_comment;
 use crate::schema::comments;
 use crate::state::AppState;
-use crate::tickets::comment::{self, NewComment};
 use crate::tickets::Actor;
+use crate::tickets::comment::{self, NewComment};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{self as model, TicketFilter, TicketSort, Visibility};
 use crate::routes::body::QueryParams;
-use crate::routes::parse_range;
+use crate::routes::fields::{clip, parse_range};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
@@ -121,10 +121,7 @@ where
                 |_| {
                     ApiError::invalid_field(
                         field,
-                        format!(
-                            "unknown {field} `{}`; expected {expected}",
-                            crate::routes::clip(item)
-                        ),
+                        format!("unknown {field} `{}`; expected {expected}", clip(item)),
                     )
                 },
             )
