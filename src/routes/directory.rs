@@ -12,7 +12,7 @@ use crate::models::organization::{
 };
 use crate::routes::body::{JsonBody, QueryParams};
 use crate::routes::fields::{clip, double_option, parse_email, parse_name, parse_phone};
-use crate::routes::tickets::list::ListMeta;
+use crate::routes::pages::{ListMeta, parse_id_cursor, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -46,32 +46,9 @@ impl DirectoryQuery {
                 "must be at most 200 characters",
             ));
         }
-        let limit = self.per_page.unwrap_or(25);
-        if !(1..=100).contains(&limit) {
-            return Err(ApiError::invalid_field(
-                "per_page",
-                "must be between 1 and 100",
-            ));
-        }
-        let after = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| ApiError::invalid_field("cursor", "not a cursor of this list"))
-            })
-            .transpose()?;
+        let limit = per_page(self.per_page)?;
+        let after = parse_id_cursor(self.cursor.as_deref())?;
         Ok((after, limit))
-    }
-}
-
-/// The pagination of an id-ordered page: the last id as cursor when the page is full.
-pub(crate) fn next_cursor(last: Option<i64>, len: usize, limit: i64) -> ListMeta {
-    ListMeta {
-        next_cursor: (len as i64 == limit)
-            .then_some(last)
-            .flatten()
-            .map(|id| id.to_string()),
     }
 }
 
@@ -218,7 +195,7 @@ pub async fn list_organizations(
         Ok(model::list_organizations(conn, q.as_deref(), after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|o| o.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|o| o.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(OrganizationListResponse {
         organizations: rows.into_iter().map(Into::into).collect(),
         meta,
@@ -433,7 +410,7 @@ pub async fn list_sites(
         Ok(model::list_sites(conn, q.as_deref(), org, after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|s| s.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(SiteListResponse {
         sites: rows.into_iter().map(Into::into).collect(),
         meta,
@@ -645,7 +622,7 @@ pub async fn list_customers(
         )?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|c| c.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|c| c.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(CustomerListResponse {
         customers: rows.into_iter().map(Into::into).collect(),
         meta,

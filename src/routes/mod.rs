@@ -21,6 +21,7 @@ pub mod directory;
 pub mod fields;
 pub mod health;
 pub mod metrics;
+pub mod pages;
 pub mod sla;
 pub mod staff;
 pub mod tickets;

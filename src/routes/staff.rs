@@ -11,9 +11,8 @@ use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, Team
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::next_cursor;
 use crate::routes::fields::{double_option, parse_email, parse_name};
-use crate::routes::tickets::list::ListMeta;
+use crate::routes::pages::{ListMeta, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use secrecy::{ExposeSecret, SecretString};
@@ -407,19 +406,13 @@ pub async fn list_staff(
     query: QueryParams<StaffQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
-    let limit = query.per_page.unwrap_or(25);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "per_page",
-            "must be between 1 and 100",
-        ));
-    }
+    let limit = per_page(query.per_page)?;
     let (role, team, after) = (query.role, query.team, query.cursor);
     let rows = db::run(&state.pool, move |conn| {
         Ok(directory::list_staff(conn, role, team, after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|s| s.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(StaffListResponse {
         users: rows.into_iter().map(Into::into).collect(),
         meta,
