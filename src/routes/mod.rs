@@ -17,10 +17,10 @@
 pub mod auth;
 pub mod body;
 pub mod calendars;
-pub mod directory;
 pub mod fields;
 pub mod health;
 pub mod metrics;
+pub mod organizations;
 pub mod pages;
 pub mod sla;
 pub mod staff;
@@ -48,18 +48,18 @@ use utoipa_swagger_ui::SwaggerUi;
         auth::refresh_tokens,
         auth::logout,
         auth::me,
-        directory::create_organization,
-        directory::update_organization,
-        directory::get_organization,
-        directory::list_organizations,
-        directory::create_site,
-        directory::get_site,
-        directory::update_site,
-        directory::list_sites,
-        directory::create_customer,
-        directory::update_customer,
-        directory::get_customer,
-        directory::list_customers,
+        organizations::create_organization,
+        organizations::update_organization,
+        organizations::get_organization,
+        organizations::list_organizations,
+        organizations::create_site,
+        organizations::get_site,
+        organizations::update_site,
+        organizations::list_sites,
+        organizations::create_customer,
+        organizations::update_customer,
+        organizations::get_customer,
+        organizations::list_customers,
         calendars::create_calendar,
         calendars::update_calendar,
         calendars::get_calendar,
@@ -156,33 +156,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/me", "GET, HEAD").route(get().to(auth::me)))
                 .service(
                     resource("/organizations", "GET, HEAD, POST")
-                        .route(get().to(directory::list_organizations))
-                        .route(web::post().to(directory::create_organization)),
+                        .route(get().to(organizations::list_organizations))
+                        .route(web::post().to(organizations::create_organization)),
                 )
                 .service(
                     resource("/organizations/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_organization))
-                        .route(web::patch().to(directory::update_organization)),
+                        .route(get().to(organizations::get_organization))
+                        .route(web::patch().to(organizations::update_organization)),
                 )
                 .service(
                     resource("/sites", "GET, HEAD, POST")
-                        .route(get().to(directory::list_sites))
-                        .route(web::post().to(directory::create_site)),
+                        .route(get().to(organizations::list_sites))
+                        .route(web::post().to(organizations::create_site)),
                 )
                 .service(
                     resource("/sites/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_site))
-                        .route(web::patch().to(directory::update_site)),
+                        .route(get().to(organizations::get_site))
+                        .route(web::patch().to(organizations::update_site)),
                 )
                 .service(
                     resource("/customers", "GET, HEAD, POST")
-                        .route(get().to(directory::list_customers))
-                        .route(web::post().to(directory::create_customer)),
+                        .route(get().to(organizations::list_customers))
+                        .route(web::post().to(organizations::create_customer)),
                 )
                 .service(
                     resource("/customers/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_customer))
-                        .route(web::patch().to(directory::update_customer)),
+                        .route(get().to(organizations::get_customer))
+                        .route(web::patch().to(organizations::update_customer)),
                 )
                 .service(
                     resource("/calendars", "GET, HEAD, POST")

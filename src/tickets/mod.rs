@@ -39,7 +39,7 @@ use crate::domain::ids::{OrganizationId, SiteId, UserId};
 use crate::domain::ticket::CommandError;
 use crate::error::ApiError;
 use crate::models::enums::UserRole;
-use crate::models::{directory, organization};
+use crate::models::{organization, staff};
 use diesel::prelude::*;
 
 /// Who is changing a ticket: the staff member and which tickets they may see (a ticket they
@@ -85,7 +85,7 @@ pub fn command_error(e: CommandError) -> ApiError {
 
 /// Checks an assignee: an existing, active admin, manager or agent (422 naming `assignee_id`).
 fn check_assignee(conn: &mut PgConnection, id: UserId) -> Result<(), ApiError> {
-    match directory::get_staff(conn, id.get()).optional()? {
+    match staff::get_staff(conn, id.get()).optional()? {
         Some(s) if s.active && s.role != UserRole::Technician => Ok(()),
         Some(s) if !s.active => Err(ApiError::invalid_field("assignee_id", "is not active")),
         Some(_) => Err(ApiError::invalid_field(

@@ -1,4 +1,5 @@
-//! Organizations, sites and customers: what agents look up and create while on the phone.
+//! Organizations, sites and customers (rows in [`crate::models::organization`]; the `directory`
+//! tag of the API): what agents look up and create while on the phone.
 //!
 //! Roles: admins and agents create and edit; managers read; technicians may read sites only.
 //! Lists are ordered by id with keyset pagination (`cursor` = the last id seen).
