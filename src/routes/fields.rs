@@ -159,3 +159,63 @@ pub fn clip(s: &str) -> String {
         cut
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation { errors, .. } => errors.into_keys().collect(),
+            other => panic!("not a 422: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_parser_names_the_failing_field() {
+        assert_eq!(field_of(parse_name("name", "  ", 10).unwrap_err()), "name");
+        assert_eq!(
+            field_of(parse_name("name", "abcdefghijk", 10).unwrap_err()),
+            "name"
+        );
+        assert_eq!(field_of(parse_email("email", "nope").unwrap_err()), "email");
+        assert_eq!(field_of(parse_phone("phone", "12").unwrap_err()), "phone");
+        assert_eq!(
+            field_of(parse_phone("phone", "555-CALL").unwrap_err()),
+            "phone"
+        );
+        assert_eq!(
+            field_of(parse_tags("tags", &["a b".into()]).unwrap_err()),
+            "tags"
+        );
+        assert_eq!(field_of(parse_category(" ").unwrap_err()), "category");
+        assert_eq!(field_of(parse_comment("body", " \n").unwrap_err()), "body");
+        assert_eq!(
+            field_of(
+                parse_range(
+                    "from",
+                    "to",
+                    Some("2024-01-02T00:00:00Z"),
+                    Some("2024-01-01T00:00:00Z")
+                )
+                .unwrap_err()
+            ),
+            "to"
+        );
+    }
+
+    #[test]
+    fn accepted_values_are_normalised() {
+        assert_eq!(parse_name("name", "  Ann  ", 10).unwrap(), "Ann");
+        assert_eq!(
+            parse_phone("phone", " +1 (555) 010-0000 ").unwrap(),
+            "+1 (555) 010-0000"
+        );
+        assert_eq!(
+            parse_tags("tags", &["VIP".into(), "vip".into(), " Printer ".into()]).unwrap(),
+            ["vip", "printer"]
+        );
+        assert_eq!(parse_category(" Hardware ").unwrap(), "hardware");
+        assert_eq!(clip(&"x".repeat(70)).chars().count(), 65);
+    }
+}
