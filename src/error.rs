@@ -280,6 +280,29 @@ impl From<DieselError> for ApiError {
 }
 
 impl ApiError {
+    /// The `map_err` of a query for one row: diesel's `NotFound` becomes a 404 naming `entity`
+    /// (`"ticket"`, `"site"`, …); other errors map as `From<diesel::result::Error>` does.
+    ///
+    /// `repo.get(conn, id).map_err(ApiError::not_found("site"))`
+    pub fn not_found(entity: &'static str) -> impl Fn(DieselError) -> ApiError {
+        move |e| match e {
+            DieselError::NotFound => ApiError::NotFound(entity),
+            other => other.into(),
+        }
+    }
+
+    /// As [`ApiError::not_found`] for a write of one row, and named constraint violations as
+    /// [`on_constraint`] maps them (a 409 or 422 on the constraint's field).
+    pub fn not_found_or_constraint<'a>(
+        entity: &'static str,
+        fields: &'a [(&'a str, &'a str, &'a str)],
+    ) -> impl Fn(DieselError) -> ApiError + 'a {
+        move |e| match e {
+            DieselError::NotFound => ApiError::NotFound(entity),
+            other => on_constraint(other, fields),
+        }
+    }
+
     /// A 409 naming one field.
     pub fn conflict_on(code: &'static str, field: &str, message: &str) -> ApiError {
         ApiError::Conflict {
@@ -341,6 +364,16 @@ mod tests {
         assert_eq!(status_of(ApiError::Unavailable("db".into())), 503);
         assert_eq!(status_of(ApiError::Unexpected(anyhow::anyhow!("x"))), 500);
         assert_eq!(status_of(DieselError::NotFound.into()), 404);
+        let named = ApiError::not_found("site")(DieselError::NotFound);
+        assert!(matches!(named, ApiError::NotFound("site")), "{named:?}");
+        let named = ApiError::not_found_or_constraint("site", &[])(DieselError::NotFound);
+        assert!(matches!(named, ApiError::NotFound("site")), "{named:?}");
+        assert_eq!(
+            status_of(ApiError::not_found("site")(
+                DieselError::RollbackTransaction
+            )),
+            500
+        );
         assert_eq!(
             status_of(DieselError::RollbackTransaction.into()),
             500,

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use frontline::configuration::{Settings, config_dir};
 use frontline::domain::email::EmailAddress;
 use frontline::import::event_log::{ImportOptions, Mapping, import_file};
-use frontline::models::directory;
 use frontline::models::enums::{EmploymentType, UserRole};
+use frontline::models::staff;
 use frontline::startup::Application;
 use frontline::{auth, db, telemetry};
 use secrecy::{ExposeSecret, SecretString};
@@ -352,9 +352,9 @@ fn create_user(
         .map_err(|e| anyhow::anyhow!("password {e}"))?;
     let hash = auth::password::hash(password.expose_secret())?;
     let mut conn = connect(settings)?;
-    let staff = directory::create_staff_tx(
+    let staff = staff::create_staff_tx(
         &mut conn,
-        &directory::NewStaff {
+        &staff::NewStaff {
             name: name.unwrap_or(email.as_str()),
             email: Some(email.as_str()),
             role,

@@ -23,7 +23,7 @@ use crate::domain::ticket::{
     AuthorKind, ClosePolicy, Command, CommandError, Creation, StaffId, TicketEvent, TicketPriority,
     TicketState, TicketStatus,
 };
-use crate::models::{directory, ticket as ticket_model};
+use crate::models::{staff, ticket as ticket_model};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -596,14 +596,14 @@ pub fn import_reader(
     };
 
     let result = conn.transaction::<_, ImportError, _>(|conn| {
-        let team_id = directory::ensure_contact_center_team(conn, &mapping.ticket.team)?;
+        let team_id = staff::ensure_contact_center_team(conn, &mapping.ticket.team)?;
         let staff_names: Vec<&str> = tickets
             .iter()
             .flat_map(|(_, rows)| rows.iter().filter_map(|r| r.staff.as_deref()))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let staff = directory::ensure_staff(conn, &staff_names, team_id)?;
+        let staff = staff::ensure_staff(conn, &staff_names, team_id)?;
         // The import team's calendar (24/7 until one is assigned to it).
         let calendar = crate::models::calendar::calendar_of_team(conn, Some(team_id))?;
         let ids: Vec<&str> = tickets.iter().map(|(id, _)| id.as_str()).collect();

@@ -2,9 +2,9 @@
 //! `&mut PgConnection` so that callers compose them inside one transaction.
 
 pub mod calendar;
-pub mod directory;
 pub mod enums;
 pub mod idempotency;
 pub mod organization;
 pub mod sla;
+pub mod staff;
 pub mod ticket;

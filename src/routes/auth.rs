@@ -8,8 +8,8 @@ use crate::auth::{password, refresh};
 use crate::db;
 use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult};
-use crate::models::directory::{self, Staff};
 use crate::models::enums::{EmploymentType, UserRole};
+use crate::models::staff::{self, Staff};
 use crate::routes::body::JsonBody;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -129,7 +129,7 @@ pub async fn login(
         .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
     let ttl = Duration::seconds(state.settings.auth.refresh_token_ttl_seconds);
     let (staff, refresh_token) = db::run(&state.pool, move |conn| {
-        let record = directory::find_login(conn, &email)?;
+        let record = staff::find_login(conn, &email)?;
         let ok = password::verify(
             password.expose_secret(),
             record.as_ref().and_then(|r| r.password_hash.as_deref()),
@@ -142,7 +142,7 @@ pub async fn login(
             }
         };
         conn.transaction(|conn| {
-            let staff = directory::get_staff(conn, record.id)?;
+            let staff = staff::get_staff(conn, record.id)?;
             let token = refresh::issue_tx(conn, staff.id, None, Utc::now(), ttl)?;
             Ok::<_, ApiError>((staff, token))
         })
@@ -171,7 +171,7 @@ pub async fn refresh_tokens(
             let rotation = refresh::rotate_tx(conn, token.expose_secret(), Utc::now(), ttl)?;
             let staff = match &rotation {
                 refresh::Rotation::Rotated { user_id, .. } => {
-                    Some(directory::get_staff(conn, *user_id)?)
+                    Some(staff::get_staff(conn, *user_id)?)
                 }
                 _ => None,
             };
@@ -216,7 +216,7 @@ pub async fn logout(
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let staff = db::run(&state.pool, move |conn| {
-        directory::get_staff(conn, user.id).map_err(|e| match e {
+        staff::get_staff(conn, user.id).map_err(|e| match e {
             diesel::result::Error::NotFound => ApiError::Unauthorized,
             other => other.into(),
         })

@@ -235,7 +235,7 @@ pub struct QueryParams<T>(pub T);
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     if let Some((name, _)) = url_pairs(query).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(ApiError::invalid_field(
-            &crate::routes::clip(&name.replace('\0', "")),
+            &crate::routes::fields::clip(&name.replace('\0', "")),
             "must not contain NUL characters",
         ));
     }
@@ -243,7 +243,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
-        let quoted = message.split('`').nth(1).map(crate::routes::clip);
+        let quoted = message.split('`').nth(1).map(crate::routes::fields::clip);
         if message.starts_with("unknown field") {
             let name = quoted.unwrap_or_else(|| "query".into());
             ApiError::bad_field(&name, "unknown parameter")
@@ -254,9 +254,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             let name = quoted.unwrap_or_else(|| "query".into());
             ApiError::bad_field(&name, "given more than once")
         } else if path == "." {
-            ApiError::bad_field("query", crate::routes::clip(&message))
+            ApiError::bad_field("query", crate::routes::fields::clip(&message))
         } else {
-            ApiError::invalid_field(&path, crate::routes::clip(&message))
+            ApiError::invalid_field(&path, crate::routes::fields::clip(&message))
         }
     })
 }

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::calendar::{self as model, CalendarRow, WeeklyHours};
 use crate::models::enums::UserRole;
 use crate::routes::body::JsonBody;
-use crate::routes::directory::parse_name;
+use crate::routes::fields::parse_name;
 use crate::schema::business_calendars;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -166,8 +166,7 @@ pub async fn update_calendar(
                 .select(CalendarRow::as_select())
                 .for_update()
                 .first(conn)
-                .optional()?
-                .ok_or(ApiError::NotFound("calendar"))?;
+                .map_err(ApiError::not_found("calendar"))?;
             let zone = r.time_zone.unwrap_or(current.time_zone);
             let weekly = match r.weekly_hours {
                 Some(w) => w,
@@ -215,8 +214,7 @@ pub async fn get_calendar(
             .find(id)
             .select(CalendarRow::as_select())
             .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("calendar"))
+            .map_err(ApiError::not_found("calendar"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(CalendarResponse::from(row)))

@@ -17,9 +17,11 @@
 pub mod auth;
 pub mod body;
 pub mod calendars;
-pub mod directory;
+pub mod fields;
 pub mod health;
 pub mod metrics;
+pub mod organizations;
+pub mod pages;
 pub mod sla;
 pub mod staff;
 pub mod tickets;
@@ -46,18 +48,18 @@ use utoipa_swagger_ui::SwaggerUi;
         auth::refresh_tokens,
         auth::logout,
         auth::me,
-        directory::create_organization,
-        directory::update_organization,
-        directory::get_organization,
-        directory::list_organizations,
-        directory::create_site,
-        directory::get_site,
-        directory::update_site,
-        directory::list_sites,
-        directory::create_customer,
-        directory::update_customer,
-        directory::get_customer,
-        directory::list_customers,
+        organizations::create_organization,
+        organizations::update_organization,
+        organizations::get_organization,
+        organizations::list_organizations,
+        organizations::create_site,
+        organizations::get_site,
+        organizations::update_site,
+        organizations::list_sites,
+        organizations::create_customer,
+        organizations::update_customer,
+        organizations::get_customer,
+        organizations::list_customers,
         calendars::create_calendar,
         calendars::update_calendar,
         calendars::get_calendar,
@@ -154,33 +156,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/me", "GET, HEAD").route(get().to(auth::me)))
                 .service(
                     resource("/organizations", "GET, HEAD, POST")
-                        .route(get().to(directory::list_organizations))
-                        .route(web::post().to(directory::create_organization)),
+                        .route(get().to(organizations::list_organizations))
+                        .route(web::post().to(organizations::create_organization)),
                 )
                 .service(
                     resource("/organizations/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_organization))
-                        .route(web::patch().to(directory::update_organization)),
+                        .route(get().to(organizations::get_organization))
+                        .route(web::patch().to(organizations::update_organization)),
                 )
                 .service(
                     resource("/sites", "GET, HEAD, POST")
-                        .route(get().to(directory::list_sites))
-                        .route(web::post().to(directory::create_site)),
+                        .route(get().to(organizations::list_sites))
+                        .route(web::post().to(organizations::create_site)),
                 )
                 .service(
                     resource("/sites/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_site))
-                        .route(web::patch().to(directory::update_site)),
+                        .route(get().to(organizations::get_site))
+                        .route(web::patch().to(organizations::update_site)),
                 )
                 .service(
                     resource("/customers", "GET, HEAD, POST")
-                        .route(get().to(directory::list_customers))
-                        .route(web::post().to(directory::create_customer)),
+                        .route(get().to(organizations::list_customers))
+                        .route(web::post().to(organizations::create_customer)),
                 )
                 .service(
                     resource("/customers/{id}", "GET, HEAD, PATCH")
-                        .route(get().to(directory::get_customer))
-                        .route(web::patch().to(directory::update_customer)),
+                        .route(get().to(organizations::get_customer))
+                        .route(web::patch().to(organizations::update_customer)),
                 )
                 .service(
                     resource("/calendars", "GET, HEAD, POST")
@@ -270,62 +272,4 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("route"))
-}
-
-/// Parses an RFC 3339 timestamp query parameter, naming the field on failure (422).
-pub(crate) fn parse_instant(
-    field: &str,
-    value: Option<&str>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-    value
-        .map(|v| {
-            crate::domain::instant::parse_rfc3339(v).map_err(|m| {
-                // A `+` offset sent unencoded arrives as a space (form encoding).
-                let hint = if v.contains(' ') {
-                    " (a `+` in a query string must be sent as %2B)"
-                } else {
-                    ""
-                };
-                ApiError::invalid_field(field, format!("`{}` {m}{hint}", clip(v)))
-            })
-        })
-        .transpose()
-}
-
-/// An optional half-open time range `[from, to)`.
-pub(crate) type Bounds = (
-    Option<chrono::DateTime<chrono::Utc>>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
-
-/// Parses an optional `[from, to)` pair of RFC 3339 parameters; 422 naming the field when one is
-/// malformed or `to` comes before `from`.
-pub(crate) fn parse_range(
-    from_field: &str,
-    to_field: &'static str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Bounds, ApiError> {
-    let from = parse_instant(from_field, from)?;
-    let to = parse_instant(to_field, to)?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::invalid_field(
-            to_field,
-            format!("must not be before {from_field}"),
-        ));
-    }
-    Ok((from, to))
-}
-
-/// `s` cut to 64 characters (with `…`), for echoing bad input in error messages.
-pub(crate) fn clip(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        s.to_string()
-    } else {
-        let mut cut: String = s.chars().take(64).collect();
-        cut.push('…');
-        cut
-    }
 }

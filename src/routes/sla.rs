@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::enums::UserRole;
 use crate::models::sla::{PolicyRow, Targets};
 use crate::routes::body::JsonBody;
-use crate::routes::directory::parse_name;
+use crate::routes::fields::{clip, double_option, parse_name};
 use crate::schema::sla_policies;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -103,7 +103,7 @@ pub struct UpdatePolicyRequest {
     /// Active.
     pub active: Option<bool>,
     /// Warning offset, seconds (`null` removes it).
-    #[serde(default, deserialize_with = "crate::routes::directory::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub warning_seconds: Option<Option<i64>>,
 }
@@ -129,13 +129,13 @@ fn parse_targets(raw: &RawTargets) -> Result<Targets, ApiError> {
     for (priority, kinds) in raw {
         let p = TicketPriority::parse(priority).ok_or_else(|| {
             ApiError::invalid_field(
-                &format!("targets.{}", crate::routes::clip(priority)),
+                &format!("targets.{}", clip(priority)),
                 "not a priority (low, normal, high, urgent)",
             )
         })?;
         let entry = targets.entry(p).or_default();
         for (kind, target) in kinds {
-            let field = format!("targets.{priority}.{}", crate::routes::clip(kind));
+            let field = format!("targets.{priority}.{}", clip(kind));
             let k: TargetKind = serde_json::from_value(serde_json::Value::String(kind.clone()))
                 .map_err(|_| {
                     ApiError::invalid_field(
@@ -242,8 +242,7 @@ pub async fn update_policy(
                 .select(PolicyRow::as_select())
                 .for_update()
                 .first(conn)
-                .optional()?
-                .ok_or(ApiError::NotFound("SLA policy"))?;
+                .map_err(ApiError::not_found("SLA policy"))?;
             let row = diesel::update(sla_policies::table.find(id))
                 .set((
                     sla_policies::name.eq(name.unwrap_or(current.name)),
@@ -282,8 +281,7 @@ pub async fn get_policy(
             .find(id)
             .select(PolicyRow::as_select())
             .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("SLA policy"))
+            .map_err(ApiError::not_found("SLA policy"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))

@@ -1,4 +1,4 @@
-//! Teams and staff accounts.
+//! Teams and staff accounts (rows in [`crate::models::staff`]).
 //!
 //! Roles: admins and managers manage teams; admins manage staff accounts; every staff role but
 //! technicians may read both (agents pick assignees and teams).
@@ -6,14 +6,13 @@
 use crate::auth::extract::AuthUser;
 use crate::auth::password;
 use crate::db;
-use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult, on_constraint};
-use crate::models::directory::{self, NewStaff, NewTeam, StaffChanges, Team, TeamChanges};
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
+use crate::models::staff::{self as model, NewStaff, NewTeam, StaffChanges, Team, TeamChanges};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::directory::{double_option, next_cursor, not_found, parse_name};
-use crate::routes::tickets::list::ListMeta;
+use crate::routes::fields::{double_option, parse_email, parse_name};
+use crate::routes::pages::{ListMeta, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use secrecy::{ExposeSecret, SecretString};
@@ -142,7 +141,7 @@ pub async fn create_team(
         calendar_id: r.calendar_id,
     };
     let team = db::run(&state.pool, move |conn| {
-        directory::create_team(conn, &team).map_err(|e| on_constraint(e, TEAM_CONSTRAINTS))
+        model::create_team(conn, &team).map_err(|e| on_constraint(e, TEAM_CONSTRAINTS))
     })
     .await?;
     Ok(HttpResponse::Created().json(TeamResponse::from(team)))
@@ -181,10 +180,8 @@ pub async fn update_team(
                 // As a calendar change: ticket writes wait for the re-projection.
                 crate::models::sla::lock_for_policy_change_tx(conn)?;
             }
-            let team = directory::update_team(conn, id, &changes).map_err(|e| match e {
-                diesel::result::Error::NotFound => ApiError::NotFound("team"),
-                other => on_constraint(other, TEAM_CONSTRAINTS),
-            })?;
+            let team = model::update_team(conn, id, &changes)
+                .map_err(ApiError::not_found_or_constraint("team", TEAM_CONSTRAINTS))?;
             if changes.calendar_id.is_some() {
                 crate::tickets::projection::reproject_teams_tx(conn, &[id])?;
             }
@@ -208,7 +205,7 @@ pub async fn get_team(
     user.require(READERS)?;
     let id = id.into_inner();
     let team = db::run(&state.pool, move |conn| {
-        directory::get_team(conn, id).map_err(not_found("team"))
+        model::get_team(conn, id).map_err(ApiError::not_found("team"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
@@ -219,7 +216,7 @@ pub async fn get_team(
     responses((status = 200, body = TeamListResponse)))]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
-    let teams = db::run(&state.pool, |conn| Ok(directory::list_teams(conn)?)).await?;
+    let teams = db::run(&state.pool, |conn| Ok(model::list_teams(conn)?)).await?;
     Ok(HttpResponse::Ok().json(TeamListResponse {
         teams: teams.into_iter().map(Into::into).collect(),
     }))
@@ -309,13 +306,13 @@ pub async fn create_staff(
     user.require(STAFF_WRITERS)?;
     let r = body.value;
     let name = parse_name("name", &r.name, 200)?;
-    let email = EmailAddress::parse(&r.email).map_err(|m| ApiError::invalid_field("email", m))?;
+    let email = parse_email("email", &r.email)?;
     let hash = r.password.as_ref().map(hash_new_password).transpose()?;
     let role = r.role;
     let employment = r.employment_type.unwrap_or(EmploymentType::Employee);
     let team_id = r.team_id;
     let staff = db::run(&state.pool, move |conn| {
-        directory::create_staff_tx(
+        model::create_staff_tx(
             conn,
             &NewStaff {
                 name: &name,
@@ -369,10 +366,8 @@ pub async fn update_staff(
     };
     let role_change = r.role;
     let staff = db::run(&state.pool, move |conn| {
-        directory::update_staff(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("user"),
-            other => on_constraint(other, STAFF_CONSTRAINTS),
-        })
+        model::update_staff(conn, id, &changes)
+            .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))
     })
     .await?;
     // This copy need not wait for the notification that tells every copy (it arrives anyway).
@@ -396,7 +391,7 @@ pub async fn get_staff(
     user.require(READERS)?;
     let id = id.into_inner();
     let staff = db::run(&state.pool, move |conn| {
-        directory::get_staff(conn, id).map_err(not_found("user"))
+        model::get_staff(conn, id).map_err(ApiError::not_found("user"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))
@@ -411,19 +406,13 @@ pub async fn list_staff(
     query: QueryParams<StaffQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
-    let limit = query.per_page.unwrap_or(25);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "per_page",
-            "must be between 1 and 100",
-        ));
-    }
+    let limit = per_page(query.per_page)?;
     let (role, team, after) = (query.role, query.team, query.cursor);
     let rows = db::run(&state.pool, move |conn| {
-        Ok(directory::list_staff(conn, role, team, after, limit)?)
+        Ok(model::list_staff(conn, role, team, after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|s| s.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(StaffListResponse {
         users: rows.into_iter().map(Into::into).collect(),
         meta,

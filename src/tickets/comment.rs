@@ -52,7 +52,8 @@ pub fn comment_tx(
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
     let rules = rules.lock_for_write_tx(conn)?;
-    let ticket = model::lock_tx(conn, id.get(), actor.visibility).map_err(super::not_found)?;
+    let ticket =
+        model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
     let (actor, by_technician) = (
         actor.id,
         matches!(actor.visibility, Visibility::Technician(_)),

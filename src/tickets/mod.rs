@@ -6,7 +6,8 @@
 //! the domain rules ([`crate::domain::ticket::TicketState::apply`]), writes the row, its events
 //! and comments ([`crate::models::ticket`]), and refreshes its projections from the state and log
 //! it already holds ([`projection`]). Routes parse and authorise; models hold rows and queries;
-//! the domain holds pure rules; nothing here knows HTTP.
+//! the domain holds pure rules; nothing here knows HTTP. A ticket the caller may not see is "no
+//! such row" like a missing one (a 404 naming the ticket): its existence stays private.
 //!
 //! - [`create`]: a new ticket (`POST /tickets`), with an inline new requester.
 //! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
@@ -38,7 +39,7 @@ use crate::domain::ids::{OrganizationId, SiteId, UserId};
 use crate::domain::ticket::CommandError;
 use crate::error::ApiError;
 use crate::models::enums::UserRole;
-use crate::models::{directory, organization};
+use crate::models::{organization, staff};
 use diesel::prelude::*;
 
 /// Who is changing a ticket: the staff member and which tickets they may see (a ticket they
@@ -84,7 +85,7 @@ pub fn command_error(e: CommandError) -> ApiError {
 
 /// Checks an assignee: an existing, active admin, manager or agent (422 naming `assignee_id`).
 fn check_assignee(conn: &mut PgConnection, id: UserId) -> Result<(), ApiError> {
-    match directory::get_staff(conn, id.get()).optional()? {
+    match staff::get_staff(conn, id.get()).optional()? {
         Some(s) if s.active && s.role != UserRole::Technician => Ok(()),
         Some(s) if !s.active => Err(ApiError::invalid_field("assignee_id", "is not active")),
         Some(_) => Err(ApiError::invalid_field(
@@ -149,15 +150,6 @@ fn save_tx(
     log.extend(events);
     projection::refresh_tx(conn, rules, &saved, &log, true)?;
     Ok((saved, comments))
-}
-
-/// Maps "no such row" to a 404 naming the ticket (a ticket the caller may not see is "no such
-/// row" too: its existence stays private).
-pub fn not_found(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound("ticket"),
-        other => other.into(),
-    }
 }
 
 /// Field errors of the ticket row's foreign keys.

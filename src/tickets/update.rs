@@ -77,7 +77,8 @@ pub fn update_tx(
     now: DateTime<Utc>,
 ) -> Result<Updated, ApiError> {
     let rules = rules.lock_for_write_tx(conn)?;
-    let ticket = model::lock_tx(conn, id.get(), actor.visibility).map_err(super::not_found)?;
+    let ticket =
+        model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
     if ticket.version != if_version {
         return Err(ApiError::PreconditionFailed {
             given: if_version.to_string(),

@@ -6,8 +6,8 @@ use frontline::auth::jwt::JwtKeys;
 use frontline::configuration::{Environment, Settings, config_dir};
 use frontline::db::{self, PgPool};
 use frontline::import::event_log::{ImportOptions, ImportSummary, Mapping, import_reader};
-use frontline::models::directory;
 use frontline::models::enums::{EmploymentType, UserRole};
+use frontline::models::staff;
 use frontline::startup::Application;
 use secrecy::ExposeSecret;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -179,9 +179,9 @@ impl TestApp {
         static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let hash = HASH.get_or_init(|| frontline::auth::password::hash(PASSWORD).unwrap());
         let email = format!("{}@staff.test", uuid::Uuid::new_v4().simple());
-        let staff = directory::create_staff_tx(
+        let staff = staff::create_staff_tx(
             &mut self.db.conn(),
-            &directory::NewStaff {
+            &staff::NewStaff {
                 name: "Test Staff",
                 email: Some(&email),
                 role,

@@ -9,7 +9,6 @@
 mod auth;
 mod calendars;
 mod cli;
-mod directory;
 mod hardening;
 mod health;
 mod helpers;
@@ -17,6 +16,7 @@ mod import;
 mod metrics;
 mod metrics_store;
 mod migrations;
+mod organizations;
 mod roles;
 mod seed;
 mod sla;

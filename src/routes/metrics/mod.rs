@@ -13,7 +13,7 @@ use crate::metrics::store::{Reader, StoreGrouping};
 use crate::metrics::types as model;
 use crate::models::enums::UserRole;
 use crate::routes::body::QueryParams;
-use crate::routes::parse_range;
+use crate::routes::fields::parse_range;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};

@@ -1,19 +1,19 @@
 //! `POST /tickets/{id}/comments` and `GET /tickets/{id}/comments`.
 
-use super::parse::{CommentAuthor, parse_comment};
-use super::{TicketResponse, etag};
+use super::{CommentAuthor, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{TicketId, UserId};
 use crate::domain::ticket::AuthorKind;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::ticket::{self as model, CommentRow};
 use crate::routes::body::JsonBody;
+use crate::routes::fields::parse_comment;
 use crate::schema::comments;
 use crate::state::AppState;
+use crate::tickets::Actor;
 use crate::tickets::comment::{self, NewComment};
-use crate::tickets::{self, Actor};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -168,7 +168,7 @@ pub async fn list_comments(
     let id = id.into_inner();
     let visibility = user.visibility();
     let rows = db::run(&state.pool, move |conn| {
-        model::check_visible(conn, id, visibility).map_err(tickets::not_found)?;
+        model::check_visible(conn, id, visibility).map_err(ApiError::not_found("ticket"))?;
         Ok(comments::table
             .filter(comments::ticket_id.eq(id))
             .order(comments::id.asc())

@@ -1,7 +1,6 @@
 //! `POST /tickets`, with `Idempotency-Key` replays.
 
-use super::parse::{CommentAuthor, parse_category, parse_comment, parse_tags};
-use super::{TicketResponse, WRITERS, etag};
+use super::{CommentAuthor, TicketResponse, WRITERS, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{CustomerId, UserId};
@@ -12,7 +11,8 @@ use crate::models::idempotency;
 use crate::models::organization::NewCustomer;
 use crate::models::ticket::TicketFields;
 use crate::routes::body::JsonBody;
-use crate::routes::directory::{CreateCustomerRequest, parse_name};
+use crate::routes::fields::{parse_category, parse_comment, parse_name, parse_tags};
+use crate::routes::organizations::CreateCustomerRequest;
 use crate::state::AppState;
 use crate::tickets::MAX_SUBJECT;
 use crate::tickets::create::{self, NewTicket, Requester};

@@ -3,10 +3,9 @@
 use super::TicketEventResponse;
 use crate::auth::extract::AuthUser;
 use crate::db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::models::ticket as model;
 use crate::state::AppState;
-use crate::tickets;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,7 +31,7 @@ pub async fn list_events(
     let visibility = user.visibility();
     let events = db::run(&state.pool, move |conn| {
         Ok(model::get_with_history(conn, id, visibility)
-            .map_err(tickets::not_found)?
+            .map_err(ApiError::not_found("ticket"))?
             .events)
     })
     .await?;

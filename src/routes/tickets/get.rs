@@ -3,7 +3,7 @@
 use super::{SlaResponse, TicketDetailResponse};
 use crate::auth::extract::AuthUser;
 use crate::db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::models::ticket as model;
 use crate::state::AppState;
 use actix_web::http::header;
@@ -34,7 +34,7 @@ pub async fn get_ticket(
     let rules = state.rules.clone();
     let (detail, sla) = db::run(&state.pool, move |conn| {
         let detail =
-            model::get_with_history(conn, id, visibility).map_err(crate::tickets::not_found)?;
+            model::get_with_history(conn, id, visibility).map_err(ApiError::not_found("ticket"))?;
         let rules = rules.at_version(conn, detail.rules_version)?;
         let log = detail
             .events

@@ -8,26 +8,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::enums::{DbTicketStatus, TicketChannel};
 use crate::models::ticket::{self as model, TicketFilter, TicketSort, Visibility};
 use crate::routes::body::QueryParams;
-use crate::routes::parse_range;
+use crate::routes::fields::{clip, parse_range};
+use crate::routes::pages::{ListMeta, decode_keyset_cursor, encode_keyset_cursor, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// Largest page.
-pub const MAX_PER_PAGE: i64 = 100;
-/// Page size when `per_page` is absent.
-pub const DEFAULT_PER_PAGE: i64 = 25;
-
-/// Pagination data of a list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ListMeta {
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
 
 /// `GET /tickets` response: `{ "tickets": [...], "meta": { "next_cursor": ... } }`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -91,22 +77,6 @@ pub struct ListTicketsQuery {
     pub per_page: Option<i64>,
 }
 
-fn encode_cursor(created_at: DateTime<Utc>, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", created_at.timestamp_micros()))
-}
-
-fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
-    let bad = || ApiError::invalid_field("cursor", "not a cursor returned by this endpoint");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (micros, id) = text.split_once(':').ok_or_else(bad)?;
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    let at = crate::domain::instant::check(at).map_err(|_| bad())?;
-    Ok((at, id))
-}
-
 /// Parses a comma-separated list of snake_case enum values.
 fn parse_list<T>(field: &str, value: Option<&str>, expected: &str) -> Result<Vec<T>, ApiError>
 where
@@ -121,10 +91,7 @@ where
                 |_| {
                     ApiError::invalid_field(
                         field,
-                        format!(
-                            "unknown {field} `{}`; expected {expected}",
-                            crate::routes::clip(item)
-                        ),
+                        format!("unknown {field} `{}`; expected {expected}", clip(item)),
                     )
                 },
             )
@@ -158,13 +125,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
         )?
         .first()
         .copied();
-        let limit = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if !(1..=MAX_PER_PAGE).contains(&limit) {
-            return Err(ApiError::invalid_field(
-                "per_page",
-                format!("must be between 1 and {MAX_PER_PAGE}"),
-            ));
-        }
+        let limit = per_page(q.per_page)?;
         let sort = match q.sort.as_deref() {
             None => TicketSort::default(),
             Some(s) => TicketSort::parse(s).ok_or_else(|| {
@@ -230,7 +191,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
                 }
             },
             sort,
-            after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+            after: q.cursor.as_deref().map(decode_keyset_cursor).transpose()?,
             limit,
             visible_to: Visibility::All,
         })
@@ -261,7 +222,7 @@ pub async fn list_tickets(
     let sort = filter.sort;
     let (rows, more) = db::run(&state.pool, move |conn| Ok(model::list(conn, &filter)?)).await?;
     let next_cursor = if more {
-        rows.last().map(|t| encode_cursor(sort.key(t), t.id))
+        rows.last().map(|t| encode_keyset_cursor(sort.key(t), t.id))
     } else {
         None
     };
@@ -269,33 +230,4 @@ pub async fn list_tickets(
         tickets: rows.into_iter().map(Into::into).collect(),
         meta: ListMeta { next_cursor },
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_round_trips_to_the_microsecond() {
-        let at = DateTime::from_timestamp_micros(1_263_372_025_123_456).unwrap();
-        assert_eq!(decode_cursor(&encode_cursor(at, 42)).unwrap(), (at, 42));
-    }
-
-    #[test]
-    fn a_forged_cursor_is_a_422_on_the_cursor_field() {
-        // The last one decodes to `-210866803200000001:1`: a valid chrono instant that
-        // PostgreSQL cannot store.
-        for bad in [
-            "",
-            "!!!",
-            "bm90IGEgY3Vyc29y",
-            "LTIxMDg2NjgwMzIwMDAwMDAwMTox",
-        ] {
-            let err = decode_cursor(bad).unwrap_err();
-            assert!(
-                matches!(&err, ApiError::Validation { errors, .. } if errors.contains_key("cursor")),
-                "{bad}: {err:?}"
-            );
-        }
-    }
 }

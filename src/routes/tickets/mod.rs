@@ -1,8 +1,7 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`events`] (`GET /tickets/{id}/events`);
-//! [`parse`] turns request text into validated values. This file holds the response shapes they
-//! share.
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`events`] (`GET /tickets/{id}/events`).
+//! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
 //! [`crate::tickets`] in one transaction. Admins and agents write; managers read; technicians see
@@ -13,7 +12,6 @@ pub mod create;
 pub mod events;
 pub mod get;
 pub mod list;
-pub mod parse;
 pub mod update;
 
 use crate::domain::ticket::{TicketPriority, TicketStatus};
@@ -25,6 +23,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub(super) const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
+
+/// Who wrote a description or comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentAuthor {
+    /// The calling staff member.
+    Agent,
+    /// The requester; the agent logs it on their behalf.
+    Requester,
+}
 
 /// A ticket as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

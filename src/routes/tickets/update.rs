@@ -1,6 +1,5 @@
 //! `PATCH /tickets/{id}`, with `If-Match`.
 
-use super::parse::{parse_category, parse_tags};
 use super::{TicketResponse, WRITERS, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -8,7 +7,7 @@ use crate::domain::ids::{CustomerId, OrganizationId, SiteId, TeamId, TicketId, U
 use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::body::JsonBody;
-use crate::routes::directory::{double_option, parse_name};
+use crate::routes::fields::{double_option, parse_category, parse_name, parse_tags};
 use crate::state::AppState;
 use crate::tickets::update::{self, HOLD_REASONS, TicketUpdate, Updated};
 use crate::tickets::{Actor, MAX_SUBJECT};

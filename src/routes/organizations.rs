@@ -1,79 +1,27 @@
-//! Organizations, sites and customers: what agents look up and create while on the phone.
+//! Organizations, sites and customers (rows in [`crate::models::organization`]; the `directory`
+//! tag of the API): what agents look up and create while on the phone.
 //!
 //! Roles: admins and agents create and edit; managers read; technicians may read sites only.
 //! Lists are ordered by id with keyset pagination (`cursor` = the last id seen).
 
 use crate::auth::extract::AuthUser;
 use crate::db;
-use crate::domain::email::EmailAddress;
 use crate::error::{ApiError, ApiResult, on_constraint};
 use crate::models::enums::UserRole;
 use crate::models::organization::{
     self as model, CUSTOMER_CONSTRAINTS, Customer, CustomerChanges, NewCustomer, Organization, Site,
 };
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::tickets::list::ListMeta;
+use crate::routes::fields::{clip, double_option, parse_email, parse_name, parse_phone};
+use crate::routes::pages::{ListMeta, parse_id_cursor, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 const READERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager, UserRole::Agent];
 const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
-
-/// Deserializes a field that may be absent (unchanged), `null` (cleared) or a value.
-pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A non-blank name, trimmed, at most `max` characters.
-pub fn parse_name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::invalid_field(field, "must not be blank"));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
-fn parse_email(field: &str, value: &str) -> Result<String, ApiError> {
-    EmailAddress::parse(value)
-        .map(|e| e.to_string())
-        .map_err(|m| ApiError::invalid_field(field, m))
-}
-
-fn parse_phone(field: &str, value: &str) -> Result<String, ApiError> {
-    let v = value.trim();
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if !allowed || !(3..=20).contains(&digits) {
-        return Err(ApiError::invalid_field(
-            field,
-            "must be 3–20 digits, optionally with + - ( ) . and spaces",
-        ));
-    }
-    Ok(v.to_string())
-}
-
-/// Maps diesel's `NotFound` to a 404 naming `what`; other errors map as usual.
-pub(crate) fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
-    move |e| match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(what),
-        other => other.into(),
-    }
-}
 
 /// Query of the directory lists.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -99,32 +47,9 @@ impl DirectoryQuery {
                 "must be at most 200 characters",
             ));
         }
-        let limit = self.per_page.unwrap_or(25);
-        if !(1..=100).contains(&limit) {
-            return Err(ApiError::invalid_field(
-                "per_page",
-                "must be between 1 and 100",
-            ));
-        }
-        let after = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| ApiError::invalid_field("cursor", "not a cursor of this list"))
-            })
-            .transpose()?;
+        let limit = per_page(self.per_page)?;
+        let after = parse_id_cursor(self.cursor.as_deref())?;
         Ok((after, limit))
-    }
-}
-
-/// The pagination of an id-ordered page: the last id as cursor when the page is full.
-pub(crate) fn next_cursor(last: Option<i64>, len: usize, limit: i64) -> ListMeta {
-    ListMeta {
-        next_cursor: (len as i64 == limit)
-            .then_some(last)
-            .flatten()
-            .map(|id| id.to_string()),
     }
 }
 
@@ -230,7 +155,8 @@ pub async fn update_organization(
     let name = parse_name("name", &body.value.name, 200)?;
     let id = id.into_inner();
     let org = db::run(&state.pool, move |conn| {
-        model::rename_organization(conn, id, &name, Utc::now()).map_err(not_found("organization"))
+        model::rename_organization(conn, id, &name, Utc::now())
+            .map_err(ApiError::not_found("organization"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
@@ -249,7 +175,7 @@ pub async fn get_organization(
     user.require(READERS)?;
     let id = id.into_inner();
     let org = db::run(&state.pool, move |conn| {
-        model::get_organization(conn, id).map_err(not_found("organization"))
+        model::get_organization(conn, id).map_err(ApiError::not_found("organization"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
@@ -270,7 +196,7 @@ pub async fn list_organizations(
         Ok(model::list_organizations(conn, q.as_deref(), after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|o| o.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|o| o.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(OrganizationListResponse {
         organizations: rows.into_iter().map(Into::into).collect(),
         meta,
@@ -395,7 +321,7 @@ pub async fn get_site(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let site = db::run(&state.pool, move |conn| {
-        model::get_site(conn, id).map_err(not_found("site"))
+        model::get_site(conn, id).map_err(ApiError::not_found("site"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
@@ -436,7 +362,7 @@ pub async fn update_site(
     {
         return Err(ApiError::invalid_field(
             "time_zone",
-            format!("`{}` is not an IANA time zone", crate::routes::clip(zone)),
+            format!("`{}` is not an IANA time zone", clip(zone)),
         ));
     }
     let changes = model::SiteChanges {
@@ -457,17 +383,14 @@ pub async fn update_site(
     };
     let id = id.into_inner();
     let site = db::run(&state.pool, move |conn| {
-        model::update_site(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("site"),
-            other => on_constraint(
-                other,
-                &[(
-                    "sites_organization_name_key",
-                    "name",
-                    "is already used in this organization",
-                )],
-            ),
-        })
+        model::update_site(conn, id, &changes).map_err(ApiError::not_found_or_constraint(
+            "site",
+            &[(
+                "sites_organization_name_key",
+                "name",
+                "is already used in this organization",
+            )],
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(SiteResponse::from(site)))
@@ -488,7 +411,7 @@ pub async fn list_sites(
         Ok(model::list_sites(conn, q.as_deref(), org, after, limit)?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|s| s.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|s| s.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(SiteListResponse {
         sites: rows.into_iter().map(Into::into).collect(),
         meta,
@@ -650,10 +573,10 @@ pub async fn update_customer(
     };
     let id = id.into_inner();
     let customer = db::run(&state.pool, move |conn| {
-        model::update_customer(conn, id, &changes).map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound("customer"),
-            other => on_constraint(other, CUSTOMER_CONSTRAINTS),
-        })
+        model::update_customer(conn, id, &changes).map_err(ApiError::not_found_or_constraint(
+            "customer",
+            CUSTOMER_CONSTRAINTS,
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))
@@ -672,7 +595,7 @@ pub async fn get_customer(
     user.require(READERS)?;
     let id = id.into_inner();
     let customer = db::run(&state.pool, move |conn| {
-        model::get_customer(conn, id).map_err(not_found("customer"))
+        model::get_customer(conn, id).map_err(ApiError::not_found("customer"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(CustomerResponse::from(customer)))
@@ -700,7 +623,7 @@ pub async fn list_customers(
         )?)
     })
     .await?;
-    let meta = next_cursor(rows.last().map(|c| c.id), rows.len(), limit);
+    let meta = ListMeta::of_id_page(rows.last().map(|c| c.id), rows.len(), limit);
     Ok(HttpResponse::Ok().json(CustomerListResponse {
         customers: rows.into_iter().map(Into::into).collect(),
         meta,

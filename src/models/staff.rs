@@ -1,4 +1,5 @@
-//! Staff and teams as far as imports need them: find-or-create by external id.
+//! Staff (`users` rows: accounts, roles, log-in records) and teams: the rows behind
+//! `routes::staff`, and the find-or-create of both that the importer uses.
 
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::schema::{teams, users};
