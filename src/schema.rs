@@ -302,6 +302,13 @@ diesel::joinable!(tickets -> organizations (organization_id));
 diesel::joinable!(tickets -> teams (team_id));
 diesel::joinable!(users -> teams (team_id));
 
+diesel::table! {
+    rules_version (singleton) {
+        singleton -> Bool,
+        version -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     business_calendars,
     comments,
@@ -309,6 +316,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     organizations,
     refresh_tokens,
+    rules_version,
     sites,
     sla_policies,
     teams,

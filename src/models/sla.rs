@@ -58,6 +58,12 @@ pub fn active_policies(conn: &mut PgConnection) -> QueryResult<Vec<Policy>> {
     rows.iter().map(to_domain).collect()
 }
 
+diesel::define_sql_function! {
+    /// `ticket_write_lock(key)` (migration `rules_version`): the shared policy-change lock, then
+    /// the rules version.
+    fn ticket_write_lock(lock_key: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+}
+
 /// Key of the transaction-scoped advisory lock between SLA policy changes (exclusive) and the
 /// writes of a ticket's clocks (shared).
 const POLICY_CHANGE_LOCK: i64 = 0x4652_4f4e_544c_5350; // "FRONTLSP"
@@ -85,15 +91,8 @@ pub fn lock_for_policy_change_tx(conn: &mut PgConnection) -> QueryResult<()> {
 /// # Errors
 /// Database errors.
 pub fn lock_for_ticket_write_tx(conn: &mut PgConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        version: i64,
-    }
-    let row: Version = diesel::sql_query("SELECT ticket_write_lock($1) AS version")
-        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
-        .get_result(conn)?;
-    Ok(row.version)
+    // A typed call, prepared once per connection (`sql_query` is never cached).
+    diesel::select(ticket_write_lock(POLICY_CHANGE_LOCK)).get_result(conn)
 }
 
 /// The rules version in force in this transaction's snapshot (for reads that do not write).
@@ -101,13 +100,9 @@ pub fn lock_for_ticket_write_tx(conn: &mut PgConnection) -> QueryResult<i64> {
 /// # Errors
 /// Database errors.
 pub fn rules_version(conn: &mut PgConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        version: i64,
-    }
-    let row: Version = diesel::sql_query("SELECT version FROM rules_version").get_result(conn)?;
-    Ok(row.version)
+    crate::schema::rules_version::table
+        .select(crate::schema::rules_version::version)
+        .first(conn)
 }
 
 /// Replaces a ticket's stored SLA clocks with `rows` (computed by

@@ -2,7 +2,7 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
-use crate::schema::{ticket_events, ticket_metrics, tickets};
+use crate::schema::{rules_version, ticket_events, ticket_metrics, tickets};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Int8, Timestamptz};
@@ -16,6 +16,14 @@ pub enum Visibility {
     /// A technician sees only tickets with a work order assigned to them. Work orders do not
     /// exist yet, so this matches no ticket.
     Technician(i64),
+}
+
+impl Visibility {
+    /// Whether every ticket is visible (admins, managers, agents). A technician sees only
+    /// tickets with a work order assigned to them: none until work orders exist.
+    pub fn sees_every_ticket(self) -> bool {
+        matches!(self, Visibility::All)
+    }
 }
 
 /// Sort order of `GET /tickets`: a timestamp column, then `id` in the same direction.
@@ -261,14 +269,11 @@ pub struct TicketDetail {
 /// # Errors
 /// `NotFound` when it does not or may not; database errors.
 pub fn check_visible(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<()> {
-    let visible = !matches!(visible_to, Visibility::Technician(_));
+    if !visible_to.sees_every_ticket() {
+        return Err(diesel::result::Error::NotFound);
+    }
     tickets::table
         .find(id)
-        .filter(diesel::dsl::sql::<Bool>(if visible {
-            "TRUE"
-        } else {
-            "FALSE"
-        }))
         .select(tickets::id)
         .first::<i64>(conn)
         .map(|_| ())
@@ -284,21 +289,23 @@ pub fn get_with_history(
     id: i64,
     visible_to: Visibility,
 ) -> QueryResult<TicketDetail> {
-    let visible = !matches!(visible_to, Visibility::Technician(_));
-    let (ticket, metrics, rules_version): (Ticket, Option<TicketMetricsRow>, i64) = tickets::table
-        .left_join(ticket_metrics::table)
-        .filter(tickets::id.eq(id))
-        .filter(diesel::dsl::sql::<Bool>(if visible {
-            "TRUE"
-        } else {
-            "FALSE"
-        }))
-        .select((
-            Ticket::as_select(),
-            Option::<TicketMetricsRow>::as_select(),
-            diesel::dsl::sql::<Int8>("(SELECT version FROM rules_version)"),
-        ))
-        .first(conn)?;
+    if !visible_to.sees_every_ticket() {
+        return Err(diesel::result::Error::NotFound);
+    }
+    // No literal SQL: the statement is prepared once per connection and reused.
+    let (ticket, metrics, rules_version): (Ticket, Option<TicketMetricsRow>, Option<i64>) =
+        tickets::table
+            .left_join(ticket_metrics::table)
+            .filter(tickets::id.eq(id))
+            .select((
+                Ticket::as_select(),
+                Option::<TicketMetricsRow>::as_select(),
+                rules_version::table
+                    .select(rules_version::version)
+                    .single_value(),
+            ))
+            .first(conn)?;
+    let rules_version = rules_version.unwrap_or_default();
     let events = ticket_events::table
         .filter(ticket_events::ticket_id.eq(id))
         .order(ticket_events::seq.asc())

@@ -429,15 +429,11 @@ pub fn insert_ticket_tx(
 /// # Errors
 /// `NotFound` when it does not exist or is not visible; database errors.
 pub fn lock_tx(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<Ticket> {
-    // No work orders yet: a technician sees no ticket.
-    let visible = !matches!(visible_to, Visibility::Technician(_));
+    if !visible_to.sees_every_ticket() {
+        return Err(diesel::result::Error::NotFound);
+    }
     tickets::table
         .find(id)
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(if visible {
-            "TRUE"
-        } else {
-            "FALSE"
-        }))
         .select(Ticket::as_select())
         .for_update()
         .first(conn)

@@ -36,13 +36,19 @@ pub async fn get_ticket(
         let detail =
             model::get_with_history(conn, id, visibility).map_err(ApiError::not_found("ticket"))?;
         let rules = rules.at_version(conn, detail.rules_version)?;
-        let log = detail
-            .events
-            .iter()
-            .cloned()
-            .map(model::domain_event)
-            .collect::<QueryResult<Vec<_>>>()?;
-        let sla = crate::tickets::projection::clocks_at(&rules, &detail.ticket, &log, Utc::now());
+        // The log is replayed only when a policy applies to the ticket.
+        let sla = match crate::tickets::projection::policy_of(&rules, &detail.ticket) {
+            Some(_) => {
+                let log = detail
+                    .events
+                    .iter()
+                    .cloned()
+                    .map(model::domain_event)
+                    .collect::<QueryResult<Vec<_>>>()?;
+                crate::tickets::projection::clocks_at(&rules, &detail.ticket, &log, Utc::now())
+            }
+            None => None,
+        };
         Ok((detail, sla))
     })
     .await?;
