@@ -369,7 +369,7 @@ pub const DEFINITIONS: Definitions = Definitions {
     first_reply_time: "frt.v1",
     full_resolution_time: "full_resolution.v1",
     reopen_rate: "reopen_rate.v1",
-    sla_attainment: "sla_attainment (METRICS.md SLA): achieved / (achieved + breached) targets",
+    sla_attainment: "sla_attainment (docs/METRICS.md §6): achieved / (achieved + breached) targets",
     one_touch_rate: "one_touch.v1",
     one_touch_strict_rate: "one_touch_strict.v1",
     fcr_rate: "fcr.v1",
