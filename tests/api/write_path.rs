@@ -1,6 +1,7 @@
 //! How many statements each ticket request sends to PostgreSQL (the pool's statement counter:
-//! every statement, `BEGIN` and `COMMIT` and r2d2's check-out ping included), counted by hand
-//! from what each request must do. A new query on a hot path fails here first.
+//! every statement, `BEGIN` and `COMMIT` included; the pool does not ping a connection at
+//! check-out), counted by hand from what each request must do. A new query on a hot path fails
+//! here first. And a pool whose connections the server dropped recovers.
 
 use crate::helpers::{TestApp, spawn_app};
 use reqwest::Method;
@@ -108,14 +109,14 @@ async fn write_path(app: &TestApp) -> [u64; 5] {
 #[tokio::test]
 async fn ticket_requests_send_the_fewest_statements_their_work_needs() {
     let app = spawn_app().await;
-    // create: ping, BEGIN, write lock + rules version, requester, ticket, events, comment,
-    //         metrics, COMMIT
-    // PATCH:  ping, BEGIN, write lock, ticket FOR UPDATE, log, events, ticket, clocks delete,
-    //         metrics, COMMIT
-    // comment: the PATCH's ten and the comment row
-    // GET one: ping, ticket + metrics + rules version, events
-    // GET a page: ping, the page
-    assert_eq!(write_path(&app).await, [9, 10, 11, 3, 2]);
+    // create: BEGIN, write lock + rules version, requester, ticket, events, comment, metrics,
+    //         COMMIT
+    // PATCH:  BEGIN, write lock, ticket FOR UPDATE, log, events, ticket, clocks delete, metrics,
+    //         COMMIT
+    // comment: the PATCH's nine and the comment row
+    // GET one: ticket + metrics + rules version, events
+    // GET a page: the page
+    assert_eq!(write_path(&app).await, [8, 9, 10, 2, 1]);
 }
 
 #[tokio::test]
@@ -133,5 +134,41 @@ async fn with_an_sla_policy_a_write_adds_only_its_clock_rows() {
     assert_eq!(status, 201, "{policy}");
     // Each write stores its ticket's clock rows (one insert); reads compute the live clocks from
     // the cached policy.
-    assert_eq!(write_path(&app).await, [10, 11, 12, 3, 2]);
+    assert_eq!(write_path(&app).await, [9, 10, 11, 2, 1]);
+}
+
+#[tokio::test]
+async fn when_the_database_drops_every_connection_each_stale_one_fails_once_then_requests_succeed()
+{
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    // Fill the pool (4 connections in the test environment) with open connections.
+    let warm: Vec<_> = (0..8)
+        .map(|_| counted(&app, Method::GET, "/api/v1/tickets?per_page=5", None))
+        .collect();
+    for (status, _, _) in futures_util::future::join_all(warm).await {
+        assert_eq!(status, 200);
+    }
+    // The server drops every session of this database (as a restart would).
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut app.db.conn())
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, _, _) = counted(&app, Method::GET, "/api/v1/tickets?per_page=5", None).await;
+        statuses.push(status);
+    }
+    // A stale connection answers one 503 (never a 500) and is replaced; at most the pool's four.
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 503).count() <= 4,
+        "{statuses:?}"
+    );
+    assert!(statuses[4..].iter().all(|s| *s == 200), "{statuses:?}");
 }
