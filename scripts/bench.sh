@@ -5,7 +5,7 @@
 #   3. POST /api/v1/tickets, GET /api/v1/tickets/{id}, GET /api/v1/tickets?per_page=50 and the
 #      metrics summary: throughput and latency at 16 concurrent clients (wrk), and in the same run
 #      PostgreSQL's own rate for the least SQL of each request (pgbench, 16 clients, on the
-#      1M-ticket database of ../shared/bench/pg-limit/, built once as `frontline_pglimit`), with
+#      1M-ticket database of scripts/bench/pg-limit/, built once as `frontline_pglimit`), with
 #      the ratio service / PostgreSQL;
 #   4. the service's resident memory, idle and peak under load.
 # Results are printed and written to bench-results/ (not tracked).
@@ -107,8 +107,8 @@ pgbench_run() { # name script
 rate() { grep -E '^Requests/sec' "$OUT/$1.txt" | awk '{print $2}'; }
 tps() { grep -E '^tps' "$OUT/$1.txt" | head -n 1 | sed 's/tps = \([0-9.]*\).*/\1/'; }
 
-# PostgreSQL's own limit (../shared/bench/pg-limit/): one million tickets, built once.
-PGLIMIT_DIR="${PGLIMIT_DIR:-../shared/bench/pg-limit}"
+# PostgreSQL's own limit (scripts/bench/pg-limit/): one million tickets, built once.
+PGLIMIT_DIR="${PGLIMIT_DIR:-scripts/bench/pg-limit}"
 PGLIMIT_DB=frontline_pglimit
 pglimit_run() { # name script
   local name=$1 script=$2
