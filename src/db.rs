@@ -28,7 +28,7 @@ thread_local! {
 /// The pool's connection manager: diesel's, but a connection is not pinged at every check-out
 /// (a `SELECT 1` round trip on every request, a third of what `GET /tickets/{id}` sends).
 /// Instead a connection on which a statement failed with a lost connection is dropped when it
-/// comes back ([`CONNECTION_LOST`]): after a database restart each stale pooled connection fails
+/// comes back (a thread-local flag set by the pool's instrumentation): after a database restart each stale pooled connection fails
 /// one request with a 503 (nothing written: its first statement failed) and is replaced.
 #[derive(Debug)]
 pub struct Manager(ConnectionManager<PgConnection>);
@@ -85,9 +85,9 @@ fn pool_for_url(url: &str, settings: &DatabaseSettings) -> (PgPool, PoolStats) {
 /// pool meanwhile).
 ///
 /// Every statement diesel sends on one of the pool's connections counts once, including
-/// `BEGIN`/`COMMIT`, the `SELECT 1` with which r2d2 checks a connection out, and the queries of
+/// `BEGIN`/`COMMIT` and the queries of
 /// work that uses the pool in the background; not counted are the two session settings sent
-/// once when a connection opens ([`SessionSetup`]) and connections made outside the pool.
+/// once when a connection opens and connections made outside the pool.
 #[derive(Debug, Clone, Default)]
 pub struct PoolStats {
     statements: Arc<AtomicU64>,

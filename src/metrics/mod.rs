@@ -4,7 +4,7 @@
 //! - [`types`]: filters, groupings and figures (the shapes, with their units and docs/METRICS.md ids).
 //! - [`store`]: the projection held in memory per process, brought up to each request's own
 //!   snapshot, and the aggregation over it (the request path).
-//! - [`rebuild`]: `frontline metrics rebuild` and the projection's version upgrade.
+//! - [`mod@rebuild`]: `frontline metrics rebuild` and the projection's version upgrade.
 //! - `reference` (feature `sql-reference`, test builds only): the same aggregates in SQL, the
 //!   reference the store is compared with.
 //!

@@ -1,7 +1,7 @@
 //! Ticket rows, their event log, comments and metric projection.
 //!
 //! This file holds the rows and the single-ticket writes, each a statement or two inside the
-//! caller's transaction; [`list`] is the read side (the filtered list, one ticket with its
+//! caller's transaction; [`mod@list`] is the read side (the filtered list, one ticket with its
 //! history), [`history`] stores imported histories and [`bulk`] is the `COPY` loader of the seed.
 //! Nothing here coordinates a change: the use cases in [`crate::tickets`] do.
 

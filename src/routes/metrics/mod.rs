@@ -1,5 +1,5 @@
 //! `GET /api/v1/metrics/summary`, `/metrics/timeseries` and `/metrics/breakdown`: parse the query,
-//! read the in-memory store ([`crate::metrics::store`]) and answer JSON or CSV ([`csv`]).
+//! read the in-memory store ([`crate::metrics::store`]) and answer JSON or CSV (`csv.rs`).
 
 mod csv;
 

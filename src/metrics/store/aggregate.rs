@@ -1,0 +1,359 @@
+//! Aggregation over the store at a request's snapshot: summary, timeseries and breakdown figures,
+//! exactly as the SQL reference computes them.
+
+use super::*;
+
+impl Resolved {
+    pub(super) fn matches(&self, r: &Row) -> bool {
+        fn is<T: PartialEq>(want: Option<T>, have: T) -> bool {
+            want.is_none_or(|w| w == have)
+        }
+        !self.impossible
+            && is(self.team, r.team)
+            && is(self.assignee, r.assignee)
+            && is(self.organization, r.organization)
+            && is(self.site, r.site)
+            && is(self.channel, r.channel)
+            && is(self.priority, r.priority)
+            && is(self.category, r.category)
+            && self.teams.as_ref().is_none_or(|t| t.contains(&r.team))
+            && self.staff.as_ref().is_none_or(|s| s.contains(&r.assignee))
+    }
+}
+
+impl Acc {
+    /// A group is reported when anything fell in it (empty buckets are added by the caller).
+    pub(super) fn has_figures(&self) -> bool {
+        self.created
+            + self.first_replies
+            + self.solved
+            + self.contacts
+            + self.achieved
+            + self.breached
+            > 0
+    }
+}
+
+impl Reader<'_> {
+    /// Tickets held.
+    pub fn tickets(&self) -> usize {
+        self.content.rows.len()
+    }
+
+    pub(super) fn resolve(&self, f: &MetricFilters) -> Resolved {
+        let c = self.content;
+        let mut impossible = false;
+        let mut known = |found: Option<Option<u32>>| {
+            found.map(|v| {
+                impossible |= v.is_none();
+                v.unwrap_or(0)
+            })
+        };
+        let team = known(f.team_id.map(|v| c.ids.get(&v)));
+        let assignee = known(f.agent_id.map(|v| c.ids.get(&v)));
+        let organization = known(f.organization_id.map(|v| c.ids.get(&v)));
+        let site = known(f.site_id.map(|v| c.ids.get(&v)));
+        let category = known(f.category.as_ref().map(|v| c.strings.get(v)));
+        let mut label = |v: &Option<String>| {
+            v.as_ref().map(|v| {
+                let found = c.labels.get(v);
+                impossible |= found.is_none();
+                found.unwrap_or(0)
+            })
+        };
+        let (channel, priority) = (label(&f.channel), label(&f.priority));
+        let d = &self.dimensions;
+        let interned = |ids: Vec<i64>| ids.iter().filter_map(|v| c.ids.get(v)).collect();
+        Resolved {
+            team,
+            assignee,
+            organization,
+            site,
+            channel,
+            priority,
+            category,
+            teams: f.sourcing.as_ref().map(|want| {
+                interned(
+                    d.teams
+                        .iter()
+                        .filter(|(_, (_, s))| s == want)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
+            }),
+            staff: f.employment_type.as_ref().map(|want| {
+                interned(
+                    d.users
+                        .iter()
+                        .filter(|(_, (_, e))| e == want)
+                        .map(|(id, _)| *id)
+                        .collect(),
+                )
+            }),
+            impossible,
+        }
+    }
+
+    /// The group key and label of a dimension value of `row`, as the SQL read side writes them.
+    pub(super) fn dimension_key(&self, d: Dimension, r: &Row) -> (Option<String>, Option<String>) {
+        let (c, dims) = (self.content, &self.dimensions);
+        let id = |v: u32| c.ids.value(v).copied();
+        let named = |v: Option<i64>, name: Option<&String>| {
+            v.map_or((None, None), |v| (Some(v.to_string()), name.cloned()))
+        };
+        let same = |s: Option<String>| (s.clone(), s);
+        let (team, assignee) = (id(r.team), id(r.assignee));
+        let team_row = team.and_then(|t| dims.teams.get(&t));
+        let user_row = assignee.and_then(|u| dims.users.get(&u));
+        match d {
+            Dimension::Team => named(team, team_row.map(|t| &t.0)),
+            Dimension::Agent => named(assignee, user_row.map(|u| &u.0)),
+            Dimension::Organization => {
+                let o = id(r.organization);
+                named(o, o.and_then(|o| dims.organizations.get(&o)))
+            }
+            Dimension::Site => {
+                let s = id(r.site);
+                named(s, s.and_then(|s| dims.sites.get(&s)))
+            }
+            Dimension::Channel => same(c.labels.value(r.channel).cloned()),
+            Dimension::Priority => same(c.labels.value(r.priority).cloned()),
+            Dimension::Category => same(c.strings.value(r.category).cloned()),
+            Dimension::Sourcing => same(team_row.map(|t| t.1.clone())),
+            Dimension::EmploymentType => same(user_row.map(|u| u.1.clone())),
+        }
+    }
+
+    /// The raw value a dimension groups `row` by (an interned id or string).
+    pub(super) fn dimension_raw(d: Dimension, r: &Row) -> u32 {
+        match d {
+            Dimension::Team | Dimension::Sourcing => r.team,
+            Dimension::Agent | Dimension::EmploymentType => r.assignee,
+            Dimension::Organization => r.organization,
+            Dimension::Site => r.site,
+            Dimension::Channel => u32::from(r.channel),
+            Dimension::Priority => u32::from(r.priority),
+            Dimension::Category => r.category,
+        }
+    }
+
+    /// Figures, SLA attainment and (when `options.contact_rates`) contact rates of `[from, to)`
+    /// per group, as `metrics::reference::report_by` computes them: each metric by its own
+    /// period-membership instant (created: `created_at`; first reply: `first_reply_at`; solved,
+    /// reopen rate, full resolution, one-touch and FCR: `latest_solved_at`; repeat contact:
+    /// `tickets.created_at`; an SLA target: the instant it was achieved or breached, a running
+    /// clock past its due instant at `options.now` breached then). Groups without any figure are
+    /// absent; ordered as the SQL read side orders them.
+    pub fn report(
+        &self,
+        grouping: StoreGrouping<'_>,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        options: ReportOptions,
+    ) -> Vec<GroupReport> {
+        let (lo, hi, now) = (
+            from.timestamp_micros(),
+            to.timestamp_micros(),
+            options.now.timestamp_micros(),
+        );
+        let inside = |t: i64| t != NONE && t >= lo && t < hi;
+        let b = usize::from(options.basis == TimeBasis::Business);
+        let contact = options.contact_rates;
+        let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        let starts: Vec<i64> = match grouping {
+            StoreGrouping::Buckets(buckets) => {
+                buckets.iter().map(|(_, s)| s.timestamp_micros()).collect()
+            }
+            _ => Vec::new(),
+        };
+        // Group slots: for buckets the bucket index; otherwise one slot per raw dimension value.
+        let mut accs: Vec<Acc> = Vec::new();
+        let mut keys: Vec<(Option<String>, Option<String>)> = Vec::new();
+        let mut by_raw: HashMap<u32, usize> = HashMap::default();
+        let mut by_key: HashMap<Option<String>, usize> = HashMap::default();
+        if let StoreGrouping::Buckets(buckets) = grouping {
+            for (key, _) in buckets {
+                accs.push(Acc::default());
+                keys.push((Some(key.clone()), None));
+            }
+        }
+        // `cached`: a row's slot when it does not depend on the instant (not buckets).
+        let mut slot = |r: &Row, at: i64, accs: &mut Vec<Acc>, cached: &mut Option<usize>| {
+            if let Some(s) = *cached {
+                return s;
+            }
+            let s = match grouping {
+                StoreGrouping::Buckets(_) => {
+                    return starts.partition_point(|&s| s <= at).max(1) - 1;
+                }
+                StoreGrouping::All => {
+                    if accs.is_empty() {
+                        accs.push(Acc::default());
+                        keys.push((Some("all".to_string()), None));
+                    }
+                    0
+                }
+                StoreGrouping::Dimension(d) => {
+                    let raw = Self::dimension_raw(d, r);
+                    if let Some(&s) = by_raw.get(&raw) {
+                        *cached = Some(s);
+                        return s;
+                    }
+                    let key = self.dimension_key(d, r);
+                    let s = *by_key.entry(key.0.clone()).or_insert_with(|| {
+                        accs.push(Acc::default());
+                        keys.push(key);
+                        accs.len() - 1
+                    });
+                    by_raw.insert(raw, s);
+                    s
+                }
+            };
+            *cached = Some(s);
+            s
+        };
+        let c = self.content;
+        for r in &c.rows {
+            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+                continue;
+            }
+            let mut cached = None;
+            if r.flags & flag::HAS_METRICS != 0 {
+                let created = c.metrics_created(r);
+                if inside(created) {
+                    let s = slot(r, created, &mut accs, &mut cached);
+                    accs[s].created += 1;
+                }
+                let (frt, resolution) = c.durations(r, b);
+                if inside(r.first_reply_at) {
+                    let s = slot(r, r.first_reply_at, &mut accs, &mut cached);
+                    accs[s].first_replies += 1;
+                    if frt != NONE {
+                        accs[s].frt.push(frt);
+                    }
+                }
+                let latest = c.latest(r);
+                if inside(latest) {
+                    let s = slot(r, latest, &mut accs, &mut cached);
+                    let a = &mut accs[s];
+                    a.solved += 1;
+                    let has = |bit: u32| i64::from(r.flags & bit != 0);
+                    a.reopened += has(flag::REOPENED);
+                    if resolution != NONE {
+                        a.resolution.push(resolution);
+                    }
+                    if contact {
+                        a.resolved += has(flag::ONE_TOUCH_SET);
+                        a.one_touch += has(flag::ONE_TOUCH);
+                        a.one_touch_strict += has(flag::STRICT);
+                        let fcr = flag::FCR_CANDIDATE | flag::FIRST_CONTACT;
+                        a.fcr += i64::from(r.flags & fcr == fcr);
+                    }
+                }
+            }
+            if contact && inside(r.created) {
+                let s = slot(r, r.created, &mut accs, &mut cached);
+                accs[s].contacts += 1;
+                accs[s].repeats += i64::from(r.flags & flag::REPEAT_CONTACT != 0);
+            }
+            c.outcomes(r, |o| {
+                if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
+                    return;
+                }
+                let s = slot(r, o.at, &mut accs, &mut cached);
+                if o.kind == OutcomeKind::Achieved {
+                    accs[s].achieved += 1;
+                } else {
+                    accs[s].breached += 1;
+                }
+            });
+        }
+        let mut out: Vec<GroupReport> = accs
+            .into_iter()
+            .zip(keys)
+            .filter(|(a, _)| a.has_figures())
+            .map(|(mut a, (key, label))| {
+                let mut figures = empty_summary();
+                figures.tickets_created = a.created;
+                figures.first_reply_time = DurationStats::of_unordered(&mut a.frt);
+                figures.tickets_solved = a.solved;
+                figures.reopen_rate = Rate::new(a.reopened, a.solved);
+                figures.full_resolution_time = DurationStats::of_unordered(&mut a.resolution);
+                GroupReport {
+                    key,
+                    label,
+                    figures,
+                    sla_attainment: Rate::new(a.achieved, a.achieved + a.breached),
+                    contact_rates: contact.then(|| ContactRates {
+                        one_touch: Rate::new(a.one_touch, a.resolved),
+                        one_touch_strict: Rate::new(a.one_touch_strict, a.resolved),
+                        fcr: Rate::new(a.fcr, a.resolved),
+                        repeat_contact: Rate::new(a.repeats, a.contacts),
+                    }),
+                }
+            })
+            .collect();
+        out.sort_by_key(|g| group_order(g.key.as_deref()));
+        out
+    }
+
+    /// `on_hold.v1` by pause reason over tickets whose latest solve is in `[from, to)`, as
+    /// `metrics::reference::hold_reasons`: reason → (tickets that spent time on hold for
+    /// it, total calendar seconds).
+    pub fn hold_reasons(
+        &self,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> std::collections::BTreeMap<String, (i64, i64)> {
+        let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
+        let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::default();
+        let c = self.content;
+        for r in &c.rows {
+            if r.flags & flag::HOLD == 0 {
+                continue;
+            }
+            let solved = c.latest(r);
+            if solved == NONE || solved < lo || solved >= hi {
+                continue;
+            }
+            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+                continue;
+            }
+            for &(reason, seconds) in c.holds.get(&r.ticket_id).into_iter().flatten() {
+                let e = by_reason.entry(reason).or_default();
+                e.0 += 1;
+                e.1 += seconds;
+            }
+        }
+        by_reason
+            .into_iter()
+            .map(|(reason, figures)| {
+                (
+                    self.content
+                        .strings
+                        .value(reason)
+                        .cloned()
+                        .unwrap_or_default(),
+                    figures,
+                )
+            })
+            .collect()
+    }
+
+    /// Every figure of the summary of `[from, to)` (one group keyed `all`, or an empty one).
+    pub fn summary(
+        &self,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        options: ReportOptions,
+    ) -> GroupReport {
+        self.report(StoreGrouping::All, filters, from, to, options)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| GroupReport::empty(Some("all".into()), options.contact_rates))
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading the store from the database: a full load in chunks, or the tickets changed since the
+//! store's snapshot (`changed_xid`, migration 0013).
+
+use super::*;
+
+/// `pg_current_snapshot()` of `conn`'s transaction (its first statement fixes it under
+/// `REPEATABLE READ`).
+pub(super) fn current_snapshot(conn: &mut PgConnection) -> QueryResult<String> {
+    Ok(
+        diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+            .get_result::<SnapshotRow>(conn)?
+            .snapshot,
+    )
+}
+
+pub(super) fn refresh(
+    conn: &mut PgConnection,
+    content: &mut Content,
+    snapshot: String,
+    chunk: i64,
+) -> QueryResult<Refresh> {
+    if content.snapshot.is_empty() {
+        return full_load(conn, content, snapshot, chunk);
+    }
+    let changed = changed_since(conn, &content.snapshot)?;
+    if changed.len() > 1000 && changed.len() > content.rows.len() / FULL_RELOAD_SHARE {
+        return full_load(conn, content, snapshot, chunk);
+    }
+    let tickets = changed.len();
+    if !changed.is_empty() {
+        let (rows, outcomes) = load_rows(conn, Selection::Ids(&changed))?;
+        let rows = assemble(content, rows, outcomes);
+        let found: std::collections::HashSet<i64> = rows.iter().map(|p| p.row.ticket_id).collect();
+        let gone: Vec<i64> = changed
+            .iter()
+            .copied()
+            .filter(|id| !found.contains(id))
+            .collect();
+        content.apply(rows, &gone);
+    }
+    content.snapshot = snapshot;
+    Ok(Refresh::Changed { tickets })
+}
+
+/// The tickets with a row (ticket, projection or SLA clock) that the caller's transaction sees
+/// and that was written by a transaction `snapshot` did not see: what a store read at `snapshot`
+/// lacks for the caller's snapshot (one query over the `changed_xid` indexes).
+///
+/// # Errors
+/// Database errors.
+pub(super) fn changed_since(conn: &mut PgConnection, snapshot: &str) -> QueryResult<Vec<i64>> {
+    Ok(diesel::sql_query(
+        "WITH s AS (SELECT $1::pg_snapshot AS s)
+         SELECT id AS ticket_id FROM tickets, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM ticket_metrics, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM ticket_sla_clocks, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)",
+    )
+    .bind::<Text, _>(snapshot)
+    .load::<IdRow>(conn)?
+    .into_iter()
+    .map(|r| r.ticket_id)
+    .collect())
+}
+
+pub(super) fn full_load(
+    conn: &mut PgConnection,
+    content: &mut Content,
+    snapshot: String,
+    chunk: i64,
+) -> QueryResult<Refresh> {
+    // In chunks of tickets (by id, in the one snapshot), so that the rows as loaded (strings,
+    // JSON, the driver's result buffers) never exist for every ticket at once.
+    let mut fresh = Content::empty();
+    let mut rows = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let (tickets, clocks) = load_rows(conn, Selection::After(after, chunk))?;
+        let Some(last) = tickets.last().map(|(t, _, _)| t.0) else {
+            break;
+        };
+        for p in assemble(&mut fresh, tickets, clocks) {
+            fresh.set_beside(p.row.ticket_id, p.extra, p.hold);
+            rows.push(p.row);
+        }
+        after = last;
+    }
+    fresh.build(rows);
+    fresh.snapshot = snapshot;
+    let tickets = fresh.rows.len();
+    *content = fresh;
+    Ok(Refresh::Full { tickets })
+}
+
+/// Reads tickets with their projection, and their SLA clocks.
+pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryResult<Loaded> {
+    use crate::schema::{ticket_metrics as m, ticket_sla_clocks as c, tickets as t};
+    use diesel::dsl::sql;
+    let select = (
+        (
+            t::id,
+            sql::<Nullable<Text>>("tickets.channel::text"),
+            sql::<Nullable<Text>>("tickets.priority::text"),
+            t::category,
+            t::team_id,
+            t::assignee_id,
+            t::organization_id,
+            t::site_id,
+        ),
+        (
+            m::ticket_id.nullable(),
+            m::created_at.nullable(),
+            m::first_reply_at.nullable(),
+            m::first_reply_seconds.nullable(),
+            m::first_reply_business_seconds.nullable(),
+            m::latest_solved_at.nullable(),
+            m::full_resolution_seconds.nullable(),
+            m::full_resolution_business_seconds.nullable(),
+            m::reopens.nullable(),
+        ),
+        (
+            t::requester_id,
+            t::created_at,
+            t::solved_at,
+            m::one_touch.nullable(),
+            m::one_touch_strict.nullable(),
+            m::fcr_candidate.nullable(),
+            // Most tickets were never on hold: no JSON to parse for them.
+            sql::<Nullable<diesel::sql_types::Jsonb>>(
+                "nullif(ticket_metrics.on_hold_by_reason, '{}'::jsonb)",
+            ),
+        ),
+    );
+    let clock_select = (
+        c::ticket_id,
+        c::running,
+        c::due_at,
+        c::fulfilled_at,
+        c::breached_at,
+    );
+    Ok(match which {
+        Selection::After(after, n) => {
+            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)> = t::table
+                .left_join(m::table)
+                .filter(t::id.gt(after))
+                .order(t::id)
+                .limit(n)
+                .select(select)
+                .load(conn)?;
+            let clocks = match tickets.last() {
+                Some((last, _, _)) => c::table
+                    .filter(c::ticket_id.gt(after).and(c::ticket_id.le(last.0)))
+                    .select(clock_select)
+                    .load(conn)?,
+                None => Vec::new(),
+            };
+            (tickets, clocks)
+        }
+        Selection::Ids(ids) => (
+            t::table
+                .left_join(m::table)
+                .filter(t::id.eq_any(ids))
+                .select(select)
+                .load(conn)?,
+            c::table
+                .filter(c::ticket_id.eq_any(ids))
+                .select(clock_select)
+                .load(conn)?,
+        ),
+    })
+}
+
+pub(super) fn micros(t: Option<DateTime<Utc>>) -> i64 {
+    t.map_or(NONE, |t| t.timestamp_micros())
+}
+
+/// Packs loaded tuples into rows (interning their strings into `content`).
+pub(super) fn assemble(
+    content: &mut Content,
+    tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
+    clocks: Vec<ClockTuple>,
+) -> Vec<Packed> {
+    let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::default();
+    for (ticket_id, running, due_at, fulfilled_at, breached_at) in clocks {
+        // The three outcomes of `metrics::sla_attainment_by`, one UNION ALL branch each.
+        let list = outcomes.entry(ticket_id).or_default();
+        if let (Some(at), None) = (fulfilled_at, breached_at) {
+            list.push(Outcome {
+                at: at.timestamp_micros(),
+                kind: OutcomeKind::Achieved,
+            });
+        }
+        if let Some(at) = breached_at {
+            list.push(Outcome {
+                at: at.timestamp_micros(),
+                kind: OutcomeKind::Breached,
+            });
+        }
+        if let (true, None, Some(at)) = (running, breached_at, due_at) {
+            list.push(Outcome {
+                at: at.timestamp_micros(),
+                kind: OutcomeKind::BreachedIfDue,
+            });
+        }
+    }
+    tickets
+        .into_iter()
+        .map(|(t, m, contact)| {
+            let (
+                requester_id,
+                ticket_created_at,
+                ticket_solved_at,
+                one_touch,
+                one_touch_strict,
+                fcr_candidate,
+                on_hold,
+            ) = contact;
+            let on_hold: Box<[(u32, i64)]> = on_hold
+                .as_ref()
+                .and_then(serde_json::Value::as_object)
+                .map(|reasons| {
+                    reasons
+                        .iter()
+                        .map(|(reason, seconds)| {
+                            (
+                                content.strings.intern(Some(reason.clone())),
+                                seconds.as_i64().unwrap_or(0),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (id, channel, priority, category, team_id, assignee_id, organization_id, site_id) =
+                t;
+            let (
+                metrics_id,
+                created_at,
+                first_reply_at,
+                frt,
+                frt_business,
+                latest_solved_at,
+                resolution,
+                resolution_business,
+                reopens,
+            ) = m;
+            Packed::of(Unpacked {
+                ticket_id: id,
+                has_metrics: metrics_id.is_some(),
+                metrics_created: micros(created_at),
+                first_reply_at: micros(first_reply_at),
+                first_reply: [frt.unwrap_or(NONE), frt_business.unwrap_or(NONE)],
+                latest_solved: micros(latest_solved_at),
+                full_resolution: [
+                    resolution.unwrap_or(NONE),
+                    resolution_business.unwrap_or(NONE),
+                ],
+                reopens: reopens.unwrap_or(0),
+                channel: content.labels.intern(channel),
+                priority: content.labels.intern(priority),
+                category: content.strings.intern(category),
+                team: content.ids.intern(team_id),
+                assignee: content.ids.intern(assignee_id),
+                organization: content.ids.intern(organization_id),
+                site: content.ids.intern(site_id),
+                outcomes: outcomes.remove(&id).unwrap_or_default(),
+                requester_id: requester_id.unwrap_or(NONE),
+                created: ticket_created_at.timestamp_micros(),
+                solved: micros(ticket_solved_at),
+                one_touch,
+                one_touch_strict,
+                fcr_candidate: fcr_candidate.unwrap_or(false),
+                on_hold,
+            })
+        })
+        .collect()
+}
