@@ -68,8 +68,9 @@ diesel::define_sql_function! {
 /// writes of a ticket's clocks (shared).
 const POLICY_CHANGE_LOCK: i64 = 0x4652_4f4e_544c_5350; // "FRONTLSP"
 
-/// Waits until no transaction is writing SLA clocks, then keeps new clock writes waiting until
-/// this transaction ends. A policy change must call it first, before it touches its policy row:
+/// Waits until no ticket write is in progress (each holds the shared side from its first
+/// statement, [`lock_for_ticket_write_tx`]), then keeps new ones waiting until this transaction
+/// ends. SLA policy, calendar and team-calendar changes call it first, before they touch a row:
 /// it then rewrites every ticket's clocks while no ticket write holds any clock, and no ticket
 /// write waits for its policy row while holding clocks the change needs (which deadlocked: a
 /// ticket write deleted its clocks, then its new clocks' foreign key waited for the policy row

@@ -150,8 +150,7 @@ pub fn reproject_tx(conn: &mut PgConnection, rules: &Rules, ticket_id: i64) -> Q
 /// # Errors
 /// Database errors.
 pub fn reproject_teams_tx(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<usize> {
-    let version = crate::models::sla::rules_version(conn)?;
-    let rules = Rules::load(conn, version)?;
+    let rules = Rules::current(conn)?;
     let ids: Vec<i64> = tickets::table
         .filter(tickets::team_id.eq_any(team_ids))
         .select(tickets::id)
@@ -168,8 +167,7 @@ pub fn reproject_teams_tx(conn: &mut PgConnection, team_ids: &[i64]) -> QueryRes
 /// # Errors
 /// Database errors.
 pub fn refresh_all_clocks_tx(conn: &mut PgConnection) -> QueryResult<usize> {
-    let version = crate::models::sla::rules_version(conn)?;
-    let rules = Rules::load(conn, version)?;
+    let rules = Rules::current(conn)?;
     let ids: Vec<i64> = tickets::table.select(tickets::id).load(conn)?;
     if rules.policies.is_empty() {
         // Deletes every clock and stamps the projections of their tickets.

@@ -41,6 +41,16 @@ impl Rules {
         })
     }
 
+    /// The rules in force as the caller's transaction sees them, read afresh (rule changes
+    /// re-project with these).
+    ///
+    /// # Errors
+    /// Database errors; a stored policy or calendar that does not parse.
+    pub fn current(conn: &mut PgConnection) -> QueryResult<Rules> {
+        let version = sla::rules_version(conn)?;
+        Rules::load(conn, version)
+    }
+
     /// The calendar a team's tickets measure business time on (24/7 for no team, or a team
     /// without a calendar).
     pub fn calendar(&self, team_id: Option<i64>) -> &BusinessCalendar {
@@ -69,15 +79,6 @@ impl RulesCache {
     /// Database errors.
     pub fn lock_for_write_tx(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
         let version = sla::lock_for_ticket_write_tx(conn)?;
-        self.at_version(conn, version)
-    }
-
-    /// The rules at the version of the caller's snapshot, for a read that writes nothing.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub fn for_read(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
-        let version = sla::rules_version(conn)?;
         self.at_version(conn, version)
     }
 
