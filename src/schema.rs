@@ -182,6 +182,7 @@ diesel::table! {
         solved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         site_id -> Nullable<Int8>,
+        asset_id -> Nullable<Int8>,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }
@@ -204,6 +205,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         password_hash -> Nullable<Text>,
+        skills -> Array<Text>,
     }
 }
 
@@ -309,7 +311,115 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assets (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        site_id -> Int8,
+        kind -> Text,
+        asset_tag -> Text,
+        serial_number -> Nullable<Text>,
+        model -> Nullable<Text>,
+        installed_on -> Nullable<Date>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TicketPriority;
+
+    work_orders (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        organization_id -> Int8,
+        site_id -> Int8,
+        asset_id -> Nullable<Int8>,
+        status -> Text,
+        priority -> TicketPriority,
+        summary -> Text,
+        required_skill -> Nullable<Text>,
+        escort_required -> Bool,
+        security_clearance -> Nullable<Text>,
+        access_notes -> Nullable<Text>,
+        technician_id -> Nullable<Int8>,
+        window_start -> Nullable<Timestamptz>,
+        window_end -> Nullable<Timestamptz>,
+        follow_up_of -> Nullable<Int8>,
+        created_by_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        dispatched_at -> Nullable<Timestamptz>,
+        en_route_at -> Nullable<Timestamptz>,
+        on_site_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        last_transition_at -> Timestamptz,
+        resolution_code -> Nullable<Text>,
+        completion_notes -> Nullable<Text>,
+        parts -> Jsonb,
+        problem_fixed -> Nullable<Bool>,
+        cannot_complete_reason -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    time_off (id) {
+        id -> Int8,
+        user_id -> Int8,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::EmploymentType;
+
+    work_order_metrics (work_order_id) {
+        work_order_id -> Int8,
+        ticket_id -> Int8,
+        organization_id -> Int8,
+        site_id -> Int8,
+        asset_id -> Nullable<Int8>,
+        asset_kind -> Nullable<Text>,
+        technician_id -> Nullable<Int8>,
+        technician_employment_type -> Nullable<EmploymentType>,
+        technician_team_id -> Nullable<Int8>,
+        status -> Text,
+        first_visit -> Bool,
+        created_at -> Timestamptz,
+        on_site_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        problem_fixed -> Nullable<Bool>,
+        travel_seconds -> Nullable<Int8>,
+        travel_business_seconds -> Nullable<Int8>,
+        wrench_seconds -> Nullable<Int8>,
+        wrench_business_seconds -> Nullable<Int8>,
+        time_to_arrival_seconds -> Nullable<Int8>,
+        time_to_arrival_business_seconds -> Nullable<Int8>,
+        arrival_window_met -> Nullable<Bool>,
+        reopened_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(assets -> sites (site_id));
+diesel::joinable!(assets -> organizations (organization_id));
+diesel::joinable!(work_orders -> tickets (ticket_id));
+diesel::joinable!(work_orders -> sites (site_id));
+diesel::joinable!(work_orders -> assets (asset_id));
+diesel::joinable!(tickets -> assets (asset_id));
+diesel::joinable!(time_off -> users (user_id));
+diesel::joinable!(work_order_metrics -> work_orders (work_order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    assets,
     business_calendars,
     comments,
     customers,
@@ -325,5 +435,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_sla_clocks,
     ticket_metrics,
     tickets,
+    time_off,
     users,
+    work_order_metrics,
+    work_orders,
 );

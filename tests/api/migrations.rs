@@ -36,6 +36,7 @@ fn every_migration_applies_reverts_and_reapplies() {
     let db = TestDb::empty();
     let mut conn = db.conn();
     let expected = vec![
+        "assets",
         "business_calendars",
         "comments",
         "customers",
@@ -52,10 +53,13 @@ fn every_migration_applies_reverts_and_reapplies() {
         "ticket_metrics",
         "ticket_sla_clocks",
         "tickets",
+        "time_off",
         "users",
+        "work_order_metrics",
+        "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 16);
+    assert_eq!(applied.len(), 17);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -106,7 +110,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 16]);
+    assert_eq!(counts, vec![0, 0, 17]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(
