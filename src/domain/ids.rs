@@ -61,6 +61,14 @@ id_type!(
     /// `teams.id`.
     TeamId
 );
+id_type!(
+    /// `assets.id`: a piece of equipment at a site.
+    AssetId
+);
+id_type!(
+    /// `work_orders.id`: a field visit.
+    WorkOrderId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,8 @@
 //!   commands into events.
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
+//! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
+//!   scheduling rules.
 
 pub mod buckets;
 pub mod calendar;
@@ -19,3 +21,4 @@ pub mod metrics;
 pub mod sla;
 pub mod stats;
 pub mod ticket;
+pub mod work_order;

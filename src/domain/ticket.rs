@@ -351,6 +351,22 @@ pub enum EventKind {
         /// The policy that set the target.
         policy_id: i64,
     },
+    /// A work order of the ticket was created or changed status (docs/METRICS.md §8). Its
+    /// instant is the technician's device instant, which may be earlier than the ticket's
+    /// previous events when the device was offline (the receipt instant is the row's
+    /// `recorded_at`); the ticket's own metrics ignore it.
+    WorkOrder {
+        /// The work order.
+        work_order_id: i64,
+        /// Previous status (`None`: created).
+        from: Option<crate::domain::work_order::WorkOrderStatus>,
+        /// New status.
+        to: crate::domain::work_order::WorkOrderStatus,
+        /// What came with the change (technician and arrival window of a dispatch, completion
+        /// details, reasons), as JSON.
+        #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+        detail: serde_json::Value,
+    },
     /// An SLA target came within the policy's warning offset of its due instant.
     SlaWarning {
         /// Which target.
@@ -376,6 +392,7 @@ impl EventKind {
             EventKind::Linked { .. } => "linked",
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaWarning { .. } => "sla_warning",
+            EventKind::WorkOrder { .. } => "work_order",
         }
     }
 }

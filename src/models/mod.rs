@@ -8,3 +8,4 @@ pub mod organization;
 pub mod sla;
 pub mod staff;
 pub mod ticket;
+pub mod work_order;

@@ -75,6 +75,7 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
         solved_at: g.state.solved_at,
         closed_at: g.state.closed_at,
         site_id: g.fields.site_id,
+        asset_id: None,
     }
 }
 

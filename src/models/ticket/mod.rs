@@ -72,6 +72,8 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// Site (a place a technician may visit).
     pub site_id: Option<i64>,
+    /// The asset the ticket is about (`assets.id`).
+    pub asset_id: Option<i64>,
 }
 
 #[derive(Insertable)]
