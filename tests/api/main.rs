@@ -22,5 +22,6 @@ mod seed;
 mod sla;
 mod ticket_lifecycle;
 mod tickets;
+mod work_orders;
 mod workers;
 mod write_path;
