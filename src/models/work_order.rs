@@ -1,4 +1,4 @@
-//! Work-order rows and their single-row writes, each a statement inside the caller's
+//! Work-order and time-off rows and their single-row writes, each a statement inside the caller's
 //! transaction. The use cases in [`crate::tickets::work_order`] coordinate a change (the ticket,
 //! its log and projections); nothing here does.
 
