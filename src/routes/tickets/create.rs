@@ -121,6 +121,7 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
                 organization_id: r.organization_id,
                 site_id: r.site_id,
                 team_id: r.team_id,
+                asset_id: None,
             },
             description_author,
             priority: r.priority.unwrap_or(TicketPriority::Normal),
