@@ -3,7 +3,9 @@
 //! The company serves correctional facilities and agencies: 24 organizations with 1–3 sites
 //! each, facility staff and paying friends and family as requesters, an in-house contact-center
 //! team and an outsourced vendor team (12 agents each), a field-service team of technicians
-//! (6 employees, 6 contractors), two managers, three business calendars and two SLA policies.
+//! (6 employees, 6 contractors) with skills and time off, the equipment at every site
+//! (`assets.rs`), two managers, three business calendars and two SLA policies. Equipment tickets
+//! get work orders (`field.rs`).
 //! Tickets arrive over the 12 months before `--until` ([`tickets`] documents arrivals,
 //! [`lifecycle`] one ticket's life, `intake.rs` the cohort differences built in on purpose).
 //!
@@ -11,9 +13,13 @@
 //! store the same content:
 //! - [`Writer::Domain`] (profile `demo`) stores each ticket as `POST /tickets` does
 //!   ([`crate::tickets::import::store_ticket_tx`]: row, events, comments, metric projection and
-//!   SLA clocks computed from the stored log), then runs one SLA worker pass at the window's end;
+//!   SLA clocks computed from the stored log), a ticket with field work up to its first work
+//!   order, then each work-order call through the use cases ([`crate::tickets::work_order`]) at
+//!   its simulated instants and what followed ([`crate::tickets::history`]); then it runs one SLA
+//!   worker pass at the window's end;
 //! - [`Writer::Bulk`] (profile `scale`) computes the same rows in memory with the same pure
-//!   functions (projection, clocks, the pass's events) and stores them with `COPY`.
+//!   functions (projection, clocks, the pass's events; the work orders as [`field`] mirrors the
+//!   use cases) and stores them with `COPY`.
 //!
 //! [`content_digest`] hashes the stored content (ids, rows, logs, projections; not the
 //! `recorded_at`/`updated_at` stamps, password hashes or full-text vectors), so that two runs,
