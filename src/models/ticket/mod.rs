@@ -112,6 +112,9 @@ pub struct TicketEventRow {
     pub to_status: Option<DbTicketStatus>,
     /// The whole event as JSON (`{"kind": ..., ...}`).
     pub data: serde_json::Value,
+    /// When the server stored it (differs from `occurred_at` for imported history, SLA events
+    /// recorded late and a technician's transitions sent from an offline device).
+    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Insertable)]
@@ -280,7 +283,7 @@ pub struct TicketFields {
     pub site_id: Option<i64>,
     /// Team.
     pub team_id: Option<i64>,
-    /// The asset the ticket is about (`assets.id`).
+    /// The asset the ticket is about (checked against the organization and site by the caller).
     pub asset_id: Option<i64>,
 }
 
@@ -326,6 +329,8 @@ pub struct TicketChangeset {
     pub site_id: Option<Option<i64>>,
     /// Team.
     pub team_id: Option<Option<i64>>,
+    /// Asset.
+    pub asset_id: Option<Option<i64>>,
 }
 
 /// A `comments` row.

@@ -65,6 +65,8 @@ pub struct TicketResponse {
     pub site_id: Option<i64>,
     /// Team id.
     pub team_id: Option<i64>,
+    /// The asset the ticket is about.
+    pub asset_id: Option<i64>,
     /// Assignee (staff user id).
     pub assignee_id: Option<i64>,
     /// Staff member who created it.
@@ -98,6 +100,7 @@ impl From<Ticket> for TicketResponse {
             organization_id: t.organization_id,
             site_id: t.site_id,
             team_id: t.team_id,
+            asset_id: t.asset_id,
             assignee_id: t.assignee_id,
             created_by_id: t.created_by_id,
             version: t.version,
@@ -129,6 +132,9 @@ pub struct TicketEventResponse {
     /// The event's details, `{"kind": ..., ...}`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// When the server stored it (UTC): a technician's transition sent from an offline device
+    /// has its device instant as `occurred_at` and its receipt here.
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<TicketEventRow> for TicketEventResponse {
@@ -141,6 +147,7 @@ impl From<TicketEventRow> for TicketEventResponse {
             from_status: e.from_status.map(Into::into),
             to_status: e.to_status.map(Into::into),
             data: e.data,
+            recorded_at: e.recorded_at,
         }
     }
 }
