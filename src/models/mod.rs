@@ -10,3 +10,4 @@ pub mod sla;
 pub mod staff;
 pub mod ticket;
 pub mod work_order;
+pub mod work_order_bulk;

@@ -1,6 +1,7 @@
 //! The demo company `frontline seed` writes before any ticket: three business calendars, three
 //! teams, the staff (managers, agents, technicians), 24 organizations with their sites and
-//! facility staff, paying friends and family, and two SLA policies. Every row is written with
+//! facility staff, paying friends and family, and two SLA policies; the equipment at the sites
+//! and the technicians' skills and time off are in `assets.rs`. Every row is written with
 //! `ON CONFLICT DO NOTHING` and read back by its unique name, so `--append` finds the company
 //! an earlier run wrote; ids depend only on what the database held.
 
@@ -298,6 +299,9 @@ pub(super) fn write_company(
     let organizations = write_organizations(conn)?;
     let payers = write_payers(conn, options.tickets)?;
     write_policies(conn)?;
+    let site_assets = super::assets::write_assets(conn, &organizations)?;
+    let technicians =
+        super::assets::write_technicians(conn, options.seed, &staff.technicians, (start, end))?;
     let calendar = |conn: &mut PgConnection, team: i64| {
         crate::models::calendar::calendar_of_team(conn, Some(team))
     };
@@ -318,7 +322,8 @@ pub(super) fn write_company(
             agents: staff.agents_out,
         },
         field_calendar: calendar(conn, teams.field)?,
-        technicians: staff.technicians,
+        technicians,
+        site_assets,
         organizations,
         payers,
     };

@@ -10,24 +10,42 @@
 //!
 //! The cohort parameters of the two teams are in `intake.rs`.
 //!
-//! Field visits (category `kiosk_phone_equipment`): the ticket goes on hold
-//! (`awaiting_field_visit`) until a technician visits on the field-service calendar. Employees fix
-//! the fault on the first visit 88 % of the time, contractors 66 %; otherwise the ticket waits for
-//! parts (`awaiting_parts`) and a second visit. Visits are kept in [`FieldVisit`] (and tagged
-//! `visit:employee` / `visit:contractor`) so that work orders can be generated from them when that
-//! feature lands.
+//! Field visits (category `kiosk_phone_equipment`): the ticket names an asset at its site and
+//! the agent creates a work order for it (the ticket goes on hold, `awaiting_field_visit`), then
+//! dispatches it to a technician with the skill, on the field-service calendar, with an arrival
+//! window of 2–3 h (employees, lead time ~6 business hours) or 3–4 h (contractors, ~12 h) that
+//! avoids the technician's time off. The technician travels 20–90 min, arrives inside the window
+//! 92 % (employees) or 75 % (contractors) of the time, works 20–120 min and fixes the fault on
+//! the visit 88 % (employees) or 66 % (contractors) of the time (the third visit always does);
+//! otherwise the visit ends `cannot_complete` (parts needed most often, no access, nobody there)
+//! with a follow-up work order. 3 % of first visits are cancelled before the technician sets
+//! off. The work orders and the use-case calls are kept in [`FieldWork`] (see `field.rs`); the
+//! ticket follows them as the use cases move it (solved by a fixing visit, open otherwise).
+//! A visit that would not end before the window's end is not dispatched: its work order stays
+//! `scheduled` and the ticket on hold.
 
+use super::field::{
+    CannotCompleteNote, FieldCall, FieldStep, FieldWork, WorkOrders, cannot_complete_note,
+    skill_for,
+};
 use super::intake::{Handler, Intake, after, subject};
 use super::tickets::{
-    AUTO_CLOSE_SECONDS, Arrival, FieldVisit, GeneratedTicket, Outage, World, lognormal, pick,
-    ticket_rng,
+    AUTO_CLOSE_SECONDS, Arrival, AssetInfo, GeneratedTicket, Outage, Technician, World, lognormal,
+    pick, ticket_rng, weighted,
 };
+use crate::domain::ids::{AssetId, SiteId, UserId};
+use crate::domain::ticket::EventKind;
 use crate::domain::ticket::{
     AuthorKind, ClosePolicy, Command, Creation, StaffId, TicketEvent, TicketPriority, TicketState,
     TicketStatus,
 };
+use crate::domain::work_order::{AssetKind, CannotCompleteReason, WorkOrderStatus};
 use crate::models::enums::TicketChannel;
 use crate::models::ticket::TicketFields;
+use crate::models::work_order_bulk::BulkWorkOrder;
+use crate::tickets::work_order::{
+    AWAITING_FIELD_VISIT, Completion, Dispatch, FollowUp, Part, Transition, WorkOrderDraft,
+};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -116,13 +134,15 @@ impl Play {
 }
 
 /// A primary ticket's life being generated: its generator, the play so far, who handles it and
-/// the technicians' visits.
+/// its field work.
 struct Life<'w> {
     world: &'w World,
     rng: ChaCha8Rng,
     play: Play,
     handler: Handler<'w>,
-    visits: Vec<FieldVisit>,
+    field: Option<FieldWork>,
+    /// The asset the ticket names.
+    asset: Option<i64>,
 }
 
 /// Generates ticket `index` (a primary ticket, not a follow-up) arriving as `arrival`: the
@@ -160,7 +180,8 @@ pub fn generate(
         rng,
         play: Play::create(&creation, world.end),
         handler,
-        visits: Vec::new(),
+        field: None,
+        asset: None,
     };
     if phone {
         life.phone_call(&intake, arrival.at, description.clone())?;
@@ -168,11 +189,15 @@ pub fn generate(
         life.written_contact(&intake, arrival.at, description.clone())?;
     }
     if life.play.state.status != TicketStatus::Solved {
-        life.work(intake.category)?;
+        life.work(&intake, &subject)?;
     }
     life.reopens()?;
     let follow_up_at = life.close()?;
-    let tags = tags(outage.is_some(), &life.visits);
+    let tags = if outage.is_some() {
+        vec!["outage".to_string()]
+    } else {
+        Vec::new()
+    };
     Ok(GeneratedTicket {
         fields: TicketFields {
             subject,
@@ -184,31 +209,16 @@ pub fn generate(
             organization_id: Some(intake.org.id),
             site_id: intake.site.map(|(id, _)| id),
             team_id: Some(life.handler.team.id),
-            asset_id: None,
+            asset_id: life.asset,
         },
         created_by,
         state: life.play.state,
         events: life.play.events,
         bodies: life.play.bodies,
         follow_up_of: None,
-        visits: life.visits,
+        field: life.field,
         follow_up_at,
     })
-}
-
-/// A ticket's tags: `outage` in an outage burst, then `visit:contractor` or `visit:employee` by
-/// who made the last technician visit.
-fn tags(outage: bool, visits: &[FieldVisit]) -> Vec<String> {
-    let mut tags = Vec::new();
-    if outage {
-        tags.push("outage".to_string());
-    }
-    match visits.last() {
-        Some(v) if v.contractor => tags.push("visit:contractor".into()),
-        Some(_) => tags.push("visit:employee".into()),
-        None => {}
-    }
-    tags
 }
 
 impl Life<'_> {
@@ -285,8 +295,9 @@ impl Life<'_> {
     }
 
     /// The work between the first reply and the solve: an internal note (30 %), back-and-forth
-    /// rounds and holds, field visits for an equipment fault, then the solve.
-    fn work(&mut self, category: &str) -> anyhow::Result<()> {
+    /// rounds and holds, field visits for an equipment fault, then the solve (unless a visit
+    /// solved it).
+    fn work(&mut self, intake: &Intake, subject: &str) -> anyhow::Result<()> {
         if self.rng.random::<f64>() < 0.3 {
             let at = self.play.now() + Duration::seconds(lognormal(&mut self.rng, 600.0, 0.5));
             self.play.comment(
@@ -307,8 +318,14 @@ impl Life<'_> {
                 self.hold_for_others()?;
             }
         }
-        if category == "kiosk_phone_equipment" && !self.world.technicians.is_empty() {
-            self.field_visits()?;
+        if intake.category == "kiosk_phone_equipment"
+            && !self.world.technicians.is_empty()
+            && let Some((site, _)) = &intake.site
+        {
+            self.field_visits(intake.org.id, *site, subject)?;
+        }
+        if self.play.state.status == TicketStatus::Solved {
+            return Ok(());
         }
         self.solve("We have resolved the issue. Let us know if anything remains.")
     }
@@ -365,57 +382,269 @@ impl Life<'_> {
         Ok(())
     }
 
-    /// Technician visits until the fault is fixed (at most three; the third always fixes it),
-    /// then the ticket is open again for the solve.
-    fn field_visits(&mut self) -> anyhow::Result<()> {
-        let mut fixed = false;
-        let mut attempt = 0;
-        while !fixed && attempt < 3 && !self.play.stopped {
-            attempt += 1;
-            match self.visit(attempt)? {
-                Some(outcome) => fixed = outcome,
+    /// The field work of an equipment fault at `site` (of organization `org`): the asset, the
+    /// first work order, then visits until one fixes the fault (at most three), a visit is
+    /// cancelled, or the window ends.
+    fn field_visits(&mut self, org: i64, site: i64, subject: &str) -> anyhow::Result<()> {
+        let Some(assets) = self.world.site_assets.get(&site).filter(|a| !a.is_empty()) else {
+            return Ok(());
+        };
+        const KINDS: [AssetKind; 5] = [
+            AssetKind::InmatePhone,
+            AssetKind::PaymentKiosk,
+            AssetKind::VideoVisitationTerminal,
+            AssetKind::Tablet,
+            AssetKind::NetworkGear,
+        ];
+        let kind = KINDS[weighted(&mut self.rng, &[0.5, 0.2, 0.15, 0.08, 0.07])];
+        let of_kind: Vec<&AssetInfo> = assets.iter().filter(|a| a.kind == kind).collect();
+        let asset = match pick(&mut self.rng, &of_kind) {
+            Some(a) => (*a).clone(),
+            None => pick(&mut self.rng, assets)
+                .cloned()
+                .unwrap_or_else(|| assets[0].clone()),
+        };
+        self.asset = Some(asset.id);
+        let agent = self.handler.agent;
+        let delay = lognormal(&mut self.rng, 900.0 * self.handler.speed, 0.6);
+        let created = self.handler.after(self.play.now(), delay);
+        if created >= self.world.end {
+            self.play.stopped = true;
+            return Ok(());
+        }
+        let skill = skill_for(asset.kind);
+        let escort = matches!(asset.kind, AssetKind::InmatePhone | AssetKind::Tablet);
+        let summary: String = format!("{subject} ({})", asset.tag)
+            .chars()
+            .take(crate::tickets::MAX_SUBJECT)
+            .collect();
+        let access = "Check in at central control; bring the work order number.";
+        let draft = WorkOrderDraft {
+            site: Some(SiteId::new(site)),
+            asset: Some(AssetId::new(asset.id)),
+            summary: summary.clone(),
+            priority: None,
+            required_skill: Some(skill.to_string()),
+            escort_required: escort,
+            security_clearance: Some("facility badge".to_string()),
+            access_notes: Some(access.to_string()),
+            dispatch: None,
+        };
+        let row = BulkWorkOrder {
+            id: 0,
+            ticket_id: 0,
+            organization_id: org,
+            site_id: site,
+            asset_id: Some(asset.id),
+            status: WorkOrderStatus::Scheduled.as_str().to_string(),
+            priority: self.play.state.priority.into(),
+            summary,
+            required_skill: Some(skill.to_string()),
+            escort_required: escort,
+            security_clearance: Some("facility badge".to_string()),
+            access_notes: Some(access.to_string()),
+            technician_id: None,
+            window_start: None,
+            window_end: None,
+            follow_up_of: None,
+            created_by_id: Some(agent),
+            created_at: created,
+            dispatched_at: None,
+            en_route_at: None,
+            on_site_at: None,
+            finished_at: None,
+            last_transition_at: created,
+            resolution_code: None,
+            completion_notes: None,
+            parts: serde_json::json!([]),
+            problem_fixed: None,
+            cannot_complete_reason: None,
+            cancel_reason: None,
+            version: 1,
+            updated_at: created,
+        };
+        let mut field = FieldWork {
+            prefix_state: self.play.state.clone(),
+            prefix_events: self.play.events.len(),
+            prefix_bodies: self.play.bodies.len(),
+            steps: Vec::new(),
+            orders: WorkOrders::default(),
+            notes: Vec::new(),
+        };
+        let event = field.orders.create(row, agent);
+        let call = FieldCall::Create {
+            draft,
+            actor: agent,
+            now: created,
+        };
+        couple(
+            &mut self.play,
+            &mut field,
+            call,
+            vec![event],
+            agent,
+            created,
+        )?;
+        let (mut local, mut ready) = (0usize, created);
+        for attempt in 1..=3 {
+            match self.visit(&mut field, local, ready, attempt, skill, asset.kind)? {
+                Some(next) => (local, ready) = next,
                 None => break,
             }
         }
-        let (now, agent) = (self.play.now(), self.handler.agent);
-        self.play.set_status(now, TicketStatus::Open, agent)?;
+        self.field = Some(field);
         Ok(())
     }
 
-    /// Visit number `attempt`: the hold it waits in, the technician, the visit on the field
-    /// calendar and the agent's report; whether it fixed the fault (`None`: no technician).
-    fn visit(&mut self, attempt: u32) -> anyhow::Result<Option<bool>> {
+    /// Visit number `attempt` of work order `local` (created at `ready`): dispatch, travel,
+    /// arrival, the work and its outcome. Returns the follow-up work order and its creation
+    /// instant when the visit could not complete.
+    fn visit(
+        &mut self,
+        field: &mut FieldWork,
+        local: usize,
+        ready: DateTime<Utc>,
+        attempt: u32,
+        skill: &str,
+        kind: AssetKind,
+    ) -> anyhow::Result<Option<(usize, DateTime<Utc>)>> {
+        let world = self.world;
         let agent = self.handler.agent;
-        let reason = if attempt == 1 {
-            "awaiting_field_visit"
-        } else {
-            "awaiting_parts"
-        };
-        self.play.hold(reason, agent)?;
-        let Some(&(technician, contractor)) = pick(&mut self.rng, &self.world.technicians) else {
+        let rng = &mut self.rng;
+        let calendar = &world.field_calendar;
+        let dispatched = after(calendar, ready, lognormal(rng, 1200.0, 0.6));
+        let qualified: Vec<&Technician> = world
+            .technicians
+            .iter()
+            .filter(|t| t.skills.iter().any(|s| s == skill))
+            .collect();
+        let Some(tech) = pick(rng, &qualified).copied() else {
             return Ok(None);
         };
-        let lead = if contractor { 12.0 } else { 6.0 } * 3600.0;
-        let lead = lognormal(&mut self.rng, lead, 0.8);
-        let at = after(&self.world.field_calendar, self.play.now(), lead);
-        let fixed = self.rng.random::<f64>() < if contractor { 0.66 } else { 0.88 } || attempt == 3;
-        if at < self.world.end {
-            self.visits.push(FieldVisit {
-                technician,
-                contractor,
-                at,
-                fixed,
-            });
-        }
-        let report = at + Duration::seconds(lognormal(&mut self.rng, 5400.0, 0.5));
-        let body = if fixed {
-            "Technician visit: fixed on site."
+        let contractor = tech.contractor;
+        let lead = lognormal(rng, if contractor { 12.0 } else { 6.0 } * 3600.0, 0.8);
+        let hours = if contractor {
+            rng.random_range(3..=4)
         } else {
-            "Technician visit: part needed, second visit required."
+            rng.random_range(2..=3)
         };
-        self.play
-            .comment(report, AuthorKind::Agent, false, Some(agent), body.into())?;
-        Ok(Some(fixed))
+        let length = Duration::hours(hours);
+        let mut start = after(calendar, dispatched, lead);
+        for (off_from, off_to) in &tech.time_off {
+            if start < *off_to && *off_from < start + length {
+                start = after(calendar, *off_to, 1800);
+            }
+        }
+        let end = start + length;
+        let met = rng.random::<f64>() < if contractor { 0.75 } else { 0.92 };
+        let arrival = if met {
+            start + Duration::seconds(rng.random_range(0..length.num_seconds()))
+        } else {
+            end + Duration::seconds(lognormal(rng, 2700.0, 0.6))
+        };
+        let travel = Duration::seconds(rng.random_range(20 * 60..=90 * 60));
+        let en_route = (arrival - travel).max(dispatched);
+        let wrench = lognormal(rng, 3000.0, 0.5).clamp(20 * 60, 120 * 60);
+        let finished = arrival + Duration::seconds(wrench);
+        let fixed = rng.random::<f64>() < if contractor { 0.66 } else { 0.88 } || attempt == 3;
+        let cancelled = attempt == 1 && rng.random::<f64>() < 0.03;
+        // The technician's phone is offline now and then: the receipt comes minutes later.
+        let mut received = |at: DateTime<Utc>| {
+            if rng.random::<f64>() < 0.1 {
+                at + Duration::seconds(lognormal(rng, 600.0, 0.8))
+            } else {
+                at
+            }
+        };
+        let (arrival_received, finished_received) = (received(arrival), received(finished));
+        let ending = if fixed {
+            let parts = if rng.random::<f64>() < 0.45 {
+                vec![part(kind, rng)]
+            } else {
+                Vec::new()
+            };
+            Transition::Complete(Completion {
+                resolution_code: resolution(kind, !parts.is_empty()).to_string(),
+                notes: Some("Tested with the unit officer; working.".to_string()),
+                parts,
+                problem_fixed: true,
+            })
+        } else {
+            let reason = match weighted(rng, &[0.65, 0.2, 0.15]) {
+                0 => CannotCompleteReason::PartsNeeded,
+                1 => CannotCompleteReason::NoAccess,
+                _ => CannotCompleteReason::CustomerAbsent,
+            };
+            let notes = match reason {
+                CannotCompleteReason::PartsNeeded => "Replacement part ordered.",
+                CannotCompleteReason::NoAccess => "Unit on lockdown; no escort available.",
+                _ => "No facility contact on site.",
+            };
+            Transition::CannotComplete {
+                reason,
+                notes: Some(notes.to_string()),
+                follow_up: Some(FollowUp::default()),
+            }
+        };
+        if finished >= world.end || finished_received >= world.end {
+            // Not dispatched before the window's end: the work order stays scheduled.
+            self.play.stopped = true;
+            return Ok(None);
+        }
+        let dispatch = Transition::Dispatch(Dispatch {
+            technician: UserId::new(tech.id),
+            start,
+            end,
+        });
+        let play = &mut self.play;
+        step(
+            play,
+            field,
+            local,
+            dispatch,
+            (dispatched, dispatched),
+            agent,
+            false,
+        )?;
+        if cancelled {
+            let at = dispatched + (en_route - dispatched) / 2;
+            let cancel = Transition::Cancel {
+                reason: Some("Resolved remotely by a reset from the network center.".into()),
+            };
+            step(play, field, local, cancel, (at, at), agent, false)?;
+            return Ok(None);
+        }
+        let technician = tech.id;
+        let on_site = (arrival, arrival_received);
+        step(
+            play,
+            field,
+            local,
+            Transition::EnRoute,
+            (en_route, en_route),
+            technician,
+            true,
+        )?;
+        step(
+            play,
+            field,
+            local,
+            Transition::OnSite,
+            on_site,
+            technician,
+            true,
+        )?;
+        let follow_up = matches!(ending, Transition::CannotComplete { .. });
+        step(
+            play,
+            field,
+            local,
+            ending,
+            (finished, finished_received),
+            technician,
+            true,
+        )?;
+        Ok(follow_up.then(|| (field.orders.rows.len() - 1, finished)))
     }
 
     /// The solve after the work's business time: the agent's public `body`, then solved.
@@ -433,7 +662,11 @@ impl Life<'_> {
     /// that did not fix the fault), halved after each.
     fn reopens(&mut self) -> anyhow::Result<()> {
         let mut reopen_chance = self.handler.cohort.reopen
-            + if self.visits.iter().any(|v| !v.fixed) {
+            + if self
+                .field
+                .as_ref()
+                .is_some_and(|f| f.orders.rows.iter().any(|w| w.problem_fixed == Some(false)))
+            {
                 0.1
             } else {
                 0.0
@@ -497,6 +730,151 @@ impl Life<'_> {
     }
 }
 
+/// One transition of work order `local` at device instant `at.0`, received at `at.1`, by
+/// `actor`: the work order's row and events as `transition_tx` writes them, and the ticket's
+/// side ([`couple`]).
+fn step(
+    play: &mut Play,
+    field: &mut FieldWork,
+    local: usize,
+    transition: Transition,
+    (at, now): (DateTime<Utc>, DateTime<Utc>),
+    actor: StaffId,
+    technician: bool,
+) -> anyhow::Result<()> {
+    let mirrored = field
+        .orders
+        .transition(local, &transition, at, now, actor)?;
+    if let Some((reason, notes)) = mirrored.note {
+        field.notes.push(CannotCompleteNote {
+            body: play.bodies.len(),
+            work_order: local,
+            reason,
+            notes,
+        });
+    }
+    let call = FieldCall::Transition {
+        work_order: local,
+        transition,
+        occurred_at: at,
+        now,
+        actor,
+        technician,
+    };
+    couple(play, field, call, mirrored.events, actor, at)
+}
+
+/// The ticket's side of a work-order call at device instant `at`, as the use cases move it:
+/// the `work_order` events, then at the later of `at` and the ticket's latest event a
+/// `cannot_complete` note, the hold while a work order is open, and when the last one ends the
+/// solve (fixed, with an assignee) or the return to open. Records the call in `field`.
+fn couple(
+    play: &mut Play,
+    field: &mut FieldWork,
+    call: FieldCall,
+    events: Vec<TicketEvent>,
+    actor: StaffId,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let fixed = events.iter().any(|e| {
+        matches!(&e.kind, EventKind::WorkOrder { to: WorkOrderStatus::Completed, detail, .. }
+            if detail["problem_fixed"] == serde_json::json!(true))
+    });
+    let ends_here = events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::WorkOrder { to, .. } if !to.is_open()));
+    let on_field_hold = current_hold_reason(&play.events) == Some(AWAITING_FIELD_VISIT);
+    let when = at.max(play.state.updated_at);
+    if when >= play.end {
+        anyhow::bail!("generator played a work-order step at or after the window's end");
+    }
+    play.events.extend(events);
+    let apply = |play: &mut Play, command: Command| -> anyhow::Result<()> {
+        let events = play.state.apply(&command, when, Some(actor)).map_err(|e| {
+            anyhow::anyhow!("generator produced a refused command {command:?}: {e}")
+        })?;
+        play.events.extend(events);
+        Ok(())
+    };
+    if let Some(note) = field.notes.last().filter(|n| n.body == play.bodies.len()) {
+        let body = cannot_complete_note(note.work_order as i64, note.reason, note.notes.as_deref());
+        let command = Command::Comment {
+            author: AuthorKind::Agent,
+            public: false,
+        };
+        apply(play, command)?;
+        play.bodies.push(body);
+    }
+    if field.orders.open() > 0 {
+        if play.state.status != TicketStatus::OnHold || !on_field_hold {
+            let command = Command::Hold {
+                reason: AWAITING_FIELD_VISIT.into(),
+            };
+            apply(play, command)?;
+        }
+    } else if ends_here {
+        if fixed && play.state.assignee.is_some() && play.state.status != TicketStatus::Solved {
+            apply(play, Command::SetStatus(TicketStatus::Solved))?;
+        } else if play.state.status == TicketStatus::OnHold {
+            apply(play, Command::SetStatus(TicketStatus::Open))?;
+        }
+    }
+    field.steps.push(FieldStep {
+        call,
+        events_end: play.events.len(),
+        bodies_end: play.bodies.len(),
+    });
+    Ok(())
+}
+
+/// The pause reason of the ticket's current hold, from its log.
+fn current_hold_reason(log: &[TicketEvent]) -> Option<&str> {
+    log.iter().rev().find_map(|e| match &e.kind {
+        EventKind::StatusChanged {
+            to: TicketStatus::OnHold,
+            reason,
+            ..
+        } => Some(reason.as_deref()),
+        EventKind::StatusChanged { .. } => Some(None),
+        _ => None,
+    })?
+}
+
+/// A part used on a visit to an asset of `kind`.
+fn part(kind: AssetKind, rng: &mut ChaCha8Rng) -> Part {
+    let options: &[(&str, &str)] = match kind {
+        AssetKind::InmatePhone => &[
+            ("HS-200", "armored handset"),
+            ("CRD-36", "steel lanyard cord"),
+            ("KP-12", "keypad assembly"),
+        ],
+        AssetKind::PaymentKiosk => &[
+            ("CR-7", "card reader"),
+            ("TS-15", "touch screen"),
+            ("BA-2", "bill acceptor"),
+        ],
+        AssetKind::VideoVisitationTerminal => &[("CAM-4", "camera module"), ("HS-210", "handset")],
+        AssetKind::Tablet => &[("BAT-10", "battery"), ("SCR-10", "screen")],
+        _ => &[("SFP-1", "SFP transceiver"), ("PSU-24", "power supply")],
+    };
+    let (number, description) = options[rng.random_range(0..options.len())];
+    Part {
+        part_number: number.to_string(),
+        description: description.to_string(),
+        quantity: 1,
+    }
+}
+
+/// The resolution code of a fixing visit (`replaced_part` when parts were used).
+fn resolution(kind: AssetKind, with_parts: bool) -> &'static str {
+    match (with_parts, kind) {
+        (true, _) => "replaced_part",
+        (false, AssetKind::InmatePhone) => "reseated_line",
+        (false, AssetKind::NetworkGear) => "reconfigured",
+        (false, _) => "reset_and_tested",
+    }
+}
+
 /// Generates the follow-up of `original` (at run index `original_index`), created when its
 /// requester wrote after the close (`original.follow_up_at`): the requester's comment, the link
 /// to the original and, when the original had an assignee, that agent's handling.
@@ -543,7 +921,7 @@ pub fn follow_up(
         events: play.events,
         bodies: play.bodies,
         follow_up_of: Some(original_index),
-        visits: Vec::new(),
+        field: None,
         follow_up_at: None,
     })
 }

@@ -3,7 +3,9 @@
 //! The company serves correctional facilities and agencies: 24 organizations with 1–3 sites
 //! each, facility staff and paying friends and family as requesters, an in-house contact-center
 //! team and an outsourced vendor team (12 agents each), a field-service team of technicians
-//! (6 employees, 6 contractors), two managers, three business calendars and two SLA policies.
+//! (6 employees, 6 contractors) with skills and time off, the equipment at every site
+//! (`assets.rs`), two managers, three business calendars and two SLA policies. Equipment tickets
+//! get work orders (`field.rs`).
 //! Tickets arrive over the 12 months before `--until` ([`tickets`] documents arrivals,
 //! [`lifecycle`] one ticket's life, `intake.rs` the cohort differences built in on purpose).
 //!
@@ -11,9 +13,13 @@
 //! store the same content:
 //! - [`Writer::Domain`] (profile `demo`) stores each ticket as `POST /tickets` does
 //!   ([`crate::tickets::import::store_ticket_tx`]: row, events, comments, metric projection and
-//!   SLA clocks computed from the stored log), then runs one SLA worker pass at the window's end;
+//!   SLA clocks computed from the stored log), a ticket with field work up to its first work
+//!   order, then each work-order call through the use cases ([`crate::tickets::work_order`]) at
+//!   its simulated instants and what followed ([`crate::tickets::history`]); then it runs one SLA
+//!   worker pass at the window's end;
 //! - [`Writer::Bulk`] (profile `scale`) computes the same rows in memory with the same pure
-//!   functions (projection, clocks, the pass's events) and stores them with `COPY`.
+//!   functions (projection, clocks, the pass's events; the work orders as [`field`] mirrors the
+//!   use cases) and stores them with `COPY`.
 //!
 //! [`content_digest`] hashes the stored content (ids, rows, logs, projections; not the
 //! `recorded_at`/`updated_at` stamps, password hashes or full-text vectors), so that two runs,
@@ -24,7 +30,9 @@
 //! and what a ticket is and who handles it, [`lifecycle`] plays each ticket's history,
 //! `store.rs` stores them through either writer.
 
+mod assets;
 mod company;
+pub mod field;
 mod intake;
 pub mod lifecycle;
 mod store;
@@ -245,7 +253,8 @@ fn seed_tx(
     (start, end): (DateTime<Utc>, DateTime<Utc>),
     bar: &indicatif::ProgressBar,
 ) -> Result<SeedReport, SeedError> {
-    diesel::sql_query("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+    diesel::sql_query("LOCK TABLE tickets, work_orders IN SHARE ROW EXCLUSIVE MODE")
+        .execute(conn)?;
     if !options.append
         && let Some(table) = first_non_empty(conn)?
     {
@@ -314,8 +323,9 @@ fn seed_tx(
 }
 
 /// A digest of the stored content: per table, an order-independent sum of row hashes, combined
-/// into one hex string. Covers the company, tickets, event logs, comments, links, metric
-/// projections and SLA clocks; leaves out write stamps (`recorded_at`, `updated_at` of
+/// into one hex string. Covers the company (assets, technicians' skills and time off included),
+/// tickets, event logs, comments, links, work orders, metric projections and SLA clocks; leaves
+/// out write stamps (`recorded_at`, `updated_at` of
 /// projections and directory rows, `changed_xid`), password hashes and full-text vectors.
 ///
 /// # Errors
@@ -324,18 +334,21 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
     let parts = [
         "SELECT name, time_zone, weekly_hours, holidays FROM business_calendars",
         "SELECT id, name, kind, sourcing, vendor_name, calendar_id FROM teams",
-        "SELECT id, name, email, role, employment_type, team_id, active FROM users",
+        "SELECT id, name, email, role, employment_type, team_id, active, skills FROM users",
         "SELECT id, name, external_id FROM organizations",
         "SELECT id, organization_id, name, time_zone, address FROM sites",
         "SELECT id, name, email, phone, organization_id FROM customers",
         "SELECT id, name, position, active, conditions, targets, warning_seconds FROM sla_policies",
         "SELECT id, number, external_id, subject, description, status, priority, channel, category, \
          tags, requester_id, organization_id, team_id, assignee_id, created_by_id, version, \
-         created_at, updated_at, solved_at, closed_at, site_id FROM tickets",
+         created_at, updated_at, solved_at, closed_at, site_id, asset_id FROM tickets",
         "SELECT ticket_id, seq, kind, occurred_at, actor_user_id, from_status, to_status, data \
          FROM ticket_events",
         "SELECT ticket_id, author_kind, author_user_id, public, body, created_at FROM comments",
         "SELECT ticket_id, linked_ticket_id, kind FROM ticket_links",
+        "SELECT id, organization_id, site_id, kind, asset_tag, serial_number, model, installed_on, \
+         status FROM assets",
+        "SELECT id, user_id, starts_at, ends_at, reason FROM time_off",
         "SELECT ticket_id, kind, policy_id, target_seconds, business, running, due_at, warning_at, \
          fulfilled_at, breached_at, breach_recorded, warning_recorded FROM ticket_sla_clocks",
     ];
@@ -353,12 +366,15 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
         all.push_str(&p.digest);
         all.push('|');
     }
-    // Metrics without their write stamp.
-    let p: Part = diesel::sql_query(
-        "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at' - 'changed_xid')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM ticket_metrics m",
-    )
-    .get_result(conn)?;
-    all.push_str(&p.digest);
+    // Work orders and metrics without their write stamps.
+    for table in ["work_orders", "ticket_metrics", "work_order_metrics"] {
+        let p: Part = diesel::sql_query(format!(
+            "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at' - 'changed_xid')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM {table} m"
+        ))
+        .get_result(conn)?;
+        all.push_str(&p.digest);
+        all.push('|');
+    }
     #[derive(QueryableByName)]
     struct Md5 {
         #[diesel(sql_type = Text)]

@@ -3,14 +3,18 @@
 //! computed in memory by the same pure functions, then `COPY`), and the follow-ups after them,
 //! linked to their originals.
 
+use super::field::{FieldCall, FieldWork};
 use super::lifecycle;
 use super::tickets::{Arrival, GeneratedTicket, Outage, World};
 use super::{SeedError, Writer};
 use crate::domain::calendar::BusinessCalendar;
+use crate::domain::ids::{TicketId, UserId, WorkOrderId};
 use crate::domain::sla::Policy;
 use crate::models::sla::ClockRow;
 use crate::models::ticket::{self as ticket_model, Ticket, TicketMetricsRow};
+use crate::models::work_order_bulk::BulkWorkOrder;
 use crate::schema::ticket_links;
+use crate::tickets::{Actor, RulesCache};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
@@ -41,6 +45,7 @@ struct Prepared {
     metrics: TicketMetricsRow,
     clocks: Vec<ClockRow>,
     sla: Vec<crate::domain::sla::DueEvent>,
+    work_orders: Vec<BulkWorkOrder>,
 }
 
 fn calendar_for(world: &World, team: Option<i64>) -> &BusinessCalendar {
@@ -69,23 +74,43 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
         team_id: g.fields.team_id,
         assignee_id: g.state.assignee,
         created_by_id: g.created_by,
-        version: 1,
+        version: ticket_version(g),
         created_at: g.state.created_at,
         updated_at: g.state.updated_at,
         solved_at: g.state.solved_at,
         closed_at: g.state.closed_at,
         site_id: g.fields.site_id,
-        asset_id: None,
+        asset_id: g.fields.asset_id,
     }
 }
 
+/// The version of a stored ticket: 1 at creation, + 1 per work-order call, + 1 for what follows
+/// them (the domain writer's saves).
+fn ticket_version(g: &GeneratedTicket) -> i32 {
+    let saves = g.field.as_ref().map_or(0, |f| {
+        let done = f.steps.last().map_or(f.prefix_events, |s| s.events_end);
+        f.calls() + usize::from(done < g.events.len())
+    });
+    i32::try_from(1 + saves).unwrap_or(i32::MAX)
+}
+
+/// Prepares ticket `g` with reserved `id` and `number`, its work orders numbered from
+/// `first_work_order` (their `work_order` events and notes rewritten to name them).
 fn prepare(
     world: &World,
     policies: &[Policy],
-    g: GeneratedTicket,
-    id: i64,
-    number: i64,
+    mut g: GeneratedTicket,
+    (id, number): (i64, i64),
+    first_work_order: i64,
 ) -> Prepared {
+    let work_orders = match g.field.take() {
+        Some(field) => {
+            let rows = field.resolve(id, first_work_order, &mut g.events, &mut g.bodies);
+            g.field = Some(field);
+            rows
+        }
+        None => Vec::new(),
+    };
     let ticket = ticket_row(&g, id, number);
     let calendar = calendar_for(world, g.fields.team_id);
     let metrics = crate::domain::metrics::project(&g.events, calendar).unwrap_or_default();
@@ -100,6 +125,7 @@ fn prepare(
         metrics,
         clocks,
         sla,
+        work_orders,
     }
 }
 
@@ -172,19 +198,25 @@ fn store(
     match writer {
         Writer::Domain => {
             let mut ids = Vec::with_capacity(batch.len());
-            let rules = crate::tickets::RulesCache::new();
+            let rules = RulesCache::new();
             for g in &batch {
-                let row = crate::tickets::import::store_ticket_tx(
-                    conn,
-                    &rules,
-                    &g.fields,
-                    &g.state,
-                    g.created_by,
-                    &g.events,
-                    &g.bodies,
-                )?;
+                let id = match &g.field {
+                    Some(field) => store_with_field_work(conn, &rules, g, field)?,
+                    None => {
+                        crate::tickets::import::store_ticket_tx(
+                            conn,
+                            &rules,
+                            &g.fields,
+                            &g.state,
+                            g.created_by,
+                            &g.events,
+                            &g.bodies,
+                        )?
+                        .id
+                    }
+                };
                 *events += g.events.len();
-                ids.push(row.id);
+                ids.push(id);
             }
             Ok(ids)
         }
@@ -200,7 +232,7 @@ fn store(
                 .enumerate()
                 .map(|(i, g)| {
                     let k = i as i64;
-                    prepare(world, policies, g, first_id + k, first_number + k)
+                    prepare(world, policies, g, (first_id + k, first_number + k), 0)
                 })
                 .collect();
             copy_prepared(conn, &prepared, events)?;
@@ -256,9 +288,17 @@ pub(super) fn bulk_primaries(
     let n = plan.arrivals.len();
     let first_id = reserve(conn, "pg_get_serial_sequence('tickets', 'id')", n)?;
     let first_number = reserve(conn, "'ticket_number_seq'", n)?;
+    let first_work_order = next_work_order_id(conn)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
     std::thread::scope(|s| -> Result<_, SeedError> {
-        let producer = s.spawn(move || produce(plan, first_id, first_number, sender, helper));
+        let producer = s.spawn(move || {
+            produce(
+                plan,
+                (first_id, first_number, first_work_order),
+                sender,
+                helper,
+            )
+        });
         let mut copied: Result<(), SeedError> = Ok(());
         for prepared in receiver.iter() {
             if let Err(e) = copy_prepared(conn, &prepared, events) {
@@ -268,26 +308,33 @@ pub(super) fn bulk_primaries(
             plan.bar.inc(prepared.len() as u64);
         }
         drop(receiver);
-        let follow_ups = producer
+        let (follow_ups, next_work_order) = producer
             .join()
             .map_err(|_| anyhow::anyhow!("ticket generation thread panicked"))??;
         copied?;
+        if next_work_order > first_work_order {
+            // The work orders' ids were taken from the sequence's next value on: move it past them.
+            diesel::sql_query("SELECT setval(pg_get_serial_sequence('work_orders', 'id'), $1)")
+                .bind::<BigInt, _>(next_work_order - 1)
+                .execute(conn)?;
+        }
         Ok(((0..n).map(|i| first_id + i as i64).collect(), follow_ups))
     })
 }
 
 /// The producer of [`bulk_primaries`]: generates and prepares batch after batch (with `helper`,
 /// their full-text vectors too) and sends each to the copying side, until done or the copying
-/// side stops listening. Returns the follow-ups.
+/// side stops listening. Tickets, numbers and work orders are numbered from `first`. Returns the
+/// follow-ups and the next free work-order id.
 fn produce(
     plan: &Plan<'_>,
-    first_id: i64,
-    first_number: i64,
+    (first_id, first_number, first_work_order): (i64, i64, i64),
     sender: std::sync::mpsc::SyncSender<Vec<Prepared>>,
     mut helper: Option<PgConnection>,
-) -> anyhow::Result<FollowUps> {
+) -> anyhow::Result<(FollowUps, i64)> {
     let world = plan.world;
     let mut follow_ups = Vec::new();
+    let mut next_work_order = first_work_order;
     for (k, chunk) in plan.arrivals.chunks(plan.batch_size).enumerate() {
         let first = k * plan.batch_size;
         let mut prepared = Vec::with_capacity(chunk.len());
@@ -298,13 +345,15 @@ fn produce(
                 follow_ups.push((index, lifecycle::follow_up(world, index, &g, at)?));
             }
             let offset = index as i64;
-            prepared.push(prepare(
+            let p = prepare(
                 world,
                 plan.policies,
                 g,
-                first_id + offset,
-                first_number + offset,
-            ));
+                (first_id + offset, first_number + offset),
+                next_work_order,
+            );
+            next_work_order += p.work_orders.len() as i64;
+            prepared.push(p);
         }
         if let Some(helper) = helper.as_mut() {
             add_search_vectors(helper, &mut prepared)?;
@@ -314,7 +363,7 @@ fn produce(
             break;
         }
     }
-    Ok(follow_ups)
+    Ok((follow_ups, next_work_order))
 }
 
 /// Computes the full-text vectors of `prepared` on the helper connection.
@@ -391,9 +440,113 @@ fn copy_prepared(
         })
         .collect();
     ticket_model::copy_tickets_tx(conn, &bulk)?;
+    let work_orders: Vec<BulkWorkOrder> = prepared
+        .iter()
+        .flat_map(|p| p.work_orders.iter().cloned())
+        .collect();
+    crate::models::work_order_bulk::copy_work_orders_tx(conn, &work_orders)?;
     *events += prepared
         .iter()
         .map(|p| p.generated.events.len() + p.sla.len())
         .sum::<usize>();
     Ok(())
+}
+
+/// The id the next work order will get from its sequence (without taking it).
+fn next_work_order_id(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = BigInt)]
+        next: i64,
+    }
+    let row: Next = diesel::sql_query(
+        "SELECT coalesce(pg_sequence_last_value(s) + 1,
+                         (SELECT seqstart FROM pg_sequence WHERE seqrelid = s)) AS next
+           FROM (SELECT pg_get_serial_sequence('work_orders', 'id')::regclass AS s) q",
+    )
+    .get_result(conn)?;
+    Ok(row.next)
+}
+
+/// The domain path of a ticket with field work: the ticket as it was before its first work
+/// order ([`crate::tickets::import::store_ticket_tx`]), each work-order call through the use
+/// cases at its simulated instants, then what followed them
+/// ([`crate::tickets::history::append_history_tx`]). Returns the ticket's id.
+fn store_with_field_work(
+    conn: &mut PgConnection,
+    rules: &RulesCache,
+    g: &GeneratedTicket,
+    field: &FieldWork,
+) -> anyhow::Result<i64> {
+    use crate::models::ticket::Visibility;
+    use crate::tickets::work_order::{create_tx, transition_tx};
+    let ticket = crate::tickets::import::store_ticket_tx(
+        conn,
+        rules,
+        &g.fields,
+        &field.prefix_state,
+        g.created_by,
+        &g.events[..field.prefix_events],
+        &g.bodies[..field.prefix_bodies],
+    )?;
+    let mut ids: Vec<i64> = Vec::with_capacity(field.orders.rows.len());
+    for step in &field.steps {
+        match &step.call {
+            FieldCall::Create { draft, actor, now } => {
+                let actor = Actor {
+                    id: UserId::new(*actor),
+                    visibility: Visibility::All,
+                };
+                let done = create_tx(conn, rules, TicketId::new(ticket.id), draft, actor, *now)?;
+                ids.push(done.work_order.id);
+            }
+            FieldCall::Transition {
+                work_order,
+                transition,
+                occurred_at,
+                now,
+                actor,
+                technician,
+            } => {
+                let id = *ids
+                    .get(*work_order)
+                    .ok_or_else(|| anyhow::anyhow!("no work order {work_order}"))?;
+                let actor = Actor {
+                    id: UserId::new(*actor),
+                    visibility: if *technician {
+                        Visibility::Technician(*actor)
+                    } else {
+                        Visibility::All
+                    },
+                };
+                let done = transition_tx(
+                    conn,
+                    rules,
+                    WorkOrderId::new(id),
+                    transition,
+                    Some(*occurred_at),
+                    actor,
+                    *now,
+                )?;
+                ids.extend(done.follow_up.map(|f| f.id));
+            }
+        }
+    }
+    let (events_end, bodies_end) = field
+        .steps
+        .last()
+        .map_or((field.prefix_events, field.prefix_bodies), |s| {
+            (s.events_end, s.bodies_end)
+        });
+    if events_end < g.events.len() {
+        crate::tickets::history::append_history_tx(
+            conn,
+            rules,
+            ticket.id,
+            &g.state,
+            &g.events[events_end..],
+            &g.bodies[bodies_end..],
+        )?;
+    }
+    Ok(ticket.id)
 }

@@ -13,12 +13,15 @@
 //! and January, and outage bursts (10 % of tickets): call-quality and video-visit complaints from
 //! one facility within hours of an outage's start.
 
+use super::field::FieldWork;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::ticket::{StaffId, TicketEvent, TicketState};
+use crate::domain::work_order::AssetKind;
 use crate::models::ticket::TicketFields;
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 /// Ticket categories of the demo company.
 pub const CATEGORIES: [&str; 6] = [
@@ -76,8 +79,10 @@ pub struct World {
     pub outsourced: TeamInfo,
     /// Calendar of the field-service team (technician visits).
     pub field_calendar: BusinessCalendar,
-    /// Technicians: `(users.id, contractor?)`.
-    pub technicians: Vec<(StaffId, bool)>,
+    /// Technicians with their skills and time off.
+    pub technicians: Vec<Technician>,
+    /// Assets by site (`sites.id`), in id order.
+    pub site_assets: BTreeMap<i64, Vec<AssetInfo>>,
     /// Organizations with their sites and staff.
     pub organizations: Vec<OrgInfo>,
     /// Friends and family who fund accounts (`customers.id`, no organization).
@@ -102,17 +107,28 @@ pub struct Outage {
     pub organization: usize,
 }
 
-/// A technician visit (the future work order).
+/// A field technician as the generator sees them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldVisit {
-    /// Technician (`users.id`).
-    pub technician: StaffId,
-    /// Technician is a contractor.
+pub struct Technician {
+    /// `users.id`.
+    pub id: StaffId,
+    /// A contractor (otherwise an employee).
     pub contractor: bool,
-    /// Arrival on site.
-    pub at: DateTime<Utc>,
-    /// The fault was fixed on this visit.
-    pub fixed: bool,
+    /// Skills (`users.skills`).
+    pub skills: Vec<String>,
+    /// Recorded time off, `[start, end)`, earliest first.
+    pub time_off: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// An asset at a site as the generator sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetInfo {
+    /// `assets.id`.
+    pub id: i64,
+    /// Kind.
+    pub kind: AssetKind,
+    /// Tag (unique in its organization).
+    pub tag: String,
 }
 
 /// A generated ticket.
@@ -131,8 +147,8 @@ pub struct GeneratedTicket {
     /// For a follow-up: the index (in the run's ticket list) of the closed ticket it follows. Its
     /// `linked` event carries that index until the writer replaces it with the ticket's id.
     pub follow_up_of: Option<usize>,
-    /// Technician visits.
-    pub visits: Vec<FieldVisit>,
+    /// Work orders and the use-case calls that play them (tickets with a field visit).
+    pub field: Option<FieldWork>,
     /// When the requester writes again after the close (creates a follow-up), if within the window.
     pub follow_up_at: Option<DateTime<Utc>>,
 }

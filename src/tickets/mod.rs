@@ -16,6 +16,7 @@
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
 //! - [`import`]: stores imported histories (the event-log importer).
+//! - [`history`]: appends already-played events to a stored ticket (the seed).
 //! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
 //! - [`rules`]: the SLA policies and calendars a write applies, cached per process.
 //!
@@ -27,6 +28,7 @@ pub mod auto_close;
 pub mod comment;
 pub mod create;
 pub mod follow_up;
+pub mod history;
 pub mod import;
 pub mod projection;
 pub mod rules;

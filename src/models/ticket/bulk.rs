@@ -29,6 +29,7 @@ diesel::table! {
         organization_id -> Nullable<Int8>,
         site_id -> Nullable<Int8>,
         team_id -> Nullable<Int8>,
+        asset_id -> Nullable<Int8>,
         assignee_id -> Nullable<Int8>,
         created_by_id -> Nullable<Int8>,
         version -> Int4,
@@ -57,6 +58,7 @@ struct StagedTicket<'a> {
     organization_id: Option<i64>,
     site_id: Option<i64>,
     team_id: Option<i64>,
+    asset_id: Option<i64>,
     assignee_id: Option<i64>,
     created_by_id: Option<i64>,
     version: i32,
@@ -147,7 +149,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
             id BIGINT, number BIGINT, subject TEXT, description TEXT, status ticket_status,
             priority ticket_priority, channel ticket_channel, category TEXT, tags TEXT[],
             requester_id BIGINT, organization_id BIGINT, site_id BIGINT, team_id BIGINT,
-            assignee_id BIGINT, created_by_id BIGINT, version INT, created_at TIMESTAMPTZ,
+            asset_id BIGINT, assignee_id BIGINT, created_by_id BIGINT, version INT, created_at TIMESTAMPTZ,
             updated_at TIMESTAMPTZ, solved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, comment_text TEXT,
             search_vector_text TEXT
          ) ON COMMIT DROP",
@@ -173,6 +175,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
                 organization_id: t.organization_id,
                 site_id: t.site_id,
                 team_id: t.team_id,
+                asset_id: t.asset_id,
                 assignee_id: t.assignee_id,
                 created_by_id: t.created_by_id,
                 version: t.version,
@@ -193,13 +196,13 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
         "ALTER TABLE comments DISABLE TRIGGER comments_search_vector_on_insert",
         // The ticket trigger's formula (migration bounded_search), comments joined in log order.
         "INSERT INTO tickets (id, number, subject, description, status, priority, channel, category,
-                              tags, requester_id, organization_id, site_id, team_id, assignee_id,
-                              created_by_id, version, created_at, updated_at, solved_at, closed_at,
+                              tags, requester_id, organization_id, site_id, team_id, asset_id,
+                              assignee_id, created_by_id, version, created_at, updated_at, solved_at, closed_at,
                               search_vector)
          OVERRIDING SYSTEM VALUE
          SELECT id, number, subject, description, status, priority, channel, category, tags,
-                requester_id, organization_id, site_id, team_id, assignee_id, created_by_id,
-                version, created_at, updated_at, solved_at, closed_at,
+                requester_id, organization_id, site_id, team_id, asset_id, assignee_id,
+                created_by_id, version, created_at, updated_at, solved_at, closed_at,
                 coalesce(search_vector_text::tsvector,
                          setweight(to_tsvector('english', left(subject, 4000)), 'A') ||
                          setweight(to_tsvector('english', left(description, 4000)), 'B') ||
@@ -277,8 +280,8 @@ pub struct DeferredConstraints {
     foreign_keys: Vec<(String, String, String)>,
 }
 
-const BULK_TABLES: &str =
-    "('tickets', 'ticket_events', 'comments', 'ticket_metrics', 'ticket_sla_clocks')";
+const BULK_TABLES: &str = "('tickets', 'ticket_events', 'comments', 'ticket_metrics', \
+     'ticket_sla_clocks', 'work_orders', 'work_order_metrics')";
 
 #[derive(QueryableByName)]
 struct Constraint {
