@@ -205,6 +205,14 @@ pub fn check_transition(
     Ok(())
 }
 
+/// The body of the internal note a `cannot_complete` of work order `id` leaves on its ticket.
+pub fn cannot_complete_note(id: i64, reason: CannotCompleteReason, notes: Option<&str>) -> String {
+    match notes {
+        Some(n) => format!("Work order {id} could not be completed ({reason}): {n}"),
+        None => format!("Work order {id} could not be completed ({reason})."),
+    }
+}
+
 /// Whether two half-open intervals `[a_start, a_end)` and `[b_start, b_end)` overlap (touching
 /// intervals do not).
 pub fn overlaps(

@@ -87,14 +87,7 @@ pub struct FieldWork {
     pub notes: Vec<CannotCompleteNote>,
 }
 
-/// The body of the internal note a `cannot_complete` of work order `id` leaves (the text of
-/// `crate::tickets::work_order`; the seed's digest test compares both writers).
-pub fn cannot_complete_note(id: i64, reason: CannotCompleteReason, notes: Option<&str>) -> String {
-    match notes {
-        Some(n) => format!("Work order {id} could not be completed ({reason}): {n}"),
-        None => format!("Work order {id} could not be completed ({reason})."),
-    }
-}
+pub use crate::domain::work_order::cannot_complete_note;
 
 /// Work orders as the use cases leave them (ids run-local until resolved).
 #[derive(Debug, Clone, Default)]

@@ -315,13 +315,11 @@ pub fn transition_tx(
                 c.completion_notes = Some(notes.clone());
                 c.problem_fixed = Some(Some(false));
             })?;
-            note = Some(match notes {
-                Some(n) => format!(
-                    "Work order {} could not be completed ({reason}): {n}",
-                    row.id
-                ),
-                None => format!("Work order {} could not be completed ({reason}).", row.id),
-            });
+            note = Some(crate::domain::work_order::cannot_complete_note(
+                row.id,
+                *reason,
+                notes.as_deref(),
+            ));
             if let Some(wanted) = wanted {
                 let (next, next_events) = follow_up_tx(conn, &done, wanted, actor.id, at, now)?;
                 events.extend(next_events);
