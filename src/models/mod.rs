@@ -9,3 +9,4 @@ pub mod sla;
 pub mod staff;
 pub mod ticket;
 pub mod work_order;
+pub mod work_order_metrics;

@@ -9,6 +9,7 @@
 mod auth;
 mod calendars;
 mod cli;
+mod field_metrics;
 mod hardening;
 mod health;
 mod helpers;

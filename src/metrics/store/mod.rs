@@ -55,8 +55,8 @@
 
 use crate::domain::stats::{DurationStats, Rate};
 use crate::metrics::types::{
-    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis, empty_summary,
-    group_order,
+    ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, ReportOptions, TimeBasis,
+    empty_summary, field_applies, group_order,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -65,9 +65,11 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 
 mod aggregate;
 mod content;
+mod field;
 mod load;
 mod packed;
 
+use field::{FieldAcc, FieldRow};
 use load::{changed_since, current_snapshot, refresh};
 use packed::{ids_in, latest_of, seconds};
 
@@ -271,6 +273,14 @@ struct Content {
     /// The same with a `tickets.solved_at`, by (requester, category, solve, id): what
     /// `repeat_contact.v1` reads.
     by_solved: Vec<u32>,
+    /// Every work order (`work_order_metrics`), ascending by id.
+    fields: Vec<FieldRow>,
+    /// Positions in `fields` of the work orders with an asset, by (site, asset, creation, id):
+    /// what `first_time_fix.v1` and the repeat-visit rate look up.
+    by_asset: Vec<u32>,
+    /// Positions in `fields` by (ticket, creation, id): the same for work orders without an
+    /// asset.
+    by_ticket: Vec<u32>,
 }
 
 /// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
@@ -635,4 +645,6 @@ struct Acc {
     fcr: i64,
     contacts: i64,
     repeats: i64,
+    /// Field figures (by `finished_at`).
+    field: FieldAcc,
 }
