@@ -138,6 +138,40 @@ wrk_run list_tickets "/api/v1/tickets?per_page=50"
 pgbench_run pgbench_list_tickets scripts/bench/list_tickets.sql
 wrk_run create_ticket "/api/v1/tickets" -s scripts/bench/create_ticket.lua
 pgbench_run pgbench_create_ticket scripts/bench/create_ticket.sql
+
+# Field service: 16 technicians, 3-hour arrival windows back to back (8 a day each), a work
+# order dispatched for each of the newest open tickets, through the API.
+FIELD_COUNT="${BENCH_FIELD_WORK_ORDERS:-9600}"
+SITE=$("${PSQL[@]}" -d $DB -At -c "WITH o AS (INSERT INTO organizations (name) VALUES ('Bench County') RETURNING id)
+  INSERT INTO sites (organization_id, name, time_zone, address) SELECT id, 'North Tower', 'UTC', '1 Main St' FROM o RETURNING id" | head -n 1)
+for t in $(seq 1 16); do
+  echo "$BENCH_PASSWORD" | $BIN user create --role technician --email "tech$t@frontline.local" >/dev/null
+done
+TECHS=($("${PSQL[@]}" -d $DB -At -c "SELECT id FROM users WHERE role = 'technician' ORDER BY id"))
+"${PSQL[@]}" -d $DB -At -c "SELECT id FROM tickets WHERE status <> 'closed' ORDER BY id DESC LIMIT $FIELD_COUNT" >"$OUT/field_tickets.txt"
+echo "== creating $(wc -l <"$OUT/field_tickets.txt") dispatched work orders through the API"
+start=$(date +%s.%N)
+awk '{print NR-1, $1}' "$OUT/field_tickets.txt" | while read -r k ticket; do
+  tech=${TECHS[$((k % 16))]}
+  slot=$((k / 16 * 3))
+  begin=$(date -u -d "2027-01-04T00:00:00Z + $slot hours" +%Y-%m-%dT%H:%M:%SZ)
+  finish=$(date -u -d "2027-01-04T00:00:00Z + $((slot + 3)) hours" +%Y-%m-%dT%H:%M:%SZ)
+  echo "$ticket {\"summary\":\"Handset dead\",\"site_id\":$SITE,\"technician_id\":$tech,\"arrival_window\":{\"start\":\"$begin\",\"end\":\"$finish\"}}"
+done | xargs -P 8 -L 1 sh -c 'curl -fs -o /dev/null -H "Authorization: Bearer $BENCH_TOKEN" -H "content-type: application/json" -d "$1" "http://127.0.0.1:'"$PORT"'/api/v1/tickets/$0/work-orders"'
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" -v n="$FIELD_COUNT" 'BEGIN { printf "created in %.1f s (%.0f/s, 8 clients, curl per request)\n", e - s, n / (e - s) }' | tee "$OUT/field_create.txt"
+"${PSQL[@]}" -d $DB -At -c "SELECT id FROM work_orders WHERE status = 'dispatched' ORDER BY id" >"$OUT/field_work_orders.txt"
+TECH_TOKEN=$(curl -fs -H 'content-type: application/json' \
+  -d "{\"email\":\"tech1@frontline.local\",\"password\":\"$BENCH_PASSWORD\"}" \
+  "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+echo "== technician 1 on 2027-01-05: $(curl -fs -H "Authorization: Bearer $TECH_TOKEN" "http://127.0.0.1:$PORT/api/v1/me/work-orders?day=2027-01-05" | grep -o '"id":[0-9]*,"status"' | wc -l) work orders"
+SAVED_TOKEN=$TOKEN; TOKEN=$TECH_TOKEN
+wrk_run my_work_orders "/api/v1/me/work-orders?day=2027-01-05"
+TOKEN=$SAVED_TOKEN
+export BENCH_WORK_ORDERS="$PWD/$OUT/field_work_orders.txt"
+wrk_run transition "/api/v1/work-orders" -s scripts/bench/transition.lua
+echo "== work orders after the transition run: $("${PSQL[@]}" -d $DB -At -c "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM work_orders GROUP BY 1 ORDER BY 1) s")" | tee -a "$OUT/transition.txt"
+
 if [ "$HAVE_PGLIMIT" = 1 ]; then
   pglimit_run pglimit_create create_ticket.sql
   pglimit_run pglimit_get get_ticket.sql
@@ -151,6 +185,8 @@ if [ "$HAVE_PGLIMIT" = 1 ]; then
         'BEGIN { printf "%-14s %9.0f req/s  vs %9.0f tps  = %.2fx\n", n, s, p, (p > 0 ? s / p : 0) }'
     done
     awk -v s="$(rate summary_all)" 'BEGIN { printf "%-14s %9.0f req/s (whole bundled log)\n", "summary", s }'
+    awk -v s="$(rate my_work_orders)" 'BEGIN { printf "%-14s %9.0f req/s (a technician'"'"'s day, 8 work orders; goal 3,000)\n", "me/work-orders", s }'
+    awk -v s="$(rate transition)" 'BEGIN { printf "%-14s %9.0f req/s (en_route, on_site, completed; goal 800)\n", "transition", s }'
   } | tee "$OUT/ratios.txt"
 fi
 

@@ -331,6 +331,14 @@ pub fn on_constraint(e: DieselError, fields: &[(&str, &str, &str)]) -> ApiError 
     e.into()
 }
 
+/// The name of the constraint a database error violated, if any.
+pub fn constraint_name(e: &DieselError) -> Option<&str> {
+    match e {
+        DieselError::DatabaseError(_, info) => info.constraint_name(),
+        _ => None,
+    }
+}
+
 /// Turns actix extractor failures (malformed JSON, bad query or path) into problem+json 400s.
 pub fn extractor_error(err: impl std::fmt::Display, field: &str) -> actix_web::Error {
     ApiError::bad_field(field, err.to_string()).into()

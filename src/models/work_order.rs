@@ -323,3 +323,128 @@ pub fn lock_schedule_tx(conn: &mut PgConnection, technician: i64) -> QueryResult
         .execute(conn)
         .map(|_| ())
 }
+
+/// A work order with what a technician or dispatcher reads beside it: the site, the asset, the
+/// ticket and the requester's contact (one statement).
+#[derive(Debug, Clone, Queryable)]
+pub struct WorkOrderView {
+    /// The row.
+    pub work_order: WorkOrder,
+    /// Site: name, IANA time zone, address.
+    pub site: (String, String, Option<String>),
+    /// Asset: kind, tag, model.
+    pub asset: Option<(String, String, Option<String>)>,
+    /// Ticket: number, subject.
+    pub ticket: (i64, String),
+    /// Requester: name, email, phone.
+    pub requester: Option<(String, Option<String>, Option<String>)>,
+}
+
+/// Which work orders a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct WorkOrderFilter {
+    /// One work order.
+    pub id: Option<i64>,
+    /// Of this ticket.
+    pub ticket_id: Option<i64>,
+    /// Of this technician (also the visibility rule of a technician).
+    pub technician_id: Option<i64>,
+    /// At this site.
+    pub site_id: Option<i64>,
+    /// For this asset.
+    pub asset_id: Option<i64>,
+    /// In these statuses (empty: all).
+    pub statuses: Vec<String>,
+    /// Arrival window ending at or after this instant.
+    pub window_ends_after: Option<DateTime<Utc>>,
+    /// Arrival window starting on this local day of the site's time zone.
+    pub local_day: Option<chrono::NaiveDate>,
+    /// Order by arrival window (a technician's day) rather than by id.
+    pub by_window: bool,
+    /// Keyset of the id order: ids after this one.
+    pub after_id: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `timezone(zone, timestamptz)`: the local wall-clock time in `zone`.
+    fn timezone(zone: diesel::sql_types::Text, at: diesel::sql_types::Timestamptz) -> diesel::sql_types::Timestamp;
+}
+
+/// Work orders matching `filter` with their site, asset, ticket and requester, ordered by id
+/// or (`by_window`) by arrival window (work orders without one last), then id.
+///
+/// # Errors
+/// Database errors.
+pub fn list_views(
+    conn: &mut PgConnection,
+    filter: &WorkOrderFilter,
+) -> QueryResult<Vec<WorkOrderView>> {
+    use crate::schema::{assets, customers, sites, tickets};
+    let mut query = work_orders::table
+        .inner_join(sites::table.on(sites::id.eq(work_orders::site_id)))
+        .left_join(assets::table.on(assets::id.nullable().eq(work_orders::asset_id)))
+        .inner_join(tickets::table.on(tickets::id.eq(work_orders::ticket_id)))
+        .left_join(customers::table.on(customers::id.nullable().eq(tickets::requester_id)))
+        .select((
+            WorkOrder::as_select(),
+            (sites::name, sites::time_zone, sites::address),
+            (assets::kind, assets::asset_tag, assets::model).nullable(),
+            (tickets::number, tickets::subject),
+            (customers::name, customers::email, customers::phone).nullable(),
+        ))
+        .into_boxed();
+    if let Some(id) = filter.id {
+        query = query.filter(work_orders::id.eq(id));
+    }
+    if let Some(t) = filter.ticket_id {
+        query = query.filter(work_orders::ticket_id.eq(t));
+    }
+    if let Some(t) = filter.technician_id {
+        query = query.filter(work_orders::technician_id.eq(t));
+    }
+    if let Some(s) = filter.site_id {
+        query = query.filter(work_orders::site_id.eq(s));
+    }
+    if let Some(a) = filter.asset_id {
+        query = query.filter(work_orders::asset_id.eq(a));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(work_orders::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(t) = filter.window_ends_after {
+        query = query.filter(work_orders::window_end.ge(t));
+    }
+    if let Some(day) = filter.local_day {
+        let start = day.and_time(chrono::NaiveTime::MIN);
+        let end = start + chrono::Duration::days(1);
+        query = query
+            .filter(
+                timezone(
+                    sites::time_zone,
+                    work_orders::window_start.assume_not_null(),
+                )
+                .ge(start),
+            )
+            .filter(
+                timezone(
+                    sites::time_zone,
+                    work_orders::window_start.assume_not_null(),
+                )
+                .lt(end),
+            );
+    }
+    if let Some(after) = filter.after_id {
+        query = query.filter(work_orders::id.gt(after));
+    }
+    query = if filter.by_window {
+        query.order((
+            work_orders::window_start.asc().nulls_last(),
+            work_orders::id.asc(),
+        ))
+    } else {
+        query.order(work_orders::id.asc())
+    };
+    query.limit(filter.limit).load(conn)
+}

@@ -9,6 +9,9 @@
 //! GET /api/v1/me                    the authenticated staff member
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
+//! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
+//! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
+//! GET /api/v1/me/work-orders        the technician's day
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET /docs/                        Swagger UI
@@ -19,12 +22,14 @@ pub mod body;
 pub mod calendars;
 pub mod fields;
 pub mod health;
+pub mod idempotent;
 pub mod metrics;
 pub mod organizations;
 pub mod pages;
 pub mod sla;
 pub mod staff;
 pub mod tickets;
+pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
 use actix_web::{guard, web};
@@ -83,6 +88,13 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::comments::create_comment,
         tickets::comments::list_comments,
         tickets::events::list_events,
+        work_orders::create::create_for_ticket,
+        work_orders::create::create_work_order,
+        work_orders::transitions::transition,
+        work_orders::read::list_work_orders,
+        work_orders::read::get_work_order,
+        work_orders::read::list_for_ticket,
+        work_orders::read::my_work_orders,
         metrics::get_summary,
         metrics::get_timeseries,
         metrics::get_breakdown
@@ -96,6 +108,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
+        (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "ops", description = "Health and readiness")
     )
@@ -154,6 +167,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
                 .service(resource("/me", "GET, HEAD").route(get().to(auth::me)))
+                .service(
+                    resource("/me/work-orders", "GET, HEAD")
+                        .route(get().to(work_orders::read::my_work_orders)),
+                )
+                .service(
+                    resource("/work-orders", "GET, HEAD, POST")
+                        .route(get().to(work_orders::read::list_work_orders))
+                        .route(web::post().to(work_orders::create::create_work_order)),
+                )
+                .service(
+                    resource("/work-orders/{id}", "GET, HEAD")
+                        .route(get().to(work_orders::read::get_work_order)),
+                )
+                .service(
+                    resource("/work-orders/{id}/transitions", "POST")
+                        .route(web::post().to(work_orders::transitions::transition)),
+                )
+                .service(
+                    resource("/tickets/{id}/work-orders", "GET, HEAD, POST")
+                        .route(get().to(work_orders::read::list_for_ticket))
+                        .route(web::post().to(work_orders::create::create_for_ticket)),
+                )
                 .service(
                     resource("/organizations", "GET, HEAD, POST")
                         .route(get().to(organizations::list_organizations))

@@ -32,6 +32,7 @@ pub mod projection;
 pub mod rules;
 pub mod sla_events;
 pub mod update;
+pub mod work_order;
 
 pub use rules::{Rules, RulesCache};
 
@@ -141,8 +142,32 @@ fn save_tx(
     ),
     ApiError,
 > {
+    let log = crate::models::ticket::load_log(conn, ticket.id)?;
+    save_with_log_tx(conn, rules, ticket, state, changes, log, events, bodies)
+}
+
+/// [`save_tx`] for a caller that already read the ticket's `log` (after locking it).
+///
+/// # Errors
+/// As [`save_tx`].
+#[allow(clippy::too_many_arguments)]
+fn save_with_log_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &crate::models::ticket::Ticket,
+    state: &crate::domain::ticket::TicketState,
+    changes: &crate::models::ticket::TicketChangeset,
+    mut log: Vec<crate::domain::ticket::TicketEvent>,
+    events: Vec<crate::domain::ticket::TicketEvent>,
+    bodies: &[String],
+) -> Result<
+    (
+        crate::models::ticket::Ticket,
+        Vec<crate::models::ticket::CommentRow>,
+    ),
+    ApiError,
+> {
     use crate::models::ticket as model;
-    let mut log = model::load_log(conn, ticket.id)?;
     let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
     let comments = model::append_events_tx(conn, ticket.id, first_seq, &events, bodies)?;
     let saved = model::update_tx(conn, ticket, state, changes)

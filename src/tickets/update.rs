@@ -65,7 +65,8 @@ pub enum Updated {
 ///
 /// # Errors
 /// 404 for a ticket the caller cannot see; 412 when its version is not `if_version`; 409 for a
-/// status change the state machine refuses or a change to a closed ticket; 422 naming the field
+/// status change the state machine refuses, a change to a closed ticket, or a solve or close
+/// while a work order of the ticket is open; 422 naming the field
 /// for an unknown reference or a rule of the state machine (e.g. solving without an assignee).
 pub fn update_tx(
     conn: &mut PgConnection,
@@ -84,6 +85,13 @@ pub fn update_tx(
             given: if_version.to_string(),
             current: ticket.version,
         });
+    }
+    if matches!(
+        update.status,
+        Some(TicketStatus::Solved | TicketStatus::Closed)
+    ) && update.status != Some(state_of(&ticket).status)
+    {
+        super::work_order::check_no_open_work(conn, ticket.id)?;
     }
     let (state, changes, events) = plan(conn, &ticket, update, actor.id, now)?;
     if events.is_empty() {

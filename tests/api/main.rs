@@ -23,5 +23,6 @@ mod seed;
 mod sla;
 mod ticket_lifecycle;
 mod tickets;
+mod work_orders;
 mod workers;
 mod write_path;

@@ -2,7 +2,7 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
-use crate::schema::{rules_version, ticket_events, ticket_metrics, tickets};
+use crate::schema::{rules_version, ticket_events, ticket_metrics, tickets, work_orders};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Int8, Timestamptz};
@@ -13,14 +13,14 @@ pub enum Visibility {
     /// Admins, managers and agents see every ticket.
     #[default]
     All,
-    /// A technician sees only tickets with a work order assigned to them. Work orders do not
-    /// exist yet, so this matches no ticket.
+    /// A technician sees only tickets with a work order assigned to them (`work_orders.
+    /// technician_id`, whatever the work order's status).
     Technician(i64),
 }
 
 impl Visibility {
     /// Whether every ticket is visible (admins, managers, agents). A technician sees only
-    /// tickets with a work order assigned to them: none until work orders exist.
+    /// tickets with a work order assigned to them.
     pub fn sees_every_ticket(self) -> bool {
         matches!(self, Visibility::All)
     }
@@ -127,10 +127,10 @@ pub struct TicketFilter {
 /// Database errors.
 pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
     use crate::schema::teams;
-    if !filter.visible_to.sees_every_ticket() {
-        return Ok((Vec::new(), false));
-    }
     let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
+    if let Visibility::Technician(technician) = filter.visible_to {
+        query = query.filter(tickets::id.eq_any(assigned_tickets(technician)));
+    }
     if !filter.statuses.is_empty() {
         query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
     }
@@ -269,14 +269,31 @@ pub struct TicketDetail {
 /// # Errors
 /// `NotFound` when it does not or may not; database errors.
 pub fn check_visible(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<()> {
-    if !visible_to.sees_every_ticket() {
-        return Err(diesel::result::Error::NotFound);
+    if let Visibility::Technician(technician) = visible_to {
+        return work_orders::table
+            .filter(work_orders::ticket_id.eq(id))
+            .filter(work_orders::technician_id.eq(technician))
+            .select(work_orders::ticket_id)
+            .first::<i64>(conn)
+            .map(|_| ());
     }
     tickets::table
         .find(id)
         .select(tickets::id)
         .first::<i64>(conn)
         .map(|_| ())
+}
+
+/// The ids of the tickets behind the work orders assigned to `technician` (a subquery).
+pub fn assigned_tickets(
+    technician: i64,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<work_orders::table, diesel::dsl::Eq<work_orders::technician_id, i64>>,
+    work_orders::ticket_id,
+> {
+    work_orders::table
+        .filter(work_orders::technician_id.eq(technician))
+        .select(work_orders::ticket_id)
 }
 
 /// A ticket with its metric projection and the rules version (one statement), then its event
@@ -289,8 +306,8 @@ pub fn get_with_history(
     id: i64,
     visible_to: Visibility,
 ) -> QueryResult<TicketDetail> {
-    if !visible_to.sees_every_ticket() {
-        return Err(diesel::result::Error::NotFound);
+    if let Visibility::Technician(_) = visible_to {
+        check_visible(conn, id, visible_to)?;
     }
     // No literal SQL: the statement is prepared once per connection and reused.
     let (ticket, metrics, rules_version): (Ticket, Option<TicketMetricsRow>, Option<i64>) =

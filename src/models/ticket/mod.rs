@@ -431,8 +431,8 @@ pub fn insert_ticket_tx(
 /// # Errors
 /// `NotFound` when it does not exist or is not visible; database errors.
 pub fn lock_tx(conn: &mut PgConnection, id: i64, visible_to: Visibility) -> QueryResult<Ticket> {
-    if !visible_to.sees_every_ticket() {
-        return Err(diesel::result::Error::NotFound);
+    if let Visibility::Technician(_) = visible_to {
+        list::check_visible(conn, id, visible_to)?;
     }
     tickets::table
         .find(id)

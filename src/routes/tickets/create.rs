@@ -1,6 +1,6 @@
 //! `POST /tickets`, with `Idempotency-Key` replays.
 
-use super::{CommentAuthor, TicketResponse, WRITERS, etag};
+use super::{CommentAuthor, TicketResponse, WRITERS};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{CustomerId, UserId};
@@ -12,6 +12,7 @@ use crate::models::organization::NewCustomer;
 use crate::models::ticket::TicketFields;
 use crate::routes::body::JsonBody;
 use crate::routes::fields::{parse_category, parse_comment, parse_name, parse_tags};
+use crate::routes::idempotent;
 use crate::routes::organizations::CreateCustomerRequest;
 use crate::state::AppState;
 use crate::tickets::MAX_SUBJECT;
@@ -129,36 +130,6 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
     }
 }
 
-fn validate_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let bad = || {
-        ApiError::bad_field(
-            "Idempotency-Key",
-            "must be one value of 1–255 visible ASCII characters",
-        )
-    };
-    let mut values = req.headers().get_all("idempotency-key");
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(bad());
-    }
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| {
-            (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        })
-        .ok_or_else(bad)?;
-    Ok(Some(key.to_string()))
-}
-
-enum Created {
-    New(serde_json::Value, i64, i32),
-    Replay(u16, serde_json::Value),
-}
-
 /// Creates a ticket. With an `Idempotency-Key` header, a retry with the same key and body replays
 /// the stored response (header `Idempotent-Replayed: true`), the same key with another body is
 /// 422, and a request whose key is still in flight is 409: no retry ever creates a second ticket.
@@ -184,58 +155,33 @@ pub async fn create_ticket(
     body: JsonBody<CreateTicketRequest>,
 ) -> ApiResult<HttpResponse> {
     user.require(WRITERS)?;
-    let key = validate_key(&req)?;
+    let key = idempotent::key(&req)?;
     let canonical: serde_json::Value = serde_json::from_slice(&body.raw).unwrap_or_default();
     let hash = idempotency::request_hash("POST", "/api/v1/tickets", &canonical);
     let input = NewTicket::try_from(body.value)?;
     let rules = state.rules.clone();
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
-            if let Some(key) = &key {
-                if !idempotency::try_lock_tx(conn, user.id, key)? {
-                    return Err(ApiError::conflict_on(
-                        "idempotency_in_flight",
-                        "Idempotency-Key",
-                        "a request with this key is still being processed; retry shortly",
-                    ));
-                }
-                if let Some(stored) = idempotency::find(conn, user.id, key)? {
-                    if stored.request_hash != hash {
-                        return Err(ApiError::invalid_field(
-                            "Idempotency-Key",
-                            "was already used for a different request",
-                        ));
-                    }
-                    let status = u16::try_from(stored.status).unwrap_or(201);
-                    return Ok(Created::Replay(status, stored.body));
-                }
-            }
-            let ticket = create::create_tx(conn, &rules, &input, UserId::new(user.id), Utc::now())?;
-            let (id, version) = (ticket.id, ticket.version);
-            let body = serde_json::to_value(TicketResponse::from(ticket))
-                .map_err(|e| ApiError::Unexpected(e.into()))?;
-            if let Some(key) = &key {
-                idempotency::store_tx(conn, user.id, key, &hash, 201, &body)?;
-            }
-            Ok(Created::New(body, id, version))
+            idempotent::run_tx(conn, user.id, key.as_deref(), &hash, |conn| {
+                let ticket =
+                    create::create_tx(conn, &rules, &input, UserId::new(user.id), Utc::now())?;
+                let body = serde_json::to_value(TicketResponse::from(ticket))
+                    .map_err(|e| ApiError::Unexpected(e.into()))?;
+                Ok((201, body))
+            })
         })
     })
     .await?;
-    Ok(match outcome {
-        Created::New(body, id, version) => HttpResponse::Created()
-            .insert_header(etag(version))
-            .insert_header((header::LOCATION, format!("/api/v1/tickets/{id}")))
-            .json(body),
-        Created::Replay(status, body) => {
-            let status = actix_web::http::StatusCode::from_u16(status)
-                .unwrap_or(actix_web::http::StatusCode::CREATED);
-            let mut response = HttpResponse::build(status);
-            response.insert_header(("idempotent-replayed", "true"));
-            if let (Some(id), Some(version)) = (body["id"].as_i64(), body["version"].as_i64()) {
-                response.insert_header((header::LOCATION, format!("/api/v1/tickets/{id}")));
-                response.insert_header((header::ETAG, format!("\"{version}\"")));
-            }
-            response.json(body)
-        }
-    })
+    let (status, body, replayed) = outcome.into_parts();
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::CREATED);
+    let mut response = HttpResponse::build(status);
+    if replayed {
+        response.insert_header(("idempotent-replayed", "true"));
+    }
+    if let (Some(id), Some(version)) = (body["id"].as_i64(), body["version"].as_i64()) {
+        response.insert_header((header::LOCATION, format!("/api/v1/tickets/{id}")));
+        response.insert_header((header::ETAG, format!("\"{version}\"")));
+    }
+    Ok(response.json(body))
 }

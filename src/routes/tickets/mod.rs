@@ -114,7 +114,9 @@ impl From<Ticket> for TicketResponse {
 pub struct TicketEventResponse {
     /// Order within the ticket, from 1.
     pub seq: i32,
-    /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed` or `note`.
+    /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`,
+    /// `field_changed`, `linked`, `sla_breached`, `sla_warning` or `work_order` (its instant is
+    /// the technician's device instant).
     pub kind: String,
     /// When it happened (UTC).
     pub occurred_at: DateTime<Utc>,
