@@ -453,7 +453,10 @@ async fn the_breakdown_by_technician_employment_type_splits_first_time_fix() {
     assert_eq!(contractor[column("first_time_fix")], "1");
     assert_eq!(contractor[column("ftf_days")], "30");
     assert_eq!(contractor[column("travel_time_count")], "2");
-    assert_eq!(contractor[column("tickets_created")], "");
+    // Field-only dimension: no ticket columns.
+    assert!(!header.contains(&"tickets_created"), "{header:?}");
+    assert_eq!(header[1], "label");
+    assert_eq!(header[2], "work_orders_completed");
 }
 
 #[tokio::test]
@@ -655,4 +658,113 @@ async fn the_store_computes_the_field_figures_the_sql_reference_computes() {
     // order for WO1.
     assert_eq!(field.work_orders_completed, 3);
     assert_eq!(field.repeat_visit_rate.numerator, 1);
+}
+
+#[tokio::test]
+async fn a_visit_through_the_work_order_api_is_projected_by_the_tickets_refresh() {
+    let app = spawn_app().await;
+    let (tech, _) = app.create_staff(UserRole::Technician);
+    let tech_token = crate::helpers::jwt_keys(&app.db.settings)
+        .issue(tech, UserRole::Technician, Utc::now())
+        .unwrap();
+    let send = |token: &str, path: String, body: Value| {
+        let request = app
+            .client
+            .post(format!("{}{}", app.address, path))
+            .bearer_auth(token.to_string())
+            .json(&body);
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(status < 300, "{status}: {body}");
+            body
+        }
+    };
+    let admin = app.admin_token.clone();
+    let org = send(
+        &admin,
+        "/api/v1/organizations".into(),
+        json!({"name": "County"}),
+    )
+    .await;
+    let site = send(
+        &admin,
+        "/api/v1/sites".into(),
+        json!({"organization_id": org["id"], "name": "North", "time_zone": "UTC"}),
+    )
+    .await;
+    let customer = send(
+        &admin,
+        "/api/v1/customers".into(),
+        json!({"name": "Rosa", "email": "rosa@county.test", "organization_id": org["id"]}),
+    )
+    .await;
+    let ticket = send(
+        &admin,
+        "/api/v1/tickets".into(),
+        json!({"requester_id": customer["id"], "subject": "Kiosk down", "channel": "phone",
+               "site_id": site["id"]}),
+    )
+    .await;
+    let ticket_id = ticket["id"].as_i64().unwrap();
+    let wo = send(
+        &admin,
+        format!("/api/v1/tickets/{ticket_id}/work-orders"),
+        json!({"summary": "Kiosk down"}),
+    )
+    .await;
+    let wo = wo["id"].as_i64().unwrap();
+    let start = Utc::now() - chrono::Duration::minutes(5);
+    let end = Utc::now() + chrono::Duration::hours(3);
+    let transitions = format!("/api/v1/work-orders/{wo}/transitions");
+    send(
+        &admin,
+        transitions.clone(),
+        json!({"to": "dispatched", "technician_id": tech,
+               "arrival_window": {"start": start.to_rfc3339(), "end": end.to_rfc3339()}}),
+    )
+    .await;
+    for to in ["en_route", "on_site"] {
+        send(&tech_token, transitions.clone(), json!({"to": to})).await;
+    }
+    send(
+        &tech_token,
+        transitions.clone(),
+        json!({"to": "completed", "resolution_code": "replaced", "problem_fixed": true}),
+    )
+    .await;
+
+    #[derive(QueryableByName)]
+    struct Projected {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        first_visit: bool,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+        arrival_window_met: Option<bool>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        travel_seconds: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        employment: Option<String>,
+    }
+    let row: Projected = diesel::sql_query(format!(
+        "SELECT status, first_visit, arrival_window_met, travel_seconds,
+                technician_employment_type::text AS employment
+           FROM work_order_metrics WHERE work_order_id = {wo}"
+    ))
+    .get_result(&mut app.db.conn())
+    .unwrap();
+    assert_eq!(row.status, "completed");
+    assert!(row.first_visit);
+    assert_eq!(row.arrival_window_met, Some(true));
+    assert!(row.travel_seconds.is_some_and(|s| (0..60).contains(&s)));
+    assert_eq!(row.employment.as_deref(), Some("employee"));
+
+    let body = app.get_json("/api/v1/metrics/summary", 200).await;
+    assert_eq!(body["field"]["work_orders_completed"], 1);
+    assert_eq!(body["field"]["first_time_fix"]["numerator"], 1);
+    assert_eq!(body["field"]["arrival_window_met"], rate(1, 1));
+    let report = frontline::metrics::rebuild(&mut app.db.conn(), 100).unwrap();
+    assert!(report.field_differences.is_empty(), "{report:?}");
 }
