@@ -165,7 +165,9 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
 /// `ticket_metrics`). Raise it with any change to what the projection holds or how it is
 /// computed: [`ensure_projection_current`] then recomputes existing databases once.
 /// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
-pub const PROJECTION_VERSION: i32 = 1;
+/// 2: the work orders' field metrics (`work_order_metrics`, docs/METRICS.md §8): filled for work
+/// orders written before the ticket's refresh projected them.
+pub const PROJECTION_VERSION: i32 = 2;
 
 #[derive(QueryableByName)]
 struct ProjectionVersion {

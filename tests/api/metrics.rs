@@ -655,10 +655,29 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_ove
         "{}",
         csv[2]
     );
+    // The summary has the field columns too (no ticket-only filter; no work order here).
     let summary_csv = get_csv(&app, "/api/v1/metrics/summary?include=contact_rates").await;
-    assert_eq!(summary_csv[0], csv[0].replacen("channel,label,", "", 1));
+    assert_eq!(
+        summary_csv[0],
+        format!(
+            "{},work_orders_completed,travel_time_count,travel_time_mean_seconds,\
+             travel_time_median_seconds,travel_time_p90_seconds,travel_time_min_seconds,\
+             travel_time_max_seconds,wrench_time_count,wrench_time_mean_seconds,\
+             wrench_time_median_seconds,wrench_time_p90_seconds,wrench_time_min_seconds,\
+             wrench_time_max_seconds,time_to_arrival_count,time_to_arrival_mean_seconds,\
+             time_to_arrival_median_seconds,time_to_arrival_p90_seconds,\
+             time_to_arrival_min_seconds,time_to_arrival_max_seconds,\
+             arrival_window_met_numerator,arrival_window_met_denominator,arrival_window_met,\
+             first_time_fix_numerator,first_time_fix_denominator,first_time_fix,\
+             repeat_visit_rate_numerator,repeat_visit_rate_denominator,repeat_visit_rate,ftf_days",
+            csv[0].replacen("channel,label,", "", 1)
+        )
+    );
     assert!(
-        summary_csv[1].ends_with(",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333"),
+        summary_csv[1].ends_with(
+            ",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333,\
+             0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30"
+        ),
         "{}",
         summary_csv[1]
     );
