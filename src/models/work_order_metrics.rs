@@ -336,3 +336,99 @@ pub fn upsert_tx(conn: &mut PgConnection, rows: &[WorkOrderMetricsRow]) -> Query
         .execute(conn)
         .map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::field_metrics;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn input(
+        finished: Option<&str>,
+        stored: Option<StoredAttribution>,
+        technician_now: (EmploymentType, Option<i64>),
+    ) -> WorkOrderInput {
+        WorkOrderInput {
+            facts: WorkOrderFacts {
+                id: 1,
+                status: if finished.is_some() {
+                    WorkOrderStatus::Completed
+                } else {
+                    WorkOrderStatus::OnSite
+                },
+                follow_up_of: None,
+                created_at: at("2026-03-02T10:00:00Z"),
+                en_route_at: None,
+                on_site_at: Some(at("2026-03-02T11:00:00Z")),
+                finished_at: finished.map(at),
+                window_start: None,
+                window_end: None,
+            },
+            ticket_id: 7,
+            organization_id: 1,
+            site_id: 2,
+            asset_id: None,
+            asset_kind: None,
+            technician_id: Some(5),
+            technician_now: Some(technician_now),
+            problem_fixed: finished.map(|_| true),
+            stored,
+        }
+    }
+
+    fn attribution(i: &WorkOrderInput) -> (Option<EmploymentType>, Option<i64>) {
+        let m = field_metrics::project(
+            &i.facts,
+            &[],
+            &[],
+            &crate::domain::calendar::BusinessCalendar::always_open(),
+        );
+        let row = WorkOrderMetricsRow::new(i, &m);
+        (row.technician_employment_type, row.technician_team_id)
+    }
+
+    #[test]
+    fn attribution_is_written_at_the_finish_and_kept_afterwards() {
+        use EmploymentType::*;
+        // Open: none, whatever the technician is now.
+        assert_eq!(
+            attribution(&input(None, None, (Employee, Some(3)))),
+            (None, None)
+        );
+        // Just finished: the technician as they are now.
+        let finished = "2026-03-02T12:00:00Z";
+        assert_eq!(
+            attribution(&input(Some(finished), None, (Employee, Some(3)))),
+            (Some(Employee), Some(3))
+        );
+        // Later refreshes keep what was written, though the technician changed since.
+        let stored = StoredAttribution {
+            finished_at: Some(at(finished)),
+            technician_id: Some(5),
+            employment_type: Some(Employee),
+            team_id: Some(3),
+        };
+        assert_eq!(
+            attribution(&input(
+                Some(finished),
+                Some(stored.clone()),
+                (Contractor, Some(4))
+            )),
+            (Some(Employee), Some(3))
+        );
+        // A stored row of an earlier state (open then) does not count.
+        let open_then = StoredAttribution {
+            finished_at: None,
+            employment_type: None,
+            team_id: None,
+            ..stored
+        };
+        assert_eq!(
+            attribution(&input(Some(finished), Some(open_then), (Contractor, None))),
+            (Some(Contractor), None)
+        );
+    }
+}

@@ -768,3 +768,72 @@ async fn a_visit_through_the_work_order_api_is_projected_by_the_tickets_refresh(
     let report = frontline::metrics::rebuild(&mut app.db.conn(), 100).unwrap();
     assert!(report.field_differences.is_empty(), "{report:?}");
 }
+
+#[tokio::test]
+async fn business_field_durations_are_measured_on_the_tickets_team_calendar() {
+    let app = spawn_app().await;
+    fixture(&app);
+    // The tickets' team gets a Monday–Friday 09:00–17:00 UTC calendar: the change re-projects
+    // its tickets, their work orders included.
+    let send = |method: reqwest::Method, path: String, body: Value| {
+        let request = app
+            .client
+            .request(method, format!("{}{}", app.address, path))
+            .bearer_auth(&app.admin_token)
+            .json(&body);
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(status < 300, "{status}: {body}");
+            body
+        }
+    };
+    let day = json!([["09:00", "17:00"]]);
+    let calendar = send(
+        reqwest::Method::POST,
+        "/api/v1/calendars".into(),
+        json!({"name": "Office", "time_zone": "UTC", "weekly_hours": {
+            "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day}}),
+    )
+    .await;
+    let team = id_of(
+        &mut app.db.conn(),
+        "SELECT id FROM teams WHERE name = 'Help desk'",
+    );
+    send(
+        reqwest::Method::PATCH,
+        format!("/api/v1/teams/{team}"),
+        json!({"calendar_id": calendar["id"]}),
+    )
+    .await;
+    let body = app
+        .get_json(
+            &format!("/api/v1/metrics/summary?{MARCH}&time=business"),
+            200,
+        )
+        .await;
+    let field = &body["field"];
+    // Travel and wrench fall inside opening hours: as in calendar time.
+    assert_eq!(
+        field["travel_time"],
+        stats(4, 2550.0, 2700.0, 3600.0, 1200, 3600)
+    );
+    assert_eq!(
+        field["wrench_time"],
+        stats(3, 6000.0, 7200.0, 7200.0, 3600, 7200)
+    );
+    // Arrival: WO1 Mon 10:00 → Tue 10:00 = 7 h + 1 h; WO3 Mon 16:00 → Tue 10:00 = 1 h + 1 h;
+    // WO5 Wed 10:00 → Thu 10:00 = 8 h; WO6 Wed 08:00 → 09:20 = 20 min.
+    assert_eq!(
+        field["time_to_arrival"],
+        stats(4, 16500.0, 18000.0, 28800.0, 1200, 28800)
+    );
+    // Calendar time is unchanged.
+    let body = app
+        .get_json(&format!("/api/v1/metrics/summary?{MARCH}"), 200)
+        .await;
+    assert_eq!(body["field"]["time_to_arrival"]["max"], 86400);
+    let report = frontline::metrics::rebuild(&mut app.db.conn(), 1000).unwrap();
+    assert!(report.field_differences.is_empty(), "{report:?}");
+}
