@@ -157,7 +157,7 @@ awk '{print NR-1, $1}' "$OUT/field_tickets.txt" | while read -r k ticket; do
   begin=$(date -u -d "2027-01-04T00:00:00Z + $slot hours" +%Y-%m-%dT%H:%M:%SZ)
   finish=$(date -u -d "2027-01-04T00:00:00Z + $((slot + 3)) hours" +%Y-%m-%dT%H:%M:%SZ)
   echo "$ticket {\"summary\":\"Handset dead\",\"site_id\":$SITE,\"technician_id\":$tech,\"arrival_window\":{\"start\":\"$begin\",\"end\":\"$finish\"}}"
-done | xargs -P 8 -L 1 sh -c 'curl -fs -o /dev/null -H "Authorization: Bearer $BENCH_TOKEN" -H "content-type: application/json" -d "$1" "http://127.0.0.1:'"$PORT"'/api/v1/tickets/$0/work-orders"'
+done | xargs -d '\n' -P 8 -n 1 sh -c 'curl -fs -o /dev/null -H "Authorization: Bearer $BENCH_TOKEN" -H "content-type: application/json" -d "${0#* }" "http://127.0.0.1:'"$PORT"'/api/v1/tickets/${0%% *}/work-orders"'
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v n="$FIELD_COUNT" 'BEGIN { printf "created in %.1f s (%.0f/s, 8 clients, curl per request)\n", e - s, n / (e - s) }' | tee "$OUT/field_create.txt"
 "${PSQL[@]}" -d $DB -At -c "SELECT id FROM work_orders WHERE status = 'dispatched' ORDER BY id" >"$OUT/field_work_orders.txt"

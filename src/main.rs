@@ -369,6 +369,7 @@ fn create_user(
             employment_type,
             team_id: None,
             password_hash: Some(&hash),
+            skills: None,
         },
     )
     .map_err(|e| match e {

@@ -1,6 +1,7 @@
 //! Diesel rows and sync query functions, one file per aggregate. Every function takes
 //! `&mut PgConnection` so that callers compose them inside one transaction.
 
+pub mod asset;
 pub mod calendar;
 pub mod enums;
 pub mod idempotency;

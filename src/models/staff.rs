@@ -84,6 +84,8 @@ pub struct Staff {
     pub team_id: Option<i64>,
     /// Active staff can log in and be assigned.
     pub active: bool,
+    /// Skills (trimmed, lower case; a work order's `required_skill` must be one of them).
+    pub skills: Vec<String>,
 }
 
 /// What a log-in needs to know about an email's account.
@@ -115,6 +117,8 @@ pub struct NewStaff<'a> {
     pub team_id: Option<i64>,
     /// argon2id PHC string.
     pub password_hash: Option<&'a str>,
+    /// Skills (`None`: the column default, none).
+    pub skills: Option<&'a [String]>,
 }
 
 /// Creates a staff member; returns the row.
@@ -214,6 +218,8 @@ pub struct StaffChanges {
     pub active: Option<bool>,
     /// New password hash.
     pub password_hash: Option<String>,
+    /// Skills (replace the list).
+    pub skills: Option<Vec<String>>,
 }
 
 /// Creates a team.

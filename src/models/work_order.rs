@@ -1,4 +1,4 @@
-//! Work-order rows and their single-row writes, each a statement inside the caller's
+//! Work-order and time-off rows and their single-row writes, each a statement inside the caller's
 //! transaction. The use cases in [`crate::tickets::work_order`] coordinate a change (the ticket,
 //! its log and projections); nothing here does.
 
@@ -447,4 +447,72 @@ pub fn list_views(
         query.order(work_orders::id.asc())
     };
     query.limit(filter.limit).load(conn)
+}
+
+/// A new `time_off` row (`starts_at` < `ends_at`: `time_off_range_check`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = time_off)]
+pub struct NewTimeOff {
+    /// The staff member.
+    pub user_id: i64,
+    /// Start (UTC, inclusive).
+    pub starts_at: DateTime<Utc>,
+    /// End (UTC, exclusive).
+    pub ends_at: DateTime<Utc>,
+    /// Why (free text).
+    pub reason: Option<String>,
+}
+
+/// Records time off, inside the caller's transaction, after taking the staff member's schedule
+/// lock ([`lock_schedule_tx`]) so that a concurrent dispatch sees it or is seen by it.
+///
+/// # Errors
+/// `time_off_user_id_fkey` (no such user), `time_off_range_check`; database errors.
+pub fn insert_time_off_tx(conn: &mut PgConnection, new: &NewTimeOff) -> QueryResult<TimeOff> {
+    lock_schedule_tx(conn, new.user_id)?;
+    diesel::insert_into(time_off::table)
+        .values(new)
+        .returning(TimeOff::as_returning())
+        .get_result(conn)
+}
+
+/// The time off of `user` overlapping `[from, to)` (either bound may be open), earliest first,
+/// at most `limit` rows.
+///
+/// # Errors
+/// Database errors.
+pub fn list_time_off(
+    conn: &mut PgConnection,
+    user: i64,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: i64,
+) -> QueryResult<Vec<TimeOff>> {
+    let mut query = time_off::table
+        .filter(time_off::user_id.eq(user))
+        .order((time_off::starts_at.asc(), time_off::id.asc()))
+        .limit(limit)
+        .select(TimeOff::as_select())
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(time_off::ends_at.gt(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(time_off::starts_at.lt(to));
+    }
+    query.load(conn)
+}
+
+/// Deletes time off `id` of `user`; returns whether a row was deleted.
+///
+/// # Errors
+/// Database errors.
+pub fn delete_time_off_tx(conn: &mut PgConnection, user: i64, id: i64) -> QueryResult<bool> {
+    diesel::delete(
+        time_off::table
+            .filter(time_off::id.eq(id))
+            .filter(time_off::user_id.eq(user)),
+    )
+    .execute(conn)
+    .map(|n| n > 0)
 }

@@ -56,6 +56,8 @@ pub struct StaffResponse {
     pub team_id: Option<i64>,
     /// Active.
     pub active: bool,
+    /// Skills (trimmed, lower case), e.g. `["inmate_phone", "network"]`.
+    pub skills: Vec<String>,
 }
 
 impl From<Staff> for StaffResponse {
@@ -68,6 +70,7 @@ impl From<Staff> for StaffResponse {
             employment_type: s.employment_type,
             team_id: s.team_id,
             active: s.active,
+            skills: s.skills,
         }
     }
 }

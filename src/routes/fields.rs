@@ -1,6 +1,6 @@
 //! Request values → validated values, shared by the handlers. Each parser names the failing field
 //! in its 422 (`errors: { field: [message] }`): names, emails, phones, tags, categories, comment
-//! bodies, RFC 3339 instants and `[from, to)` ranges; [`double_option`] tells an absent `PATCH`
+//! bodies, skills, RFC 3339 instants and `[from, to)` ranges; [`double_option`] tells an absent `PATCH`
 //! field from a `null` one; [`clip`] shortens bad input echoed in a message.
 
 use crate::domain::email::EmailAddress;
@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer};
 
 /// Most tags on a ticket.
 const MAX_TAGS: usize = 20;
+/// Most skills of a staff member.
+const MAX_SKILLS: usize = 20;
 /// Longest comment body, in characters.
 const MAX_COMMENT: usize = 65_536;
 
@@ -78,6 +80,28 @@ pub fn parse_tags(field: &str, tags: &[String]) -> Result<Vec<String>, ApiError>
     }
     if out.len() > MAX_TAGS {
         return Err(ApiError::invalid_field(field, "at most 20 tags"));
+    }
+    Ok(out)
+}
+
+/// A staff member's skills (the `skills` field): each trimmed and lower-cased, 1–50
+/// characters; duplicates dropped (first occurrence kept); at most 20.
+pub fn parse_skills(skills: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for s in skills {
+        let s = s.trim().to_lowercase();
+        if s.is_empty() || s.chars().count() > 50 {
+            return Err(ApiError::invalid_field(
+                "skills",
+                "each skill is 1–50 characters",
+            ));
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.len() > MAX_SKILLS {
+        return Err(ApiError::invalid_field("skills", "at most 20 skills"));
     }
     Ok(out)
 }
@@ -189,6 +213,9 @@ mod tests {
             "tags"
         );
         assert_eq!(field_of(parse_category(" ").unwrap_err()), "category");
+        assert_eq!(field_of(parse_skills(&[" ".into()]).unwrap_err()), "skills");
+        let many: Vec<String> = (0..21).map(|i| format!("skill{i}")).collect();
+        assert_eq!(field_of(parse_skills(&many).unwrap_err()), "skills");
         assert_eq!(field_of(parse_comment("body", " \n").unwrap_err()), "body");
         assert_eq!(
             field_of(
@@ -216,6 +243,15 @@ mod tests {
             ["vip", "printer"]
         );
         assert_eq!(parse_category(" Hardware ").unwrap(), "hardware");
+        assert_eq!(
+            parse_skills(&[
+                " Inmate_Phone ".into(),
+                "inmate_phone".into(),
+                "Fiber Splicing".into()
+            ])
+            .unwrap(),
+            ["inmate_phone", "fiber splicing"]
+        );
         assert_eq!(clip(&"x".repeat(70)).chars().count(), 65);
     }
 }

@@ -7,6 +7,8 @@
 //! POST /api/v1/auth/refresh         rotate a refresh token
 //! POST /api/v1/auth/logout          revoke a refresh token's log-in
 //! GET /api/v1/me                    the authenticated staff member
+//! GET /api/v1/assets                equipment at sites (filters, id cursor); /assets/{id}/history
+//! GET /api/v1/users/{id}/time-off   a staff member's time off (POST records, DELETE removes)
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
@@ -17,6 +19,7 @@
 //! GET /docs/                        Swagger UI
 //! ```
 
+pub mod assets;
 pub mod auth;
 pub mod body;
 pub mod calendars;
@@ -29,6 +32,7 @@ pub mod pages;
 pub mod sla;
 pub mod staff;
 pub mod tickets;
+pub mod time_off;
 pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -65,6 +69,12 @@ use utoipa_swagger_ui::SwaggerUi;
         organizations::update_customer,
         organizations::get_customer,
         organizations::list_customers,
+        assets::create_asset,
+        assets::update_asset,
+        assets::get_asset,
+        assets::list_assets,
+        assets::list_site_assets,
+        assets::get_asset_history,
         calendars::create_calendar,
         calendars::update_calendar,
         calendars::get_calendar,
@@ -81,6 +91,9 @@ use utoipa_swagger_ui::SwaggerUi;
         staff::update_staff,
         staff::get_staff,
         staff::list_staff,
+        time_off::create_time_off,
+        time_off::list_time_off,
+        time_off::delete_time_off,
         tickets::list::list_tickets,
         tickets::get::get_ticket,
         tickets::create::create_ticket,
@@ -104,7 +117,8 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "auth", description = "Staff log-in and tokens"),
         (name = "directory", description = "Organizations, sites and customers"),
-        (name = "staff", description = "Teams and staff accounts"),
+        (name = "assets", description = "Equipment at sites and its ticket and visit history"),
+        (name = "staff", description = "Teams, staff accounts, skills and time off"),
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
@@ -210,6 +224,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::patch().to(organizations::update_site)),
                 )
                 .service(
+                    resource("/sites/{id}/assets", "GET, HEAD")
+                        .route(get().to(assets::list_site_assets)),
+                )
+                .service(
+                    resource("/assets", "GET, HEAD, POST")
+                        .route(get().to(assets::list_assets))
+                        .route(web::post().to(assets::create_asset)),
+                )
+                .service(
+                    resource("/assets/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(assets::get_asset))
+                        .route(web::patch().to(assets::update_asset)),
+                )
+                .service(
+                    resource("/assets/{id}/history", "GET, HEAD")
+                        .route(get().to(assets::get_asset_history)),
+                )
+                .service(
                     resource("/customers", "GET, HEAD, POST")
                         .route(get().to(organizations::list_customers))
                         .route(web::post().to(organizations::create_customer)),
@@ -258,6 +290,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/users/{id}", "GET, HEAD, PATCH")
                         .route(get().to(staff::get_staff))
                         .route(web::patch().to(staff::update_staff)),
+                )
+                .service(
+                    resource("/users/{id}/time-off", "GET, HEAD, POST")
+                        .route(get().to(time_off::list_time_off))
+                        .route(web::post().to(time_off::create_time_off)),
+                )
+                .service(
+                    resource("/users/{id}/time-off/{time_off_id}", "DELETE")
+                        .route(web::delete().to(time_off::delete_time_off)),
                 )
                 .service(
                     resource("/tickets", "GET, HEAD, POST")

@@ -11,7 +11,7 @@ use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
 use crate::models::staff::{self as model, NewStaff, NewTeam, StaffChanges, Team, TeamChanges};
 use crate::routes::auth::StaffResponse;
 use crate::routes::body::{JsonBody, QueryParams};
-use crate::routes::fields::{double_option, parse_email, parse_name};
+use crate::routes::fields::{double_option, parse_email, parse_name, parse_skills};
 use crate::routes::pages::{ListMeta, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -239,6 +239,8 @@ pub struct CreateStaffRequest {
     /// Initial password (12–128 characters); without one the account cannot log in yet.
     #[schema(value_type = Option<String>, format = Password)]
     pub password: Option<SecretString>,
+    /// Skills (each trimmed and lower-cased, 1–50 characters; at most 20; default none).
+    pub skills: Option<Vec<String>>,
 }
 
 /// `PATCH /users/{id}` body.
@@ -260,6 +262,8 @@ pub struct UpdateStaffRequest {
     /// New password (12–128 characters).
     #[schema(value_type = Option<String>, format = Password)]
     pub password: Option<SecretString>,
+    /// Skills: replace the list (`[]` clears).
+    pub skills: Option<Vec<String>>,
 }
 
 /// Query of `GET /users`.
@@ -311,6 +315,7 @@ pub async fn create_staff(
     let role = r.role;
     let employment = r.employment_type.unwrap_or(EmploymentType::Employee);
     let team_id = r.team_id;
+    let skills = r.skills.as_deref().map(parse_skills).transpose()?;
     let staff = db::run(&state.pool, move |conn| {
         model::create_staff_tx(
             conn,
@@ -321,6 +326,7 @@ pub async fn create_staff(
                 employment_type: employment,
                 team_id,
                 password_hash: hash.as_deref(),
+                skills: skills.as_deref(),
             },
         )
         .map_err(|e| on_constraint(e, STAFF_CONSTRAINTS))
@@ -330,7 +336,7 @@ pub async fn create_staff(
     Ok(HttpResponse::Created().json(StaffResponse::from(staff)))
 }
 
-/// Edits a staff account (admin): role, team, employment type, active, password.
+/// Edits a staff account (admin): role, team, employment type, active, password, skills.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "staff", request_body = UpdateStaffRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Staff user id")),
     responses((status = 200, body = StaffResponse),
@@ -363,6 +369,7 @@ pub async fn update_staff(
         team_id: r.team_id,
         active: r.active,
         password_hash: r.password.as_ref().map(hash_new_password).transpose()?,
+        skills: r.skills.as_deref().map(parse_skills).transpose()?,
     };
     let role_change = r.role;
     let staff = db::run(&state.pool, move |conn| {

@@ -184,6 +184,7 @@ pub fn generate(
             organization_id: Some(intake.org.id),
             site_id: intake.site.map(|(id, _)| id),
             team_id: Some(life.handler.team.id),
+            asset_id: None,
         },
         created_by,
         state: life.play.state,

@@ -3,8 +3,8 @@
 
 use super::projection;
 use super::rules::RulesCache;
-use super::{TICKET_CONSTRAINTS, check_assignee, check_site, command_error};
-use crate::domain::ids::{CustomerId, OrganizationId, SiteId, UserId};
+use super::{TICKET_CONSTRAINTS, check_asset, check_assignee, check_site, command_error};
+use crate::domain::ids::{AssetId, CustomerId, OrganizationId, SiteId, UserId};
 use crate::domain::ticket::{
     AuthorKind, Command, Creation, TicketPriority, TicketState, TicketStatus,
 };
@@ -29,7 +29,8 @@ pub struct NewTicket {
     /// The requester.
     pub requester: Requester,
     /// Subject (≤ [`super::MAX_SUBJECT`] characters), description (may be empty: no first
-    /// comment), channel, category, tags, organization (default: the requester's), site, team.
+    /// comment), channel, category, tags, organization (default: the requester's), site, team,
+    /// asset (of the ticket's organization and site, when those are set).
     /// `requester_id` is ignored (see `requester`).
     pub fields: TicketFields,
     /// Who wrote the description: [`AuthorKind::Agent`] (the creating staff member) or
@@ -47,7 +48,7 @@ pub struct NewTicket {
 ///
 /// # Errors
 /// 422 naming the field for unknown references (`requester_id`, `site_id`, `assignee_id`,
-/// `team_id`, `organization_id`) or an invalid inline requester (`requester.email`, …); 409 for
+/// `team_id`, `organization_id`, `asset_id`: also an asset of another organization or site) or an invalid inline requester (`requester.email`, …); 409 for
 /// a duplicate inline requester email; 409/422 for a status the state machine refuses.
 pub fn create_tx(
     conn: &mut PgConnection,
@@ -79,6 +80,14 @@ pub fn create_tx(
     if let Some(site) = fields.site_id {
         let organization = fields.organization_id.map(OrganizationId::new);
         fields.organization_id = Some(check_site(conn, SiteId::new(site), organization)?.get());
+    }
+    if let Some(asset) = fields.asset_id {
+        check_asset(
+            conn,
+            AssetId::new(asset),
+            fields.organization_id.map(OrganizationId::new),
+            fields.site_id.map(SiteId::new),
+        )?;
     }
     if let Some(assignee) = command.assignee {
         check_assignee(conn, assignee)?;

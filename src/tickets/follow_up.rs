@@ -41,6 +41,7 @@ pub fn follow_up_tx(
         organization_id: closed.organization_id,
         site_id: closed.site_id,
         team_id: closed.team_id,
+        asset_id: closed.asset_id,
     };
     let (mut state, created) = TicketState::create(&Creation {
         at: now,

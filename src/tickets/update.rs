@@ -2,8 +2,8 @@
 //! machine, the pause reason — as one transaction that appends one event per change.
 
 use super::rules::RulesCache;
-use super::{Actor, check_assignee, check_site, command_error};
-use crate::domain::ids::{CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
+use super::{Actor, check_asset, check_assignee, check_site, command_error};
+use crate::domain::ids::{AssetId, CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
 use crate::domain::ticket::{ClosePolicy, Command, TicketEvent, TicketPriority, TicketStatus};
 use crate::error::ApiError;
 use crate::models::organization as orgs;
@@ -44,6 +44,8 @@ pub struct TicketUpdate {
     pub site: Option<Option<SiteId>>,
     /// New team.
     pub team: Option<Option<TeamId>>,
+    /// New asset (of the ticket's organization and site, when those are set).
+    pub asset: Option<Option<AssetId>>,
     /// New assignee (`Some(None)` unassigns).
     pub assignee: Option<Option<UserId>>,
     /// Pause reason (one of [`HOLD_REASONS`]): with `status: on_hold`, or alone on a ticket
@@ -190,6 +192,26 @@ fn plan(
             field("site_id", json!(ticket.site_id), json!(site)),
         )?;
         changes.site_id = Some(site);
+    }
+    let new_asset = r.asset.map(|o| o.map(AssetId::get));
+    // The asset must fit the ticket's organization and site after the change: checked when the
+    // asset changes, or when they change and the ticket keeps an asset.
+    if let Some(asset_id) = new_asset.unwrap_or(ticket.asset_id)
+        && (new_asset.is_some() || new_site.is_some() || new_org.is_some())
+    {
+        check_asset(
+            conn,
+            AssetId::new(asset_id),
+            organization.map(OrganizationId::new),
+            new_site.unwrap_or(ticket.site_id).map(SiteId::new),
+        )?;
+    }
+    if let Some(asset) = new_asset {
+        apply(
+            &mut state,
+            field("asset_id", json!(ticket.asset_id), json!(asset)),
+        )?;
+        changes.asset_id = Some(asset);
     }
     if let Some(team) = r.team.map(|o| o.map(TeamId::get)) {
         apply(

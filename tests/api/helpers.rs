@@ -188,6 +188,7 @@ impl TestApp {
                 employment_type: EmploymentType::Employee,
                 team_id: None,
                 password_hash: Some(hash),
+                skills: None,
             },
         )
         .unwrap();

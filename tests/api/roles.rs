@@ -280,6 +280,44 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             [200, 200, 200, 403, 401],
         ),
         (
+            Method::POST,
+            "/api/v1/assets".into(),
+            Box::new(move || {
+                Some(
+                    json!({"site_id": f.site, "kind": "inmate_phone", "asset_tag": format!("PH-{}", unique())}),
+                )
+            }),
+            [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/assets".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/sites/{}/assets", f.site),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{}/time-off", f.user),
+            Box::new(|| {
+                Some(
+                    json!({"starts_at": "2026-03-02T08:00:00Z", "ends_at": "2026-03-03T08:00:00Z"}),
+                )
+            }),
+            [201, 201, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/users/{}/time-off", f.user),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
             Method::GET,
             format!("/api/v1/users/{}", f.user),
             none(),

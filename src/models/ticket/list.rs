@@ -89,6 +89,8 @@ pub struct TicketFilter {
     pub organization_id: Option<i64>,
     /// Only this site's tickets.
     pub site_id: Option<i64>,
+    /// Only tickets about this asset.
+    pub asset_id: Option<i64>,
     /// Only this category.
     pub category: Option<String>,
     /// Only tickets carrying this tag.
@@ -154,6 +156,9 @@ pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<
     }
     if let Some(v) = filter.site_id {
         query = query.filter(tickets::site_id.eq(v));
+    }
+    if let Some(v) = filter.asset_id {
+        query = query.filter(tickets::asset_id.eq(v));
     }
     if let Some(v) = &filter.category {
         query = query.filter(tickets::category.eq(v.clone()));

@@ -280,6 +280,8 @@ pub struct TicketFields {
     pub site_id: Option<i64>,
     /// Team.
     pub team_id: Option<i64>,
+    /// The asset the ticket is about (checked against the organization and site by the caller).
+    pub asset_id: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -296,6 +298,7 @@ struct NewApiTicket<'a> {
     organization_id: Option<i64>,
     site_id: Option<i64>,
     team_id: Option<i64>,
+    asset_id: Option<i64>,
     assignee_id: Option<i64>,
     created_by_id: Option<i64>,
     version: i32,
@@ -323,6 +326,8 @@ pub struct TicketChangeset {
     pub site_id: Option<Option<i64>>,
     /// Team.
     pub team_id: Option<Option<i64>>,
+    /// Asset.
+    pub asset_id: Option<Option<i64>>,
 }
 
 /// A `comments` row.
@@ -414,6 +419,7 @@ pub fn insert_ticket_tx(
             organization_id: fields.organization_id,
             site_id: fields.site_id,
             team_id: fields.team_id,
+            asset_id: fields.asset_id,
             assignee_id: state.assignee,
             created_by_id: created_by,
             version: 1,

@@ -54,6 +54,9 @@ pub struct CreateTicketRequest {
     pub tags: Vec<String>,
     /// Team.
     pub team_id: Option<i64>,
+    /// The asset the ticket is about: of the ticket's organization and site, when those are set
+    /// (422 naming `asset_id` otherwise).
+    pub asset_id: Option<i64>,
     /// Assignee (an active admin, manager or agent).
     pub assignee_id: Option<i64>,
     /// Initial status other than `new` (e.g. `solved` for a call resolved on the spot).
@@ -121,6 +124,7 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
                 organization_id: r.organization_id,
                 site_id: r.site_id,
                 team_id: r.team_id,
+                asset_id: r.asset_id,
             },
             description_author,
             priority: r.priority.unwrap_or(TicketPriority::Normal),

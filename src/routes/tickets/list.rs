@@ -45,6 +45,8 @@ pub struct ListTicketsQuery {
     pub organization: Option<i64>,
     /// Site id.
     pub site: Option<i64>,
+    /// Asset id: only tickets about this asset.
+    pub asset_id: Option<i64>,
     /// Category (case-insensitive).
     pub category: Option<String>,
     /// A tag the ticket carries.
@@ -169,6 +171,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             requester_id: q.requester,
             organization_id: q.organization,
             site_id: q.site,
+            asset_id: q.asset_id,
             category: q.category.map(|c| c.trim().to_lowercase()),
             tag: q.tag.map(|t| t.trim().to_lowercase()),
             sourcing,

@@ -65,6 +65,8 @@ pub struct TicketResponse {
     pub site_id: Option<i64>,
     /// Team id.
     pub team_id: Option<i64>,
+    /// The asset the ticket is about.
+    pub asset_id: Option<i64>,
     /// Assignee (staff user id).
     pub assignee_id: Option<i64>,
     /// Staff member who created it.
@@ -98,6 +100,7 @@ impl From<Ticket> for TicketResponse {
             organization_id: t.organization_id,
             site_id: t.site_id,
             team_id: t.team_id,
+            asset_id: t.asset_id,
             assignee_id: t.assignee_id,
             created_by_id: t.created_by_id,
             version: t.version,

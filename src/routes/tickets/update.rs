@@ -3,7 +3,7 @@
 use super::{TicketResponse, WRITERS, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
-use crate::domain::ids::{CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
+use crate::domain::ids::{AssetId, CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
 use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::body::JsonBody;
@@ -59,6 +59,11 @@ pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub team_id: Option<Option<i64>>,
+    /// The asset the ticket is about (`null` clears): of the ticket's organization and site,
+    /// when those are set (422 naming `asset_id` otherwise).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub asset_id: Option<Option<i64>>,
     /// Assignee (`null` unassigns).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
@@ -120,6 +125,7 @@ impl TryFrom<UpdateTicketRequest> for TicketUpdate {
             organization: r.organization_id.map(|o| o.map(OrganizationId::new)),
             site: r.site_id.map(|o| o.map(SiteId::new)),
             team: r.team_id.map(|o| o.map(TeamId::new)),
+            asset: r.asset_id.map(|o| o.map(AssetId::new)),
             assignee: r.assignee_id.map(|o| o.map(UserId::new)),
             hold_reason: r.hold_reason,
         })
