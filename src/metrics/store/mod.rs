@@ -12,7 +12,10 @@
 //!
 //! Files: this one holds the types and the concurrency of reads and refreshes; `packed.rs` packs a
 //! ticket's row, `content.rs` keeps the rows and the contact flags, `load.rs` reads them from the
-//! database, `aggregate.rs` computes the figures.
+//! database, `aggregate.rs` computes the figures, `field.rs` holds the work orders
+//! (`work_order_metrics`, docs/METRICS.md §8: one packed row each, read with their tickets and
+//! again whenever a ticket is, since `changed_since` follows `work_order_metrics` too) and looks
+//! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter).
 //!
 //! Exactness: every read runs in one `REPEATABLE READ` read-only transaction. The store remembers
 //! the snapshot (`pg_current_snapshot()`) its content was read at; a read finds every ticket
