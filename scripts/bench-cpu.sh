@@ -4,6 +4,7 @@
 # database `frontline_bench`, its bench user and the release build). Loopback only.
 #   scripts/bench-cpu.sh /api/v1/tickets/1 scripts/bench/get_ticket.lua
 #   scripts/bench-cpu.sh '/api/v1/tickets?per_page=50'
+#   BENCH_EMAIL=tech1@frontline.local scripts/bench-cpu.sh "/api/v1/me/work-orders?day=2027-01-05"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH_UNDER_TEST=${1:?usage: scripts/bench-cpu.sh PATH [wrk-lua-script]}
@@ -18,7 +19,7 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 1
 TOKEN=$(curl -fs -H 'content-type: application/json' \
-  -d '{"email":"bench@frontline.local","password":"bench-manager-password"}' \
+  -d "{\"email\":\"${BENCH_EMAIL:-bench@frontline.local}\",\"password\":\"bench-manager-password\"}" \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 PSQL=(psql -q -At -h 127.0.0.1 -U "${FRONTLINE_DB_USER:-frontline}" -d frontline_bench)
 export BENCH_TOKEN=$TOKEN BENCH_TICKETS=$("${PSQL[@]}" -c "SELECT max(id) FROM tickets")

@@ -174,17 +174,34 @@ async fn a_visit_from_creation_to_a_fix_moves_the_ticket_and_leaves_its_audit_tr
                "time_zone": "America/Chicago"})
     );
 
-    // The technician's day: that local day, with site, access and requester contact.
+    // An evening visit: 03:00Z on 3 March is 21:00 on 2 March in Chicago.
+    let evening_ticket = w.ticket("Kiosk in the lobby").await;
+    let evening = w.work_order(evening_ticket).await;
+    let (status, body) = w
+        .dispatch(evening, "2026-03-03T03:00:00Z", "2026-03-03T05:00:00Z")
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The technician's day: that local day, with site, access and requester contact, by window.
     let (status, day) = w.tech.get("/api/v1/me/work-orders?day=2026-03-02").await;
     assert_eq!(status, 200, "{day}");
     let items = day["work_orders"].as_array().unwrap();
-    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![wo, evening]
+    );
     assert_eq!(items[0]["site"]["address"], "111 W Commerce St, Dallas, TX");
     assert_eq!(items[0]["access_notes"], "Escort from sally port");
     assert_eq!(items[0]["ticket"]["subject"], "Unit B phone dead");
     assert_eq!(items[0]["ticket"]["requester_phone"], "214-555-0100");
     let (_, other_day) = w.tech.get("/api/v1/me/work-orders?day=2026-03-03").await;
     assert_eq!(other_day["work_orders"], json!([]));
+    let (status, bad) = w.tech.get("/api/v1/me/work-orders?day=tomorrow").await;
+    assert_eq!(status, 422);
+    assert!(bad["errors"]["day"].is_array());
 
     for to in ["en_route", "on_site"] {
         let (status, body) = w.tech.go(wo, json!({"to": to})).await;

@@ -112,6 +112,9 @@ pub struct TicketEventRow {
     pub to_status: Option<DbTicketStatus>,
     /// The whole event as JSON (`{"kind": ..., ...}`).
     pub data: serde_json::Value,
+    /// When the server stored it (differs from `occurred_at` for imported history, SLA events
+    /// recorded late and a technician's transitions sent from an offline device).
+    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Insertable)]

@@ -132,6 +132,9 @@ pub struct TicketEventResponse {
     /// The event's details, `{"kind": ..., ...}`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// When the server stored it (UTC): a technician's transition sent from an offline device
+    /// has its device instant as `occurred_at` and its receipt here.
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<TicketEventRow> for TicketEventResponse {
@@ -144,6 +147,7 @@ impl From<TicketEventRow> for TicketEventResponse {
             from_status: e.from_status.map(Into::into),
             to_status: e.to_status.map(Into::into),
             data: e.data,
+            recorded_at: e.recorded_at,
         }
     }
 }
