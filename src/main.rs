@@ -186,11 +186,19 @@ fn run() -> anyhow::Result<()> {
                     d.ticket_id, d.stored, d.recomputed
                 );
             }
+            for d in &report.field_differences {
+                eprintln!(
+                    "work order {}: stored {} ≠ recomputed {}",
+                    d.work_order_id, d.stored, d.recomputed
+                );
+            }
             println!(
-                "rebuilt the metrics of {} tickets in {:.2} s: {} differed",
+                "rebuilt the metrics of {} tickets and {} work orders in {:.2} s: {} and {} differed",
                 report.tickets,
+                report.work_orders,
                 started.elapsed().as_secs_f64(),
-                report.differences.len()
+                report.differences.len(),
+                report.field_differences.len()
             );
             Ok(())
         }

@@ -8,6 +8,7 @@
 //! - [`ticket`]: statuses, priorities, the state machine and the ticket aggregate that turns
 //!   commands into events.
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
+//! - [`field_metrics`]: the per-work-order field-service projection (docs/METRICS.md §8).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
 //! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
 //!   scheduling rules.
@@ -15,6 +16,7 @@
 pub mod buckets;
 pub mod calendar;
 pub mod email;
+pub mod field_metrics;
 pub mod ids;
 pub mod instant;
 pub mod metrics;

@@ -1,7 +1,9 @@
 //! `frontline metrics rebuild` and the projection's version: every ticket's `ticket_metrics`
 //! row recomputed from its event log and calendar (docs/METRICS.md: the projection is recomputable from
-//! the events at any time), and the one-time upgrade when [`PROJECTION_VERSION`] rises.
+//! the events at any time), every work order's `work_order_metrics` row from the work orders, the
+//! ticket's log and calendar (§8), and the one-time upgrade when [`PROJECTION_VERSION`] rises.
 
+use crate::models::work_order_metrics::{self, WorkOrderInput, WorkOrderMetricsRow};
 use diesel::prelude::*;
 
 /// One per-ticket metric whose stored value differs from the value recomputed from the events.
@@ -15,6 +17,17 @@ pub struct Difference {
     pub recomputed: String,
 }
 
+/// One work order whose stored `work_order_metrics` row differs from the recomputed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDifference {
+    /// The work order.
+    pub work_order_id: i64,
+    /// The stored row, debug-printed (`None` when missing).
+    pub stored: String,
+    /// The recomputed row.
+    pub recomputed: String,
+}
+
 /// Outcome of [`rebuild`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RebuildReport {
@@ -22,11 +35,18 @@ pub struct RebuildReport {
     pub tickets: u64,
     /// Rows that differed (and were replaced).
     pub differences: Vec<Difference>,
+    /// Work orders whose field metrics were recomputed.
+    pub work_orders: u64,
+    /// `work_order_metrics` rows that differed or were missing (and were replaced).
+    pub field_differences: Vec<FieldDifference>,
 }
 
-/// Recomputes every ticket's metric projection from its event log and calendar, compares it with
-/// the stored row, replaces rows that differ (or are missing) and reports them. Works in batches
-/// of `batch` tickets, one transaction each.
+/// Recomputes every ticket's metric projection from its event log and calendar, and every work
+/// order's field metrics from the work orders, the ticket's log and calendar, compares them with
+/// the stored rows, replaces rows that differ (or are missing) and reports them. The technician's
+/// employment type and team as of a work order's end are history, not derivable: a stored row
+/// keeps them (see [`crate::models::work_order_metrics::WorkOrderMetricsRow::new`]). Works in
+/// batches of `batch` tickets, one transaction each.
 ///
 /// # Errors
 /// Database errors.
@@ -76,6 +96,21 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                 .into_iter()
                 .map(|r| (r.ticket_id, r))
                 .collect();
+            let mut work_orders: HashMap<i64, Vec<WorkOrderInput>> = HashMap::new();
+            for input in work_order_metrics::inputs_of_tickets(conn, &ids)? {
+                work_orders.entry(input.ticket_id).or_default().push(input);
+            }
+            let ids_of_orders: Vec<i64> =
+                work_orders.values().flatten().map(|i| i.facts.id).collect();
+            let mut stored_orders: HashMap<i64, WorkOrderMetricsRow> = if ids_of_orders.is_empty() {
+                HashMap::new()
+            } else {
+                work_order_metrics::stored(conn, &ids_of_orders)?
+                    .into_iter()
+                    .map(|r| (r.work_order_id, r))
+                    .collect()
+            };
+            let mut replace: Vec<WorkOrderMetricsRow> = Vec::new();
             for (ticket_id, team_id) in &page {
                 if !calendars.contains_key(team_id) {
                     let calendar = crate::models::calendar::calendar_of_team(conn, *team_id)?;
@@ -86,6 +121,22 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                     .cloned()
                     .unwrap_or_else(BusinessCalendar::always_open);
                 let log = logs.remove(ticket_id).unwrap_or_default();
+                if let Some(inputs) = work_orders.get(ticket_id) {
+                    for fresh in
+                        crate::tickets::projection::work_order_rows(inputs, &log, &calendar)
+                    {
+                        report.work_orders += 1;
+                        let stored = stored_orders.remove(&fresh.work_order_id);
+                        if stored.as_ref() != Some(&fresh) {
+                            report.field_differences.push(FieldDifference {
+                                work_order_id: fresh.work_order_id,
+                                stored: format!("{stored:?}"),
+                                recomputed: format!("{fresh:?}"),
+                            });
+                            replace.push(fresh);
+                        }
+                    }
+                }
                 let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
                 let fresh = TicketMetricsRow::new(*ticket_id, &metrics);
                 report.tickets += 1;
@@ -103,6 +154,7 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                         .execute(conn)?;
                 }
             }
+            work_order_metrics::upsert_tx(conn, &replace)?;
             Ok::<_, diesel::result::Error>(())
         })?;
     }
@@ -113,7 +165,9 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
 /// `ticket_metrics`). Raise it with any change to what the projection holds or how it is
 /// computed: [`ensure_projection_current`] then recomputes existing databases once.
 /// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
-pub const PROJECTION_VERSION: i32 = 1;
+/// 2: the work orders' field metrics (`work_order_metrics`, docs/METRICS.md §8): filled for work
+/// orders written before the ticket's refresh projected them.
+pub const PROJECTION_VERSION: i32 = 2;
 
 #[derive(QueryableByName)]
 struct ProjectionVersion {

@@ -49,6 +49,52 @@ impl ContactRates {
     }
 }
 
+/// Field-service figures of a period (docs/METRICS.md §8), each work order by its
+/// `finished_at` (completion, could not complete or cancellation); open work orders are in none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldFigures {
+    /// Work orders `completed` or `cannot_complete` in the period.
+    pub work_orders_completed: i64,
+    /// `travel_time.v1` (en route → on site), seconds of the request's time basis; cancelled
+    /// work orders that reached the site included.
+    pub travel_time: DurationStats,
+    /// `wrench_time.v1` (on site → completed or cannot complete), seconds of the time basis.
+    pub wrench_time: DurationStats,
+    /// `time_to_arrival.v1` (created → on site), seconds of the time basis; cancelled work
+    /// orders that reached the site included.
+    pub time_to_arrival: DurationStats,
+    /// `arrival_window_met.v1`: arrivals inside the promised window / arrivals with a window.
+    pub arrival_window_met: Rate,
+    /// `first_time_fix.v1`: first visits fixed / first visits ended (completed or cannot
+    /// complete), with the window of `ftf_days` days.
+    pub first_time_fix: Rate,
+    /// Ended work orders followed by another work order for the same site and asset (of the same
+    /// ticket without an asset) created within `ftf_days` days after they finished / ended work
+    /// orders.
+    pub repeat_visit_rate: Rate,
+    /// N of `first_time_fix.v1` and of the repeat-visit rate, days.
+    pub ftf_days: i64,
+}
+
+impl FieldFigures {
+    /// No work order: counts 0, statistics `None`, rates 0 / 0.
+    pub fn empty(ftf_days: i64) -> FieldFigures {
+        FieldFigures {
+            work_orders_completed: 0,
+            travel_time: DurationStats::of(&[]),
+            wrench_time: DurationStats::of(&[]),
+            time_to_arrival: DurationStats::of(&[]),
+            arrival_window_met: Rate::new(0, 0),
+            first_time_fix: Rate::new(0, 0),
+            repeat_visit_rate: Rate::new(0, 0),
+            ftf_days,
+        }
+    }
+}
+
+/// The default N of `first_time_fix.v1`, days.
+pub const DEFAULT_FTF_DAYS: i64 = 30;
+
 /// Which variant of the durations to aggregate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TimeBasis {
@@ -87,6 +133,23 @@ impl MetricFilters {
     pub fn is_empty(&self) -> bool {
         *self == MetricFilters::default()
     }
+
+    /// True when a filter names something only tickets have (team, agent, channel, category,
+    /// sourcing, the assignee's employment type): field figures are then not applicable.
+    pub fn has_ticket_only(&self) -> bool {
+        self.team_id.is_some()
+            || self.agent_id.is_some()
+            || self.channel.is_some()
+            || self.category.is_some()
+            || self.sourcing.is_some()
+            || self.employment_type.is_some()
+    }
+}
+
+/// Whether field figures apply to a request grouped by `dimension` (none: summary or
+/// timeseries) with `filters`: not for ticket-only dimensions or filters.
+pub fn field_applies(dimension: Option<Dimension>, filters: &MetricFilters) -> bool {
+    !filters.has_ticket_only() && dimension.is_none_or(Dimension::has_field)
 }
 
 /// Breakdown dimensions (docs/METRICS.md §7).
@@ -110,6 +173,12 @@ pub enum Dimension {
     Sourcing,
     /// The employment type of the assignee (`employee`, `contractor`).
     EmploymentType,
+    /// The work order's technician (field figures only).
+    Technician,
+    /// The work order's asset kind (field figures only).
+    AssetKind,
+    /// The technician's employment type when the work order ended (field figures only).
+    TechnicianEmploymentType,
 }
 
 impl Dimension {
@@ -125,8 +194,30 @@ impl Dimension {
             "category" => Dimension::Category,
             "sourcing" => Dimension::Sourcing,
             "employment_type" => Dimension::EmploymentType,
+            "technician" => Dimension::Technician,
+            "asset_kind" => Dimension::AssetKind,
+            "technician_employment_type" => Dimension::TechnicianEmploymentType,
             _ => return None,
         })
+    }
+
+    /// Only field figures have it (technician, asset kind, technician employment type): ticket
+    /// figures are not applicable.
+    pub fn field_only(self) -> bool {
+        matches!(
+            self,
+            Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType
+        )
+    }
+
+    /// Field figures split by it: organization, site, priority (of the work order's ticket) and
+    /// the field-only dimensions.
+    pub fn has_field(self) -> bool {
+        self.field_only()
+            || matches!(
+                self,
+                Dimension::Organization | Dimension::Site | Dimension::Priority
+            )
     }
 }
 
@@ -161,6 +252,8 @@ pub struct ReportOptions {
     pub now: DateTime<Utc>,
     /// Also compute the contact rates ([`ContactRates`]).
     pub contact_rates: bool,
+    /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365).
+    pub ftf_days: i64,
 }
 
 /// Every figure of one group of `GET /metrics/timeseries` or `/metrics/breakdown`.
@@ -178,17 +271,21 @@ pub struct GroupReport {
     pub sla_attainment: Rate,
     /// Contact rates, when asked for.
     pub contact_rates: Option<ContactRates>,
+    /// Field-service figures, when applicable ([`field_applies`]).
+    pub field: Option<FieldFigures>,
 }
 
 impl GroupReport {
-    /// A group without any figure: counts 0, statistics `None`, rates 0 / 0.
-    pub fn empty(key: Option<String>, contact_rates: bool) -> GroupReport {
+    /// A group without any figure: counts 0, statistics `None`, rates 0 / 0; field figures (of
+    /// N = `field` days) when `field` is given.
+    pub fn empty(key: Option<String>, contact_rates: bool, field: Option<i64>) -> GroupReport {
         GroupReport {
             key,
             label: None,
             figures: empty_summary(),
             sla_attainment: Rate::new(0, 0),
             contact_rates: contact_rates.then(ContactRates::empty),
+            field: field.map(FieldFigures::empty),
         }
     }
 }

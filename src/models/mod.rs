@@ -11,3 +11,4 @@ pub mod staff;
 pub mod ticket;
 pub mod work_order;
 pub mod work_order_bulk;
+pub mod work_order_metrics;

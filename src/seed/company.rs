@@ -322,6 +322,7 @@ pub(super) fn write_company(
             agents: staff.agents_out,
         },
         field_calendar: calendar(conn, teams.field)?,
+        field_team: teams.field,
         technicians,
         site_assets,
         organizations,

@@ -46,6 +46,8 @@ struct Prepared {
     clocks: Vec<ClockRow>,
     sla: Vec<crate::domain::sla::DueEvent>,
     work_orders: Vec<BulkWorkOrder>,
+    /// Their `work_order_metrics` rows.
+    work_order_metrics: Vec<crate::models::work_order_metrics::WorkOrderMetricsRow>,
 }
 
 fn calendar_for(world: &World, team: Option<i64>) -> &BusinessCalendar {
@@ -118,6 +120,7 @@ fn prepare(
     let mut clocks =
         crate::tickets::projection::clock_rows_on(policies, calendar, &ticket, &g.events);
     let sla = crate::models::sla::due_events(&mut clocks, world.end);
+    let work_order_metrics = field_projection(world, &work_orders, &g.events, calendar);
     Prepared {
         ticket,
         search_vector: None,
@@ -126,7 +129,67 @@ fn prepare(
         clocks,
         sla,
         work_orders,
+        work_order_metrics,
     }
+}
+
+/// The `work_order_metrics` rows of a ticket's work orders, projected in memory as
+/// `tickets::projection::refresh_work_orders_tx` projects them from the database (the technician's
+/// employment type and team as of the end: the seed's staff never change).
+fn field_projection(
+    world: &World,
+    work_orders: &[BulkWorkOrder],
+    log: &[crate::domain::ticket::TicketEvent],
+    calendar: &BusinessCalendar,
+) -> Vec<crate::models::work_order_metrics::WorkOrderMetricsRow> {
+    use crate::domain::field_metrics::WorkOrderFacts;
+    use crate::domain::work_order::WorkOrderStatus;
+    use crate::models::enums::EmploymentType;
+    use crate::models::work_order_metrics::WorkOrderInput;
+    if work_orders.is_empty() {
+        return Vec::new();
+    }
+    let inputs: Vec<WorkOrderInput> = work_orders
+        .iter()
+        .map(|w| WorkOrderInput {
+            facts: WorkOrderFacts {
+                id: w.id,
+                status: WorkOrderStatus::parse(&w.status).unwrap_or(WorkOrderStatus::Cancelled),
+                follow_up_of: w.follow_up_of,
+                created_at: w.created_at,
+                en_route_at: w.en_route_at,
+                on_site_at: w.on_site_at,
+                finished_at: w.finished_at,
+                window_start: w.window_start,
+                window_end: w.window_end,
+            },
+            ticket_id: w.ticket_id,
+            organization_id: w.organization_id,
+            site_id: w.site_id,
+            asset_id: w.asset_id,
+            asset_kind: w.asset_id.and_then(|a| {
+                world
+                    .site_assets
+                    .get(&w.site_id)
+                    .and_then(|assets| assets.iter().find(|x| x.id == a))
+                    .map(|x| x.kind.as_str().to_string())
+            }),
+            technician_id: w.technician_id,
+            technician_now: w.technician_id.and_then(|t| {
+                world.technicians.iter().find(|x| x.id == t).map(|x| {
+                    let employment = if x.contractor {
+                        EmploymentType::Contractor
+                    } else {
+                        EmploymentType::Employee
+                    };
+                    (employment, Some(world.field_team))
+                })
+            }),
+            problem_fixed: w.problem_fixed,
+            stored: None,
+        })
+        .collect();
+    crate::tickets::projection::work_order_rows(&inputs, log, calendar)
 }
 
 /// Replaces the run index in a follow-up's `linked` event with the original ticket's id.
@@ -445,6 +508,11 @@ fn copy_prepared(
         .flat_map(|p| p.work_orders.iter().cloned())
         .collect();
     crate::models::work_order_bulk::copy_work_orders_tx(conn, &work_orders)?;
+    let field: Vec<crate::models::work_order_metrics::WorkOrderMetricsRow> = prepared
+        .iter()
+        .flat_map(|p| p.work_order_metrics.iter().cloned())
+        .collect();
+    crate::models::work_order_metrics::insert_tx(conn, &field)?;
     *events += prepared
         .iter()
         .map(|p| p.generated.events.len() + p.sla.len())

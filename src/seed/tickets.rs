@@ -79,6 +79,8 @@ pub struct World {
     pub outsourced: TeamInfo,
     /// Calendar of the field-service team (technician visits).
     pub field_calendar: BusinessCalendar,
+    /// The field-service team (`teams.id`) the technicians belong to.
+    pub field_team: i64,
     /// Technicians with their skills and time off.
     pub technicians: Vec<Technician>,
     /// Assets by site (`sites.id`), in id order.

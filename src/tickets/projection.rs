@@ -1,15 +1,19 @@
 //! A ticket's projections — its metrics (`ticket_metrics`, docs/METRICS.md) and its SLA clocks
 //! (`ticket_sla_clocks`) — computed from the state and event log the caller already holds, and
 //! stored in the caller's transaction. Every ticket write, the importer, the seed's bulk loader
-//! and the rule changes (SLA policy, calendar, a team's calendar) project through here.
+//! and the rule changes (SLA policy, calendar, a team's calendar) project through here. A ticket
+//! with work orders (its log holds a `work_order` event) also gets its work orders' field
+//! metrics (`work_order_metrics`, docs/METRICS.md §8) refreshed.
 
 use super::rules::Rules;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::metrics;
 use crate::domain::sla::{self, Clock, Policy, TicketFacts};
-use crate::domain::ticket::{TicketEvent, TicketPriority};
+use crate::domain::ticket::{EventKind, TicketEvent, TicketPriority};
+use crate::domain::{field_metrics, metrics};
+use crate::error::ApiError;
 use crate::models::sla::{ClockRow, kind_name, store_clocks_tx};
 use crate::models::ticket::{self as model, Ticket, TicketMetricsRow};
+use crate::models::work_order_metrics::{self, WorkOrderInput, WorkOrderMetricsRow};
 use crate::schema::tickets;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -126,7 +130,64 @@ pub fn refresh_tx(
     let projection = project(rules, ticket, log);
     store_clocks_tx(conn, ticket.id, &projection.clocks, had_clocks)?;
     model::upsert_metrics_tx(conn, &projection.metrics)?;
+    // Only tickets that have work orders: other writes keep their statement count.
+    if has_work_orders(log) {
+        store_work_orders_tx(conn, rules, ticket, log)?;
+    }
     Ok(projection)
+}
+
+/// Whether `log` records a work order (created or changed): only then has the ticket any.
+pub fn has_work_orders(log: &[TicketEvent]) -> bool {
+    log.iter()
+        .any(|e| matches!(e.kind, EventKind::WorkOrder { .. }))
+}
+
+/// The `work_order_metrics` rows of a ticket's work orders (pure): each projected by
+/// [`field_metrics::project`] against the ticket's other work orders, its log and `calendar`
+/// (the ticket's: its team's), with the attribution of [`WorkOrderMetricsRow::new`].
+pub fn work_order_rows(
+    inputs: &[WorkOrderInput],
+    log: &[TicketEvent],
+    calendar: &BusinessCalendar,
+) -> Vec<WorkOrderMetricsRow> {
+    let facts: Vec<_> = inputs.iter().map(|i| i.facts.clone()).collect();
+    inputs
+        .iter()
+        .map(|i| {
+            let m = field_metrics::project(&i.facts, &facts, log, calendar);
+            WorkOrderMetricsRow::new(i, &m)
+        })
+        .collect()
+}
+
+/// Loads `ticket`'s work orders (with their technicians' employment type and team and their
+/// assets' kinds: one query) and upserts their `work_order_metrics` rows (one statement),
+/// measuring business time on the ticket's calendar (`rules`, the ticket's team). The
+/// technician's employment type and team are written when a work order ends and kept after.
+/// `log` is the ticket's whole log. Called by [`refresh_tx`] for tickets whose log records a
+/// work order; callable directly (tests, repairs).
+///
+/// # Errors
+/// Database errors (as [`ApiError`]).
+pub fn refresh_work_orders_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+) -> Result<(), ApiError> {
+    store_work_orders_tx(conn, rules, ticket, log).map_err(ApiError::from)
+}
+
+fn store_work_orders_tx(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+) -> QueryResult<()> {
+    let inputs = work_order_metrics::inputs_of_tickets(conn, &[ticket.id])?;
+    let rows = work_order_rows(&inputs, log, rules.calendar(ticket.team_id));
+    work_order_metrics::upsert_tx(conn, &rows)
 }
 
 /// Reads a ticket's row and log and re-projects it (after a rule change, or for a ticket whose

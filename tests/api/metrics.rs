@@ -474,13 +474,24 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
          full_resolution_time_count,full_resolution_time_mean_seconds,\
          full_resolution_time_median_seconds,full_resolution_time_p90_seconds,\
          full_resolution_time_min_seconds,full_resolution_time_max_seconds,\
-         sla_attainment_numerator,sla_attainment_denominator,sla_attainment"
+         sla_attainment_numerator,sla_attainment_denominator,sla_attainment,\
+         work_orders_completed,travel_time_count,travel_time_mean_seconds,\
+         travel_time_median_seconds,travel_time_p90_seconds,travel_time_min_seconds,\
+         travel_time_max_seconds,wrench_time_count,wrench_time_mean_seconds,\
+         wrench_time_median_seconds,wrench_time_p90_seconds,wrench_time_min_seconds,\
+         wrench_time_max_seconds,time_to_arrival_count,time_to_arrival_mean_seconds,\
+         time_to_arrival_median_seconds,time_to_arrival_p90_seconds,\
+         time_to_arrival_min_seconds,time_to_arrival_max_seconds,\
+         arrival_window_met_numerator,arrival_window_met_denominator,arrival_window_met,\
+         first_time_fix_numerator,first_time_fix_denominator,first_time_fix,\
+         repeat_visit_rate_numerator,repeat_visit_rate_denominator,repeat_visit_rate,ftf_days"
     );
     // Every imported ticket has priority normal: one row with the summary's figures (no SLA
     // policy: attainment 0 / 0, an empty value).
     assert_eq!(
         lines.next().unwrap(),
-        "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400,0,0,"
+        "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400,0,0,,\
+         0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30"
     );
     assert_eq!(lines.next(), None);
     let bad = app.get("/api/v1/metrics/breakdown?by=colour").await;
@@ -644,10 +655,29 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_ove
         "{}",
         csv[2]
     );
+    // The summary has the field columns too (no ticket-only filter; no work order here).
     let summary_csv = get_csv(&app, "/api/v1/metrics/summary?include=contact_rates").await;
-    assert_eq!(summary_csv[0], csv[0].replacen("channel,label,", "", 1));
+    assert_eq!(
+        summary_csv[0],
+        format!(
+            "{},work_orders_completed,travel_time_count,travel_time_mean_seconds,\
+             travel_time_median_seconds,travel_time_p90_seconds,travel_time_min_seconds,\
+             travel_time_max_seconds,wrench_time_count,wrench_time_mean_seconds,\
+             wrench_time_median_seconds,wrench_time_p90_seconds,wrench_time_min_seconds,\
+             wrench_time_max_seconds,time_to_arrival_count,time_to_arrival_mean_seconds,\
+             time_to_arrival_median_seconds,time_to_arrival_p90_seconds,\
+             time_to_arrival_min_seconds,time_to_arrival_max_seconds,\
+             arrival_window_met_numerator,arrival_window_met_denominator,arrival_window_met,\
+             first_time_fix_numerator,first_time_fix_denominator,first_time_fix,\
+             repeat_visit_rate_numerator,repeat_visit_rate_denominator,repeat_visit_rate,ftf_days",
+            csv[0].replacen("channel,label,", "", 1)
+        )
+    );
     assert!(
-        summary_csv[1].ends_with(",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333"),
+        summary_csv[1].ends_with(
+            ",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333,\
+             0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30"
+        ),
         "{}",
         summary_csv[1]
     );
@@ -836,23 +866,29 @@ async fn sla_attainment_per_day_and_per_agent_is_worked_out_by_hand_and_adds_up_
     assert!(by_label.contains(&(None, (0, 2))), "{by_label:?}");
     assert_eq!(sum_of(groups, "sla_attainment"), (4, 8));
 
-    // The same in CSV: three rate columns after the durations.
+    // The same in CSV: three rate columns after the durations (and, for a timeseries without a
+    // ticket-only filter, the field columns after them: no work order here).
     let csv = get_csv(
         &app,
         "/api/v1/metrics/timeseries?interval=day&from=2026-03-02T00:00:00Z&to=2026-03-04T00:00:00Z",
     )
     .await;
     assert!(
-        csv[0].ends_with(
-            "full_resolution_time_max_seconds,sla_attainment_numerator,sla_attainment_denominator,sla_attainment"
+        csv[0].contains(
+            "full_resolution_time_max_seconds,sla_attainment_numerator,sla_attainment_denominator,sla_attainment,work_orders_completed,"
         ),
         "{}",
         csv[0]
     );
     assert_eq!(csv.len(), 3);
+    let no_field = ",0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30";
     assert!(csv[1].starts_with("2026-03-02T00:00:00+00:00,2026-03-02T00:00:00,1,1,"));
-    assert!(csv[1].ends_with(",2,2,1"), "{}", csv[1]);
-    assert!(csv[2].ends_with(",1,2,0.5"), "{}", csv[2]);
+    assert!(csv[1].ends_with(&format!(",2,2,1{no_field}")), "{}", csv[1]);
+    assert!(
+        csv[2].ends_with(&format!(",1,2,0.5{no_field}")),
+        "{}",
+        csv[2]
+    );
 }
 
 #[tokio::test]

@@ -80,11 +80,39 @@ fn same_reports(store: &[GroupReport], sql: &[GroupReport], what: &str) {
         );
         assert_eq!(a.sla_attainment, b.sla_attainment, "{what} sla");
         assert_eq!(a.contact_rates, b.contact_rates, "{what} contact rates");
+        assert_eq!(a.field.is_some(), b.field.is_some(), "{what} field");
+        if let (Some(fa), Some(fb)) = (&a.field, &b.field) {
+            assert_eq!(
+                (fa.work_orders_completed, fa.ftf_days),
+                (fb.work_orders_completed, fb.ftf_days),
+                "{what} work orders"
+            );
+            same_stats(&fa.travel_time, &fb.travel_time, &format!("{what} travel"));
+            same_stats(&fa.wrench_time, &fb.wrench_time, &format!("{what} wrench"));
+            same_stats(
+                &fa.time_to_arrival,
+                &fb.time_to_arrival,
+                &format!("{what} arrival"),
+            );
+            assert_eq!(
+                (
+                    &fa.arrival_window_met,
+                    &fa.first_time_fix,
+                    &fa.repeat_visit_rate
+                ),
+                (
+                    &fb.arrival_window_met,
+                    &fb.first_time_fix,
+                    &fb.repeat_visit_rate
+                ),
+                "{what} field rates"
+            );
+        }
     }
 }
 
 /// Compares the store with the SQL read side in one snapshot, for one grouping.
-fn compare(
+pub(crate) fn compare(
     conn: &mut PgConnection,
     store: &Reader<'_>,
     grouping: &Grouping,
@@ -96,6 +124,7 @@ fn compare(
         basis,
         now: now(),
         contact_rates: true,
+        ftf_days: 30,
     };
     let reference = sql::report_by(conn, grouping, filters, from, to, options)?;
     let buckets: Vec<(String, DateTime<Utc>)>;
@@ -225,6 +254,7 @@ fn options() -> ReportOptions {
         basis: TimeBasis::Calendar,
         now: now(),
         contact_rates: true,
+        ftf_days: 30,
     }
 }
 

@@ -303,6 +303,43 @@ async fn a_comparison_of_in_house_and_outsourced_agents_finds_the_built_in_diffe
     assert!(a < 0.7 * b, "reopen rate in-house {a} vs outsourced {b}");
     assert!(inhouse["tickets_created"].as_i64().unwrap() > 1_000);
     assert!(outsourced["tickets_created"].as_i64().unwrap() > 1_000);
+
+    // "Which technicians fix on the first visit, employees or contractors?" in one call. The
+    // seed fixes on the first visit 88 % vs 66 % of the time; first_time_fix.v1 also counts a
+    // later visit to the same asset within 30 days (a follow-up complaint, an outage) against
+    // it, so it reads lower for both, with the gap intact. Arrivals inside the window: 92 % vs
+    // 75 % built in.
+    let body = app
+        .get_json(
+            "/api/v1/metrics/breakdown?by=technician_employment_type&from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z",
+            200,
+        )
+        .await;
+    let employee = group(&body, "employee");
+    let contractor = group(&body, "contractor");
+    let field = |g: &Value, m: &str| g["field"][m]["value"].as_f64().unwrap();
+    let (e, c) = (
+        field(employee, "first_time_fix"),
+        field(contractor, "first_time_fix"),
+    );
+    assert!(
+        e - c > 0.10 && e > 0.5 && c < 0.6,
+        "first-time fix employees {e} vs contractors {c}: {body}"
+    );
+    assert!(
+        employee["field"]["first_time_fix"]["denominator"]
+            .as_i64()
+            .unwrap()
+            > 100
+    );
+    let (e, c) = (
+        field(employee, "arrival_window_met"),
+        field(contractor, "arrival_window_met"),
+    );
+    assert!(
+        e > c,
+        "arrival inside the window employees {e} vs contractors {c}"
+    );
 }
 
 /// Equipment tickets name an asset at their site and get work orders; the cohort difference of

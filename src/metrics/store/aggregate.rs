@@ -21,6 +21,17 @@ impl Resolved {
     }
 }
 
+impl Resolved {
+    /// Whether a work order passes the filters that apply to field figures (organization, site
+    /// and the ticket's priority; the others make field figures not applicable).
+    pub(super) fn matches_field(&self, f: &FieldRow, priority: u8) -> bool {
+        !self.impossible
+            && self.organization.is_none_or(|o| o == f.organization)
+            && self.site.is_none_or(|s| s == f.site)
+            && self.priority.is_none_or(|p| p == priority)
+    }
+}
+
 impl Acc {
     /// A group is reported when anything fell in it (empty buckets are added by the caller).
     pub(super) fn has_figures(&self) -> bool {
@@ -31,6 +42,7 @@ impl Acc {
             + self.achieved
             + self.breached
             > 0
+            || self.field.has_figures()
     }
 }
 
@@ -121,6 +133,60 @@ impl Reader<'_> {
             Dimension::Category => same(c.strings.value(r.category).cloned()),
             Dimension::Sourcing => same(team_row.map(|t| t.1.clone())),
             Dimension::EmploymentType => same(user_row.map(|u| u.1.clone())),
+            // Field-only: tickets are not grouped by them.
+            Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType => {
+                (None, None)
+            }
+        }
+    }
+
+    /// The priority (interned label) of a work order's ticket.
+    pub(super) fn ticket_priority(&self, f: &FieldRow) -> u8 {
+        let c = self.content;
+        c.position(f.ticket_id).map_or(0, |p| c.rows[p].priority)
+    }
+
+    /// The raw value and the group key and label of a field dimension of work order `f` whose
+    /// ticket has priority `priority` (interned).
+    pub(super) fn field_dimension(
+        &self,
+        d: Dimension,
+        f: &FieldRow,
+        priority: u8,
+    ) -> (u32, (Option<String>, Option<String>)) {
+        let (c, dims) = (self.content, &self.dimensions);
+        let id = |v: u32| c.ids.value(v).copied();
+        let named = |v: Option<i64>, name: Option<&String>| {
+            v.map_or((None, None), |v| (Some(v.to_string()), name.cloned()))
+        };
+        let label = |v: u8| {
+            let s = c.labels.value(v).cloned();
+            (u32::from(v), (s.clone(), s))
+        };
+        match d {
+            Dimension::Organization => {
+                let o = id(f.organization);
+                (
+                    f.organization,
+                    named(o, o.and_then(|o| dims.organizations.get(&o))),
+                )
+            }
+            Dimension::Site => {
+                let s = id(f.site);
+                (f.site, named(s, s.and_then(|s| dims.sites.get(&s))))
+            }
+            Dimension::Technician => {
+                let t = id(f.technician);
+                (
+                    f.technician,
+                    named(t, t.and_then(|t| dims.users.get(&t)).map(|u| &u.0)),
+                )
+            }
+            Dimension::Priority => label(priority),
+            Dimension::AssetKind => label(f.asset_kind),
+            Dimension::TechnicianEmploymentType => label(f.employment),
+            // Not applicable to field figures (never asked: `field_applies`).
+            _ => (0, (None, None)),
         }
     }
 
@@ -134,6 +200,7 @@ impl Reader<'_> {
             Dimension::Channel => u32::from(r.channel),
             Dimension::Priority => u32::from(r.priority),
             Dimension::Category => r.category,
+            Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType => 0,
         }
     }
 
@@ -161,6 +228,12 @@ impl Reader<'_> {
         let b = usize::from(options.basis == TimeBasis::Business);
         let contact = options.contact_rates;
         let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        let dimension = match grouping {
+            StoreGrouping::Dimension(d) => Some(d),
+            _ => None,
+        };
+        let with_field = field_applies(dimension, filters);
+        let field_only = dimension.is_some_and(Dimension::field_only);
         let starts: Vec<i64> = match grouping {
             StoreGrouping::Buckets(buckets) => {
                 buckets.iter().map(|(_, s)| s.timestamp_micros()).collect()
@@ -215,6 +288,9 @@ impl Reader<'_> {
         };
         let c = self.content;
         for r in &c.rows {
+            if field_only {
+                break;
+            }
             if filter.as_ref().is_some_and(|f| !f.matches(r)) {
                 continue;
             }
@@ -269,6 +345,60 @@ impl Reader<'_> {
                 }
             });
         }
+        if with_field {
+            // Work orders by `finished_at`; N days in microseconds.
+            let n = options.ftf_days.saturating_mul(86_400_000_000);
+            let mut by_field_raw: HashMap<u32, usize> = HashMap::default();
+            for f in &c.fields {
+                if !inside(f.finished) {
+                    continue;
+                }
+                let priority = self.ticket_priority(f);
+                if filter
+                    .as_ref()
+                    .is_some_and(|r| !r.matches_field(f, priority))
+                {
+                    continue;
+                }
+                let s = match grouping {
+                    StoreGrouping::Buckets(_) => {
+                        starts.partition_point(|&s| s <= f.finished).max(1) - 1
+                    }
+                    StoreGrouping::All => {
+                        if accs.is_empty() {
+                            accs.push(Acc::default());
+                            keys.push((Some("all".to_string()), None));
+                        }
+                        0
+                    }
+                    StoreGrouping::Dimension(d) => {
+                        let (raw, key) = self.field_dimension(d, f, priority);
+                        match by_field_raw.get(&raw) {
+                            Some(&s) => s,
+                            None => {
+                                let s = match by_key.get(&key.0) {
+                                    Some(&s) => {
+                                        if keys[s].1.is_none() {
+                                            keys[s].1 = key.1;
+                                        }
+                                        s
+                                    }
+                                    None => {
+                                        accs.push(Acc::default());
+                                        by_key.insert(key.0.clone(), accs.len() - 1);
+                                        keys.push(key);
+                                        accs.len() - 1
+                                    }
+                                };
+                                by_field_raw.insert(raw, s);
+                                s
+                            }
+                        }
+                    }
+                };
+                accs[s].field.add(c, f, b, n);
+            }
+        }
         let mut out: Vec<GroupReport> = accs
             .into_iter()
             .zip(keys)
@@ -291,6 +421,8 @@ impl Reader<'_> {
                         fcr: Rate::new(a.fcr, a.resolved),
                         repeat_contact: Rate::new(a.repeats, a.contacts),
                     }),
+                    field: with_field
+                        .then(|| std::mem::take(&mut a.field).figures(options.ftf_days)),
                 }
             })
             .collect();
@@ -354,6 +486,12 @@ impl Reader<'_> {
         self.report(StoreGrouping::All, filters, from, to, options)
             .into_iter()
             .next()
-            .unwrap_or_else(|| GroupReport::empty(Some("all".into()), options.contact_rates))
+            .unwrap_or_else(|| {
+                GroupReport::empty(
+                    Some("all".into()),
+                    options.contact_rates,
+                    field_applies(None, filters).then_some(options.ftf_days),
+                )
+            })
     }
 }

@@ -37,12 +37,15 @@ pub(super) fn refresh(
             .filter(|id| !found.contains(id))
             .collect();
         content.apply(rows, &gone);
+        let fields = field::load_fields(conn, Some(&changed))?;
+        let fields = content.pack_fields(fields);
+        content.set_fields(Some(&changed), fields);
     }
     content.snapshot = snapshot;
     Ok(Refresh::Changed { tickets })
 }
 
-/// The tickets with a row (ticket, projection or SLA clock) that the caller's transaction sees
+/// The tickets with a row (ticket, projection, SLA clock or work order's field metrics) that the caller's transaction sees
 /// and that was written by a transaction `snapshot` did not see: what a store read at `snapshot`
 /// lacks for the caller's snapshot (one query over the `changed_xid` indexes).
 ///
@@ -58,6 +61,9 @@ pub(super) fn changed_since(conn: &mut PgConnection, snapshot: &str) -> QueryRes
           WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
          UNION
          SELECT ticket_id FROM ticket_sla_clocks, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM work_order_metrics, s
           WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)",
     )
     .bind::<Text, _>(snapshot)
@@ -90,6 +96,9 @@ pub(super) fn full_load(
         after = last;
     }
     fresh.build(rows);
+    let fields = field::load_fields(conn, None)?;
+    let fields = fresh.pack_fields(fields);
+    fresh.set_fields(None, fields);
     fresh.snapshot = snapshot;
     let tickets = fresh.rows.len();
     *content = fresh;

@@ -12,7 +12,10 @@
 //!
 //! Files: this one holds the types and the concurrency of reads and refreshes; `packed.rs` packs a
 //! ticket's row, `content.rs` keeps the rows and the contact flags, `load.rs` reads them from the
-//! database, `aggregate.rs` computes the figures.
+//! database, `aggregate.rs` computes the figures, `field.rs` holds the work orders
+//! (`work_order_metrics`, docs/METRICS.md §8: one packed row each, read with their tickets and
+//! again whenever a ticket is, since `changed_since` follows `work_order_metrics` too) and looks
+//! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter).
 //!
 //! Exactness: every read runs in one `REPEATABLE READ` read-only transaction. The store remembers
 //! the snapshot (`pg_current_snapshot()`) its content was read at; a read finds every ticket
@@ -55,8 +58,8 @@
 
 use crate::domain::stats::{DurationStats, Rate};
 use crate::metrics::types::{
-    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis, empty_summary,
-    group_order,
+    ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, ReportOptions, TimeBasis,
+    empty_summary, field_applies, group_order,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -65,9 +68,11 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 
 mod aggregate;
 mod content;
+mod field;
 mod load;
 mod packed;
 
+use field::{FieldAcc, FieldRow};
 use load::{changed_since, current_snapshot, refresh};
 use packed::{ids_in, latest_of, seconds};
 
@@ -271,6 +276,14 @@ struct Content {
     /// The same with a `tickets.solved_at`, by (requester, category, solve, id): what
     /// `repeat_contact.v1` reads.
     by_solved: Vec<u32>,
+    /// Every work order (`work_order_metrics`), ascending by id.
+    fields: Vec<FieldRow>,
+    /// Positions in `fields` of the work orders with an asset, by (site, asset, creation, id):
+    /// what `first_time_fix.v1` and the repeat-visit rate look up.
+    by_asset: Vec<u32>,
+    /// Positions in `fields` by (ticket, creation, id): the same for work orders without an
+    /// asset.
+    by_ticket: Vec<u32>,
 }
 
 /// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
@@ -635,4 +648,6 @@ struct Acc {
     fcr: i64,
     contacts: i64,
     repeats: i64,
+    /// Field figures (by `finished_at`).
+    field: FieldAcc,
 }

@@ -56,6 +56,59 @@ fn csv_rates(report: &model::GroupReport, with_contact: bool) -> Vec<(&'static s
     rates
 }
 
+/// The field columns (docs/METRICS.md §8): `work_orders_completed`; count, mean, median, p90, min
+/// and max of `travel_time`, `wrench_time` and `time_to_arrival` (seconds); numerator,
+/// denominator and value of `arrival_window_met`, `first_time_fix` and `repeat_visit_rate`;
+/// `ftf_days`.
+fn field_header() -> Vec<String> {
+    let mut header = vec!["work_orders_completed".to_string()];
+    for metric in ["travel_time", "wrench_time", "time_to_arrival"] {
+        for stat in ["count", "mean", "median", "p90", "min", "max"] {
+            header.push(format!("{metric}_{stat}_seconds").replace("_count_seconds", "_count"));
+        }
+    }
+    for rate in ["arrival_window_met", "first_time_fix", "repeat_visit_rate"] {
+        header.extend([
+            format!("{rate}_numerator"),
+            format!("{rate}_denominator"),
+            rate.to_string(),
+        ]);
+    }
+    header.push("ftf_days".to_string());
+    header
+}
+
+/// The cells of [`field_header`]: empty when field figures do not apply.
+fn field_cells(field: Option<&model::FieldFigures>) -> Vec<String> {
+    let Some(f) = field else {
+        return vec![String::new(); field_header().len()];
+    };
+    let mut cells = vec![f.work_orders_completed.to_string()];
+    for d in [&f.travel_time, &f.wrench_time, &f.time_to_arrival] {
+        cells.extend([
+            d.count.to_string(),
+            opt(d.mean),
+            opt(d.median),
+            opt(d.p90),
+            opt(d.min),
+            opt(d.max),
+        ]);
+    }
+    for rate in [
+        &f.arrival_window_met,
+        &f.first_time_fix,
+        &f.repeat_visit_rate,
+    ] {
+        cells.extend([
+            rate.numerator.to_string(),
+            rate.denominator.to_string(),
+            opt(rate.value),
+        ]);
+    }
+    cells.push(f.ftf_days.to_string());
+    cells
+}
+
 /// A text cell of a CSV download as a spreadsheet will not run it: a cell starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice, Google Sheets)
 /// gets a leading `'` (OWASP "CSV injection"). Names and categories come from users.
@@ -69,8 +122,10 @@ fn csv_text(cell: String) -> String {
 
 /// Writes the CSV download `frontline-{name}.csv`: one row per group with the key columns (text,
 /// guarded by [`csv_text`]), then every figure (empty cells for null statistics and for the value
-/// of a rate over 0), then the rates of [`csv_rates`], then `extra` columns (names, values), the
-/// same on every row.
+/// of a rate over 0), then the rates of [`csv_rates`], then the field figures of [`field_cells`],
+/// then `extra` columns (names, values), the same on every row. Without `tickets` (a field-only
+/// dimension) the ticket figures' columns are left out; without `field` (field figures do not
+/// apply: a ticket-only dimension or filter) the field columns are.
 ///
 /// # Errors
 /// 500 when the writer fails (it writes to memory: it does not).
@@ -78,11 +133,13 @@ pub(super) fn csv_response(
     name: &str,
     key_columns: &[&str],
     with_contact: bool,
+    (tickets, field): (bool, bool),
     rows: Vec<(Vec<String>, model::GroupReport)>,
     extra: (Vec<String>, Vec<String>),
 ) -> ApiResult<HttpResponse> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = key_columns.iter().map(|c| c.to_string()).collect();
+    let keys = header.len();
     header.extend(
         [
             "tickets_created",
@@ -98,7 +155,7 @@ pub(super) fn csv_response(
             header.push(format!("{metric}_{stat}_seconds").replace("_count_seconds", "_count"));
         }
     }
-    let empty = model::GroupReport::empty(None, with_contact);
+    let empty = model::GroupReport::empty(None, with_contact, None);
     for (rate, _) in csv_rates(&empty, with_contact) {
         header.extend([
             format!("{rate}_numerator"),
@@ -106,11 +163,18 @@ pub(super) fn csv_response(
             rate.to_string(),
         ]);
     }
+    if !tickets {
+        header.truncate(keys);
+    }
+    if field {
+        header.extend(field_header());
+    }
     header.extend(extra.0);
     let fail = |e: csv::Error| ApiError::Unexpected(e.into());
     w.write_record(&header).map_err(fail)?;
     for (keys, report) in rows {
         let mut record: Vec<String> = keys.into_iter().map(csv_text).collect();
+        let start = record.len();
         let s = &report.figures;
         record.extend([
             s.tickets_created.to_string(),
@@ -135,6 +199,12 @@ pub(super) fn csv_response(
                 rate.denominator.to_string(),
                 opt(rate.value),
             ]);
+        }
+        if !tickets {
+            record.truncate(start);
+        }
+        if field {
+            record.extend(field_cells(report.field.as_ref()));
         }
         record.extend(extra.1.iter().cloned());
         w.write_record(&record).map_err(fail)?;

@@ -81,6 +81,8 @@ pub struct SummaryQuery {
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
     /// team calendar; 24/7 for a team without one).
     pub time: Option<String>,
+    /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    pub ftf_days: Option<i64>,
     /// Only this team's tickets.
     pub team: Option<i64>,
     /// Only tickets assigned to this staff member.
@@ -154,6 +156,80 @@ pub struct SummaryResponse {
     /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
     /// achieved or breached (docs/METRICS.md §6 `sla_attainment`).
     pub sla_attainment: Rate,
+    /// Field-service figures (docs/METRICS.md §8), by the work order's `finished_at`; `null`
+    /// when a filter names a ticket-only dimension (team, agent, channel, category, sourcing,
+    /// employment type).
+    pub field: Option<FieldBlock>,
+}
+
+/// Field-service figures of a period or group (docs/METRICS.md §8), each work order by its
+/// `finished_at` (completed, could not complete or cancelled; open work orders are in none).
+/// Durations are seconds of the request's `time` (calendar, or business seconds on each
+/// ticket's calendar); the technician is the attribution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldBlock {
+    /// Work orders `completed` or `cannot_complete`.
+    pub work_orders_completed: i64,
+    /// `travel_time.v1`: en route → on site, seconds (cancelled work orders that arrived
+    /// included).
+    pub travel_time: DurationStats,
+    /// `wrench_time.v1`: on site → completed or cannot complete, seconds.
+    pub wrench_time: DurationStats,
+    /// `time_to_arrival.v1`: created → on site, seconds (cancelled work orders that arrived
+    /// included).
+    pub time_to_arrival: DurationStats,
+    /// `arrival_window_met.v1`: arrivals inside the promised window (inclusive) / arrivals
+    /// with a window.
+    pub arrival_window_met: Rate,
+    /// `first_time_fix.v1`: first visits fixed / first visits ended, with N = `ftf_days`.
+    pub first_time_fix: FirstTimeFix,
+    /// Ended work orders followed within `ftf_days` days by another work order for the same
+    /// site and asset (of the same ticket without an asset) / ended work orders.
+    pub repeat_visit_rate: Rate,
+}
+
+/// `first_time_fix.v1` with its N.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstTimeFix {
+    /// First visits fixed.
+    pub numerator: i64,
+    /// First visits ended (completed or cannot complete).
+    pub denominator: i64,
+    /// numerator / denominator; `null` when the denominator is 0.
+    pub value: Option<f64>,
+    /// N, days (the `ftf_days` parameter; 30 by default).
+    pub ftf_days: i64,
+}
+
+impl From<model::FieldFigures> for FieldBlock {
+    fn from(f: model::FieldFigures) -> Self {
+        FieldBlock {
+            work_orders_completed: f.work_orders_completed,
+            travel_time: f.travel_time,
+            wrench_time: f.wrench_time,
+            time_to_arrival: f.time_to_arrival,
+            arrival_window_met: f.arrival_window_met,
+            first_time_fix: FirstTimeFix {
+                numerator: f.first_time_fix.numerator,
+                denominator: f.first_time_fix.denominator,
+                value: f.first_time_fix.value,
+                ftf_days: f.ftf_days,
+            },
+            repeat_visit_rate: f.repeat_visit_rate,
+        }
+    }
+}
+
+/// The `ftf_days` parameter: 1–365, 30 when left out.
+fn ftf_days(raw: Option<i64>) -> ApiResult<i64> {
+    match raw {
+        None => Ok(model::DEFAULT_FTF_DAYS),
+        Some(n) if (1..=365).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid_field(
+            "ftf_days",
+            "expected a number of days from 1 to 365",
+        )),
+    }
 }
 
 /// Tickets created and solved, reopen rate (`reopen_rate.v1`), first reply time (`frt.v1`) and
@@ -198,6 +274,7 @@ pub async fn get_summary(
         basis,
         now: Utc::now(),
         contact_rates: with_contact,
+        ftf_days: ftf_days(query.ftf_days)?,
     };
     let (report, holds) = read_store(&state, move |store| {
         let report = store.summary(&filters, lo, hi, options);
@@ -205,7 +282,12 @@ pub async fn get_summary(
         Ok((report, holds))
     })
     .await?;
-    let (s, attainment, contact) = (report.figures, report.sla_attainment, report.contact_rates);
+    let (s, attainment, contact, field) = (
+        report.figures,
+        report.sla_attainment,
+        report.contact_rates,
+        report.field,
+    );
     if wants_csv(&req) {
         let row = model::GroupReport {
             key: None,
@@ -213,6 +295,7 @@ pub async fn get_summary(
             figures: s,
             sla_attainment: attainment,
             contact_rates: contact,
+            field,
         };
         // With `include=on_hold_by_reason`: two columns per reason held in the period.
         let extra = holds.as_ref().map_or_else(Default::default, |h| {
@@ -225,7 +308,15 @@ pub async fn get_summary(
                 })
                 .unzip()
         });
-        return csv_response("summary", &[], with_contact, vec![(vec![], row)], extra);
+        let field = row.field.is_some();
+        return csv_response(
+            "summary",
+            &[],
+            with_contact,
+            (true, field),
+            vec![(vec![], row)],
+            extra,
+        );
     }
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
@@ -254,6 +345,7 @@ pub async fn get_summary(
                 .collect()
         }),
         sla_attainment: attainment,
+        field: field.map(FieldBlock::from),
     }))
 }
 
@@ -283,11 +375,13 @@ pub struct HoldFigures {
 fn report_options(
     include: Option<&str>,
     basis: model::TimeBasis,
+    ftf: Option<i64>,
 ) -> ApiResult<model::ReportOptions> {
     Ok(model::ReportOptions {
         basis,
         now: Utc::now(),
         contact_rates: includes(include, &[CONTACT_RATES])?.contains(&CONTACT_RATES),
+        ftf_days: ftf_days(ftf)?,
     })
 }
 
@@ -360,6 +454,18 @@ pub struct Definitions {
     pub fcr_rate: &'static str,
     /// `repeat_contact.v1`.
     pub repeat_contact_rate: &'static str,
+    /// `travel_time.v1`.
+    pub travel_time: &'static str,
+    /// `wrench_time.v1`.
+    pub wrench_time: &'static str,
+    /// `time_to_arrival.v1`.
+    pub time_to_arrival: &'static str,
+    /// `arrival_window_met.v1`.
+    pub arrival_window_met: &'static str,
+    /// `first_time_fix.v1`.
+    pub first_time_fix: &'static str,
+    /// The repeat-visit rate (docs/METRICS.md §8).
+    pub repeat_visit_rate: &'static str,
     /// Period membership of each figure.
     pub periods: &'static str,
 }
@@ -374,10 +480,17 @@ pub const DEFINITIONS: Definitions = Definitions {
     one_touch_strict_rate: "one_touch_strict.v1",
     fcr_rate: "fcr.v1",
     repeat_contact_rate: "repeat_contact.v1",
+    travel_time: "travel_time.v1",
+    wrench_time: "wrench_time.v1",
+    time_to_arrival: "time_to_arrival.v1",
+    arrival_window_met: "arrival_window_met.v1",
+    first_time_fix: "first_time_fix.v1",
+    repeat_visit_rate: "repeat_visit_rate (docs/METRICS.md §8)",
     periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
               first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
               one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \
-              instant each target was achieved or breached; [from, to)",
+              instant each target was achieved or breached; field figures by the work order's \
+              finished_at; [from, to)",
 };
 
 /// The figures of one bucket or group (see [`SummaryResponse`] for each field), each by its own
@@ -449,6 +562,8 @@ pub struct TimeseriesQuery {
     pub to: String,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    pub ftf_days: Option<i64>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
     /// repeat contact rates per group). Left out unless asked for.
     pub include: Option<String>,
@@ -482,6 +597,8 @@ pub struct Bucket {
     /// Its figures.
     #[serde(flatten)]
     pub figures: Figures,
+    /// Field-service figures, by `finished_at` (`null` with a ticket-only filter).
+    pub field: Option<FieldBlock>,
 }
 
 /// `GET /metrics/timeseries` response.
@@ -544,7 +661,8 @@ pub async fn get_timeseries(
         BucketError::TooMany => ApiError::invalid_field("interval", e.to_string()),
     })?;
     let filters = metric_filters!(query);
-    let options = report_options(query.include.as_deref(), basis)?;
+    let options = report_options(query.include.as_deref(), basis, query.ftf_days)?;
+    let with_field = model::field_applies(None, &filters);
     let bucket_keys: Vec<(String, DateTime<Utc>)> = starts
         .iter()
         .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
@@ -568,7 +686,11 @@ pub async fn get_timeseries(
         .map(|(local, start)| {
             let key = local.format("%Y-%m-%dT%H:%M:%S").to_string();
             let report = by_key.remove(&key).unwrap_or_else(|| {
-                model::GroupReport::empty(Some(key.clone()), options.contact_rates)
+                model::GroupReport::empty(
+                    Some(key.clone()),
+                    options.contact_rates,
+                    with_field.then_some(options.ftf_days),
+                )
             });
             (key, start, report)
         })
@@ -582,6 +704,7 @@ pub async fn get_timeseries(
             "timeseries",
             &["start", "local_start"],
             options.contact_rates,
+            (true, with_field),
             rows,
             Default::default(),
         );
@@ -597,9 +720,10 @@ pub async fn get_timeseries(
         },
         buckets: buckets
             .into_iter()
-            .map(|(local_start, start, f)| Bucket {
+            .map(|(local_start, start, mut f)| Bucket {
                 start,
                 local_start,
+                field: f.field.take().map(FieldBlock::from),
                 figures: f.into(),
             })
             .collect(),
@@ -612,7 +736,8 @@ pub async fn get_timeseries(
 #[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
     /// `team`, `agent`, `organization`, `site`, `channel`, `priority`, `category`, `sourcing`
-    /// or `employment_type` (of the assignee).
+    /// or `employment_type` (of the assignee); `technician`, `asset_kind` or
+    /// `technician_employment_type` (field figures only).
     pub by: String,
     /// Start, inclusive (RFC 3339). Default: the beginning of the data.
     pub from: Option<String>,
@@ -620,6 +745,8 @@ pub struct BreakdownQuery {
     pub to: Option<String>,
     /// `calendar` (default) or `business`.
     pub time: Option<String>,
+    /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    pub ftf_days: Option<i64>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
     /// repeat contact rates per group). Left out unless asked for.
     pub include: Option<String>,
@@ -651,9 +778,13 @@ pub struct Group {
     pub key: Option<String>,
     /// A readable label (team, staff, organization or site name).
     pub label: Option<String>,
-    /// Its figures.
+    /// Its ticket figures; absent for the field-only dimensions (`technician`, `asset_kind`,
+    /// `technician_employment_type`).
     #[serde(flatten)]
-    pub figures: Figures,
+    pub figures: Option<Figures>,
+    /// Field-service figures, by `finished_at`; `null` for the ticket-only dimensions (team,
+    /// agent, channel, category, sourcing, employment type) and with a ticket-only filter.
+    pub field: Option<FieldBlock>,
 }
 
 /// `GET /metrics/breakdown` response.
@@ -700,15 +831,17 @@ pub async fn get_breakdown(
     let dimension = model::Dimension::parse(&query.by).ok_or_else(|| {
         ApiError::invalid_field(
             "by",
-            "expected team, agent, organization, site, channel, priority, category, sourcing \
-             or employment_type",
+            "expected team, agent, organization, site, channel, priority, category, sourcing, \
+             employment_type, technician, asset_kind or technician_employment_type",
         )
     })?;
+    let tickets = !dimension.field_only();
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (lo, hi) = bounds(from, to);
     let (basis, time) = basis(query.time.as_deref())?;
     let filters = metric_filters!(query);
-    let options = report_options(query.include.as_deref(), basis)?;
+    let with_field = model::field_applies(Some(dimension), &filters);
+    let options = report_options(query.include.as_deref(), basis, query.ftf_days)?;
     let groups = read_store(&state, move |store| {
         Ok(store.report(
             StoreGrouping::Dimension(dimension),
@@ -728,6 +861,7 @@ pub async fn get_breakdown(
             "breakdown",
             &[query.by.as_str(), "label"],
             options.contact_rates,
+            (tickets, with_field),
             rows,
             Default::default(),
         );
@@ -739,10 +873,11 @@ pub async fn get_breakdown(
         period: Period { from, to },
         groups: groups
             .into_iter()
-            .map(|g| Group {
+            .map(|mut g| Group {
                 key: g.key.clone(),
                 label: g.label.clone(),
-                figures: g.into(),
+                field: g.field.take().map(FieldBlock::from),
+                figures: tickets.then(|| g.into()),
             })
             .collect(),
     }))

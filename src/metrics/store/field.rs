@@ -1,0 +1,285 @@
+//! The work orders of the store (`work_order_metrics`, docs/METRICS.md §8): one [`FieldRow`]
+//! per work order, loaded with the tickets (a full load reads them all; a refresh reads again the
+//! work orders of the tickets that changed, `changed_since` following `work_order_metrics` too),
+//! and two lists by creation instant that `first_time_fix.v1` and the repeat-visit rate look up
+//! at query time (N days is a request parameter).
+
+use super::*;
+
+/// The bits of [`FieldRow::flags`].
+pub(super) mod field_flag {
+    /// Status `completed` or `cannot_complete`.
+    pub const ENDED: u8 = 1;
+    /// Status `completed`.
+    pub const COMPLETED: u8 = 1 << 1;
+    /// `first_visit`.
+    pub const FIRST_VISIT: u8 = 1 << 2;
+    /// `problem_fixed` is true.
+    pub const PROBLEM_FIXED: u8 = 1 << 3;
+    /// `arrival_window_met` is not NULL, and its value.
+    pub const WINDOW_SET: u8 = 1 << 4;
+    pub const WINDOW_MET: u8 = 1 << 5;
+}
+
+/// One work order's `work_order_metrics` row, packed. Instants in microseconds since the Unix
+/// epoch (UTC), [`NONE`] for NULL; durations in seconds, [`NONE`] for NULL.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FieldRow {
+    pub(super) work_order_id: i64,
+    pub(super) ticket_id: i64,
+    pub(super) asset_id: i64,
+    pub(super) created: i64,
+    pub(super) finished: i64,
+    pub(super) reopened: i64,
+    /// `travel_time.v1`, `wrench_time.v1`, `time_to_arrival.v1`: [calendar, business] seconds.
+    pub(super) durations: [[i64; 2]; 3],
+    /// Interned ids ([`Content::ids`]).
+    pub(super) organization: u32,
+    pub(super) site: u32,
+    pub(super) technician: u32,
+    /// Interned labels ([`Content::labels`]).
+    pub(super) asset_kind: u8,
+    pub(super) employment: u8,
+    pub(super) flags: u8,
+}
+
+type FieldTuple = (
+    (i64, i64, i64, i64, Option<i64>, Option<String>, Option<i64>),
+    (
+        Option<String>,
+        String,
+        bool,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    ),
+    (Option<bool>, Option<bool>, Option<DateTime<Utc>>),
+    (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ),
+);
+
+/// Reads the work orders of `tickets` (every work order for `None`).
+pub(super) fn load_fields(
+    conn: &mut PgConnection,
+    tickets: Option<&[i64]>,
+) -> QueryResult<Vec<FieldTuple>> {
+    use crate::schema::work_order_metrics as f;
+    use diesel::dsl::sql;
+    let query = f::table
+        .select((
+            (
+                f::work_order_id,
+                f::ticket_id,
+                f::organization_id,
+                f::site_id,
+                f::asset_id,
+                f::asset_kind,
+                f::technician_id,
+            ),
+            (
+                sql::<Nullable<Text>>("work_order_metrics.technician_employment_type::text"),
+                f::status,
+                f::first_visit,
+                f::created_at,
+                f::finished_at,
+            ),
+            (f::problem_fixed, f::arrival_window_met, f::reopened_at),
+            (
+                f::travel_seconds,
+                f::travel_business_seconds,
+                f::wrench_seconds,
+                f::wrench_business_seconds,
+                f::time_to_arrival_seconds,
+                f::time_to_arrival_business_seconds,
+            ),
+        ))
+        .order(f::work_order_id)
+        .into_boxed();
+    match tickets {
+        Some(ids) => query.filter(f::ticket_id.eq_any(ids)).load(conn),
+        None => query.load(conn),
+    }
+}
+
+impl Content {
+    /// Packs loaded work orders (interning their values).
+    pub(super) fn pack_fields(&mut self, loaded: Vec<FieldTuple>) -> Vec<FieldRow> {
+        loaded
+            .into_iter()
+            .map(|(a, b, c, d)| {
+                let (id, ticket_id, organization, site, asset_id, asset_kind, technician) = a;
+                let (employment, status, first_visit, created, finished) = b;
+                let (problem_fixed, window, reopened) = c;
+                let (tr, trb, wr, wrb, ar, arb) = d;
+                let mut flags = 0;
+                let mut set = |bit: u8, on: bool| {
+                    if on {
+                        flags |= bit;
+                    }
+                };
+                set(
+                    field_flag::ENDED,
+                    status == "completed" || status == "cannot_complete",
+                );
+                set(field_flag::COMPLETED, status == "completed");
+                set(field_flag::FIRST_VISIT, first_visit);
+                set(field_flag::PROBLEM_FIXED, problem_fixed == Some(true));
+                set(field_flag::WINDOW_SET, window.is_some());
+                set(field_flag::WINDOW_MET, window == Some(true));
+                let s = |v: Option<i64>| v.unwrap_or(NONE);
+                FieldRow {
+                    work_order_id: id,
+                    ticket_id,
+                    asset_id: asset_id.unwrap_or(NONE),
+                    created: created.timestamp_micros(),
+                    finished: load::micros(finished),
+                    reopened: load::micros(reopened),
+                    durations: [[s(tr), s(trb)], [s(wr), s(wrb)], [s(ar), s(arb)]],
+                    organization: self.ids.intern(Some(organization)),
+                    site: self.ids.intern(Some(site)),
+                    technician: self.ids.intern(technician),
+                    asset_kind: self.labels.intern(asset_kind),
+                    employment: self.labels.intern(employment),
+                    flags,
+                }
+            })
+            .collect()
+    }
+
+    /// Replaces every work order of `tickets` with `rows` (all of them for `None`) and rebuilds
+    /// the look-up lists.
+    pub(super) fn set_fields(&mut self, tickets: Option<&[i64]>, rows: Vec<FieldRow>) {
+        match tickets {
+            None => self.fields = rows,
+            Some(ids) => {
+                let ids: std::collections::HashSet<i64> = ids.iter().copied().collect();
+                self.fields.retain(|f| !ids.contains(&f.ticket_id));
+                self.fields.extend(rows);
+                self.fields.sort_unstable_by_key(|f| f.work_order_id);
+            }
+        }
+        let fields = &self.fields;
+        let mut by_asset: Vec<u32> = (0..fields.len() as u32)
+            .filter(|&p| fields[p as usize].asset_id != NONE)
+            .collect();
+        by_asset.sort_unstable_by_key(|&p| {
+            let f = &fields[p as usize];
+            (f.site, f.asset_id, f.created, f.work_order_id)
+        });
+        let mut by_ticket: Vec<u32> = (0..fields.len() as u32).collect();
+        by_ticket.sort_unstable_by_key(|&p| {
+            let f = &fields[p as usize];
+            (f.ticket_id, f.created, f.work_order_id)
+        });
+        self.by_asset = by_asset;
+        self.by_ticket = by_ticket;
+    }
+
+    /// Whether another work order "for the same site and asset" as `f` (of the same ticket when
+    /// `f` names no asset) was created in `(after, until]` (microseconds).
+    pub(super) fn other_created_in(&self, f: &FieldRow, after: i64, until: i64) -> bool {
+        let fields = &self.fields;
+        let row = |p: &u32| &fields[*p as usize];
+        let group = if f.asset_id == NONE {
+            part_of(
+                &self.by_ticket,
+                fields,
+                |o| (o.ticket_id, 0),
+                (f.ticket_id, 0),
+            )
+        } else {
+            let site = i64::from(f.site);
+            part_of(
+                &self.by_asset,
+                fields,
+                |o| (i64::from(o.site), o.asset_id),
+                (site, f.asset_id),
+            )
+        };
+        let start = group.partition_point(|p| row(p).created <= after);
+        group[start..]
+            .iter()
+            .map(row)
+            .take_while(|o| o.created <= until)
+            .any(|o| o.work_order_id != f.work_order_id)
+    }
+}
+
+/// The part of `list` (sorted by `key` first) whose rows have key `want`.
+fn part_of<'a>(
+    list: &'a [u32],
+    fields: &[FieldRow],
+    key: impl Fn(&FieldRow) -> (i64, i64),
+    want: (i64, i64),
+) -> &'a [u32] {
+    let of = |p: &u32| key(&fields[*p as usize]);
+    let lo = list.partition_point(|p| of(p) < want);
+    let hi = lo + list[lo..].partition_point(|p| of(p) <= want);
+    &list[lo..hi]
+}
+
+/// Per-group accumulators of the field figures.
+#[derive(Default)]
+pub(super) struct FieldAcc {
+    pub(super) ended: i64,
+    pub(super) durations: [Vec<i64>; 3],
+    pub(super) windows: i64,
+    pub(super) met: i64,
+    pub(super) first_visits: i64,
+    pub(super) fixed: i64,
+    pub(super) repeats: i64,
+}
+
+impl FieldAcc {
+    /// Anything fell in it.
+    pub(super) fn has_figures(&self) -> bool {
+        self.ended > 0 || self.windows > 0 || self.durations.iter().any(|d| !d.is_empty())
+    }
+
+    /// Adds a work order whose `finished_at` is in the period; `n` is N days in microseconds.
+    pub(super) fn add(&mut self, c: &Content, f: &FieldRow, b: usize, n: i64) {
+        for (acc, d) in self.durations.iter_mut().zip(f.durations) {
+            if d[b] != NONE {
+                acc.push(d[b]);
+            }
+        }
+        if f.flags & field_flag::WINDOW_SET != 0 {
+            self.windows += 1;
+            self.met += i64::from(f.flags & field_flag::WINDOW_MET != 0);
+        }
+        if f.flags & field_flag::ENDED == 0 {
+            return;
+        }
+        self.ended += 1;
+        let until = f.finished.saturating_add(n);
+        self.repeats += i64::from(c.other_created_in(f, f.finished, until));
+        if f.flags & field_flag::FIRST_VISIT != 0 {
+            self.first_visits += 1;
+            let fixed = field_flag::COMPLETED | field_flag::PROBLEM_FIXED;
+            let is_fixed = f.flags & fixed == fixed
+                && (f.reopened == NONE || f.reopened > until)
+                && !c.other_created_in(f, f.created, until);
+            self.fixed += i64::from(is_fixed);
+        }
+    }
+
+    /// The figures.
+    pub(super) fn figures(mut self, ftf_days: i64) -> FieldFigures {
+        let [travel, wrench, arrival] = &mut self.durations;
+        FieldFigures {
+            work_orders_completed: self.ended,
+            travel_time: DurationStats::of_unordered(travel),
+            wrench_time: DurationStats::of_unordered(wrench),
+            time_to_arrival: DurationStats::of_unordered(arrival),
+            arrival_window_met: Rate::new(self.met, self.windows),
+            first_time_fix: Rate::new(self.fixed, self.first_visits),
+            repeat_visit_rate: Rate::new(self.repeats, self.ended),
+            ftf_days,
+        }
+    }
+}
