@@ -329,7 +329,7 @@ impl FieldWork {
             .collect()
     }
 
-    /// The step calls' count: the ticket's version after them is 1 + this (each call saves it).
+    /// The step calls' count.
     pub fn calls(&self) -> usize {
         self.steps.len()
     }

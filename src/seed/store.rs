@@ -86,12 +86,21 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
     }
 }
 
-/// The version of a stored ticket: 1 at creation, + 1 per work-order call, + 1 for what follows
-/// them (the domain writer's saves).
+/// The version of a stored ticket: 1 at creation, + 1 per work-order call that changed the
+/// ticket itself (a call that only appends `work_order` events leaves the row as it is), + 1 for
+/// what follows them (the domain writer's saves).
 fn ticket_version(g: &GeneratedTicket) -> i32 {
     let saves = g.field.as_ref().map_or(0, |f| {
-        let done = f.steps.last().map_or(f.prefix_events, |s| s.events_end);
-        f.calls() + usize::from(done < g.events.len())
+        let mut start = f.prefix_events;
+        let mut saves = 0;
+        for step in &f.steps {
+            let changes_ticket = g.events[start..step.events_end]
+                .iter()
+                .any(|e| !matches!(e.kind, crate::domain::ticket::EventKind::WorkOrder { .. }));
+            saves += usize::from(changes_ticket);
+            start = step.events_end;
+        }
+        saves + usize::from(start < g.events.len())
     });
     i32::try_from(1 + saves).unwrap_or(i32::MAX)
 }

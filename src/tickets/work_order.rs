@@ -10,7 +10,9 @@
 //! - when the last open one ends: `completed` with the problem fixed solves the ticket (when it
 //!   has an assignee; otherwise it returns to `open`), anything else returns it to `open`;
 //!   `cannot_complete` also leaves the reason as an internal note;
-//! - a ticket with an open work order cannot be solved or closed ([`check_no_open_work`]).
+//! - a ticket with an open work order cannot be solved or closed ([`check_no_open_work`]);
+//! - dispatch, en route and on site only append to the log: the ticket's row (and ETag), its
+//!   metrics and SLA clocks stay as they are, and the work orders' projection follows.
 //!
 //! Ticket-side changes happen at the later of the device instant and the ticket's latest event,
 //! so the ticket's own log stays in order while the work order keeps the device's instants.
@@ -655,11 +657,22 @@ fn couple_tx(
     let ends_here = events
         .iter()
         .any(|e| matches!(e.kind, EventKind::WorkOrder { to, .. } if !to.is_open()));
-    let log = ticket_model::load_log(conn, ticket.id)?;
+    let mut log = ticket_model::load_log(conn, ticket.id)?;
     let mut state = state_of(ticket);
     let when = at.max(state.updated_at);
-    let work = model::of_ticket(conn, ticket.id)?;
-    let open = work.iter().filter(|w| w.status().is_open()).count();
+    // Only a creation or an end can move the ticket: dispatch, en route and on site leave it.
+    let couples = ends_here
+        || events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::WorkOrder { from: None, .. }));
+    let open = if couples {
+        model::of_ticket(conn, ticket.id)?
+            .iter()
+            .filter(|w| w.status().is_open())
+            .count()
+    } else {
+        0
+    };
     let mut bodies = Vec::new();
     let mut apply = |state: &mut crate::domain::ticket::TicketState,
                      command: Command|
@@ -681,7 +694,7 @@ fn couple_tx(
         )?;
         bodies.push(note);
     }
-    if open > 0 {
+    if couples && open > 0 {
         if state.status != TicketStatus::OnHold
             || current_hold_reason(&log) != Some(AWAITING_FIELD_VISIT)
         {
@@ -692,14 +705,24 @@ fn couple_tx(
                 },
             )?;
         }
-    } else {
-        if ends_here {
-            if fixed && state.assignee.is_some() && state.status != TicketStatus::Solved {
-                apply(&mut state, Command::SetStatus(TicketStatus::Solved))?;
-            } else if state.status == TicketStatus::OnHold {
-                apply(&mut state, Command::SetStatus(TicketStatus::Open))?;
-            }
+    } else if ends_here {
+        if fixed && state.assignee.is_some() && state.status != TicketStatus::Solved {
+            apply(&mut state, Command::SetStatus(TicketStatus::Solved))?;
+        } else if state.status == TicketStatus::OnHold {
+            apply(&mut state, Command::SetStatus(TicketStatus::Open))?;
         }
+    }
+    if events
+        .iter()
+        .all(|e| matches!(e.kind, EventKind::WorkOrder { .. }))
+    {
+        // Only work-order events: the ticket's row (and ETag), its metrics and SLA clocks stay
+        // as they are; the log grows and the work orders' projection follows.
+        let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
+        ticket_model::append_events_tx(conn, ticket.id, first_seq, &events, &[])?;
+        log.extend(events);
+        super::projection::refresh_work_orders_tx(conn, rules, ticket, &log)?;
+        return Ok(ticket.clone());
     }
     let (saved, _) = super::save_with_log_tx(
         conn,

@@ -172,3 +172,99 @@ async fn when_the_database_drops_every_connection_each_stale_one_fails_once_then
     );
     assert!(statuses[4..].iter().all(|s| *s == 200), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn work_order_requests_send_the_fewest_statements_their_work_needs() {
+    let app = spawn_app().await;
+    app.await_access_listener().await;
+    let requester = requester(&app).await;
+    let (_, org, _) = counted(
+        &app,
+        Method::POST,
+        "/api/v1/organizations",
+        Some(json!({"name": "County"})),
+    )
+    .await;
+    let (_, site, _) = counted(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        Some(
+            json!({"organization_id": org["id"], "name": "North", "time_zone": "America/Chicago"}),
+        ),
+    )
+    .await;
+    let (technician, _) = app.create_staff(frontline::models::enums::UserRole::Technician);
+    let tech_token = crate::helpers::jwt_keys(&app.db.settings)
+        .issue(
+            technician,
+            frontline::models::enums::UserRole::Technician,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let mut counts = Vec::new();
+    for round in 0..2 {
+        let mut ticket = new_ticket(requester);
+        ticket["site_id"] = site["id"].clone();
+        let (status, ticket, _) =
+            counted(&app, Method::POST, "/api/v1/tickets", Some(ticket)).await;
+        assert_eq!(status, 201, "{ticket}");
+        let (status, wo, create) = counted(
+            &app,
+            Method::POST,
+            &format!("/api/v1/tickets/{}/work-orders", ticket["id"]),
+            Some(json!({"summary": "Handset dead"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{wo}");
+        let path = format!("/api/v1/work-orders/{}/transitions", wo["id"]);
+        let (status, d, dispatch) = counted(
+            &app,
+            Method::POST,
+            &path,
+            Some(json!({"to": "dispatched", "technician_id": technician,
+                        "arrival_window": {"start": format!("2026-03-0{}T14:00:00Z", round + 2),
+                                           "end": format!("2026-03-0{}T16:00:00Z", round + 2)}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{d}");
+        let (status, e, en_route) =
+            counted(&app, Method::POST, &path, Some(json!({"to": "en_route"}))).await;
+        assert_eq!(status, 200, "{e}");
+        let before = app.db.stats.statement_count();
+        let r = app
+            .client
+            .get(format!(
+                "{}/api/v1/me/work-orders?day=2026-03-02",
+                app.address
+            ))
+            .bearer_auth(&tech_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let day = app.db.stats.statement_count() - before;
+        let (status, c, complete) =
+            counted(&app, Method::POST, &path, Some(json!({"to": "on_site"}))).await;
+        assert_eq!(status, 200, "{c}");
+        let (status, c, _) = counted(
+            &app,
+            Method::POST,
+            &path,
+            Some(json!({"to": "completed", "resolution_code": "swap", "problem_fixed": true})),
+        )
+        .await;
+        assert_eq!(status, 200, "{c}");
+        counts.push([create, dispatch, en_route, complete, day]);
+    }
+    // The second round, with the caches warm:
+    // create:   BEGIN, write lock, ticket FOR UPDATE, site, work order, log, the ticket's work
+    //           orders, events, ticket, clocks delete, metrics, work-order inputs and upsert,
+    //           the response's view, COMMIT
+    // dispatch: BEGIN, write lock, work order and ticket FOR UPDATE, technician, schedule lock,
+    //           overlapping windows, time off, work order, log, event, work-order inputs and
+    //           upsert, view, COMMIT (the ticket's row, metrics and clocks are untouched)
+    // en route, on site: as dispatch without the four scheduling statements
+    // the technician's day: one query
+    assert_eq!(counts[1], [15, 15, 11, 11, 1]);
+}
