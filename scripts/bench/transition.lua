@@ -1,6 +1,8 @@
 -- wrk script: moves the work orders whose ids are listed in BENCH_WORK_ORDERS (a file, one id
 -- per line, all `dispatched`) through en_route, then on_site, then completed: each thread takes
 -- every other id, one pass per status, so one work order never has two requests in flight.
+-- BENCH_FIRST_STEP (1–3, default 1) starts at on_site (2) or completed (3) for work orders
+-- already further along.
 local ids = {}
 for line in io.lines(os.getenv("BENCH_WORK_ORDERS")) do ids[#ids + 1] = tonumber(line) end
 local steps = {
@@ -14,7 +16,7 @@ setup = function(thread) thread:set("first", counter); counter = counter + 1 end
 local i, pass
 init = function()
   i = tonumber(first) + 1
-  pass = 1
+  pass = tonumber(os.getenv("BENCH_FIRST_STEP") or "1")
 end
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
