@@ -303,6 +303,33 @@ impl ApiError {
         }
     }
 
+    /// The same error with its field names under `prefix` (`technician_id` of a nested
+    /// `follow_up` becomes `follow_up.technician_id`); other errors unchanged.
+    pub fn prefixed(self, prefix: &str) -> ApiError {
+        let rename = |errors: FieldErrors| -> FieldErrors {
+            errors
+                .into_iter()
+                .map(|(k, v)| (format!("{prefix}{k}"), v))
+                .collect()
+        };
+        match self {
+            ApiError::Validation { detail, errors } => ApiError::Validation {
+                detail: format!("{prefix}{detail}"),
+                errors: rename(errors),
+            },
+            ApiError::Conflict {
+                code,
+                detail,
+                errors,
+            } => ApiError::Conflict {
+                code,
+                detail: format!("{prefix}{detail}"),
+                errors: rename(errors),
+            },
+            other => other,
+        }
+    }
+
     /// A 409 naming one field.
     pub fn conflict_on(code: &'static str, field: &str, message: &str) -> ApiError {
         ApiError::Conflict {

@@ -358,15 +358,18 @@ pub fn work_orders_of(
     query.load(conn)
 }
 
-/// How many work orders of asset `id` reached `on_site` (an arrival is recorded), whoever the
-/// technician: the visits to the equipment.
+/// How many work orders of asset `id` reached `on_site` (an arrival is recorded): the visits to
+/// the equipment — of every technician, or only of `technician` (what a technician may see).
 ///
 /// # Errors
 /// Database errors.
-pub fn visit_count(conn: &mut PgConnection, id: i64) -> QueryResult<i64> {
-    work_orders::table
+pub fn visit_count(conn: &mut PgConnection, id: i64, technician: Option<i64>) -> QueryResult<i64> {
+    let mut query = work_orders::table
         .filter(work_orders::asset_id.eq(id))
         .filter(work_orders::on_site_at.is_not_null())
-        .count()
-        .get_result(conn)
+        .into_boxed();
+    if let Some(t) = technician {
+        query = query.filter(work_orders::technician_id.eq(t));
+    }
+    query.count().get_result(conn)
 }

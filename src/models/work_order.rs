@@ -160,6 +160,20 @@ pub struct WorkOrderChangeset {
     pub cannot_complete_reason: Option<Option<String>>,
     /// Cancel reason.
     pub cancel_reason: Option<Option<String>>,
+    /// Problem summary.
+    pub summary: Option<String>,
+    /// Priority.
+    pub priority: Option<DbTicketPriority>,
+    /// Required skill.
+    pub required_skill: Option<Option<String>>,
+    /// Escort required.
+    pub escort_required: Option<bool>,
+    /// Security clearance.
+    pub security_clearance: Option<Option<String>>,
+    /// Access notes.
+    pub access_notes: Option<Option<String>>,
+    /// Asset.
+    pub asset_id: Option<Option<i64>>,
 }
 
 /// Inserts a work order.

@@ -637,8 +637,8 @@ pub async fn list_site_assets(
 }
 
 /// An asset's history (every staff role): its tickets and work orders, newest first, and how
-/// many visits reached the site (`visit_count`). Technicians see only their own work orders and
-/// the tickets those serve. 404 for an unknown asset.
+/// many visits reached the site (`visit_count`). Technicians see only their own work orders, the
+/// tickets those serve and their own visits' count. 404 for an unknown asset.
 #[utoipa::path(get, path = "/api/v1/assets/{id}/history", tag = "assets",
     security(("bearer" = [])), params(("id" = i64, Path, description = "Asset id")),
     responses((status = 200, body = AssetHistoryResponse),
@@ -660,7 +660,7 @@ pub async fn get_asset_history(
                 let asset = model::get_at_site(conn, id).map_err(ApiError::not_found("asset"))?;
                 let tickets = model::tickets_of(conn, id, technician, HISTORY_LIMIT)?;
                 let work_orders = model::work_orders_of(conn, id, technician, HISTORY_LIMIT)?;
-                let visit_count = model::visit_count(conn, id)?;
+                let visit_count = model::visit_count(conn, id, technician)?;
                 Ok::<_, ApiError>(AssetHistoryResponse {
                     asset: asset.into(),
                     visit_count,

@@ -106,6 +106,7 @@ use utoipa_swagger_ui::SwaggerUi;
         work_orders::transitions::transition,
         work_orders::read::list_work_orders,
         work_orders::read::get_work_order,
+        work_orders::edit::edit_work_order,
         work_orders::read::list_for_ticket,
         work_orders::read::my_work_orders,
         metrics::get_summary,
@@ -191,8 +192,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(work_orders::create::create_work_order)),
                 )
                 .service(
-                    resource("/work-orders/{id}", "GET, HEAD")
-                        .route(get().to(work_orders::read::get_work_order)),
+                    resource("/work-orders/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(work_orders::read::get_work_order))
+                        .route(web::patch().to(work_orders::edit::edit_work_order)),
                 )
                 .service(
                     resource("/work-orders/{id}/transitions", "POST")

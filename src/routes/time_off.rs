@@ -132,14 +132,16 @@ fn check_user(conn: &mut PgConnection, user_id: i64) -> Result<(), ApiError> {
 }
 
 /// Records time off for a staff member (admin, manager). 422 naming `ends_at` when it is not
-/// after `starts_at`; 404 for an unknown user. Takes the staff member's schedule lock, so a
-/// concurrent dispatch sees the period.
+/// after `starts_at`; 404 for an unknown user; 409 naming `starts_at` when a work order is
+/// dispatched to them inside the period (re-dispatch or cancel it first). Takes the staff
+/// member's schedule lock, so a concurrent dispatch sees the period.
 #[utoipa::path(post, path = "/api/v1/users/{id}/time-off", tag = "staff",
     request_body = CreateTimeOffRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Staff user id")),
     responses((status = 201, body = TimeOffResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_time_off(
     state: web::Data<AppState>,
@@ -153,6 +155,21 @@ pub async fn create_time_off(
     let row = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_user(conn, user_id)?;
+            // Under the technician's schedule lock (taken by the insert's first statement, so
+            // take it first here): an open dispatch inside the time off is a conflict.
+            model::lock_schedule_tx(conn, user_id)?;
+            if let Some(visit) =
+                model::overlapping_tx(conn, user_id, input.starts_at, input.ends_at, 0)?.first()
+            {
+                return Err(ApiError::conflict_on(
+                    "schedule_conflict",
+                    "starts_at",
+                    &format!(
+                        "work order {} is dispatched to this technician inside that time; re-dispatch or cancel it first",
+                        visit.id
+                    ),
+                ));
+            }
             model::insert_time_off_tx(
                 conn,
                 &NewTimeOff {

@@ -35,6 +35,7 @@ pub mod rules;
 pub mod sla_events;
 pub mod update;
 pub mod work_order;
+pub mod work_order_edit;
 
 pub use rules::{Rules, RulesCache};
 

@@ -385,13 +385,16 @@ const WORK_ORDER_CONSTRAINTS: &[(&str, &str, &str)] = &[
 /// Checks that asset `asset` exists and is at `site`; returns its id.
 fn check_asset(conn: &mut PgConnection, asset: AssetId, site: SiteId) -> Result<i64, ApiError> {
     use crate::schema::assets;
-    let at: Option<i64> = assets::table
+    let at: Option<(i64, String)> = assets::table
         .find(asset.get())
-        .select(assets::site_id)
+        .select((assets::site_id, assets::status))
         .first(conn)
         .optional()?;
     match at {
-        Some(s) if s == site.get() => Ok(asset.get()),
+        Some((_, status)) if status == crate::domain::work_order::AssetStatus::Retired.as_str() => {
+            Err(ApiError::invalid_field("asset_id", "is retired"))
+        }
+        Some((s, _)) if s == site.get() => Ok(asset.get()),
         Some(_) => Err(ApiError::invalid_field("asset_id", "is at another site")),
         None => Err(ApiError::invalid_field("asset_id", "no such asset")),
     }
@@ -489,6 +492,12 @@ fn dispatch_tx(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(WorkOrder, TicketEvent), ApiError> {
+    if dispatch.end <= row.created_at {
+        return Err(ApiError::invalid_field(
+            "arrival_window.end",
+            "must be after the work order was created (a promise about the visit to come)",
+        ));
+    }
     check_technician(conn, dispatch.technician, row.required_skill.as_deref())?;
     let technician = dispatch.technician.get();
     model::lock_schedule_tx(conn, technician)?;
@@ -627,7 +636,8 @@ fn follow_up_tx(
     let mut events = vec![created_event(&row, actor, at)];
     let row = match wanted.dispatch {
         Some(d) => {
-            let (row, event) = dispatch_tx(conn, row, d, actor, at, now)?;
+            let (row, event) =
+                dispatch_tx(conn, row, d, actor, at, now).map_err(|e| e.prefixed("follow_up."))?;
             events.push(event);
             row
         }

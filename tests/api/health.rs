@@ -141,6 +141,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/work-orders",
         "GET /api/v1/work-orders",
         "GET /api/v1/work-orders/{id}",
+        "PATCH /api/v1/work-orders/{id}",
         "POST /api/v1/work-orders/{id}/transitions",
         "GET /api/v1/me/work-orders",
         "GET /api/v1/metrics/summary",

@@ -164,13 +164,13 @@ async fn a_visit_from_creation_to_a_fix_moves_the_ticket_and_leaves_its_audit_tr
     assert_eq!(w.agent.ticket_status(ticket).await, "on_hold");
 
     let (status, d) = w
-        .dispatch(wo, "2026-03-02T14:00:00Z", "2026-03-02T17:00:00Z")
+        .dispatch(wo, "2027-03-02T14:00:00Z", "2027-03-02T17:00:00Z")
         .await;
     assert_eq!(status, 200, "{d}");
     // Shown in the site's zone: Chicago is UTC−6 in early March (before the DST change).
     assert_eq!(
         d["work_order"]["arrival_window"],
-        json!({"start": "2026-03-02T08:00:00-06:00", "end": "2026-03-02T11:00:00-06:00",
+        json!({"start": "2027-03-02T08:00:00-06:00", "end": "2027-03-02T11:00:00-06:00",
                "time_zone": "America/Chicago"})
     );
 
@@ -178,12 +178,12 @@ async fn a_visit_from_creation_to_a_fix_moves_the_ticket_and_leaves_its_audit_tr
     let evening_ticket = w.ticket("Kiosk in the lobby").await;
     let evening = w.work_order(evening_ticket).await;
     let (status, body) = w
-        .dispatch(evening, "2026-03-03T03:00:00Z", "2026-03-03T05:00:00Z")
+        .dispatch(evening, "2027-03-03T03:00:00Z", "2027-03-03T05:00:00Z")
         .await;
     assert_eq!(status, 200, "{body}");
 
     // The technician's day: that local day, with site, access and requester contact, by window.
-    let (status, day) = w.tech.get("/api/v1/me/work-orders?day=2026-03-02").await;
+    let (status, day) = w.tech.get("/api/v1/me/work-orders?day=2027-03-02").await;
     assert_eq!(status, 200, "{day}");
     let items = day["work_orders"].as_array().unwrap();
     assert_eq!(
@@ -197,7 +197,7 @@ async fn a_visit_from_creation_to_a_fix_moves_the_ticket_and_leaves_its_audit_tr
     assert_eq!(items[0]["access_notes"], "Escort from sally port");
     assert_eq!(items[0]["ticket"]["subject"], "Unit B phone dead");
     assert_eq!(items[0]["ticket"]["requester_phone"], "214-555-0100");
-    let (_, other_day) = w.tech.get("/api/v1/me/work-orders?day=2026-03-03").await;
+    let (_, other_day) = w.tech.get("/api/v1/me/work-orders?day=2027-03-03").await;
     assert_eq!(other_day["work_orders"], json!([]));
     let (status, bad) = w.tech.get("/api/v1/me/work-orders?day=tomorrow").await;
     assert_eq!(status, 422);
@@ -340,7 +340,7 @@ async fn a_device_instant_is_accepted_from_the_previous_transition_up_to_now() {
     let ticket = w.ticket("Tablet will not charge").await;
     let wo = w.work_order(ticket).await;
     let (status, body) = w
-        .dispatch(wo, "2026-03-02T14:00:00Z", "2026-03-02T17:00:00Z")
+        .dispatch(wo, "2027-03-02T14:00:00Z", "2027-03-02T17:00:00Z")
         .await;
     assert_eq!(status, 200, "{body}");
     let dispatched = body["work_order"]["dispatched_at"]
@@ -436,15 +436,15 @@ async fn windows_that_touch_do_not_overlap_and_time_off_or_a_window_inside_anoth
         orders.push(w.work_order(ticket).await);
     }
     let (status, _) = w
-        .dispatch(orders[0], "2026-03-02T14:00:00Z", "2026-03-02T16:00:00Z")
+        .dispatch(orders[0], "2027-03-02T14:00:00Z", "2027-03-02T16:00:00Z")
         .await;
     assert_eq!(status, 200);
     let (status, body) = w
-        .dispatch(orders[1], "2026-03-02T16:00:00Z", "2026-03-02T18:00:00Z")
+        .dispatch(orders[1], "2027-03-02T16:00:00Z", "2027-03-02T18:00:00Z")
         .await;
     assert_eq!(status, 200, "touching windows: {body}");
     let (status, body) = w
-        .dispatch(orders[2], "2026-03-02T14:30:00Z", "2026-03-02T15:30:00Z")
+        .dispatch(orders[2], "2027-03-02T14:30:00Z", "2027-03-02T15:30:00Z")
         .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["code"], "schedule_conflict");
@@ -459,12 +459,12 @@ async fn windows_that_touch_do_not_overlap_and_time_off_or_a_window_inside_anoth
         .values((
             frontline::schema::time_off::user_id.eq(w.tech.id),
             frontline::schema::time_off::starts_at.eq(chrono::DateTime::parse_from_rfc3339(
-                "2026-03-03T00:00:00Z",
+                "2027-03-03T00:00:00Z",
             )
             .unwrap()
             .to_utc()),
             frontline::schema::time_off::ends_at.eq(chrono::DateTime::parse_from_rfc3339(
-                "2026-03-04T00:00:00Z",
+                "2027-03-04T00:00:00Z",
             )
             .unwrap()
             .to_utc()),
@@ -472,13 +472,13 @@ async fn windows_that_touch_do_not_overlap_and_time_off_or_a_window_inside_anoth
         .execute(&mut app.db.conn())
         .unwrap();
     let (status, body) = w
-        .dispatch(orders[2], "2026-03-03T14:00:00Z", "2026-03-03T16:00:00Z")
+        .dispatch(orders[2], "2027-03-03T14:00:00Z", "2027-03-03T16:00:00Z")
         .await;
     assert_eq!(status, 409, "{body}");
     assert!(body["errors"]["time_off"].is_array(), "{body}");
     // Ending exactly when the time off starts is fine.
     let (status, body) = w
-        .dispatch(orders[2], "2026-03-02T22:00:00Z", "2026-03-03T00:00:00Z")
+        .dispatch(orders[2], "2027-03-02T22:00:00Z", "2027-03-03T00:00:00Z")
         .await;
     assert_eq!(status, 200, "{body}");
     // Only active technicians.
@@ -487,13 +487,13 @@ async fn windows_that_touch_do_not_overlap_and_time_off_or_a_window_inside_anoth
         .go(
             orders[3],
             json!({"to": "dispatched", "technician_id": w.agent.id,
-                   "arrival_window": {"start": "2026-03-05T14:00:00Z", "end": "2026-03-05T15:00:00Z"}}),
+                   "arrival_window": {"start": "2027-03-05T14:00:00Z", "end": "2027-03-05T15:00:00Z"}}),
         )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"]["technician_id"][0], "is not a technician");
     let (status, body) = w
-        .dispatch(orders[3], "2026-03-05T15:00:00Z", "2026-03-05T14:00:00Z")
+        .dispatch(orders[3], "2027-03-05T15:00:00Z", "2027-03-05T14:00:00Z")
         .await;
     assert_eq!(status, 422);
     assert!(body["errors"]["arrival_window.end"].is_array(), "{body}");
@@ -529,8 +529,8 @@ async fn the_ticket_follows_two_work_orders_and_cannot_be_solved_while_one_is_op
         let (status, body) = w
             .dispatch(
                 wo,
-                &format!("2026-03-02T{start}:00:00Z"),
-                &format!("2026-03-02T{}:00:00Z", start + 2),
+                &format!("2027-03-02T{start}:00:00Z"),
+                &format!("2027-03-02T{}:00:00Z", start + 2),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -598,7 +598,7 @@ async fn a_technician_never_reaches_another_technicians_work_order_or_its_ticket
     let ticket = w.ticket("Video terminal frozen in Unit D").await;
     let wo = w.work_order(ticket).await;
     assert_eq!(
-        w.dispatch(wo, "2026-03-02T14:00:00Z", "2026-03-02T16:00:00Z")
+        w.dispatch(wo, "2027-03-02T14:00:00Z", "2027-03-02T16:00:00Z")
             .await
             .0,
         200
@@ -688,4 +688,252 @@ async fn a_technician_never_reaches_another_technicians_work_order_or_its_ticket
     assert_eq!(status, 404);
     let (status, _) = other.go(wo, json!({"to": "cancelled"})).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn an_open_work_order_can_be_edited_and_the_edit_is_in_the_tickets_log() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let ticket = w.ticket("Phone in Unit C").await;
+    let wo = w.work_order(ticket).await;
+    let (status, asset) = w
+        .agent
+        .post(
+            "/api/v1/assets",
+            json!({"site_id": w.site, "kind": "inmate_phone", "asset_tag": "DCJ-PH-0042"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{asset}");
+    let path = format!("/api/v1/work-orders/{wo}");
+    let (status, body) = w
+        .agent
+        .send_with(
+            Method::PATCH,
+            &path,
+            Some(
+                &json!({"access_notes": "Gate 3, ask for Sgt. Diaz", "asset_id": asset["id"],
+                         "priority": "high"}),
+            ),
+            &[("if-match", "\"1\"".into())],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["access_notes"], "Gate 3, ask for Sgt. Diaz");
+    assert_eq!(body["asset"]["asset_tag"], "DCJ-PH-0042");
+    assert_eq!(body["priority"], "high");
+    assert_eq!(body["version"], 2);
+    let (_, events) = w
+        .agent
+        .get(&format!("/api/v1/tickets/{ticket}/events"))
+        .await;
+    let edit = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["kind"] == "work_order")
+        .unwrap();
+    assert_eq!(
+        edit["data"]["detail"]["changed"]["access_notes"],
+        json!(["Escort from sally port", "Gate 3, ask for Sgt. Diaz"])
+    );
+    assert_eq!(edit["data"]["from"], edit["data"]["to"]);
+    // A stale version, an asset elsewhere, a technician: refused, nothing written.
+    let (status, _) = w
+        .agent
+        .send_with(
+            Method::PATCH,
+            &path,
+            Some(&json!({"summary": "x"})),
+            &[("if-match", "\"1\"".into())],
+        )
+        .await;
+    assert_eq!(status, 412);
+    let (_, other_site) = w
+        .agent
+        .post(
+            "/api/v1/sites",
+            json!({"organization_id": asset["organization_id"], "name": "South"}),
+        )
+        .await;
+    let (_, far) = w
+        .agent
+        .post(
+            "/api/v1/assets",
+            json!({"site_id": other_site["id"], "kind": "tablet", "asset_tag": "DCJ-TB-0001"}),
+        )
+        .await;
+    let (status, body) = w
+        .agent
+        .send(Method::PATCH, &path, Some(&json!({"asset_id": far["id"]})))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["errors"]["asset_id"].is_array());
+    let (status, _) = w
+        .tech
+        .send(Method::PATCH, &path, Some(&json!({"summary": "x"})))
+        .await;
+    assert_eq!(status, 403);
+    // An ended work order is read-only.
+    let (_, _) = w.agent.go(wo, json!({"to": "cancelled"})).await;
+    let (status, body) = w
+        .agent
+        .send(Method::PATCH, &path, Some(&json!({"summary": "Again"})))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (_, now) = w.agent.get(&path).await;
+    assert_eq!(now["summary"], "Handset dead in Unit B");
+}
+
+#[tokio::test]
+async fn a_reopened_ticket_loses_its_resolution_times_until_it_is_solved_again() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let ticket = w.ticket("Kiosk rejects cards").await;
+    let (_, t) = w.agent.get(&format!("/api/v1/tickets/{ticket}")).await;
+    let (status, body) = w
+        .agent
+        .send_with(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{ticket}"),
+            Some(&json!({"status": "solved"})),
+            &[("if-match", format!("\"{}\"", t["ticket"]["version"]))],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, solved) = w.agent.get(&format!("/api/v1/tickets/{ticket}")).await;
+    assert!(
+        solved["metrics"]["full_resolution_seconds"].is_i64(),
+        "{solved}"
+    );
+    let (status, body) = w
+        .agent
+        .post(
+            &format!("/api/v1/tickets/{ticket}/comments"),
+            json!({"body": "Still broken", "public": true, "author": "requester"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, reopened) = w.agent.get(&format!("/api/v1/tickets/{ticket}")).await;
+    assert_eq!(reopened["ticket"]["status"], "open");
+    assert_eq!(reopened["metrics"]["reopens"], 1);
+    // Null again (docs/METRICS.md: null until the stop event), not the first solve's value.
+    assert_eq!(
+        reopened["metrics"]["full_resolution_seconds"],
+        Value::Null,
+        "{reopened}"
+    );
+    let report = frontline::metrics::rebuild::rebuild(&mut app.db.conn(), 100).unwrap();
+    assert_eq!(report.differences.len(), 0);
+}
+
+/// What an outside trial found, each refused or hidden now.
+#[tokio::test]
+async fn schedules_stay_sane_and_private() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let other = Caller::new(&app, UserRole::Technician);
+    let ticket = w.ticket("Video terminal dark").await;
+    let wo = w.work_order(ticket).await;
+    // Windows: at most 24 h, within a year, after the work order was created.
+    let far = (chrono::Utc::now() + chrono::Duration::days(400)).format("%Y-%m-%dT10:00:00Z");
+    let far_end = (chrono::Utc::now() + chrono::Duration::days(400)).format("%Y-%m-%dT12:00:00Z");
+    for (start, end, field) in [
+        (in_future(2), in_future(30), "arrival_window.end"),
+        (far.to_string(), far_end.to_string(), "arrival_window.start"),
+        (
+            "2026-01-05T09:00:00Z".to_string(),
+            "2026-01-05T11:00:00Z".to_string(),
+            "arrival_window.end",
+        ),
+    ] {
+        let (status, body) = w.dispatch(wo, &start, &end).await;
+        assert_eq!(status, 422, "{start}–{end}: {body}");
+        assert!(body["errors"][field].is_array(), "{body}");
+    }
+    let (start, end) = (in_future(26), in_future(28));
+    assert_eq!(w.dispatch(wo, &start, &end).await.0, 200);
+    // Time off over an open dispatch is a conflict naming the work order.
+    let manager = Caller::new(&app, UserRole::Manager);
+    let (status, body) = manager
+        .post(
+            &format!("/api/v1/users/{}/time-off", w.tech.id),
+            json!({"starts_at": in_future(27), "ends_at": in_future(40)}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["errors"]["starts_at"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("work order {wo}"))
+    );
+    // A technician asks for a follow-up visit but cannot schedule it for anyone.
+    for to in ["en_route", "on_site"] {
+        assert_eq!(w.tech.go(wo, json!({"to": to})).await.0, 200);
+    }
+    let (status, _) = w
+        .tech
+        .go(
+            wo,
+            json!({"to": "cannot_complete", "reason": "parts_needed",
+                   "follow_up": {"technician_id": other.id,
+                                 "arrival_window": {"start": in_future(50), "end": in_future(52)}}}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Errors inside follow_up name it.
+    let (status, body) = w
+        .agent
+        .go(
+            wo,
+            json!({"to": "cannot_complete", "reason": "parts_needed",
+                   "follow_up": {"technician_id": 999_999,
+                                 "arrival_window": {"start": in_future(50), "end": in_future(52)}}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["errors"]["follow_up.technician_id"].is_array(),
+        "{body}"
+    );
+    let (status, body) = w
+        .agent
+        .go(
+            wo,
+            json!({"to": "cannot_complete", "reason": "parts_needed",
+                   "follow_up": {"technician_id": other.id,
+                                 "arrival_window": {"start": in_future(50), "end": in_future(52)}}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["follow_up"]["technician_id"], other.id);
+    // Each technician reads the ticket's log without the other's work orders.
+    let (_, mine) = w
+        .tech
+        .get(&format!("/api/v1/tickets/{ticket}/events"))
+        .await;
+    let (_, theirs) = other.get(&format!("/api/v1/tickets/{ticket}/events")).await;
+    let orders = |v: &Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "work_order")
+            .map(|e| e["data"]["work_order_id"].as_i64().unwrap())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let follow_up = body["follow_up"]["id"].as_i64().unwrap();
+    assert_eq!(orders(&mine), vec![wo]);
+    assert_eq!(orders(&theirs), vec![follow_up]);
+    let (_, all) = w
+        .agent
+        .get(&format!("/api/v1/tickets/{ticket}/events"))
+        .await;
+    assert_eq!(orders(&all), vec![wo, follow_up]);
+    // Query parameters are named.
+    let (status, body) = w.tech.get("/api/v1/work-orders?bogus=1").await;
+    assert_eq!(status, 400);
+    assert!(body["errors"]["bogus"].is_array(), "{body}");
 }

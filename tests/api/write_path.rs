@@ -223,8 +223,8 @@ async fn work_order_requests_send_the_fewest_statements_their_work_needs() {
             Method::POST,
             &path,
             Some(json!({"to": "dispatched", "technician_id": technician,
-                        "arrival_window": {"start": format!("2026-03-0{}T14:00:00Z", round + 2),
-                                           "end": format!("2026-03-0{}T16:00:00Z", round + 2)}})),
+                        "arrival_window": {"start": format!("2027-03-0{}T14:00:00Z", round + 2),
+                                           "end": format!("2027-03-0{}T16:00:00Z", round + 2)}})),
         )
         .await;
         assert_eq!(status, 200, "{d}");
@@ -235,7 +235,7 @@ async fn work_order_requests_send_the_fewest_statements_their_work_needs() {
         let r = app
             .client
             .get(format!(
-                "{}/api/v1/me/work-orders?day=2026-03-02",
+                "{}/api/v1/me/work-orders?day=2027-03-02",
                 app.address
             ))
             .bearer_auth(&tech_token)

@@ -311,9 +311,22 @@ pub fn get_with_history(
     id: i64,
     visible_to: Visibility,
 ) -> QueryResult<TicketDetail> {
-    if let Visibility::Technician(_) = visible_to {
-        check_visible(conn, id, visible_to)?;
-    }
+    // A technician sees the ticket of a work order assigned to them, and of its work orders'
+    // events only those of their own (another technician's schedule stays private).
+    let own_work_orders: Option<Vec<i64>> = match visible_to {
+        Visibility::Technician(technician) => {
+            let own: Vec<i64> = work_orders::table
+                .filter(work_orders::ticket_id.eq(id))
+                .filter(work_orders::technician_id.eq(technician))
+                .select(work_orders::id)
+                .load(conn)?;
+            if own.is_empty() {
+                return Err(diesel::result::Error::NotFound);
+            }
+            Some(own)
+        }
+        Visibility::All => None,
+    };
     // No literal SQL: the statement is prepared once per connection and reused.
     let (ticket, metrics, rules_version): (Ticket, Option<TicketMetricsRow>, Option<i64>) =
         tickets::table
@@ -333,6 +346,18 @@ pub fn get_with_history(
         .order(ticket_events::seq.asc())
         .select(TicketEventRow::as_select())
         .load(conn)?;
+    let events = match own_work_orders {
+        Some(own) => events
+            .into_iter()
+            .filter(|e| {
+                e.kind != "work_order"
+                    || e.data["work_order_id"]
+                        .as_i64()
+                        .is_some_and(|w| own.contains(&w))
+            })
+            .collect(),
+        None => events,
+    };
     Ok(TicketDetail {
         ticket,
         events,

@@ -165,7 +165,9 @@ struct NewComment<'a> {
 #[diesel(
     table_name = ticket_metrics,
     check_for_backend(diesel::pg::Pg),
-    treat_none_as_default_value = false
+    treat_none_as_default_value = false,
+    // An upsert must clear a figure that became null (a reopened ticket's resolution times).
+    treat_none_as_null = true
 )]
 pub struct TicketMetricsRow {
     /// The ticket.

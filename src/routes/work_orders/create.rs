@@ -25,6 +25,11 @@ use utoipa::ToSchema;
 /// Who creates and dispatches work orders.
 pub(super) const DISPATCHERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
 
+/// Longest arrival window, hours (a promise to the customer, not a shift).
+pub const MAX_WINDOW_HOURS: i64 = 24;
+/// Furthest a visit may be scheduled ahead, days.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
 /// An arrival window in a request: RFC 3339 instants with an offset, `start < end`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +41,8 @@ pub struct WindowRequest {
 }
 
 /// Parses a technician and window into a [`Dispatch`] (422 naming `technician_id`,
-/// `arrival_window.start` or `arrival_window.end`).
+/// `arrival_window.start` (more than [`MAX_DAYS_AHEAD`] days ahead) or `arrival_window.end`
+/// (not after the start, or more than [`MAX_WINDOW_HOURS`] after it)).
 pub(super) fn parse_dispatch(
     technician_id: Option<i64>,
     window: Option<&WindowRequest>,
@@ -60,6 +66,18 @@ pub(super) fn parse_dispatch(
                 return Err(ApiError::invalid_field(
                     "arrival_window.end",
                     "must be after arrival_window.start",
+                ));
+            }
+            if end - start > chrono::Duration::hours(MAX_WINDOW_HOURS) {
+                return Err(ApiError::invalid_field(
+                    "arrival_window.end",
+                    format!("an arrival window lasts at most {MAX_WINDOW_HOURS} hours"),
+                ));
+            }
+            if start > chrono::Utc::now() + chrono::Duration::days(MAX_DAYS_AHEAD) {
+                return Err(ApiError::invalid_field(
+                    "arrival_window.start",
+                    format!("must be within {MAX_DAYS_AHEAD} days from now"),
                 ));
             }
             Ok(Some(Dispatch {

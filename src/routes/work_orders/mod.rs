@@ -1,13 +1,15 @@
 //! The work-order endpoints: [`create`] (`POST /tickets/{id}/work-orders`, `POST /work-orders`),
 //! [`transitions`] (`POST /work-orders/{id}/transitions`: dispatch, en route, on site, complete,
 //! cannot complete, cancel), [`read`] (`GET /work-orders`, `GET /work-orders/{id}`,
-//! `GET /tickets/{id}/work-orders`, `GET /me/work-orders`). This file holds the response shape.
+//! `GET /tickets/{id}/work-orders`, `GET /me/work-orders`), [`edit`] (`PATCH /work-orders/{id}`).
+//! This file holds the response shape.
 //!
 //! Admins and agents create and dispatch; managers read; a technician reads and moves only the
 //! work orders assigned to them (any other is a 404, never a 403 that would reveal it exists).
 //! Arrival windows are stored in UTC and shown in the site's time zone.
 
 pub mod create;
+pub mod edit;
 pub mod read;
 pub mod transitions;
 

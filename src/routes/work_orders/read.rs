@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::ticket::{Visibility, check_visible};
 use crate::models::work_order::{WorkOrderFilter, list_views};
+use crate::routes::body::QueryParams;
 use crate::routes::pages::{ListMeta, parse_id_cursor, per_page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -86,9 +87,9 @@ pub struct ListQuery {
 pub async fn list_work_orders(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListQuery>,
+    query: QueryParams<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
+    let q = query.0;
     let limit = per_page(q.per_page)?;
     let technician = own(&user);
     if technician.is_some() && q.technician_id.is_some_and(|t| Some(t) != technician) {
@@ -188,7 +189,7 @@ pub struct DayQuery {
 pub async fn my_work_orders(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DayQuery>,
+    query: QueryParams<DayQuery>,
 ) -> ApiResult<HttpResponse> {
     user.require(&[UserRole::Technician])?;
     let open: Vec<String> = WorkOrderStatus::OPEN
@@ -201,7 +202,7 @@ pub async fn my_work_orders(
         limit: MAX_DAY,
         ..Default::default()
     };
-    match query.day.as_deref().unwrap_or("open") {
+    match query.0.day.as_deref().unwrap_or("open") {
         "open" => filter.statuses = open,
         "upcoming" => {
             filter.statuses = open;

@@ -191,7 +191,8 @@ impl TryFrom<TransitionRequest> for Transition {
                                     parse_name("follow_up.summary", s, crate::tickets::MAX_SUBJECT)
                                 })
                                 .transpose()?,
-                            dispatch: parse_dispatch(f.technician_id, f.arrival_window.as_ref())?,
+                            dispatch: parse_dispatch(f.technician_id, f.arrival_window.as_ref())
+                                .map_err(|e| e.prefixed("follow_up."))?,
                         })
                     })
                     .transpose()?;
@@ -211,8 +212,9 @@ impl TryFrom<TransitionRequest> for Transition {
 /// transition is an event in the ticket's log, and the ticket follows (on hold while any work
 /// order is open; solved when the last one completes with the problem fixed; open otherwise).
 ///
-/// Technicians move only their own work orders and cannot dispatch or cancel; admins and agents
-/// move any. With `Idempotency-Key`, a retry replays the first answer.
+/// Technicians move only their own work orders and cannot dispatch or cancel (nor dispatch the
+/// follow-up visit they ask for: it stays `scheduled` for a dispatcher); admins and agents move
+/// any. With `Idempotency-Key`, a retry replays the first answer.
 ///
 /// Errors: 404 for a work order the caller cannot see; 409 (`invalid_transition`, naming
 /// `status` with the current status) for a transition the state machine refuses; 409
@@ -251,9 +253,14 @@ pub async fn transition(
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             idempotent::run_tx(conn, user.id, key.as_deref(), &hash, |conn| {
-                if role == UserRole::Technician
-                    && matches!(to, WorkOrderStatus::Dispatched | WorkOrderStatus::Cancelled)
-                {
+                let schedules = matches!(
+                    to,
+                    WorkOrderStatus::Dispatched | WorkOrderStatus::Cancelled
+                ) || matches!(
+                    &transition,
+                    Transition::CannotComplete { follow_up: Some(f), .. } if f.dispatch.is_some()
+                );
+                if role == UserRole::Technician && schedules {
                     // A technician learns whether the work order exists (theirs or not) before
                     // the role answer: another's is a 404 like an unknown one.
                     let technician = Some(user.id);
