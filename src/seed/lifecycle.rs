@@ -396,7 +396,17 @@ impl Life<'_> {
             AssetKind::Tablet,
             AssetKind::NetworkGear,
         ];
-        let kind = KINDS[weighted(&mut self.rng, &[0.5, 0.2, 0.15, 0.08, 0.07])];
+        let drawn = KINDS[weighted(&mut self.rng, &[0.5, 0.2, 0.15, 0.08, 0.07])];
+        // The subject names the equipment when it can ("Kiosk card reader not working").
+        let kind = if subject.starts_with("Kiosk") {
+            AssetKind::PaymentKiosk
+        } else if subject.starts_with("Phone") {
+            AssetKind::InmatePhone
+        } else if subject.starts_with("Video") || subject.contains("video visit") {
+            AssetKind::VideoVisitationTerminal
+        } else {
+            drawn
+        };
         let of_kind: Vec<&AssetInfo> = assets.iter().filter(|a| a.kind == kind).collect();
         let asset = match pick(&mut self.rng, &of_kind) {
             Some(a) => (*a).clone(),
