@@ -515,9 +515,10 @@ pub fn field_by(
                              ELSE x.site_id = f.site_id AND x.asset_id = f.asset_id END";
     let stats = |column: String| {
         format!(
-            "jsonb_build_object('count', count({column}), 'mean', avg({column})::float8,
-               'median', percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}),
-               'p90', percentile_cont(0.9) WITHIN GROUP (ORDER BY {column}),
+            // Fractions as float8 text (exact): a float8 in jsonb becomes a numeric of 15 digits.
+            "jsonb_build_object('count', count({column}), 'mean', avg({column})::float8::text,
+               'median', (percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}))::text,
+               'p90', (percentile_cont(0.9) WITHIN GROUP (ORDER BY {column}))::text,
                'min', min({column}), 'max', max({column}))"
         )
     };
@@ -567,9 +568,9 @@ pub fn field_by(
                 let v = &r.stats[i];
                 DurationStats {
                     count: v["count"].as_i64().unwrap_or(0),
-                    mean: v["mean"].as_f64(),
-                    median: v["median"].as_f64(),
-                    p90: v["p90"].as_f64(),
+                    mean: v["mean"].as_str().and_then(|s| s.parse().ok()),
+                    median: v["median"].as_str().and_then(|s| s.parse().ok()),
+                    p90: v["p90"].as_str().and_then(|s| s.parse().ok()),
                     min: v["min"].as_i64(),
                     max: v["max"].as_i64(),
                 }

@@ -237,10 +237,21 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
         .unwrap();
     // Not a comparison of empty sets: hundreds of non-empty groups were compared.
     assert!(compared > 500, "{compared} groups compared");
-    // Packed rows: ~145 bytes per ticket on the heap with the side tables (the aim: ≤ 150).
-    let per_ticket = store.heap_bytes() / store.len();
-    eprintln!("metrics store: {per_ticket} bytes per ticket on the heap");
+    // Packed rows: ~145 bytes per ticket on the heap with the side tables (the aim: ≤ 150), and
+    // ~100 per work order with its look-up lists (the aim: ≤ 110).
+    let (field_bytes, work_orders) = store.field_heap_bytes();
+    let per_ticket = (store.heap_bytes() - field_bytes) / store.len();
+    let per_work_order = field_bytes / work_orders.max(1);
+    eprintln!(
+        "metrics store: {per_ticket} bytes per ticket, {per_work_order} per work order ({work_orders} work orders, {} tickets)",
+        store.len()
+    );
+    assert!(work_orders > 100, "{work_orders} work orders");
     assert!(per_ticket <= 150, "{per_ticket} bytes per ticket");
+    assert!(
+        per_work_order <= 110,
+        "{per_work_order} bytes per work order"
+    );
 }
 
 #[derive(QueryableByName)]

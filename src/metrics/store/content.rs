@@ -450,8 +450,7 @@ impl Content {
         let map = |entries: usize, entry: usize| entries * (entry + 1) * 8 / 7;
         self.rows.capacity() * std::mem::size_of::<Row>()
             + (self.by_created.capacity() + self.by_solved.capacity()) * 4
-            + self.fields.capacity() * std::mem::size_of::<FieldRow>()
-            + (self.by_asset.capacity() + self.by_ticket.capacity()) * 4
+            + self.field_heap_bytes()
             + map(self.extras.capacity(), std::mem::size_of::<(i64, Extra)>())
             + self
                 .extras

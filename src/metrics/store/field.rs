@@ -21,8 +21,12 @@ pub(super) mod field_flag {
     pub const WINDOW_MET: u8 = 1 << 5;
 }
 
-/// One work order's `work_order_metrics` row, packed. Instants in microseconds since the Unix
-/// epoch (UTC), [`NONE`] for NULL; durations in seconds, [`NONE`] for NULL.
+/// A NULL duration in [`FieldRow::durations`].
+const NO_DURATION: i32 = i32::MIN;
+
+/// One work order's `work_order_metrics` row, packed (88 bytes). Instants in microseconds since
+/// the Unix epoch (UTC), [`NONE`] for NULL; durations in seconds (up to 68 years; longer ones
+/// saturate), [`NO_DURATION`] for NULL.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FieldRow {
     pub(super) work_order_id: i64,
@@ -32,7 +36,7 @@ pub(super) struct FieldRow {
     pub(super) finished: i64,
     pub(super) reopened: i64,
     /// `travel_time.v1`, `wrench_time.v1`, `time_to_arrival.v1`: [calendar, business] seconds.
-    pub(super) durations: [[i64; 2]; 3],
+    pub(super) durations: [[i32; 2]; 3],
     /// Interned ids ([`Content::ids`]).
     pub(super) organization: u32,
     pub(super) site: u32,
@@ -131,7 +135,9 @@ impl Content {
                 set(field_flag::PROBLEM_FIXED, problem_fixed == Some(true));
                 set(field_flag::WINDOW_SET, window.is_some());
                 set(field_flag::WINDOW_MET, window == Some(true));
-                let s = |v: Option<i64>| v.unwrap_or(NONE);
+                let s = |v: Option<i64>| {
+                    v.map_or(NO_DURATION, |v| i32::try_from(v.max(0)).unwrap_or(i32::MAX))
+                };
                 FieldRow {
                     work_order_id: id,
                     ticket_id,
@@ -178,6 +184,13 @@ impl Content {
         });
         self.by_asset = by_asset;
         self.by_ticket = by_ticket;
+        self.fields.shrink_to_fit();
+    }
+
+    /// Heap bytes of the work orders and their look-up lists (part of [`Content::heap_bytes`]).
+    pub(super) fn field_heap_bytes(&self) -> usize {
+        self.fields.capacity() * std::mem::size_of::<FieldRow>()
+            + (self.by_asset.capacity() + self.by_ticket.capacity()) * 4
     }
 
     /// Whether another work order "for the same site and asset" as `f` (of the same ticket when
@@ -244,8 +257,8 @@ impl FieldAcc {
     /// Adds a work order whose `finished_at` is in the period; `n` is N days in microseconds.
     pub(super) fn add(&mut self, c: &Content, f: &FieldRow, b: usize, n: i64) {
         for (acc, d) in self.durations.iter_mut().zip(f.durations) {
-            if d[b] != NONE {
-                acc.push(d[b]);
+            if d[b] != NO_DURATION {
+                acc.push(i64::from(d[b]));
             }
         }
         if f.flags & field_flag::WINDOW_SET != 0 {

@@ -549,6 +549,14 @@ impl MetricsStore {
         self.content.read().as_ref().map_or(0, Content::heap_bytes)
     }
 
+    /// The part of [`MetricsStore::heap_bytes`] that holds work orders, and how many it holds.
+    pub fn field_heap_bytes(&self) -> (usize, usize) {
+        self.content
+            .read()
+            .as_ref()
+            .map_or((0, 0), |c| (c.field_heap_bytes(), c.fields.len()))
+    }
+
     /// True before the first read or when there is no ticket.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
