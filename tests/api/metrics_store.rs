@@ -238,7 +238,7 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
     // Not a comparison of empty sets: hundreds of non-empty groups were compared.
     assert!(compared > 500, "{compared} groups compared");
     // Packed rows: ~145 bytes per ticket on the heap with the side tables (the aim: ≤ 150), and
-    // ~100 per work order with its look-up lists (the aim: ≤ 110).
+    // ~104 per work order with its next-visit instants (the aim: ≤ 110).
     let (field_bytes, work_orders) = store.field_heap_bytes();
     let per_ticket = (store.heap_bytes() - field_bytes) / store.len();
     let per_work_order = field_bytes / work_orders.max(1);

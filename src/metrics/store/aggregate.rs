@@ -349,11 +349,18 @@ impl Reader<'_> {
             // Work orders by `finished_at`; N days in microseconds.
             let n = options.ftf_days.saturating_mul(86_400_000_000);
             let mut by_field_raw: HashMap<u32, usize> = HashMap::default();
-            for f in &c.fields {
+            // The ticket's priority is a look-up in the ticket rows: only when asked for.
+            let needs_priority =
+                filters.priority.is_some() || dimension == Some(Dimension::Priority);
+            for (i, f) in c.fields.iter().enumerate() {
                 if !inside(f.finished) {
                     continue;
                 }
-                let priority = self.ticket_priority(f);
+                let priority = if needs_priority {
+                    self.ticket_priority(f)
+                } else {
+                    0
+                };
                 if filter
                     .as_ref()
                     .is_some_and(|r| !r.matches_field(f, priority))
@@ -396,7 +403,7 @@ impl Reader<'_> {
                         }
                     }
                 };
-                accs[s].field.add(c, f, b, n);
+                accs[s].field.add(c, i, b, n);
             }
         }
         let mut out: Vec<GroupReport> = accs

@@ -24,8 +24,7 @@ impl Content {
             by_created: Vec::new(),
             by_solved: Vec::new(),
             fields: Vec::new(),
-            by_asset: Vec::new(),
-            by_ticket: Vec::new(),
+            next_visit: Vec::new(),
         }
     }
 

@@ -182,58 +182,59 @@ impl Content {
             let f = &fields[p as usize];
             (f.ticket_id, f.created, f.work_order_id)
         });
-        self.by_asset = by_asset;
-        self.by_ticket = by_ticket;
+        let mut next_visit = vec![(NONE, NONE); fields.len()];
+        // Work orders with an asset look in their (site, asset) group; without, in their ticket's.
+        let groups = by_asset
+            .chunk_by(|a, b| {
+                let (a, b) = (&fields[*a as usize], &fields[*b as usize]);
+                (a.site, a.asset_id) == (b.site, b.asset_id)
+            })
+            .map(|g| (g, true))
+            .chain(
+                by_ticket
+                    .chunk_by(|a, b| fields[*a as usize].ticket_id == fields[*b as usize].ticket_id)
+                    .map(|g| (g, false)),
+            );
+        for (group, with_asset) in groups {
+            let created = |p: &u32| fields[*p as usize].created;
+            let first_after = |t: i64| {
+                let k = group.partition_point(|p| created(p) <= t);
+                group.get(k).map_or(NONE, created)
+            };
+            for p in group {
+                let f = &fields[*p as usize];
+                if (f.asset_id != NONE) != with_asset {
+                    continue;
+                }
+                let after_finish = if f.finished == NONE {
+                    NONE
+                } else {
+                    first_after(f.finished)
+                };
+                next_visit[*p as usize] = (first_after(f.created), after_finish);
+            }
+        }
+        self.next_visit = next_visit;
         self.fields.shrink_to_fit();
     }
 
     /// Heap bytes of the work orders and their look-up lists (part of [`Content::heap_bytes`]).
     pub(super) fn field_heap_bytes(&self) -> usize {
-        self.fields.capacity() * std::mem::size_of::<FieldRow>()
-            + (self.by_asset.capacity() + self.by_ticket.capacity()) * 4
+        self.fields.capacity() * std::mem::size_of::<FieldRow>() + self.next_visit.capacity() * 16
     }
 
-    /// Whether another work order "for the same site and asset" as `f` (of the same ticket when
-    /// `f` names no asset) was created in `(after, until]` (microseconds).
-    pub(super) fn other_created_in(&self, f: &FieldRow, after: i64, until: i64) -> bool {
-        let fields = &self.fields;
-        let row = |p: &u32| &fields[*p as usize];
-        let group = if f.asset_id == NONE {
-            part_of(
-                &self.by_ticket,
-                fields,
-                |o| (o.ticket_id, 0),
-                (f.ticket_id, 0),
-            )
+    /// Whether another work order "for the same site and asset" as work order `i` (of the same
+    /// ticket when it names no asset) was created after its creation (`after_finish`: after its
+    /// finish) and at or before `until` (microseconds).
+    pub(super) fn next_visit_by(&self, i: usize, after_finish: bool, until: i64) -> bool {
+        let (after_created, after_finished) = self.next_visit[i];
+        let next = if after_finish {
+            after_finished
         } else {
-            let site = i64::from(f.site);
-            part_of(
-                &self.by_asset,
-                fields,
-                |o| (i64::from(o.site), o.asset_id),
-                (site, f.asset_id),
-            )
+            after_created
         };
-        let start = group.partition_point(|p| row(p).created <= after);
-        group[start..]
-            .iter()
-            .map(row)
-            .take_while(|o| o.created <= until)
-            .any(|o| o.work_order_id != f.work_order_id)
+        next != NONE && next <= until
     }
-}
-
-/// The part of `list` (sorted by `key` first) whose rows have key `want`.
-fn part_of<'a>(
-    list: &'a [u32],
-    fields: &[FieldRow],
-    key: impl Fn(&FieldRow) -> (i64, i64),
-    want: (i64, i64),
-) -> &'a [u32] {
-    let of = |p: &u32| key(&fields[*p as usize]);
-    let lo = list.partition_point(|p| of(p) < want);
-    let hi = lo + list[lo..].partition_point(|p| of(p) <= want);
-    &list[lo..hi]
 }
 
 /// Per-group accumulators of the field figures.
@@ -255,7 +256,8 @@ impl FieldAcc {
     }
 
     /// Adds a work order whose `finished_at` is in the period; `n` is N days in microseconds.
-    pub(super) fn add(&mut self, c: &Content, f: &FieldRow, b: usize, n: i64) {
+    pub(super) fn add(&mut self, c: &Content, i: usize, b: usize, n: i64) {
+        let f = &c.fields[i];
         for (acc, d) in self.durations.iter_mut().zip(f.durations) {
             if d[b] != NO_DURATION {
                 acc.push(i64::from(d[b]));
@@ -270,13 +272,13 @@ impl FieldAcc {
         }
         self.ended += 1;
         let until = f.finished.saturating_add(n);
-        self.repeats += i64::from(c.other_created_in(f, f.finished, until));
+        self.repeats += i64::from(c.next_visit_by(i, true, until));
         if f.flags & field_flag::FIRST_VISIT != 0 {
             self.first_visits += 1;
             let fixed = field_flag::COMPLETED | field_flag::PROBLEM_FIXED;
             let is_fixed = f.flags & fixed == fixed
                 && (f.reopened == NONE || f.reopened > until)
-                && !c.other_created_in(f, f.created, until);
+                && !c.next_visit_by(i, false, until);
             self.fixed += i64::from(is_fixed);
         }
     }

@@ -278,12 +278,11 @@ struct Content {
     by_solved: Vec<u32>,
     /// Every work order (`work_order_metrics`), ascending by id.
     fields: Vec<FieldRow>,
-    /// Positions in `fields` of the work orders with an asset, by (site, asset, creation, id):
-    /// what `first_time_fix.v1` and the repeat-visit rate look up.
-    by_asset: Vec<u32>,
-    /// Positions in `fields` by (ticket, creation, id): the same for work orders without an
-    /// asset.
-    by_ticket: Vec<u32>,
+    /// Per work order (as `fields`): the creation instant (µs) of the next **other** work order
+    /// for the same site and asset (of the same ticket without an asset) created after this
+    /// one's creation, and after its finish ([`NONE`] when none): what `first_time_fix.v1` and
+    /// the repeat-visit rate read, for any N days, in O(1).
+    next_visit: Vec<(i64, i64)>,
 }
 
 /// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
