@@ -336,11 +336,14 @@ pub async fn create_staff(
     Ok(HttpResponse::Created().json(StaffResponse::from(staff)))
 }
 
-/// Edits a staff account (admin): role, team, employment type, active, password, skills.
+/// Edits a staff account (admin): role, team, employment type, active, password, skills. A
+/// technician with an open work order keeps the role and stays active (409 naming `role` or
+/// `active` and the work order: re-dispatch or cancel it first).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "staff", request_body = UpdateStaffRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Staff user id")),
     responses((status = 200, body = StaffResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_staff(
     state: web::Data<AppState>,
@@ -372,9 +375,46 @@ pub async fn update_staff(
         skills: r.skills.as_deref().map(parse_skills).transpose()?,
     };
     let role_change = r.role;
+    let deactivates = r.active == Some(false);
+    let leaves_the_field = r.role.is_some_and(|ro| ro != UserRole::Technician) || deactivates;
     let staff = db::run(&state.pool, move |conn| {
-        model::update_staff(conn, id, &changes)
-            .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))
+        diesel::Connection::transaction(conn, |conn| {
+            if leaves_the_field {
+                // A visit promised to a customer keeps a technician who can make it: re-dispatch
+                // or cancel their open work orders first (under their schedule lock, so no
+                // dispatch slips in meanwhile).
+                crate::models::work_order::lock_schedule_tx(conn, id)?;
+                let open = crate::models::work_order::list_views(
+                    conn,
+                    &crate::models::work_order::WorkOrderFilter {
+                        technician_id: Some(id),
+                        statuses: crate::domain::work_order::WorkOrderStatus::OPEN
+                            .iter()
+                            .map(|s| s.as_str().to_string())
+                            .collect(),
+                        limit: 1,
+                        ..Default::default()
+                    },
+                )?;
+                if let Some(v) = open.first() {
+                    let field = if deactivates {
+                        "active"
+                    } else {
+                        "role"
+                    };
+                    return Err(ApiError::conflict_on(
+                        "open_work_order",
+                        field,
+                        &format!(
+                            "work order {} is {} to this technician; re-dispatch or cancel it first",
+                            v.work_order.id, v.work_order.status
+                        ),
+                    ));
+                }
+            }
+            model::update_staff(conn, id, &changes)
+                .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))
+        })
     })
     .await?;
     // This copy need not wait for the notification that tells every copy (it arrives anyway).

@@ -867,6 +867,27 @@ async fn schedules_stay_sane_and_private() {
             .unwrap()
             .contains(&format!("work order {wo}"))
     );
+    // Nor can the technician be demoted or deactivated while the visit is promised.
+    let admin = Caller::new(&app, UserRole::Admin);
+    for (body, field) in [
+        (json!({"role": "agent"}), "role"),
+        (json!({"active": false}), "active"),
+    ] {
+        let (status, answer) = admin
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", w.tech.id),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(status, 409, "{answer}");
+        assert!(
+            answer["errors"][field][0]
+                .as_str()
+                .unwrap()
+                .contains(&format!("work order {wo}"))
+        );
+    }
     // A technician asks for a follow-up visit but cannot schedule it for anyone.
     for to in ["en_route", "on_site"] {
         assert_eq!(w.tech.go(wo, json!({"to": to})).await.0, 200);
