@@ -22,6 +22,16 @@ pub const ASSET_CONSTRAINTS: &[(&str, &str, &str)] = &[
         "is already used by another asset of this organization",
     ),
     (
+        "assets_organization_id_asset_tag_lower_key",
+        "asset_tag",
+        "is already used by another asset of this organization (case is ignored)",
+    ),
+    (
+        "assets_organization_id_serial_number_lower_key",
+        "serial_number",
+        "is already used by another asset of this organization (case is ignored)",
+    ),
+    (
         "assets_site_fkey",
         "site_id",
         "no such site in the asset's organization",

@@ -223,6 +223,11 @@ async fn a_duplicate_tag_or_serial_is_409_in_one_organization_and_accepted_in_an
     assert_problem(&tag, 409, "asset_tag");
     let serial = post(&app, &admin, "/api/v1/assets", body(site, "TB-2", "S-1")).await;
     assert_problem(&serial, 409, "serial_number");
+    // Typed by hand from a label: case does not make another tag or serial.
+    let lower = post(&app, &admin, "/api/v1/assets", body(site, " tb-1 ", "S-9")).await;
+    assert_problem(&lower, 409, "asset_tag");
+    let lower = post(&app, &admin, "/api/v1/assets", body(site, "TB-9", "s-1")).await;
+    assert_problem(&lower, 409, "serial_number");
     let other = post(
         &app,
         &admin,

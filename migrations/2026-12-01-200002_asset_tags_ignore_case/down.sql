@@ -1,0 +1,2 @@
+DROP INDEX assets_organization_id_asset_tag_lower_key;
+DROP INDEX assets_organization_id_serial_number_lower_key;
