@@ -204,13 +204,18 @@ pub struct CreateAssetRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAssetRequest {
-    /// Another site of the same organization.
-    pub site_id: Option<i64>,
-    /// Kind.
+    /// Another site of the same organization (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub site_id: Option<Option<i64>>,
+    /// Kind (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<AssetKind>)]
-    pub kind: Option<String>,
-    /// Tag.
-    pub asset_tag: Option<String>,
+    pub kind: Option<Option<String>>,
+    /// Tag (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub asset_tag: Option<Option<String>>,
     /// Serial number (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -223,9 +228,10 @@ pub struct UpdateAssetRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub installed_on: Option<Option<String>>,
-    /// Status.
+    /// Status (cannot be `null`).
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<AssetStatus>)]
-    pub status: Option<String>,
+    pub status: Option<Option<String>>,
 }
 
 /// A validated `POST /assets` (the organization comes from the site, in the transaction).
@@ -280,16 +286,26 @@ impl TryFrom<UpdateAssetRequest> for AssetChanges {
             v.map(|o| optional_text(field, o.as_deref(), max))
                 .transpose()
         };
+        fn required<T>(field: &str, v: Option<Option<T>>) -> Result<Option<T>, ApiError> {
+            match v {
+                Some(None) => Err(ApiError::invalid_field(field, "cannot be null")),
+                Some(Some(v)) => Ok(Some(v)),
+                None => Ok(None),
+            }
+        }
+        let (site_id, kind) = (required("site_id", r.site_id)?, required("kind", r.kind)?);
+        let (asset_tag, status) = (
+            required("asset_tag", r.asset_tag)?,
+            required("status", r.status)?,
+        );
         Ok(AssetChanges {
-            site_id: r.site_id,
-            kind: r
-                .kind
+            site_id,
+            kind: kind
                 .as_deref()
                 .map(parse_kind)
                 .transpose()?
                 .map(|k| k.as_str().to_string()),
-            asset_tag: r
-                .asset_tag
+            asset_tag: asset_tag
                 .as_deref()
                 .map(|t| parse_name("asset_tag", t, MAX_TAG))
                 .transpose()?,
@@ -299,8 +315,7 @@ impl TryFrom<UpdateAssetRequest> for AssetChanges {
                 .installed_on
                 .map(|o| o.as_deref().map(parse_installed_on).transpose())
                 .transpose()?,
-            status: r
-                .status
+            status: status
                 .as_deref()
                 .map(parse_status)
                 .transpose()?

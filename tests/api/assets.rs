@@ -253,6 +253,17 @@ async fn a_duplicate_tag_or_serial_is_409_in_one_organization_and_accepted_in_an
     )
     .await;
     assert_problem(&clash, 409, "asset_tag");
+    // A required value cannot be cleared: 422 naming it, nothing written.
+    for field in ["asset_tag", "kind", "site_id", "status"] {
+        let cleared = patch(
+            &app,
+            &admin,
+            &format!("/api/v1/assets/{id}"),
+            json!({ field: null }),
+        )
+        .await;
+        assert_problem(&cleared, 422, field);
+    }
 }
 
 #[tokio::test]
