@@ -110,8 +110,8 @@ use utoipa_swagger_ui::SwaggerUi;
         work_orders::read::list_for_ticket,
         work_orders::read::my_work_orders,
         metrics::get_summary,
-        metrics::get_timeseries,
-        metrics::get_breakdown
+        metrics::timeseries::get_timeseries,
+        metrics::breakdown::get_breakdown
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -326,11 +326,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     resource("/metrics/timeseries", "GET, HEAD")
-                        .route(get().to(metrics::get_timeseries)),
+                        .route(get().to(metrics::timeseries::get_timeseries)),
                 )
                 .service(
                     resource("/metrics/breakdown", "GET, HEAD")
-                        .route(get().to(metrics::get_breakdown)),
+                        .route(get().to(metrics::breakdown::get_breakdown)),
                 ),
         )
         .default_service(web::to(not_found));

@@ -747,8 +747,9 @@ fn couple_tx(
     Ok(saved)
 }
 
-/// The pause reason of the ticket's current hold, from its log.
-fn current_hold_reason(log: &[TicketEvent]) -> Option<&str> {
+/// The pause reason of the ticket's current hold, from its log (`None` when it is not on hold or
+/// its hold has no reason).
+pub fn current_hold_reason(log: &[TicketEvent]) -> Option<&str> {
     log.iter().rev().find_map(|e| match &e.kind {
         EventKind::StatusChanged {
             to: TicketStatus::OnHold,
