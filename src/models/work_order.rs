@@ -10,8 +10,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 /// A `work_orders` row. Instants are UTC; the `*_at` of transitions are device instants.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = work_orders, check_for_backend(diesel::pg::Pg))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(
+    table_name = work_orders,
+    check_for_backend(diesel::pg::Pg),
+    treat_none_as_default_value = false
+)]
 pub struct WorkOrder {
     /// Primary key.
     pub id: i64,
