@@ -10,6 +10,7 @@
 //! - [`domain`]: pure rules: ticket state machine, metric projection, statistics.
 //! - [`metrics`]: the metrics read side: the in-memory store, its figures, `metrics rebuild`.
 //! - [`models`]: diesel rows and queries.
+//! - [`notify`]: customer email: notices, threading ids, signed survey/unsubscribe links.
 //! - [`import`]: importers of outside history (event-log CSV).
 //! - [`routes`]: the HTTP API and its OpenAPI document.
 //! - [`seed`]: the deterministic demo company and data at scale (`frontline seed`).
@@ -27,6 +28,7 @@ pub mod error;
 pub mod import;
 pub mod metrics;
 pub mod models;
+pub mod notify;
 pub mod routes;
 pub mod schema;
 pub mod seed;

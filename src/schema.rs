@@ -60,6 +60,7 @@ diesel::table! {
         organization_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_opt_out -> Bool,
     }
 }
 
@@ -418,17 +419,77 @@ diesel::joinable!(tickets -> assets (asset_id));
 diesel::joinable!(time_off -> users (user_id));
 diesel::joinable!(work_order_metrics -> work_orders (work_order_id));
 
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        kind -> Text,
+        dedupe_key -> Text,
+        ticket_id -> Nullable<Int8>,
+        customer_id -> Nullable<Int8>,
+        recipient -> Text,
+        data -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        dead_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    surveys (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        customer_id -> Int8,
+        solved_at -> Timestamptz,
+        assignee_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        invite_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        answered_at -> Nullable<Timestamptz>,
+        score -> Nullable<Int2>,
+        nps -> Nullable<Int2>,
+        comment -> Nullable<Text>,
+        consent_to_quote -> Bool,
+        pre_reopen -> Bool,
+    }
+}
+
+diesel::table! {
+    inbound_messages (id) {
+        id -> Int8,
+        message_id -> Text,
+        ticket_id -> Int8,
+        comment_id -> Nullable<Int8>,
+        created_ticket -> Bool,
+        sender -> Text,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(outbox -> tickets (ticket_id));
+diesel::joinable!(surveys -> tickets (ticket_id));
+diesel::joinable!(inbound_messages -> tickets (ticket_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     assets,
     business_calendars,
     comments,
     customers,
     idempotency_keys,
+    inbound_messages,
     organizations,
+    outbox,
     refresh_tokens,
     rules_version,
     sites,
     sla_policies,
+    surveys,
     teams,
     ticket_events,
     ticket_links,

@@ -367,6 +367,35 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
         detail: serde_json::Value,
     },
+    /// A customer notice was queued in the outbox, or not sent and why (opted out, no email).
+    /// No effect on status or metrics.
+    Notification {
+        /// The notice (`ticket_received`, `agent_reply`, `ticket_solved`, `visit_scheduled`,
+        /// `technician_en_route`).
+        notice: String,
+        /// The customer it is for.
+        customer_id: Option<i64>,
+        /// `queued`, or `suppressed` with a `reason`.
+        outcome: String,
+        /// Why it was not sent (`opted_out`, `no_email`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The requester answered a CSAT/NPS survey (docs/METRICS.md, Satisfaction). The comment
+    /// stays in `surveys`; no effect on status.
+    SurveyAnswered {
+        /// The survey.
+        survey_id: i64,
+        /// Rating 1–5.
+        score: i16,
+        /// Likelihood to recommend 0–10, when answered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nps: Option<i16>,
+        /// The customer agreed to have the comment quoted anonymously.
+        consent_to_quote: bool,
+        /// It replaced an earlier answer of the ticket.
+        replaced: bool,
+    },
     /// An SLA target came within the policy's warning offset of its due instant.
     SlaWarning {
         /// Which target.
@@ -393,6 +422,8 @@ impl EventKind {
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaWarning { .. } => "sla_warning",
             EventKind::WorkOrder { .. } => "work_order",
+            EventKind::Notification { .. } => "notification",
+            EventKind::SurveyAnswered { .. } => "survey_answered",
         }
     }
 }

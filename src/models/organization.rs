@@ -58,6 +58,8 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
     pub updated_at: DateTime<Utc>,
+    /// Unsubscribed from email: receives no notice and no survey.
+    pub email_opt_out: bool,
 }
 
 /// A new customer.
@@ -86,6 +88,8 @@ pub struct CustomerChanges {
     pub phone: Option<Option<String>>,
     /// Organization.
     pub organization_id: Option<Option<i64>>,
+    /// Unsubscribed from email.
+    pub email_opt_out: Option<bool>,
     /// Set to now by the caller.
     pub updated_at: Option<DateTime<Utc>>,
 }

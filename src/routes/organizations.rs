@@ -437,6 +437,9 @@ pub struct CustomerResponse {
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
     pub updated_at: DateTime<Utc>,
+    /// Unsubscribed from email (by the `List-Unsubscribe` link or an agent): receives no
+    /// notice and no survey, and the ticket's log says so.
+    pub email_opt_out: bool,
 }
 
 impl From<Customer> for CustomerResponse {
@@ -449,6 +452,7 @@ impl From<Customer> for CustomerResponse {
             organization_id: c.organization_id,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            email_opt_out: c.email_opt_out,
         }
     }
 }
@@ -506,6 +510,8 @@ pub struct UpdateCustomerRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub organization_id: Option<Option<i64>>,
+    /// Unsubscribed from email (`true`: no notice, no survey).
+    pub email_opt_out: Option<bool>,
 }
 
 /// `GET /customers` response.
@@ -569,6 +575,7 @@ pub async fn update_customer(
             .map(|p| p.as_deref().map(|p| parse_phone("phone", p)).transpose())
             .transpose()?,
         organization_id: r.organization_id,
+        email_opt_out: r.email_opt_out,
         updated_at: Some(Utc::now()),
     };
     let id = id.into_inner();
