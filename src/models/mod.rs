@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod organization;
 pub mod sla;
 pub mod staff;
+pub mod survey;
 pub mod ticket;
 pub mod work_order;
 pub mod work_order_bulk;
