@@ -119,3 +119,21 @@ pub fn get(conn: &mut PgConnection, id: i64) -> QueryResult<Survey> {
         .select(Survey::as_select())
         .first(conn)
 }
+
+/// Surveys `ids` were offered at `now` (the first message carrying their link was delivered):
+/// sets `sent_at` where it is still empty.
+///
+/// # Errors
+/// Database errors.
+pub fn mark_sent(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        surveys::table
+            .filter(surveys::id.eq_any(ids))
+            .filter(surveys::sent_at.is_null()),
+    )
+    .set(surveys::sent_at.eq(now))
+    .execute(conn)
+}

@@ -17,6 +17,7 @@
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
+//! - [`notify`]: the customer notices a change queues in the outbox, in its transaction.
 //! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
 //! - [`rules`]: the SLA policies and calendars a write applies, cached per process.
 //!
@@ -30,6 +31,7 @@ pub mod create;
 pub mod follow_up;
 pub mod history;
 pub mod import;
+pub mod notify;
 pub mod projection;
 pub mod rules;
 pub mod sla_events;
