@@ -38,8 +38,8 @@ pub struct Commented {
 }
 
 /// Adds `comment` by `actor` at `now` to ticket `id` (if `actor` may see it). `actor` is `None`
-/// when no staff member is involved (a requester's reply by email): every
-/// ticket is visible and the events carry no staff actor (`ticket_events.actor_user_id` NULL).
+/// when no staff member is involved (a requester's reply by email): every ticket is visible and
+/// the events carry no staff actor (`ticket_events.actor_user_id` NULL).
 ///
 /// # Errors
 /// 404 for a ticket the caller cannot see; 422 naming `public` for a private requester comment
