@@ -736,3 +736,32 @@ async fn auto_replies_and_our_own_messages_are_ignored() {
     assert_eq!(counts(&app), before);
     assert_eq!(get_ticket(&app, id).await["status"], "pending");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_route_its_secret_and_every_status() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json", 200).await;
+    let op = &doc["paths"]["/api/v1/inbound/email"]["post"];
+    let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        statuses,
+        vec![
+            "200", "201", "400", "401", "409", "413", "415", "422", "503"
+        ]
+    );
+    let media: Vec<&String> = op["requestBody"]["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(
+        media,
+        vec!["application/octet-stream", "message/rfc822", "text/plain"]
+    );
+    assert_eq!(op["security"], json!([{"inbound_secret": []}]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["inbound_secret"],
+        json!({"type": "apiKey", "in": "header", "name": "X-Inbound-Secret",
+               "description": "The shared secret `email.inbound_secret`"})
+    );
+}
