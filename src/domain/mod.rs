@@ -3,6 +3,8 @@
 //! - [`calendar`]: business time and due instants (docs/METRICS.md §3).
 //! - [`buckets`]: the local days, weeks and months of a reporting time zone (timeseries).
 //! - [`email`]: normalised email addresses.
+//! - [`inbound`]: a reply's own text (quoted history stripped), the ticket number a subject
+//!   quotes, machine-sent messages (inbound email).
 //! - [`ids`]: typed ids (`TicketId`, `UserId`, …) for values that cross layers.
 //! - [`instant`]: the accepted range and precision of timestamps.
 //! - [`ticket`]: statuses, priorities, the state machine and the ticket aggregate that turns
@@ -18,6 +20,7 @@ pub mod calendar;
 pub mod email;
 pub mod field_metrics;
 pub mod ids;
+pub mod inbound;
 pub mod instant;
 pub mod metrics;
 pub mod sla;

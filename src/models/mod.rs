@@ -5,6 +5,7 @@ pub mod asset;
 pub mod calendar;
 pub mod enums;
 pub mod idempotency;
+pub mod inbound;
 pub mod organization;
 pub mod outbox;
 pub mod sla;

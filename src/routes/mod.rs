@@ -15,6 +15,7 @@
 //! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
 //! GET /api/v1/me/work-orders        the technician's day
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
+//! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET /docs/                        Swagger UI
 //! ```
@@ -26,6 +27,7 @@ pub mod calendars;
 pub mod fields;
 pub mod health;
 pub mod idempotent;
+pub mod inbound;
 pub mod metrics;
 pub mod organizations;
 pub mod outbox;
@@ -115,7 +117,8 @@ use utoipa_swagger_ui::SwaggerUi;
         metrics::timeseries::get_timeseries,
         metrics::breakdown::get_breakdown,
         outbox::list_dead_letters,
-        outbox::requeue
+        outbox::requeue,
+        inbound::receive_email
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -130,17 +133,21 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
+        (name = "inbound", description = "Replies by email: raw messages from the inbound-mail service"),
         (name = "ops", description = "Health and readiness")
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`).
+/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`) and the
+/// `inbound_secret` one (header `X-Inbound-Secret` of `POST /inbound/email`).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -150,6 +157,13 @@ impl utoipa::Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "inbound_secret",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Inbound-Secret",
+                "The shared secret `email.inbound_secret`",
+            ))),
         );
     }
 }
@@ -333,6 +347,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),
+                )
+                .service(
+                    resource("/inbound/email", "POST")
+                        .route(web::post().to(inbound::receive_email)),
                 )
                 .service(
                     resource("/metrics/timeseries", "GET, HEAD")

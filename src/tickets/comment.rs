@@ -4,7 +4,7 @@
 
 use super::rules::RulesCache;
 use super::{Actor, command_error, follow_up, notify};
-use crate::domain::ids::TicketId;
+use crate::domain::ids::{TicketId, UserId};
 use crate::domain::ticket::{AuthorKind, Command};
 use crate::error::ApiError;
 use crate::models::enums::DbTicketStatus;
@@ -37,7 +37,9 @@ pub struct Commented {
     pub follow_up_of: Option<TicketId>,
 }
 
-/// Adds `comment` by `actor` at `now` to ticket `id` (if `actor` may see it).
+/// Adds `comment` by `actor` at `now` to ticket `id` (if `actor` may see it). `actor` is `None`
+/// when no staff member is involved (a requester's reply by email): every ticket is visible and
+/// the events carry no staff actor (`ticket_events.actor_user_id` NULL).
 ///
 /// # Errors
 /// 404 for a ticket the caller cannot see; 422 naming `public` for a private requester comment
@@ -48,16 +50,17 @@ pub fn comment_tx(
     rules: &RulesCache,
     id: TicketId,
     comment: &NewComment,
-    actor: Actor,
+    actor: Option<Actor>,
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
     let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
+    let visibility = actor.map_or(Visibility::All, |a| a.visibility);
     let ticket =
-        model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
+        model::lock_tx(conn, id.get(), visibility).map_err(ApiError::not_found("ticket"))?;
     let (actor, by_technician) = (
-        actor.id,
-        matches!(actor.visibility, Visibility::Technician(_)),
+        actor.map(|a| a.id),
+        matches!(visibility, Visibility::Technician(_)),
     );
     let from_requester = comment.author == AuthorKind::Customer;
     if from_requester {
@@ -97,7 +100,7 @@ pub fn comment_tx(
                 public: comment.public,
             },
             now,
-            Some(actor.get()),
+            actor.map(UserId::get),
         )
         .map_err(command_error)?;
     let requester = notify::requester_for(conn, notices, ticket.requester_id, &events)?;

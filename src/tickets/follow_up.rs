@@ -13,8 +13,8 @@ use crate::schema::ticket_links;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-/// Creates the follow-up of `closed` with the requester's `text`, logged by `actor` at `now`;
-/// returns it and its first comment. Called by [`super::comment::comment_tx`] inside its
+/// Creates the follow-up of `closed` with the requester's `text`, logged by `actor` at `now`
+/// (`None`: no staff member, e.g. a reply by email); returns it and its first comment. Called by [`super::comment::comment_tx`] inside its
 /// transaction.
 ///
 /// # Errors
@@ -25,7 +25,7 @@ pub fn follow_up_tx(
     notices: super::notify::NoticeSettings,
     closed: &Ticket,
     text: &str,
-    actor: UserId,
+    actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Ticket, CommentRow), ApiError> {
     let subject: String = format!("Follow-up: {}", closed.subject)
@@ -62,7 +62,7 @@ pub fn follow_up_tx(
     ] {
         events.extend(
             state
-                .apply(&command, now, Some(actor.get()))
+                .apply(&command, now, actor.map(UserId::get))
                 .map_err(command_error)?,
         );
     }

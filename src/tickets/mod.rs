@@ -13,6 +13,8 @@
 //! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
 //! - [`comment`]: a reply or note (`POST /tickets/{id}/comments`); a requester's comment on a
 //!   closed ticket starts a [`follow_up`].
+//! - [`inbound`]: a customer's email (`POST /inbound/email`): a reply threads onto its ticket
+//!   as a requester's comment, anything else starts a ticket; each message once.
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
 //! - [`import`]: stores imported histories (the event-log importer).
@@ -31,6 +33,7 @@ pub mod create;
 pub mod follow_up;
 pub mod history;
 pub mod import;
+pub mod inbound;
 pub mod notify;
 pub mod projection;
 pub mod rules;

@@ -16,6 +16,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod import;
+mod inbound;
 mod metrics;
 mod metrics_store;
 mod migrations;

@@ -342,6 +342,13 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             Box::new(|| Some(json!({"employment_type": "contractor"}))),
             [200, 403, 403, 403, 401],
         ),
+        // The inbound-mail service authenticates with the shared secret, never a staff token.
+        (
+            Method::POST,
+            "/api/v1/inbound/email".into(),
+            none(),
+            [401, 401, 401, 401, 401],
+        ),
         (
             Method::GET,
             "/healthz".into(),
