@@ -209,3 +209,33 @@ impl Job for OutboxWorker {
         Ok(handled)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_from_the_base_up_to_the_cap_and_jitter_stays_within_a_quarter() {
+        let settings = crate::configuration::Settings::load_for(
+            &crate::configuration::config_dir(),
+            crate::configuration::Environment::Test,
+        )
+        .unwrap();
+        let mut email = settings.email.clone();
+        email.retry_base_seconds = 10;
+        email.retry_max_seconds = 60;
+        let links =
+            crate::notify::links::LinkSigner::new(&settings.auth.jwt_secret, "frontline").unwrap();
+        let worker = OutboxWorker::new(
+            &email,
+            Renderer::new(&email, links).unwrap(),
+            Mailer::from_settings(&email).unwrap(),
+        );
+        let seconds: Vec<i64> = (1..=5).map(|a| worker.backoff(a).num_seconds()).collect();
+        assert_eq!(seconds, vec![10, 20, 40, 60, 60]);
+        for _ in 0..1_000 {
+            let j = jitter(Duration::seconds(40)).num_milliseconds();
+            assert!((30_000..50_000).contains(&j), "{j}");
+        }
+    }
+}
