@@ -809,3 +809,30 @@ async fn a_dispatch_and_a_technician_on_the_way_tell_the_customer_the_window_in_
         on_way.text
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_default_writes_each_message_as_an_eml_file() {
+    let db = TestDb::new();
+    let mut settings = db.settings.clone();
+    let dir = std::env::temp_dir().join(format!("frontline-mail-{}", uuid::Uuid::new_v4()));
+    settings.email.transport = MailTransport::File;
+    settings.email.file_dir = dir.clone();
+    let app = spawn_app_on(db).await;
+    let agent = Desk::new(&app, UserRole::Agent);
+    let customer = agent
+        .customer("Facility desk", Some("desk@county.test"))
+        .await;
+    let (_, number) = agent.ticket(customer, "Written to disk").await;
+    let report = pass(&app.db, &worker(&settings), Utc::now()).await;
+    assert_eq!(report.sent, 1);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let mail = Mail::parse(&std::fs::read(&files[0]).unwrap());
+    assert_eq!(mail.subject, format!("[#{number}] Written to disk"));
+    assert_eq!(mail.to, "desk@county.test");
+    std::fs::remove_dir_all(dir).unwrap();
+}
