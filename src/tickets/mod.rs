@@ -15,6 +15,8 @@
 //!   closed ticket starts a [`follow_up`].
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
+//! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
+//!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
 //! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
@@ -33,6 +35,7 @@ pub mod import;
 pub mod projection;
 pub mod rules;
 pub mod sla_events;
+pub mod survey;
 pub mod update;
 pub mod work_order;
 pub mod work_order_edit;
