@@ -113,8 +113,7 @@ impl SurveyForm {
             Some(s) => s
                 .parse::<i64>()
                 .map_err(|_| {
-                    "Please choose a number from 0 to 10, or leave this question blank."
-                        .to_string()
+                    "Please choose a number from 0 to 10, or leave this question blank.".to_string()
                 })
                 .and_then(NpsScore::new)
                 .map(Some),
@@ -151,7 +150,10 @@ impl SurveyForm {
 /// `\r\n` and lone `\r` become `\n` (browsers send a textarea's line breaks as `\r\n`), then
 /// surrounding whitespace is trimmed.
 fn normalise_comment(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n").trim().to_string()
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_string()
 }
 
 /// `12345` → `"12,345"`.
@@ -230,8 +232,11 @@ mod tests {
             errors["comment"],
             "Your comment is 5,001 characters long; please shorten it to at most 5,000."
         );
-        for (score, nps) in [("", "0"), ("0", "-1"), ("three", "ten"), ("4.5", "1e1")] {
-            let errors = form(score, nps, "", false).parse().err().unwrap_or_default();
+        for (score, nps) in [("", "11"), ("0", "-1"), ("three", "ten"), ("4.5", "1e1")] {
+            let errors = form(score, nps, "", false)
+                .parse()
+                .err()
+                .unwrap_or_default();
             assert_eq!(errors.len(), 2, "{score:?} {nps:?}");
         }
         let missing = SurveyForm::default().parse().err().unwrap_or_default();

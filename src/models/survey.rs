@@ -245,3 +245,16 @@ pub fn cancel_invitation_tx(
     .set(outbox::status.eq("cancelled"))
     .execute(conn)
 }
+
+/// One survey with its ticket's number and subject (what the survey page shows).
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn with_ticket(conn: &mut PgConnection, id: i64) -> QueryResult<(Survey, i64, String)> {
+    use crate::schema::tickets;
+    surveys::table
+        .inner_join(tickets::table)
+        .filter(surveys::id.eq(id))
+        .select((Survey::as_select(), tickets::number, tickets::subject))
+        .first(conn)
+}
