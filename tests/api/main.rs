@@ -22,6 +22,7 @@ mod organizations;
 mod roles;
 mod seed;
 mod sla;
+mod surveys;
 mod ticket_lifecycle;
 mod tickets;
 mod work_orders;
