@@ -8,6 +8,7 @@
 )]
 mod assets;
 mod auth;
+mod browser;
 mod calendars;
 mod cli;
 mod field_metrics;
