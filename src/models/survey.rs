@@ -146,16 +146,18 @@ impl Survey {
     }
 }
 
-/// One survey, locked for the rest of the transaction (`FOR UPDATE`).
+/// A ticket's surveys, oldest first (by id), locked for the rest of the transaction (`FOR
+/// UPDATE`; take the ticket's lock first).
 ///
 /// # Errors
-/// `NotFound`; database errors.
-pub fn lock_tx(conn: &mut PgConnection, id: i64) -> QueryResult<Survey> {
+/// Database errors.
+pub fn lock_of_ticket_tx(conn: &mut PgConnection, ticket_id: i64) -> QueryResult<Vec<Survey>> {
     surveys::table
-        .find(id)
+        .filter(surveys::ticket_id.eq(ticket_id))
+        .order(surveys::id.asc())
         .select(Survey::as_select())
         .for_update()
-        .first(conn)
+        .load(conn)
 }
 
 /// A ticket's surveys, oldest first (by id).

@@ -2,7 +2,7 @@
 //! Satisfaction).
 //!
 //! One transaction, with the lock discipline of every ticket write: the rules' write lock
-//! first, then the ticket row (`FOR UPDATE`), then the survey row. It stores the answer on the
+//! first, then the ticket row (`FOR UPDATE`), then the ticket's survey rows. It stores the answer on the
 //! survey (score, nps, comment, consent, `answered_at` = now, `pre_reopen`), appends a
 //! `survey_answered` event after the ticket's log, and cancels the survey's invitation still
 //! pending in the outbox (an answered survey is not sent again). The ticket's row, version
@@ -89,14 +89,20 @@ pub fn answer_tx(
         DieselError::NotFound => AnswerError::Unknown,
         e => e.into(),
     };
-    // The survey's ticket never changes: read it unlocked, then lock ticket, then survey.
+    // The survey's ticket never changes: read it unlocked, then lock the ticket, then its
+    // surveys.
     let ticket_id = model::get(conn, survey_id).map_err(unknown)?.ticket_id;
     let ticket = ticket_model::lock_tx(conn, ticket_id, Visibility::All).map_err(unknown)?;
-    let survey = model::lock_tx(conn, survey_id).map_err(unknown)?;
+    // The ticket's surveys, this one among them, locked: the rating is read and changed here.
+    let surveys = model::lock_of_ticket_tx(conn, ticket.id)?;
+    let rating = model::rating_among(&surveys);
+    let survey = surveys
+        .into_iter()
+        .find(|s| s.id == survey_id)
+        .ok_or(AnswerError::Unknown)?;
     if now >= survey.expires_at {
         return Err(AnswerError::Expired);
     }
-    let rating = model::rating_among(&model::of_ticket(conn, ticket.id)?);
     let new = Answer {
         score: answer.score.get(),
         nps: answer.nps.map(|n| n.get()),

@@ -996,3 +996,35 @@ async fn staff_read_a_tickets_surveys_and_a_technician_only_with_a_work_order_on
         .await;
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_survey_answer_sends_the_statements_its_work_needs() {
+    let app = spawn_app().await;
+    let desk = Desk::new(&app);
+    let ticket = desk.create("Handset cord frayed").await;
+    // The solve warms the server's rules cache, as any earlier write would.
+    desk.solve(ticket).await;
+    let s = survey_of_latest_solve(&app, ticket, None);
+    let token = token(&app, &s);
+    let stats = &app.db.stats;
+    let before = stats.statement_count();
+    assert_eq!(get_page(&app, &token).await.0, 200);
+    // The survey with its ticket's number and subject.
+    assert_eq!(stats.statement_count() - before, 1, "GET");
+    let before = stats.statement_count();
+    assert_eq!(post_form(&app, &token, &[("nps", "3")]).await.0, 422);
+    assert_eq!(
+        stats.statement_count() - before,
+        1,
+        "invalid: nothing but the read"
+    );
+    let before = stats.statement_count();
+    assert_eq!(post_form(&app, &token, &[("score", "4")]).await.0, 200);
+    // Read; BEGIN; rules lock; the survey's ticket; ticket lock; its surveys locked; answer;
+    // invitation cancelled; the log; the event; COMMIT.
+    assert_eq!(stats.statement_count() - before, 11, "answer");
+    let before = stats.statement_count();
+    assert_eq!(post_form(&app, &token, &[("score", "4")]).await.0, 200);
+    // The same again: read; BEGIN; rules lock; ticket; ticket lock; surveys; COMMIT.
+    assert_eq!(stats.statement_count() - before, 7, "same answer again");
+}
