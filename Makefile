@@ -40,9 +40,10 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## bench: load-test the service (see scripts/bench.sh)
+## bench: load-test the service (scripts/bench.sh) and the email outbox (scripts/bench-email.sh)
 bench: db
 	bash scripts/bench.sh
+	bash scripts/bench-email.sh
 
 ## bench-scale: seed one million tickets, then time the metrics endpoints over them (scripts/bench-scale.sh)
 bench-scale: db

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod enums;
 pub mod idempotency;
 pub mod organization;
+pub mod outbox;
 pub mod sla;
 pub mod staff;
 pub mod survey;

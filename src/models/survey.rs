@@ -224,7 +224,7 @@ pub fn answer_tx(
 }
 
 /// Cancels survey `id`'s invitation still waiting in the outbox (`survey_invitation` rows of
-/// ticket `ticket_id` whose `data.survey_id` is `id`, status `pending` → `cancelled`): an
+/// ticket `ticket_id` whose `data.survey.id` is `id`, status `pending` → `cancelled`): an
 /// answered survey is not sent again. Returns how many rows changed (0 or 1).
 ///
 /// # Errors
@@ -235,14 +235,14 @@ pub fn cancel_invitation_tx(
     id: i64,
 ) -> QueryResult<usize> {
     use crate::schema::outbox;
-    // `data @> {"survey_id": id}` (the notice's tagged JSON); the ticket filter uses the index
+    // `data @> {"survey": {"id": id}}` (the notice's tagged JSON); the ticket filter uses the index
     // `outbox_ticket`.
     diesel::update(
         outbox::table
             .filter(outbox::ticket_id.eq(ticket_id))
             .filter(outbox::kind.eq("survey_invitation"))
             .filter(outbox::status.eq("pending"))
-            .filter(outbox::data.contains(serde_json::json!({ "survey_id": id }))),
+            .filter(outbox::data.contains(serde_json::json!({ "survey": { "id": id } }))),
     )
     .set(outbox::status.eq("cancelled"))
     .execute(conn)
@@ -259,4 +259,22 @@ pub fn with_ticket(conn: &mut PgConnection, id: i64) -> QueryResult<(Survey, i64
         .filter(surveys::id.eq(id))
         .select((Survey::as_select(), tickets::number, tickets::subject))
         .first(conn)
+}
+
+/// Surveys `ids` were offered at `now` (the first message carrying their link was delivered):
+/// sets `sent_at` where it is still empty.
+///
+/// # Errors
+/// Database errors.
+pub fn mark_sent(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        surveys::table
+            .filter(surveys::id.eq_any(ids))
+            .filter(surveys::sent_at.is_null()),
+    )
+    .set(surveys::sent_at.eq(now))
+    .execute(conn)
 }

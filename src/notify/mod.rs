@@ -10,4 +10,6 @@
 
 pub mod links;
 pub mod notice;
+pub mod render;
 pub mod thread;
+pub mod transport;

@@ -30,12 +30,14 @@ pub mod health;
 pub mod idempotent;
 pub mod metrics;
 pub mod organizations;
+pub mod outbox;
 pub mod pages;
 pub mod sla;
 pub mod staff;
 pub mod surveys;
 pub mod tickets;
 pub mod time_off;
+pub mod unsubscribe;
 pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -117,7 +119,9 @@ use utoipa_swagger_ui::SwaggerUi;
         work_orders::read::my_work_orders,
         metrics::get_summary,
         metrics::timeseries::get_timeseries,
-        metrics::breakdown::get_breakdown
+        metrics::breakdown::get_breakdown,
+        outbox::list_dead_letters,
+        outbox::requeue
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -132,6 +136,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "surveys", description = "The customer's CSAT/NPS survey page (HTML, public: the signed token in the link is the credential)"),
+        (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
         (name = "ops", description = "Health and readiness")
     )
 )]
@@ -171,6 +176,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/healthz", "GET, HEAD").route(get().to(health::healthz)))
         .service(resource("/readyz", "GET, HEAD").route(get().to(health::readyz)))
+        .service(
+            resource("/unsubscribe/{token}", "GET, HEAD, POST")
+                .route(get().to(unsubscribe::show))
+                .route(web::post().to(unsubscribe::confirm)),
+        )
         .route(
             "/docs",
             web::get().to(|| async {
@@ -349,6 +359,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/metrics/breakdown", "GET, HEAD")
                         .route(get().to(metrics::breakdown::get_breakdown)),
+                )
+                .service(
+                    resource("/outbox/dead-letters", "GET, HEAD")
+                        .route(get().to(outbox::list_dead_letters)),
+                )
+                .service(
+                    resource("/outbox/{id}/requeue", "POST").route(web::post().to(outbox::requeue)),
                 ),
         )
         .default_service(web::to(not_found));

@@ -34,9 +34,8 @@
 //! survey only (its audience is `frontline-survey`; it cannot unsubscribe or call the API).
 //!
 //! The signed token: [`crate::notify::links::LinkSigner`] keyed by `auth.jwt_secret` with issuer
-//! `auth.issuer` ([`link_signer`]); links are `{email.public_base_url}/surveys/{token}`.
+//! `auth.issuer` (the server's `AppState::links`); links are `{email.public_base_url}/surveys/{token}`.
 
-use crate::configuration::Settings;
 use crate::db;
 use crate::domain::survey::{CsatScore, FormErrors, SurveyForm};
 use crate::error::ApiError;
@@ -59,15 +58,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe
 /// Largest survey form body, bytes (a 5,000-character comment of 4-byte characters,
 /// percent-encoded, is 60,000 bytes).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
-
-/// The signer of customer links: `auth.jwt_secret`, issuer `auth.issuer`.
-///
-/// # Errors
-/// The library refused the key (500).
-pub fn link_signer(settings: &Settings) -> Result<LinkSigner, ApiError> {
-    LinkSigner::new(&settings.auth.jwt_secret, &settings.auth.issuer)
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("link signer: {e}")))
-}
 
 /// A rendered survey page: its status and HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,10 +429,7 @@ pub async fn get_survey(
 ) -> HttpResponse {
     let brand = state.settings.email.from_name.clone();
     let preselect = preselected(request.query_string());
-    let signer = match link_signer(&state.settings) {
-        Ok(s) => s,
-        Err(e) => return failure_page(&brand, &e).into_response(),
-    };
+    let signer = state.links.clone();
     let token = token.into_inner();
     let page_brand = brand.clone();
     let page = db::run(&state.pool, move |conn| {
@@ -479,10 +466,7 @@ pub async fn answer_survey(
     body: web::Bytes,
 ) -> HttpResponse {
     let brand = state.settings.email.from_name.clone();
-    let signer = match link_signer(&state.settings) {
-        Ok(s) => s,
-        Err(e) => return failure_page(&brand, &e).into_response(),
-    };
+    let signer = state.links.clone();
     let form = read_form(&body);
     let token = token.into_inner();
     let rules = state.rules.clone();

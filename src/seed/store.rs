@@ -270,7 +270,10 @@ fn store(
     match writer {
         Writer::Domain => {
             let mut ids = Vec::with_capacity(batch.len());
-            let rules = RulesCache::new();
+            let rules = RulesCache::with_notices(crate::tickets::notify::NoticeSettings {
+                enabled: false,
+                ..Default::default()
+            });
             for g in &batch {
                 let id = match &g.field {
                     Some(field) => store_with_field_work(conn, &rules, g, field)?,

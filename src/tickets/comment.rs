@@ -3,7 +3,7 @@
 //! ([`super::follow_up`]).
 
 use super::rules::RulesCache;
-use super::{Actor, command_error, follow_up};
+use super::{Actor, command_error, follow_up, notify};
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::{AuthorKind, Command};
 use crate::error::ApiError;
@@ -51,6 +51,7 @@ pub fn comment_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let ticket =
         model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
@@ -81,7 +82,7 @@ pub fn comment_tx(
     }
     if ticket.status == DbTicketStatus::Closed && from_requester {
         let (follow_up, comment) =
-            follow_up::follow_up_tx(conn, &rules, &ticket, &comment.body, actor, now)?;
+            follow_up::follow_up_tx(conn, &rules, notices, &ticket, &comment.body, actor, now)?;
         return Ok(Commented {
             comment,
             ticket: follow_up,
@@ -89,7 +90,7 @@ pub fn comment_tx(
         });
     }
     let mut state = state_of(&ticket);
-    let events = state
+    let mut events = state
         .apply(
             &Command::Comment {
                 author: comment.author,
@@ -99,6 +100,9 @@ pub fn comment_tx(
             Some(actor.get()),
         )
         .map_err(command_error)?;
+    let requester = notify::requester_for(conn, notices, ticket.requester_id, &events)?;
+    let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
     let (saved, mut written) = super::save_tx(
         conn,
         &rules,
@@ -108,6 +112,7 @@ pub fn comment_tx(
         events,
         std::slice::from_ref(&comment.body),
     )?;
+    notify::write_tx(conn, notices, told, &saved, &written, now)?;
     let comment = written
         .pop()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("comment not written")))?;

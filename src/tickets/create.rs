@@ -57,6 +57,7 @@ pub fn create_tx(
     actor: UserId,
     now: DateTime<Utc>,
 ) -> Result<Ticket, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let mut fields = command.fields.clone();
     let requester = match &command.requester {
@@ -136,7 +137,12 @@ pub fn create_tx(
     {
         apply(&mut state, Command::SetStatus(status))?;
     }
-    let (ticket, _) = insert_tx(conn, &rules, &fields, &state, Some(actor), &events, &bodies)?;
+    let requester = super::notify::Requester::from(requester);
+    let (told, notes) = super::notify::plan(notices, Some(&requester), &events);
+    events.extend(notes);
+    let (ticket, comments) =
+        insert_tx(conn, &rules, &fields, &state, Some(actor), &events, &bodies)?;
+    super::notify::write_tx(conn, notices, told, &ticket, &comments, now)?;
     tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.get() }, "ticket created");
     Ok(ticket)
 }

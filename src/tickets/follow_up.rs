@@ -22,6 +22,7 @@ use diesel::prelude::*;
 pub fn follow_up_tx(
     conn: &mut PgConnection,
     rules: &Rules,
+    notices: super::notify::NoticeSettings,
     closed: &Ticket,
     text: &str,
     actor: UserId,
@@ -65,6 +66,9 @@ pub fn follow_up_tx(
                 .map_err(command_error)?,
         );
     }
+    let requester = super::notify::requester_for(conn, notices, closed.requester_id, &events)?;
+    let (told, notes) = super::notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
     let (ticket, mut comments) = insert_tx(
         conn,
         rules,
@@ -74,6 +78,7 @@ pub fn follow_up_tx(
         &events,
         &[text.to_string()],
     )?;
+    super::notify::write_tx(conn, notices, told, &ticket, &comments, now)?;
     diesel::insert_into(ticket_links::table)
         .values((
             ticket_links::ticket_id.eq(ticket.id),

@@ -19,6 +19,7 @@
 //!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
+//! - [`notify`]: the customer notices a change queues in the outbox, in its transaction.
 //! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
 //! - [`rules`]: the SLA policies and calendars a write applies, cached per process.
 //!
@@ -32,6 +33,7 @@ pub mod create;
 pub mod follow_up;
 pub mod history;
 pub mod import;
+pub mod notify;
 pub mod projection;
 pub mod rules;
 pub mod sla_events;

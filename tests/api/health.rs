@@ -150,6 +150,8 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/metrics/summary",
         "GET /api/v1/metrics/timeseries",
         "GET /api/v1/metrics/breakdown",
+        "GET /api/v1/outbox/dead-letters",
+        "POST /api/v1/outbox/{id}/requeue",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

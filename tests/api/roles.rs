@@ -174,6 +174,19 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             [200, 200, 403, 403, 401],
         ),
         (
+            Method::GET,
+            "/api/v1/outbox/dead-letters".into(),
+            none(),
+            [200, 403, 403, 403, 401],
+        ),
+        // No dead letter in the fixture: an admin gets the 404 of the message.
+        (
+            Method::POST,
+            "/api/v1/outbox/999999/requeue".into(),
+            none(),
+            [404, 403, 403, 403, 401],
+        ),
+        (
             Method::POST,
             "/api/v1/organizations".into(),
             Box::new(|| Some(json!({"name": format!("Org {}", unique())}))),

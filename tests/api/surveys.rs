@@ -173,7 +173,7 @@ fn survey_of_latest_solve(app: &TestApp, ticket: i64, expires_at: Option<DateTim
                     outbox::data.eq(json!({
                         "kind": "survey_invitation",
                         "ticket": {"number": number, "subject": subject, "requester_name": "Rosa Diaz"},
-                        "survey_id": id,
+                        "survey": {"id": id, "expires_at": expires_at.unwrap_or(solved_at + Duration::days(28))},
                     })),
                     outbox::next_attempt_at.eq(solved_at + Duration::hours(24)),
                     outbox::created_at.eq(solved_at),
@@ -254,7 +254,7 @@ fn answer_events(app: &TestApp, ticket: i64) -> Vec<Value> {
 fn invitation_status(app: &TestApp, survey_id: i64) -> Vec<String> {
     outbox::table
         .filter(outbox::kind.eq("survey_invitation"))
-        .filter(outbox::data.contains(json!({"survey_id": survey_id})))
+        .filter(outbox::data.contains(json!({"survey": {"id": survey_id}})))
         .select(outbox::status)
         .load(&mut app.db.conn())
         .unwrap()
