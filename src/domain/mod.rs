@@ -12,6 +12,7 @@
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`field_metrics`]: the per-work-order field-service projection (docs/METRICS.md §8).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
+//! - [`survey`]: CSAT/NPS answers (1–5, 0–10, comment, consent) and the `pre_reopen` rule.
 //! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
 //!   scheduling rules.
 
@@ -25,5 +26,6 @@ pub mod instant;
 pub mod metrics;
 pub mod sla;
 pub mod stats;
+pub mod survey;
 pub mod ticket;
 pub mod work_order;

@@ -16,7 +16,9 @@
 //! GET /api/v1/me/work-orders        the technician's day
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
+//! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
 //! GET /api/v1/openapi.json          OpenAPI 3 document
+//! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET /docs/                        Swagger UI
 //! ```
 
@@ -34,6 +36,7 @@ pub mod outbox;
 pub mod pages;
 pub mod sla;
 pub mod staff;
+pub mod surveys;
 pub mod tickets;
 pub mod time_off;
 pub mod unsubscribe;
@@ -105,6 +108,9 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::comments::create_comment,
         tickets::comments::list_comments,
         tickets::events::list_events,
+        tickets::surveys::list_surveys,
+        surveys::get_survey,
+        surveys::answer_survey,
         work_orders::create::create_for_ticket,
         work_orders::create::create_work_order,
         work_orders::transitions::transition,
@@ -132,6 +138,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
+        (name = "surveys", description = "The customer's CSAT/NPS survey page (HTML, public: the signed token in the link is the credential)"),
         (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
         (name = "inbound", description = "Replies by email: raw messages from the inbound-mail service"),
         (name = "ops", description = "Health and readiness")
@@ -195,6 +202,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .insert_header((actix_web::http::header::LOCATION, "/docs/"))
                     .finish()
             }),
+        )
+        // The customer's survey page: public, HTML (routes::surveys).
+        .service(
+            resource("/surveys/{token}", surveys::ALLOW)
+                .app_data(surveys::payload_config())
+                .route(get().to(surveys::get_survey))
+                .route(web::post().to(surveys::answer_survey)),
         )
         // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
@@ -344,6 +358,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")
                         .route(get().to(tickets::events::list_events)),
+                )
+                .service(
+                    resource("/tickets/{id}/surveys", "GET, HEAD")
+                        .route(get().to(tickets::surveys::list_surveys)),
                 )
                 .service(
                     resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),

@@ -17,6 +17,8 @@
 //!   as a requester's comment, anything else starts a ticket; each message once.
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
+//! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
+//!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
 //! - [`notify`]: the customer notices a change queues in the outbox, in its transaction.
@@ -38,6 +40,7 @@ pub mod notify;
 pub mod projection;
 pub mod rules;
 pub mod sla_events;
+pub mod survey;
 pub mod update;
 pub mod work_order;
 pub mod work_order_edit;

@@ -8,6 +8,7 @@
 )]
 mod assets;
 mod auth;
+mod browser;
 mod calendars;
 mod cli;
 mod email;
@@ -24,6 +25,7 @@ mod organizations;
 mod roles;
 mod seed;
 mod sla;
+mod surveys;
 mod ticket_lifecycle;
 mod tickets;
 mod work_orders;

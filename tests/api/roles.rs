@@ -163,6 +163,12 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
         ),
         (
             Method::GET,
+            format!("/api/v1/tickets/{t}/surveys"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
             "/api/v1/metrics/summary".into(),
             none(),
             [200, 200, 403, 403, 401],
