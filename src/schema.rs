@@ -207,6 +207,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         password_hash -> Nullable<Text>,
         skills -> Array<Text>,
+        token_generation -> Int4,
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Access {
     pub role: UserRole,
     /// `users.active`: inactive staff are refused.
     pub active: bool,
+    /// `users.token_generation`: access tokens of another generation are refused.
+    pub token_generation: i32,
 }
 
 /// The per-process cache of [`Access`] by `users.id` (in
@@ -277,6 +279,7 @@ mod tests {
     const AGENT: Access = Access {
         role: UserRole::Agent,
         active: true,
+        token_generation: 0,
     };
 
     /// A cache created a minute ago (so that a lease can have lapsed), trusted now.

@@ -49,7 +49,7 @@ impl AuthUser {
     }
 }
 
-fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, i64), ApiError> {
+fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, i64, i32), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
@@ -65,7 +65,7 @@ fn bearer_claims(req: &HttpRequest) -> Result<(web::Data<AppState>, i64), ApiErr
         ApiError::Unauthorized
     })?;
     let id = claims.sub.parse().map_err(|_| ApiError::Unauthorized)?;
-    Ok((state, id))
+    Ok((state, id, claims.generation))
 }
 
 impl FromRequest for AuthUser {
@@ -75,30 +75,39 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let claims = bearer_claims(req);
         Box::pin(async move {
-            let (state, id) = claims?;
+            let (state, id, token_generation) = claims?;
             let access = match state.access.get(id) {
                 Some(access) => Some(access),
                 None => {
                     // Read before the row, so that a change notified meanwhile keeps what was
                     // read out of the cache.
                     let generation = state.access.generation();
-                    let found: Option<(UserRole, bool)> = db::run(&state.pool, move |conn| {
+                    let found: Option<(UserRole, bool, i32)> = db::run(&state.pool, move |conn| {
                         Ok(users::table
                             .find(id)
-                            .select((users::role, users::active))
+                            .select((users::role, users::active, users::token_generation))
                             .first(conn)
                             .optional()?)
                     })
                     .await?;
-                    found.map(|(role, active)| {
-                        let access = Access { role, active };
+                    found.map(|(role, active, token_generation)| {
+                        let access = Access {
+                            role,
+                            active,
+                            token_generation,
+                        };
                         state.access.insert(id, access, generation);
                         access
                     })
                 }
             };
             match access {
-                Some(Access { role, active: true }) => Ok(AuthUser { id, role }),
+                // A token issued before the user's last password change or log-out is over.
+                Some(Access {
+                    role,
+                    active: true,
+                    token_generation: current,
+                }) if current == token_generation => Ok(AuthUser { id, role }),
                 _ => Err(ApiError::Unauthorized),
             }
         })

@@ -31,6 +31,10 @@ pub struct Claims {
     pub nbf: i64,
     /// Expires (Unix seconds).
     pub exp: i64,
+    /// The user's `token_generation` at issue: a password change or a log-out bumps it, which
+    /// ends every token issued before (absent in tokens of older builds: 0).
+    #[serde(default)]
+    pub generation: i32,
 }
 
 /// Keys and rules for access tokens.
@@ -111,7 +115,22 @@ impl JwtKeys {
         role: UserRole,
         now: DateTime<Utc>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_at_generation(user_id, role, 0, now)
+    }
+
+    /// [`JwtKeys::issue`] for a user whose `token_generation` is `generation`.
+    ///
+    /// # Errors
+    /// The library's encoding error.
+    pub fn issue_at_generation(
+        &self,
+        user_id: i64,
+        role: UserRole,
+        generation: i32,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = Claims {
+            generation,
             sub: user_id.to_string(),
             role,
             iss: self.issuer.clone(),

@@ -111,16 +111,20 @@ pub fn rotate_tx(
 ///
 /// # Errors
 /// Database errors.
-pub fn revoke_tx(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> QueryResult<()> {
-    let family: Option<Uuid> = refresh_tokens::table
+pub fn revoke_tx(
+    conn: &mut PgConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<i64>> {
+    let found: Option<(Uuid, i64)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(digest(token)))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()?;
-    if let Some(family) = family {
+    if let Some((family, _)) = found {
         revoke_family_tx(conn, family, now)?;
     }
-    Ok(())
+    Ok(found.map(|(_, user)| user))
 }
 
 fn revoke_family_tx(conn: &mut PgConnection, family: Uuid, now: DateTime<Utc>) -> QueryResult<()> {

@@ -86,6 +86,45 @@ pub struct Staff {
     pub active: bool,
     /// Skills (trimmed, lower case; a work order's `required_skill` must be one of them).
     pub skills: Vec<String>,
+    /// Bumped by a password change or a log-out: access tokens carry it, older ones are refused.
+    pub token_generation: i32,
+}
+
+/// Ends every session of staff member `id`: bumps `token_generation` (access tokens issued
+/// before are refused by every service copy, told through the role-change notification) and
+/// revokes all their refresh tokens. Returns the new generation.
+///
+/// # Errors
+/// `NotFound`; database errors.
+pub fn end_sessions_tx(
+    conn: &mut PgConnection,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<i32> {
+    use crate::schema::refresh_tokens;
+    let generation = diesel::update(users::table.find(id))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .returning(users::token_generation)
+        .get_result(conn)?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(generation)
+}
+
+/// Bumps staff member `id`'s `token_generation` only (their refresh tokens stay valid):
+/// what a log-out does to the access tokens of every device.
+///
+/// # Errors
+/// Database errors.
+pub fn bump_token_generation_tx(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .execute(conn)
 }
 
 /// What a log-in needs to know about an email's account.

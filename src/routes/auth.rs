@@ -95,7 +95,7 @@ pub struct TokenResponse {
 fn tokens(state: &AppState, staff: Staff, refresh_token: String) -> ApiResult<TokenResponse> {
     let access_token = state
         .jwt
-        .issue(staff.id, staff.role, Utc::now())
+        .issue_at_generation(staff.id, staff.role, staff.token_generation, Utc::now())
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     Ok(TokenResponse {
         access_token,
@@ -203,10 +203,21 @@ pub async fn logout(
     body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.value.refresh_token;
-    db::run(&state.pool, move |conn| {
-        Ok(refresh::revoke_tx(conn, token.expose_secret(), Utc::now())?)
+    let user = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            let user = refresh::revoke_tx(conn, token.expose_secret(), Utc::now())?;
+            if let Some(id) = user {
+                // Access tokens already issued end too (on every device; the others refresh).
+                staff::bump_token_generation_tx(conn, id)?;
+            }
+            Ok::<_, ApiError>(user)
+        })
     })
     .await?;
+    if let Some(id) = user {
+        state.access.invalidate(id);
+        tracing::info!(target: "audit", { user.id = id }, "logout");
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -226,4 +237,86 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpRes
     })
     .await?;
     Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))
+}
+
+/// `POST /me/password` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
+    /// The new password (12–128 characters).
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
+    pub new_password: SecretString,
+}
+
+/// Changes the caller's password. Every other session of the account ends at once (refresh
+/// tokens revoked, access tokens issued before refused); the answer carries new tokens for this
+/// one.
+///
+/// Errors: 401 without a valid access token; 422 naming `current_password` when it is wrong or
+/// `new_password` when it breaks the policy; 429 with `Retry-After` after too many wrong
+/// current passwords.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: JsonBody<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ChangePasswordRequest {
+        current_password,
+        new_password,
+    } = body.value;
+    state
+        .login_limiter
+        .check(
+            &format!("password-change:{}", user.id),
+            req.peer_addr().map(|a| a.ip()),
+        )
+        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    password::check_policy(new_password.expose_secret())
+        .map_err(|e| ApiError::invalid_field("new_password", e.to_string()))?;
+    let hash =
+        password::hash(new_password.expose_secret()).map_err(|e| ApiError::Unexpected(e.into()))?;
+    let ttl = Duration::seconds(state.settings.auth.refresh_token_ttl_seconds);
+    let id = user.id;
+    let (staff, refresh_token) = db::run(&state.pool, move |conn| {
+        use crate::schema::users;
+        use diesel::prelude::*;
+        conn.transaction(|conn| {
+            let stored: Option<String> = users::table
+                .find(id)
+                .select(users::password_hash)
+                .for_update()
+                .first(conn)?;
+            if !password::verify(current_password.expose_secret(), stored.as_deref()) {
+                return Err(ApiError::invalid_field(
+                    "current_password",
+                    "is not the account's password",
+                ));
+            }
+            diesel::update(users::table.find(id))
+                .set((
+                    users::password_hash.eq(&hash),
+                    users::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)?;
+            staff::end_sessions_tx(conn, id, Utc::now())?;
+            let staff = staff::get_staff(conn, id)?;
+            let token = refresh::issue_tx(conn, id, None, Utc::now(), ttl)?;
+            Ok::<_, ApiError>((staff, token))
+        })
+    })
+    .await?;
+    state.access.invalidate(id);
+    tracing::info!(target: "audit", { user.id = id }, "password changed; other sessions ended");
+    Ok(HttpResponse::Ok().json(tokens(&state, staff, refresh_token)?))
 }

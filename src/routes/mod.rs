@@ -64,6 +64,7 @@ use utoipa_swagger_ui::SwaggerUi;
         auth::refresh_tokens,
         auth::logout,
         auth::me,
+        auth::change_password,
         organizations::create_organization,
         organizations::update_organization,
         organizations::get_organization,
@@ -220,6 +221,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
                 .service(resource("/me", "GET, HEAD").route(get().to(auth::me)))
+                .service(
+                    resource("/me/password", "POST").route(web::post().to(auth::change_password)),
+                )
                 .service(
                     resource("/me/work-orders", "GET, HEAD")
                         .route(get().to(work_orders::read::my_work_orders)),

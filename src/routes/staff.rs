@@ -412,8 +412,14 @@ pub async fn update_staff(
                     ));
                 }
             }
-            model::update_staff(conn, id, &changes)
-                .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))
+            let staff = model::update_staff(conn, id, &changes)
+                .map_err(ApiError::not_found_or_constraint("user", STAFF_CONSTRAINTS))?;
+            if changes.password_hash.is_some() {
+                // A new password ends every session of the account: refresh tokens revoked,
+                // access tokens issued before refused.
+                model::end_sessions_tx(conn, id, chrono::Utc::now())?;
+            }
+            Ok(staff)
         })
     })
     .await?;

@@ -347,6 +347,7 @@ async fn a_demotion_or_deactivation_through_one_copy_is_refused_by_another_on_th
     let manager = Access {
         role: UserRole::Manager,
         active: true,
+        token_generation: 0,
     };
     assert_eq!(b_access.get(id), Some(manager), "copy B caches the role");
 
@@ -421,4 +422,141 @@ async fn a_change_made_while_the_listener_was_away_is_seen_once_it_is_back() {
     );
     app.await_access_listener().await;
     assert_eq!(metrics().await, 403, "reconnecting cleared the cache");
+}
+
+async fn me_status(app: &TestApp, token: &str) -> u16 {
+    app.get_as(Some(token), "/api/v1/me")
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn refresh_status(app: &TestApp, refresh: &str) -> (u16, Value) {
+    let r = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }))
+        .await;
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn two_sessions(app: &TestApp, email: &str) -> [(String, String); 2] {
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        let t: Value = login(app, email, PASSWORD).await.json().await.unwrap();
+        out.push((
+            t["access_token"].as_str().unwrap().to_string(),
+            t["refresh_token"].as_str().unwrap().to_string(),
+        ));
+    }
+    [out[0].clone(), out[1].clone()]
+}
+
+#[tokio::test]
+async fn an_admins_password_reset_ends_every_session_of_the_account_at_once() {
+    let app = spawn_app().await;
+    let (id, email) = app.create_staff(UserRole::Agent);
+    let [(access_a, refresh_a), (access_b, refresh_b)] = two_sessions(&app, &email).await;
+    assert_eq!(me_status(&app, &access_a).await, 200);
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/users/{id}", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"password": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Both devices: the access tokens are refused now, and neither can refresh.
+    for access in [&access_a, &access_b] {
+        assert_eq!(
+            unauthorized_body(app.get_as(Some(access), "/api/v1/me").await).await,
+            the_401()
+        );
+    }
+    for refresh in [&refresh_a, &refresh_b] {
+        assert_eq!(refresh_status(&app, refresh).await.0, 401);
+    }
+    // The old password is over; the new one logs in and works.
+    assert_eq!(login(&app, &email, PASSWORD).await.status().as_u16(), 401);
+    let t: Value = login(&app, &email, "a brand new passphrase")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me_status(&app, t["access_token"].as_str().unwrap()).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn changing_ones_own_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Manager);
+    let [(access_a, _), (access_b, refresh_b)] = two_sessions(&app, &email).await;
+    let change = |token: String, current: &'static str, new: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/me/password", app.address))
+                .bearer_auth(token)
+                .json(&json!({"current_password": current, "new_password": new}))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, problem) = change(
+        access_a.clone(),
+        "not my password",
+        "another long passphrase",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        problem["errors"]["current_password"].is_array(),
+        "{problem}"
+    );
+    let (status, problem) = change(access_a.clone(), PASSWORD, "short").await;
+    assert_eq!(status, 422);
+    assert!(problem["errors"]["new_password"].is_array(), "{problem}");
+    // Nothing changed so far: both sessions still work.
+    assert_eq!(me_status(&app, &access_b).await, 200);
+    let (status, tokens) = change(access_a.clone(), PASSWORD, "another long passphrase").await;
+    assert_eq!(status, 200, "{tokens}");
+    // This device carries on with the tokens of the answer; everything older is over.
+    assert_eq!(
+        me_status(&app, tokens["access_token"].as_str().unwrap()).await,
+        200
+    );
+    assert_eq!(me_status(&app, &access_a).await, 401);
+    assert_eq!(me_status(&app, &access_b).await, 401);
+    assert_eq!(refresh_status(&app, &refresh_b).await.0, 401);
+    let (status, _) = refresh_status(&app, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_log_out_ends_the_access_token_too_and_other_devices_refresh() {
+    let app = spawn_app().await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    let [(access_a, refresh_a), (access_b, refresh_b)] = two_sessions(&app, &email).await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({ "refresh_token": refresh_a }),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(me_status(&app, &access_a).await, 401);
+    assert_eq!(refresh_status(&app, &refresh_a).await.0, 401);
+    // The other device's access token ended with the generation; its refresh token did not.
+    assert_eq!(me_status(&app, &access_b).await, 401);
+    let (status, tokens) = refresh_status(&app, &refresh_b).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        me_status(&app, tokens["access_token"].as_str().unwrap()).await,
+        200
+    );
 }

@@ -92,6 +92,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/auth/refresh",
         "POST /api/v1/auth/logout",
         "GET /api/v1/me",
+        "POST /api/v1/me/password",
         "POST /api/v1/organizations",
         "GET /api/v1/organizations",
         "GET /api/v1/organizations/{id}",

@@ -114,6 +114,15 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             none(),
             [200, 200, 200, 200, 401],
         ),
+        // Every role may change its own password (here with a wrong current one: 422).
+        (
+            Method::POST,
+            "/api/v1/me/password".into(),
+            Box::new(|| {
+                Some(json!({"current_password": "wrong", "new_password": "a long new passphrase"}))
+            }),
+            [422, 422, 422, 422, 401],
+        ),
         (
             Method::GET,
             "/api/v1/tickets".into(),
