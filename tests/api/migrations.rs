@@ -62,7 +62,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 20);
+    assert_eq!(applied.len(), 21);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 

@@ -43,6 +43,7 @@ impl Acc {
             + self.breached
             > 0
             || self.field.has_figures()
+            || self.satisfaction.has_figures()
     }
 }
 
@@ -209,7 +210,9 @@ impl Reader<'_> {
     /// period-membership instant (created: `created_at`; first reply: `first_reply_at`; solved,
     /// reopen rate, full resolution, one-touch and FCR: `latest_solved_at`; repeat contact:
     /// `tickets.created_at`; an SLA target: the instant it was achieved or breached, a running
-    /// clock past its due instant at `options.now` breached then). Groups without any figure are
+    /// clock past its due instant at `options.now` breached then; a ticket's rating: its
+    /// `answered_at`; a survey of the response rate: its `sent_at`, satisfaction attributed to the
+    /// survey's team and assignee). Groups without any figure are
     /// absent; ordered as the SQL read side orders them.
     pub fn report(
         &self,
@@ -345,6 +348,43 @@ impl Reader<'_> {
                 }
             });
         }
+        // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
+        // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at
+        // the solve it asks about) in place of the ticket's current ones.
+        let ticket_row = filter.is_some() || dimension.is_some();
+        for s in &c.surveys {
+            if field_only {
+                break;
+            }
+            let rated = s.rating && inside(s.answered);
+            let sent = inside(s.sent);
+            if !rated && !sent {
+                continue;
+            }
+            // Summaries and buckets read no dimension of the row: any row serves.
+            let base = if ticket_row {
+                c.position(s.ticket_id).ok().map(|p| &c.rows[p])
+            } else {
+                c.rows.first()
+            };
+            let Some(mut r) = base.copied() else {
+                continue;
+            };
+            r.team = s.team;
+            r.assignee = s.assignee;
+            if filter.as_ref().is_some_and(|f| !f.matches(&r)) {
+                continue;
+            }
+            let mut cached = None;
+            if rated {
+                let g = slot(&r, s.answered, &mut accs, &mut cached);
+                accs[g].satisfaction.add_rating(s);
+            }
+            if sent {
+                let g = slot(&r, s.sent, &mut accs, &mut cached);
+                accs[g].satisfaction.add_sent(s);
+            }
+        }
         if with_field {
             // Work orders by `finished_at`; N days in microseconds.
             let n = options.ftf_days.saturating_mul(86_400_000_000);
@@ -430,6 +470,7 @@ impl Reader<'_> {
                     }),
                     field: with_field
                         .then(|| std::mem::take(&mut a.field).figures(options.ftf_days)),
+                    satisfaction: a.satisfaction.figures(),
                 }
             })
             .collect();
