@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod calendars;
 mod cli;
+mod csat_metrics;
 mod field_metrics;
 mod hardening;
 mod health;
