@@ -9,6 +9,7 @@ pub mod organization;
 pub mod sla;
 pub mod staff;
 pub mod survey;
+pub mod survey_bulk;
 pub mod ticket;
 pub mod work_order;
 pub mod work_order_bulk;
