@@ -350,39 +350,38 @@ impl Reader<'_> {
         }
         // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
         // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at
-        // the solve it asks about) in place of the ticket's current ones.
+        // the solve it asked about) in place of the ticket's current ones. Summaries and buckets
+        // read no dimension of the row: any row serves them.
         let ticket_row = filter.is_some() || dimension.is_some();
-        for s in &c.surveys {
-            if field_only {
-                break;
-            }
-            let rated = s.rating && inside(s.answered);
-            let sent = inside(s.sent);
-            if !rated && !sent {
-                continue;
-            }
-            // Summaries and buckets read no dimension of the row: any row serves.
+        let surveyed = |ticket_id: i64, team: u32, assignee: u32| {
             let base = if ticket_row {
-                c.position(s.ticket_id).ok().map(|p| &c.rows[p])
+                c.position(ticket_id).ok().map(|p| &c.rows[p])
             } else {
                 c.rows.first()
             };
-            let Some(mut r) = base.copied() else {
-                continue;
-            };
-            r.team = s.team;
-            r.assignee = s.assignee;
-            if filter.as_ref().is_some_and(|f| !f.matches(&r)) {
+            let mut r = *base?;
+            r.team = team;
+            r.assignee = assignee;
+            filter.as_ref().is_none_or(|f| f.matches(&r)).then_some(r)
+        };
+        let surveys = if field_only {
+            &Surveys::default()
+        } else {
+            &c.surveys
+        };
+        for rating in surveys.ratings.iter().filter(|r| inside(r.answered)) {
+            if let Some(r) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
+                let g = slot(&r, rating.answered, &mut accs, &mut None);
+                accs[g].satisfaction.add_rating(rating);
+            }
+        }
+        for (i, sent) in surveys.sent.iter().enumerate() {
+            if !inside(sent.sent) {
                 continue;
             }
-            let mut cached = None;
-            if rated {
-                let g = slot(&r, s.answered, &mut accs, &mut cached);
-                accs[g].satisfaction.add_rating(s);
-            }
-            if sent {
-                let g = slot(&r, s.sent, &mut accs, &mut cached);
-                accs[g].satisfaction.add_sent(s);
+            if let Some(r) = surveyed(sent.ticket_id, sent.team, sent.assignee) {
+                let g = slot(&r, sent.sent, &mut accs, &mut None);
+                accs[g].satisfaction.add_sent(surveys.is_answered(i));
             }
         }
         if with_field {

@@ -25,7 +25,7 @@ impl Content {
             by_solved: Vec::new(),
             fields: Vec::new(),
             next_visit: Vec::new(),
-            surveys: Vec::new(),
+            surveys: Surveys::default(),
         }
     }
 

@@ -16,9 +16,10 @@
 //! (`work_order_metrics`, docs/METRICS.md §8: one packed row each, read with their tickets and
 //! again whenever a ticket is, since `changed_since` follows `work_order_metrics` too) and looks
 //! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter),
-//! `survey.rs` holds the surveys sent or answered (`csat.v1`, `csat_response_rate.v1`, `nps.v1`:
-//! one 40-byte row each, for the tickets that have any; `changed_since` follows
-//! `surveys.changed_xid`, since an answer or a delivery changes no ticket row).
+//! `survey.rs` holds the surveys (`csat.v1`, `csat_response_rate.v1`, `nps.v1`: 24 bytes and a
+//! bit per survey sent, 32 per ticket rating, only for the tickets that have any;
+//! `changed_since` follows `surveys.changed_xid`, since an answer or a delivery changes no ticket
+//! row).
 //!
 //! Exactness: every read runs in one `REPEATABLE READ` read-only transaction. The store remembers
 //! the snapshot (`pg_current_snapshot()`) its content was read at; a read finds every ticket
@@ -79,7 +80,7 @@ mod survey;
 use field::{FieldAcc, FieldRow};
 use load::{changed_since, current_snapshot, refresh};
 use packed::{ids_in, latest_of, seconds};
-use survey::{SatisfactionAcc, SurveyRow};
+use survey::{SatisfactionAcc, Surveys};
 
 /// Hash maps keyed by ticket ids and group values: foldhash is several times faster than the
 /// standard SipHash on integer keys, and these maps are probed once per ticket and figure.
@@ -288,8 +289,8 @@ struct Content {
     /// one's creation, and after its finish ([`NONE`] when none): what `first_time_fix.v1` and
     /// the repeat-visit rate read, for any N days, in O(1).
     next_visit: Vec<(i64, i64)>,
-    /// Every survey sent or answered, by ticket id then survey id (`survey.rs`).
-    surveys: Vec<SurveyRow>,
+    /// The surveys sent and the tickets' ratings (`survey.rs`).
+    surveys: Surveys,
 }
 
 /// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
@@ -563,13 +564,16 @@ impl MetricsStore {
             .map_or((0, 0), |c| (c.field_heap_bytes(), c.fields.len()))
     }
 
-    /// The part of [`MetricsStore::heap_bytes`] that holds surveys (sent or answered), and how
-    /// many it holds.
-    pub fn survey_heap_bytes(&self) -> (usize, usize) {
-        self.content
-            .read()
-            .as_ref()
-            .map_or((0, 0), |c| (c.survey_heap_bytes(), c.surveys.len()))
+    /// The part of [`MetricsStore::heap_bytes`] that holds surveys, with the surveys sent and
+    /// the ratings it holds.
+    pub fn survey_heap_bytes(&self) -> (usize, usize, usize) {
+        self.content.read().as_ref().map_or((0, 0, 0), |c| {
+            (
+                c.survey_heap_bytes(),
+                c.surveys.sent.len(),
+                c.surveys.ratings.len(),
+            )
+        })
     }
 
     /// True before the first read or when there is no ticket.
