@@ -4,7 +4,7 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test db test-db lint bench bench-scale clean-db
+.PHONY: run demo test db test-db browser lint bench bench-scale clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
@@ -19,13 +19,17 @@ demo:
 	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline seed --profile demo --if-empty
 	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline serve
 
-## test: the same database bootstrap, a migrated template database, then the whole test suite
-test: db test-db
+## test: the same database bootstrap, a migrated template database, Chromium for the browser tests, then the whole test suite
+test: db test-db browser
 	$(CARGO) test --all-targets
 
 ## db: install PostgreSQL and libpq-dev when missing, start the cluster, create role and database (idempotent)
 db:
 	bash scripts/db-setup.sh
+
+## browser: install Debian's Chromium when missing (headless browser tests of the HTML pages; idempotent)
+browser:
+	bash scripts/browser-setup.sh
 
 ## test-db: (re)build the migrated template database that tests clone
 test-db:
@@ -36,9 +40,10 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## bench: load-test the service (see scripts/bench.sh)
+## bench: load-test the service (scripts/bench.sh) and the email outbox (scripts/bench-email.sh)
 bench: db
 	bash scripts/bench.sh
+	bash scripts/bench-email.sh
 
 ## bench-scale: seed one million tickets, then time the metrics endpoints over them (scripts/bench-scale.sh)
 bench-scale: db

@@ -507,10 +507,22 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
     let system = actix_web::rt::System::with_tokio_rt(|| runtime);
     system.block_on(async move {
         let host = settings.application.host.clone();
-        let workers = settings.workers.clone();
         let pool = db::pool(&settings.database);
+        let runner = frontline::workers::start(&settings, pool.clone())?;
+        let mail = match settings.email.transport {
+            frontline::configuration::MailTransport::File => format!(
+                "written as .eml files under {}",
+                std::fs::canonicalize(&settings.email.file_dir)
+                    .unwrap_or_else(|_| settings.email.file_dir.clone())
+                    .display()
+            ),
+            frontline::configuration::MailTransport::Smtp => format!(
+                "sent through SMTP {}:{}",
+                settings.email.smtp_host, settings.email.smtp_port
+            ),
+        };
+        let workers_on = settings.workers.enabled;
         let app = Application::build_with_pool(settings, pool.clone())?;
-        let runner = frontline::workers::start(&workers, pool.clone());
         // Load the metrics store now rather than on a manager's first request (at a million
         // tickets that takes seconds); requests arriving meanwhile wait for it.
         let store = app.metrics_store();
@@ -525,6 +537,11 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         println!("  {base}/docs/            (Swagger UI)");
         println!("  {base}/api/v1/openapi.json");
         println!("  {base}/readyz");
+        if workers_on {
+            println!("Customer emails are {mail}");
+        } else {
+            println!("Customer emails are queued but not sent: workers.enabled is false");
+        }
         if let Some(credentials) = login_hint {
             println!("Log in (the development admin; change its password before real use):");
             println!(

@@ -469,12 +469,12 @@ diesel::table! {
         created_ticket -> Bool,
         sender -> Text,
         received_at -> Timestamptz,
+        follow_up_of -> Nullable<Int8>,
     }
 }
 
 diesel::joinable!(outbox -> tickets (ticket_id));
 diesel::joinable!(surveys -> tickets (ticket_id));
-diesel::joinable!(inbound_messages -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     assets,

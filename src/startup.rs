@@ -65,14 +65,22 @@ impl Application {
             &settings.database.database_name,
             &[("application_name", "frontline_access_listener")],
         ))?;
+        let rules = crate::tickets::RulesCache::with_notices(
+            crate::tickets::notify::NoticeSettings::from_settings(&settings.email),
+        );
+        let links = crate::notify::links::LinkSigner::new(
+            &settings.auth.jwt_secret,
+            &settings.auth.issuer,
+        )?;
         let state = web::Data::new(AppState {
             pool,
             settings,
             jwt,
             login_limiter,
-            rules: crate::tickets::RulesCache::new(),
+            rules,
             metrics_store: metrics_store.clone(),
             access: access.clone(),
+            links,
         });
         let server = HttpServer::new(move || {
             App::new()

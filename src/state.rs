@@ -25,4 +25,6 @@ pub struct AppState {
     pub metrics_store: Arc<MetricsStore>,
     /// Each staff member's role and active flag, read by the `AuthUser` extractor.
     pub access: Arc<AccessCache>,
+    /// Signs and checks customers' survey and unsubscribe links.
+    pub links: crate::notify::links::LinkSigner,
 }

@@ -3,6 +3,8 @@
 //! - [`calendar`]: business time and due instants (docs/METRICS.md §3).
 //! - [`buckets`]: the local days, weeks and months of a reporting time zone (timeseries).
 //! - [`email`]: normalised email addresses.
+//! - [`inbound`]: a reply's own text (quoted history stripped), the ticket number a subject
+//!   quotes, machine-sent messages (inbound email).
 //! - [`ids`]: typed ids (`TicketId`, `UserId`, …) for values that cross layers.
 //! - [`instant`]: the accepted range and precision of timestamps.
 //! - [`ticket`]: statuses, priorities, the state machine and the ticket aggregate that turns
@@ -10,6 +12,7 @@
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`field_metrics`]: the per-work-order field-service projection (docs/METRICS.md §8).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
+//! - [`survey`]: CSAT/NPS answers (1–5, 0–10, comment, consent) and the `pre_reopen` rule.
 //! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
 //!   scheduling rules.
 
@@ -18,9 +21,11 @@ pub mod calendar;
 pub mod email;
 pub mod field_metrics;
 pub mod ids;
+pub mod inbound;
 pub mod instant;
 pub mod metrics;
 pub mod sla;
 pub mod stats;
+pub mod survey;
 pub mod ticket;
 pub mod work_order;

@@ -631,7 +631,11 @@ pub fn import_reader(
             histories.extend(history);
         }
         // Rows, logs, projections and SLA clocks (when any policy is active).
-        let rules = crate::tickets::RulesCache::new();
+        let rules =
+            crate::tickets::RulesCache::with_notices(crate::tickets::notify::NoticeSettings {
+                enabled: false,
+                ..Default::default()
+            });
         let stored = crate::tickets::import::store_histories_tx(conn, &rules, &histories)?;
         summary.tickets_imported = stored.len() as u64;
         Ok(())

@@ -539,3 +539,55 @@ pub fn delete_time_off_tx(conn: &mut PgConnection, user: i64, id: i64) -> QueryR
     .execute(conn)
     .map(|n| n > 0)
 }
+
+/// A visit as a customer notice tells it (site name and zone, arrival window) and the
+/// technician's first name (empty without a technician); `None` for an unknown work order. One
+/// statement.
+///
+/// # Errors
+/// Database errors.
+pub fn visit_facts(
+    conn: &mut PgConnection,
+    id: i64,
+) -> QueryResult<Option<(crate::notify::notice::Visit, String)>> {
+    use crate::schema::{sites, users};
+    type Row = (
+        i64,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        String,
+        String,
+        Option<String>,
+    );
+    let row: Option<Row> = work_orders::table
+        .inner_join(sites::table.on(sites::id.eq(work_orders::site_id)))
+        .left_join(users::table.on(users::id.nullable().eq(work_orders::technician_id)))
+        .filter(work_orders::id.eq(id))
+        .select((
+            work_orders::id,
+            work_orders::window_start,
+            work_orders::window_end,
+            sites::name,
+            sites::time_zone,
+            users::name.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(id, start, end, site, zone, technician)| {
+        let first = technician
+            .as_deref()
+            .and_then(|n| n.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        (
+            crate::notify::notice::Visit {
+                work_order_id: id,
+                site_name: site,
+                time_zone: zone,
+                window_start: start,
+                window_end: end,
+            },
+            first,
+        )
+    }))
+}

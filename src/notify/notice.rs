@@ -33,6 +33,15 @@ pub struct Visit {
     pub window_end: Option<DateTime<Utc>>,
 }
 
+/// The survey a message links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyLink {
+    /// The survey (`surveys.id`, the token's subject).
+    pub id: i64,
+    /// The link's end (UTC, exclusive): the token's `exp`.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// One customer notice (`outbox.data`, tagged by `kind`, which is also `outbox.kind`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -58,7 +67,7 @@ pub enum Notice {
         /// The ticket.
         ticket: TicketRef,
         /// The survey of this solve.
-        survey_id: Option<i64>,
+        survey: Option<SurveyLink>,
     },
     /// A technician's visit was booked (or re-booked) with an arrival window.
     VisitScheduled {
@@ -81,7 +90,7 @@ pub enum Notice {
         /// The ticket.
         ticket: TicketRef,
         /// The survey.
-        survey_id: i64,
+        survey: SurveyLink,
     },
 }
 
@@ -95,6 +104,15 @@ impl Notice {
             Notice::VisitScheduled { .. } => "visit_scheduled",
             Notice::TechnicianEnRoute { .. } => "technician_en_route",
             Notice::SurveyInvitation { .. } => "survey_invitation",
+        }
+    }
+
+    /// The survey whose link it carries.
+    pub fn survey(&self) -> Option<SurveyLink> {
+        match self {
+            Notice::TicketSolved { survey, .. } => *survey,
+            Notice::SurveyInvitation { survey, .. } => Some(*survey),
+            _ => None,
         }
     }
 

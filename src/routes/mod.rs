@@ -15,7 +15,10 @@
 //! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
 //! GET /api/v1/me/work-orders        the technician's day
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
+//! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
+//! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
 //! GET /api/v1/openapi.json          OpenAPI 3 document
+//! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET /docs/                        Swagger UI
 //! ```
 
@@ -26,13 +29,17 @@ pub mod calendars;
 pub mod fields;
 pub mod health;
 pub mod idempotent;
+pub mod inbound;
 pub mod metrics;
 pub mod organizations;
+pub mod outbox;
 pub mod pages;
 pub mod sla;
 pub mod staff;
+pub mod surveys;
 pub mod tickets;
 pub mod time_off;
+pub mod unsubscribe;
 pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -101,6 +108,9 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::comments::create_comment,
         tickets::comments::list_comments,
         tickets::events::list_events,
+        tickets::surveys::list_surveys,
+        surveys::get_survey,
+        surveys::answer_survey,
         work_orders::create::create_for_ticket,
         work_orders::create::create_work_order,
         work_orders::transitions::transition,
@@ -111,7 +121,10 @@ use utoipa_swagger_ui::SwaggerUi;
         work_orders::read::my_work_orders,
         metrics::get_summary,
         metrics::timeseries::get_timeseries,
-        metrics::breakdown::get_breakdown
+        metrics::breakdown::get_breakdown,
+        outbox::list_dead_letters,
+        outbox::requeue,
+        inbound::receive_email
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
@@ -125,17 +138,23 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
+        (name = "surveys", description = "The customer's CSAT/NPS survey page (HTML, public: the signed token in the link is the credential)"),
+        (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
+        (name = "inbound", description = "Replies by email: raw messages from the inbound-mail service"),
         (name = "ops", description = "Health and readiness")
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`).
+/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`) and the
+/// `inbound_secret` one (header `X-Inbound-Secret` of `POST /inbound/email`).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -145,6 +164,13 @@ impl utoipa::Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "inbound_secret",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Inbound-Secret",
+                "The shared secret `email.inbound_secret`",
+            ))),
         );
     }
 }
@@ -164,6 +190,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/healthz", "GET, HEAD").route(get().to(health::healthz)))
         .service(resource("/readyz", "GET, HEAD").route(get().to(health::readyz)))
+        .service(
+            resource("/unsubscribe/{token}", "GET, HEAD, POST")
+                .route(get().to(unsubscribe::show))
+                .route(web::post().to(unsubscribe::confirm)),
+        )
         .route(
             "/docs",
             web::get().to(|| async {
@@ -171,6 +202,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .insert_header((actix_web::http::header::LOCATION, "/docs/"))
                     .finish()
             }),
+        )
+        // The customer's survey page: public, HTML (routes::surveys).
+        .service(
+            resource("/surveys/{token}", surveys::ALLOW)
+                .app_data(surveys::payload_config())
+                .route(get().to(surveys::get_survey))
+                .route(web::post().to(surveys::answer_survey)),
         )
         // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
@@ -322,7 +360,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(tickets::events::list_events)),
                 )
                 .service(
+                    resource("/tickets/{id}/surveys", "GET, HEAD")
+                        .route(get().to(tickets::surveys::list_surveys)),
+                )
+                .service(
                     resource("/metrics/summary", "GET, HEAD").route(get().to(metrics::get_summary)),
+                )
+                .service(
+                    resource("/inbound/email", "POST")
+                        .route(web::post().to(inbound::receive_email)),
                 )
                 .service(
                     resource("/metrics/timeseries", "GET, HEAD")
@@ -331,6 +377,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/metrics/breakdown", "GET, HEAD")
                         .route(get().to(metrics::breakdown::get_breakdown)),
+                )
+                .service(
+                    resource("/outbox/dead-letters", "GET, HEAD")
+                        .route(get().to(outbox::list_dead_letters)),
+                )
+                .service(
+                    resource("/outbox/{id}/requeue", "POST").route(web::post().to(outbox::requeue)),
                 ),
         )
         .default_service(web::to(not_found));

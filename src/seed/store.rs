@@ -276,7 +276,12 @@ fn store(
         Writer::Domain => {
             let mut ids = Vec::with_capacity(batch.len());
             let mut surveys = Vec::new();
-            let rules = RulesCache::new();
+            // The seed stores its own surveys ([`super::surveys`]): the notices' hook, which
+            // would make one per solve, is off.
+            let rules = RulesCache::with_notices(crate::tickets::notify::NoticeSettings {
+                enabled: false,
+                ..Default::default()
+            });
             for g in &batch {
                 let id = match &g.field {
                     Some(field) => store_with_field_work(conn, &rules, g, field)?,

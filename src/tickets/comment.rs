@@ -3,8 +3,8 @@
 //! ([`super::follow_up`]).
 
 use super::rules::RulesCache;
-use super::{Actor, command_error, follow_up};
-use crate::domain::ids::TicketId;
+use super::{Actor, command_error, follow_up, notify};
+use crate::domain::ids::{TicketId, UserId};
 use crate::domain::ticket::{AuthorKind, Command};
 use crate::error::ApiError;
 use crate::models::enums::DbTicketStatus;
@@ -37,7 +37,9 @@ pub struct Commented {
     pub follow_up_of: Option<TicketId>,
 }
 
-/// Adds `comment` by `actor` at `now` to ticket `id` (if `actor` may see it).
+/// Adds `comment` by `actor` at `now` to ticket `id` (if `actor` may see it). `actor` is `None`
+/// when no staff member is involved (a requester's reply by email): every ticket is visible and
+/// the events carry no staff actor (`ticket_events.actor_user_id` NULL).
 ///
 /// # Errors
 /// 404 for a ticket the caller cannot see; 422 naming `public` for a private requester comment
@@ -48,15 +50,17 @@ pub fn comment_tx(
     rules: &RulesCache,
     id: TicketId,
     comment: &NewComment,
-    actor: Actor,
+    actor: Option<Actor>,
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
+    let visibility = actor.map_or(Visibility::All, |a| a.visibility);
     let ticket =
-        model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
+        model::lock_tx(conn, id.get(), visibility).map_err(ApiError::not_found("ticket"))?;
     let (actor, by_technician) = (
-        actor.id,
-        matches!(actor.visibility, Visibility::Technician(_)),
+        actor.map(|a| a.id),
+        matches!(visibility, Visibility::Technician(_)),
     );
     let from_requester = comment.author == AuthorKind::Customer;
     if from_requester {
@@ -81,7 +85,7 @@ pub fn comment_tx(
     }
     if ticket.status == DbTicketStatus::Closed && from_requester {
         let (follow_up, comment) =
-            follow_up::follow_up_tx(conn, &rules, &ticket, &comment.body, actor, now)?;
+            follow_up::follow_up_tx(conn, &rules, notices, &ticket, &comment.body, actor, now)?;
         return Ok(Commented {
             comment,
             ticket: follow_up,
@@ -89,16 +93,19 @@ pub fn comment_tx(
         });
     }
     let mut state = state_of(&ticket);
-    let events = state
+    let mut events = state
         .apply(
             &Command::Comment {
                 author: comment.author,
                 public: comment.public,
             },
             now,
-            Some(actor.get()),
+            actor.map(UserId::get),
         )
         .map_err(command_error)?;
+    let requester = notify::requester_for(conn, notices, ticket.requester_id, &events)?;
+    let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
     let (saved, mut written) = super::save_tx(
         conn,
         &rules,
@@ -108,6 +115,7 @@ pub fn comment_tx(
         events,
         std::slice::from_ref(&comment.body),
     )?;
+    notify::write_tx(conn, notices, told, &saved, &written, now)?;
     let comment = written
         .pop()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("comment not written")))?;

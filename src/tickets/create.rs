@@ -44,7 +44,8 @@ pub struct NewTicket {
     pub status: Option<TicketStatus>,
 }
 
-/// Creates a ticket inside the caller's transaction, created by `actor` at `now`.
+/// Creates a ticket inside the caller's transaction, created by `actor` at `now` (`None`: no
+/// staff member, e.g. a message by email: `created_by_id` and the events' actor stay NULL).
 ///
 /// # Errors
 /// 422 naming the field for unknown references (`requester_id`, `site_id`, `assignee_id`,
@@ -54,9 +55,10 @@ pub fn create_tx(
     conn: &mut PgConnection,
     rules: &RulesCache,
     command: &NewTicket,
-    actor: UserId,
+    actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Ticket, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let mut fields = command.fields.clone();
     let requester = match &command.requester {
@@ -97,7 +99,7 @@ pub fn create_tx(
         !fields.description.is_empty() && command.description_author == AuthorKind::Agent;
     let (mut state, created) = TicketState::create(&Creation {
         at: now,
-        created_by: Some(actor.get()),
+        created_by: actor.map(UserId::get),
         with_public_agent_comment: agent_comment,
     });
     let mut events = vec![created];
@@ -105,7 +107,7 @@ pub fn create_tx(
     let mut apply = |state: &mut TicketState, command: Command| -> Result<(), ApiError> {
         events.extend(
             state
-                .apply(&command, now, Some(actor.get()))
+                .apply(&command, now, actor.map(UserId::get))
                 .map_err(command_error)?,
         );
         Ok(())
@@ -136,8 +138,12 @@ pub fn create_tx(
     {
         apply(&mut state, Command::SetStatus(status))?;
     }
-    let (ticket, _) = insert_tx(conn, &rules, &fields, &state, Some(actor), &events, &bodies)?;
-    tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.get() }, "ticket created");
+    let requester = super::notify::Requester::from(requester);
+    let (told, notes) = super::notify::plan(notices, Some(&requester), &events);
+    events.extend(notes);
+    let (ticket, comments) = insert_tx(conn, &rules, &fields, &state, actor, &events, &bodies)?;
+    super::notify::write_tx(conn, notices, told, &ticket, &comments, now)?;
+    tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.map(UserId::get) }, "ticket created");
     Ok(ticket)
 }
 

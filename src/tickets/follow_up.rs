@@ -13,8 +13,8 @@ use crate::schema::ticket_links;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-/// Creates the follow-up of `closed` with the requester's `text`, logged by `actor` at `now`;
-/// returns it and its first comment. Called by [`super::comment::comment_tx`] inside its
+/// Creates the follow-up of `closed` with the requester's `text`, logged by `actor` at `now`
+/// (`None`: no staff member, e.g. a reply by email); returns it and its first comment. Called by [`super::comment::comment_tx`] inside its
 /// transaction.
 ///
 /// # Errors
@@ -22,9 +22,10 @@ use diesel::prelude::*;
 pub fn follow_up_tx(
     conn: &mut PgConnection,
     rules: &Rules,
+    notices: super::notify::NoticeSettings,
     closed: &Ticket,
     text: &str,
-    actor: UserId,
+    actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Ticket, CommentRow), ApiError> {
     let subject: String = format!("Follow-up: {}", closed.subject)
@@ -61,10 +62,13 @@ pub fn follow_up_tx(
     ] {
         events.extend(
             state
-                .apply(&command, now, Some(actor.get()))
+                .apply(&command, now, actor.map(UserId::get))
                 .map_err(command_error)?,
         );
     }
+    let requester = super::notify::requester_for(conn, notices, closed.requester_id, &events)?;
+    let (told, notes) = super::notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
     let (ticket, mut comments) = insert_tx(
         conn,
         rules,
@@ -74,6 +78,7 @@ pub fn follow_up_tx(
         &events,
         &[text.to_string()],
     )?;
+    super::notify::write_tx(conn, notices, told, &ticket, &comments, now)?;
     diesel::insert_into(ticket_links::table)
         .values((
             ticket_links::ticket_id.eq(ticket.id),

@@ -13,10 +13,15 @@
 //! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
 //! - [`comment`]: a reply or note (`POST /tickets/{id}/comments`); a requester's comment on a
 //!   closed ticket starts a [`follow_up`].
+//! - [`inbound`]: a customer's email (`POST /inbound/email`): a reply threads onto its ticket
+//!   as a requester's comment, anything else starts a ticket; each message once.
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
+//! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
+//!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
+//! - [`notify`]: the customer notices a change queues in the outbox, in its transaction.
 //! - [`projection`]: metrics and SLA clocks of a ticket; rule changes re-project through it.
 //! - [`rules`]: the SLA policies and calendars a write applies, cached per process.
 //!
@@ -30,9 +35,12 @@ pub mod create;
 pub mod follow_up;
 pub mod history;
 pub mod import;
+pub mod inbound;
+pub mod notify;
 pub mod projection;
 pub mod rules;
 pub mod sla_events;
+pub mod survey;
 pub mod update;
 pub mod work_order;
 pub mod work_order_edit;

@@ -64,12 +64,27 @@ impl Rules {
 #[derive(Debug, Clone, Default)]
 pub struct RulesCache {
     current: Arc<RwLock<Option<Arc<Rules>>>>,
+    notices: super::notify::NoticeSettings,
 }
 
 impl RulesCache {
     /// An empty cache (the first use loads the rules).
     pub fn new() -> RulesCache {
         RulesCache::default()
+    }
+
+    /// An empty cache whose writes apply the notice rules `notices` (the service's `[email]`;
+    /// [`RulesCache::new`] applies the defaults: notices on, survey after 24 h, link 28 days).
+    pub fn with_notices(notices: super::notify::NoticeSettings) -> RulesCache {
+        RulesCache {
+            notices,
+            ..RulesCache::default()
+        }
+    }
+
+    /// The notice rules writes apply.
+    pub fn notices(&self) -> super::notify::NoticeSettings {
+        self.notices
     }
 
     /// The first statement of a ticket write: takes the shared policy-change lock for the rest

@@ -1,6 +1,7 @@
 //! `update`: a PATCH of a ticket — fields, assignment, priority, status through the state
 //! machine, the pause reason — as one transaction that appends one event per change.
 
+use super::notify;
 use super::rules::RulesCache;
 use super::{Actor, check_asset, check_assignee, check_site, command_error};
 use crate::domain::ids::{AssetId, CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
@@ -79,6 +80,7 @@ pub fn update_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Updated, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let ticket =
         model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
@@ -95,11 +97,16 @@ pub fn update_tx(
     {
         super::work_order::check_no_open_work(conn, ticket.id)?;
     }
-    let (state, changes, events) = plan(conn, &ticket, update, actor.id, now)?;
+    let (state, changes, mut events) = plan(conn, &ticket, update, actor.id, now)?;
     if events.is_empty() {
         return Ok(Updated::Unchanged(ticket));
     }
+    let requester_id = changes.requester_id.unwrap_or(ticket.requester_id);
+    let requester = notify::requester_for(conn, notices, requester_id, &events)?;
+    let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
     let (saved, _) = super::save_tx(conn, &rules, &ticket, &state, &changes, events, &[])?;
+    notify::write_tx(conn, notices, told, &saved, &[], now)?;
     tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.id.get() }, "ticket updated");
     Ok(Updated::Changed(saved))
 }

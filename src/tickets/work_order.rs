@@ -175,6 +175,7 @@ pub fn create_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Transitioned, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let ticket = ticket_model::lock_tx(conn, ticket_id.get(), actor.visibility)
         .map_err(ApiError::not_found("ticket"))?;
@@ -234,7 +235,9 @@ pub fn create_tx(
         }
         None => row,
     };
-    let ticket = couple_tx(conn, &rules, &ticket, events, None, actor.id, now, now)?;
+    let ticket = couple_tx(
+        conn, &rules, notices, &ticket, events, None, actor.id, now, now,
+    )?;
     tracing::info!(target: "audit", { work_order.id = row.id, ticket.id = ticket.id, user.id = actor.id.get() }, "work order created");
     Ok(Transitioned {
         work_order: row,
@@ -261,6 +264,7 @@ pub fn transition_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Transitioned, ApiError> {
+    let notices = rules.notices();
     let rules = rules.lock_for_write_tx(conn)?;
     let technician = match actor.visibility {
         Visibility::Technician(t) => Some(t),
@@ -336,7 +340,9 @@ pub fn transition_tx(
             })?
         }
     };
-    let ticket = couple_tx(conn, &rules, &ticket, events, note, actor.id, at, now)?;
+    let ticket = couple_tx(
+        conn, &rules, notices, &ticket, events, note, actor.id, at, now,
+    )?;
     tracing::info!(target: "audit", { work_order.id = row.id, ticket.id = ticket.id, user.id = actor.id.get(), to = to.as_str() }, "work order transition");
     Ok(Transitioned {
         work_order: row,
@@ -653,12 +659,13 @@ fn follow_up_tx(
 fn couple_tx(
     conn: &mut PgConnection,
     rules: &Rules,
+    notices: super::notify::NoticeSettings,
     ticket: &Ticket,
     mut events: Vec<TicketEvent>,
     note: Option<String>,
     actor: UserId,
     at: DateTime<Utc>,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Ticket, ApiError> {
     let fixed = events.iter().any(|e| {
         matches!(&e.kind, EventKind::WorkOrder { to: WorkOrderStatus::Completed, detail, .. }
@@ -722,19 +729,24 @@ fn couple_tx(
             apply(&mut state, Command::SetStatus(TicketStatus::Open))?;
         }
     }
-    if events
+    let only_work_orders = events
         .iter()
-        .all(|e| matches!(e.kind, EventKind::WorkOrder { .. }))
-    {
-        // Only work-order events: the ticket's row (and ETag), its metrics and SLA clocks stay
-        // as they are; the log grows and the work orders' projection follows.
+        .all(|e| matches!(e.kind, EventKind::WorkOrder { .. }));
+    let requester = super::notify::requester_for(conn, notices, ticket.requester_id, &events)?;
+    let (told, notes) = super::notify::plan(notices, requester.as_ref(), &events);
+    events.extend(notes);
+    if only_work_orders {
+        // Only work-order events (and the notices they cause): the ticket's row (and ETag),
+        // its metrics and SLA clocks stay as they are; the log grows and the work orders'
+        // projection follows.
         let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
         ticket_model::append_events_tx(conn, ticket.id, first_seq, &events, &[])?;
         log.extend(events);
         super::projection::refresh_work_orders_tx(conn, rules, ticket, &log)?;
+        super::notify::write_tx(conn, notices, told, ticket, &[], now)?;
         return Ok(ticket.clone());
     }
-    let (saved, _) = super::save_with_log_tx(
+    let (saved, written) = super::save_with_log_tx(
         conn,
         rules,
         ticket,
@@ -744,6 +756,7 @@ fn couple_tx(
         events,
         &bodies,
     )?;
+    super::notify::write_tx(conn, notices, told, &saved, &written, now)?;
     Ok(saved)
 }
 

@@ -4,21 +4,44 @@
 //! - [`runner`]: the [`runner::Job`] trait and the [`runner::Runner`] every job runs in.
 //! - [`auto_close`]: closes tickets solved for longer than the configured delay.
 //! - [`sla`]: records SLA warnings and breaches as ticket events.
+//! - [`outbox`]: sends the customer emails of the outbox, with retries and dead letters.
 
 pub mod auto_close;
+pub mod outbox;
 pub mod runner;
 pub mod sla;
 
-use crate::configuration::WorkerSettings;
+use crate::configuration::Settings;
 use crate::db::PgPool;
 use runner::Runner;
 use std::time::Duration;
 
-/// Starts every background job `settings` enables, on the current Tokio runtime; none when
-/// `settings.enabled` is false. Stop them with [`Runner::shutdown`].
-pub fn start(settings: &WorkerSettings, pool: PgPool) -> Runner {
+/// The outbox job of `settings` (its transport, templates and link keys).
+///
+/// # Errors
+/// The transport cannot be set up (e.g. the `.eml` folder cannot be created), or the keys are
+/// refused.
+pub fn outbox_worker(settings: &Settings) -> anyhow::Result<outbox::OutboxWorker> {
+    let links =
+        crate::notify::links::LinkSigner::new(&settings.auth.jwt_secret, &settings.auth.issuer)?;
+    let renderer = crate::notify::render::Renderer::new(&settings.email, links)?;
+    let mailer = crate::notify::transport::Mailer::from_settings(&settings.email)?;
+    Ok(outbox::OutboxWorker::new(&settings.email, renderer, mailer))
+}
+
+/// Starts every background job `settings.workers` enables, on the current Tokio runtime; none
+/// when `workers.enabled` is false. Stop them with [`Runner::shutdown`].
+///
+/// # Errors
+/// The outbox's transport cannot be set up ([`outbox_worker`]).
+pub fn start(all: &Settings, pool: PgPool) -> anyhow::Result<Runner> {
+    let settings = &all.workers;
     let mut runner = Runner::new(pool);
     if settings.enabled {
+        runner.spawn(
+            outbox_worker(all)?,
+            Duration::from_millis(all.email.outbox_interval_ms),
+        );
         runner.spawn(
             sla::SlaScan { batch: 1_000 },
             Duration::from_secs(settings.sla_interval_seconds),
@@ -32,5 +55,5 @@ pub fn start(settings: &WorkerSettings, pool: PgPool) -> Runner {
             Duration::from_secs(settings.auto_close_interval_seconds),
         );
     }
-    runner
+    Ok(runner)
 }

@@ -136,6 +136,9 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/tickets/{id}/comments",
         "GET /api/v1/tickets/{id}/comments",
         "GET /api/v1/tickets/{id}/events",
+        "GET /api/v1/tickets/{id}/surveys",
+        "GET /surveys/{token}",
+        "POST /surveys/{token}",
         "POST /api/v1/tickets/{id}/work-orders",
         "GET /api/v1/tickets/{id}/work-orders",
         "POST /api/v1/work-orders",
@@ -147,6 +150,9 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/metrics/summary",
         "GET /api/v1/metrics/timeseries",
         "GET /api/v1/metrics/breakdown",
+        "GET /api/v1/outbox/dead-letters",
+        "POST /api/v1/outbox/{id}/requeue",
+        "POST /api/v1/inbound/email",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

@@ -8,14 +8,17 @@
 )]
 mod assets;
 mod auth;
+mod browser;
 mod calendars;
 mod cli;
 mod csat_metrics;
+mod email;
 mod field_metrics;
 mod hardening;
 mod health;
 mod helpers;
 mod import;
+mod inbound;
 mod metrics;
 mod metrics_store;
 mod migrations;
@@ -23,6 +26,7 @@ mod organizations;
 mod roles;
 mod seed;
 mod sla;
+mod surveys;
 mod ticket_lifecycle;
 mod tickets;
 mod work_orders;

@@ -163,9 +163,28 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
         ),
         (
             Method::GET,
+            format!("/api/v1/tickets/{t}/surveys"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
             "/api/v1/metrics/summary".into(),
             none(),
             [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/outbox/dead-letters".into(),
+            none(),
+            [200, 403, 403, 403, 401],
+        ),
+        // No dead letter in the fixture: an admin gets the 404 of the message.
+        (
+            Method::POST,
+            "/api/v1/outbox/999999/requeue".into(),
+            none(),
+            [404, 403, 403, 403, 401],
         ),
         (
             Method::POST,
@@ -328,6 +347,13 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             format!("/api/v1/users/{}", f.user),
             Box::new(|| Some(json!({"employment_type": "contractor"}))),
             [200, 403, 403, 403, 401],
+        ),
+        // The inbound-mail service authenticates with the shared secret, never a staff token.
+        (
+            Method::POST,
+            "/api/v1/inbound/email".into(),
+            none(),
+            [401, 401, 401, 401, 401],
         ),
         (
             Method::GET,

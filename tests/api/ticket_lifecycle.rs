@@ -127,9 +127,15 @@ async fn an_agent_logs_a_phone_call_as_a_ticket_with_a_new_requester() {
     assert_eq!(ticket["version"], 1);
 
     let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    // The requester (who has an email) is told: a `notification` event (docs: issue 12).
     assert_eq!(
         kinds(&detail),
-        vec!["created", "comment_added", "priority_changed"]
+        vec![
+            "created",
+            "comment_added",
+            "priority_changed",
+            "notification"
+        ]
     );
     assert_eq!(
         detail["events"][0]["data"]["with_public_agent_comment"],
@@ -200,22 +206,28 @@ async fn a_ticket_goes_through_its_lifecycle_with_one_reopen_and_a_follow_up() {
     version = step(version, json!({"status": "closed"}), "closed").await;
 
     let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+    // The requester is told of the ticket, the agent's public reply and each solve (not of
+    // their own comments, nor of the close): a `notification` event after each.
     assert_eq!(
         kinds(&detail),
         vec![
             "created",
             "comment_added",
             "priority_changed",
+            "notification",
             "assigned",
             "new->open",
             "open->pending",
             "comment_added",
             "pending->open",
             "comment_added",
+            "notification",
             "open->solved",
+            "notification",
             "comment_added",
             "solved->open",
             "open->solved",
+            "notification",
             "solved->closed"
         ]
     );
@@ -270,7 +282,11 @@ async fn a_ticket_goes_through_its_lifecycle_with_one_reopen_and_a_follow_up() {
     let events = app
         .get_json(&format!("/api/v1/tickets/{}/events", follow_up["id"]), 200)
         .await;
-    assert_eq!(kinds(&events), vec!["created", "comment_added", "linked"]);
+    // The requester is told of the follow-up's number.
+    assert_eq!(
+        kinds(&events),
+        vec!["created", "comment_added", "linked", "notification"]
+    );
     assert_eq!(events["events"][2]["data"]["ticket_id"], id);
     assert_eq!(
         count(&mut app.db.conn(), "ticket_links WHERE kind = 'follow_up'"),
@@ -313,7 +329,8 @@ async fn patches_need_the_current_version() {
     assert_eq!(status, 412);
     let now = app.get_json(&path, 200).await;
     assert_eq!(now["ticket"]["priority"], "urgent");
-    assert_eq!(now["events"].as_array().unwrap().len(), 4);
+    // created, description, priority, the requester's notification, the priority change.
+    assert_eq!(now["events"].as_array().unwrap().len(), 5);
     // A patch that changes nothing keeps the version.
     let (status, same) = agent.patch(id, 2, &json!({"priority": "urgent"})).await;
     assert_eq!((status, same["version"].as_i64()), (200, Some(2)));
@@ -354,7 +371,8 @@ async fn refused_transitions_are_409s_or_422s_and_write_nothing() {
     let detail = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
     assert_eq!(detail["ticket"]["version"], 1, "nothing was written");
     assert_eq!(detail["ticket"]["priority"], "high");
-    assert_eq!(detail["events"].as_array().unwrap().len(), 3);
+    // The creation's three events and the requester's notification.
+    assert_eq!(detail["events"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]

@@ -109,14 +109,15 @@ async fn write_path(app: &TestApp) -> [u64; 5] {
 #[tokio::test]
 async fn ticket_requests_send_the_fewest_statements_their_work_needs() {
     let app = spawn_app().await;
-    // create: BEGIN, write lock + rules version, requester, ticket, events, comment, metrics,
-    //         COMMIT
+    // create: BEGIN, write lock + rules version, requester, ticket, events (with the
+    //         requester's notification), comment, metrics, the outbox row, COMMIT
     // PATCH:  BEGIN, write lock, ticket FOR UPDATE, log, events, ticket, clocks delete, metrics,
-    //         COMMIT
-    // comment: the PATCH's nine and the comment row
+    //         COMMIT (a priority change tells the requester nothing)
+    // comment: the PATCH's nine, the comment row, the requester with the agent's name (one
+    //         statement), the outbox row
     // GET one: ticket + metrics + rules version, events
     // GET a page: the page
-    assert_eq!(write_path(&app).await, [8, 9, 10, 2, 1]);
+    assert_eq!(write_path(&app).await, [9, 9, 12, 2, 1]);
 }
 
 #[tokio::test]
@@ -134,7 +135,7 @@ async fn with_an_sla_policy_a_write_adds_only_its_clock_rows() {
     assert_eq!(status, 201, "{policy}");
     // Each write stores its ticket's clock rows (one insert); reads compute the live clocks from
     // the cached policy.
-    assert_eq!(write_path(&app).await, [9, 10, 11, 2, 1]);
+    assert_eq!(write_path(&app).await, [10, 10, 13, 2, 1]);
 }
 
 #[tokio::test]
@@ -264,7 +265,10 @@ async fn work_order_requests_send_the_fewest_statements_their_work_needs() {
     // dispatch: BEGIN, write lock, work order and ticket FOR UPDATE, technician, schedule lock,
     //           overlapping windows, time off, work order, log, event, work-order inputs and
     //           upsert, view, COMMIT (the ticket's row, metrics and clocks are untouched)
-    // en route, on site: as dispatch without the four scheduling statements
+    //           + the requester, the visit (site, zone, technician), the outbox row: the
+    //           customer is told of the visit
+    // en route: as dispatch without the four scheduling statements (the customer is told the
+    //           technician is on the way); on site: the same without the three of the notice
     // the technician's day: one query
-    assert_eq!(counts[1], [15, 15, 11, 11, 1]);
+    assert_eq!(counts[1], [15, 18, 14, 11, 1]);
 }

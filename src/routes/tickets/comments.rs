@@ -136,10 +136,10 @@ pub async fn create_comment(
                 &rules,
                 id,
                 &comment,
-                Actor {
+                Some(Actor {
                     id: UserId::new(user.id),
                     visibility,
-                },
+                }),
                 Utc::now(),
             )?;
             Ok(CommentCreatedResponse {

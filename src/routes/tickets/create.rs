@@ -167,8 +167,13 @@ pub async fn create_ticket(
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             idempotent::run_tx(conn, user.id, key.as_deref(), &hash, |conn| {
-                let ticket =
-                    create::create_tx(conn, &rules, &input, UserId::new(user.id), Utc::now())?;
+                let ticket = create::create_tx(
+                    conn,
+                    &rules,
+                    &input,
+                    Some(UserId::new(user.id)),
+                    Utc::now(),
+                )?;
                 let body = serde_json::to_value(TicketResponse::from(ticket))
                     .map_err(|e| ApiError::Unexpected(e.into()))?;
                 Ok((201, body))

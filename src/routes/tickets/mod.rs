@@ -1,6 +1,6 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`events`] (`GET /tickets/{id}/events`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
@@ -12,6 +12,7 @@ pub mod create;
 pub mod events;
 pub mod get;
 pub mod list;
+pub mod surveys;
 pub mod update;
 
 use crate::domain::ticket::{TicketPriority, TicketStatus};

@@ -1,0 +1,460 @@
+//! The survey page in a real browser: Debian's Chromium (installed by
+//! `scripts/browser-setup.sh`, which `make test` and `.ci/run` call), headless, driven over the
+//! Chrome DevTools Protocol with a small client of our own (one WebSocket, flat sessions).
+//!
+//! Screenshots go to `target/screenshots/*.png` for a person to look at. A missing Chromium
+//! fails the test with what to run; it never skips.
+
+use crate::helpers::{TestApp, jwt_keys, spawn_app};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use frontline::models::enums::UserRole;
+use frontline::models::survey::{self, NewSurvey};
+use frontline::notify::links::{LinkSigner, Purpose};
+use frontline::schema::{surveys, tickets};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+/// The Chromium binary: `FRONTLINE_CHROMIUM`, else `chromium` or `chromium-browser` on PATH.
+fn chromium_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("FRONTLINE_CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "Chromium is missing: run `bash scripts/browser-setup.sh` (`make test` does), \
+         or set FRONTLINE_CHROMIUM to its path"
+    );
+}
+
+/// A headless Chromium of our own (killed and its profile removed on drop) and one page.
+struct Browser {
+    child: Child,
+    profile: PathBuf,
+    ws: WebSocket<MaybeTlsStream<TcpStream>>,
+    session: String,
+    next_id: u64,
+    events: VecDeque<Value>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.ws.close(None);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+impl Browser {
+    fn launch() -> Browser {
+        let binary = chromium_binary();
+        let profile =
+            std::env::temp_dir().join(format!("frontline-chromium-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&profile).unwrap();
+        let mut child = Command::new(&binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+                "--remote-debugging-address=127.0.0.1",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        // Chromium names its DevTools endpoint on stderr; the rest is drained in the background.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let url = loop {
+            let mut line = String::new();
+            let n = stderr.read_line(&mut line).unwrap();
+            assert!(n > 0, "Chromium exited before listening:\n{seen}");
+            if let Some(url) = line.trim().strip_prefix("DevTools listening on ") {
+                break url.to_string();
+            }
+            seen.push_str(&line);
+        };
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stderr.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        let (ws, _) = tungstenite::connect(url.as_str()).unwrap();
+        let mut browser = Browser {
+            child,
+            profile,
+            ws,
+            session: String::new(),
+            next_id: 0,
+            events: VecDeque::new(),
+        };
+        let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        browser.session = attached["sessionId"].as_str().unwrap().to_string();
+        browser.send("Page.enable", json!({}));
+        browser
+    }
+
+    fn read(&mut self) -> Value {
+        loop {
+            match self.ws.read().unwrap() {
+                Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+                Message::Close(_) => panic!("Chromium closed the DevTools connection"),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends a command (to the browser when no page session is attached yet) and returns its
+    /// result; events read meanwhile are kept for [`Browser::wait_for`].
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if !self.session.is_empty() {
+            message["sessionId"] = json!(self.session);
+        }
+        self.ws
+            .send(Message::Text(message.to_string().into()))
+            .unwrap();
+        loop {
+            let reply = self.read();
+            if reply["id"] == json!(id) {
+                assert!(reply.get("error").is_none(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+            if reply.get("method").is_some() {
+                self.events.push_back(reply);
+            }
+        }
+    }
+
+    fn send(&mut self, method: &str, params: Value) {
+        self.call(method, params);
+    }
+
+    /// Waits for the page's next event `method` (e.g. `Page.loadEventFired`).
+    fn wait_for(&mut self, method: &str) -> Value {
+        if let Some(i) = self.events.iter().position(|e| e["method"] == method) {
+            return self.events.remove(i).unwrap();
+        }
+        loop {
+            let event = self.read();
+            if event["method"] == method {
+                return event;
+            }
+        }
+    }
+
+    fn viewport(&mut self, width: u32, height: u32) {
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        );
+    }
+
+    /// Opens `url` and waits for its load event.
+    fn open(&mut self, url: &str) {
+        self.events.clear();
+        self.send("Page.navigate", json!({"url": url}));
+        self.wait_for("Page.loadEventFired");
+    }
+
+    /// The value of a JavaScript expression on the page.
+    fn eval(&mut self, expression: &str) -> Value {
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// Clicks the middle of the element `selector` with the mouse, as a person would.
+    fn click(&mut self, selector: &str) {
+        let point = self.eval(&format!(
+            "(() => {{ const e = document.querySelector({selector:?}); \
+               e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); \
+               return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
+        ));
+        let (x, y) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.send(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+
+    /// Clicks a submit control and waits for the next page to load.
+    fn click_and_wait(&mut self, selector: &str) {
+        self.events.clear();
+        self.click(selector);
+        self.wait_for("Page.loadEventFired");
+    }
+
+    /// Types `text` into the focused field.
+    fn type_text(&mut self, text: &str) {
+        self.send("Input.insertText", json!({"text": text}));
+    }
+
+    fn press_tab(&mut self) {
+        for kind in ["rawKeyDown", "keyUp"] {
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9}),
+            );
+        }
+    }
+
+    /// Saves the whole page, `width` px wide, as `target/screenshots/{name}.png`.
+    fn screenshot(&mut self, name: &str, width: u32) -> PathBuf {
+        self.viewport(width, 800);
+        let height = self
+            .eval("Math.ceil(document.documentElement.scrollHeight)")
+            .as_u64()
+            .unwrap();
+        self.viewport(width, u32::try_from(height).unwrap().max(200));
+        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{name}");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    fn text(&mut self, selector: &str) -> String {
+        self.eval(&format!(
+            "document.querySelector({selector:?})?.textContent.trim() ?? null"
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+}
+
+/// A solved ticket and its survey (made as the solve hook makes it, if it did not); returns
+/// the survey id and its link's token.
+async fn solved_ticket_survey(app: &TestApp, subject: &str) -> (i64, String) {
+    let (agent, _) = app.create_staff(UserRole::Agent);
+    let token = jwt_keys(&app.db.settings)
+        .issue(agent, UserRole::Agent, Utc::now())
+        .unwrap();
+    let created: Value = app
+        .client
+        .post(format!("{}/api/v1/tickets", app.address))
+        .bearer_auth(&token)
+        .json(&json!({
+            "requester": {"name": "Rosa Diaz", "email": format!("{}@example.com", uuid::Uuid::new_v4().simple())},
+            "subject": subject, "channel": "phone"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = created["id"].as_i64().expect("ticket created");
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/tickets/{ticket}", app.address))
+        .bearer_auth(&token)
+        .header("if-match", format!("\"{}\"", created["version"]))
+        .json(&json!({"assignee_id": agent, "status": "solved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let mut conn = app.db.conn();
+    let (solved_at, requester): (Option<chrono::DateTime<Utc>>, Option<i64>) = tickets::table
+        .find(ticket)
+        .select((tickets::solved_at, tickets::requester_id))
+        .first(&mut conn)
+        .unwrap();
+    let solved_at = solved_at.unwrap();
+    let existing: Option<i64> = surveys::table
+        .filter(surveys::ticket_id.eq(ticket))
+        .select(surveys::id)
+        .first(&mut conn)
+        .optional()
+        .unwrap();
+    let id = existing.unwrap_or_else(|| {
+        survey::insert_tx(
+            &mut conn,
+            &NewSurvey {
+                ticket_id: ticket,
+                customer_id: requester.unwrap(),
+                solved_at,
+                assignee_id: Some(agent),
+                team_id: None,
+                created_at: solved_at,
+                invite_at: solved_at + Duration::hours(24),
+                expires_at: solved_at + Duration::days(28),
+            },
+        )
+        .unwrap()
+    });
+    let s = survey::get(&mut conn, id).unwrap();
+    let settings = &app.db.settings;
+    let signer = LinkSigner::new(&settings.auth.jwt_secret, &settings.auth.issuer).unwrap();
+    (id, signer.sign(Purpose::Survey, id, s.expires_at).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_answers_the_survey_in_chromium_and_an_expired_link_says_so() {
+    let app = spawn_app().await;
+    let (survey_id, token) = solved_ticket_survey(&app, "Kiosk in block C rejects cards").await;
+    let (expired_id, _) = solved_ticket_survey(&app, "Phone line 4 is dead").await;
+    let past = Utc::now() - Duration::days(1);
+    diesel::update(surveys::table.find(expired_id))
+        .set(surveys::expires_at.eq(past))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let settings = &app.db.settings;
+    let expired_token = LinkSigner::new(&settings.auth.jwt_secret, &settings.auth.issuer)
+        .unwrap()
+        .sign(Purpose::Survey, expired_id, past)
+        .unwrap();
+    let address = app.address.clone();
+    let url = format!("{address}/surveys/{token}");
+    let expired_url = format!("{address}/surveys/{expired_token}");
+
+    // The browser is synchronous: it runs on a blocking thread while the server serves.
+    let shots = tokio::task::spawn_blocking(move || {
+        let mut b = Browser::launch();
+        b.viewport(1280, 800);
+        b.open(&url);
+        assert_eq!(
+            b.eval("document.title"),
+            "How did we do? – Frontline Support"
+        );
+        assert_eq!(b.eval("document.documentElement.lang"), "en");
+        assert_eq!(b.text("h1"), "How did we do?");
+        assert!(
+            b.text(".ticket")
+                .ends_with(": Kiosk in block C rejects cards")
+        );
+        // Every control has a label; the page fetched nothing else.
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('input, textarea')].every(i => i.labels.length > 0)"
+            ),
+            true
+        );
+        assert_eq!(
+            b.eval("document.querySelectorAll('input[name=score]').length"),
+            5
+        );
+        assert_eq!(
+            b.eval("performance.getEntriesByType('resource').length"),
+            0,
+            "no external assets"
+        );
+        let mut shots = vec![b.screenshot("survey-1280", 1280)];
+        // Narrow screens: nothing wider than the screen.
+        for width in [320, 360] {
+            b.viewport(width, 800);
+            assert_eq!(
+                b.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+                true,
+                "{width} px"
+            );
+        }
+        shots.push(b.screenshot("survey-360", 360));
+
+        // Sending without a rating: the form comes back with the message by the rating.
+        b.viewport(360, 800);
+        b.click_and_wait("button[type=submit]");
+        assert_eq!(
+            b.text("#score-error"),
+            "Please choose a rating from 1 to 5."
+        );
+        assert_eq!(
+            b.eval("document.querySelector('fieldset').getAttribute('aria-describedby')"),
+            "score-error"
+        );
+        shots.push(b.screenshot("survey-error-360", 360));
+
+        // Keyboard focus is visible (an outline on the focused control).
+        b.viewport(1280, 800);
+        b.click("label[for=score-4]");
+        assert_eq!(b.eval("document.querySelector('#score-4').checked"), true);
+        b.click("label[for=nps-9]");
+        b.click("#comment");
+        b.type_text("Fixed within the hour. Thank you, Ann!");
+        b.click("label[for=consent]");
+        assert_eq!(b.eval("document.querySelector('#consent').checked"), true);
+        b.press_tab();
+        assert_eq!(b.eval("document.activeElement.tagName"), "BUTTON");
+        assert_ne!(
+            b.eval("getComputedStyle(document.activeElement).outlineStyle"),
+            "none",
+            "focus is visible"
+        );
+        shots.push(b.screenshot("survey-filled-focus-1280", 1280));
+        b.click_and_wait("button[type=submit]");
+        assert_eq!(b.text("h1"), "Thank you for your answer");
+        assert!(b.text("main").contains("You rated it 4 – Satisfied."));
+        shots.push(b.screenshot("survey-thanks-1280", 1280));
+
+        b.open(&expired_url);
+        assert_eq!(b.text("h1"), "This survey link has expired");
+        shots.push(b.screenshot("survey-expired-360", 360));
+        shots
+    })
+    .await
+    .unwrap();
+
+    let s = survey::get(&mut app.db.conn(), survey_id).unwrap();
+    assert_eq!(s.score, Some(4));
+    assert_eq!(s.nps, Some(9));
+    assert_eq!(
+        s.comment.as_deref(),
+        Some("Fixed within the hour. Thank you, Ann!")
+    );
+    assert!(s.consent_to_quote);
+    assert!(!s.pre_reopen);
+    assert_eq!(
+        survey::get(&mut app.db.conn(), expired_id)
+            .unwrap()
+            .answered_at,
+        None
+    );
+    for shot in shots {
+        assert!(shot.is_file(), "{}", shot.display());
+    }
+}
