@@ -20,5 +20,6 @@ pub mod types;
 pub use rebuild::{PROJECTION_VERSION, RebuildReport, ensure_projection_current, rebuild};
 pub use store::MetricsStore;
 pub use types::{
-    ContactRates, Dimension, GroupReport, MetricFilters, ReportOptions, Summary, TimeBasis,
+    ContactRates, Dimension, GroupReport, MetricFilters, Nps, ReportOptions, Satisfaction, Summary,
+    TimeBasis,
 };

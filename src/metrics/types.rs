@@ -92,6 +92,75 @@ impl FieldFigures {
     }
 }
 
+/// Satisfaction figures of a period or group (docs/METRICS.md "Satisfaction": `csat.v1`,
+/// `csat_response_rate.v1`, `nps.v1`). A ticket's **rating** is its most recently answered
+/// survey (latest `answered_at`, ties to the higher survey id), `pre_reopen` or not; earlier
+/// answers of the same ticket do not count. Ratings fall in the period of their `answered_at`,
+/// surveys of the response rate in that of their `sent_at`. Team, agent, sourcing and employment
+/// type are the survey's (the assignee and team at the solve it asks about); the other
+/// dimensions are the ticket's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Satisfaction {
+    /// `csat.v1`: ratings of 4 or 5 / ratings (by `answered_at`).
+    pub csat: Rate,
+    /// Mean score (1–5) of the same ratings; `None` without any. Its count is
+    /// `csat.denominator`.
+    pub mean_score: Option<f64>,
+    /// `csat_response_rate.v1`: surveys sent in the period that have an answer (given at any
+    /// time up to the read) / surveys sent in the period (by `sent_at`).
+    pub response_rate: Rate,
+    /// `nps.v1` over the ratings with an NPS answer (by `answered_at`).
+    pub nps: Nps,
+}
+
+/// `nps.v1`: promoters (9–10), passives (7–8) and detractors (0–6) among the ratings with an NPS
+/// answer, and the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nps {
+    /// Answers of 9 or 10.
+    pub promoters: i64,
+    /// Answers of 7 or 8.
+    pub passives: i64,
+    /// Answers of 0 to 6.
+    pub detractors: i64,
+    /// Answers (the three counts' sum).
+    pub responses: i64,
+    /// % of promoters − % of detractors, from −100 to 100; `None` without any answer.
+    pub score: Option<f64>,
+}
+
+impl Nps {
+    /// The score of three counts: `(promoters − detractors) · 100 / responses`.
+    pub fn new(promoters: i64, passives: i64, detractors: i64) -> Nps {
+        let responses = promoters + passives + detractors;
+        Nps {
+            promoters,
+            passives,
+            detractors,
+            responses,
+            score: (responses > 0)
+                .then(|| (promoters - detractors) as f64 * 100.0 / responses as f64),
+        }
+    }
+}
+
+impl Satisfaction {
+    /// No rating and no survey sent: rates 0 / 0, mean and score `None`.
+    pub fn empty() -> Satisfaction {
+        Satisfaction {
+            csat: Rate::new(0, 0),
+            mean_score: None,
+            response_rate: Rate::new(0, 0),
+            nps: Nps::new(0, 0, 0),
+        }
+    }
+
+    /// A rating or a sent survey fell in it.
+    pub fn has_figures(&self) -> bool {
+        self.csat.denominator > 0 || self.response_rate.denominator > 0
+    }
+}
+
 /// The default N of `first_time_fix.v1`, days.
 pub const DEFAULT_FTF_DAYS: i64 = 30;
 
@@ -273,6 +342,9 @@ pub struct GroupReport {
     pub contact_rates: Option<ContactRates>,
     /// Field-service figures, when applicable ([`field_applies`]).
     pub field: Option<FieldFigures>,
+    /// `csat.v1`, `csat_response_rate.v1` and `nps.v1` (not applicable, and empty, when grouped
+    /// by a field-only dimension).
+    pub satisfaction: Satisfaction,
 }
 
 impl GroupReport {
@@ -286,6 +358,7 @@ impl GroupReport {
             sla_attainment: Rate::new(0, 0),
             contact_rates: contact_rates.then(ContactRates::empty),
             field: field.map(FieldFigures::empty),
+            satisfaction: Satisfaction::empty(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod sla;
 pub mod staff;
 pub mod survey;
+pub mod survey_bulk;
 pub mod ticket;
 pub mod work_order;
 pub mod work_order_bulk;

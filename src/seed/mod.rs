@@ -5,7 +5,8 @@
 //! team and an outsourced vendor team (12 agents each), a field-service team of technicians
 //! (6 employees, 6 contractors) with skills and time off, the equipment at every site
 //! (`assets.rs`), two managers, three business calendars and two SLA policies. Equipment tickets
-//! get work orders (`field.rs`).
+//! get work orders (`field.rs`); every solve of a ticket with a requester gets a CSAT/NPS survey,
+//! some of them answered ([`surveys`]).
 //! Tickets arrive over the 12 months before `--until` ([`tickets`] documents arrivals,
 //! [`lifecycle`] one ticket's life, `intake.rs` the cohort differences built in on purpose).
 //!
@@ -36,6 +37,7 @@ pub mod field;
 mod intake;
 pub mod lifecycle;
 mod store;
+pub mod surveys;
 pub mod tickets;
 
 use crate::models::ticket as ticket_model;
@@ -324,7 +326,8 @@ fn seed_tx(
 
 /// A digest of the stored content: per table, an order-independent sum of row hashes, combined
 /// into one hex string. Covers the company (assets, technicians' skills and time off included),
-/// tickets, event logs, comments, links, work orders, metric projections and SLA clocks; leaves
+/// tickets, event logs, comments, links, work orders, metric projections, SLA clocks and surveys
+/// (answers included; not their ids); leaves
 /// out write stamps (`recorded_at`, `updated_at` of
 /// projections and directory rows, `changed_xid`), password hashes and full-text vectors.
 ///
@@ -351,6 +354,9 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
         "SELECT id, user_id, starts_at, ends_at, reason FROM time_off",
         "SELECT ticket_id, kind, policy_id, target_seconds, business, running, due_at, warning_at, \
          fulfilled_at, breached_at, breach_recorded, warning_recorded FROM ticket_sla_clocks",
+        "SELECT ticket_id, customer_id, solved_at, assignee_id, team_id, created_at, invite_at, \
+         expires_at, sent_at, cancelled_at, answered_at, score, nps, comment, consent_to_quote, \
+         pre_reopen FROM surveys",
     ];
     #[derive(QueryableByName)]
     struct Part {

@@ -11,6 +11,7 @@ use crate::domain::calendar::BusinessCalendar;
 use crate::domain::ids::{TicketId, UserId, WorkOrderId};
 use crate::domain::sla::Policy;
 use crate::models::sla::ClockRow;
+use crate::models::survey_bulk::{SurveyRecord, copy_surveys_tx};
 use crate::models::ticket::{self as ticket_model, Ticket, TicketMetricsRow};
 use crate::models::work_order_bulk::BulkWorkOrder;
 use crate::schema::ticket_links;
@@ -48,6 +49,8 @@ struct Prepared {
     work_orders: Vec<BulkWorkOrder>,
     /// Their `work_order_metrics` rows.
     work_order_metrics: Vec<crate::models::work_order_metrics::WorkOrderMetricsRow>,
+    /// Its surveys ([`super::surveys`]).
+    surveys: Vec<SurveyRecord>,
 }
 
 fn calendar_for(world: &World, team: Option<i64>) -> &BusinessCalendar {
@@ -130,6 +133,7 @@ fn prepare(
         crate::tickets::projection::clock_rows_on(policies, calendar, &ticket, &g.events);
     let sla = crate::models::sla::due_events(&mut clocks, world.end);
     let work_order_metrics = field_projection(world, &work_orders, &g.events, calendar);
+    let surveys = super::surveys::plan(world, &g, id);
     Prepared {
         ticket,
         search_vector: None,
@@ -139,6 +143,7 @@ fn prepare(
         sla,
         work_orders,
         work_order_metrics,
+        surveys,
     }
 }
 
@@ -270,6 +275,9 @@ fn store(
     match writer {
         Writer::Domain => {
             let mut ids = Vec::with_capacity(batch.len());
+            let mut surveys = Vec::new();
+            // The seed stores its own surveys ([`super::surveys`]): the notices' hook, which
+            // would make one per solve, is off.
             let rules = RulesCache::with_notices(crate::tickets::notify::NoticeSettings {
                 enabled: false,
                 ..Default::default()
@@ -291,8 +299,10 @@ fn store(
                     }
                 };
                 *events += g.events.len();
+                surveys.extend(super::surveys::plan(world, g, id));
                 ids.push(id);
             }
+            copy_surveys_tx(conn, &surveys)?;
             Ok(ids)
         }
         Writer::Bulk => {
@@ -525,6 +535,11 @@ fn copy_prepared(
         .flat_map(|p| p.work_order_metrics.iter().cloned())
         .collect();
     crate::models::work_order_metrics::insert_tx(conn, &field)?;
+    let surveys: Vec<SurveyRecord> = prepared
+        .iter()
+        .flat_map(|p| p.surveys.iter().cloned())
+        .collect();
+    copy_surveys_tx(conn, &surveys)?;
     *events += prepared
         .iter()
         .map(|p| p.generated.events.len() + p.sla.len())

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod calendars;
 mod cli;
+mod csat_metrics;
 mod email;
 mod field_metrics;
 mod hardening;

@@ -475,6 +475,9 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
          full_resolution_time_median_seconds,full_resolution_time_p90_seconds,\
          full_resolution_time_min_seconds,full_resolution_time_max_seconds,\
          sla_attainment_numerator,sla_attainment_denominator,sla_attainment,\
+         csat_numerator,csat_denominator,csat,csat_mean_score,csat_response_rate_numerator,\
+         csat_response_rate_denominator,csat_response_rate,nps_promoters,nps_passives,\
+         nps_detractors,nps_responses,nps,\
          work_orders_completed,travel_time_count,travel_time_mean_seconds,\
          travel_time_median_seconds,travel_time_p90_seconds,travel_time_min_seconds,\
          travel_time_max_seconds,wrench_time_count,wrench_time_mean_seconds,\
@@ -491,6 +494,7 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
     assert_eq!(
         lines.next().unwrap(),
         "normal,normal,4,3,1,3,0.3333333333333333,2,900,900,1620,0,1800,2,11250,11250,13770,8100,14400,0,0,,\
+         0,0,,,0,0,,0,0,0,0,,\
          0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30"
     );
     assert_eq!(lines.next(), None);
@@ -640,18 +644,23 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_ove
              one_touch_rate_numerator,one_touch_rate_denominator,one_touch_rate,\
              one_touch_strict_rate_numerator,one_touch_strict_rate_denominator,\
              one_touch_strict_rate,fcr_rate_numerator,fcr_rate_denominator,fcr_rate,\
-             repeat_contact_rate_numerator,repeat_contact_rate_denominator,repeat_contact_rate"
+             repeat_contact_rate_numerator,repeat_contact_rate_denominator,repeat_contact_rate,\
+             csat_numerator,csat_denominator,csat,csat_mean_score,csat_response_rate_numerator,\
+             csat_response_rate_denominator,csat_response_rate,nps_promoters,nps_passives,\
+             nps_detractors,nps_responses,nps"
         ),
         "{}",
         csv[0]
     );
     assert!(
-        csv[1].starts_with("phone,phone,") && csv[1].ends_with(",0,0,,1,1,1,0,1,0,1,1,1,0,1,0"),
+        csv[1].starts_with("phone,phone,")
+            && csv[1].ends_with(",0,0,,1,1,1,0,1,0,1,1,1,0,1,0,0,0,,,0,0,,0,0,0,0,"),
         "{}",
         csv[1]
     );
     assert!(
-        csv[2].starts_with("web,web,") && csv[2].ends_with(",0,0,,1,1,1,1,1,1,0,1,0,1,2,0.5"),
+        csv[2].starts_with("web,web,")
+            && csv[2].ends_with(",0,0,,1,1,1,1,1,1,0,1,0,1,2,0.5,0,0,,,0,0,,0,0,0,0,"),
         "{}",
         csv[2]
     );
@@ -675,7 +684,7 @@ async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_ove
     );
     assert!(
         summary_csv[1].ends_with(
-            ",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333,\
+            ",0,0,,2,2,1,1,2,0.5,1,2,0.5,1,3,0.3333333333333333,0,0,,,0,0,,0,0,0,0,,\
              0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30"
         ),
         "{}",
@@ -875,13 +884,14 @@ async fn sla_attainment_per_day_and_per_agent_is_worked_out_by_hand_and_adds_up_
     .await;
     assert!(
         csv[0].contains(
-            "full_resolution_time_max_seconds,sla_attainment_numerator,sla_attainment_denominator,sla_attainment,work_orders_completed,"
+            "full_resolution_time_max_seconds,sla_attainment_numerator,sla_attainment_denominator,sla_attainment,csat_numerator,"
         ),
         "{}",
         csv[0]
     );
     assert_eq!(csv.len(), 3);
-    let no_field = ",0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30";
+    // No survey (the satisfaction columns), no work order (the field columns).
+    let no_field = ",0,0,,,0,0,,0,0,0,0,,0,0,,,,,,0,,,,,,0,,,,,,0,0,,0,0,,0,0,,30";
     assert!(csv[1].starts_with("2026-03-02T00:00:00+00:00,2026-03-02T00:00:00,1,1,"));
     assert!(csv[1].ends_with(&format!(",2,2,1{no_field}")), "{}", csv[1]);
     assert!(

@@ -43,6 +43,7 @@ impl Acc {
             + self.breached
             > 0
             || self.field.has_figures()
+            || self.satisfaction.has_figures()
     }
 }
 
@@ -209,7 +210,9 @@ impl Reader<'_> {
     /// period-membership instant (created: `created_at`; first reply: `first_reply_at`; solved,
     /// reopen rate, full resolution, one-touch and FCR: `latest_solved_at`; repeat contact:
     /// `tickets.created_at`; an SLA target: the instant it was achieved or breached, a running
-    /// clock past its due instant at `options.now` breached then). Groups without any figure are
+    /// clock past its due instant at `options.now` breached then; a ticket's rating: its
+    /// `answered_at`; a survey of the response rate: its `sent_at`, satisfaction attributed to the
+    /// survey's team and assignee). Groups without any figure are
     /// absent; ordered as the SQL read side orders them.
     pub fn report(
         &self,
@@ -345,6 +348,42 @@ impl Reader<'_> {
                 }
             });
         }
+        // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
+        // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at
+        // the solve it asked about) in place of the ticket's current ones. Summaries and buckets
+        // read no dimension of the row: any row serves them.
+        let ticket_row = filter.is_some() || dimension.is_some();
+        let surveyed = |ticket_id: i64, team: u32, assignee: u32| {
+            let base = if ticket_row {
+                c.position(ticket_id).ok().map(|p| &c.rows[p])
+            } else {
+                c.rows.first()
+            };
+            let mut r = *base?;
+            r.team = team;
+            r.assignee = assignee;
+            filter.as_ref().is_none_or(|f| f.matches(&r)).then_some(r)
+        };
+        let surveys = if field_only {
+            &Surveys::default()
+        } else {
+            &c.surveys
+        };
+        for rating in surveys.ratings.iter().filter(|r| inside(r.answered)) {
+            if let Some(r) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
+                let g = slot(&r, rating.answered, &mut accs, &mut None);
+                accs[g].satisfaction.add_rating(rating);
+            }
+        }
+        for (i, sent) in surveys.sent.iter().enumerate() {
+            if !inside(sent.sent) {
+                continue;
+            }
+            if let Some(r) = surveyed(sent.ticket_id, sent.team, sent.assignee) {
+                let g = slot(&r, sent.sent, &mut accs, &mut None);
+                accs[g].satisfaction.add_sent(surveys.is_answered(i));
+            }
+        }
         if with_field {
             // Work orders by `finished_at`; N days in microseconds.
             let n = options.ftf_days.saturating_mul(86_400_000_000);
@@ -430,6 +469,7 @@ impl Reader<'_> {
                     }),
                     field: with_field
                         .then(|| std::mem::take(&mut a.field).figures(options.ftf_days)),
+                    satisfaction: a.satisfaction.figures(),
                 }
             })
             .collect();

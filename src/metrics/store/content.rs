@@ -25,6 +25,7 @@ impl Content {
             by_solved: Vec::new(),
             fields: Vec::new(),
             next_visit: Vec::new(),
+            surveys: Surveys::default(),
         }
     }
 
@@ -450,6 +451,7 @@ impl Content {
         self.rows.capacity() * std::mem::size_of::<Row>()
             + (self.by_created.capacity() + self.by_solved.capacity()) * 4
             + self.field_heap_bytes()
+            + self.survey_heap_bytes()
             + map(self.extras.capacity(), std::mem::size_of::<(i64, Extra)>())
             + self
                 .extras

@@ -40,12 +40,15 @@ pub(super) fn refresh(
         let fields = field::load_fields(conn, Some(&changed))?;
         let fields = content.pack_fields(fields);
         content.set_fields(Some(&changed), fields);
+        let surveys = survey::load_surveys(conn, Some(&changed))?;
+        let surveys = content.pack_surveys(surveys);
+        content.set_surveys(Some(&changed), surveys);
     }
     content.snapshot = snapshot;
     Ok(Refresh::Changed { tickets })
 }
 
-/// The tickets with a row (ticket, projection, SLA clock or work order's field metrics) that the caller's transaction sees
+/// The tickets with a row (ticket, projection, SLA clock, work order's field metrics or survey) that the caller's transaction sees
 /// and that was written by a transaction `snapshot` did not see: what a store read at `snapshot`
 /// lacks for the caller's snapshot (one query over the `changed_xid` indexes).
 ///
@@ -64,6 +67,9 @@ pub(super) fn changed_since(conn: &mut PgConnection, snapshot: &str) -> QueryRes
           WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
          UNION
          SELECT ticket_id FROM work_order_metrics, s
+          WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)
+         UNION
+         SELECT ticket_id FROM surveys, s
           WHERE changed_xid >= pg_snapshot_xmin(s.s) AND NOT pg_visible_in_snapshot(changed_xid, s.s)",
     )
     .bind::<Text, _>(snapshot)
@@ -99,6 +105,9 @@ pub(super) fn full_load(
     let fields = field::load_fields(conn, None)?;
     let fields = fresh.pack_fields(fields);
     fresh.set_fields(None, fields);
+    let surveys = survey::load_surveys(conn, None)?;
+    let surveys = fresh.pack_surveys(surveys);
+    fresh.set_surveys(None, surveys);
     fresh.snapshot = snapshot;
     let tickets = fresh.rows.len();
     *content = fresh;

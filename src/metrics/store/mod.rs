@@ -15,11 +15,15 @@
 //! database, `aggregate.rs` computes the figures, `field.rs` holds the work orders
 //! (`work_order_metrics`, docs/METRICS.md §8: one packed row each, read with their tickets and
 //! again whenever a ticket is, since `changed_since` follows `work_order_metrics` too) and looks
-//! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter).
+//! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter),
+//! `survey.rs` holds the surveys (`csat.v1`, `csat_response_rate.v1`, `nps.v1`: 24 bytes and a
+//! bit per survey sent, 32 per ticket rating, only for the tickets that have any;
+//! `changed_since` follows `surveys.changed_xid`, since an answer or a delivery changes no ticket
+//! row).
 //!
 //! Exactness: every read runs in one `REPEATABLE READ` read-only transaction. The store remembers
 //! the snapshot (`pg_current_snapshot()`) its content was read at; a read finds every ticket
-//! whose row, projection or SLA clocks were written by a transaction that snapshot did not see
+//! whose row, projection, SLA clocks, work orders' metrics or surveys were written by a transaction that snapshot did not see
 //! (`changed_xid`, migration 0013: `changed_xid >= pg_snapshot_xmin(S) AND NOT
 //! pg_visible_in_snapshot(changed_xid, S)`, whatever the commit order) and reloads those tickets
 //! in the same transaction. The figures are then exactly those of the transaction's snapshot —
@@ -71,10 +75,12 @@ mod content;
 mod field;
 mod load;
 mod packed;
+mod survey;
 
 use field::{FieldAcc, FieldRow};
 use load::{changed_since, current_snapshot, refresh};
 use packed::{ids_in, latest_of, seconds};
+use survey::{SatisfactionAcc, Surveys};
 
 /// Hash maps keyed by ticket ids and group values: foldhash is several times faster than the
 /// standard SipHash on integer keys, and these maps are probed once per ticket and figure.
@@ -283,6 +289,8 @@ struct Content {
     /// one's creation, and after its finish ([`NONE`] when none): what `first_time_fix.v1` and
     /// the repeat-visit rate read, for any N days, in O(1).
     next_visit: Vec<(i64, i64)>,
+    /// The surveys sent and the tickets' ratings (`survey.rs`).
+    surveys: Surveys,
 }
 
 /// The per-process store (in [`crate::state::AppState`]). Empty until the first read.
@@ -556,6 +564,18 @@ impl MetricsStore {
             .map_or((0, 0), |c| (c.field_heap_bytes(), c.fields.len()))
     }
 
+    /// The part of [`MetricsStore::heap_bytes`] that holds surveys, with the surveys sent and
+    /// the ratings it holds.
+    pub fn survey_heap_bytes(&self) -> (usize, usize, usize) {
+        self.content.read().as_ref().map_or((0, 0, 0), |c| {
+            (
+                c.survey_heap_bytes(),
+                c.surveys.sent.len(),
+                c.surveys.ratings.len(),
+            )
+        })
+    }
+
     /// True before the first read or when there is no ticket.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -657,4 +677,6 @@ struct Acc {
     repeats: i64,
     /// Field figures (by `finished_at`).
     field: FieldAcc,
+    /// Satisfaction figures (ratings by `answered_at`, surveys sent by `sent_at`).
+    satisfaction: SatisfactionAcc,
 }

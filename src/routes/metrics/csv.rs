@@ -56,6 +56,42 @@ fn csv_rates(report: &model::GroupReport, with_contact: bool) -> Vec<(&'static s
     rates
 }
 
+/// The satisfaction columns after the rates: `csat.v1` (numerator, denominator, value and the
+/// mean score), `csat_response_rate.v1` (numerator, denominator, value) and `nps.v1`
+/// (promoters, passives, detractors, responses, score).
+const SATISFACTION_HEADER: [&str; 12] = [
+    "csat_numerator",
+    "csat_denominator",
+    "csat",
+    "csat_mean_score",
+    "csat_response_rate_numerator",
+    "csat_response_rate_denominator",
+    "csat_response_rate",
+    "nps_promoters",
+    "nps_passives",
+    "nps_detractors",
+    "nps_responses",
+    "nps",
+];
+
+/// The cells of [`SATISFACTION_HEADER`] (empty for a null value, mean or score).
+fn satisfaction_cells(s: &model::Satisfaction) -> Vec<String> {
+    vec![
+        s.csat.numerator.to_string(),
+        s.csat.denominator.to_string(),
+        opt(s.csat.value),
+        opt(s.mean_score),
+        s.response_rate.numerator.to_string(),
+        s.response_rate.denominator.to_string(),
+        opt(s.response_rate.value),
+        s.nps.promoters.to_string(),
+        s.nps.passives.to_string(),
+        s.nps.detractors.to_string(),
+        s.nps.responses.to_string(),
+        opt(s.nps.score),
+    ]
+}
+
 /// The field columns (docs/METRICS.md §8): `work_orders_completed`; count, mean, median, p90, min
 /// and max of `travel_time`, `wrench_time` and `time_to_arrival` (seconds); numerator,
 /// denominator and value of `arrival_window_met`, `first_time_fix` and `repeat_visit_rate`;
@@ -122,7 +158,8 @@ fn csv_text(cell: String) -> String {
 
 /// Writes the CSV download `frontline-{name}.csv`: one row per group with the key columns (text,
 /// guarded by [`csv_text`]), then every figure (empty cells for null statistics and for the value
-/// of a rate over 0), then the rates of [`csv_rates`], then the field figures of [`field_cells`],
+/// of a rate over 0), then the rates of [`csv_rates`], then the satisfaction figures
+/// ([`SATISFACTION_HEADER`]), then the field figures of [`field_cells`],
 /// then `extra` columns (names, values), the same on every row. Without `tickets` (a field-only
 /// dimension) the ticket figures' columns are left out; without `field` (field figures do not
 /// apply: a ticket-only dimension or filter) the field columns are.
@@ -163,6 +200,7 @@ pub(super) fn csv_response(
             rate.to_string(),
         ]);
     }
+    header.extend(SATISFACTION_HEADER.map(String::from));
     if !tickets {
         header.truncate(keys);
     }
@@ -200,6 +238,7 @@ pub(super) fn csv_response(
                 opt(rate.value),
             ]);
         }
+        record.extend(satisfaction_cells(&report.satisfaction));
         if !tickets {
             record.truncate(start);
         }

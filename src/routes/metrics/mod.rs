@@ -157,6 +157,13 @@ pub struct SummaryResponse {
     /// SLA attainment: targets achieved / (achieved + breached), by the instant each was
     /// achieved or breached (docs/METRICS.md §6 `sla_attainment`).
     pub sla_attainment: Rate,
+    /// `csat.v1`: ratings of 4 or 5 / ratings, and the mean score, by `answered_at`.
+    pub csat: CsatFigures,
+    /// `csat_response_rate.v1`: surveys sent in the period (by `sent_at`) that have an answer /
+    /// surveys sent in the period.
+    pub csat_response_rate: Rate,
+    /// `nps.v1`: promoters, passives, detractors and the score, by `answered_at`.
+    pub nps: NpsFigures,
     /// Field-service figures (docs/METRICS.md §8), by the work order's `finished_at`; `null`
     /// when a filter names a ticket-only dimension (team, agent, channel, category, sourcing,
     /// employment type).
@@ -187,6 +194,56 @@ pub struct FieldBlock {
     /// Ended work orders followed within `ftf_days` days by another work order for the same
     /// site and asset (of the same ticket without an asset) / ended work orders.
     pub repeat_visit_rate: Rate,
+}
+
+/// `csat.v1` of a period or group: the tickets' ratings whose `answered_at` falls in it (a
+/// ticket's rating is its most recently answered survey, `pre_reopen` included unless a later
+/// answer replaced it), attributed to the team and assignee at the solve the survey asked about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsatFigures {
+    /// Ratings of 4 or 5.
+    pub numerator: i64,
+    /// Ratings (the count of the mean too).
+    pub denominator: i64,
+    /// CSAT: numerator / denominator in [0, 1]; `null` without any rating (never 0).
+    pub value: Option<f64>,
+    /// Mean score on the 1–5 scale over the same `denominator` ratings; `null` without any.
+    pub mean_score: Option<f64>,
+}
+
+/// `nps.v1` of a period or group: the ratings with an NPS answer (0–10), by `answered_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NpsFigures {
+    /// Answers of 9 or 10.
+    pub promoters: i64,
+    /// Answers of 7 or 8.
+    pub passives: i64,
+    /// Answers of 0 to 6.
+    pub detractors: i64,
+    /// Ratings with an NPS answer.
+    pub responses: i64,
+    /// % of promoters − % of detractors, −100 to 100; `null` without any answer.
+    pub score: Option<f64>,
+}
+
+/// The three satisfaction figures of a report, as the responses carry them.
+fn satisfaction(s: model::Satisfaction) -> (CsatFigures, Rate, NpsFigures) {
+    (
+        CsatFigures {
+            numerator: s.csat.numerator,
+            denominator: s.csat.denominator,
+            value: s.csat.value,
+            mean_score: s.mean_score,
+        },
+        s.response_rate,
+        NpsFigures {
+            promoters: s.nps.promoters,
+            passives: s.nps.passives,
+            detractors: s.nps.detractors,
+            responses: s.nps.responses,
+            score: s.nps.score,
+        },
+    )
 }
 
 /// `first_time_fix.v1` with its N.
@@ -234,8 +291,9 @@ fn ftf_days(raw: Option<i64>) -> ApiResult<i64> {
 }
 
 /// Tickets created and solved, reopen rate (`reopen_rate.v1`), first reply time (`frt.v1`) and
-/// full resolution time (`full_resolution.v1`) over `[from, to)`, and SLA attainment
-/// (`sla_attainment`); with `include=contact_rates` the `one_touch.v1`, `one_touch_strict.v1`,
+/// full resolution time (`full_resolution.v1`) over `[from, to)`, SLA attainment
+/// (`sla_attainment`), CSAT with its mean score (`csat.v1`), the survey response rate
+/// (`csat_response_rate.v1`) and NPS (`nps.v1`); with `include=contact_rates` the `one_touch.v1`, `one_touch_strict.v1`,
 /// `fcr.v1` and `repeat_contact.v1` rates, with `include=on_hold_by_reason` `on_hold.v1` by pause
 /// reason: exactly as docs/METRICS.md defines them, each figure by its period membership (§5).
 /// An empty period gives counts of 0 and `null` statistics.
@@ -283,11 +341,12 @@ pub async fn get_summary(
         Ok((report, holds))
     })
     .await?;
-    let (s, attainment, contact, field) = (
+    let (s, attainment, contact, field, sat) = (
         report.figures,
         report.sla_attainment,
         report.contact_rates,
         report.field,
+        report.satisfaction,
     );
     if wants_csv(&req) {
         let row = model::GroupReport {
@@ -297,6 +356,7 @@ pub async fn get_summary(
             sla_attainment: attainment,
             contact_rates: contact,
             field,
+            satisfaction: sat,
         };
         // With `include=on_hold_by_reason`: two columns per reason held in the period.
         let extra = holds.as_ref().map_or_else(Default::default, |h| {
@@ -319,6 +379,7 @@ pub async fn get_summary(
             extra,
         );
     }
+    let (csat, csat_response_rate, nps) = satisfaction(sat);
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
         time,
@@ -346,6 +407,9 @@ pub async fn get_summary(
                 .collect()
         }),
         sla_attainment: attainment,
+        csat,
+        csat_response_rate,
+        nps,
         field: field.map(FieldBlock::from),
     }))
 }
@@ -467,6 +531,12 @@ pub struct Definitions {
     pub first_time_fix: &'static str,
     /// The repeat-visit rate (docs/METRICS.md §8).
     pub repeat_visit_rate: &'static str,
+    /// `csat.v1`.
+    pub csat: &'static str,
+    /// `csat_response_rate.v1`.
+    pub csat_response_rate: &'static str,
+    /// `nps.v1`.
+    pub nps: &'static str,
     /// Period membership of each figure.
     pub periods: &'static str,
 }
@@ -487,11 +557,16 @@ pub const DEFINITIONS: Definitions = Definitions {
     arrival_window_met: "arrival_window_met.v1",
     first_time_fix: "first_time_fix.v1",
     repeat_visit_rate: "repeat_visit_rate (docs/METRICS.md §8)",
+    csat: "csat.v1",
+    csat_response_rate: "csat_response_rate.v1",
+    nps: "nps.v1",
     periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
               first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
               one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \
               instant each target was achieved or breached; field figures by the work order's \
-              finished_at; [from, to)",
+              finished_at; csat and nps by the answered_at of each ticket's rating (its latest \
+              answer), csat_response_rate by the survey's sent_at, attributed to the team and \
+              assignee at the solve surveyed; [from, to)",
 };
 
 /// The figures of one bucket or group (see [`SummaryResponse`] for each field), each by its own
@@ -529,12 +604,20 @@ pub struct Figures {
     /// (`include=contact_rates`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat_contact_rate: Option<Rate>,
+    /// `csat.v1`: ratings of 4 or 5 / ratings, and the mean score, by `answered_at`; in the
+    /// group of the team and assignee at the solve surveyed.
+    pub csat: CsatFigures,
+    /// `csat_response_rate.v1`: surveys sent (by `sent_at`) that have an answer / surveys sent.
+    pub csat_response_rate: Rate,
+    /// `nps.v1`, by `answered_at`.
+    pub nps: NpsFigures,
 }
 
 impl From<model::GroupReport> for Figures {
     fn from(r: model::GroupReport) -> Self {
         let s = r.figures;
         let contact = r.contact_rates;
+        let (csat, csat_response_rate, nps) = satisfaction(r.satisfaction);
         Figures {
             tickets_created: s.tickets_created,
             tickets_solved: s.tickets_solved,
@@ -546,6 +629,9 @@ impl From<model::GroupReport> for Figures {
             one_touch_strict_rate: contact.as_ref().map(|c| c.one_touch_strict.clone()),
             fcr_rate: contact.as_ref().map(|c| c.fcr.clone()),
             repeat_contact_rate: contact.map(|c| c.repeat_contact),
+            csat,
+            csat_response_rate,
+            nps,
         }
     }
 }
