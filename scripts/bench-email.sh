@@ -56,7 +56,9 @@ serve() { # FRONTLINE__… assignments for this run
   export BENCH_TOKEN=$TOKEN BENCH_REQUESTER=$REQUESTER
 }
 stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; }
-pending() { "${PSQL[@]}" -d $DB -At -c "SELECT count(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"; }
+# Messages not yet delivered (claimed ones included); the bench's tickets are never solved, so
+# no survey invitation is waiting for its delay.
+pending() { "${PSQL[@]}" -d $DB -At -c "SELECT count(*) FROM outbox WHERE status = 'pending'"; }
 
 : >"$OUT/email.txt"
 for notices in false true; do
@@ -87,8 +89,9 @@ for _ in $(seq 1 120); do [ "$(pending)" -eq 0 ] && break; sleep 0.5; done
 sleep 1
 stop
 kill -TERM $SINK_PID; wait $SINK_PID 2>/dev/null || true
-# Message-ID <ticket-N@domain> of a "ticket received" notice → the outbox row by ticket number.
-"${PSQL[@]}" -d $DB -At -F, -c "SELECT '<ticket-' || t.number || '@frontline.local>', (extract(epoch FROM o.created_at) * 1e6)::bigint
+# Message-ID ticket-N@domain (the sink records it without brackets) of a "ticket received"
+# notice → the outbox row by ticket number.
+"${PSQL[@]}" -d $DB -At -F, -c "SELECT 'ticket-' || t.number || '@frontline.local', (extract(epoch FROM o.created_at) * 1e6)::bigint
    FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.id > $BEFORE AND o.kind = 'ticket_received'" |
   sort >"$CSV.created"
 sort "$CSV" >"$CSV.sorted"
