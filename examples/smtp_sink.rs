@@ -34,6 +34,8 @@ async fn main() -> std::io::Result<()> {
                         .and_then(|h| h.message_id().map(str::to_string))
                         .unwrap_or_default();
                     writeln!(out, "{id},{at}")?;
+                    // Read while the sink runs: every line is on disk at once.
+                    out.flush()?;
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => lagged += n,
                 Err(_) => break,
