@@ -140,7 +140,7 @@ pub struct EmailSettings {
     pub inbound_max_bytes: usize,
     /// Hours after a solve before the survey invitation goes out (METRICS.md Satisfaction).
     pub survey_delay_hours: i64,
-    /// Days a survey link stays valid.
+    /// Days a survey link stays valid after the invitation is due.
     pub survey_link_days: i64,
 }
 

@@ -47,7 +47,7 @@ pub struct NoticeSettings {
     pub enabled: bool,
     /// Solve → survey invitation (`email.survey_delay_hours`).
     pub survey_delay: Duration,
-    /// Solve → end of the survey link (`email.survey_link_days`).
+    /// Invitation → end of the survey link (`email.survey_link_days`).
     pub survey_link: Duration,
 }
 
@@ -381,13 +381,15 @@ pub fn write_tx(
                         team_id: ticket.team_id,
                         created_at: now,
                         invite_at: at + settings.survey_delay,
-                        expires_at: at + settings.survey_link,
+                        // The link works `survey_link` after the invitation (the solved notice
+                        // carries it earlier).
+                        expires_at: at + settings.survey_delay + settings.survey_link,
                     },
                 )?;
                 let stamp = at.timestamp_micros();
                 let survey = SurveyLink {
                     id: survey_id,
-                    expires_at: at + settings.survey_link,
+                    expires_at: at + settings.survey_delay + settings.survey_link,
                 };
                 push(
                     Notice::TicketSolved {
