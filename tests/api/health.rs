@@ -29,12 +29,20 @@ async fn readyz_is_ready_when_the_database_answers() {
 async fn readyz_is_503_problem_json_when_the_database_is_down() {
     let mut db = TestDb::new();
     // Point the pool at a port where nothing listens.
+    // The pool would wait 5 s for a connection; the probe answers within its own 800 ms (the
+    // request's 3 s timeout only keeps a regression from hanging the test).
     let mut settings = db.settings.database.clone();
     settings.port = 1;
-    settings.pool_timeout_seconds = 1;
+    settings.pool_timeout_seconds = 5;
     db.pool = frontline::db::pool(&settings);
     let app = spawn_app_on(db).await;
-    let response = app.get("/readyz").await;
+    let response = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .timeout(std::time::Duration::from_secs(3))
+        .send()
+        .await
+        .expect("/readyz answers before the pool's 5 s timeout");
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(
         response.headers()["content-type"],
