@@ -164,6 +164,42 @@ pub struct WorkerSettings {
     pub sla_interval_seconds: u64,
 }
 
+/// Least estimated strength of a production secret, bits (see [`Settings::check_production_secrets`]).
+pub const MIN_SECRET_ENTROPY_BITS: f64 = 128.0;
+
+/// Why `secret` is guessable, if it is.
+fn weak_secret(secret: &str) -> Option<String> {
+    let bytes = secret.as_bytes();
+    let mut counts = std::collections::HashMap::<u8, usize>::new();
+    for b in bytes {
+        *counts.entry(*b).or_default() += 1;
+    }
+    if counts.len() < 12 {
+        return Some(format!("{} distinct characters", counts.len()));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let n = bytes.len() as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let per_char: f64 = counts
+        .values()
+        .map(|c| {
+            let p = *c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    let bits = per_char * n;
+    if bits < MIN_SECRET_ENTROPY_BITS {
+        return Some(format!("about {bits:.0} bits"));
+    }
+    let repeats = (1..=bytes.len() / 2)
+        .filter(|p| bytes.len().is_multiple_of(*p))
+        .any(|p| bytes.chunks(p).all(|c| c == &bytes[..p]));
+    if repeats {
+        return Some("a repeated pattern".into());
+    }
+    None
+}
+
 /// The development inbound-mail secret of `config/default.toml`; refused in production.
 pub const DEVELOPMENT_INBOUND_SECRET: &str = "development-inbound-secret-change-me";
 
@@ -336,23 +372,53 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         settings.validate()?;
-        if environment == Environment::Production
-            && settings.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET
-        {
-            return Err(SettingsError::Invalid {
-                key: "auth.jwt_secret",
-                message: "is the development secret; set FRONTLINE__AUTH__JWT_SECRET".into(),
-            });
-        }
-        if environment == Environment::Production
-            && settings.email.inbound_secret.expose_secret() == DEVELOPMENT_INBOUND_SECRET
-        {
-            return Err(SettingsError::Invalid {
-                key: "email.inbound_secret",
-                message: "is the development secret; set FRONTLINE__EMAIL__INBOUND_SECRET".into(),
-            });
+        if environment == Environment::Production {
+            settings.check_production_secrets()?;
         }
         Ok(settings)
+    }
+
+    /// Production's secrets: not the development values, and not guessable — at least
+    /// [`MIN_SECRET_ENTROPY_BITS`] bits by the secret's own character distribution (Shannon
+    /// entropy × length), at least 12 distinct characters, and not a repetition of a shorter
+    /// string. A random 32-byte key in hex or base64 passes; `aaaa…`, `0123456789abcdef` twice,
+    /// a word repeated, do not.
+    ///
+    /// # Errors
+    /// [`SettingsError::Invalid`] naming the secret.
+    pub fn check_production_secrets(&self) -> Result<(), SettingsError> {
+        let secrets = [
+            (
+                "auth.jwt_secret",
+                self.auth.jwt_secret.expose_secret(),
+                DEVELOPMENT_JWT_SECRET,
+                "FRONTLINE__AUTH__JWT_SECRET",
+            ),
+            (
+                "email.inbound_secret",
+                self.email.inbound_secret.expose_secret(),
+                DEVELOPMENT_INBOUND_SECRET,
+                "FRONTLINE__EMAIL__INBOUND_SECRET",
+            ),
+        ];
+        for (key, secret, development, variable) in secrets {
+            if secret == development {
+                return Err(SettingsError::Invalid {
+                    key,
+                    message: format!("is the development secret; set {variable}"),
+                });
+            }
+            if let Some(why) = weak_secret(secret) {
+                return Err(SettingsError::Invalid {
+                    key,
+                    message: format!(
+                        "is too easy to guess ({why}); set {variable} to a random value, e.g. \
+                         `head -c 32 /dev/urandom | base64`"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks ranges and required values.
@@ -617,6 +683,36 @@ mod tests {
             let err = Settings::load_for(&dir(), Environment::Production).unwrap_err();
             assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
         }
+    }
+
+    #[test]
+    fn production_refuses_guessable_secrets_and_takes_random_ones() {
+        let mut s = Settings::load_for(&dir(), Environment::Local).unwrap();
+        s.email.inbound_secret = SecretString::from("Zx8kQp2mWv7nRt4yLb9cHs3dFg6jKe1a");
+        for weak in [
+            "a".repeat(48),
+            "0123456789abcdef".repeat(3),
+            "correct-horse-battery-staple-".repeat(2),
+            "passwordpasswordpasswordpassword".into(),
+        ] {
+            s.auth.jwt_secret = SecretString::from(weak.clone());
+            let err = s.check_production_secrets().unwrap_err().to_string();
+            assert!(
+                err.contains("auth.jwt_secret") && err.contains("too easy"),
+                "{weak}: {err}"
+            );
+        }
+        // 32 random bytes in base64 and in hex (what the bench scripts make).
+        for strong in [
+            "q8V4mX1r9TzK0bW6yN3cP7sD2fH5jL8a+Qe/GuIoRkE=",
+            "bench-3f9a1c7e5b2d8f604a9e1c3b7d5f2a8e6c4b1d9f3a7e5c2b",
+        ] {
+            s.auth.jwt_secret = SecretString::from(strong);
+            assert!(s.check_production_secrets().is_ok(), "{strong}");
+        }
+        s.email.inbound_secret = SecretString::from(DEVELOPMENT_INBOUND_SECRET);
+        let err = s.check_production_secrets().unwrap_err().to_string();
+        assert!(err.contains("email.inbound_secret"), "{err}");
     }
 
     #[test]
