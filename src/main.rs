@@ -522,6 +522,7 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
             ),
         };
         let workers_on = settings.workers.enabled;
+        let links = settings.email.public_base_url.clone();
         let app = Application::build_with_pool(settings, pool.clone())?;
         // Load the metrics store now rather than on a manager's first request (at a million
         // tickets that takes seconds); requests arriving meanwhile wait for it.
@@ -538,7 +539,7 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         println!("  {base}/api/v1/openapi.json");
         println!("  {base}/readyz");
         if workers_on {
-            println!("Customer emails are {mail}");
+            println!("Customer emails are {mail}; their survey and unsubscribe links point at {links} (email.public_base_url)");
         } else {
             println!("Customer emails are queued but not sent: workers.enabled is false");
         }

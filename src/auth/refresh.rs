@@ -107,7 +107,9 @@ pub fn rotate_tx(
     Ok(Rotation::Rotated { user_id, token })
 }
 
-/// Revokes every token of the family of `token` (log-out). Unknown tokens are ignored.
+/// Revokes every token of the family of `token` (log-out). Unknown tokens are ignored. Returns
+/// the token's user when the token was live (not spent, revoked or expired): only then is it a
+/// log-out that ends the user's access tokens.
 ///
 /// # Errors
 /// Database errors.
@@ -116,15 +118,32 @@ pub fn revoke_tx(
     token: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<i64>> {
-    let found: Option<(Uuid, i64)> = refresh_tokens::table
+    type Found = (
+        Uuid,
+        i64,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let found: Option<Found> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(digest(token)))
-        .select((refresh_tokens::family_id, refresh_tokens::user_id))
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::user_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::revoked_at,
+        ))
         .first(conn)
         .optional()?;
-    if let Some((family, _)) = found {
-        revoke_family_tx(conn, family, now)?;
-    }
-    Ok(found.map(|(_, user)| user))
+    let Some((family, user, expires_at, used_at, revoked_at)) = found else {
+        return Ok(None);
+    };
+    revoke_family_tx(conn, family, now)?;
+    // Only a token that could still be used is a log-out of its user: a spent, revoked or
+    // expired one (say, kept from before a password change) ends nothing more.
+    let live = used_at.is_none() && revoked_at.is_none() && expires_at > now;
+    Ok(live.then_some(user))
 }
 
 fn revoke_family_tx(conn: &mut PgConnection, family: Uuid, now: DateTime<Utc>) -> QueryResult<()> {

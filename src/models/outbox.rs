@@ -131,18 +131,29 @@ pub fn claim(
     })
 }
 
-/// Marks rows `ids` sent at `now` (those still pending: a row re-queued or cancelled meanwhile
-/// keeps its status).
+/// Marks rows `(id, recipient)` sent at `now`, recording the address each went to (a customer
+/// may have corrected it while the row waited). One statement.
 ///
 /// # Errors
 /// Database errors.
-pub fn mark_sent(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq_any(ids))
-            .filter(outbox::status.eq(status::PENDING)),
+pub fn mark_sent_to(
+    conn: &mut PgConnection,
+    sent: &[(i64, String)],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    if sent.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+    let recipients: Vec<&str> = sent.iter().map(|(_, r)| r.as_str()).collect();
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'sent', sent_at = $3, recipient = s.recipient \
+         FROM unnest($1::bigint[], $2::text[]) AS s(id, recipient) \
+         WHERE outbox.id = s.id AND outbox.status = 'pending'",
     )
-    .set((outbox::status.eq(status::SENT), outbox::sent_at.eq(now)))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(recipients)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
 }
 
@@ -195,6 +206,24 @@ pub fn cancel(conn: &mut PgConnection, ids: &[i64], reason: &str) -> QueryResult
     .set((
         outbox::status.eq(status::CANCELLED),
         outbox::last_error.eq(reason),
+    ))
+    .execute(conn)
+}
+
+/// Cancels every pending message to customer `customer_id` (they unsubscribed). Returns how
+/// many.
+///
+/// # Errors
+/// Database errors.
+pub fn cancel_for_customer_tx(conn: &mut PgConnection, customer_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::customer_id.eq(customer_id))
+            .filter(outbox::status.eq(status::PENDING)),
+    )
+    .set((
+        outbox::status.eq(status::CANCELLED),
+        outbox::last_error.eq("the customer opted out of email"),
     ))
     .execute(conn)
 }

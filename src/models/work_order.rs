@@ -577,6 +577,8 @@ pub fn visit_facts(
         let first = technician
             .as_deref()
             .and_then(|n| n.split_whitespace().next())
+            // A name that is an address is not shown to the customer.
+            .filter(|n| !n.contains('@'))
             .unwrap_or_default()
             .to_string();
         (

@@ -3,7 +3,8 @@
 //!   scanners follow links);
 //! - `POST /unsubscribe/{token}`: the customer stops receiving notices and surveys
 //!   (`customers.email_opt_out`); also what a mail client's one-click unsubscribe sends
-//!   (`List-Unsubscribe=One-Click` in the body, ignored).
+//!   (`List-Unsubscribe=One-Click` in the body, ignored). Messages already queued for them are
+//!   cancelled in the same transaction.
 //!
 //! A tampered or unknown token answers 404, an expired one 410, each with a page saying so.
 
@@ -86,12 +87,18 @@ pub async fn confirm(
         Err(e) => return refused(e),
     };
     let changed = db::run(&state.pool, move |conn| {
-        Ok(diesel::update(customers::table.find(customer))
-            .set((
-                customers::email_opt_out.eq(true),
-                customers::updated_at.eq(Utc::now()),
-            ))
-            .execute(conn)?)
+        conn.transaction(|conn| {
+            let changed = diesel::update(customers::table.find(customer))
+                .set((
+                    customers::email_opt_out.eq(true),
+                    customers::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)?;
+            // What is already queued for them (a survey invitation waits a day, a retry longer)
+            // is not sent either; the worker checks again at sending time.
+            crate::models::outbox::cancel_for_customer_tx(conn, customer)?;
+            Ok::<_, ApiError>(changed)
+        })
     })
     .await?;
     if changed == 0 {

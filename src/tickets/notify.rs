@@ -261,7 +261,9 @@ pub fn plan(
     else {
         return (plan, Vec::new());
     };
-    plan.agent_name.clone_from(agent_name);
+    // A staff member's name is shown to the customer, never an address (an account made with
+    // only an email has it as its name).
+    plan.agent_name = agent_name.clone().filter(|n| !n.contains('@'));
     let (outcome, reason) = match (&requester.email, requester.email_opt_out) {
         (_, true) => ("suppressed", Some(OPTED_OUT)),
         (None, false) => ("suppressed", Some(NO_EMAIL)),

@@ -51,6 +51,8 @@ pub struct PassReport {
     pub retried: usize,
     /// Moved to the dead letters.
     pub dead: usize,
+    /// Not sent: the customer opted out or has no email any more.
+    pub cancelled: usize,
 }
 
 impl OutboxWorker {
@@ -89,11 +91,16 @@ impl OutboxWorker {
         conn: &mut PgConnection,
         now: DateTime<Utc>,
     ) -> Result<PassReport, ApiError> {
-        let rows = outbox::claim(conn, now, self.lease, self.batch)?;
+        let claimed = outbox::claim(conn, now, self.lease, self.batch)?;
         let mut report = PassReport {
-            claimed: rows.len(),
+            claimed: claimed.len(),
             ..PassReport::default()
         };
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let rows = self.recheck(conn, claimed)?;
+        report.cancelled = report.claimed - rows.len();
         if rows.is_empty() {
             return Ok(report);
         }
@@ -104,7 +111,7 @@ impl OutboxWorker {
         for (row, outcome) in rows.iter().zip(outcomes) {
             match outcome {
                 Outcome::Sent => {
-                    sent.push(row.id);
+                    sent.push((row.id, row.recipient.clone()));
                     if let Ok(notice) = serde_json::from_value::<Notice>(row.data.clone())
                         && let Some(s) = notice.survey()
                     {
@@ -125,9 +132,56 @@ impl OutboxWorker {
                 }
             }
         }
-        report.sent = outbox::mark_sent(conn, &sent, finished)?;
+        report.sent = outbox::mark_sent_to(conn, &sent, finished)?;
         survey::mark_sent(conn, &surveys, finished)?;
         Ok(report)
+    }
+
+    /// The claimed rows still to send, as of now (one statement): a customer who opted out or
+    /// has no email any more gets nothing (the row is cancelled with the reason), and one whose
+    /// address changed gets it at the new address. The opt-out and the address were checked when
+    /// the row was queued; this catches a change made while it waited (a survey invitation
+    /// waits a day, a retry or a dead letter longer).
+    fn recheck(
+        &self,
+        conn: &mut PgConnection,
+        mut rows: Vec<OutboxRow>,
+    ) -> Result<Vec<OutboxRow>, ApiError> {
+        use crate::schema::customers;
+        use diesel::prelude::*;
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.customer_id).collect();
+        if ids.is_empty() {
+            return Ok(rows);
+        }
+        let current: std::collections::HashMap<i64, (Option<String>, bool)> = customers::table
+            .filter(customers::id.eq_any(&ids))
+            .select((customers::id, customers::email, customers::email_opt_out))
+            .load::<(i64, Option<String>, bool)>(conn)?
+            .into_iter()
+            .map(|(id, email, out)| (id, (email, out)))
+            .collect();
+        let (mut opted_out, mut no_email) = (Vec::new(), Vec::new());
+        rows.retain_mut(|row| {
+            let Some(customer) = row.customer_id else {
+                return true;
+            };
+            match current.get(&customer) {
+                Some((_, true)) => opted_out.push(row.id),
+                Some((Some(email), false)) => {
+                    email.clone_into(&mut row.recipient);
+                    return true;
+                }
+                _ => no_email.push(row.id),
+            }
+            false
+        });
+        outbox::cancel(conn, &opted_out, "the customer opted out of email")?;
+        outbox::cancel(
+            conn,
+            &no_email,
+            "the customer has no email address any more",
+        )?;
+        Ok(rows)
     }
 
     /// Renders and sends `rows` on up to `concurrency` threads; outcomes in `rows`' order.

@@ -560,3 +560,32 @@ async fn a_log_out_ends_the_access_token_too_and_other_devices_refresh() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_spent_or_revoked_refresh_token_cannot_log_anyone_out() {
+    let app = spawn_app().await;
+    let (id, email) = app.create_staff(UserRole::Agent);
+    let [(_, old_refresh), _] = two_sessions(&app, &email).await;
+    // The old refresh token is spent by a rotation.
+    let (status, rotated) = refresh_status(&app, &old_refresh).await;
+    assert_eq!(status, 200);
+    let access = rotated["access_token"].as_str().unwrap().to_string();
+    let generation = |app: &TestApp| -> i32 {
+        users::table
+            .find(id)
+            .select(users::token_generation)
+            .first(&mut app.db.conn())
+            .unwrap()
+    };
+    let before = generation(&app);
+    let r = app
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({ "refresh_token": old_refresh }),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    // Its family is revoked (as a reuse would), but the access tokens live on.
+    assert_eq!(generation(&app), before);
+    assert_eq!(me_status(&app, &access).await, 200);
+}

@@ -836,3 +836,118 @@ async fn the_local_default_writes_each_message_as_an_eml_file() {
     assert_eq!(mail.to, "desk@county.test");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_waits_in_the_outbox_follows_an_unsubscribe_and_a_corrected_address() {
+    let mut smtp = Smtp::start().await;
+    let db = TestDb::new();
+    let settings = smtp_settings(&db.settings, smtp.port);
+    let app = spawn_app_on(db).await;
+    let agent = Desk::new(&app, UserRole::Agent);
+    let w = worker(&settings);
+    // Dan unsubscribes between the solve and the survey invitation a day later.
+    let dan = agent.customer("Dan", Some("dan@county.test")).await;
+    let (dan_ticket, _) = agent.ticket(dan, "Kiosk").await;
+    agent.patch(dan_ticket, json!({"status": "solved"})).await;
+    pass(&app.db, &w, Utc::now()).await;
+    let link = smtp
+        .received()
+        .iter()
+        .find_map(|m| m.list_unsubscribe.clone())
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .replace("http://127.0.0.1:8080", &app.address);
+    assert_eq!(app.client.post(&link).send().await.unwrap().status(), 200);
+    // An agent marks Erin as opted out while her reply waits; Jo's address is corrected.
+    let erin = agent.customer("Erin", Some("erin@county.test")).await;
+    let (erin_ticket, _) = agent.ticket(erin, "Phones").await;
+    let jo = agent.customer("Jo", Some("jo@county.tset")).await;
+    let (jo_ticket, _) = agent.ticket(jo, "Billing").await;
+    for (path, body) in [
+        (
+            format!("/api/v1/customers/{erin}"),
+            json!({"email_opt_out": true}),
+        ),
+        (
+            format!("/api/v1/customers/{jo}"),
+            json!({"email": "jo@county.test"}),
+        ),
+    ] {
+        assert_eq!(agent.send(Method::PATCH, &path, Some(body)).await.0, 200);
+    }
+    let report = pass(&app.db, &w, Utc::now() + Duration::hours(25)).await;
+    // Dan's invitation was cancelled by the unsubscribe itself; Erin's notice by the worker.
+    assert_eq!((report.claimed, report.cancelled, report.sent), (2, 1, 1));
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, "jo@county.test");
+    use frontline::schema::outbox;
+    let rows: Vec<(Option<i64>, String, String, Option<String>)> = outbox::table
+        .filter(outbox::ticket_id.eq_any([dan_ticket, erin_ticket, jo_ticket]))
+        .filter(outbox::status.ne("sent"))
+        .order(outbox::id)
+        .select((
+            outbox::ticket_id,
+            outbox::kind,
+            outbox::status,
+            outbox::last_error,
+        ))
+        .load(&mut app.db.conn())
+        .unwrap();
+    let opted_out = Some("the customer opted out of email".to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                Some(dan_ticket),
+                "survey_invitation".into(),
+                "cancelled".into(),
+                opted_out.clone()
+            ),
+            (
+                Some(erin_ticket),
+                "ticket_received".into(),
+                "cancelled".into(),
+                opted_out
+            ),
+        ]
+    );
+    // The sent row records where it went.
+    let to: String = outbox::table
+        .filter(outbox::ticket_id.eq(jo_ticket))
+        .select(outbox::recipient)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(to, "jo@county.test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_is_signed_with_the_agents_name_never_an_address() {
+    let mut smtp = Smtp::start().await;
+    let db = TestDb::new();
+    let settings = smtp_settings(&db.settings, smtp.port);
+    let app = spawn_app_on(db).await;
+    let agent = Desk::new(&app, UserRole::Agent);
+    let customer = agent
+        .customer("Facility desk", Some("desk@county.test"))
+        .await;
+    let (ticket, _) = agent.ticket(customer, "Named").await;
+    // An account made with only an email has the email as its name.
+    diesel::update(frontline::schema::users::table.find(agent.id))
+        .set(frontline::schema::users::name.eq("ann@frontline.test"))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    agent.comment(ticket, "On it.", true).await;
+    pass(&app.db, &worker(&settings), Utc::now()).await;
+    let reply = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.subject.starts_with("Re:"))
+        .unwrap();
+    assert!(
+        reply.text.contains("Our support team replied"),
+        "{}",
+        reply.text
+    );
+    assert!(!reply.raw.contains("ann@frontline.test"));
+}
