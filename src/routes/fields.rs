@@ -24,7 +24,8 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A non-blank name, trimmed, at most `max` characters.
+/// A non-blank name, trimmed, at most `max` characters, on one line (no control characters: it
+/// goes into email headers and CSV cells).
 pub fn parse_name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() {
@@ -34,6 +35,13 @@ pub fn parse_name(field: &str, value: &str, max: usize) -> Result<String, ApiErr
         return Err(ApiError::invalid_field(
             field,
             format!("must be at most {max} characters"),
+        ));
+    }
+    // Names and subjects are one line: they go into email headers and CSV cells.
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            field,
+            "must be one line, without control characters",
         ));
     }
     Ok(v.to_string())

@@ -415,6 +415,17 @@ async fn bad_create_requests_are_refused_whole() {
             422,
             "subject",
         ),
+        // A subject is one line: it goes into email headers.
+        (
+            json!({"requester_id": existing["requester_id"], "subject": "Line1\r\nBcc: x@evil.test", "channel": "web"}),
+            422,
+            "subject",
+        ),
+        (
+            json!({"requester": {"name": "A\u{7}B", "email": "a@b.test"}, "subject": "x", "channel": "web"}),
+            422,
+            "requester.name",
+        ),
         (
             json!({"requester_id": existing["requester_id"], "subject": "x", "channel": "web", "status": "solved"}),
             422,
