@@ -9,6 +9,7 @@ use crate::db::{self, PgPool};
 use crate::error::REQUEST_ID;
 use crate::routes;
 use crate::state::AppState;
+use crate::telemetry::RedactedRootSpan;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
@@ -101,7 +102,7 @@ impl Application {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .configure(routes::configure)
         })
         // SIGTERM/SIGINT stop accepting, then let in-flight requests finish for this long.

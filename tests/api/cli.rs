@@ -92,3 +92,64 @@ async fn the_first_admin_is_created_from_the_command_line_and_can_log_in() {
     assert_eq!(login["user"]["role"], "admin");
     assert_eq!(login["user"]["name"], "The Boss");
 }
+
+/// The served binary's logs (JSON, as in production) carry no capability token of a survey or
+/// unsubscribe link and no search text: the request target is logged redacted.
+#[tokio::test]
+async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::new();
+    let mut child = frontline_command(&db)
+        .args(["serve"])
+        .env("FRONTLINE__LOG__FORMAT", "json")
+        .env("FRONTLINE__LOG__FILTER", "info")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // "Frontline is serving on http://127.0.0.1:PORT …" names the port picked.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let base = loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve printed no address"
+        );
+        if let Some(rest) = line.split("serving on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let client = reqwest::Client::new();
+    let token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXN1cnZleQ.c2lnbmF0dXJl";
+    // Requests that log (an error is logged with the request's span and its target): an
+    // oversized survey answer, an unauthenticated search.
+    let r = client
+        .post(format!("{base}/surveys/{token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("score=5&comment={}", "x".repeat(300_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let r = client
+        .get(format!("{base}/api/v1/tickets?q=Rosa%20Diaz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("/surveys/[redacted]"), "{logs}");
+    assert!(logs.contains("q=[redacted]"), "{logs}");
+    assert!(
+        !logs.contains(token),
+        "a link token reached the logs: {logs}"
+    );
+    assert!(
+        !logs.contains("Rosa"),
+        "search text reached the logs: {logs}"
+    );
+}
