@@ -471,6 +471,7 @@ diesel::table! {
         sender -> Text,
         received_at -> Timestamptz,
         follow_up_of -> Nullable<Int8>,
+        raw_sha256 -> Nullable<Text>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Rules of inbound email (issue 12) on plain text, with no MIME in sight: the customer's own
 //! words once quoted history and signature are gone ([`reply_text`]), the ticket number a subject
 //! quotes ([`subject_ticket_number`]) and whether a message was sent by a machine
-//! ([`is_automatic`]). `crate::notify::inbound` applies them to a parsed message.
+//! ([`machine_sent`]: a bounce, an auto-reply or a mailing list). `crate::notify::inbound` applies them to a parsed message.
 
 /// Longest text kept from a message, characters: the limit of a comment (`POST
 /// /tickets/{id}/comments`). A longer text is cut by [`clip_text`].
@@ -235,23 +235,130 @@ fn number(digits: &str) -> Option<i64> {
     digits.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
-/// Whether a message was sent by a machine (an out-of-office reply, a bounce, a list): an
-/// `Auto-Submitted` header other than `no` (RFC 3834), or `Precedence: bulk`, `junk`, `list` or
-/// `auto_reply`. Values are compared case-insensitively, parameters after `;` ignored. Such a
-/// message is never written to a ticket: answering it would start a mail loop.
-pub fn is_automatic(auto_submitted: Option<&str>, precedence: Option<&str>) -> bool {
-    let value = |v: &str| {
-        v.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase()
-    };
-    auto_submitted.is_some_and(|v| {
-        let v = value(v);
-        !v.is_empty() && v != "no"
-    }) || precedence
-        .is_some_and(|v| matches!(value(v).as_str(), "bulk" | "junk" | "list" | "auto_reply"))
+/// Why a message counts as sent by a machine ([`machine_sent`]); the API's `ignored` reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineSent {
+    /// A delivery-status notification: a bounce or a delay warning.
+    Bounce,
+    /// An automatic answer (out of office, vacation, read receipt) or mail from an address that
+    /// takes no replies.
+    AutoReply,
+    /// Mail sent to a list: a mailing list, a newsletter, bulk mail.
+    MailingList,
+}
+
+impl MachineSent {
+    /// The API's name of the reason: `bounce`, `auto_reply` or `mailing_list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineSent::Bounce => "bounce",
+            MachineSent::AutoReply => "auto_reply",
+            MachineSent::MailingList => "mailing_list",
+        }
+    }
+}
+
+/// Local parts of addresses that send bounces.
+const BOUNCE_SENDERS: [&str; 2] = ["mailer-daemon", "postmaster"];
+
+/// Local parts of addresses that take no replies.
+const NO_REPLY_SENDERS: [&str; 4] = ["no-reply", "noreply", "do-not-reply", "donotreply"];
+
+/// Headers autoresponders add (whatever their value, except for
+/// `X-Auto-Response-Suppress: none`).
+const AUTORESPONDER_HEADERS: [&str; 4] = [
+    "X-Autoreply",
+    "X-Autorespond",
+    "X-Auto-Reply",
+    "X-Auto-Response-Suppress",
+];
+
+/// Whether a message was sent by a machine, and why; `None` for a person's message. Such a
+/// message is never written to a ticket: answering it (a "ticket received" notice) would start a
+/// mail loop. `header(name)` is the raw value of the message's top-level header `name` (names
+/// compare case-insensitively); `sender` is the `From` address. Values compare
+/// case-insensitively, parameters after `;` ignored. In this order:
+///
+/// 1. [`MachineSent::Bounce`]: an empty `Return-Path: <>` (the null sender of delivery reports,
+///    RFC 5321 §4.5.5); a sender whose local part is `mailer-daemon` or `postmaster`; a
+///    `Content-Type: multipart/report` other than `report-type=disposition-notification`.
+/// 2. [`MachineSent::AutoReply`]: `Auto-Submitted` other than `no` (RFC 3834); `Precedence:
+///    junk` or `auto_reply`; any of `X-Autoreply`, `X-Autorespond`, `X-Auto-Reply`, or
+///    `X-Auto-Response-Suppress` other than `none`; a read receipt (`multipart/report;
+///    report-type=disposition-notification`); a sender whose local part (before any `+tag`) is
+///    `no-reply`, `noreply`, `do-not-reply` or `donotreply`.
+/// 3. [`MachineSent::MailingList`]: a `List-Id` or `List-Unsubscribe` header (RFC 2919, 2369);
+///    `Precedence: bulk` or `list`.
+pub fn machine_sent<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+    sender: &str,
+) -> Option<MachineSent> {
+    let local = sender.rsplit_once('@').map_or(sender, |(l, _)| l);
+    let local = local.split('+').next().unwrap_or_default();
+    let precedence = header("Precedence").map(first_value);
+    let report_type = header("Content-Type").and_then(|v| {
+        (first_value(v) == "multipart/report").then(|| {
+            parameter(v, "report-type")
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        })
+    });
+    let null_return_path = header("Return-Path")
+        .is_some_and(|v| v.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "<>");
+    if null_return_path
+        || BOUNCE_SENDERS.iter().any(|s| local.eq_ignore_ascii_case(s))
+        || report_type
+            .as_deref()
+            .is_some_and(|t| t != "disposition-notification")
+    {
+        return Some(MachineSent::Bounce);
+    }
+    let auto_submitted = header("Auto-Submitted")
+        .map(first_value)
+        .is_some_and(|v| !v.is_empty() && v != "no");
+    let autoresponder = AUTORESPONDER_HEADERS.iter().any(|name| {
+        header(name).is_some_and(|v| {
+            !(name.eq_ignore_ascii_case("X-Auto-Response-Suppress")
+                && matches!(first_value(v).as_str(), "" | "none"))
+        })
+    });
+    if auto_submitted
+        || autoresponder
+        || matches!(precedence.as_deref(), Some("junk" | "auto_reply"))
+        || report_type.is_some()
+        || NO_REPLY_SENDERS
+            .iter()
+            .any(|s| local.eq_ignore_ascii_case(s))
+    {
+        return Some(MachineSent::AutoReply);
+    }
+    if header("List-Id").is_some()
+        || header("List-Unsubscribe").is_some()
+        || matches!(precedence.as_deref(), Some("bulk" | "list"))
+    {
+        return Some(MachineSent::MailingList);
+    }
+    None
+}
+
+/// A header value's first item (before any `;`), trimmed and in lower case.
+fn first_value(v: &str) -> String {
+    v.split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The value of parameter `name` (any case) of a header value `v` such as
+/// `multipart/report; report-type="delivery-status"`, without quotes.
+fn parameter<'v>(v: &'v str, name: &str) -> Option<&'v str> {
+    v.split(';').skip(1).find_map(|p| {
+        let (key, value) = p.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().trim_matches('"'))
+    })
 }
 
 #[cfg(test)]
@@ -372,16 +479,126 @@ mod tests {
         }
     }
 
+    /// [`machine_sent`] on headers given as `(name, value)` pairs.
+    fn classify(headers: &[(&str, &str)], sender: &str) -> Option<&'static str> {
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+        };
+        machine_sent(header, sender).map(MachineSent::as_str)
+    }
+
     #[test]
-    fn automatic_messages_are_recognised() {
-        assert!(is_automatic(Some(" auto-replied\r\n"), None));
-        assert!(is_automatic(Some("auto-generated; type=oof"), None));
-        assert!(!is_automatic(Some("no"), None));
-        assert!(!is_automatic(Some(" No "), None));
-        assert!(is_automatic(None, Some("bulk")));
-        assert!(is_automatic(None, Some("Auto_Reply")));
-        assert!(is_automatic(None, Some("list")));
-        assert!(!is_automatic(None, Some("first-class")));
-        assert!(!is_automatic(None, None));
+    fn auto_submitted_and_precedence_are_recognised() {
+        let rosa = "rosa@example.com";
+        for (headers, expected) in [
+            (
+                &[("Auto-Submitted", " auto-replied\r\n")][..],
+                Some("auto_reply"),
+            ),
+            (
+                &[("auto-submitted", "auto-generated; type=oof")],
+                Some("auto_reply"),
+            ),
+            (&[("Auto-Submitted", "no")], None),
+            (&[("Auto-Submitted", " No ")], None),
+            (&[("Precedence", "bulk")], Some("mailing_list")),
+            (&[("Precedence", "Auto_Reply")], Some("auto_reply")),
+            (&[("Precedence", "junk")], Some("auto_reply")),
+            (&[("Precedence", "list")], Some("mailing_list")),
+            (&[("Precedence", "first-class")], None),
+            (&[], None),
+        ] {
+            assert_eq!(classify(headers, rosa), expected, "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn bounces_are_recognised() {
+        let rosa = "rosa@example.com";
+        assert_eq!(
+            classify(&[("Return-Path", " <>\r\n")], rosa),
+            Some("bounce")
+        );
+        assert_eq!(classify(&[("Return-Path", " < >")], rosa), Some("bounce"));
+        assert_eq!(
+            classify(&[("Return-Path", " <rosa@example.com>")], rosa),
+            None
+        );
+        assert_eq!(
+            classify(&[], "mailer-daemon@mx.example.org"),
+            Some("bounce")
+        );
+        assert_eq!(
+            classify(&[], "MAILER-DAEMON@mx.example.org"),
+            Some("bounce")
+        );
+        assert_eq!(classify(&[], "postmaster@example.org"), Some("bounce"));
+        let dsn = " multipart/report; report-type=delivery-status;\r\n\tboundary=\"b1\"";
+        assert_eq!(classify(&[("Content-Type", dsn)], rosa), Some("bounce"));
+        let quoted = "Multipart/Report; Report-Type=\"delivery-status\"";
+        assert_eq!(classify(&[("Content-Type", quoted)], rosa), Some("bounce"));
+        let mdn = "multipart/report; report-type=disposition-notification";
+        assert_eq!(classify(&[("Content-Type", mdn)], rosa), Some("auto_reply"));
+        assert_eq!(
+            classify(&[("Content-Type", "multipart/mixed; boundary=b")], rosa),
+            None
+        );
+    }
+
+    #[test]
+    fn autoresponder_headers_and_no_reply_senders_are_recognised() {
+        let rosa = "rosa@example.com";
+        for name in ["X-Autoreply", "x-autorespond", "X-Auto-Reply"] {
+            assert_eq!(
+                classify(&[(name, " yes")], rosa),
+                Some("auto_reply"),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            classify(&[("X-Auto-Response-Suppress", " All")], rosa),
+            Some("auto_reply")
+        );
+        assert_eq!(
+            classify(&[("X-Auto-Response-Suppress", "OOF, AutoReply")], rosa),
+            Some("auto_reply")
+        );
+        assert_eq!(
+            classify(&[("X-Auto-Response-Suppress", " None")], rosa),
+            None
+        );
+        for sender in [
+            "noreply@shop.example",
+            "No-Reply@shop.example",
+            "do-not-reply@shop.example",
+            "donotreply@shop.example",
+            "noreply+orders@shop.example",
+        ] {
+            assert_eq!(classify(&[], sender), Some("auto_reply"), "{sender}");
+        }
+        assert_eq!(classify(&[], "noreplyer@example.com"), None);
+        assert_eq!(classify(&[], "reply@example.com"), None);
+    }
+
+    #[test]
+    fn mailing_lists_are_recognised() {
+        let ann = "ann@example.com";
+        assert_eq!(
+            classify(
+                &[("List-Id", " Kiosk users <kiosk.lists.example.org>")],
+                ann
+            ),
+            Some("mailing_list")
+        );
+        assert_eq!(
+            classify(
+                &[("List-Unsubscribe", " <mailto:leave@lists.example.org>")],
+                ann
+            ),
+            Some("mailing_list")
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! `inbound_messages`: the inbound emails already processed, by `Message-ID` (unique), so that a
-//! duplicate delivery is recognised and answered with its first outcome; and the reads the
+//! `inbound_messages`: the inbound emails already processed, each once by `Message-ID`, sender
+//! and SHA-256 of the raw bytes (unique together), so that a duplicate delivery is recognised and
+//! answered with its first outcome while another message reusing the `Message-ID` is not; and the reads the
 //! inbound use case ([`crate::tickets::inbound`]) makes to find a reply's ticket and sender.
 
 use crate::schema::{comments, customers, inbound_messages, tickets};
@@ -19,7 +20,7 @@ pub struct InboundMessage {
     pub ticket_id: i64,
     /// The comment it became (NULL once that comment is deleted).
     pub comment_id: Option<i64>,
-    /// It started a new ticket (unknown sender or ticket).
+    /// It started a ticket: a new one (unknown sender or ticket) or a follow-up.
     pub created_ticket: bool,
     /// The sender's address (normalised).
     pub sender: String,
@@ -27,6 +28,8 @@ pub struct InboundMessage {
     pub received_at: DateTime<Utc>,
     /// The closed ticket its follow-up follows (a reply to a closed ticket).
     pub follow_up_of: Option<i64>,
+    /// SHA-256 of the raw message, hex (`None` for rows recorded before it was kept).
+    pub raw_sha256: Option<String>,
 }
 
 /// A processed message to record.
@@ -39,7 +42,7 @@ pub struct NewInboundMessage<'a> {
     pub ticket_id: i64,
     /// The comment written.
     pub comment_id: Option<i64>,
-    /// A new ticket was started.
+    /// A ticket was started (new, or a follow-up).
     pub created_ticket: bool,
     /// The sender's address.
     pub sender: &'a str,
@@ -47,26 +50,40 @@ pub struct NewInboundMessage<'a> {
     pub received_at: DateTime<Utc>,
     /// The closed ticket a follow-up was started for.
     pub follow_up_of: Option<i64>,
+    /// SHA-256 of the raw message, hex.
+    pub raw_sha256: &'a str,
 }
 
-/// The message already processed under `message_id`, with its ticket's number.
+/// The message already processed under `message_id` from `sender` (normalised) with the raw
+/// bytes' SHA-256 `raw_sha256` (or recorded without a digest), with its ticket's number. A
+/// message from another sender or with other bytes under the same `Message-ID` is not it.
 ///
 /// # Errors
 /// Database errors.
 pub fn find(
     conn: &mut PgConnection,
     message_id: &str,
+    sender: &str,
+    raw_sha256: &str,
 ) -> QueryResult<Option<(InboundMessage, i64)>> {
     inbound_messages::table
         .inner_join(tickets::table.on(tickets::id.eq(inbound_messages::ticket_id)))
         .filter(inbound_messages::message_id.eq(message_id))
+        .filter(inbound_messages::sender.eq(sender))
+        .filter(
+            inbound_messages::raw_sha256
+                .eq(raw_sha256)
+                .or(inbound_messages::raw_sha256.is_null()),
+        )
+        .order(inbound_messages::id.asc())
         .select((InboundMessage::as_select(), tickets::number))
         .first(conn)
         .optional()
 }
 
-/// Records `new` unless a message with its `Message-ID` is already recorded (a concurrent
-/// delivery of the same message committed first: the insert waits for it, then does nothing).
+/// Records `new` unless a message with its `Message-ID`, sender and digest is already recorded
+/// (a concurrent delivery of the same message committed first: the insert waits for it, then
+/// does nothing).
 /// Returns whether the row was written.
 ///
 /// # Errors
@@ -74,7 +91,11 @@ pub fn find(
 pub fn insert_tx(conn: &mut PgConnection, new: &NewInboundMessage<'_>) -> QueryResult<bool> {
     let written = diesel::insert_into(inbound_messages::table)
         .values(new)
-        .on_conflict(inbound_messages::message_id)
+        .on_conflict((
+            inbound_messages::message_id,
+            inbound_messages::sender,
+            inbound_messages::raw_sha256,
+        ))
         .do_nothing()
         .execute(conn)?;
     Ok(written == 1)

@@ -12,12 +12,15 @@
 //!   subject quotes ([`crate::domain::inbound::subject_ticket_number`]).
 //! - **Message-ID**: without angle brackets; a message without one (or with one longer than 998
 //!   characters) gets `sha256-<hex of the raw bytes>@inbound.invalid`, so that a redelivery of
-//!   the same bytes is still recognised.
+//!   the same bytes is still recognised. With the sender and the SHA-256 of the raw bytes it
+//!   tells a redelivery from another message reusing the id.
+//! - **Machine-sent**: a bounce, an auto-reply or a mailing list's message, from the top-level
+//!   headers and the sender ([`crate::domain::inbound::machine_sent`]).
 
 use super::thread;
 use crate::domain::email::EmailAddress;
 use crate::domain::inbound::{
-    clean_text, clip_text, is_automatic, reply_text, subject_ticket_number,
+    MachineSent, clean_text, clip_text, machine_sent, reply_text, subject_ticket_number,
 };
 use crate::error::ApiError;
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
@@ -44,9 +47,12 @@ pub struct InboundMail {
     pub referenced_numbers: Vec<i64>,
     /// The ticket number the subject quotes.
     pub subject_number: Option<i64>,
-    /// Sent by a machine (`Auto-Submitted`, `Precedence`): see
-    /// [`crate::domain::inbound::is_automatic`].
-    pub automatic: bool,
+    /// Sent by a machine (a bounce, an auto-reply, a mailing list), and why: see
+    /// [`crate::domain::inbound::machine_sent`]. `None` for a person's message.
+    pub machine_sent: Option<MachineSent>,
+    /// The SHA-256 of the raw bytes, 64 lower-case hex digits: with the sender, what tells a
+    /// redelivery from another message reusing the same `Message-ID`.
+    pub raw_sha256: String,
 }
 
 /// Parses `raw`; our `Message-ID`s end in `@message_id_domain`.
@@ -134,10 +140,7 @@ pub fn parse(raw: &[u8], message_id_domain: &str) -> Result<InboundMail, ApiErro
         .map(clean_line)
         .filter(|id| !id.is_empty() && id.chars().count() <= MAX_MESSAGE_ID)
         .unwrap_or_else(|| synthetic_message_id(raw));
-    let automatic = is_automatic(
-        message.header_raw("Auto-Submitted"),
-        message.header_raw("Precedence"),
-    );
+    let machine_sent = machine_sent(|name| message.header_raw(name.to_string()), sender.as_str());
     Ok(InboundMail {
         message_id,
         sender,
@@ -146,16 +149,23 @@ pub fn parse(raw: &[u8], message_id_domain: &str) -> Result<InboundMail, ApiErro
         text,
         referenced_numbers,
         subject_number,
-        automatic,
+        machine_sent,
+        raw_sha256: sha256_hex(raw),
     })
 }
 
 /// The id of a message without a usable `Message-ID`: `sha256-<hex>@inbound.invalid`, the
 /// SHA-256 of its raw bytes (`.invalid` is reserved: it can never collide with a real id).
 pub fn synthetic_message_id(raw: &[u8]) -> String {
-    let digest = Sha256::digest(raw);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256-{hex}@inbound.invalid")
+    format!("sha256-{}@inbound.invalid", sha256_hex(raw))
+}
+
+/// The SHA-256 of `raw`, 64 lower-case hex digits.
+pub fn sha256_hex(raw: &[u8]) -> String {
+    Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The first line is a header field: `name:` with a name of printable ASCII (RFC 5322 §2.2).
@@ -209,7 +219,9 @@ mod tests {
         assert_eq!(mail.text, "It works now.");
         assert_eq!(mail.referenced_numbers, vec![12, 9]);
         assert_eq!(mail.subject_number, Some(12));
-        assert!(!mail.automatic);
+        assert_eq!(mail.machine_sent, None);
+        assert_eq!(mail.raw_sha256, sha256_hex(raw.as_bytes()));
+        assert_eq!(mail.raw_sha256.len(), 64);
     }
 
     #[test]
@@ -232,7 +244,22 @@ mod tests {
     #[test]
     fn automatic_messages_are_flagged() {
         let raw = "From: rosa@example.com\r\nAuto-Submitted: auto-replied\r\nSubject: Out of office\r\n\r\nI am away.\r\n";
-        assert!(parse(raw.as_bytes(), DOMAIN).unwrap().automatic);
+        assert_eq!(
+            parse(raw.as_bytes(), DOMAIN).unwrap().machine_sent,
+            Some(MachineSent::AutoReply)
+        );
+        let bounce = "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"r1\"\r\n\r\n--r1\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--r1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n--r1--\r\n";
+        assert_eq!(
+            parse(bounce.as_bytes(), DOMAIN).unwrap().machine_sent,
+            Some(MachineSent::Bounce)
+        );
+        let list = "From: Shop <noreply@shop.example>\r\nList-Id: <news.shop.example>\r\nSubject: Sale\r\n\r\nAll kiosks 20% off.\r\n";
+        assert!(
+            parse(list.as_bytes(), DOMAIN)
+                .unwrap()
+                .machine_sent
+                .is_some()
+        );
     }
 
     #[test]

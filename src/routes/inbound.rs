@@ -1,5 +1,8 @@
-//! `POST /inbound/email`: replies by email. An inbound-mail service (Mailgun, SendGrid, Postmark,
-//! an MTA's pipe) posts each raw RFC 5322 message it receives for the support address; the
+//! `POST /inbound/email`: replies by email. Whatever receives mail for the support address posts
+//! each raw RFC 5322 message as the request body: an MTA's pipe (`curl --data-binary @-`), or a
+//! relay or adapter that forwards the raw MIME. Services that post form fields or JSON instead
+//! (Mailgun's `body-mime`, SendGrid Inbound Parse's `email` field, Postmark's JSON) need a small
+//! adapter that extracts the raw message and posts it here: they are not accepted as such. The
 //! message becomes the requester's comment on its ticket, or a new ticket
 //! ([`crate::tickets::inbound`] holds the rules).
 //!
@@ -42,15 +45,17 @@ pub struct InboundEmailResponse {
     pub ticket_number: Option<i64>,
     /// The comment the message's text became (a new ticket's description comment).
     pub comment_id: Option<i64>,
-    /// A new ticket was started: the sender is unknown, or the ticket named is not theirs, or no
-    /// ticket was named.
+    /// A ticket was started: a new one (the sender is unknown, or the ticket named is not theirs,
+    /// or no ticket was named), or the follow-up of a closed ticket (`follow_up_of`).
     pub created_ticket: bool,
     /// The message replied to this closed ticket: a follow-up (`ticket_id`) was started.
     pub follow_up_of: Option<i64>,
-    /// The message had been processed before (same `Message-ID`): this is its first outcome and
-    /// nothing was written now.
+    /// The message had been processed before (same `Message-ID`, sender and raw bytes): this is
+    /// its first outcome and nothing was written now.
     pub duplicate: bool,
-    /// Why nothing was written: `auto_reply` (sent by a machine or by us). Absent otherwise.
+    /// Why nothing was written, the message being sent by a machine: `bounce` (a delivery
+    /// report), `auto_reply` (an automatic answer, a no-reply sender, or our own address) or
+    /// `mailing_list` (a list or newsletter). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
 }
@@ -60,12 +65,18 @@ pub struct InboundEmailResponse {
 /// comment, which reopens a pending, on-hold or solved ticket, or on a closed ticket starts a
 /// linked follow-up. Any other message (unknown sender or ticket, or a sender who is not the
 /// ticket's requester) starts a new ticket on the `email` channel. Quoted history and the
-/// signature are stripped. A message is processed once (by `Message-ID`): a redelivery answers
-/// 200 with the first outcome and `duplicate: true`. Messages sent by a machine
-/// (`Auto-Submitted` other than `no`, `Precedence: bulk|junk|list|auto_reply`) or from our own
-/// address are ignored (200, `ignored: "auto_reply"`).
+/// signature are stripped. A message is processed once (by `Message-ID`, sender and raw bytes):
+/// a redelivery answers 200 with the first outcome and `duplicate: true`; another message
+/// reusing a `Message-ID` is processed as a message of its own. Messages sent by a machine are
+/// ignored with nothing written (200, `ignored` naming why): `bounce` (`Return-Path: <>`,
+/// `MAILER-DAEMON`/`postmaster` senders, `multipart/report` delivery reports), `auto_reply`
+/// (`Auto-Submitted` other than `no`, `Precedence: junk|auto_reply`, `X-Autoreply`,
+/// `X-Autorespond`, `X-Auto-Reply`, `X-Auto-Response-Suppress` other than `None`, read receipts,
+/// `noreply`/`no-reply`/`do-not-reply`/`donotreply` senders, our own address), `mailing_list`
+/// (`List-Id`, `List-Unsubscribe`, `Precedence: bulk|list`).
 ///
-/// 201 when a ticket was created (new or follow-up), 200 otherwise. Errors: 401 for a missing or
+/// 201 when a ticket was created (new or follow-up: `created_ticket` is then `true`), 200
+/// otherwise. Errors: 401 for a missing or
 /// wrong `X-Inbound-Secret`; 413 over `email.inbound_max_bytes`; 415 for another media type;
 /// 422 naming `message` (not an RFC 5322 message, malformed MIME), `from` (missing or unusable
 /// sender) or `body` (no text); 409 when a concurrent message from the same new sender created
@@ -116,7 +127,7 @@ pub async fn receive_email(
             },
         ),
         Received::Written(o) => (
-            if !o.duplicate && (o.created_ticket || o.follow_up_of.is_some()) {
+            if !o.duplicate && o.created_ticket {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK

@@ -2,12 +2,19 @@
 //! [`crate::notify::inbound`]) becomes the requester's public comment on the ticket it answers,
 //! or a new ticket on the `email` channel — once.
 //!
-//! 1. **Machine-sent mail is ignored** (nothing written): a message from our own address
-//!    (`email.from_address`) or one flagged by `Auto-Submitted` / `Precedence`
-//!    ([`crate::domain::inbound::is_automatic`]). Out-of-office replies to our notices would
-//!    otherwise reopen tickets and answer each other forever (Zendesk does the same).
-//! 2. **Once**: a message whose `Message-ID` is already recorded (`inbound_messages`) is a
-//!    duplicate delivery: its first outcome is returned and nothing is written. Two concurrent
+//! 1. **Machine-sent mail is ignored** (nothing written), with its reason
+//!    ([`crate::domain::inbound::machine_sent`]): `bounce` (null `Return-Path: <>`,
+//!    `MAILER-DAEMON` / `postmaster`, `multipart/report` delivery reports), `auto_reply`
+//!    (`Auto-Submitted`, `Precedence: junk|auto_reply`, `X-Autoreply`, `X-Autorespond`,
+//!    `X-Auto-Reply`, `X-Auto-Response-Suppress`, read receipts, `noreply@`-style senders, and
+//!    our own address `email.from_address`), `mailing_list` (`List-Id`, `List-Unsubscribe`,
+//!    `Precedence: bulk|list`). Answering them with a "ticket received" notice would start a
+//!    mail loop (Zendesk ignores them too).
+//! 2. **Once**: a message whose `Message-ID`, sender (case-insensitive) and SHA-256 of the raw
+//!    bytes are already recorded (`inbound_messages`) is a duplicate delivery: its first outcome
+//!    is returned and nothing is written. A message from another sender, or with other bytes,
+//!    that reuses a recorded `Message-ID` is a message of its own, processed as such: a reused
+//!    id never suppresses a message nor reveals another message's ticket. Two concurrent
 //!    deliveries race to record it; the loser's whole transaction rolls back and it answers the
 //!    winner's outcome.
 //! 3. **Which ticket**: the first of the ticket numbers our ids name in `In-Reply-To`, then
@@ -33,6 +40,7 @@ use super::comment::{self, NewComment};
 use super::create::{self, NewTicket, Requester};
 use super::rules::RulesCache;
 use crate::domain::ids::{CustomerId, TicketId};
+use crate::domain::inbound::MachineSent;
 use crate::domain::ticket::{AuthorKind, TicketPriority};
 use crate::error::ApiError;
 use crate::models::enums::TicketChannel;
@@ -54,24 +62,9 @@ const MAX_CUSTOMER_NAME: usize = 200;
 pub enum Received {
     /// Written to a ticket (now, or at its first delivery: [`Outcome::duplicate`]).
     Written(Outcome),
-    /// Not written anywhere.
-    Ignored(Ignored),
-}
-
-/// Why a message was ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ignored {
-    /// Sent by a machine or by us: answering it could start a mail loop.
-    AutoReply,
-}
-
-impl Ignored {
-    /// The API's name of the reason (`auto_reply`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ignored::AutoReply => "auto_reply",
-        }
-    }
+    /// Not written anywhere: sent by a machine (or by us, [`MachineSent::AutoReply`]), so that
+    /// answering it could start a mail loop.
+    Ignored(MachineSent),
 }
 
 /// Where a message was written.
@@ -83,7 +76,8 @@ pub struct Outcome {
     pub ticket_number: i64,
     /// The comment the text became (a new ticket's description comment).
     pub comment_id: Option<i64>,
-    /// A new ticket was started (unknown sender or ticket).
+    /// A ticket was started: a new one (unknown sender or ticket) or the follow-up of a closed
+    /// one (`follow_up_of`).
     pub created_ticket: bool,
     /// The closed ticket a follow-up was started for.
     pub follow_up_of: Option<TicketId>,
@@ -143,15 +137,23 @@ pub fn receive(
     our_address: &str,
     now: DateTime<Utc>,
 ) -> Result<Received, ApiError> {
-    if mail.automatic || mail.sender.as_str() == our_address.trim().to_lowercase() {
-        return Ok(Received::Ignored(Ignored::AutoReply));
+    if let Some(reason) = mail.machine_sent {
+        return Ok(Received::Ignored(reason));
+    }
+    if mail.sender.as_str() == our_address.trim().to_lowercase() {
+        return Ok(Received::Ignored(MachineSent::AutoReply));
     }
     // Two rounds at most: a round that lost a race to a concurrent delivery of the same message
     // (its record, or — from a new sender — the customer it creates) rolls back whole; the next
     // round finds the message recorded, or the customer made.
     let mut conflict = None;
     for _ in 0..2 {
-        if let Some((row, number)) = model::find(conn, &mail.message_id)? {
+        if let Some((row, number)) = model::find(
+            conn,
+            &mail.message_id,
+            mail.sender.as_str(),
+            &mail.raw_sha256,
+        )? {
             return Ok(Received::Written(Outcome::recorded(&row, number)));
         }
         let target = target(conn, mail)?;
@@ -170,7 +172,12 @@ pub fn receive(
             Err(Failure::Api(e)) => return Err(e),
         }
     }
-    if let Some((row, number)) = model::find(conn, &mail.message_id)? {
+    if let Some((row, number)) = model::find(
+        conn,
+        &mail.message_id,
+        mail.sender.as_str(),
+        &mail.raw_sha256,
+    )? {
         return Ok(Received::Written(Outcome::recorded(&row, number)));
     }
     Err(conflict.unwrap_or_else(|| {
@@ -232,7 +239,14 @@ fn write_tx(
                 None,
                 now,
             )?;
-            (done.ticket, Some(done.comment.id), false, done.follow_up_of)
+            // On a closed ticket the comment starts a follow-up: a ticket created.
+            let created = done.follow_up_of.is_some();
+            (
+                done.ticket,
+                Some(done.comment.id),
+                created,
+                done.follow_up_of,
+            )
         }
         Target::New(requester) => {
             let subject: String = mail
@@ -276,6 +290,7 @@ fn write_tx(
             sender: mail.sender.as_str(),
             received_at: now,
             follow_up_of: follow_up_of.map(TicketId::get),
+            raw_sha256: &mail.raw_sha256,
         },
     )?;
     if !recorded {

@@ -421,7 +421,7 @@ async fn a_reply_to_a_closed_ticket_opens_a_linked_follow_up_once() {
     assert_eq!(
         body,
         json!({"ticket_id": follow_up, "ticket_number": t["number"], "comment_id": first["id"],
-               "created_ticket": false, "follow_up_of": id, "duplicate": false})
+               "created_ticket": true, "follow_up_of": id, "duplicate": false})
     );
     assert_eq!(t["subject"], "Follow-up: Kiosk down");
     assert_eq!(t["status"], "new");
@@ -437,9 +437,10 @@ async fn a_reply_to_a_closed_ticket_opens_a_linked_follow_up_once() {
         ),
         1
     );
+    let kept = recorded(&app, "closed-1@example.com");
     assert_eq!(
-        recorded(&app, "closed-1@example.com").4,
-        Some(id),
+        (kept.0, kept.2, kept.4),
+        (follow_up, true, Some(id)),
         "the outcome is kept"
     );
 
@@ -706,15 +707,21 @@ async fn auto_replies_and_our_own_messages_are_ignored() {
     patch(&app, id, json!({"assignee_id": agent})).await;
     patch(&app, id, json!({"status": "pending"})).await;
     let before = counts(&app);
-    for (i, (what, headers)) in [
+    for (i, (what, headers, reason)) in [
         (
             "out of office",
             "From: rosa@example.com\r\nAuto-Submitted: auto-replied\r\n",
+            "auto_reply",
         ),
-        ("a list", "From: rosa@example.com\r\nPrecedence: bulk\r\n"),
+        (
+            "a list",
+            "From: rosa@example.com\r\nPrecedence: bulk\r\n",
+            "mailing_list",
+        ),
         (
             "our own address",
             "From: Frontline Support <Support@Frontline.local>\r\n",
+            "auto_reply",
         ),
     ]
     .into_iter()
@@ -729,12 +736,255 @@ async fn auto_replies_and_our_own_messages_are_ignored() {
             body,
             json!({"ticket_id": null, "ticket_number": null, "comment_id": null,
                    "created_ticket": false, "follow_up_of": null, "duplicate": false,
-                   "ignored": "auto_reply"}),
+                   "ignored": reason}),
             "{what}"
         );
     }
     assert_eq!(counts(&app), before);
     assert_eq!(get_ticket(&app, id).await["status"], "pending");
+}
+
+#[tokio::test]
+async fn bounces_out_of_office_replies_and_list_mail_are_ignored_writing_and_sending_nothing() {
+    let app = spawn_app().await;
+    let rosa = customer(&app, "Rosa Diaz", "rosa@example.com").await;
+    let (id, n) = ticket(&app, rosa, "Kiosk down").await;
+    let before = counts(&app);
+    let outbox_before = count(&mut app.db.conn(), "outbox");
+    let bounce = format!(
+        "Return-Path: <>\r\n\
+         From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n\
+         To: support@frontline.local\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         Message-ID: <bounce-1@mx.example.org>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status;\r\n\
+         \tboundary=\"dsn-1\"\r\n\
+         \r\n\
+         --dsn-1\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\
+         \r\n\
+         Your message to rosa@example.com could not be delivered: mailbox full.\r\n\
+         --dsn-1\r\n\
+         Content-Type: message/delivery-status\r\n\
+         \r\n\
+         Reporting-MTA: dns; mx.example.org\r\n\
+         \r\n\
+         Final-Recipient: rfc822; rosa@example.com\r\n\
+         Action: failed\r\n\
+         Status: 5.2.2\r\n\
+         --dsn-1\r\n\
+         Content-Type: text/rfc822-headers\r\n\
+         \r\n\
+         Message-ID: <ticket-{n}.1@frontline.local>\r\n\
+         Subject: [#{n}] Kiosk down\r\n\
+         --dsn-1--\r\n"
+    );
+    let reply = |headers: &str, i: usize| {
+        format!(
+            "{headers}Subject: Re: [#{n}] Kiosk down\r\nMessage-ID: <machine-{i}@example.org>\r\n\r\nI am out of the office until Monday.\r\n"
+        )
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("a bounce", bounce, "bounce"),
+        (
+            "a null Return-Path alone",
+            reply("Return-Path: <>\r\nFrom: rosa@example.com\r\n", 1),
+            "bounce",
+        ),
+        (
+            "postmaster",
+            reply("From: Postmaster <postmaster@example.org>\r\n", 2),
+            "bounce",
+        ),
+        (
+            "X-Autoreply",
+            reply("From: rosa@example.com\r\nX-Autoreply: yes\r\n", 3),
+            "auto_reply",
+        ),
+        (
+            "X-Auto-Response-Suppress",
+            reply(
+                "From: rosa@example.com\r\nX-Auto-Response-Suppress: All\r\n",
+                4,
+            ),
+            "auto_reply",
+        ),
+        (
+            "X-Autorespond",
+            reply("From: rosa@example.com\r\nX-Autorespond: 1\r\n", 5),
+            "auto_reply",
+        ),
+        (
+            "X-Auto-Reply",
+            reply("From: rosa@example.com\r\nX-Auto-Reply: yes\r\n", 6),
+            "auto_reply",
+        ),
+        (
+            "a no-reply sender",
+            reply("From: Shop <NoReply@shop.example>\r\n", 7),
+            "auto_reply",
+        ),
+        (
+            "a no-reply newsletter",
+            reply(
+                "From: Shop <noreply@shop.example>\r\nList-Id: Shop news <news.shop.example>\r\n",
+                8,
+            ),
+            "auto_reply",
+        ),
+        (
+            "a mailing list",
+            reply(
+                "From: ann@example.com\r\nList-Id: <kiosk.lists.example.org>\r\n",
+                9,
+            ),
+            "mailing_list",
+        ),
+        (
+            "a newsletter",
+            reply(
+                "From: news@shop.example\r\nList-Unsubscribe: <mailto:leave@shop.example>\r\n",
+                10,
+            ),
+            "mailing_list",
+        ),
+    ];
+    for (what, raw, reason) in cases {
+        let (status, body) = post_mail(&app, &raw).await;
+        assert_eq!(status, 200, "{what}: {body}");
+        assert_eq!(
+            body,
+            json!({"ticket_id": null, "ticket_number": null, "comment_id": null,
+                   "created_ticket": false, "follow_up_of": null, "duplicate": false,
+                   "ignored": reason}),
+            "{what}"
+        );
+    }
+    assert_eq!(counts(&app), before, "nothing written");
+    assert_eq!(
+        count(&mut app.db.conn(), "outbox"),
+        outbox_before,
+        "no notice sent"
+    );
+    assert_eq!(comments(&app, id).await.len(), 1);
+
+    // X-Auto-Response-Suppress: None asks for nothing: a person's message.
+    let (status, body) = post_mail(
+        &app,
+        &reply(
+            "From: rosa@example.com\r\nX-Auto-Response-Suppress: None\r\n",
+            11,
+        ),
+    )
+    .await;
+    assert_eq!((status, &body["ticket_id"]), (200, &json!(id)), "{body}");
+}
+
+#[tokio::test]
+async fn a_reused_message_id_from_another_sender_is_a_message_of_its_own() {
+    let app = spawn_app().await;
+    let carla_mail = "From: Carla Ortiz <carla@example.org>\r\nSubject: Tablet\r\nMessage-ID: <carla-reply-1@example.org>\r\n\r\nThe tablet in cell block B will not charge.\r\n";
+    let (status, carla) = post_mail(&app, carla_mail).await;
+    assert_eq!(status, 201, "{carla}");
+    let carla_ticket = carla["ticket_id"].as_i64().unwrap();
+
+    // Eve reuses Carla's Message-ID: a new message, a ticket of her own, nothing of Carla's.
+    let eve_mail = "From: Eve <eve@evil.example>\r\nSubject: Tablet\r\nMessage-ID: <carla-reply-1@example.org>\r\n\r\nWhat is my ticket number?\r\n";
+    let before = counts(&app);
+    let (status, eve) = post_mail(&app, eve_mail).await;
+    assert_eq!(status, 201, "{eve}");
+    assert_eq!(eve["duplicate"], false);
+    assert_eq!(eve["created_ticket"], true);
+    let eve_ticket = eve["ticket_id"].as_i64().unwrap();
+    assert_ne!(eve_ticket, carla_ticket);
+    assert_ne!(eve["comment_id"], carla["comment_id"]);
+    let t = get_ticket(&app, eve_ticket).await;
+    assert_eq!(t["description"], "What is my ticket number?");
+    let after = counts(&app);
+    assert_eq!(
+        (after[0] - before[0], after[3] - before[3]),
+        (1, 1),
+        "one ticket, one record"
+    );
+
+    // Someone forging Carla's From with other words under her Message-ID: processed too (as
+    // her comment would be), never answered with her first message's outcome.
+    let forged = "From: carla@example.org\r\nSubject: Tablet\r\nMessage-ID: <carla-reply-1@example.org>\r\n\r\nPlease ignore my last message.\r\n";
+    let (status, third) = post_mail(&app, forged).await;
+    assert_eq!(status, 201, "{third}");
+    assert_eq!(third["duplicate"], false);
+    assert_ne!(third["ticket_id"], carla["ticket_id"]);
+
+    // Redeliveries of each are duplicates of their own first outcome.
+    for (raw, first) in [(carla_mail, &carla), (eve_mail, &eve), (forged, &third)] {
+        let before = counts(&app);
+        let (status, again) = post_mail(&app, raw).await;
+        assert_eq!(status, 200, "{again}");
+        let mut expected = first.clone();
+        expected["duplicate"] = json!(true);
+        assert_eq!(again, expected);
+        assert_eq!(counts(&app), before);
+    }
+    let senders: Vec<(String, String, Option<String>)> = inbound_messages::table
+        .filter(inbound_messages::message_id.eq("carla-reply-1@example.org"))
+        .select((
+            inbound_messages::message_id,
+            inbound_messages::sender,
+            inbound_messages::raw_sha256,
+        ))
+        .order(inbound_messages::id)
+        .load(&mut app.db.conn())
+        .unwrap();
+    let digest = |raw: &str| Some(frontline::notify::inbound::sha256_hex(raw.as_bytes()));
+    assert_eq!(
+        senders,
+        vec![
+            (
+                "carla-reply-1@example.org".to_string(),
+                "carla@example.org".to_string(),
+                digest(carla_mail)
+            ),
+            (
+                "carla-reply-1@example.org".to_string(),
+                "eve@evil.example".to_string(),
+                digest(eve_mail)
+            ),
+            (
+                "carla-reply-1@example.org".to_string(),
+                "carla@example.org".to_string(),
+                digest(forged)
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_message_recorded_without_a_digest_is_a_duplicate_from_the_same_sender_in_any_case() {
+    let app = spawn_app().await;
+    let raw = "From: bob@example.org\r\nSubject: Phone 5\r\nMessage-ID: <legacy-1@example.org>\r\n\r\nNo tone on phone 5.\r\n";
+    let (status, first) = post_mail(&app, raw).await;
+    assert_eq!(status, 201, "{first}");
+    // As recorded before digests were kept.
+    diesel::update(inbound_messages::table)
+        .set(inbound_messages::raw_sha256.eq(None::<String>))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let before = counts(&app);
+    let (status, again) = post_mail(&app, &raw.replace("bob@example.org", "BOB@Example.ORG")).await;
+    assert_eq!(status, 200, "{again}");
+    let mut expected = first.clone();
+    expected["duplicate"] = json!(true);
+    assert_eq!(again, expected);
+    assert_eq!(counts(&app), before);
+    let (status, other) =
+        post_mail(&app, &raw.replace("bob@example.org", "eve@evil.example")).await;
+    assert_eq!(
+        (status, &other["duplicate"]),
+        (201, &json!(false)),
+        "{other}"
+    );
+    assert_ne!(other["ticket_id"], first["ticket_id"]);
 }
 
 #[tokio::test]
