@@ -56,10 +56,9 @@ impl std::ops::Deref for Redacted<'_> {
 /// `refresh_token` and `q` (search text may hold a customer's details).
 pub fn redact_target(path: &str, query: Option<&str>) -> String {
     let mut out = String::with_capacity(path.len() + 16);
-    let mut segments = path.split('/').peekable();
     let mut redact_next = false;
     let mut first = true;
-    while let Some(segment) = segments.next() {
+    for segment in path.split('/') {
         if !first {
             out.push('/');
         }
