@@ -13,7 +13,8 @@ export PGPASSWORD="${FRONTLINE_DB_PASSWORD:-frontline}"
 export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=frontline_bench \
   FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn FRONTLINE__WORKERS__ENABLED=false \
   FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  FRONTLINE__EMAIL__INBOUND_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  FRONTLINE__EMAIL__INBOUND_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  FRONTLINE__AUTH__API_REQUESTS_PER_USER_PER_MINUTE=0
 ./target/release/frontline serve >/dev/null 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -34,7 +34,8 @@ BIN=./target/release/frontline
 export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=$DB \
   FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__LOG__FILTER=warn FRONTLINE__WORKERS__ENABLED=false \
   FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  FRONTLINE__EMAIL__INBOUND_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  FRONTLINE__EMAIL__INBOUND_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  FRONTLINE__AUTH__API_REQUESTS_PER_USER_PER_MINUTE=0
 
 if [ "${BENCH_SCALE_REUSE:-0}" = 1 ] && "${PSQL[@]}" -d $DB -c "SELECT 1" >/dev/null 2>&1; then
   $BIN migrate >/dev/null

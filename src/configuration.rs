@@ -223,6 +223,10 @@ pub struct AuthSettings {
     pub login_attempts_per_email_per_minute: u32,
     /// Login attempts allowed per client address per minute.
     pub login_attempts_per_address_per_minute: u32,
+    /// API requests allowed per staff member per minute, in bursts of the same size (429 with
+    /// `Retry-After` beyond, as Zendesk's per-minute limits); 0: no limit.
+    #[serde(default)]
+    pub api_requests_per_user_per_minute: u32,
 }
 
 /// HTTP server settings.

@@ -56,6 +56,9 @@ impl Application {
             &settings.auth.audience,
             settings.auth.access_token_ttl_seconds,
         )?;
+        let api_limiter = crate::auth::rate_limit::ApiLimiter::new(
+            settings.auth.api_requests_per_user_per_minute,
+        );
         let login_limiter = LoginLimiter::new(
             settings.auth.login_attempts_per_email_per_minute,
             settings.auth.login_attempts_per_address_per_minute,
@@ -78,6 +81,7 @@ impl Application {
             settings,
             jwt,
             login_limiter,
+            api_limiter,
             rules,
             metrics_store: metrics_store.clone(),
             access: access.clone(),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Log-in attempt limits.
     pub login_limiter: LoginLimiter,
+    /// Per-user API request limit.
+    pub api_limiter: crate::auth::rate_limit::ApiLimiter,
     /// The SLA policies and calendars ticket writes apply, cached ([`crate::tickets::rules`]).
     pub rules: crate::tickets::RulesCache,
     /// The metric projection in memory, read by the metrics endpoints.

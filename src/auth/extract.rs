@@ -107,7 +107,15 @@ impl FromRequest for AuthUser {
                     role,
                     active: true,
                     token_generation: current,
-                }) if current == token_generation => Ok(AuthUser { id, role }),
+                }) if current == token_generation => {
+                    // Per-user limit (429 with Retry-After), after authentication: an
+                    // anonymous caller cannot use up someone's allowance.
+                    state
+                        .api_limiter
+                        .check(id)
+                        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+                    Ok(AuthUser { id, role })
+                }
                 _ => Err(ApiError::Unauthorized),
             }
         })

@@ -53,6 +53,43 @@ impl LoginLimiter {
     }
 }
 
+/// The per-staff-member API rate limit (governor's GCRA, keyed by user id), checked when a
+/// request's access token is accepted.
+#[derive(Clone)]
+pub struct ApiLimiter {
+    by_user: Option<Arc<DefaultKeyedRateLimiter<i64>>>,
+    clock: DefaultClock,
+}
+
+impl ApiLimiter {
+    /// Allows `per_minute` requests per minute per user, in bursts of the same size; 0: none
+    /// refused.
+    pub fn new(per_minute: u32) -> ApiLimiter {
+        ApiLimiter {
+            by_user: NonZeroU32::new(per_minute)
+                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Records a request of user `id`.
+    ///
+    /// # Errors
+    /// The time to wait before the next request is allowed.
+    pub fn check(&self, id: i64) -> Result<(), Duration> {
+        let Some(limiter) = &self.by_user else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&id)
+            .map_err(|n| n.wait_time_from(self.clock.now()))?;
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -589,3 +589,29 @@ async fn a_spent_or_revoked_refresh_token_cannot_log_anyone_out() {
     assert_eq!(generation(&app), before);
     assert_eq!(me_status(&app, &access).await, 200);
 }
+
+#[tokio::test]
+async fn each_staff_member_has_a_per_minute_allowance_answered_429_beyond_and_recovering() {
+    let mut db = crate::helpers::TestDb::new();
+    // 60 a minute: a burst of 60, then one more each second.
+    db.settings.auth.api_requests_per_user_per_minute = 60;
+    let app = crate::helpers::spawn_app_on(db).await;
+    let (a, _) = app.create_staff(UserRole::Agent);
+    let (b, _) = app.create_staff(UserRole::Agent);
+    let keys = jwt_keys(&app.db.settings);
+    let token = |id| keys.issue(id, UserRole::Agent, chrono::Utc::now()).unwrap();
+    let (token_a, token_b) = (token(a), token(b));
+    for _ in 0..60 {
+        assert_eq!(me_status(&app, &token_a).await, 200);
+    }
+    let refused = app.get_as(Some(&token_a), "/api/v1/me").await;
+    assert_eq!(refused.status().as_u16(), 429);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "too_many_requests");
+    // Another staff member's allowance is their own; an anonymous request is not counted.
+    assert_eq!(me_status(&app, &token_b).await, 200);
+    assert_eq!(app.get_as(None, "/api/v1/me").await.status().as_u16(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(me_status(&app, &token_a).await, 200);
+}
