@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The outbox under load (part of `make bench`), against a local SMTP server (examples/smtp_sink.rs,
 # mailcrab, in its own process), release build, loopback only:
-#   1. POST /api/v1/tickets throughput with customer notices off, then on (wrk, 16 clients): what
-#      writing the outbox row in the ticket's transaction costs;
+#   1. POST /api/v1/tickets throughput with customer notices off and on, in the order off, on,
+#      on, off (the database grows as it runs: each setting gets an early and a late turn) (wrk,
+#      16 clients): what writing the outbox row in the ticket's transaction costs;
 #   2. delivery rate: the workers start with the backlog step 1 queued; messages per second from
 #      the first to the last received by the SMTP server;
 #   3. delay from a change's commit to delivery: tickets created at a steady pace (wrk, 1 client)
@@ -62,7 +63,7 @@ stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true;
 pending() { "${PSQL[@]}" -d $DB -At -c "SELECT count(*) FROM outbox WHERE status = 'pending'"; }
 
 : >"$OUT/email.txt"
-for notices in false true; do
+for notices in false true true false; do
   serve FRONTLINE__WORKERS__ENABLED=false FRONTLINE__EMAIL__NOTIFICATIONS_ENABLED=$notices
   echo "== POST /api/v1/tickets, notices $notices: wrk -t2 -c16 -d$DURATION" | tee -a "$OUT/email.txt"
   wrk -t2 -c16 -d"$DURATION" --latency -s scripts/bench/create_ticket.lua \
