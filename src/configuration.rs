@@ -242,6 +242,11 @@ pub struct ApplicationSettings {
     pub shutdown_timeout_seconds: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-For`, `-Host` and `-Proto`
+    /// headers are believed (client address, host and scheme in logs and log-in limits); from
+    /// anyone else those headers are ignored. Empty: none.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// PostgreSQL connection settings.

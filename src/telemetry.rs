@@ -26,30 +26,11 @@ pub fn init(format: LogFormat, default_filter: &str) {
     };
 }
 
-/// The request root span of tracing-actix-web, with the request target redacted
-/// ([`redact_target`]): capability tokens in paths (survey and unsubscribe links) and secrets
-/// in query strings never reach the logs.
+/// The request root span (tracing-actix-web's fields), with the request target redacted
+/// ([`redact_target`]: capability tokens in paths and secrets in query strings never reach the
+/// logs) and the client's address, host and scheme taken from forwarding headers only behind a
+/// trusted proxy ([`Client`]).
 pub struct RedactedRootSpan;
-
-/// A request seen through [`redact_target`]: the root span macro reads `uri()` from here and
-/// everything else from the request.
-struct Redacted<'a> {
-    request: &'a actix_web::dev::ServiceRequest,
-    uri: actix_web::http::Uri,
-}
-
-impl Redacted<'_> {
-    fn uri(&self) -> &actix_web::http::Uri {
-        &self.uri
-    }
-}
-
-impl std::ops::Deref for Redacted<'_> {
-    type Target = actix_web::dev::ServiceRequest;
-    fn deref(&self) -> &actix_web::dev::ServiceRequest {
-        self.request
-    }
-}
 
 /// `path?query` as logged: the token of `/surveys/{token}` and `/unsubscribe/{token}` becomes
 /// `[redacted]`, and so do the values of the query parameters `access_token`, `token`,
@@ -87,14 +68,93 @@ pub fn redact_target(path: &str, query: Option<&str>) -> String {
     out
 }
 
+/// Who sent a request, as logged and as the log-in limits count it: the peer's address, the
+/// `Host` header and the connection's scheme — or, when the peer is one of
+/// `application.trusted_proxies`, what its `Forwarded` / `X-Forwarded-*` headers say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The client's address.
+    pub ip: Option<std::net::IpAddr>,
+    /// The host it asked for.
+    pub host: String,
+    /// `http` or `https`.
+    pub scheme: String,
+}
+
+impl Client {
+    /// The client of `request`, believing forwarding headers only from `trusted` peers.
+    pub fn of(request: &actix_web::HttpRequest, trusted: &[std::net::IpAddr]) -> Client {
+        let peer = request.peer_addr().map(|a| a.ip());
+        if peer.is_some_and(|p| trusted.contains(&p)) {
+            let info = request.connection_info();
+            let forwarded = info
+                .realip_remote_addr()
+                .and_then(|a| {
+                    a.parse::<std::net::IpAddr>()
+                        .ok()
+                        .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+                })
+                .or(peer);
+            return Client {
+                ip: forwarded,
+                host: info.host().to_string(),
+                scheme: info.scheme().to_string(),
+            };
+        }
+        let config = request.app_config();
+        Client {
+            ip: peer,
+            host: request
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_else(|| config.host())
+                .to_string(),
+            scheme: if config.secure() { "https" } else { "http" }.to_string(),
+        }
+    }
+}
+
 impl tracing_actix_web::RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let trusted = request
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map(|s| s.settings.application.trusted_proxies.clone())
+            .unwrap_or_default();
+        let client = Client::of(request.request(), &trusted);
         let target = redact_target(request.path(), request.uri().query());
-        let uri = target
-            .parse()
-            .unwrap_or_else(|_| actix_web::http::Uri::from_static("/"));
-        let request = &Redacted { request, uri };
-        tracing_actix_web::root_span!(request)
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let method = request.method().as_str().to_string();
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %method,
+            http.route = %route,
+            http.flavor = ?request.version(),
+            http.scheme = %client.scheme,
+            http.host = %client.host,
+            http.client_ip = %client.ip.map(|i| i.to_string()).unwrap_or_default(),
+            http.user_agent = %user_agent,
+            http.target = %target,
+            http.status_code = tracing::field::Empty,
+            otel.name = %format!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
     }
 
     fn on_request_end<B: actix_web::body::MessageBody>(

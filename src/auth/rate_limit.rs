@@ -8,6 +8,18 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The key an address is limited under: an IPv4 address itself (also written IPv4-mapped), an
+/// IPv6 address's /64 (one subscriber's network: its other addresses are free to pick).
+pub fn address_group(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// Per-email and per-address limiters, shared by every worker.
 #[derive(Clone)]
 pub struct LoginLimiter {
@@ -34,7 +46,7 @@ impl LoginLimiter {
     /// # Errors
     /// The time to wait before the next attempt is allowed.
     pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), Duration> {
-        if let Some(address) = address {
+        if let Some(address) = address.map(address_group) {
             self.by_address
                 .check_key(&address)
                 .map_err(|n| n.wait_time_from(self.clock.now()))?;
@@ -93,6 +105,26 @@ impl ApiLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_addresses_are_limited_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_group(a), address_group(b));
+        assert_ne!(address_group(a), address_group(c));
+        assert_eq!(
+            address_group("::ffff:192.0.2.7".parse().unwrap()),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
+        );
+        let limiter = LoginLimiter::new(100, 2);
+        assert!(limiter.check("x@y.test", Some(a)).is_ok());
+        assert!(limiter.check("z@y.test", Some(b)).is_ok());
+        // A third address of the same /64 is the same client.
+        let third: IpAddr = "2001:db8:1:2::99".parse().unwrap();
+        assert!(limiter.check("w@y.test", Some(third)).is_err());
+        assert!(limiter.check("w@y.test", Some(c)).is_ok());
+    }
 
     #[test]
     fn the_sixth_attempt_for_one_email_within_a_minute_is_refused() {

@@ -125,7 +125,8 @@ pub async fn login(
     let LoginRequest { email, password } = body.value;
     // A malformed email cannot match an account: same work, same 401.
     let email = EmailAddress::parse(&email).map_or(email.trim().to_lowercase(), |e| e.to_string());
-    let address = req.peer_addr().map(|a| a.ip());
+    let address =
+        crate::telemetry::Client::of(&req, &state.settings.application.trusted_proxies).ip;
     state
         .login_limiter
         .check(&email, address)
@@ -279,7 +280,7 @@ pub async fn change_password(
         .login_limiter
         .check(
             &format!("password-change:{}", user.id),
-            req.peer_addr().map(|a| a.ip()),
+            crate::telemetry::Client::of(&req, &state.settings.application.trusted_proxies).ip,
         )
         .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
     password::check_policy(new_password.expose_secret())

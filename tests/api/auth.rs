@@ -615,3 +615,54 @@ async fn each_staff_member_has_a_per_minute_allowance_answered_429_beyond_and_re
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(me_status(&app, &token_a).await, 200);
 }
+
+/// Log-in limits per client address: `X-Forwarded-For` is ignored from an untrusted peer (a
+/// client cannot pick a fresh address per attempt) and believed from a trusted proxy.
+#[tokio::test]
+async fn a_forwarded_address_counts_only_behind_a_trusted_proxy() {
+    for trusted in [false, true] {
+        let mut db = crate::helpers::TestDb::new();
+        db.settings.auth.login_attempts_per_address_per_minute = 3;
+        db.settings.auth.login_attempts_per_email_per_minute = 100;
+        if trusted {
+            db.settings.application.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        }
+        let app = crate::helpers::spawn_app_on(db).await;
+        let attempt = |forwarded: String| {
+            let app = &app;
+            async move {
+                app.client
+                    .post(format!("{}/api/v1/auth/login", app.address))
+                    .header("X-Forwarded-For", forwarded)
+                    .json(&json!({"email": "nobody@frontline.test", "password": "wrong password!"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        // Four attempts, each claiming another address.
+        let mut statuses = Vec::new();
+        for i in 1..=4 {
+            statuses.push(attempt(format!("198.51.100.{i}")).await);
+        }
+        if trusted {
+            assert_eq!(
+                statuses,
+                vec![401, 401, 401, 401],
+                "four clients behind the proxy"
+            );
+            // One client behind the proxy is limited by its own address.
+            let same: Vec<u16> =
+                futures_util::future::join_all((0..4).map(|_| attempt("203.0.113.9".into()))).await;
+            assert_eq!(same.iter().filter(|s| **s == 429).count(), 1, "{same:?}");
+        } else {
+            assert_eq!(
+                statuses,
+                vec![401, 401, 401, 429],
+                "one client, whatever it claims"
+            );
+        }
+    }
+}
