@@ -11,9 +11,18 @@ pub fn init(format: LogFormat, default_filter: &str) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Pretty => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+        // Colours only on a terminal; the escaping below keeps their escape sequences (our own)
+        // only then.
+        LogFormat::Pretty => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            registry
+                .with(
+                    fmt::layer()
+                        .with_ansi(ansi)
+                        .with_writer(move || OneLine::new(std::io::stderr(), ansi)),
+                )
+                .try_init()
+        }
         LogFormat::Json => registry
             .with(
                 fmt::layer()
@@ -24,6 +33,57 @@ pub fn init(format: LogFormat, default_filter: &str) {
             )
             .try_init(),
     };
+}
+
+/// A log writer that keeps each event on one line whatever a client put in it (a field name of
+/// a refused body, a user agent, a header): a line break or carriage return inside the event
+/// is written `\n` / `\r`, and other control characters as `\u{..}` — ESC too, unless the
+/// pretty format colours its own output (`ansi`: a terminal). JSON logs escape on their own.
+/// The fmt layer writes each event with one `write_all`, ending with its line break.
+pub struct OneLine<W> {
+    inner: W,
+    ansi: bool,
+}
+
+impl<W: std::io::Write> OneLine<W> {
+    /// Escapes what is written to `inner`.
+    pub fn new(inner: W, ansi: bool) -> OneLine<W> {
+        OneLine { inner, ansi }
+    }
+}
+
+/// `text` with every control character but a final line break escaped (ESC kept when `ansi`).
+pub fn one_line(text: &str, ansi: bool) -> String {
+    let (body, end) = match text.strip_suffix('\n') {
+        Some(body) => (body, "\n"),
+        None => (text, ""),
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in body.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push('\t'),
+            '\u{1b}' if ansi => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push_str(end);
+    out
+}
+
+impl<W: std::io::Write> std::io::Write for OneLine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.inner
+            .write_all(one_line(&text, self.ansi).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The request root span (tracing-actix-web's fields), with the request target redacted
@@ -168,6 +228,18 @@ impl tracing_actix_web::RootSpanBuilder for RedactedRootSpan {
 #[cfg(test)]
 mod tests {
     use super::redact_target;
+
+    #[test]
+    fn a_forged_line_break_stays_inside_its_event() {
+        use super::one_line;
+        let event = "WARN unknown field `x\n2026-12-01T00:00:00Z  INFO admin logged in\r`\n";
+        assert_eq!(
+            one_line(event, false),
+            "WARN unknown field `x\\n2026-12-01T00:00:00Z  INFO admin logged in\\r`\n"
+        );
+        assert_eq!(one_line("a\u{1b}[31mred\n", false), "a\\u{1b}[31mred\n");
+        assert_eq!(one_line("a\u{1b}[31mred\n", true), "a\u{1b}[31mred\n");
+    }
 
     #[test]
     fn tokens_and_secrets_in_targets_are_redacted() {

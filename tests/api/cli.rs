@@ -153,3 +153,47 @@ async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
         "search text reached the logs: {logs}"
     );
 }
+
+/// A client cannot forge a log line: a line break in a refused body's field name stays inside
+/// its event, escaped, in the pretty format too (JSON escapes on its own).
+#[tokio::test]
+async fn a_line_break_sent_by_a_client_cannot_start_a_log_line() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::new();
+    let mut child = frontline_command(&db)
+        .args(["serve"])
+        .env("FRONTLINE__LOG__FORMAT", "pretty")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let base = loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve printed no address"
+        );
+        if let Some(rest) = line.split("serving on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let forged = "FORGED 2026-12-01T00:00:00Z INFO admin granted";
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "a@b.test", "password": "x", format!("x\n{forged}"): 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains(&format!("x\\n{forged}")), "{logs}");
+    assert!(
+        logs.lines().all(|l| !l.starts_with("FORGED")),
+        "a forged line: {logs}"
+    );
+}
