@@ -247,6 +247,21 @@ pub struct ApplicationSettings {
     /// anyone else those headers are ignored. Empty: none.
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds a client has to send a request's headers once connected (actix's
+    /// `client_request_timeout`: 408 and the connection closed beyond).
+    #[serde(default = "default_header_timeout")]
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body (408 beyond).
+    #[serde(default = "default_body_timeout")]
+    pub body_read_timeout_seconds: u64,
+}
+
+fn default_header_timeout() -> u64 {
+    5
+}
+
+fn default_body_timeout() -> u64 {
+    30
 }
 
 /// PostgreSQL connection settings.

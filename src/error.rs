@@ -45,6 +45,10 @@ pub enum ApiError {
     /// 403: authenticated, but the role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
+    /// 408: the request's body did not arrive within this many seconds (a slow or stalled
+    /// client is cut off).
+    #[error("the request body did not arrive within {0} s")]
+    RequestTimeout(u64),
     /// 429: too many attempts; retry after this many seconds (`Retry-After`).
     #[error("too many attempts; retry in {0} s")]
     TooManyRequests(u64),
@@ -132,6 +136,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::TooManyRequests(_) => "too_many_requests",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict { code, .. } => code,
             ApiError::PreconditionFailed { .. } => "version_mismatch",
@@ -175,6 +180,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,

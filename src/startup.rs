@@ -49,6 +49,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot bind {address}: {e}"))?;
         let port = listener.local_addr()?.port();
         let shutdown = settings.application.shutdown_timeout_seconds;
+        let header_timeout =
+            std::time::Duration::from_secs(settings.application.header_read_timeout_seconds);
         let workers = settings.application.workers;
         let jwt = JwtKeys::new(
             &settings.auth.jwt_secret,
@@ -110,7 +112,9 @@ impl Application {
                 .configure(routes::configure)
         })
         // SIGTERM/SIGINT stop accepting, then let in-flight requests finish for this long.
-        .shutdown_timeout(shutdown);
+        .shutdown_timeout(shutdown)
+        // A client that does not send its headers in time is answered 408 and cut off.
+        .client_request_timeout(header_timeout);
         let server = if workers > 0 {
             server.workers(workers)
         } else {

@@ -100,6 +100,15 @@ fn strip_position(e: &serde_json::Error) -> String {
         .to_string()
 }
 
+/// How long a request's body may take to arrive (`application.body_read_timeout_seconds`; 30 s
+/// without the application's settings).
+pub fn body_timeout(req: &HttpRequest) -> std::time::Duration {
+    std::time::Duration::from_secs(
+        req.app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map_or(30, |s| s.settings.application.body_read_timeout_seconds),
+    )
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -120,6 +129,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let timeout = body_timeout(req);
         Box::pin(async move {
             if !json {
                 return Err(ApiError::UnsupportedMediaType("application/json"));
@@ -127,14 +137,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
                 return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
             }
-            let mut body = actix_web::web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_field("body", e.to_string()))?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+            let read = async {
+                let mut body = actix_web::web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| ApiError::bad_field("body", e.to_string()))?;
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            let body = tokio::time::timeout(timeout, read)
+                .await
+                .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))??;
             let raw = body.freeze();
             let value = parse(&raw)?;
             Ok(JsonBody { value, raw })

@@ -197,15 +197,21 @@ async fn read_limited(
     if declared.is_some_and(|n| n > max as u64) {
         return Err(ApiError::PayloadTooLarge(max));
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_field("body", e.to_string()))?;
-        if body.len() + chunk.len() > max {
-            return Err(ApiError::PayloadTooLarge(max));
+    let timeout = crate::routes::body::body_timeout(req);
+    let read = async {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::bad_field("body", e.to_string()))?;
+            if body.len() + chunk.len() > max {
+                return Err(ApiError::PayloadTooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))?
 }
 
 #[cfg(test)]

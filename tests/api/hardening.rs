@@ -232,3 +232,50 @@ fn a_statement_running_past_the_timeout_is_cancelled_and_answers_503() {
         actix_web::http::StatusCode::SERVICE_UNAVAILABLE
     );
 }
+
+/// Reads what the server sends on `stream` until it closes it, giving up after 5 s (the
+/// server's own limits in these tests are 1 s).
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut out),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the server kept a stalled client's connection open"
+    );
+    String::from_utf8_lossy(&out).to_string()
+}
+
+#[tokio::test]
+async fn a_client_stalling_in_its_headers_or_its_body_is_answered_408_and_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let mut db = crate::helpers::TestDb::new();
+    db.settings.application.header_read_timeout_seconds = 1;
+    db.settings.application.body_read_timeout_seconds = 1;
+    let app = crate::helpers::spawn_app_on(db).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    // Headers begun, never finished.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A body announced as 100 bytes; 10 arrive.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\nConnection: close\r\n\r\n{\"email\":",
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
+}
