@@ -20,17 +20,23 @@ pub fn address_group(address: IpAddr) -> IpAddr {
     }
 }
 
-/// Per-email and per-address limiters, shared by every worker.
+/// Per-email-and-address and per-address limiters, shared by every worker.
+///
+/// The per-email allowance is kept per client address (IPv6: per /64): someone guessing a
+/// staff member's password from their own address uses up only their own allowance, so they
+/// cannot lock the real user, signing in from elsewhere, out. Guessing from many addresses is
+/// slowed by the per-address limit of each and by argon2's cost.
 #[derive(Clone)]
 pub struct LoginLimiter {
-    by_email: Arc<DefaultKeyedRateLimiter<String>>,
+    by_email: Arc<DefaultKeyedRateLimiter<(String, Option<IpAddr>)>>,
     by_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
 }
 
 impl LoginLimiter {
-    /// Allows `per_email` attempts per minute for one email and `per_address` per minute from one
-    /// client address (each at least 1), with bursts of the same size.
+    /// Allows `per_email` attempts per minute for one email from one client address and
+    /// `per_address` per minute from one client address (each at least 1), with bursts of the
+    /// same size.
     pub fn new(per_email: u32, per_address: u32) -> LoginLimiter {
         let quota =
             |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
@@ -46,13 +52,14 @@ impl LoginLimiter {
     /// # Errors
     /// The time to wait before the next attempt is allowed.
     pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), Duration> {
-        if let Some(address) = address.map(address_group) {
+        let address = address.map(address_group);
+        if let Some(address) = address {
             self.by_address
                 .check_key(&address)
                 .map_err(|n| n.wait_time_from(self.clock.now()))?;
         }
         self.by_email
-            .check_key(&email.to_string())
+            .check_key(&(email.to_string(), address))
             .map_err(|n| n.wait_time_from(self.clock.now()))?;
         // Forget keys whose limit has fully recovered, so memory stays bounded.
         if self.by_email.len() > 10_000 {

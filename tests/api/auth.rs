@@ -666,3 +666,42 @@ async fn a_forwarded_address_counts_only_behind_a_trusted_proxy() {
         }
     }
 }
+
+/// Someone guessing a staff member's password uses up their own allowance, not the staff
+/// member's: the real user, signing in from another address, is not locked out.
+#[tokio::test]
+async fn guessing_someones_password_cannot_lock_them_out() {
+    let mut db = crate::helpers::TestDb::new();
+    db.settings.application.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let app = crate::helpers::spawn_app_on(db).await;
+    let (_, email) = app.create_staff(UserRole::Agent);
+    let attempt = |from: &'static str, password: &'static str| {
+        let (app, email) = (&app, email.clone());
+        async move {
+            app.client
+                .post(format!("{}/api/v1/auth/login", app.address))
+                .header("X-Forwarded-For", from)
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let mut guesses = Vec::new();
+    for _ in 0..6 {
+        guesses.push(attempt("203.0.113.9", "a wrong guess!!").await);
+    }
+    assert_eq!(guesses, vec![401, 401, 401, 401, 401, 429]);
+    // The same /64 of an IPv6 attacker is one client too.
+    for _ in 0..5 {
+        attempt("2001:db8:7:7::1", "a wrong guess!!").await;
+    }
+    assert_eq!(
+        attempt("2001:db8:7:7:ffff::2", "a wrong guess!!").await,
+        429
+    );
+    // The real user, from their own address, signs in.
+    assert_eq!(attempt("198.51.100.7", PASSWORD).await, 200);
+}
