@@ -497,6 +497,13 @@ fn import(
         file.display(),
         started.elapsed().as_secs_f64()
     );
+    // Nothing imported and nothing already there: the mapping or the file is wrong (exit 1).
+    if summary.rows_imported == 0 && summary.tickets_already_present == 0 {
+        anyhow::bail!(
+            "{}: no row was imported; check the mapping's columns and activities",
+            file.display()
+        );
+    }
     Ok(())
 }
 

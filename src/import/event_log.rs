@@ -298,6 +298,15 @@ fn read_rows(
     mapping: &Mapping,
     summary: &mut ImportSummary,
 ) -> Result<Vec<(String, Vec<Row>)>, ImportError> {
+    // The csv crate numbers the lines of a CRLF file one too low (its records after the header
+    // start at "line 1"): a file whose first line ends in CRLF gets its lines one higher.
+    let mut reader = std::io::BufReader::new(reader);
+    let crlf_shift = {
+        let start = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| ImportError::File(format!("cannot read the file: {e}")))?;
+        let first_line_end = start.iter().position(|b| *b == b'\n');
+        u64::from(first_line_end.is_some_and(|i| i > 0 && start[i - 1] == b'\r'))
+    };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = csv
         .headers()
@@ -331,7 +340,9 @@ fn read_rows(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(summary.rows_read + 1, |p| p.line());
+                let line = e
+                    .position()
+                    .map_or(summary.rows_read + 1, |p| p.line() + crlf_shift);
                 summary.issues.push(RowIssue {
                     line,
                     kind: IssueKind::Skipped,
@@ -342,7 +353,7 @@ fn read_rows(
         };
         let line = record
             .position()
-            .map_or(summary.rows_read + 1, |p| p.line());
+            .map_or(summary.rows_read + 1, |p| p.line() + crlf_shift);
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let skip = |reason: String| RowIssue {
             line,

@@ -197,3 +197,40 @@ async fn a_line_break_sent_by_a_client_cannot_start_a_log_line() {
         "a forged line: {logs}"
     );
 }
+
+/// `frontline import event-log` fails (exit code ≠ 0) when nothing was imported and nothing was
+/// already there: a mapping that matches no activity is an error, not a quiet success.
+#[test]
+fn an_import_that_imports_nothing_exits_non_zero() {
+    let db = TestDb::new();
+    let dir = std::env::temp_dir().join(format!("frontline-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("log.csv");
+    std::fs::write(
+        &csv,
+        "case,activity,time,who\r\nA,Dance,2024-01-02T10:00:00Z,ann\r\nA,Sing,2024-01-02T11:00:00Z,ann\r\n",
+    )
+    .unwrap();
+    let mapping = dir.join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[columns]\nticket_id = \"case\"\nactivity = \"activity\"\ntimestamp = \"time\"\nstaff = \"who\"\n\n[ticket]\nsubject = \"Case {ticket_id}\"\nteam = \"Help desk\"\n\n[activities]\n\"Insert\" = [\"create\"]\n",
+    )
+    .unwrap();
+    let output = frontline_command(&db)
+        .args(["import", "event-log"])
+        .arg(&csv)
+        .arg("--mapping")
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("no row was imported"), "{stderr}");
+    // The CRLF file's refused rows are named by their real lines, 2 and 3.
+    assert!(
+        stderr.contains("line 2") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -71,6 +71,21 @@ fn event_trail(conn: &mut PgConnection, external: &str) -> Vec<String> {
         .collect()
 }
 
+/// A CRLF export (Windows tools write them) reports the same lines as its LF twin: the csv
+/// crate alone numbers them one too low.
+#[test]
+fn a_crlf_file_reports_the_same_line_numbers() {
+    let db = TestDb::new();
+    let lf = import(&db, LOG, false).unwrap();
+    let db = TestDb::new();
+    let crlf = import(&db, &LOG.replace('\n', "\r\n"), false).unwrap();
+    assert_eq!(crlf.issues, lf.issues);
+    assert_eq!(
+        crlf.issues.iter().map(|i| i.line).collect::<Vec<_>>(),
+        vec![8, 15, 16]
+    );
+}
+
 #[test]
 fn the_summary_reports_every_row_with_its_line_and_reason() {
     let db = TestDb::new();
