@@ -95,14 +95,14 @@ async fn the_first_admin_is_created_from_the_command_line_and_can_log_in() {
 
 /// The served binary's logs (JSON, as in production) carry no capability token of a survey or
 /// unsubscribe link and no search text: the request target is logged redacted.
-#[tokio::test]
-async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
+/// `frontline serve` on `db` as a child process with `format` logs at `info`, and the address it
+/// printed it serves on (its port is picked by the system). The caller kills and waits for it.
+#[allow(clippy::zombie_processes)]
+fn serve_with_logs(db: &TestDb, format: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let db = TestDb::new();
-    let mut child = frontline_command(&db)
+    let mut child = frontline_command(db)
         .args(["serve"])
-        .env("FRONTLINE__LOG__FORMAT", "json")
-        .env("FRONTLINE__LOG__FILTER", "info")
+        .env("FRONTLINE__LOG__FORMAT", format)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -111,16 +111,25 @@ async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
     // "Frontline is serving on http://127.0.0.1:PORT …" names the port picked.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    let base = loop {
+    loop {
         line.clear();
         assert!(
             stdout.read_line(&mut line).unwrap() > 0,
             "serve printed no address"
         );
         if let Some(rest) = line.split("serving on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
+            let base = rest.split_whitespace().next().unwrap().to_string();
+            // Keep reading what it prints next (closing the pipe would make its println! fail).
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+            return (child, base);
         }
-    };
+    }
+}
+
+#[tokio::test]
+async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
+    let db = TestDb::new();
+    let (mut child, base) = serve_with_logs(&db, "json");
     let client = reqwest::Client::new();
     let token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXN1cnZleQ.c2lnbmF0dXJl";
     // Requests that log (an error is logged with the request's span and its target): an
@@ -158,28 +167,8 @@ async fn the_logs_of_a_served_instance_carry_no_link_token_or_search_text() {
 /// its event, escaped, in the pretty format too (JSON escapes on its own).
 #[tokio::test]
 async fn a_line_break_sent_by_a_client_cannot_start_a_log_line() {
-    use std::io::{BufRead, BufReader};
     let db = TestDb::new();
-    let mut child = frontline_command(&db)
-        .args(["serve"])
-        .env("FRONTLINE__LOG__FORMAT", "pretty")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let base = loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "serve printed no address"
-        );
-        if let Some(rest) = line.split("serving on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let (mut child, base) = serve_with_logs(&db, "pretty");
     let forged = "FORGED 2026-12-01T00:00:00Z INFO admin granted";
     let r = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
