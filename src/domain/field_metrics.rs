@@ -8,8 +8,8 @@
 //! window of N days chosen by the request: they are computed when aggregating (the metrics store
 //! and `metrics::reference`), from what this projection stores.
 
-use crate::domain::calendar::BusinessCalendar;
 use crate::domain::ticket::{EventKind, TicketEvent, TicketStatus};
+use crate::domain::timeline::BusinessTime;
 use crate::domain::work_order::WorkOrderStatus;
 use chrono::{DateTime, Utc};
 
@@ -70,7 +70,7 @@ pub struct FieldMetrics {
 
 /// The duration `a` → `b` in both variants: whole seconds (each instant rounded down to the
 /// second), 0 when `b` is not after `a`; business seconds of `[a, b)` on `calendar`.
-pub fn between(a: DateTime<Utc>, b: DateTime<Utc>, calendar: &BusinessCalendar) -> Seconds {
+pub fn between(a: DateTime<Utc>, b: DateTime<Utc>, calendar: &dyn BusinessTime) -> Seconds {
     Seconds {
         calendar: (b.timestamp() - a.timestamp()).max(0),
         business: calendar.business_seconds(a, b),
@@ -121,7 +121,7 @@ pub fn project(
     wo: &WorkOrderFacts,
     ticket_work_orders: &[WorkOrderFacts],
     log: &[TicketEvent],
-    calendar: &BusinessCalendar,
+    calendar: &dyn BusinessTime,
 ) -> FieldMetrics {
     let ended = matches!(
         wo.status,
@@ -152,6 +152,7 @@ pub fn project(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::calendar::BusinessCalendar;
     use crate::domain::calendar::Interval;
     use chrono::Duration;
 

@@ -1,4 +1,5 @@
-//! Per-ticket metrics as a pure function of the event log and a business calendar
+//! Per-ticket metrics as a pure function of the event log and business time (a calendar or a
+//! ticket's calendar timeline)
 //! (docs/METRICS.md §4, calendar and business variants).
 //!
 //! [`project`] folds a ticket's events, in log order, into a [`TicketMetrics`]. Recomputing it from
@@ -14,15 +15,14 @@
 //! - `full_resolution.v1` and the waits are `None` while a reopened ticket is unsolved again: its
 //!   stop event (the final solve) has not happened; `latest_solved_at` keeps the earlier solve, so
 //!   the ticket still counts for `reopen_rate.v1`.
-//! - The business variants use one calendar for the whole history: the calendar of the ticket's
-//!   team (24/7 when it has none). The specification's "a change of calendar applies from the
-//!   change on" arrives with SLA policies, whose calendars change mid-ticket; until then a team's
-//!   calendar change re-projects its tickets (models::calendar).
+//! - The business variants are measured on the ticket's calendar timeline
+//!   ([`super::timeline::of_ticket`]): each segment on the calendar its team had while it
+//!   elapsed, so a change of calendar applies from the change on, never backwards (§3).
 //! - `replies.v1` does not count the public comment that created an agent-created ticket (it is the
 //!   request, not a reply), consistent with `frt.v1` skipping it.
 
-use super::calendar::BusinessCalendar;
 use super::ticket::{AuthorKind, EventKind, TicketEvent, TicketStatus};
+use super::timeline::BusinessTime;
 use chrono::{DateTime, Utc};
 
 /// The metric projection of one ticket (one `ticket_metrics` row). Seconds are calendar seconds.
@@ -121,7 +121,7 @@ struct BothTimes {
 /// variants on `calendar`.
 ///
 /// Returns `None` when the log does not start with a `created` event.
-pub fn project(events: &[TicketEvent], calendar: &BusinessCalendar) -> Option<TicketMetrics> {
+pub fn project(events: &[TicketEvent], calendar: &dyn BusinessTime) -> Option<TicketMetrics> {
     let (first, rest) = events.split_first()?;
     let EventKind::Created {
         agent_created,
@@ -262,6 +262,7 @@ pub fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::calendar::BusinessCalendar;
     use crate::domain::ticket::{
         ClosePolicy, Command, Creation, StaffId, TicketState, TicketStatus::*,
     };

@@ -1,6 +1,7 @@
 //! Pure domain rules: no actix, no diesel, no clock.
 //!
 //! - [`calendar`]: business time and due instants (docs/METRICS.md §3).
+//! - [`timeline`]: business time across calendar changes (each period on its own calendar).
 //! - [`buckets`]: the local days, weeks and months of a reporting time zone (timeseries).
 //! - [`email`]: normalised email addresses.
 //! - [`inbound`]: a reply's own text (quoted history stripped), the ticket number a subject
@@ -28,4 +29,5 @@ pub mod sla;
 pub mod stats;
 pub mod survey;
 pub mod ticket;
+pub mod timeline;
 pub mod work_order;

@@ -24,9 +24,9 @@
 //! The policy applies to the whole history with the ticket's current priority: the time already
 //! accumulated is kept when the policy or the priority changes, and only the target changes.
 
-use super::calendar::BusinessCalendar;
 pub use super::ticket::TargetKind;
 use super::ticket::{AuthorKind, EventKind, TicketEvent, TicketPriority, TicketStatus};
+use super::timeline::BusinessTime;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -174,7 +174,7 @@ impl Meter {
         }
     }
 
-    fn measure(&self, cal: &BusinessCalendar, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    fn measure(&self, cal: &dyn BusinessTime, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
         if self.target.business {
             cal.business_seconds(a, b)
         } else {
@@ -183,14 +183,14 @@ impl Meter {
     }
 
     /// The instant the target falls due if the clock runs from `since` with `elapsed` counted.
-    fn due_from(&self, cal: &BusinessCalendar, since: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    fn due_from(&self, cal: &dyn BusinessTime, since: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.after(cal, since, self.target.seconds - self.elapsed)
     }
 
     /// The instant `left` more seconds of this clock's kind have run from `since`.
     fn after(
         &self,
-        cal: &BusinessCalendar,
+        cal: &dyn BusinessTime,
         since: DateTime<Utc>,
         left: i64,
     ) -> Option<DateTime<Utc>> {
@@ -208,7 +208,7 @@ impl Meter {
     }
 
     /// Stops the clock at `at`, recording a breach if its due instant passed while it ran.
-    fn stop(&mut self, cal: &BusinessCalendar, at: DateTime<Utc>) {
+    fn stop(&mut self, cal: &dyn BusinessTime, at: DateTime<Utc>) {
         if let Some(since) = self.running_since.take() {
             if self.breached_at.is_none()
                 && let Some(due) = self.due_from(cal, since)
@@ -220,7 +220,7 @@ impl Meter {
         }
     }
 
-    fn fulfil(&mut self, cal: &BusinessCalendar, at: DateTime<Utc>) {
+    fn fulfil(&mut self, cal: &dyn BusinessTime, at: DateTime<Utc>) {
         self.stop(cal, at);
         self.fulfilled_at = Some(at);
     }
@@ -228,7 +228,7 @@ impl Meter {
     fn clock(
         &self,
         kind: TargetKind,
-        cal: &BusinessCalendar,
+        cal: &dyn BusinessTime,
         now: DateTime<Utc>,
         warning: Option<i64>,
     ) -> Clock {
@@ -283,7 +283,7 @@ pub fn clocks(
     events: &[TicketEvent],
     policy: &Policy,
     priority: TicketPriority,
-    calendar: &BusinessCalendar,
+    calendar: &dyn BusinessTime,
     now: DateTime<Utc>,
 ) -> Vec<Clock> {
     let Some(targets) = policy.targets.get(&priority) else {
@@ -427,6 +427,7 @@ pub fn breach_due(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::calendar::BusinessCalendar;
     use crate::domain::calendar::Interval;
     use crate::domain::ticket::{ClosePolicy, Command, Creation, TicketState, TicketStatus::*};
 

@@ -17,12 +17,12 @@
 //! - everything is written in one transaction; with `strict`, the first skipped or refused row
 //!   aborts the import and nothing is written.
 
-use crate::domain::calendar::BusinessCalendar;
 use crate::domain::metrics::project;
 use crate::domain::ticket::{
     AuthorKind, ClosePolicy, Command, CommandError, Creation, StaffId, TicketEvent, TicketPriority,
     TicketState, TicketStatus,
 };
+use crate::domain::timeline::BusinessTime;
 use crate::models::{staff, ticket as ticket_model};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -432,7 +432,7 @@ fn build_history(
     staff: &HashMap<String, StaffId>,
     mapping: &Mapping,
     team_id: i64,
-    calendar: &BusinessCalendar,
+    calendar: &dyn BusinessTime,
 ) -> (Option<ticket_model::TicketHistory>, Vec<RowIssue>, u64) {
     let mut issues = Vec::new();
     let Some((first, rest)) = rows.split_first() else {
@@ -615,8 +615,9 @@ pub fn import_reader(
             .into_iter()
             .collect();
         let staff = staff::ensure_staff(conn, &staff_names, team_id)?;
-        // The import team's calendar (24/7 until one is assigned to it).
-        let calendar = crate::models::calendar::calendar_of_team(conn, Some(team_id))?;
+        // The import team's calendar timeline (24/7 until one is assigned to it; a calendar
+        // assigned later applies from then on, docs/METRICS.md §3).
+        let calendar = crate::tickets::Rules::current(conn)?.team_timeline(Some(team_id));
         let ids: Vec<&str> = tickets.iter().map(|(id, _)| id.as_str()).collect();
         let present: HashSet<String> = ticket_model::existing_external_ids(conn, &ids)?
             .into_iter()

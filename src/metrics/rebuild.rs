@@ -51,13 +51,14 @@ pub struct RebuildReport {
 /// # Errors
 /// Database errors.
 pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport> {
-    use crate::domain::calendar::BusinessCalendar;
     use crate::models::ticket::{TicketEventRow, TicketMetricsRow};
     use crate::schema::{ticket_events, ticket_metrics, tickets};
     use std::collections::HashMap;
 
     let mut report = RebuildReport::default();
-    let mut calendars: HashMap<Option<i64>, BusinessCalendar> = HashMap::new();
+    // Each team's calendar timeline: a ticket is measured on its teams' calendars as they were
+    // while it belonged to each (docs/METRICS.md §3), as a ticket write measures it.
+    let rules = crate::tickets::Rules::current(conn)?;
     let mut after = 0i64;
     loop {
         let page: Vec<(i64, Option<i64>)> = tickets::table
@@ -112,15 +113,8 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
             };
             let mut replace: Vec<WorkOrderMetricsRow> = Vec::new();
             for (ticket_id, team_id) in &page {
-                if !calendars.contains_key(team_id) {
-                    let calendar = crate::models::calendar::calendar_of_team(conn, *team_id)?;
-                    calendars.insert(*team_id, calendar);
-                }
-                let calendar = calendars
-                    .get(team_id)
-                    .cloned()
-                    .unwrap_or_else(BusinessCalendar::always_open);
                 let log = logs.remove(ticket_id).unwrap_or_default();
+                let calendar = rules.timeline(*team_id, &log);
                 if let Some(inputs) = work_orders.get(ticket_id) {
                     for fresh in
                         crate::tickets::projection::work_order_rows(inputs, &log, &calendar)
@@ -167,7 +161,9 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
 /// 1: the contact flags and on-hold time by reason (migrations 0009, 0010).
 /// 2: the work orders' field metrics (`work_order_metrics`, docs/METRICS.md §8): filled for work
 /// orders written before the ticket's refresh projected them.
-pub const PROJECTION_VERSION: i32 = 2;
+/// 3: business time on the ticket's calendar timeline (a calendar change or a move to another
+/// team applies from then on, docs/METRICS.md §3; migration `team_calendar_periods`).
+pub const PROJECTION_VERSION: i32 = 3;
 
 #[derive(QueryableByName)]
 struct ProjectionVersion {

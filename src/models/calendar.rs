@@ -114,23 +114,6 @@ pub fn calendar_of_team(
         .map_or(Ok(BusinessCalendar::always_open()), to_domain)
 }
 
-/// The calendar of every team that has one: team id → calendar (teams without one measure
-/// business time 24/7).
-///
-/// # Errors
-/// Database errors; a stored calendar that does not parse.
-pub fn calendars_by_team(
-    conn: &mut PgConnection,
-) -> QueryResult<std::collections::HashMap<i64, BusinessCalendar>> {
-    let rows: Vec<(i64, CalendarRow)> = teams::table
-        .inner_join(business_calendars::table)
-        .select((teams::id, CalendarRow::as_select()))
-        .load(conn)?;
-    rows.iter()
-        .map(|(team, row)| Ok((*team, to_domain(row)?)))
-        .collect()
-}
-
 /// Teams using a calendar.
 ///
 /// # Errors
@@ -140,4 +123,81 @@ pub fn teams_of_calendar(conn: &mut PgConnection, calendar_id: i64) -> QueryResu
         .filter(teams::calendar_id.eq(calendar_id))
         .select(teams::id)
         .load(conn)
+}
+
+/// Every team's calendar timeline (migration `team_calendar_periods`, docs/METRICS.md §3): team
+/// id → the calendars it had, each from the instant it was given on (the first from −∞). A period
+/// without a calendar measures 24/7 in UTC. Teams are absent only when they have no period at
+/// all (none, since every team gets one when created).
+///
+/// # Errors
+/// Database errors; a stored definition that does not parse.
+pub fn team_timelines(
+    conn: &mut PgConnection,
+) -> QueryResult<std::collections::HashMap<i64, crate::domain::timeline::CalendarTimeline>> {
+    use crate::domain::timeline::CalendarTimeline;
+    use diesel::sql_types::{Array, BigInt, Date, Jsonb, Nullable, Text, Timestamptz};
+    use std::sync::Arc;
+
+    #[derive(QueryableByName)]
+    struct Period {
+        #[diesel(sql_type = BigInt)]
+        team_id: i64,
+        /// `None`: −∞.
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        starts: Option<DateTime<Utc>>,
+        #[diesel(sql_type = Nullable<Text>)]
+        time_zone: Option<String>,
+        #[diesel(sql_type = Nullable<Jsonb>)]
+        weekly_hours: Option<serde_json::Value>,
+        #[diesel(sql_type = Nullable<Array<Date>>)]
+        holidays: Option<Vec<NaiveDate>>,
+    }
+    let periods: Vec<Period> = diesel::sql_query(
+        // `-infinity` (a team's first period) sorts first, and is read as NULL.
+        "SELECT team_id, NULLIF(valid_from, '-infinity') AS starts, time_zone, \
+                weekly_hours, holidays \
+           FROM team_calendar_periods ORDER BY team_id, valid_from",
+    )
+    .load(conn)?;
+    let always_open = Arc::new(BusinessCalendar::always_open());
+    // Periods with the same definition share one calendar.
+    type Definition = (String, serde_json::Value, Vec<NaiveDate>);
+    type Periods = Vec<(Option<DateTime<Utc>>, Arc<BusinessCalendar>)>;
+    let mut built: Vec<(Definition, Arc<BusinessCalendar>)> = Vec::new();
+    let mut by_team: std::collections::BTreeMap<i64, Periods> = std::collections::BTreeMap::new();
+    for p in periods {
+        let calendar = match (p.time_zone, p.weekly_hours, p.holidays) {
+            (Some(zone), Some(weekly), Some(holidays)) => {
+                let key = (zone, weekly, holidays);
+                if let Some((_, c)) = built.iter().find(|(k, _)| *k == key) {
+                    c.clone()
+                } else {
+                    let parsed: WeeklyHours = serde_json::from_value(key.1.clone())
+                        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+                    let c = Arc::new(build(&key.0, &parsed, &key.2).map_err(|(f, m)| {
+                        diesel::result::Error::DeserializationError(
+                            format!("team {} calendar period: {f}: {m}", p.team_id).into(),
+                        )
+                    })?);
+                    built.push((key, c.clone()));
+                    c
+                }
+            }
+            _ => always_open.clone(),
+        };
+        by_team
+            .entry(p.team_id)
+            .or_default()
+            .push((p.starts, calendar));
+    }
+    Ok(by_team
+        .into_iter()
+        .map(|(team, periods)| {
+            let mut it = periods.into_iter();
+            let first = it.next().map_or_else(|| always_open.clone(), |(_, c)| c);
+            let changes = it.filter_map(|(from, c)| from.map(|f| (f, c)));
+            (team, CalendarTimeline::new(first, changes))
+        })
+        .collect())
 }

@@ -1,8 +1,9 @@
 //! Business calendars: `POST/GET /calendars`, `GET/PATCH /calendars/{id}`.
 //!
 //! Admins write; admins, managers and agents read. A team measures its tickets' business time on
-//! its calendar (`PATCH /teams/{id}` with `calendar_id`); changing a calendar or a team's calendar
-//! re-projects the affected tickets' metrics in the same transaction.
+//! its calendar (`PATCH /teams/{id}` with `calendar_id`). Changing a calendar or a team's calendar
+//! applies from the change on (docs/METRICS.md §3: the database records a new period for each team
+//! concerned); the history already measured keeps its values.
 
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -135,7 +136,8 @@ pub async fn create_calendar(
     Ok(HttpResponse::Created().json(CalendarResponse::from(row)))
 }
 
-/// Edits a calendar (admin) and re-projects the metrics of the tickets it measures.
+/// Edits a calendar (admin); the change applies from now on to the teams using it (docs/METRICS.md
+/// §3), and their tickets are re-projected.
 #[utoipa::path(patch, path = "/api/v1/calendars/{id}", tag = "calendars",
     request_body = UpdateCalendarRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),

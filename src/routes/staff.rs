@@ -102,7 +102,8 @@ pub struct UpdateTeamRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub vendor_name: Option<Option<String>>,
-    /// Business calendar (`null`: 24/7). Re-projects the team's tickets' metrics.
+    /// Business calendar (`null`: 24/7), in force from now on (docs/METRICS.md §3): the time already
+    /// elapsed stays measured on the previous one.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub calendar_id: Option<Option<i64>>,

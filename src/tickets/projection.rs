@@ -6,9 +6,9 @@
 //! metrics (`work_order_metrics`, docs/METRICS.md §8) refreshed.
 
 use super::rules::Rules;
-use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::{self, Clock, Policy, TicketFacts};
 use crate::domain::ticket::{EventKind, TicketEvent, TicketPriority};
+use crate::domain::timeline::BusinessTime;
 use crate::domain::{field_metrics, metrics};
 use crate::error::ApiError;
 use crate::models::sla::{ClockRow, kind_name, store_clocks_tx};
@@ -49,14 +49,19 @@ pub fn policy_of<'a>(rules: &'a Rules, ticket: &Ticket) -> Option<&'a Policy> {
 /// The clock rows of a ticket: the policy that applies to it now, its targets for the ticket's
 /// priority, replayed over `log` on the team's calendar. Empty when no policy applies.
 pub fn clock_rows(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Vec<ClockRow> {
-    clock_rows_on(&rules.policies, rules.calendar(ticket.team_id), ticket, log)
+    clock_rows_on(
+        &rules.policies,
+        &rules.timeline(ticket.team_id, log),
+        ticket,
+        log,
+    )
 }
 
 /// [`clock_rows`] with the policies and the calendar given (the seed's bulk loader, which holds
 /// its calendars itself).
 pub fn clock_rows_on(
     policies: &[Policy],
-    calendar: &BusinessCalendar,
+    calendar: &dyn BusinessTime,
     ticket: &Ticket,
     log: &[TicketEvent],
 ) -> Vec<ClockRow> {
@@ -98,7 +103,7 @@ pub fn clocks_at(
         log,
         policy,
         ticket.priority.into(),
-        rules.calendar(ticket.team_id),
+        &rules.timeline(ticket.team_id, log),
         now,
     );
     Some((policy.clone(), clocks))
@@ -106,8 +111,8 @@ pub fn clocks_at(
 
 /// Projects a ticket's whole log (pure).
 pub fn project(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Projection {
-    let calendar = rules.calendar(ticket.team_id);
-    let m = metrics::project(log, calendar).unwrap_or_default();
+    let calendar = rules.timeline(ticket.team_id, log);
+    let m = metrics::project(log, &calendar).unwrap_or_default();
     Projection {
         metrics: TicketMetricsRow::new(ticket.id, &m),
         clocks: clock_rows(rules, ticket, log),
@@ -149,7 +154,7 @@ pub fn has_work_orders(log: &[TicketEvent]) -> bool {
 pub fn work_order_rows(
     inputs: &[WorkOrderInput],
     log: &[TicketEvent],
-    calendar: &BusinessCalendar,
+    calendar: &dyn BusinessTime,
 ) -> Vec<WorkOrderMetricsRow> {
     let facts: Vec<_> = inputs.iter().map(|i| i.facts.clone()).collect();
     inputs
@@ -186,7 +191,7 @@ fn store_work_orders_tx(
     log: &[TicketEvent],
 ) -> QueryResult<()> {
     let inputs = work_order_metrics::inputs_of_tickets(conn, &[ticket.id])?;
-    let rows = work_order_rows(&inputs, log, rules.calendar(ticket.team_id));
+    let rows = work_order_rows(&inputs, log, &rules.timeline(ticket.team_id, log));
     work_order_metrics::upsert_tx(conn, &rows)
 }
 

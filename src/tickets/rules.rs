@@ -11,6 +11,8 @@
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::Policy;
+use crate::domain::ticket::TicketEvent;
+use crate::domain::timeline::{self, CalendarTimeline};
 use crate::models::{calendar, sla};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -23,8 +25,9 @@ pub struct Rules {
     pub version: i64,
     /// Active SLA policies in matching order.
     pub policies: Vec<Policy>,
-    calendars: HashMap<i64, BusinessCalendar>,
-    always_open: BusinessCalendar,
+    /// Each team's calendar timeline (docs/METRICS.md §3: a change applies from the change on).
+    teams: HashMap<i64, CalendarTimeline>,
+    always_open: Arc<BusinessCalendar>,
 }
 
 impl Rules {
@@ -36,8 +39,8 @@ impl Rules {
         Ok(Rules {
             version,
             policies: sla::active_policies(conn)?,
-            calendars: calendar::calendars_by_team(conn)?,
-            always_open: BusinessCalendar::always_open(),
+            teams: calendar::team_timelines(conn)?,
+            always_open: Arc::new(BusinessCalendar::always_open()),
         })
     }
 
@@ -51,12 +54,19 @@ impl Rules {
         Rules::load(conn, version)
     }
 
-    /// The calendar a team's tickets measure business time on (24/7 for no team, or a team
-    /// without a calendar).
-    pub fn calendar(&self, team_id: Option<i64>) -> &BusinessCalendar {
+    /// What a ticket's business time is measured on (docs/METRICS.md §3): while it belonged to
+    /// each team (its `team_id` changes in `log`; `team_id` is its team now), that team's
+    /// calendar as it was at each instant; 24/7 in UTC for no team.
+    pub fn timeline(&self, team_id: Option<i64>, log: &[TicketEvent]) -> CalendarTimeline {
+        timeline::of_ticket(log, team_id, &self.teams, &self.always_open)
+    }
+
+    /// A team's own calendar timeline (24/7 for no team).
+    pub fn team_timeline(&self, team_id: Option<i64>) -> CalendarTimeline {
         team_id
-            .and_then(|t| self.calendars.get(&t))
-            .unwrap_or(&self.always_open)
+            .and_then(|t| self.teams.get(&t))
+            .cloned()
+            .unwrap_or_else(|| CalendarTimeline::fixed(self.always_open.clone()))
     }
 }
 

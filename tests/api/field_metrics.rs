@@ -772,9 +772,9 @@ async fn a_visit_through_the_work_order_api_is_projected_by_the_tickets_refresh(
 #[tokio::test]
 async fn business_field_durations_are_measured_on_the_tickets_team_calendar() {
     let app = spawn_app().await;
-    fixture(&app);
-    // The tickets' team gets a Monday–Friday 09:00–17:00 UTC calendar: the change re-projects
-    // its tickets, their work orders included.
+    // The tickets' team has a Monday–Friday 09:00–17:00 UTC calendar from its creation, before
+    // the March history is imported into it (a calendar given later would apply from then on
+    // only, docs/METRICS.md §3).
     let send = |method: reqwest::Method, path: String, body: Value| {
         let request = app
             .client
@@ -797,16 +797,14 @@ async fn business_field_durations_are_measured_on_the_tickets_team_calendar() {
             "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day}}),
     )
     .await;
-    let team = id_of(
-        &mut app.db.conn(),
-        "SELECT id FROM teams WHERE name = 'Help desk'",
-    );
     send(
-        reqwest::Method::PATCH,
-        format!("/api/v1/teams/{team}"),
-        json!({"calendar_id": calendar["id"]}),
+        reqwest::Method::POST,
+        "/api/v1/teams".into(),
+        json!({"name": "Help desk", "kind": "contact_center", "sourcing": "in_house",
+               "calendar_id": calendar["id"]}),
     )
     .await;
+    fixture(&app);
     let body = app
         .get_json(
             &format!("/api/v1/metrics/summary?{MARCH}&time=business"),
