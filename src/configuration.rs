@@ -382,12 +382,23 @@ impl Settings {
         config_dir: &Path,
         environment: Environment,
     ) -> Result<Settings, SettingsError> {
+        let database_url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| database_url_toml(&u))
+            .transpose()?
+            .unwrap_or_default();
         let settings: Settings = config::Config::builder()
             .add_source(config::File::from(config_dir.join("default.toml")))
             .add_source(
                 config::File::from(config_dir.join(format!("{}.toml", environment.as_str())))
                     .required(false),
             )
+            // `DATABASE_URL`, as diesel's tools read it: over the files, under FRONTLINE__*.
+            .add_source(config::File::from_str(
+                &database_url,
+                config::FileFormat::Toml,
+            ))
             .add_source(
                 config::Environment::with_prefix("FRONTLINE")
                     .prefix_separator("__")
@@ -629,6 +640,65 @@ impl DatabaseSettings {
     }
 }
 
+/// The `[database]` settings a `postgres://user:password@host:port/database?sslmode=…` URL gives
+/// (the `DATABASE_URL` of diesel's tools and libpq), as TOML: only the parts the URL has
+/// (user, password, host, port, database, `sslmode`); percent-escapes decoded.
+///
+/// # Errors
+/// [`SettingsError::Invalid`] naming `DATABASE_URL` for a URL that does not parse, is not
+/// `postgres://` or `postgresql://`, or has a query parameter other than `sslmode`.
+pub fn database_url_toml(url: &str) -> Result<String, SettingsError> {
+    let invalid = |message: String| SettingsError::Invalid {
+        key: "DATABASE_URL",
+        message,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| invalid(format!("is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Err(invalid(format!(
+            "must start with postgres:// (not {}://)",
+            parsed.scheme()
+        )));
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .map(|d| d.into_owned())
+            .map_err(|_| invalid("has a percent-escape that is not UTF-8".into()))
+    };
+    // A TOML basic string accepts JSON's escapes.
+    let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let mut lines = vec!["[database]".to_string()];
+    if let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        lines.push(format!("host = {}", quote(host)));
+    }
+    if let Some(port) = parsed.port() {
+        lines.push(format!("port = {port}"));
+    }
+    if !parsed.username().is_empty() {
+        lines.push(format!("username = {}", quote(&decode(parsed.username())?)));
+    }
+    if let Some(password) = parsed.password() {
+        lines.push(format!("password = {}", quote(&decode(password)?)));
+    }
+    let database = parsed.path().trim_start_matches('/');
+    if !database.is_empty() {
+        lines.push(format!("database_name = {}", quote(&decode(database)?)));
+    }
+    for (key, value) in parsed.query_pairs() {
+        match key.as_ref() {
+            "sslmode" => lines.push(format!("ssl_mode = {}", quote(&value))),
+            other => {
+                return Err(invalid(format!(
+                    "has the parameter `{other}`; only `sslmode` is read (set the others in \
+                     config/*.toml or FRONTLINE__DATABASE__*)"
+                )));
+            }
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
 /// Percent-encodes the characters that would break a connection URL.
 fn encode(s: &str) -> String {
     s.chars()
@@ -684,6 +754,32 @@ mod tests {
             err,
             "configuration: `database.pool_max_size` must be between 1 and 200"
         );
+    }
+
+    #[test]
+    fn a_database_url_gives_the_database_settings_it_names() {
+        let toml = database_url_toml(
+            "postgresql://ops%40site:p%3As%23w@db.example.com:6543/front%20line?sslmode=require",
+        )
+        .unwrap();
+        assert_eq!(
+            toml,
+            "[database]\nhost = \"db.example.com\"\nport = 6543\nusername = \"ops@site\"\n\
+             password = \"p:s#w\"\ndatabase_name = \"front line\"\nssl_mode = \"require\""
+        );
+        // Only what the URL has; an IPv6 host without its brackets.
+        assert_eq!(
+            database_url_toml("postgres://[::1]/frontline").unwrap(),
+            "[database]\nhost = \"::1\"\ndatabase_name = \"frontline\""
+        );
+        let err = database_url_toml("postgres://h/db?application_name=x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`DATABASE_URL` has the parameter `application_name`"),
+            "{err}"
+        );
+        assert!(database_url_toml("not a url").is_err());
     }
 
     #[test]

@@ -223,3 +223,54 @@ fn an_import_that_imports_nothing_exits_non_zero() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `DATABASE_URL`, as diesel's tools read it: the command works on the database it names; a
+/// database it names that does not exist is the error; a URL that is not one is refused naming
+/// `DATABASE_URL`.
+#[test]
+fn database_url_chooses_the_database_as_diesel_tools_do() {
+    let db = TestDb::new();
+    let settings = crate::helpers::test_settings();
+    let d = &settings.database;
+    let url = |name: &str| {
+        format!(
+            "postgres://{}:{}@{}:{}/{name}",
+            d.username,
+            secrecy::ExposeSecret::expose_secret(&d.password),
+            d.host,
+            d.port
+        )
+    };
+    let run = |url: &str| {
+        frontline_command(&db)
+            .env_remove("FRONTLINE__DATABASE__DATABASE_NAME")
+            .env("DATABASE_URL", url)
+            .arg("migrate")
+            .output()
+            .unwrap()
+    };
+    let out = run(&url(&db.name));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("applied 0 migration"),
+        "the test database is already migrated: {stdout}{stderr}"
+    );
+
+    let out = run(&url("frontline_no_such_database"));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("frontline_no_such_database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = run("mysql://somewhere/else");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`DATABASE_URL` must start with postgres://"),
+        "{stderr}"
+    );
+}
