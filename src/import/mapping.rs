@@ -703,6 +703,39 @@ mod tests {
         );
     }
 
+    /// docs/IMPORT.md's example mapping is accepted as written and names every column key.
+    #[test]
+    fn the_documented_mapping_parses_and_names_every_column() {
+        let doc = include_str!("../../docs/IMPORT.md");
+        let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &doc[start..start + doc[start..].find("```").unwrap()];
+        let m = Mapping::parse(example).unwrap();
+        let c = &m.columns;
+        assert_eq!(
+            c.all(),
+            vec![
+                "number",
+                "incident_state",
+                "sys_updated_at",
+                "sys_updated_by",
+                "priority",
+                "opened_at",
+                "assigned_to",
+                "assignment_group",
+                "contact_type"
+            ]
+        );
+        assert_eq!(m.teams.sourcing, TeamSourcing::Outsourced);
+        assert_eq!(m.staff.employment_type, EmploymentType::Contractor);
+        assert_eq!(m.priority_of("3 - Moderate"), Ok(TicketPriority::Normal));
+        // The test fixture's mapping says the same (comments and `other_activities` aside).
+        let fixture = Mapping::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/incidents.toml"),
+        )
+        .unwrap();
+        assert_eq!(format!("{fixture:?}"), format!("{m:?}"));
+    }
+
     #[test]
     fn the_bundled_mapping_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/helpdesk/mapping.toml");
