@@ -125,10 +125,14 @@ enum ImportSource {
     EventLog {
         /// The CSV file.
         file: PathBuf,
-        /// The mapping (TOML) of its columns and activities.
+        /// The mapping (TOML): its columns, timestamp format and zone, source values, activities,
+        /// and what created teams and staff are (docs/IMPORT.md).
         #[arg(long)]
         mapping: PathBuf,
-        /// Abort on the first skipped or refused row; nothing is written.
+        /// All or nothing: the first row that is skipped (unreadable) or refused (by the ticket
+        /// state machine) aborts the import with a non-zero exit, and nothing is written (the
+        /// import is one transaction). Without it such rows are reported with their line and the
+        /// rest is imported; the exit is non-zero only when no row was imported.
         #[arg(long)]
         strict: bool,
         /// Do nothing when the database already holds tickets.

@@ -1,15 +1,30 @@
 //! `frontline import event-log FILE --mapping MAPPING.toml`: one CSV row per ticket event.
 //!
-//! The mapping ([`Mapping`]) names the columns and says what each activity means as a list of
-//! [`Action`]s. Rules:
+//! The mapping ([`Mapping`], docs/IMPORT.md) names the columns, says how timestamps are written
+//! and what each activity means as a list of [`Action`]s. Rules:
 //! - the events of one ticket are ordered by timestamp; equal timestamps keep file order;
-//! - the first event of a ticket creates it at that instant, by that row's staff member (a staff
-//!   member creating a ticket makes it agent-created); the row's other actions apply at once, and
-//!   when they include `agent_reply` the creation carries a public agent comment (`frt.v1` then stops
-//!   at the second public agent comment);
+//! - a ticket is created at its `created_at` cell (the earliest non-empty one) when the mapping
+//!   has that column, otherwise at its earliest event. Rows earlier than the creation instant
+//!   are refused; the first row at or after it (the *first row*) says who created the ticket (a
+//!   staff member creating a ticket makes it agent-created). When the first row is at the
+//!   creation instant it is the creating row: its other actions apply at once, and when they
+//!   include `agent_reply` the creation carries a public agent comment (`frt.v1` then stops at
+//!   the second public agent comment);
+//! - before a row's actions, its columns apply: a `team` cell naming another team moves the
+//!   ticket (a `team_id` field change; the first row's team is the ticket's team from its
+//!   creation, the `[ticket]` team when that cell is empty), an `assignee` cell naming someone
+//!   else assigns them, a `priority` cell with another priority changes it (on rows whose
+//!   actions include `priority`, that action records the cell instead); empty cells change
+//!   nothing. The ticket's channel is its earliest non-empty `channel` cell;
+//! - staff (staff and assignee cells) are matched by account email, then by the source id an
+//!   earlier import stored; the others are created as agents who cannot log in, in the team of
+//!   the first row (file order) assigning them within a team, else the `[ticket]` team, with
+//!   the `[staff]` employment type. Teams are matched by name; missing ones are created as
+//!   `[teams]` says (in-house unless the mapping names a vendor);
 //! - a row whose actions the state machine refuses (e.g. anything after `close`) is a *warning*:
-//!   reported with its line number, not applied; a row that cannot be read (bad timestamp, unknown
-//!   activity, no ticket id) is *skipped* with its line number; the rest is imported;
+//!   reported with its line number, not applied; a row that cannot be read (bad timestamp,
+//!   unknown activity or value, no ticket id) is *skipped* with its line number; the rest is
+//!   imported;
 //! - `solve` on a ticket without assignee first assigns the row's staff member (history as it
 //!   happened: that person solved it);
 //! - idempotent: a ticket whose id (stored as `tickets.external_id`) is already present is left as
@@ -17,153 +32,23 @@
 //! - everything is written in one transaction; with `strict`, the first skipped or refused row
 //!   aborts the import and nothing is written.
 
+pub use super::mapping::{
+    Action, Columns, ImportedStaff, ImportedTeams, MAX_ID_CHARS, Mapping, OtherActivities,
+    TicketDefaults, TimeReader, Timestamps, Values,
+};
 use crate::domain::metrics::project;
 use crate::domain::ticket::{
     AuthorKind, ClosePolicy, Command, CommandError, Creation, StaffId, TicketEvent, TicketPriority,
     TicketState, TicketStatus,
 };
-use crate::domain::timeline::BusinessTime;
+use crate::models::enums::TicketChannel;
 use crate::models::{staff, ticket as ticket_model};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
-
-/// What one activity does to a ticket. Several actions may be listed for one activity; they apply
-/// in the listed order, all or none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// The ticket is created (only meaningful as a ticket's first event).
-    Create,
-    /// The row's staff member becomes the assignee (a `new` ticket becomes `open`).
-    Assign,
-    /// A public agent comment from the row's staff member (counts for `frt.v1` and `replies.v1`).
-    AgentReply,
-    /// An internal (private) agent comment.
-    InternalNote,
-    /// A public comment from the requester (reopens a pending, on-hold or solved ticket).
-    RequesterReply,
-    /// Status `open`.
-    Open,
-    /// Status `pending` (waiting on the requester).
-    Pending,
-    /// Status `on_hold` (waiting on a third party).
-    OnHold,
-    /// Status `solved`.
-    Solve,
-    /// Closed, from whatever status the ticket has (imported history).
-    Close,
-    /// A priority assessment; the value comes from the priority column when the mapping names one.
-    Priority,
-    /// An activity recorded as a note, with no effect.
-    Note,
-}
-
-/// Column names of the CSV.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Columns {
-    /// Ticket id in the source (becomes `tickets.external_id`).
-    pub ticket_id: String,
-    /// Activity name.
-    pub activity: String,
-    /// Timestamp with a UTC offset (RFC 3339, or `YYYY-MM-DD HH:MM:SS[.f]±HH:MM`).
-    pub timestamp: String,
-    /// Staff member (external id); empty cells mean "nobody".
-    pub staff: String,
-    /// Optional priority value column (`low`, `normal`, `high`, `urgent`).
-    #[serde(default)]
-    pub priority: Option<String>,
-}
-
-/// What to do with an activity the mapping does not list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OtherActivities {
-    /// Skip the row and report it (default).
-    #[default]
-    Reject,
-    /// Record it as a note.
-    Note,
-}
-
-/// Ticket attributes the source does not carry.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TicketDefaults {
-    /// Subject; `{ticket_id}` is replaced by the source id.
-    pub subject: String,
-    /// Team of the imported staff and tickets (created as an in-house contact-center team).
-    pub team: String,
-}
-
-/// A mapping file (TOML).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mapping {
-    /// Column names.
-    pub columns: Columns,
-    /// Ticket defaults.
-    pub ticket: TicketDefaults,
-    /// Activity name → actions.
-    pub activities: BTreeMap<String, Vec<Action>>,
-    /// Activities not listed: `reject` (default) or `note`.
-    #[serde(default)]
-    pub other_activities: OtherActivities,
-}
-
-impl Mapping {
-    /// Reads and checks a mapping file.
-    ///
-    /// # Errors
-    /// The file cannot be read, is not valid TOML for a mapping, or maps an activity to nothing.
-    pub fn load(path: &Path) -> anyhow::Result<Mapping> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read mapping {}: {e}", path.display()))?;
-        Mapping::parse(&text).map_err(|e| anyhow::anyhow!("mapping {}: {e}", path.display()))
-    }
-
-    /// Parses and checks a mapping.
-    ///
-    /// # Errors
-    /// Invalid TOML, unknown keys or actions, or an activity mapped to no action.
-    pub fn parse(text: &str) -> anyhow::Result<Mapping> {
-        let mapping: Mapping = toml::from_str(text)?;
-        if let Some((name, _)) = mapping.activities.iter().find(|(_, a)| a.is_empty()) {
-            anyhow::bail!("activity `{name}` is mapped to no action");
-        }
-        if mapping.ticket.team.trim().is_empty() {
-            anyhow::bail!("[ticket] team must not be blank");
-        }
-        let subject = mapping.ticket.subject.replace("{ticket_id}", "");
-        if subject.contains('{') || subject.contains('}') {
-            anyhow::bail!("[ticket] subject may use only the placeholder {{ticket_id}}");
-        }
-        if mapping.ticket.subject.trim().is_empty() {
-            anyhow::bail!("[ticket] subject must not be blank");
-        }
-        let c = &mapping.columns;
-        let mut names = vec![&c.ticket_id, &c.activity, &c.timestamp, &c.staff];
-        names.extend(c.priority.as_ref());
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = names.into_iter().find(|n| !seen.insert(n.as_str())) {
-            anyhow::bail!("[columns] maps column `{dup}` twice");
-        }
-        Ok(mapping)
-    }
-
-    fn actions_of(&self, activity: &str) -> Option<Vec<Action>> {
-        match (self.activities.get(activity), self.other_activities) {
-            (Some(actions), _) => Some(actions.clone()),
-            (None, OtherActivities::Note) => Some(vec![Action::Note]),
-            (None, OtherActivities::Reject) => None,
-        }
-    }
-}
 
 /// Options of one import run.
 #[derive(Debug, Clone, Copy, Default)]
@@ -256,10 +141,7 @@ pub enum ImportError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Longest ticket id or staff member accepted, in characters.
-pub const MAX_ID_CHARS: usize = 200;
-
-/// A readable data row.
+/// A readable data row (optional cells already read; `None` is an empty cell).
 #[derive(Debug, Clone)]
 struct Row {
     line: u64,
@@ -268,36 +150,108 @@ struct Row {
     actions: Vec<Action>,
     staff: Option<String>,
     priority: Option<TicketPriority>,
+    created_at: Option<DateTime<Utc>>,
+    assignee: Option<String>,
+    team: Option<String>,
+    channel: Option<TicketChannel>,
 }
 
-/// Parses a timestamp that carries a UTC offset.
-fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    let in_range = |t: DateTime<chrono::FixedOffset>| {
-        crate::domain::instant::check(t.with_timezone(&Utc))
-            .map_err(|m| format!("timestamp `{s}` {m}"))
-    };
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return in_range(t);
-    }
-    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%#z"] {
-        if let Ok(t) = DateTime::parse_from_str(s, format) {
-            return in_range(t);
-        }
-    }
-    if NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").is_ok() {
-        return Err(format!("timestamp `{s}` has no UTC offset"));
-    }
-    Err(format!("bad timestamp `{s}`"))
+/// The readable rows of a file.
+#[derive(Debug, Default)]
+struct ReadLog {
+    /// Rows grouped by ticket (tickets in order of first appearance, rows sorted by timestamp,
+    /// equal timestamps in file order).
+    tickets: Vec<(String, Vec<Row>)>,
+    /// Staff references (staff and assignee cells) in order of first appearance.
+    staff: Vec<String>,
+    /// Reference → team of the first row (file order) that assigns them within a team.
+    staff_team: HashMap<String, String>,
 }
 
-/// Reads the CSV into rows grouped by ticket (tickets in order of first appearance, rows sorted by
-/// timestamp, equal timestamps in file order), reporting unreadable rows.
+/// Indices of the mapped columns in the header.
+struct ColumnIndex {
+    ticket: usize,
+    activity: usize,
+    time: usize,
+    staff: usize,
+    priority: Option<usize>,
+    created_at: Option<usize>,
+    assignee: Option<usize>,
+    team: Option<usize>,
+    channel: Option<usize>,
+}
+
+/// Reads one record into a row, or says why it is skipped.
+fn read_row(
+    record: &csv::StringRecord,
+    line: u64,
+    c: &ColumnIndex,
+    mapping: &Mapping,
+    time: &TimeReader,
+) -> Result<(String, Row), String> {
+    let field = |i: usize| record.get(i).unwrap_or("").trim();
+    let optional = |i: Option<usize>| i.and_then(|i| mapping.optional(field(i)));
+    let ticket_id = field(c.ticket);
+    if ticket_id.is_empty() {
+        return Err("no ticket id".into());
+    }
+    let staff = optional(Some(c.staff));
+    let assignee = optional(c.assignee);
+    let team = optional(c.team);
+    if ticket_id.chars().count() > MAX_ID_CHARS
+        || [staff, assignee, team]
+            .into_iter()
+            .flatten()
+            .any(|s| s.chars().count() > MAX_ID_CHARS)
+    {
+        return Err(format!(
+            "ticket id, staff member, assignee or team longer than {MAX_ID_CHARS} characters"
+        ));
+    }
+    if team.is_some_and(|t| t.chars().any(char::is_control)) {
+        return Err(format!("ticket {ticket_id}: a team name must be one line"));
+    }
+    let in_ticket = |reason: String| format!("ticket {ticket_id}: {reason}");
+    let at = time.read(field(c.time)).map_err(in_ticket)?;
+    let created_at = optional(c.created_at)
+        .map(|s| time.read(s).map_err(|e| in_ticket(format!("creation {e}"))))
+        .transpose()?;
+    let activity = field(c.activity).to_string();
+    let actions = mapping
+        .actions_of(&activity)
+        .ok_or_else(|| in_ticket(format!("unknown activity `{activity}`")))?;
+    let priority = optional(c.priority)
+        .map(|p| mapping.priority_of(p).map_err(in_ticket))
+        .transpose()?;
+    let channel = optional(c.channel)
+        .map(|p| mapping.channel_of(p).map_err(in_ticket))
+        .transpose()?;
+    Ok((
+        ticket_id.to_string(),
+        Row {
+            line,
+            at,
+            activity,
+            actions,
+            staff: staff.map(str::to_string),
+            priority,
+            created_at,
+            assignee: assignee.map(str::to_string),
+            team: team.map(str::to_string),
+            channel,
+        },
+    ))
+}
+
+/// Reads the CSV into rows grouped by ticket, reporting unreadable rows.
 fn read_rows(
     reader: impl std::io::Read,
     mapping: &Mapping,
     summary: &mut ImportSummary,
-) -> Result<Vec<(String, Vec<Row>)>, ImportError> {
+) -> Result<ReadLog, ImportError> {
+    let time = mapping
+        .time_reader()
+        .map_err(|e| ImportError::File(e.to_string()))?;
     // The csv crate numbers the lines of a CRLF file one too low (its records after the header
     // start at "line 1"): a file whose first line ends in CRLF gets its lines one higher.
     let mut reader = std::io::BufReader::new(reader);
@@ -321,19 +275,24 @@ fn read_rows(
             .position(|h| h == name)
             .ok_or_else(|| ImportError::File(format!("the file has no column `{name}`")))
     };
-    let c_ticket = column(&mapping.columns.ticket_id)?;
-    let c_activity = column(&mapping.columns.activity)?;
-    let c_time = column(&mapping.columns.timestamp)?;
-    let c_staff = column(&mapping.columns.staff)?;
-    let c_priority = mapping
-        .columns
-        .priority
-        .as_deref()
-        .map(column)
-        .transpose()?;
+    let optional_column = |name: &Option<String>| name.as_deref().map(column).transpose();
+    let columns = &mapping.columns;
+    let c = ColumnIndex {
+        ticket: column(&columns.ticket_id)?,
+        activity: column(&columns.activity)?,
+        time: column(&columns.timestamp)?,
+        staff: column(&columns.staff)?,
+        priority: optional_column(&columns.priority)?,
+        created_at: optional_column(&columns.created_at)?,
+        assignee: optional_column(&columns.assignee)?,
+        team: optional_column(&columns.team)?,
+        channel: optional_column(&columns.channel)?,
+    };
 
+    let mut log = ReadLog::default();
     let mut order: Vec<String> = Vec::new();
     let mut by_ticket: HashMap<String, Vec<Row>> = HashMap::new();
+    let mut staff_seen: HashSet<String> = HashSet::new();
     for record in csv.records() {
         summary.rows_read += 1;
         // Line of the record: the header is line 1 (quoted fields with newlines are rare here).
@@ -354,116 +313,191 @@ fn read_rows(
         let line = record
             .position()
             .map_or(summary.rows_read + 1, |p| p.line() + crlf_shift);
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let skip = |reason: String| RowIssue {
-            line,
-            kind: IssueKind::Skipped,
-            reason,
-        };
-        let ticket_id = field(c_ticket);
-        if ticket_id.is_empty() {
-            summary.issues.push(skip("no ticket id".into()));
-            continue;
-        }
-        if ticket_id.chars().count() > MAX_ID_CHARS || field(c_staff).chars().count() > MAX_ID_CHARS
-        {
-            summary.issues.push(skip(format!(
-                "ticket id or staff member longer than {MAX_ID_CHARS} characters"
-            )));
-            continue;
-        }
-        let at = match parse_timestamp(field(c_time)) {
-            Ok(at) => at,
+        let (ticket_id, row) = match read_row(&record, line, &c, mapping, &time) {
+            Ok(read) => read,
             Err(reason) => {
-                summary
-                    .issues
-                    .push(skip(format!("ticket {ticket_id}: {reason}")));
+                summary.issues.push(RowIssue {
+                    line,
+                    kind: IssueKind::Skipped,
+                    reason,
+                });
                 continue;
             }
         };
-        let activity = field(c_activity).to_string();
-        let Some(actions) = mapping.actions_of(&activity) else {
-            summary.issues.push(skip(format!(
-                "ticket {ticket_id}: unknown activity `{activity}`"
-            )));
-            continue;
-        };
-        let priority = match c_priority.map(field).filter(|p| !p.is_empty()) {
-            None => None,
-            Some(p) => match TicketPriority::parse(&p.to_lowercase()) {
-                Some(p) => Some(p),
-                None => {
-                    summary
-                        .issues
-                        .push(skip(format!("ticket {ticket_id}: unknown priority `{p}`")));
-                    continue;
-                }
-            },
-        };
-        let staff = Some(field(c_staff).to_string()).filter(|s| !s.is_empty());
-        let rows = by_ticket.entry(ticket_id.to_string()).or_insert_with(|| {
-            order.push(ticket_id.to_string());
-            Vec::new()
-        });
-        rows.push(Row {
-            line,
-            at,
-            activity,
-            actions,
-            staff,
-            priority,
-        });
+        for person in [&row.staff, &row.assignee].into_iter().flatten() {
+            if staff_seen.insert(person.clone()) {
+                log.staff.push(person.clone());
+            }
+        }
+        if let (Some(assignee), Some(team)) = (&row.assignee, &row.team) {
+            log.staff_team
+                .entry(assignee.clone())
+                .or_insert_with(|| team.clone());
+        }
+        by_ticket
+            .entry(ticket_id.clone())
+            .or_insert_with(|| {
+                order.push(ticket_id);
+                Vec::new()
+            })
+            .push(row);
     }
-    Ok(order
+    log.tickets = order
         .into_iter()
         .map(|id| {
             let mut rows = by_ticket.remove(&id).unwrap_or_default();
             rows.sort_by_key(|r| r.at); // stable: equal timestamps keep file order
             (id, rows)
         })
-        .collect())
+        .collect();
+    Ok(log)
+}
+
+/// Staff and teams of an import, resolved to ids, and the teams' calendar timelines.
+struct Directory {
+    /// Staff reference → `users.id`.
+    staff: HashMap<String, StaffId>,
+    /// Team name → `teams.id`.
+    teams: HashMap<String, i64>,
+    /// The `[ticket]` team, when some ticket or staff member needed it.
+    default_team: Option<i64>,
+    /// The teams' calendar timelines (docs/METRICS.md §3), read after the teams were made.
+    rules: crate::tickets::Rules,
+}
+
+impl Directory {
+    fn staff_of(&self, reference: Option<&String>) -> Option<StaffId> {
+        reference.and_then(|s| self.staff.get(s)).copied()
+    }
+
+    fn team_of(&self, name: Option<&String>) -> Option<i64> {
+        name.and_then(|t| self.teams.get(t)).copied()
+    }
+}
+
+/// Finds or creates the teams and staff that the rows of new tickets (and the staff of all rows)
+/// name, creating the `[ticket]` team only when something needs it.
+fn resolve_directory(
+    conn: &mut PgConnection,
+    mapping: &Mapping,
+    log: &ReadLog,
+    present: &HashSet<String>,
+) -> Result<Directory, ImportError> {
+    let vendor = mapping.team_vendor();
+    let sourcing = mapping.teams.sourcing;
+    let new_tickets = || log.tickets.iter().filter(|(id, _)| !present.contains(id));
+    let team_names: BTreeSet<&str> = new_tickets()
+        .flat_map(|(_, rows)| rows.iter().filter_map(|r| r.team.as_deref()))
+        .collect();
+    let team_names: Vec<&str> = team_names.into_iter().collect();
+    let mut teams = staff::ensure_teams(conn, &team_names, sourcing, vendor)?;
+
+    let refs: Vec<&str> = log.staff.iter().map(String::as_str).collect();
+    let mut staff = staff::find_staff(conn, &refs)?;
+    let missing: Vec<(&str, Option<i64>)> = refs
+        .iter()
+        .filter(|r| !staff.contains_key(**r))
+        .map(|r| {
+            let team = log
+                .staff_team
+                .get(*r)
+                .and_then(|t| teams.get(t.as_str()))
+                .copied();
+            (*r, team)
+        })
+        .collect();
+    let needs_default = missing.iter().any(|(_, team)| team.is_none())
+        || new_tickets()
+            .any(|(_, rows)| creation(rows).is_some_and(|(_, i)| rows[i].team.is_none()));
+    let default_team = if needs_default {
+        let name = mapping.ticket.team.trim();
+        let found = staff::ensure_teams(conn, &[name], sourcing, vendor)?;
+        let id = found.get(name).copied();
+        teams.extend(found);
+        id
+    } else {
+        None
+    };
+    let new: Vec<(&str, i64)> = missing
+        .iter()
+        .filter_map(|(r, team)| team.or(default_team).map(|t| (*r, t)))
+        .collect();
+    staff.extend(staff::create_imported_staff(
+        conn,
+        &new,
+        mapping.staff.employment_type,
+    )?);
+    let rules = crate::tickets::Rules::current(conn)?;
+    Ok(Directory {
+        staff,
+        teams,
+        default_team,
+        rules,
+    })
+}
+
+/// A ticket's creation instant (its earliest `created_at` cell, else its earliest row) and the
+/// index of its *first row*, the earliest at or after that instant (rows before it are refused):
+/// that row says who created the ticket and in which team.
+fn creation(rows: &[Row]) -> Option<(DateTime<Utc>, usize)> {
+    let earliest = rows.first()?;
+    let created_at = rows
+        .iter()
+        .find_map(|r| r.created_at)
+        .unwrap_or(earliest.at);
+    let first = rows.iter().position(|r| r.at >= created_at).unwrap_or(0);
+    Some((created_at, first))
 }
 
 /// Builds a ticket's history by running its rows through the ticket aggregate.
-/// Returns the history (if any row could create the ticket) and the refused rows.
+/// Returns the history (if any row could create the ticket), the refused rows and how many rows
+/// were applied.
 fn build_history(
     ticket_id: &str,
     rows: &[Row],
-    staff: &HashMap<String, StaffId>,
+    dir: &Directory,
     mapping: &Mapping,
-    team_id: i64,
-    calendar: &dyn BusinessTime,
 ) -> (Option<ticket_model::TicketHistory>, Vec<RowIssue>, u64) {
     let mut issues = Vec::new();
-    let Some((first, rest)) = rows.split_first() else {
+    let Some((created_at, first_index)) = creation(rows) else {
         return (None, issues, 0);
     };
-    let actor_of = |row: &Row| row.staff.as_ref().and_then(|s| staff.get(s)).copied();
-    let creator = actor_of(first);
-    let with_reply = first.actions.contains(&Action::AgentReply) && creator.is_some();
+    let first = &rows[first_index];
+    let creating_row = first.at == created_at;
+    let creator = dir.staff_of(first.staff.as_ref());
+    let with_reply =
+        creating_row && first.actions.contains(&Action::AgentReply) && creator.is_some();
     let (mut state, created) = TicketState::create(&Creation {
-        at: first.at,
+        at: created_at,
         created_by: creator,
         with_public_agent_comment: with_reply,
     });
+    let mut team = dir.team_of(first.team.as_ref()).or(dir.default_team);
     let mut events = vec![created];
     let mut bodies = Vec::new();
     let mut applied = 0;
 
-    for (i, row) in std::iter::once(first).chain(rest).enumerate() {
-        let actions: Vec<Action> = if i == 0 {
-            row.actions
-                .iter()
-                .copied()
-                .filter(|a| *a != Action::Create)
-                .collect()
+    for (i, row) in rows.iter().enumerate() {
+        // The first row's `create` is the creation itself; anywhere else it is refused.
+        let actions: Vec<Action> = row
+            .actions
+            .iter()
+            .copied()
+            .filter(|a| i != first_index || *a != Action::Create)
+            .collect();
+        let outcome = if row.at < created_at {
+            Err(format!(
+                "it is earlier than the ticket's creation at {}",
+                created_at.to_rfc3339()
+            ))
         } else {
-            row.actions.clone()
+            let mut trial = (state.clone(), team);
+            apply_row(&mut trial, row, &actions, dir).map(|done| (trial, done))
         };
-        let mut trial = state.clone();
-        match apply_row(&mut trial, row, &actions, actor_of(row)) {
-            Ok((mut new_events, mut new_bodies)) => {
-                state = trial;
+        match outcome {
+            Ok(((new_state, new_team), (mut new_events, mut new_bodies))) => {
+                state = new_state;
+                team = new_team;
                 events.append(&mut new_events);
                 bodies.append(&mut new_bodies);
                 applied += 1;
@@ -478,11 +512,15 @@ fn build_history(
             }),
         }
     }
-    let metrics = project(&events, calendar).unwrap_or_default();
+    // Measured as the API measures it: each segment on the calendar of the team the ticket
+    // belonged to then (its `team_id` changes in `events`), as that team's was at the time.
+    let calendar = dir.rules.timeline(team, &events);
+    let metrics = project(&events, &calendar).unwrap_or_default();
     let history = ticket_model::TicketHistory {
         external_id: ticket_id.to_string(),
         subject: mapping.ticket.subject.replace("{ticket_id}", ticket_id),
-        team_id: Some(team_id),
+        channel: rows.iter().find_map(|r| r.channel),
+        team_id: team,
         created_by: creator,
         state,
         events,
@@ -492,72 +530,100 @@ fn build_history(
     (Some(history), issues, applied)
 }
 
-/// Applies all actions of one row to `state`; on error `state` may be partly changed (the caller
-/// applies to a copy).
+/// Applies one row — its team, assignee and priority cells, then its actions — to
+/// `(state, team)`; on error they may be partly changed (the caller applies to a copy).
 fn apply_row(
-    state: &mut TicketState,
+    (state, team): &mut (TicketState, Option<i64>),
     row: &Row,
     actions: &[Action],
-    actor: Option<StaffId>,
+    dir: &Directory,
 ) -> Result<(Vec<TicketEvent>, Vec<String>), String> {
-    let mut events = Vec::new();
+    let actor = dir.staff_of(row.staff.as_ref());
+    let assignee = dir.staff_of(row.assignee.as_ref());
+    let mut commands: Vec<Command> = Vec::new();
     let mut bodies = Vec::new();
+    if let Some(to) = dir.team_of(row.team.as_ref())
+        && *team != Some(to)
+    {
+        commands.push(Command::ChangeField {
+            field: "team_id".into(),
+            from: serde_json::json!(*team),
+            to: serde_json::json!(to),
+        });
+        *team = Some(to);
+    }
+    if let Some(to) = assignee
+        && state.assignee != Some(to)
+    {
+        commands.push(Command::Assign { assignee: to });
+    }
+    if let Some(to) = row.priority
+        && to != state.priority
+        && !actions.contains(&Action::Priority)
+    {
+        commands.push(Command::SetPriority(Some(to)));
+    }
     let need_actor = |what: &str| actor.ok_or_else(|| format!("{what} needs a staff member"));
-    for action in actions {
-        let commands: Vec<Command> = match action {
-            Action::Create => return Err("the ticket already exists".into()),
-            Action::Assign => vec![Command::Assign {
-                assignee: need_actor("assign")?,
-            }],
-            Action::AgentReply => {
-                need_actor("an agent reply")?;
-                bodies.push(format!("Imported activity: {}", row.activity));
-                vec![Command::Comment {
-                    author: AuthorKind::Agent,
-                    public: true,
-                }]
-            }
-            Action::InternalNote => {
-                need_actor("an internal note")?;
-                bodies.push(format!("Imported activity: {}", row.activity));
-                vec![Command::Comment {
-                    author: AuthorKind::Agent,
-                    public: false,
-                }]
-            }
-            Action::RequesterReply => {
-                // The aggregate reopens a pending, on-hold or solved ticket (docs/METRICS.md §2).
-                bodies.push(format!("Imported activity: {}", row.activity));
-                vec![Command::Comment {
-                    author: AuthorKind::Customer,
-                    public: true,
-                }]
-            }
-            Action::Open => vec![Command::SetStatus(TicketStatus::Open)],
-            Action::Pending => vec![Command::SetStatus(TicketStatus::Pending)],
-            Action::OnHold => vec![Command::SetStatus(TicketStatus::OnHold)],
-            Action::Solve => {
-                let mut cmds = Vec::new();
-                if state.assignee.is_none() && state.status != TicketStatus::Closed {
-                    cmds.push(Command::Assign {
-                        assignee: need_actor("solving an unassigned ticket")?,
-                    });
-                }
-                cmds.push(Command::SetStatus(TicketStatus::Solved));
-                cmds
-            }
-            Action::Close => vec![Command::Close(ClosePolicy::FromAnyStatus)],
-            Action::Priority => vec![Command::SetPriority(row.priority)],
-            Action::Note => vec![Command::Note {
-                activity: row.activity.clone(),
-            }],
-        };
-        for command in commands {
+    let mut events = Vec::new();
+    let mut run = |state: &mut TicketState, commands: &mut Vec<Command>| {
+        for command in commands.drain(..) {
             let mut new = state
                 .apply(&command, row.at, actor)
                 .map_err(|e: CommandError| e.to_string())?;
             events.append(&mut new);
         }
+        Ok::<(), String>(())
+    };
+    run(state, &mut commands)?;
+    for action in actions {
+        match action {
+            Action::Create => return Err("the ticket already exists".into()),
+            Action::Assign => commands.push(Command::Assign {
+                assignee: assignee.map_or_else(|| need_actor("assign"), Ok)?,
+            }),
+            Action::AgentReply => {
+                need_actor("an agent reply")?;
+                bodies.push(format!("Imported activity: {}", row.activity));
+                commands.push(Command::Comment {
+                    author: AuthorKind::Agent,
+                    public: true,
+                });
+            }
+            Action::InternalNote => {
+                need_actor("an internal note")?;
+                bodies.push(format!("Imported activity: {}", row.activity));
+                commands.push(Command::Comment {
+                    author: AuthorKind::Agent,
+                    public: false,
+                });
+            }
+            Action::RequesterReply => {
+                // The aggregate reopens a pending, on-hold or solved ticket (docs/METRICS.md §2).
+                bodies.push(format!("Imported activity: {}", row.activity));
+                commands.push(Command::Comment {
+                    author: AuthorKind::Customer,
+                    public: true,
+                });
+            }
+            Action::Open => commands.push(Command::SetStatus(TicketStatus::Open)),
+            Action::Pending => commands.push(Command::SetStatus(TicketStatus::Pending)),
+            Action::OnHold => commands.push(Command::SetStatus(TicketStatus::OnHold)),
+            Action::Solve => {
+                if state.assignee.is_none() && state.status != TicketStatus::Closed {
+                    commands.push(Command::Assign {
+                        assignee: need_actor("solving an unassigned ticket")?,
+                    });
+                }
+                commands.push(Command::SetStatus(TicketStatus::Solved));
+            }
+            Action::Close => commands.push(Command::Close(ClosePolicy::FromAnyStatus)),
+            Action::Priority => commands.push(Command::SetPriority(row.priority)),
+            Action::Note => commands.push(Command::Note {
+                activity: row.activity.clone(),
+            }),
+        }
+        // Each action sees the state the previous ones left (`solve` checks the assignee).
+        run(state, &mut commands)?;
     }
     Ok((events, bodies))
 }
@@ -588,14 +654,14 @@ pub fn import_reader(
     options: ImportOptions,
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
-    let tickets = read_rows(reader, mapping, &mut summary)?;
+    let log = read_rows(reader, mapping, &mut summary)?;
     if options.strict
         && let Some(issue) = summary.issues.first()
     {
         return Err(ImportError::Strict(issue.clone()));
     }
     let progress = if options.progress {
-        let bar = ProgressBar::new(tickets.len() as u64);
+        let bar = ProgressBar::new(log.tickets.len() as u64);
         if let Ok(style) =
             ProgressStyle::with_template("{bar:40} {pos}/{len} tickets {elapsed_precise}")
         {
@@ -607,32 +673,21 @@ pub fn import_reader(
     };
 
     let result = conn.transaction::<_, ImportError, _>(|conn| {
-        let team_id = staff::ensure_contact_center_team(conn, &mapping.ticket.team)?;
-        let staff_names: Vec<&str> = tickets
-            .iter()
-            .flat_map(|(_, rows)| rows.iter().filter_map(|r| r.staff.as_deref()))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let staff = staff::ensure_staff(conn, &staff_names, team_id)?;
-        // The import team's calendar timeline (24/7 until one is assigned to it; a calendar
-        // assigned later applies from then on, docs/METRICS.md §3).
-        let calendar = crate::tickets::Rules::current(conn)?.team_timeline(Some(team_id));
-        let ids: Vec<&str> = tickets.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = log.tickets.iter().map(|(id, _)| id.as_str()).collect();
         let present: HashSet<String> = ticket_model::existing_external_ids(conn, &ids)?
             .into_iter()
             .collect();
+        let dir = resolve_directory(conn, mapping, &log, &present)?;
 
         let mut histories = Vec::new();
-        for (ticket_id, rows) in &tickets {
+        for (ticket_id, rows) in &log.tickets {
             progress.inc(1);
             if present.contains(ticket_id) {
                 summary.tickets_already_present += 1;
                 summary.rows_already_present += rows.len() as u64;
                 continue;
             }
-            let (history, mut issues, applied) =
-                build_history(ticket_id, rows, &staff, mapping, team_id, &calendar);
+            let (history, mut issues, applied) = build_history(ticket_id, rows, &dir, mapping);
             if options.strict
                 && let Some(issue) = issues.first()
             {
@@ -666,85 +721,4 @@ pub fn import_reader(
         .filter(|i| i.kind == IssueKind::Warning)
         .count() as u64;
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_with_an_offset_parse_in_both_spellings() {
-        let expected = "2010-01-13T08:40:25Z".parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(parse_timestamp("2010-01-13 08:40:25+00:00"), Ok(expected));
-        assert_eq!(parse_timestamp("2010-01-13T10:40:25+02:00"), Ok(expected));
-        assert_eq!(parse_timestamp("2010-01-13T08:40:25Z"), Ok(expected));
-    }
-
-    #[test]
-    fn timestamps_without_an_offset_or_garbage_are_refused_with_a_reason() {
-        assert_eq!(
-            parse_timestamp("2010-01-13 08:40:25"),
-            Err("timestamp `2010-01-13 08:40:25` has no UTC offset".into())
-        );
-        assert_eq!(
-            parse_timestamp("yesterday"),
-            Err("bad timestamp `yesterday`".into())
-        );
-        assert!(parse_timestamp("2010-02-30 08:40:25+00:00").is_err());
-        assert_eq!(
-            parse_timestamp("0000-01-01 00:00:00+00:00"),
-            Err("timestamp `0000-01-01 00:00:00+00:00` must be between 1900-01-01 and 9999-12-31 (UTC)".into())
-        );
-    }
-
-    #[test]
-    fn a_mapping_with_an_unknown_action_or_an_empty_list_is_refused() {
-        let base = r#"
-            [columns]
-            ticket_id = "case"
-            activity = "activity"
-            timestamp = "time"
-            staff = "who"
-            [ticket]
-            subject = "Case {ticket_id}"
-            team = "Help desk"
-        "#;
-        assert!(Mapping::parse(&format!("{base}\n[activities]\n\"A\" = [\"solve\"]")).is_ok());
-        let unknown = Mapping::parse(&format!("{base}\n[activities]\n\"A\" = [\"explode\"]"));
-        assert!(unknown.is_err());
-        let empty = Mapping::parse(&format!("{base}\n[activities]\n\"A\" = []"));
-        assert_eq!(
-            empty.unwrap_err().to_string(),
-            "activity `A` is mapped to no action"
-        );
-        let typo = base.replace("Case {ticket_id}", "Case {tickt_id}");
-        assert_eq!(
-            Mapping::parse(&format!("{typo}\n[activities]\n\"A\" = [\"solve\"]"))
-                .unwrap_err()
-                .to_string(),
-            "[ticket] subject may use only the placeholder {ticket_id}"
-        );
-        let twice = base.replace("activity = \"activity\"", "activity = \"case\"");
-        assert_eq!(
-            Mapping::parse(&format!("{twice}\n[activities]\n\"A\" = [\"solve\"]"))
-                .unwrap_err()
-                .to_string(),
-            "[columns] maps column `case` twice"
-        );
-    }
-
-    #[test]
-    fn the_bundled_mapping_parses() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/helpdesk/mapping.toml");
-        let mapping = Mapping::load(&path).unwrap();
-        assert_eq!(
-            mapping.actions_of("Take in charge ticket"),
-            Some(vec![Action::Assign, Action::AgentReply, Action::Open])
-        );
-        assert_eq!(mapping.actions_of("VERIFIED"), Some(vec![Action::Note]));
-        assert_eq!(
-            mapping.actions_of("Never heard of it"),
-            Some(vec![Action::Note])
-        );
-    }
 }

@@ -3,3 +3,4 @@
 //! and give the same metrics as tickets made through the API.
 
 pub mod event_log;
+pub mod mapping;

@@ -6,64 +6,138 @@ use crate::schema::{teams, users};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-/// Finds the team named `name` or creates it as an in-house contact-center team; returns its id.
+/// Finds the teams named `names` (exact names), creating the missing ones as contact-center
+/// teams with `sourcing` and `vendor` (the `[teams]` of an import mapping; `vendor` only with
+/// `outsourced`). Existing teams are left as they are. Returns name → `teams.id`.
 ///
 /// # Errors
-/// Database errors.
-pub fn ensure_contact_center_team(conn: &mut PgConnection, name: &str) -> QueryResult<i64> {
-    diesel::insert_into(teams::table)
-        .values((
-            teams::name.eq(name),
-            teams::kind.eq(TeamKind::ContactCenter),
-            teams::sourcing.eq(TeamSourcing::InHouse),
-        ))
-        .on_conflict(teams::name)
-        .do_nothing()
-        .execute(conn)?;
-    teams::table
-        .filter(teams::name.eq(name))
-        .select(teams::id)
-        .first(conn)
+/// Database errors (including `teams_vendor_matches_sourcing` when `vendor` does not fit).
+pub fn ensure_teams(
+    conn: &mut PgConnection,
+    names: &[&str],
+    sourcing: TeamSourcing,
+    vendor: Option<&str>,
+) -> QueryResult<HashMap<String, i64>> {
+    let mut found = HashMap::with_capacity(names.len());
+    for chunk in names.chunks(5_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|name| {
+                (
+                    teams::name.eq(*name),
+                    teams::kind.eq(TeamKind::ContactCenter),
+                    teams::sourcing.eq(sourcing),
+                    teams::vendor_name.eq(vendor),
+                )
+            })
+            .collect();
+        diesel::insert_into(teams::table)
+            .values(&rows)
+            .on_conflict(teams::name)
+            .do_nothing()
+            .execute(conn)?;
+        let ids: Vec<(String, i64)> = teams::table
+            .filter(teams::name.eq_any(chunk))
+            .select((teams::name, teams::id))
+            .load(conn)?;
+        found.extend(ids);
+    }
+    Ok(found)
 }
 
-/// Finds or creates one agent per external staff id (e.g. `Value 2`), in `team_id`; returns
-/// external id → `users.id`. New staff are active employees with role `agent`, named after their
-/// external id (the source is pseudonymised).
+/// Finds the staff an import names: a reference that is an email address matches the account
+/// with that email (any case); any other reference, or an email no account has, matches the
+/// staff member an earlier import created for it (`users.external_id`). Returns reference →
+/// `users.id` for those found.
 ///
 /// # Errors
 /// Database errors.
-pub fn ensure_staff(
-    conn: &mut PgConnection,
-    external_ids: &[&str],
-    team_id: i64,
-) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<_> = external_ids
+pub fn find_staff(conn: &mut PgConnection, refs: &[&str]) -> QueryResult<HashMap<String, i64>> {
+    let mut found: HashMap<String, i64> = HashMap::with_capacity(refs.len());
+    // Normalised email → the references spelling it (`Bob@Example.com`, `bob@example.com`).
+    let mut by_email: HashMap<String, Vec<&str>> = HashMap::new();
+    for r in refs.iter().filter(|r| r.contains('@')) {
+        if let Ok(email) = crate::domain::email::EmailAddress::parse(r) {
+            by_email
+                .entry(email.as_str().to_string())
+                .or_default()
+                .push(r);
+        }
+    }
+    let emails: Vec<&str> = by_email.keys().map(String::as_str).collect();
+    for chunk in emails.chunks(10_000) {
+        let rows: Vec<(Option<String>, i64)> = users::table
+            .filter(users::email.eq_any(chunk))
+            .select((users::email, users::id))
+            .load(conn)?;
+        for (email, id) in rows {
+            for r in email
+                .as_deref()
+                .and_then(|e| by_email.get(e))
+                .into_iter()
+                .flatten()
+            {
+                found.insert((*r).to_string(), id);
+            }
+        }
+    }
+    let rest: Vec<&str> = refs
         .iter()
-        .map(|ext| {
-            (
-                users::name.eq(*ext),
-                users::role.eq(UserRole::Agent),
-                users::employment_type.eq(EmploymentType::Employee),
-                users::team_id.eq(Some(team_id)),
-                users::external_id.eq(Some(*ext)),
-            )
-        })
+        .copied()
+        .filter(|r| !found.contains_key(*r))
         .collect();
-    for chunk in rows.chunks(1000) {
+    for chunk in rest.chunks(10_000) {
+        let rows: Vec<(Option<String>, i64)> = users::table
+            .filter(users::external_id.eq_any(chunk))
+            .select((users::external_id, users::id))
+            .load(conn)?;
+        found.extend(
+            rows.into_iter()
+                .filter_map(|(ext, id)| ext.map(|e| (e, id))),
+        );
+    }
+    Ok(found)
+}
+
+/// Creates one agent per `(reference, team id)`, identified by the reference
+/// (`users.external_id`), named after it, without email or password (imported staff cannot log
+/// in), active, with `employment_type`. A reference created meanwhile is left as it is. Returns
+/// reference → `users.id` for all of `new`.
+///
+/// # Errors
+/// Database errors.
+pub fn create_imported_staff(
+    conn: &mut PgConnection,
+    new: &[(&str, i64)],
+    employment_type: EmploymentType,
+) -> QueryResult<HashMap<String, i64>> {
+    let mut found = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(ext, team_id)| {
+                (
+                    users::name.eq(*ext),
+                    users::role.eq(UserRole::Agent),
+                    users::employment_type.eq(employment_type),
+                    users::team_id.eq(Some(*team_id)),
+                    users::external_id.eq(Some(*ext)),
+                )
+            })
+            .collect();
         diesel::insert_into(users::table)
-            .values(chunk)
+            .values(&rows)
             .on_conflict(users::external_id)
             .do_nothing()
             .execute(conn)?;
+        let refs: Vec<&str> = chunk.iter().map(|(r, _)| *r).collect();
+        let ids: Vec<(Option<String>, i64)> = users::table
+            .filter(users::external_id.eq_any(&refs))
+            .select((users::external_id, users::id))
+            .load(conn)?;
+        found.extend(ids.into_iter().filter_map(|(ext, id)| ext.map(|e| (e, id))));
     }
-    let found: Vec<(Option<String>, i64)> = users::table
-        .filter(users::external_id.eq_any(external_ids))
-        .select((users::external_id, users::id))
-        .load(conn)?;
-    Ok(found
-        .into_iter()
-        .filter_map(|(ext, id)| ext.map(|e| (e, id)))
-        .collect())
+    Ok(found)
 }
 
 /// A `users` row (staff).

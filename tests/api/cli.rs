@@ -274,3 +274,56 @@ fn database_url_chooses_the_database_as_diesel_tools_do() {
         "{stderr}"
     );
 }
+
+/// `--strict` is all or nothing: one refused row (here a time the clocks skip, appended to the
+/// hand-written CRLF export as line 12) makes the command fail and write nothing; without it
+/// the same file imports its good rows and reports the bad one.
+#[test]
+fn a_strict_import_with_a_refused_row_exits_non_zero_and_writes_nothing() {
+    let db = TestDb::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let dir = std::env::temp_dir().join(format!("frontline-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("incidents.csv");
+    let mut text = std::fs::read_to_string(fixtures.join("incidents.csv")).unwrap();
+    text.push_str("INC004,New,Resolver 7,31/03/2024 01:30,?,3 - Moderate,Phone,?,?\r\n");
+    std::fs::write(&csv, text).unwrap();
+    let run = |strict: bool| {
+        let mut command = frontline_command(&db);
+        command
+            .args(["import", "event-log"])
+            .arg(&csv)
+            .arg("--mapping")
+            .arg(fixtures.join("incidents.toml"));
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    let tickets = || crate::helpers::count(&mut db.conn(), "tickets");
+
+    let strict = run(true);
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert!(!strict.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: strict import aborted, nothing written: line 12: skipped: ticket INC004: \
+         timestamp `31/03/2024 01:30` does not exist in Europe/London (the clocks skip it)"
+    );
+    assert_eq!(tickets(), 0);
+    assert_eq!(crate::helpers::count(&mut db.conn(), "users"), 0);
+
+    let lenient = run(false);
+    let stderr = String::from_utf8_lossy(&lenient.stderr);
+    assert!(lenient.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("line 12: skipped: ticket INC004"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("imported 10 rows into 3 tickets; skipped 1 rows; 0 warnings"),
+        "{stderr}"
+    );
+    assert_eq!(tickets(), 3);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -16,6 +16,8 @@ pub struct TicketHistory {
     pub external_id: String,
     /// Subject line.
     pub subject: String,
+    /// Channel it came in by, when the source says.
+    pub channel: Option<crate::models::enums::TicketChannel>,
     /// Team owning the ticket.
     pub team_id: Option<i64>,
     /// Staff member who created it.
@@ -70,6 +72,7 @@ pub fn insert_histories_tx(
                 description: "",
                 status: h.state.status.into(),
                 priority: h.state.priority.into(),
+                channel: h.channel,
                 team_id: h.team_id,
                 assignee_id: h.state.assignee,
                 created_by_id: h.created_by,

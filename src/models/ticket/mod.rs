@@ -84,6 +84,7 @@ struct NewTicket<'a> {
     description: &'a str,
     status: DbTicketStatus,
     priority: DbTicketPriority,
+    channel: Option<crate::models::enums::TicketChannel>,
     team_id: Option<i64>,
     assignee_id: Option<i64>,
     created_by_id: Option<i64>,
