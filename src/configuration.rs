@@ -66,6 +66,18 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Email: the outbox, its transport, inbound replies and surveys.
     pub email: EmailSettings,
+    /// The service's own Prometheus metrics (`GET /metrics`).
+    #[serde(default)]
+    pub monitoring: MonitoringSettings,
+}
+
+/// `GET /metrics` (Prometheus) settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MonitoringSettings {
+    /// When set, `/metrics` requires `Authorization: Bearer <token>` (Prometheus'
+    /// `authorization` / `bearer_token` scrape setting); when absent it answers anyone who can
+    /// reach the service (restrict it at the proxy).
+    pub bearer_token: Option<SecretString>,
 }
 
 /// How the outbox worker delivers messages.

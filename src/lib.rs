@@ -28,6 +28,7 @@ pub mod error;
 pub mod import;
 pub mod metrics;
 pub mod models;
+pub mod monitoring;
 pub mod notify;
 pub mod routes;
 pub mod schema;

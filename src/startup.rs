@@ -65,6 +65,8 @@ impl Application {
             settings.auth.login_attempts_per_email_per_minute,
             settings.auth.login_attempts_per_address_per_minute,
         );
+        // The Prometheus recorder, installed before anything records (once per process).
+        crate::monitoring::handle();
         let metrics_store = std::sync::Arc::new(crate::metrics::store::MetricsStore::new());
         let access = std::sync::Arc::new(AccessCache::new());
         access.start_listener(settings.database.url_with(
@@ -109,6 +111,16 @@ impl Application {
                     }
                 })
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
+                // Outermost: every request's route, status and duration for /metrics.
+                .wrap_fn(|req, srv| {
+                    let started = std::time::Instant::now();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        crate::monitoring::record_request(&res, started);
+                        Ok(res)
+                    }
+                })
                 .configure(routes::configure)
         })
         // SIGTERM/SIGINT stop accepting, then let in-flight requests finish for this long.

@@ -156,7 +156,7 @@ fn check_secret(req: &HttpRequest, expected: &[u8]) -> Result<(), ApiError> {
 
 /// Equality in constant time: the SHA-256 digests (of equal length whatever the inputs, so the
 /// length of the secret does not leak either) are compared with every byte examined.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
     let difference = a
         .iter()

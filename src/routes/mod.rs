@@ -3,6 +3,7 @@
 //! ```text
 //! GET /healthz                      liveness
 //! GET /readyz                       readiness (checks the database; 503 when it is down)
+//! GET /metrics                      the service's own figures for Prometheus (crate::monitoring)
 //! POST /api/v1/auth/login           email + password → access and refresh tokens
 //! POST /api/v1/auth/refresh         rotate a refresh token
 //! POST /api/v1/auth/logout          revoke a refresh token's log-in
@@ -191,6 +192,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/healthz", "GET, HEAD").route(get().to(health::healthz)))
         .service(resource("/readyz", "GET, HEAD").route(get().to(health::readyz)))
+        .service(resource("/metrics", "GET, HEAD").route(get().to(crate::monitoring::scrape)))
         .service(
             resource("/unsubscribe/{token}", "GET, HEAD, POST")
                 .route(get().to(unsubscribe::show))

@@ -154,8 +154,15 @@ impl Runner {
     }
 }
 
-fn log(job: &str, outcome: &Result<usize, PassError>, took: Duration) {
+fn log(job: &'static str, outcome: &Result<usize, PassError>, took: Duration) {
     let duration_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+    let (name, items) = match outcome {
+        Ok(items) => ("ok", *items),
+        Err(PassError::Unavailable(_)) => ("unavailable", 0),
+        Err(PassError::Failed(_)) => ("failed", 0),
+        Err(PassError::Panicked(_)) => ("panicked", 0),
+    };
+    crate::monitoring::record_pass(job, name, items, took.as_secs_f64());
     match outcome {
         Ok(items) => tracing::debug!(job, items, duration_ms, "pass done"),
         Err(e @ PassError::Unavailable(_)) => {

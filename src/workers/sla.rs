@@ -21,6 +21,7 @@ impl Job for SlaScan {
 
     fn pass(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
         let r = record_due(conn, now, self.batch)?;
+        crate::monitoring::record_sla_events(r.breaches.len(), r.warnings.len());
         if !r.breaches.is_empty() || !r.warnings.is_empty() {
             tracing::info!(
                 target: "audit",

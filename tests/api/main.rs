@@ -22,6 +22,7 @@ mod inbound;
 mod metrics;
 mod metrics_store;
 mod migrations;
+mod monitoring;
 mod organizations;
 mod roles;
 mod seed;

@@ -503,10 +503,14 @@ impl MetricsStore {
         };
         let refreshed = refresh(conn, &mut content, snapshot, chunk);
         *store = Some(content);
-        let ms = started.elapsed().as_millis();
-        match refreshed? {
+        let took = started.elapsed();
+        let ms = took.as_millis();
+        let refreshed = refreshed?;
+        let bytes = store.as_ref().map_or(0, Content::heap_bytes);
+        let held = store.as_ref().map_or(0, |c| c.rows.len());
+        crate::monitoring::record_store_refresh(took.as_secs_f64(), held, bytes);
+        match refreshed {
             Refresh::Full { tickets } => {
-                let bytes = store.as_ref().map_or(0, Content::heap_bytes);
                 tracing::info!(tickets, ms, bytes, "metrics store loaded");
             }
             Refresh::Changed { tickets } => {
