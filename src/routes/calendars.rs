@@ -1,8 +1,10 @@
 //! Business calendars: `POST/GET /calendars`, `GET/PATCH /calendars/{id}`.
 //!
 //! Admins write; admins, managers and agents read. A team measures its tickets' business time on
-//! its calendar (`PATCH /teams/{id}` with `calendar_id`); changing a calendar or a team's calendar
-//! re-projects the affected tickets' metrics in the same transaction.
+//! its calendar (`PATCH /teams/{id}` with `calendar_id`). Changing a calendar or a team's calendar
+//! commits at once; the stored metrics and SLA clocks of the tickets it measures follow in the
+//! background ([`crate::tickets::reproject`]), and the response's `reprojection` says how many
+//! are still to do.
 
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -13,6 +15,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::fields::parse_name;
 use crate::schema::business_calendars;
 use crate::state::AppState;
+use crate::tickets::reproject::{self, Progress};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -37,6 +40,10 @@ pub struct CalendarResponse {
     pub weekly_hours: serde_json::Value,
     /// Whole local days closed.
     pub holidays: Vec<NaiveDate>,
+    /// After an edit of a calendar some team uses: the tickets whose stored metrics and clocks
+    /// are still to follow it (applied in the background). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprojection: Option<Progress>,
 }
 
 impl From<CalendarRow> for CalendarResponse {
@@ -47,6 +54,7 @@ impl From<CalendarRow> for CalendarResponse {
             time_zone: r.time_zone,
             weekly_hours: r.weekly_hours,
             holidays: r.holidays,
+            reprojection: None,
         }
     }
 }
@@ -135,7 +143,8 @@ pub async fn create_calendar(
     Ok(HttpResponse::Created().json(CalendarResponse::from(row)))
 }
 
-/// Edits a calendar (admin) and re-projects the metrics of the tickets it measures.
+/// Edits a calendar (admin); the tickets it measures are re-projected in the background
+/// (`reprojection`).
 #[utoipa::path(patch, path = "/api/v1/calendars/{id}", tag = "calendars",
     request_body = UpdateCalendarRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),
@@ -156,15 +165,13 @@ pub async fn update_calendar(
         .as_deref()
         .map(|n| parse_name("name", n, 200))
         .transpose()?;
-    let row = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            // Ticket writes in progress finish first and new ones wait for the re-projection
-            // (they apply the rules of the snapshot their first statement sees).
-            crate::models::sla::lock_for_policy_change_tx(conn)?;
+    let (row, progress) = db::run(&state.pool, move |conn| {
+        let (row, teams) = conn.transaction(|conn| {
+            // Without its key: a team pointing at it does not wait (nor does this for it).
             let current: CalendarRow = business_calendars::table
                 .find(id)
                 .select(CalendarRow::as_select())
-                .for_update()
+                .for_no_key_update()
                 .first(conn)
                 .map_err(ApiError::not_found("calendar"))?;
             let zone = r.time_zone.unwrap_or(current.time_zone);
@@ -189,12 +196,22 @@ pub async fn update_calendar(
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
             let teams = model::teams_of_calendar(conn, id)?;
-            crate::tickets::projection::reproject_teams_tx(conn, &teams)?;
-            Ok(row)
-        })
+            if !teams.is_empty() {
+                reproject::require_tx(conn, &teams)?;
+            }
+            Ok::<_, ApiError>((row, teams))
+        })?;
+        let progress = if teams.is_empty() {
+            None
+        } else {
+            Some(reproject::progress(conn)?)
+        };
+        Ok((row, progress))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(CalendarResponse::from(row)))
+    let mut response = CalendarResponse::from(row);
+    response.reprojection = progress;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// One calendar.

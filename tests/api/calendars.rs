@@ -73,6 +73,10 @@ async fn a_team_calendar_turns_calendar_time_into_business_time() {
         (status, patched["calendar_id"].clone()),
         (200, calendar["id"].clone())
     );
+    // Applied in the background: the four tickets of the team (A closed; B, C, D not) are
+    // still to re-project. The worker's passes, run here, do it.
+    assert_eq!(patched["reprojection"]["pending_tickets"], 4, "{patched}");
+    assert_eq!(app.reproject(), 4);
 
     // A: 09:00 → solved 13:00. Business: only 10:00–12:00, when it was pending: full resolution
     // 7200 s = requester wait 0 + agent wait 7200. The first reply at 09:30 came before opening:
@@ -107,9 +111,10 @@ async fn a_team_calendar_turns_calendar_time_into_business_time() {
     let report = rebuild(&mut app.db.conn(), 2).unwrap();
     assert_eq!((report.tickets, report.differences.len()), (4, 0));
 
-    // Narrowing the calendar re-projects at once: open 10:00–11:00 → A's business resolution 3600.
+    // Narrowing the calendar (re-projected in the background, run here at once): open
+    // 10:00–11:00 → A's business resolution 3600.
     let one_hour = json!([["10:00", "11:00"]]);
-    let (status, _) = send(
+    let (status, narrowed) = send(
         &app,
         reqwest::Method::PATCH,
         &format!("/api/v1/calendars/{}", calendar["id"]),
@@ -117,6 +122,8 @@ async fn a_team_calendar_turns_calendar_time_into_business_time() {
     )
     .await;
     assert_eq!(status, 200);
+    assert_eq!(narrowed["reprojection"]["pending_tickets"], 4, "{narrowed}");
+    assert_eq!(app.reproject(), 4);
     let business = app
         .get_json("/api/v1/metrics/summary?time=business", 200)
         .await;

@@ -807,6 +807,8 @@ async fn business_field_durations_are_measured_on_the_tickets_team_calendar() {
         json!({"calendar_id": calendar["id"]}),
     )
     .await;
+    // The team's tickets are re-projected in the background: run it here.
+    app.reproject();
     let body = app
         .get_json(
             &format!("/api/v1/metrics/summary?{MARCH}&time=business"),
