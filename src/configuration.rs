@@ -174,6 +174,9 @@ pub struct WorkerSettings {
     pub auto_close_interval_seconds: u64,
     /// Seconds between two SLA passes (breach and warning events).
     pub sla_interval_seconds: u64,
+    /// Seconds between two re-projection passes (applying a rules change to the stored clocks
+    /// and metrics; a pass goes on while tickets are left, up to 5 s).
+    pub reproject_interval_seconds: u64,
 }
 
 /// Least estimated strength of a production secret, bits (see [`Settings::check_production_secrets`]).
@@ -534,6 +537,9 @@ impl Settings {
         }
         if self.workers.sla_interval_seconds == 0 {
             return invalid("workers.sla_interval_seconds", "must be at least 1");
+        }
+        if self.workers.reproject_interval_seconds == 0 {
+            return invalid("workers.reproject_interval_seconds", "must be at least 1");
         }
         if self.workers.auto_close_interval_seconds == 0 {
             return invalid("workers.auto_close_interval_seconds", "must be at least 1");

@@ -152,6 +152,7 @@ diesel::table! {
         one_touch_strict -> Nullable<Bool>,
         fcr_candidate -> Nullable<Bool>,
         on_hold_by_reason -> Jsonb,
+        rules_version -> Int8,
     }
 }
 
@@ -310,6 +311,15 @@ diesel::table! {
     rules_version (singleton) {
         singleton -> Bool,
         version -> Int8,
+        reproject_version -> Int8,
+    }
+}
+
+diesel::table! {
+    calendar_reprojections (team_id) {
+        team_id -> Int8,
+        version -> Int8,
+        noted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -481,6 +491,7 @@ diesel::joinable!(surveys -> tickets (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     assets,
     business_calendars,
+    calendar_reprojections,
     comments,
     customers,
     idempotency_keys,

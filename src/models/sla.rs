@@ -58,45 +58,12 @@ pub fn active_policies(conn: &mut PgConnection) -> QueryResult<Vec<Policy>> {
     rows.iter().map(to_domain).collect()
 }
 
-diesel::define_sql_function! {
-    /// `ticket_write_lock(key)` (migration `rules_version`): the shared policy-change lock, then
-    /// the rules version.
-    fn ticket_write_lock(lock_key: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
-}
-
-/// Key of the transaction-scoped advisory lock between SLA policy changes (exclusive) and the
-/// writes of a ticket's clocks (shared).
-const POLICY_CHANGE_LOCK: i64 = 0x4652_4f4e_544c_5350; // "FRONTLSP"
-
-/// Waits until no ticket write is in progress (each holds the shared side from its first
-/// statement, [`lock_for_ticket_write_tx`]), then keeps new ones waiting until this transaction
-/// ends. SLA policy, calendar and team-calendar changes call it first, before they touch a row:
-/// it then rewrites every ticket's clocks while no ticket write holds any clock, and no ticket
-/// write waits for its policy row while holding clocks the change needs (which deadlocked: a
-/// ticket write deleted its clocks, then its new clocks' foreign key waited for the policy row
-/// the change held while the change waited to delete those clocks).
-///
-/// # Errors
-/// Database errors.
-pub fn lock_for_policy_change_tx(conn: &mut PgConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(POLICY_CHANGE_LOCK)
-        .execute(conn)
-        .map(|_| ())
-}
-
-/// The first statement of a ticket write (migration `rules_version`): waits for an SLA policy
-/// or calendar change in progress, keeps new ones waiting until this transaction ends (shared
-/// with other ticket writes), and returns the rules version in force once the lock is held.
-///
-/// # Errors
-/// Database errors.
-pub fn lock_for_ticket_write_tx(conn: &mut PgConnection) -> QueryResult<i64> {
-    // A typed call, prepared once per connection (`sql_query` is never cached).
-    diesel::select(ticket_write_lock(POLICY_CHANGE_LOCK)).get_result(conn)
-}
-
-/// The rules version in force in this transaction's snapshot (for reads that do not write).
+/// The rules version in force as this statement sees it: the first statement of every ticket
+/// write ([`crate::tickets::RulesCache::for_write_tx`]), which projects the ticket with the rules
+/// of that version and stamps its projection with it (`ticket_metrics.rules_version`), and of
+/// reads that compute live clocks. No lock: a rules change committed after this read is applied
+/// to the ticket by the background re-projection ([`crate::tickets::reproject`]), which finds it
+/// by that stamp.
 ///
 /// # Errors
 /// Database errors.
@@ -108,8 +75,9 @@ pub fn rules_version(conn: &mut PgConnection) -> QueryResult<i64> {
 
 /// Replaces a ticket's stored SLA clocks with `rows` (computed by
 /// [`crate::tickets::projection`]). `had_clocks: false` promises the ticket has none stored (a
-/// ticket created in this transaction), which saves the delete. Call after
-/// [`lock_for_ticket_write_tx`].
+/// ticket created in this transaction), which saves the delete. Call while holding the ticket's
+/// row lock (or for a ticket created in this transaction): every writer of a ticket's clocks
+/// takes that lock first, so no two wait for each other's clock rows.
 ///
 /// # Errors
 /// Database errors.
@@ -134,7 +102,9 @@ pub fn store_clocks_tx(
 }
 
 /// Deletes every stored SLA clock (no policy is active any more) and marks the projections of
-/// their tickets as changed, in one statement. Returns how many projections were marked.
+/// their tickets as changed, in one statement. Returns how many projections were marked. Takes
+/// no ticket lock: for [`crate::tickets::projection::refresh_all_clocks_tx`] (tests, repairs of a
+/// quiet database), never inside the running service.
 ///
 /// # Errors
 /// Database errors.

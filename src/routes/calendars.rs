@@ -3,7 +3,9 @@
 //! Admins write; admins, managers and agents read. A team measures its tickets' business time on
 //! its calendar (`PATCH /teams/{id}` with `calendar_id`). Changing a calendar or a team's calendar
 //! applies from the change on (docs/METRICS.md §3: the database records a new period for each team
-//! concerned); the history already measured keeps its values.
+//! concerned); the history already measured keeps its values. The change commits at once; the
+//! stored metrics and SLA clocks of the tickets it concerns follow in the background
+//! ([`crate::tickets::reproject`]), and the response's `reprojection` says how many are left.
 
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -14,6 +16,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::fields::parse_name;
 use crate::schema::business_calendars;
 use crate::state::AppState;
+use crate::tickets::reproject::{self, Progress};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -38,6 +41,10 @@ pub struct CalendarResponse {
     pub weekly_hours: serde_json::Value,
     /// Whole local days closed.
     pub holidays: Vec<NaiveDate>,
+    /// After an edit of a calendar some team uses: the tickets whose stored metrics and clocks
+    /// are still to follow it (applied in the background). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprojection: Option<Progress>,
 }
 
 impl From<CalendarRow> for CalendarResponse {
@@ -48,6 +55,7 @@ impl From<CalendarRow> for CalendarResponse {
             time_zone: r.time_zone,
             weekly_hours: r.weekly_hours,
             holidays: r.holidays,
+            reprojection: None,
         }
     }
 }
@@ -137,7 +145,7 @@ pub async fn create_calendar(
 }
 
 /// Edits a calendar (admin); the change applies from now on to the teams using it (docs/METRICS.md
-/// §3), and their tickets are re-projected.
+/// §3); their tickets are re-projected in the background (`reprojection`).
 #[utoipa::path(patch, path = "/api/v1/calendars/{id}", tag = "calendars",
     request_body = UpdateCalendarRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),
@@ -158,15 +166,13 @@ pub async fn update_calendar(
         .as_deref()
         .map(|n| parse_name("name", n, 200))
         .transpose()?;
-    let row = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            // Ticket writes in progress finish first and new ones wait for the re-projection
-            // (they apply the rules of the snapshot their first statement sees).
-            crate::models::sla::lock_for_policy_change_tx(conn)?;
+    let (row, progress) = db::run(&state.pool, move |conn| {
+        let (row, teams) = conn.transaction(|conn| {
+            // Without its key: a team pointing at it does not wait (nor does this for it).
             let current: CalendarRow = business_calendars::table
                 .find(id)
                 .select(CalendarRow::as_select())
-                .for_update()
+                .for_no_key_update()
                 .first(conn)
                 .map_err(ApiError::not_found("calendar"))?;
             let zone = r.time_zone.unwrap_or(current.time_zone);
@@ -191,12 +197,22 @@ pub async fn update_calendar(
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
             let teams = model::teams_of_calendar(conn, id)?;
-            crate::tickets::projection::reproject_teams_tx(conn, &teams)?;
-            Ok(row)
-        })
+            if !teams.is_empty() {
+                reproject::require_tx(conn, &teams)?;
+            }
+            Ok::<_, ApiError>((row, teams))
+        })?;
+        let progress = if teams.is_empty() {
+            None
+        } else {
+            Some(reproject::progress(conn)?)
+        };
+        Ok((row, progress))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(CalendarResponse::from(row)))
+    let mut response = CalendarResponse::from(row);
+    response.reprojection = progress;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// One calendar.

@@ -3,6 +3,10 @@
 //! Admins write; admins, managers and agents read. Policies are matched by `position` (lowest
 //! first); the first active policy whose conditions hold applies to a ticket, and
 //! `GET /tickets/{id}` shows its clocks.
+//!
+//! A change commits at once and takes no lock a ticket write waits for: the stored clocks of the
+//! open tickets follow it in the background ([`crate::tickets::reproject`]), and the response's
+//! `reprojection` (and `GET /sla-policies`) says how many are still to do.
 
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -15,6 +19,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::fields::{clip, double_option, parse_name};
 use crate::schema::sla_policies;
 use crate::state::AppState;
+use crate::tickets::reproject::{self, Progress};
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -48,6 +53,10 @@ pub struct PolicyResponse {
     pub targets: Targets,
     /// Warning offset before each due instant, seconds.
     pub warning_seconds: Option<i64>,
+    /// After a create or an edit: the open tickets whose stored clocks are still to follow it
+    /// (applied in the background, a few tickets at a time). Absent from reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprojection: Option<Progress>,
 }
 
 impl TryFrom<PolicyRow> for PolicyResponse {
@@ -63,6 +72,7 @@ impl TryFrom<PolicyRow> for PolicyResponse {
             conditions: p.conditions,
             targets: p.targets,
             warning_seconds: r.warning_seconds,
+            reprojection: None,
         })
     }
 }
@@ -113,6 +123,8 @@ pub struct UpdatePolicyRequest {
 pub struct PolicyListResponse {
     /// Policies in matching order.
     pub policies: Vec<PolicyResponse>,
+    /// How far the last rules change is applied to the stored clocks.
+    pub reprojection: Progress,
 }
 
 /// Targets as received: names are checked when parsed, so errors name the exact path.
@@ -170,6 +182,7 @@ fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
 }
 
 /// Creates a policy (admin). 422 naming the field for a bad target; 409 naming `name` when taken.
+/// Open tickets' stored clocks follow it in the background (`reprojection`).
 #[utoipa::path(post, path = "/api/v1/sla-policies", tag = "sla", request_body = CreatePolicyRequest,
     security(("bearer" = [])),
     responses((status = 201, body = PolicyResponse),
@@ -186,9 +199,8 @@ pub async fn create_policy(
     let targets = parse_targets(&r.targets)?;
     let (conditions, targets) = (json(&r.conditions)?, json(&targets)?);
     let warning = check_warning(r.warning_seconds)?;
-    let row: PolicyRow = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            crate::models::sla::lock_for_policy_change_tx(conn)?;
+    let (row, progress) = db::run(&state.pool, move |conn| {
+        let row: PolicyRow = conn.transaction(|conn| {
             let row = diesel::insert_into(sla_policies::table)
                 .values((
                     sla_policies::name.eq(&name),
@@ -201,15 +213,23 @@ pub async fn create_policy(
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
-            crate::tickets::projection::refresh_all_clocks_tx(conn)?;
+            reproject::require_tx(conn, &[])?;
             Ok::<_, ApiError>(row)
-        })
+        })?;
+        Ok((row, reproject::progress(conn)?))
     })
     .await?;
-    Ok(HttpResponse::Created().json(PolicyResponse::try_from(row)?))
+    let mut response = PolicyResponse::try_from(row)?;
+    response.reprojection = Some(progress);
+    Ok(HttpResponse::Created().json(response))
 }
 
-/// Edits a policy (admin).
+/// Edits a policy (admin). Unless only the name changed, open tickets' stored clocks follow the
+/// edit in the background (`reprojection`). The policy row is locked without its key, so a
+/// ticket write storing clocks of this policy (their foreign key reads the row) does not wait for
+/// the edit, nor the edit for it. Only a rename changes a key (the name is unique): it waits for
+/// the writes already storing this policy's clocks, and writes starting to store them wait for
+/// its commit, a moment each way (no cycle: the edit holds nothing a write has taken first).
 #[utoipa::path(patch, path = "/api/v1/sla-policies/{id}", tag = "sla",
     request_body = UpdatePolicyRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
@@ -234,13 +254,17 @@ pub async fn update_policy(
     let conditions = r.conditions.as_ref().map(json).transpose()?;
     let targets = targets.as_ref().map(json).transpose()?;
     let id = id.into_inner();
-    let row: PolicyRow = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            crate::models::sla::lock_for_policy_change_tx(conn)?;
+    let applies = r.position.is_some()
+        || conditions.is_some()
+        || targets.is_some()
+        || r.active.is_some()
+        || warning.is_some();
+    let (row, progress) = db::run(&state.pool, move |conn| {
+        let row: PolicyRow = conn.transaction(|conn| {
             let current: PolicyRow = sla_policies::table
                 .find(id)
                 .select(PolicyRow::as_select())
-                .for_update()
+                .for_no_key_update()
                 .first(conn)
                 .map_err(ApiError::not_found("SLA policy"))?;
             let row = diesel::update(sla_policies::table.find(id))
@@ -256,12 +280,22 @@ pub async fn update_policy(
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
-            crate::tickets::projection::refresh_all_clocks_tx(conn)?;
-            Ok(row)
-        })
+            if applies {
+                reproject::require_tx(conn, &[])?;
+            }
+            Ok::<_, ApiError>(row)
+        })?;
+        let progress = if applies {
+            Some(reproject::progress(conn)?)
+        } else {
+            None
+        };
+        Ok((row, progress))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))
+    let mut response = PolicyResponse::try_from(row)?;
+    response.reprojection = progress;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// One policy.
@@ -287,21 +321,26 @@ pub async fn get_policy(
     Ok(HttpResponse::Ok().json(PolicyResponse::try_from(row)?))
 }
 
-/// Every policy in matching order (inactive ones included).
+/// Every policy in matching order (inactive ones included), and how far the last rules change
+/// is applied to the stored clocks (`reprojection`).
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])),
     responses((status = 200, body = PolicyListResponse)))]
 pub async fn list_policies(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
-    let rows: Vec<PolicyRow> = db::run(&state.pool, |conn| {
-        Ok(sla_policies::table
+    let (rows, reprojection) = db::run(&state.pool, |conn| {
+        let rows: Vec<PolicyRow> = sla_policies::table
             .order((sla_policies::position, sla_policies::id))
             .select(PolicyRow::as_select())
-            .load(conn)?)
+            .load(conn)?;
+        Ok((rows, reproject::progress(conn)?))
     })
     .await?;
     let policies = rows
         .into_iter()
         .map(PolicyResponse::try_from)
         .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(PolicyListResponse { policies }))
+    Ok(HttpResponse::Ok().json(PolicyListResponse {
+        policies,
+        reprojection,
+    }))
 }

@@ -57,6 +57,10 @@ pub struct TeamResponse {
     pub vendor_name: Option<String>,
     /// Business calendar of the team's tickets (`null`: 24/7).
     pub calendar_id: Option<i64>,
+    /// After a change of `calendar_id`: the tickets whose stored metrics and SLA clocks are still
+    /// to follow it (applied in the background). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprojection: Option<crate::tickets::reproject::Progress>,
 }
 
 impl From<Team> for TeamResponse {
@@ -68,6 +72,7 @@ impl From<Team> for TeamResponse {
             sourcing: t.sourcing,
             vendor_name: t.vendor_name,
             calendar_id: t.calendar_id,
+            reprojection: None,
         }
     }
 }
@@ -103,7 +108,8 @@ pub struct UpdateTeamRequest {
     #[schema(value_type = Option<String>)]
     pub vendor_name: Option<Option<String>>,
     /// Business calendar (`null`: 24/7), in force from now on (docs/METRICS.md §3): the time already
-    /// elapsed stays measured on the previous one.
+    /// elapsed stays measured on the previous one. The team's
+    /// tickets are re-projected in the background.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub calendar_id: Option<Option<i64>>,
@@ -174,23 +180,29 @@ pub async fn update_team(
         calendar_id: r.calendar_id,
     };
     let id = id.into_inner();
-    let team = db::run(&state.pool, move |conn| {
+    let recalendared = changes.calendar_id.is_some();
+    let (team, progress) = db::run(&state.pool, move |conn| {
         use diesel::Connection;
-        conn.transaction(|conn| {
-            if changes.calendar_id.is_some() {
-                // As a calendar change: ticket writes wait for the re-projection.
-                crate::models::sla::lock_for_policy_change_tx(conn)?;
-            }
+        let team = conn.transaction(|conn| {
             let team = model::update_team(conn, id, &changes)
                 .map_err(ApiError::not_found_or_constraint("team", TEAM_CONSTRAINTS))?;
-            if changes.calendar_id.is_some() {
-                crate::tickets::projection::reproject_teams_tx(conn, &[id])?;
+            if recalendared {
+                // The team's tickets follow in the background.
+                crate::tickets::reproject::require_tx(conn, &[id])?;
             }
-            Ok(team)
-        })
+            Ok::<_, ApiError>(team)
+        })?;
+        let progress = if recalendared {
+            Some(crate::tickets::reproject::progress(conn)?)
+        } else {
+            None
+        };
+        Ok((team, progress))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
+    let mut response = TeamResponse::from(team);
+    response.reprojection = progress;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// One team.

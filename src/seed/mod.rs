@@ -329,7 +329,8 @@ fn seed_tx(
 /// tickets, event logs, comments, links, work orders, metric projections, SLA clocks and surveys
 /// (answers included; not their ids); leaves
 /// out write stamps (`recorded_at`, `updated_at` of
-/// projections and directory rows, `changed_xid`), password hashes and full-text vectors.
+/// projections and directory rows, `changed_xid`, the projections' `rules_version`), password
+/// hashes and full-text vectors.
 ///
 /// # Errors
 /// Database errors.
@@ -375,7 +376,7 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
     // Work orders and metrics without their write stamps.
     for table in ["work_orders", "ticket_metrics", "work_order_metrics"] {
         let p: Part = diesel::sql_query(format!(
-            "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at' - 'changed_xid')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM {table} m"
+            "SELECT count(*)::text || ':' || coalesce(sum(('x' || substr(md5((to_jsonb(m) - 'updated_at' - 'changed_xid' - 'rules_version')::text), 1, 15))::bit(60)::bigint)::text, '0') AS digest FROM {table} m"
         ))
         .get_result(conn)?;
         all.push_str(&p.digest);

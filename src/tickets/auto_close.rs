@@ -26,7 +26,7 @@ pub fn close_due(
     batch: i64,
 ) -> Result<Vec<TicketId>, ApiError> {
     conn.transaction(|conn| {
-        let rules = rules.lock_for_write_tx(conn)?;
+        let rules = rules.for_write_tx(conn)?;
         let due: Vec<Ticket> = tickets::table
             .filter(tickets::status.eq(DbTicketStatus::Solved))
             .filter(tickets::solved_at.le(now - delay))

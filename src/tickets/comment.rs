@@ -54,7 +54,7 @@ pub fn comment_tx(
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
     let notices = rules.notices();
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let visibility = actor.map_or(Visibility::All, |a| a.visibility);
     let ticket =
         model::lock_tx(conn, id.get(), visibility).map_err(ApiError::not_found("ticket"))?;

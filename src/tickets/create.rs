@@ -59,7 +59,7 @@ pub fn create_tx(
     now: DateTime<Utc>,
 ) -> Result<Ticket, ApiError> {
     let notices = rules.notices();
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let mut fields = command.fields.clone();
     let requester = match &command.requester {
         Requester::Existing(id) => orgs::get_customer(conn, id.get())

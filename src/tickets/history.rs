@@ -23,7 +23,7 @@ pub fn append_history_tx(
     events: &[TicketEvent],
     bodies: &[String],
 ) -> Result<Ticket, ApiError> {
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let ticket =
         model::lock_tx(conn, ticket_id, Visibility::All).map_err(ApiError::not_found("ticket"))?;
     if let Some(first) = events.first()

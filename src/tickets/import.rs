@@ -19,7 +19,7 @@ pub fn store_histories_tx(
     rules: &RulesCache,
     histories: &[TicketHistory],
 ) -> QueryResult<Vec<String>> {
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let stored = model::insert_histories_tx(conn, histories)?;
     if !rules.policies.is_empty() {
         let ids: Vec<i64> = tickets::table
@@ -54,7 +54,7 @@ pub fn store_ticket_tx(
     events: &[crate::domain::ticket::TicketEvent],
     bodies: &[String],
 ) -> Result<model::Ticket, crate::error::ApiError> {
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let created_by = created_by.map(crate::domain::ids::UserId::new);
     super::create::insert_tx(conn, &rules, fields, state, created_by, events, bodies)
         .map(|(ticket, _)| ticket)

@@ -1,8 +1,10 @@
 //! Ticket use cases: the only way the API, the importer, the seed and the workers change a
 //! ticket.
 //!
-//! Each operation takes an already-parsed command and an open transaction, takes the write lock
-//! of the rules ([`RulesCache::lock_for_write_tx`], the transaction's first statement), applies
+//! Each operation takes an already-parsed command and an open transaction, reads the rules in
+//! force ([`RulesCache::for_write_tx`], the transaction's first statement), locks the ticket's
+//! row (every writer of a ticket's projections holds it, so they never wait on each other's
+//! rows in another order), applies
 //! the domain rules ([`crate::domain::ticket::TicketState::apply`]), writes the row, its events
 //! and comments ([`crate::models::ticket`]), and refreshes its projections from the state and log
 //! it already holds ([`projection`]). Routes parse and authorise; models hold rows and queries;
@@ -17,6 +19,8 @@
 //!   as a requester's comment, anything else starts a ticket; each message once.
 //! - [`auto_close`]: closes tickets solved long enough ago (the auto-close worker).
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
+//! - [`reproject`]: applies a rules change (SLA policy, calendar, a team's calendar) to the
+//!   stored projections in the background, in short batches (the re-projection worker).
 //! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
 //!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
@@ -38,6 +42,7 @@ pub mod import;
 pub mod inbound;
 pub mod notify;
 pub mod projection;
+pub mod reproject;
 pub mod rules;
 pub mod sla_events;
 pub mod survey;

@@ -1,7 +1,8 @@
 //! A ticket's projections — its metrics (`ticket_metrics`, docs/METRICS.md) and its SLA clocks
 //! (`ticket_sla_clocks`) — computed from the state and event log the caller already holds, and
 //! stored in the caller's transaction. Every ticket write, the importer, the seed's bulk loader
-//! and the rule changes (SLA policy, calendar, a team's calendar) project through here. A ticket
+//! and the background re-projection after a rule change (SLA policy, calendar, a team's
+//! calendar; [`super::reproject`]) project through here. A ticket
 //! with work orders (its log holds a `work_order` event) also gets its work orders' field
 //! metrics (`work_order_metrics`, docs/METRICS.md §8) refreshed.
 
@@ -119,9 +120,10 @@ pub fn project(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Projectio
     }
 }
 
-/// Projects `ticket`'s whole `log` and stores both projections. `had_clocks: false` promises no
-/// clock is stored for it yet (created in this transaction). Call after
-/// [`super::RulesCache::lock_for_write_tx`] (which `rules` came from).
+/// Projects `ticket`'s whole `log` and stores both projections, stamped with `rules.version`
+/// (`ticket_metrics.rules_version`). `had_clocks: false` promises no clock is stored for it yet
+/// (created in this transaction). Call holding the ticket's row lock (or for a ticket created in
+/// this transaction), with rules from [`super::RulesCache::for_write_tx`] or fresher.
 ///
 /// # Errors
 /// Database errors.
@@ -134,7 +136,7 @@ pub fn refresh_tx(
 ) -> QueryResult<Projection> {
     let projection = project(rules, ticket, log);
     store_clocks_tx(conn, ticket.id, &projection.clocks, had_clocks)?;
-    model::upsert_metrics_tx(conn, &projection.metrics)?;
+    model::upsert_metrics_tx(conn, &projection.metrics, rules.version)?;
     // Only tickets that have work orders: other writes keep their statement count.
     if has_work_orders(log) {
         store_work_orders_tx(conn, rules, ticket, log)?;
@@ -196,7 +198,7 @@ fn store_work_orders_tx(
 }
 
 /// Reads a ticket's row and log and re-projects it (after a rule change, or for a ticket whose
-/// log was written elsewhere).
+/// log was written elsewhere). Call holding the ticket's row lock.
 ///
 /// # Errors
 /// Database errors (`NotFound` for an unknown ticket).
@@ -209,26 +211,11 @@ pub fn reproject_tx(conn: &mut PgConnection, rules: &Rules, ticket_id: i64) -> Q
     refresh_tx(conn, rules, &ticket, &log, true).map(|_| ())
 }
 
-/// Re-projects every ticket of the given teams (after their calendar changed). Returns how many.
-/// Call after [`crate::models::sla::lock_for_policy_change_tx`] and the change itself; the rules
-/// are read afresh.
-///
-/// # Errors
-/// Database errors.
-pub fn reproject_teams_tx(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<usize> {
-    let rules = Rules::current(conn)?;
-    let ids: Vec<i64> = tickets::table
-        .filter(tickets::team_id.eq_any(team_ids))
-        .select(tickets::id)
-        .load(conn)?;
-    for id in &ids {
-        reproject_tx(conn, &rules, *id)?;
-    }
-    Ok(ids.len())
-}
-
-/// Recomputes the SLA clocks of every ticket (after a policy changed). Returns how many tickets.
-/// Call after [`crate::models::sla::lock_for_policy_change_tx`] and the change itself.
+/// Recomputes the SLA clocks of every ticket, closed ones included, in the caller's transaction
+/// (the clocks only: metrics and stamps are left as they are). Returns how many tickets. A tool
+/// for tests and for repairing a quiet database: it takes no ticket lock and rewrites every
+/// ticket at once, so the service never calls it; a rules change is applied by
+/// [`super::reproject`] instead.
 ///
 /// # Errors
 /// Database errors.

@@ -3,11 +3,13 @@
 //!
 //! Every change to `sla_policies`, `business_calendars` or a team's calendar bumps
 //! `rules_version` in the changing transaction (migration `rules_version`). A write's first
-//! statement ([`crate::models::sla::lock_for_ticket_write_tx`]) takes the shared side of the
-//! policy-change lock and returns the version in force once that lock is held; the cached rules
-//! are used when their version is that one and reloaded (two queries) otherwise. So a write never
-//! applies rules older than the last change committed before it started, without reading the
-//! policies and calendars on every write.
+//! statement ([`crate::models::sla::rules_version`], through [`RulesCache::for_write_tx`]) reads
+//! the version in force; the cached rules are used when their version is that one and reloaded
+//! (two queries) otherwise. So a write never applies rules older than the last change committed
+//! before it started, without reading the policies and calendars on every write, and without a
+//! lock: a change that commits while the write runs is applied to that ticket afterwards by the
+//! background re-projection ([`super::reproject`]), which finds the ticket by the version its
+//! projection is stamped with.
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::Policy;
@@ -97,13 +99,13 @@ impl RulesCache {
         self.notices
     }
 
-    /// The first statement of a ticket write: takes the shared policy-change lock for the rest
-    /// of the transaction and returns the rules in force (from memory when unchanged).
+    /// The first statement of a ticket write: the rules in force (from memory when unchanged),
+    /// read without any lock ([`sla::rules_version`]).
     ///
     /// # Errors
     /// Database errors.
-    pub fn lock_for_write_tx(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
-        let version = sla::lock_for_ticket_write_tx(conn)?;
+    pub fn for_write_tx(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
+        let version = sla::rules_version(conn)?;
         self.at_version(conn, version)
     }
 

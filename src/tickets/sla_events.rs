@@ -5,7 +5,7 @@
 //! already visible in a ticket's log, and appends one event per (ticket, target, instant) with that
 //! instant as its time — also when the pass runs late or after a restart. A unique index on
 //! `ticket_events` makes the record exactly-once, however many service copies run the pass;
-//! rows are claimed with `FOR UPDATE SKIP LOCKED` so copies share the work.
+//! tickets are claimed with `FOR UPDATE SKIP LOCKED` so copies share the work.
 
 use crate::domain::sla::{breach_due, event_data, warning_due};
 use crate::schema::{ticket_sla_clocks as c, tickets};
@@ -59,76 +59,123 @@ fn record_tx(
     Ok(written == 1)
 }
 
+/// How long one transaction of a pass goes on locking tickets: it commits (and releases them)
+/// once it has held its first ticket this long, so a write waits at most about this plus one
+/// ticket's events for a pass.
+pub const HOLD: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The clocks with a warning or a breach to record at `now` (see [`record_due`]).
+macro_rules! due_at {
+    ($now:expr) => {
+        c::running
+            .eq(true)
+            .and(c::warning_recorded.eq(false))
+            .and(c::warning_at.le($now))
+            .or(c::breach_recorded.eq(false).and(
+                c::breached_at
+                    .is_not_null()
+                    .or(c::running.eq(true).and(c::due_at.le($now))),
+            ))
+    };
+}
+
 /// One pass at instant `now` over at most `batch` clocks: records due breaches and warnings.
 ///
+/// The due clocks are read first without a lock. Their tickets are then taken one at a time, in
+/// that order, each locked (`FOR UPDATE SKIP LOCKED`: a ticket a writer holds is left to the
+/// next pass) before its due clocks are read again and recorded; a transaction commits once it
+/// has held its tickets for [`HOLD`]. So the pass takes a ticket's locks in the order every
+/// writer of its clocks does (the ticket, then its clocks), never waits for a ticket, and holds
+/// none for long. It commits without waiting for the disk: events lost in a crash are recorded
+/// again by the next pass, at the same instants.
+///
 /// # Errors
-/// Database errors (the pass's transaction is rolled back).
+/// Database errors (the transactions already committed stay: each event is recorded once
+/// anyway).
 pub fn record_due(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     batch: i64,
 ) -> QueryResult<Recorded> {
-    conn.transaction(|conn| {
-        let rows: Vec<Row> = c::table
-            .filter(
-                c::running
-                    .eq(true)
-                    .and(c::warning_recorded.eq(false))
-                    .and(c::warning_at.le(now))
-                    .or(c::breach_recorded.eq(false).and(
-                        c::breached_at
-                            .is_not_null()
-                            .or(c::running.eq(true).and(c::due_at.le(now))),
-                    )),
-            )
-            .order((c::ticket_id, c::kind))
-            .limit(batch)
-            .for_update()
-            .skip_locked()
-            .select((
-                c::ticket_id,
-                c::kind,
-                c::policy_id,
-                c::running,
-                c::due_at,
-                c::warning_at,
-                c::breached_at,
-            ))
-            .load(conn)?;
-        let mut recorded = Recorded::default();
-        for (ticket_id, kind, policy_id, running, due_at, warning_at, breached_at) in rows {
-            // Lock the ticket so an event's `seq` does not race a write of the ticket; a ticket a
-            // writer holds is left to the next pass. Never waiting here matters: the writer
-            // (an API write, the auto-close worker) replaces this ticket's clock rows, which this
-            // pass holds, so waiting for it would deadlock.
-            let free: Option<i64> = tickets::table
-                .find(ticket_id)
-                .select(tickets::id)
-                .for_update()
-                .skip_locked()
-                .first(conn)
-                .optional()?;
-            if free.is_none() {
-                continue;
-            }
-            let this = || c::table.find((ticket_id, kind.clone()));
-            if let Some(at) = warning_due(running, warning_at, now) {
-                if record_tx(conn, ticket_id, "sla_warning", &kind, at, policy_id)? {
-                    recorded.warnings.push((ticket_id, kind.clone(), at));
+    let mut due: Vec<i64> = c::table
+        .filter(due_at!(now))
+        .order((c::ticket_id, c::kind))
+        .limit(batch)
+        .select(c::ticket_id)
+        .load(conn)?;
+    due.dedup();
+    let mut recorded = Recorded::default();
+    let mut next = 0;
+    while next < due.len() {
+        conn.transaction(|conn| {
+            diesel::sql_query("SET LOCAL synchronous_commit = off").execute(conn)?;
+            let started = std::time::Instant::now();
+            while let Some(ticket_id) = due.get(next).copied() {
+                if started.elapsed() >= HOLD {
+                    break;
                 }
-                diesel::update(this())
-                    .set(c::warning_recorded.eq(true))
-                    .execute(conn)?;
+                next += 1;
+                record_ticket_tx(conn, ticket_id, now, &mut recorded)?;
             }
-            if let Some(at) = breach_due(running, due_at, breached_at, now) {
-                if record_tx(conn, ticket_id, "sla_breached", &kind, at, policy_id)? {
-                    recorded.breaches.push((ticket_id, kind.clone(), at));
-                }
-                diesel::update(this())
-                    .set(c::breach_recorded.eq(true))
-                    .execute(conn)?;
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(recorded)
+}
+
+/// Locks ticket `ticket_id` unless someone else holds it, and records its due events.
+fn record_ticket_tx(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+    now: DateTime<Utc>,
+    recorded: &mut Recorded,
+) -> QueryResult<()> {
+    // Lock the ticket so an event's `seq` does not race a write of the ticket; a ticket a
+    // writer (an API write, the auto-close worker, the re-projection) holds is left to the next
+    // pass. Never waiting here matters: the pass must not hold other tickets while it waits.
+    let free: Option<i64> = tickets::table
+        .find(ticket_id)
+        .select(tickets::id)
+        .for_update()
+        .skip_locked()
+        .first(conn)
+        .optional()?;
+    if free.is_none() {
+        return Ok(());
+    }
+    // Only writers holding the ticket change its clocks: these rows are stable now.
+    let rows: Vec<Row> = c::table
+        .filter(c::ticket_id.eq(ticket_id))
+        .filter(due_at!(now))
+        .order(c::kind)
+        .select((
+            c::ticket_id,
+            c::kind,
+            c::policy_id,
+            c::running,
+            c::due_at,
+            c::warning_at,
+            c::breached_at,
+        ))
+        .load(conn)?;
+    for (ticket_id, kind, policy_id, running, due_at, warning_at, breached_at) in rows {
+        let this = || c::table.find((ticket_id, kind.clone()));
+        if let Some(at) = warning_due(running, warning_at, now) {
+            if record_tx(conn, ticket_id, "sla_warning", &kind, at, policy_id)? {
+                recorded.warnings.push((ticket_id, kind.clone(), at));
             }
+            diesel::update(this())
+                .set(c::warning_recorded.eq(true))
+                .execute(conn)?;
         }
-        Ok(recorded)
-    })
+        if let Some(at) = breach_due(running, due_at, breached_at, now) {
+            if record_tx(conn, ticket_id, "sla_breached", &kind, at, policy_id)? {
+                recorded.breaches.push((ticket_id, kind.clone(), at));
+            }
+            diesel::update(this())
+                .set(c::breach_recorded.eq(true))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }

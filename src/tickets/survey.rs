@@ -84,7 +84,7 @@ pub fn answer_tx(
     answer: &SurveyAnswer,
     now: DateTime<Utc>,
 ) -> Result<Answered, AnswerError> {
-    let _rules = rules.lock_for_write_tx(conn)?;
+    let _rules = rules.for_write_tx(conn)?;
     let unknown = |e: DieselError| match e {
         DieselError::NotFound => AnswerError::Unknown,
         e => e.into(),

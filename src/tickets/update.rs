@@ -81,7 +81,7 @@ pub fn update_tx(
     now: DateTime<Utc>,
 ) -> Result<Updated, ApiError> {
     let notices = rules.notices();
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let ticket =
         model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
     if ticket.version != if_version {

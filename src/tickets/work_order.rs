@@ -176,7 +176,7 @@ pub fn create_tx(
     now: DateTime<Utc>,
 ) -> Result<Transitioned, ApiError> {
     let notices = rules.notices();
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let ticket = ticket_model::lock_tx(conn, ticket_id.get(), actor.visibility)
         .map_err(ApiError::not_found("ticket"))?;
     if state_of(&ticket).status == TicketStatus::Closed {
@@ -265,7 +265,7 @@ pub fn transition_tx(
     now: DateTime<Utc>,
 ) -> Result<Transitioned, ApiError> {
     let notices = rules.notices();
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let technician = match actor.visibility {
         Visibility::Technician(t) => Some(t),
         Visibility::All => None,

@@ -49,7 +49,7 @@ pub fn edit_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<WorkOrder, ApiError> {
-    let rules = rules.lock_for_write_tx(conn)?;
+    let rules = rules.for_write_tx(conn)?;
     let technician = match actor.visibility {
         Visibility::Technician(t) => Some(t),
         Visibility::All => None,

@@ -4,10 +4,13 @@
 //! - [`runner`]: the [`runner::Job`] trait and the [`runner::Runner`] every job runs in.
 //! - [`auto_close`]: closes tickets solved for longer than the configured delay.
 //! - [`sla`]: records SLA warnings and breaches as ticket events.
+//! - [`reproject`]: applies a rules change (SLA policy, calendar) to the stored clocks and
+//!   metrics of the tickets, in short batches.
 //! - [`outbox`]: sends the customer emails of the outbox, with retries and dead letters.
 
 pub mod auto_close;
 pub mod outbox;
+pub mod reproject;
 pub mod runner;
 pub mod sla;
 
@@ -45,6 +48,10 @@ pub fn start(all: &Settings, pool: PgPool) -> anyhow::Result<Runner> {
         runner.spawn(
             sla::SlaScan { batch: 1_000 },
             Duration::from_secs(settings.sla_interval_seconds),
+        );
+        runner.spawn(
+            reproject::Reproject::new(),
+            Duration::from_secs(settings.reproject_interval_seconds),
         );
         runner.spawn(
             auto_close::AutoClose {

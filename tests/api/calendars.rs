@@ -122,7 +122,7 @@ async fn a_team_calendar_turns_calendar_time_into_business_time() {
     // Narrowing the calendar now (open 10:00–11:00) applies from now on: the March history keeps
     // its 7200 s, and a rebuild agrees.
     let one_hour = json!([["10:00", "11:00"]]);
-    let (status, _) = send(
+    let (status, narrowed) = send(
         &app,
         reqwest::Method::PATCH,
         &format!("/api/v1/calendars/{}", calendar["id"]),
@@ -130,6 +130,8 @@ async fn a_team_calendar_turns_calendar_time_into_business_time() {
     )
     .await;
     assert_eq!(status, 200);
+    assert_eq!(narrowed["reprojection"]["pending_tickets"], 4, "{narrowed}");
+    assert_eq!(app.reproject(), 4);
     let business = app
         .get_json("/api/v1/metrics/summary?time=business", 200)
         .await;
@@ -165,6 +167,24 @@ async fn closed_this_week(app: &crate::helpers::TestApp, name: &str) -> Value {
     .await;
     assert_eq!(status, 201, "{calendar}");
     calendar
+}
+
+/// When team `team`'s first calendar change took effect (its earliest period after −∞).
+fn first_change(app: &crate::helpers::TestApp, team: i64) -> chrono::DateTime<chrono::Utc> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    #[derive(QueryableByName)]
+    struct At {
+        #[diesel(sql_type = Timestamptz)]
+        at: chrono::DateTime<chrono::Utc>,
+    }
+    diesel::sql_query(
+        "SELECT min(valid_from) AS at FROM team_calendar_periods \
+          WHERE team_id = $1 AND valid_from > '-infinity'",
+    )
+    .bind::<BigInt, _>(team)
+    .get_result::<At>(&mut app.db.conn())
+    .unwrap()
+    .at
 }
 
 /// When the database recorded team `team`'s latest calendar period.
@@ -239,6 +259,8 @@ async fn a_calendar_given_after_the_history_applies_from_then_on() {
     )
     .await;
     assert_eq!(status, 200);
+    // The background re-projection (run here) recomputes the team's tickets: same values.
+    assert_eq!(app.reproject(), 4);
     let after = app
         .get_json("/api/v1/metrics/summary?time=business", 200)
         .await;
@@ -265,7 +287,9 @@ async fn a_calendar_given_after_the_history_applies_from_then_on() {
     )
     .await;
     assert_eq!(status, 200);
+    app.reproject();
     let change = latest_period(&app, team);
+    let first_change = first_change(&app, team);
     let d = ticket_id(&app, "D");
     let (status, body) = patch_ticket(
         &app,
@@ -276,7 +300,20 @@ async fn a_calendar_given_after_the_history_applies_from_then_on() {
     assert_eq!(status, 200, "{body}");
     let created: chrono::DateTime<chrono::Utc> = "2026-03-05T09:00:00Z".parse().unwrap();
     let metrics = &app.get_json(&format!("/api/v1/tickets/{d}"), 200).await["metrics"];
-    let up_to_change = change.timestamp() - created.timestamp();
+    // 24/7 up to the first change (T1, "Late morning"), then Late morning's hours up to the
+    // second (T2; none unless the test runs on a weekday between 10:00 and 12:00 UTC, the same
+    // second when it runs fast), then none: the closed calendar.
+    let late_morning_part = {
+        let two_hours = vec![["10:00".to_string(), "12:00".to_string()]];
+        let weekly = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+            .into_iter()
+            .map(|d| (d.to_string(), two_hours.clone()))
+            .collect();
+        frontline::models::calendar::build("UTC", &weekly, &[])
+            .unwrap()
+            .business_seconds(first_change, change)
+    };
+    let up_to_change = first_change.timestamp() - created.timestamp() + late_morning_part;
     assert!(metrics["full_resolution_seconds"].as_i64().unwrap() >= up_to_change);
     let stored: Option<i64> = frontline::schema::ticket_metrics::table
         .find(d)

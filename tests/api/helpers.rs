@@ -203,6 +203,25 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Applies the latest rules change to every stored projection, as the re-projection worker
+    /// of `serve` does in the background (the tests run no worker): passes of the worker's use
+    /// case until no ticket is pending. Returns how many tickets were re-projected.
+    pub fn reproject(&self) -> usize {
+        use frontline::tickets::reproject;
+        let mut conn = self.db.conn();
+        let rules = frontline::tickets::RulesCache::new();
+        let mut total = 0;
+        for _ in 0..100 {
+            let done =
+                reproject::run(&mut conn, &rules, 20, std::time::Duration::from_secs(10)).unwrap();
+            total += done.open + done.closed;
+            if reproject::progress(&mut conn).unwrap().pending_tickets == 0 {
+                return total;
+            }
+        }
+        panic!("tickets still pending after 100 re-projection passes");
+    }
+
     /// GET `path` and parse the JSON body, asserting the status.
     pub async fn get_json(&self, path: &str, status: u16) -> serde_json::Value {
         let response = self.get(path).await;

@@ -27,6 +27,7 @@ mod organizations;
 mod roles;
 mod seed;
 mod sla;
+mod sla_policy_concurrency;
 mod surveys;
 mod ticket_lifecycle;
 mod tickets;

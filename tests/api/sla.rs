@@ -510,12 +510,13 @@ async fn a_policy_switched_mid_ticket_keeps_the_time_accumulated_and_takes_the_n
     assert_eq!(resolution["remaining_seconds"], 14400 - elapsed);
 }
 
-/// A policy change while a ticket write holds the ticket's clocks: the change waits for the
-/// write, and both succeed. Without the policy-change lock they deadlocked (the write's new
-/// clocks waited for the policy row the change held; the change waited to delete the clocks the
-/// write held) and one of them was a 500.
+/// A policy change while a ticket write holds the ticket and its clocks: the change neither
+/// waits for the write nor deadlocks with it (before, the change rewrote every ticket's clocks
+/// under a lock every write waited for; without that lock they deadlocked). The write, which
+/// read the rules before the change, stores clocks under the old policy; the ticket is then
+/// pending, and the background re-projection applies the change to it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_policy_change_waits_for_a_ticket_write_instead_of_deadlocking() {
+async fn a_policy_change_does_not_wait_for_a_ticket_write_and_the_ticket_follows_it() {
     use diesel::prelude::*;
     let app = spawn_app().await;
     let policy = one_hour_first_reply_policy(&app).await;
@@ -526,40 +527,52 @@ async fn a_policy_change_waits_for_a_ticket_write_instead_of_deadlocking() {
     let mut writer = app.db.conn();
     let write = tokio::task::spawn_blocking(move || {
         writer.transaction(|w| {
-            // A ticket write's first statement: the shared side of the policy-change lock.
-            let rules = frontline::tickets::RulesCache::new().lock_for_write_tx(w)?;
+            // A ticket write's first statement: the rules in force (the policy is active).
+            let rules = frontline::tickets::RulesCache::new().for_write_tx(w)?;
             frontline::models::ticket::lock_tx(w, id, frontline::models::ticket::Visibility::All)?;
             // Holds the ticket's clocks (deleted, as every clock write starts) …
             frontline::models::sla::store_clocks_tx(w, id, &[], true)?;
             ready_tx.send(()).unwrap();
             go_rx.recv().unwrap();
-            // … and writes them again once the policy change has started (their foreign key
-            // reads the policy row).
+            // … and writes them again, under the rules it read, once the change has committed
+            // (their foreign key reads the policy row the change updated).
             frontline::tickets::projection::reproject_tx(w, &rules, id)?;
             Ok::<_, diesel::result::Error>(())
         })
     });
     ready_rx.recv().unwrap();
     let path = format!("/api/v1/sla-policies/{}", policy["id"]);
-    let change = send(
-        &app,
-        reqwest::Method::PATCH,
-        &path,
-        json!({"active": false}),
-    );
-    let release = async {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        go_tx.send(()).unwrap();
-    };
-    let ((status, body), ()) = tokio::join!(change, release);
+    let (status, body) = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        send(
+            &app,
+            reqwest::Method::PATCH,
+            &path,
+            json!({"active": false}),
+        ),
+    )
+    .await
+    .expect("the change does not wait for the write");
     assert_eq!(status, 200, "{body}");
+    // The ticket's stored clocks are still to follow the change.
+    assert_eq!(body["reprojection"]["pending_tickets"], 1, "{body}");
+    go_tx.send(()).unwrap();
     write.await.unwrap().unwrap();
-    // The change came last: the ticket has no clock.
+    let clocks = |conn: &mut PgConnection| -> i64 {
+        frontline::schema::ticket_sla_clocks::table
+            .filter(frontline::schema::ticket_sla_clocks::ticket_id.eq(id))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
     let mut conn = app.db.conn();
-    let clocks: i64 = frontline::schema::ticket_sla_clocks::table
-        .filter(frontline::schema::ticket_sla_clocks::ticket_id.eq(id))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    assert_eq!(clocks, 0);
+    // The write stored the first-reply clock of the policy it read …
+    assert_eq!(clocks(&mut conn), 1);
+    let list = app.get_json("/api/v1/sla-policies", 200).await;
+    assert_eq!(list["reprojection"]["pending_tickets"], 1, "{list}");
+    // … and the re-projection applies the change: no active policy, no clock.
+    assert_eq!(app.reproject(), 1);
+    assert_eq!(clocks(&mut conn), 0);
+    let list = app.get_json("/api/v1/sla-policies", 200).await;
+    assert_eq!(list["reprojection"]["pending_tickets"], 0, "{list}");
 }

@@ -546,16 +546,27 @@ pub fn update_tx(
         .get_result(conn)
 }
 
-/// Stores a ticket's metric projection (insert, or replace the existing row).
+/// Stores a ticket's metric projection (insert, or replace the existing row), stamped with the
+/// `rules_version` of the rules it and the ticket's SLA clocks were computed with (the background
+/// re-projection, [`crate::tickets::reproject`], looks for open tickets stamped older than a
+/// rules change).
 ///
 /// # Errors
 /// Database errors.
-pub fn upsert_metrics_tx(conn: &mut PgConnection, row: &TicketMetricsRow) -> QueryResult<()> {
+pub fn upsert_metrics_tx(
+    conn: &mut PgConnection,
+    row: &TicketMetricsRow,
+    rules_version: i64,
+) -> QueryResult<()> {
     diesel::insert_into(ticket_metrics::table)
-        .values(row)
+        .values((row, ticket_metrics::rules_version.eq(rules_version)))
         .on_conflict(ticket_metrics::ticket_id)
         .do_update()
-        .set((row, ticket_metrics::updated_at.eq(diesel::dsl::now)))
+        .set((
+            row,
+            ticket_metrics::updated_at.eq(diesel::dsl::now),
+            ticket_metrics::rules_version.eq(rules_version),
+        ))
         .execute(conn)
         .map(|_| ())
 }
