@@ -316,14 +316,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    calendar_reprojections (team_id) {
-        team_id -> Int8,
-        version -> Int8,
-        noted_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
     assets (id) {
         id -> Int8,
         organization_id -> Int8,
@@ -491,7 +483,6 @@ diesel::joinable!(surveys -> tickets (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     assets,
     business_calendars,
-    calendar_reprojections,
     comments,
     customers,
     idempotency_keys,

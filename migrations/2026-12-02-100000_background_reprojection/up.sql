@@ -19,17 +19,4 @@ CREATE INDEX ticket_metrics_open_rules_version_idx ON ticket_metrics (rules_vers
 -- The rules version every open ticket's projection must reach (0: none required).
 ALTER TABLE rules_version ADD COLUMN reproject_version BIGINT NOT NULL DEFAULT 0;
 
--- Teams whose calendar changed: their closed tickets too are re-projected to `version` (business
--- time is measured on the team's current calendar, docs/METRICS.md §3). `noted_at`: when the
--- worker first saw the row; the row goes once every transaction older than that has ended and
--- no closed ticket of the team is older than `version`.
-CREATE TABLE calendar_reprojections (
-    team_id  BIGINT NOT NULL,
-    version  BIGINT NOT NULL,
-    noted_at TIMESTAMPTZ,
-    CONSTRAINT calendar_reprojections_pkey PRIMARY KEY (team_id),
-    CONSTRAINT calendar_reprojections_team_id_fkey FOREIGN KEY (team_id)
-        REFERENCES teams (id) ON DELETE CASCADE
-);
-
 DROP FUNCTION ticket_write_lock(BIGINT);

@@ -198,7 +198,7 @@ pub async fn update_calendar(
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
             let teams = model::teams_of_calendar(conn, id)?;
             if !teams.is_empty() {
-                reproject::require_tx(conn, &teams)?;
+                reproject::require_tx(conn)?;
             }
             Ok::<_, ApiError>((row, teams))
         })?;

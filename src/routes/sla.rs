@@ -213,7 +213,7 @@ pub async fn create_policy(
                 .returning(PolicyRow::as_returning())
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
-            reproject::require_tx(conn, &[])?;
+            reproject::require_tx(conn)?;
             Ok::<_, ApiError>(row)
         })?;
         Ok((row, reproject::progress(conn)?))
@@ -281,7 +281,7 @@ pub async fn update_policy(
                 .get_result(conn)
                 .map_err(|e| on_constraint(e, CONSTRAINTS))?;
             if applies {
-                reproject::require_tx(conn, &[])?;
+                reproject::require_tx(conn)?;
             }
             Ok::<_, ApiError>(row)
         })?;

@@ -188,7 +188,7 @@ pub async fn update_team(
                 .map_err(ApiError::not_found_or_constraint("team", TEAM_CONSTRAINTS))?;
             if recalendared {
                 // The team's tickets follow in the background.
-                crate::tickets::reproject::require_tx(conn, &[id])?;
+                crate::tickets::reproject::require_tx(conn)?;
             }
             Ok::<_, ApiError>(team)
         })?;

@@ -4,10 +4,10 @@
 //! calendar — commits at once: the route writes its row (whose trigger bumps
 //! `rules_version.version`) and calls [`require_tx`], which records that every open ticket's
 //! stored projection (`ticket_metrics`, `ticket_sla_clocks`) must follow that version
-//! (`rules_version.reproject_version`) and, for a calendar, that the closed tickets of the teams
-//! it measures must too (`calendar_reprojections`: docs/METRICS.md §3 measures a ticket's whole
-//! history on its team's current calendar). Nothing else happens in that transaction, and it
-//! takes no lock a ticket write waits for.
+//! (`rules_version.reproject_version`). Nothing else happens in that transaction, and it takes no
+//! lock a ticket write waits for. Closed tickets need nothing: a calendar change applies from the
+//! change on (docs/METRICS.md §3), after a closed ticket's last event, and a policy is
+//! re-evaluated on a ticket's events, of which a closed ticket has no more.
 //!
 //! The re-projection worker ([`crate::workers::reproject`]) then runs [`run`]: it reads the
 //! stale tickets a batch at a time, and re-projects them in short transactions that lock one
@@ -36,7 +36,7 @@ use super::projection;
 use super::rules::{Rules, RulesCache};
 use crate::models::enums::DbTicketStatus;
 use crate::models::ticket::{self as model, Ticket};
-use crate::schema::{calendar_reprojections as cr, rules_version as rv, tickets};
+use crate::schema::{rules_version as rv, tickets};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use serde::{Deserialize, Serialize};
@@ -51,51 +51,22 @@ pub struct Progress {
     pub rules_version: i64,
     /// Tickets whose stored SLA clocks and metrics do not follow the latest rules change yet:
     /// they are re-projected in the background, a few at a time (0: applied everywhere). Open
-    /// tickets; after a calendar change also the closed tickets of the teams it measures.
+    /// tickets only: a closed one keeps what it closed with (docs/METRICS.md §3, §6).
     /// `GET /tickets/{id}` computes its live clocks with the rules in force whatever this says.
     pub pending_tickets: i64,
 }
 
-/// What one [`run`] re-projected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Reprojected {
-    /// Open tickets.
-    pub open: usize,
-    /// Closed tickets of teams whose calendar changed.
-    pub closed: usize,
-}
-
 /// Records, in the transaction of a rules change and after its write, that every open ticket's
-/// projection must follow the rules of this transaction, and that the closed tickets of
-/// `calendar_teams` (the teams whose calendar changed) must too. One statement, two with teams;
-/// both on rows a ticket write never locks. Returns the version to reach.
+/// projection must follow the rules of this transaction. One statement, on a row a ticket write
+/// never locks. Returns the version to reach.
 ///
 /// # Errors
 /// Database errors.
-pub fn require_tx(conn: &mut PgConnection, calendar_teams: &[i64]) -> QueryResult<i64> {
-    let version: i64 = diesel::update(rv::table)
+pub fn require_tx(conn: &mut PgConnection) -> QueryResult<i64> {
+    diesel::update(rv::table)
         .set(rv::reproject_version.eq(rv::version))
         .returning(rv::version)
-        .get_result(conn)?;
-    let mut teams = calendar_teams.to_vec();
-    teams.sort_unstable();
-    teams.dedup();
-    if !teams.is_empty() {
-        let rows: Vec<_> = teams
-            .iter()
-            .map(|t| (cr::team_id.eq(*t), cr::version.eq(version)))
-            .collect();
-        diesel::insert_into(cr::table)
-            .values(&rows)
-            .on_conflict(cr::team_id)
-            .do_update()
-            .set((
-                cr::version.eq(diesel::upsert::excluded(cr::version)),
-                cr::noted_at.eq(None::<chrono::DateTime<chrono::Utc>>),
-            ))
-            .execute(conn)?;
-    }
-    Ok(version)
+        .get_result(conn)
 }
 
 #[derive(QueryableByName)]
@@ -107,7 +78,7 @@ struct ProgressRow {
 }
 
 /// The progress now (one statement; counts the pending tickets through the index of stale open
-/// projections and the teams' tickets).
+/// projections).
 ///
 /// # Errors
 /// Database errors.
@@ -116,10 +87,7 @@ pub fn progress(conn: &mut PgConnection) -> QueryResult<Progress> {
         "SELECT r.version AS rules_version,
                 (SELECT count(*) FROM ticket_metrics m
                   WHERE m.closed_at IS NULL AND m.rules_version < r.reproject_version)
-              + (SELECT count(*) FROM calendar_reprojections c
-                   JOIN tickets t ON t.team_id = c.team_id
-                   JOIN ticket_metrics m ON m.ticket_id = t.id
-                  WHERE m.closed_at IS NOT NULL AND m.rules_version < c.version) AS pending_tickets
+                AS pending_tickets
            FROM rules_version r",
     )
     .get_result(conn)?;
@@ -134,9 +102,8 @@ pub fn progress(conn: &mut PgConnection) -> QueryResult<Progress> {
 /// re-projection for the re-projection.
 pub const HOLD: Duration = Duration::from_millis(20);
 
-/// Re-projects stale tickets for at most about `budget`: open tickets, `batch` candidates at a
-/// time, until none is left (or every one left is held by a writer), then the closed tickets of
-/// teams whose calendar changed.
+/// Re-projects stale open tickets for at most about `budget`, `batch` candidates at a time, until
+/// none is left (or every one left is held by a writer). Returns how many it re-projected.
 ///
 /// # Errors
 /// Database errors (transactions already committed stay).
@@ -145,18 +112,15 @@ pub fn run(
     rules: &RulesCache,
     batch: i64,
     budget: Duration,
-) -> QueryResult<Reprojected> {
+) -> QueryResult<usize> {
     let deadline = Instant::now() + budget;
-    let mut done = Reprojected::default();
+    let mut done = 0;
     loop {
         let (candidates, reprojected) = open_batch(conn, rules, batch)?;
-        done.open += reprojected;
+        done += reprojected;
         if candidates == 0 || reprojected == 0 || Instant::now() >= deadline {
             break;
         }
-    }
-    if Instant::now() < deadline {
-        done.closed = closed_run(conn, rules, batch, deadline)?;
     }
     Ok(done)
 }
@@ -184,7 +148,7 @@ pub fn open_batch(
     .into_iter()
     .map(|r| r.id)
     .collect();
-    let reprojected = reproject_tx(conn, rules, &ids, false)?;
+    let reprojected = reproject_tx(conn, rules, &ids)?;
     Ok((ids.len(), reprojected))
 }
 
@@ -194,84 +158,13 @@ struct Id {
     id: i64,
 }
 
-/// The closed tickets of the teams in `calendar_reprojections`, team by team, in batches by
-/// ticket id until `deadline`. A team is done, and its row deleted, once its walk is complete,
-/// every transaction older than the row's first sighting has ended (a ticket write that read
-/// older rules began before the change committed) and no closed ticket of the team is stamped
-/// older than required. Returns the tickets re-projected.
-fn closed_run(
-    conn: &mut PgConnection,
-    rules: &RulesCache,
-    batch: i64,
-    deadline: Instant,
-) -> QueryResult<usize> {
-    diesel::update(cr::table.filter(cr::noted_at.is_null()))
-        .set(cr::noted_at.eq(diesel::dsl::now))
-        .execute(conn)?;
-    let teams: Vec<(i64, i64)> = cr::table
-        .order(cr::team_id)
-        .select((cr::team_id, cr::version))
-        .load(conn)?;
-    let mut total = 0;
-    for (team, version) in teams {
-        let mut after = 0_i64;
-        loop {
-            if Instant::now() >= deadline {
-                return Ok(total);
-            }
-            let ids: Vec<i64> = diesel::sql_query(
-                "SELECT t.id FROM tickets t JOIN ticket_metrics m ON m.ticket_id = t.id
-                  WHERE t.team_id = $1 AND t.id > $2
-                    AND m.closed_at IS NOT NULL AND m.rules_version < $3
-                  ORDER BY t.id
-                  LIMIT $4",
-            )
-            .bind::<BigInt, _>(team)
-            .bind::<BigInt, _>(after)
-            .bind::<BigInt, _>(version)
-            .bind::<BigInt, _>(batch)
-            .load::<Id>(conn)?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-            let Some(last) = ids.last().copied() else {
-                break;
-            };
-            total += reproject_tx(conn, rules, &ids, true)?;
-            after = last;
-        }
-        diesel::sql_query(
-            "DELETE FROM calendar_reprojections c
-              WHERE c.team_id = $1 AND c.version = $2 AND c.noted_at IS NOT NULL
-                AND NOT EXISTS (
-                    SELECT 1 FROM pg_stat_activity a
-                     WHERE a.datname = current_database() AND a.backend_type = 'client backend'
-                       AND a.pid <> pg_backend_pid() AND a.xact_start < c.noted_at)
-                AND NOT EXISTS (
-                    SELECT 1 FROM tickets t JOIN ticket_metrics m ON m.ticket_id = t.id
-                     WHERE t.team_id = c.team_id
-                       AND m.closed_at IS NOT NULL AND m.rules_version < c.version)",
-        )
-        .bind::<BigInt, _>(team)
-        .bind::<BigInt, _>(version)
-        .execute(conn)?;
-    }
-    Ok(total)
-}
-
 /// Re-projects the tickets of `ids` in turn with the rules in force, in transactions that each
 /// lock one ticket after the other (`FOR UPDATE SKIP LOCKED`: a ticket another transaction holds
 /// is skipped, to be found again later) and commit once they have held their tickets for
-/// [`HOLD`]. A ticket whose status no longer matches `closed` (an open one closed meanwhile) is
-/// left as its last write stored it. Commits without waiting for the disk: a batch lost in a
+/// [`HOLD`]. A ticket closed meanwhile is left as its last write stored it. Commits without waiting for the disk: a batch lost in a
 /// crash leaves its tickets stamped as before, so they are simply re-projected again. Returns
 /// the tickets re-projected.
-fn reproject_tx(
-    conn: &mut PgConnection,
-    cache: &RulesCache,
-    ids: &[i64],
-    closed: bool,
-) -> QueryResult<usize> {
+fn reproject_tx(conn: &mut PgConnection, cache: &RulesCache, ids: &[i64]) -> QueryResult<usize> {
     let mut reprojected = 0;
     let mut next = 0;
     while next < ids.len() {
@@ -293,7 +186,7 @@ fn reproject_tx(
                     .first(conn)
                     .optional()?;
                 let Some(ticket) = ticket else { continue };
-                if (ticket.status == DbTicketStatus::Closed) != closed {
+                if ticket.status == DbTicketStatus::Closed {
                     continue;
                 }
                 let log = model::load_log(conn, id)?;

@@ -214,7 +214,7 @@ impl TestApp {
         for _ in 0..100 {
             let done =
                 reproject::run(&mut conn, &rules, 20, std::time::Duration::from_secs(10)).unwrap();
-            total += done.open + done.closed;
+            total += done;
             if reproject::progress(&mut conn).unwrap().pending_tickets == 0 {
                 return total;
             }

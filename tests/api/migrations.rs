@@ -38,7 +38,6 @@ fn every_migration_applies_reverts_and_reapplies() {
     let expected = vec![
         "assets",
         "business_calendars",
-        "calendar_reprojections",
         "comments",
         "customers",
         "idempotency_keys",
