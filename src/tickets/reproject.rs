@@ -126,7 +126,7 @@ pub fn run(
 }
 
 /// Reads up to `batch` open tickets whose projection is older than required (oldest stamps
-/// first, then by id; no lock) and re-projects them ([`reproject_tx`]). Returns (candidates,
+/// first, then by id; no lock) and re-projects them (`reproject_tx`). Returns (candidates,
 /// tickets re-projected).
 ///
 /// # Errors
