@@ -76,13 +76,15 @@ impl From<Team> for TeamResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeamRequest {
-    /// Name (unique).
+    /// Name (1–200 characters; unique).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// `contact_center` or `field_service`.
     pub kind: TeamKind,
     /// `in_house` or `outsourced`.
     pub sourcing: TeamSourcing,
-    /// Vendor: required for an outsourced team, absent for an in-house one.
+    /// Vendor (1–200 characters): required for an outsourced team, absent for an in-house one.
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub vendor_name: Option<String>,
     /// Business calendar (default: none, 24/7).
     pub calendar_id: Option<i64>,
@@ -92,15 +94,16 @@ pub struct CreateTeamRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Kind.
     pub kind: Option<TeamKind>,
     /// Sourcing (change `vendor_name` with it).
     pub sourcing: Option<TeamSourcing>,
-    /// Vendor (`null` clears).
+    /// Vendor, 1–200 characters (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub vendor_name: Option<Option<String>>,
     /// Business calendar (`null`: 24/7). Re-projects the team's tickets' metrics.
     #[serde(default, deserialize_with = "double_option")]
@@ -125,7 +128,8 @@ fn vendor(v: Option<&str>) -> Result<Option<String>, ApiError> {
     security(("bearer" = [])),
     responses((status = 201, body = TeamResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -152,7 +156,9 @@ pub async fn create_team(
     security(("bearer" = [])), params(("id" = i64, Path, description = "Team id")),
     responses((status = 200, body = TeamResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -196,7 +202,8 @@ pub async fn update_team(
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "staff", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Team id")),
     responses((status = 200, body = TeamResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -213,7 +220,8 @@ pub async fn get_team(
 
 /// Every team, by name.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "staff", security(("bearer" = [])),
-    responses((status = 200, body = TeamListResponse)))]
+    responses((status = 200, body = TeamListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let teams = db::run(&state.pool, |conn| Ok(model::list_teams(conn)?)).await?;
@@ -226,9 +234,11 @@ pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStaffRequest {
-    /// Display name.
+    /// Display name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// Log-in email (normalised; unique).
+    #[schema(value_type = crate::routes::openapi::Email)]
     pub email: String,
     /// `admin`, `manager`, `agent` or `technician`.
     pub role: UserRole,
@@ -237,9 +247,11 @@ pub struct CreateStaffRequest {
     /// Team.
     pub team_id: Option<i64>,
     /// Initial password (12–128 characters); without one the account cannot log in yet.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 12, max_length = 128)]
     pub password: Option<SecretString>,
-    /// Skills (each trimmed and lower-cased, 1–50 characters; at most 20; default none).
+    /// Skills (each trimmed and lower-cased, 1–50 characters; at most 20 once duplicates are
+    /// dropped; default none).
+    #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
 }
 
@@ -247,7 +259,8 @@ pub struct CreateStaffRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStaffRequest {
-    /// Display name.
+    /// Display name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Role.
     pub role: Option<UserRole>,
@@ -260,9 +273,10 @@ pub struct UpdateStaffRequest {
     /// Active: inactive staff cannot log in, refresh tokens or be assigned.
     pub active: Option<bool>,
     /// New password (12–128 characters).
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 12, max_length = 128)]
     pub password: Option<SecretString>,
-    /// Skills: replace the list (`[]` clears).
+    /// Skills: replace the list (`[]` clears; as on creation).
+    #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
 }
 
@@ -278,6 +292,7 @@ pub struct StaffQuery {
     /// `meta.next_cursor` of the previous page.
     pub cursor: Option<i64>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -301,7 +316,8 @@ fn hash_new_password(p: &SecretString) -> Result<String, ApiError> {
     security(("bearer" = [])),
     responses((status = 201, body = StaffResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -344,7 +360,8 @@ pub async fn create_staff(
     responses((status = 200, body = StaffResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -435,7 +452,8 @@ pub async fn update_staff(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "staff", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Staff user id")),
     responses((status = 200, body = StaffResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -452,7 +470,8 @@ pub async fn get_staff(
 
 /// Staff members by id, optionally of one role or team (admin, manager, agent).
 #[utoipa::path(get, path = "/api/v1/users", tag = "staff", params(StaffQuery),
-    security(("bearer" = [])), responses((status = 200, body = StaffListResponse)))]
+    security(("bearer" = [])), responses((status = 200, body = StaffListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_staff(
     state: web::Data<AppState>,
     user: AuthUser,
