@@ -660,6 +660,22 @@ enum_shape!(
     ["-created_at", "created_at", "-updated_at", "updated_at"]
 );
 
+/// The flattened ticket figures of a breakdown group (`routes::metrics::breakdown::Group`):
+/// either every field of `Figures`, or none of them (the field-only dimensions). utoipa's own
+/// rendering of a flattened `Option` (`oneOf [Figures, null]`) fits no group without figures.
+pub fn figures_or_absent() -> RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_value(serde_json::json!({
+        "description": "Its ticket figures (the fields of `Figures`); absent for the field-only \
+                        dimensions (`technician`, `asset_kind`, `technician_employment_type`)",
+        "anyOf": [
+            {"$ref": "#/components/schemas/Figures"},
+            // Without figures a group is `key`, `label` and `field` alone.
+            {"type": "object", "maxProperties": 3}
+        ]
+    }))
+    .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,7 @@ pub struct Group {
     /// Its ticket figures; absent for the field-only dimensions (`technician`, `asset_kind`,
     /// `technician_employment_type`).
     #[serde(flatten)]
+    #[schema(schema_with = crate::routes::openapi::figures_or_absent)]
     pub figures: Option<Figures>,
     /// Field-service figures, by `finished_at`; `null` for the ticket-only dimensions (team,
     /// agent, channel, category, sourcing, employment type) and with a ticket-only filter.
