@@ -4,7 +4,7 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test db test-db browser lint bench bench-scale clean-db
+.PHONY: run demo test db test-db browser lint fuzz bench bench-scale clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
@@ -39,6 +39,11 @@ test-db:
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+## fuzz: schemathesis (--checks all, pinned, in .venv-fuzz/) against a served instance on a fresh
+## seeded database (scripts/fuzz.sh); FUZZ_MAX_EXAMPLES (default 100) bounds the cases per operation
+fuzz: db
+	bash scripts/fuzz.sh
 
 ## bench: load-test the service (scripts/bench.sh) and the email outbox (scripts/bench-email.sh)
 bench: db

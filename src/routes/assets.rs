@@ -187,10 +187,13 @@ pub struct CreateAssetRequest {
     #[schema(value_type = AssetKind)]
     pub kind: String,
     /// Tag (trimmed, 1–100 characters), unique within the organization.
+    #[schema(value_type = crate::routes::openapi::Name100)]
     pub asset_tag: String,
     /// Serial number (trimmed, 1–100 characters), unique within the organization.
+    #[schema(value_type = Option<crate::routes::openapi::Name100>)]
     pub serial_number: Option<String>,
     /// Model (trimmed, 1–200 characters).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub model: Option<String>,
     /// Installation date `YYYY-MM-DD`, not after today at the site.
     #[schema(value_type = Option<String>, format = Date)]
@@ -206,23 +209,23 @@ pub struct CreateAssetRequest {
 pub struct UpdateAssetRequest {
     /// Another site of the same organization (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub site_id: Option<Option<i64>>,
     /// Kind (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<AssetKind>)]
+    #[schema(value_type = AssetKind)]
     pub kind: Option<Option<String>>,
-    /// Tag (cannot be `null`).
+    /// Tag, 1–100 characters (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = crate::routes::openapi::Name100)]
     pub asset_tag: Option<Option<String>>,
-    /// Serial number (`null` clears).
+    /// Serial number, 1–100 characters (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Name100>)]
     pub serial_number: Option<Option<String>>,
-    /// Model (`null` clears).
+    /// Model, 1–200 characters (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub model: Option<Option<String>>,
     /// Installation date `YYYY-MM-DD` (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -230,7 +233,7 @@ pub struct UpdateAssetRequest {
     pub installed_on: Option<Option<String>>,
     /// Status (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<AssetStatus>)]
+    #[schema(value_type = AssetStatus)]
     pub status: Option<Option<String>>,
 }
 
@@ -334,14 +337,20 @@ pub struct AssetQuery {
     /// Only this organization's assets.
     pub organization_id: Option<i64>,
     /// Only this kind (`inmate_phone`, …).
+    #[param(value_type = Option<AssetKind>)]
     pub kind: Option<String>,
     /// Only this status (`in_service`, `out_of_service`, `retired`).
+    #[param(value_type = Option<AssetStatus>)]
     pub status: Option<String>,
-    /// Case-insensitive substring of the tag, serial number or model (at most 200 characters).
+    /// Case-insensitive substring of the tag, serial number or model (at most 200 characters
+    /// once trimmed; blank: no search).
+    #[param(value_type = Option<crate::routes::openapi::Text200>)]
     pub q: Option<String>,
-    /// `meta.next_cursor` of the previous page.
+    /// `meta.next_cursor` of the previous page (the last id seen).
+    #[param(value_type = Option<i64>)]
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

@@ -4,6 +4,9 @@
 //! - malformed JSON → 400 (`bad_request`, field `body`);
 //! - well-formed JSON that does not fit (unknown field, missing field, wrong type, unknown enum
 //!   value) → 422 (`validation_failed`) naming the field's path, e.g. `requester.email`.
+//!
+//! A number with a zero fraction (`2.0`, `1e3`) is the integer it spells, as JSON Schema reads it
+//! (the OpenAPI document's `integer` fields admit it): it fits an integer field, up to 2^53.
 
 use crate::error::ApiError;
 use actix_web::dev::Payload;
@@ -15,8 +18,10 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
 
-/// Largest accepted JSON body, bytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest accepted JSON body, bytes: 512 KiB, so that the longest comment or description
+/// (65,536 characters, [`crate::routes::fields::parse_comment`]) fits even when every character
+/// takes 6 bytes of JSON (`\u0001`); 64 KiB could not carry one of 65,536 characters at all.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 /// A parsed JSON body, with the raw bytes kept (idempotency keys hash them).
 pub struct JsonBody<T> {
@@ -32,9 +37,10 @@ pub struct JsonBody<T> {
 /// 400 for malformed JSON, 422 for JSON that does not fit `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Two steps, so that syntax (400) and fit (422) are told apart reliably.
-    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_field("body", format!("malformed JSON: {}", strip_position(&e)))
     })?;
+    whole_numbers_as_integers(&mut json);
     if !json.is_object() {
         return Err(ApiError::invalid_field("body", "must be a JSON object"));
     }
@@ -64,6 +70,29 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::invalid_field(&field, message)
     })
+}
+
+/// Largest magnitude up to which every whole number has an exact `f64` spelling (2^53).
+const EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+/// Rewrites every number spelled with a zero fraction (`2.0`, `1e3`) as the integer it is, so that
+/// it fits an integer field as JSON Schema says it does; beyond 2^53 a float names no one
+/// integer and stays a float (a 422 on an integer field).
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() <= EXACT_F64
+            {
+                // In range and whole: the cast is exact.
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 /// The path (`requester.name`, `tags[2]`) of the first string or key holding a NUL character,
@@ -165,6 +194,37 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
+    struct Ids {
+        id: i64,
+        ids: Vec<i64>,
+        ratio: f64,
+    }
+
+    #[test]
+    fn a_whole_number_spelled_as_a_float_is_that_integer() {
+        let ids: Ids = parse(br#"{"id": 1864.0, "ids": [2, 3.0, 1e3, -4.0], "ratio": 2}"#).unwrap();
+        assert_eq!(
+            (ids.id, ids.ids, ids.ratio),
+            (1864, vec![2, 3, 1000, -4], 2.0)
+        );
+        let ids: Ids = parse(br#"{"id": 9007199254740992.0, "ids": [], "ratio": 0.5}"#).unwrap();
+        assert_eq!((ids.id, ids.ratio), (9_007_199_254_740_992, 0.5));
+        for (body, field) in [
+            (r#"{"id": 1.5, "ids": [], "ratio": 1}"#, "id"),
+            (r#"{"id": 1, "ids": [2.25], "ratio": 1}"#, "ids[0]"),
+            (r#"{"id": 1e19, "ids": [], "ratio": 1}"#, "id"),
+        ] {
+            match parse::<Ids>(body.as_bytes()) {
+                Err(ApiError::Validation { errors, .. }) => {
+                    assert!(errors.contains_key(field), "{body}: {errors:?}")
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Inner {
         email: String,
@@ -231,6 +291,11 @@ mod tests {
             (422, "requester.email".into())
         );
         assert_eq!(field_of(r#"{"priority":"low""#), (400, "body".into()));
+        assert_eq!(
+            field_of(r#"{"priority":"low","requester":{"email":5.0}}"#),
+            (422, "requester.email".into()),
+            "a whole float is still a number"
+        );
         assert_eq!(
             field_of(r#"{"priority":"low"} trailing"#),
             (400, "body".into())

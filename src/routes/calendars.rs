@@ -64,12 +64,14 @@ impl From<CalendarRow> for CalendarResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCalendarRequest {
-    /// Name (unique).
+    /// Name (1–200 characters; unique).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// IANA time zone, e.g. `America/Chicago`.
+    #[schema(value_type = crate::routes::openapi::TimeZoneName)]
     pub time_zone: String,
     /// Weekday → intervals, e.g. `{"monday": [["09:00", "17:00"]]}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::openapi::WeeklyHoursSchema)]
     pub weekly_hours: WeeklyHours,
     /// Holidays, `YYYY-MM-DD`.
     #[serde(default)]
@@ -80,12 +82,14 @@ pub struct CreateCalendarRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCalendarRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
-    /// Time zone.
+    /// Time zone (`null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::TimeZoneName>)]
     pub time_zone: Option<String>,
-    /// Weekly hours (replace).
-    #[schema(value_type = Option<Object>)]
+    /// Weekly hours (replace; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::WeeklyHoursSchema>)]
     pub weekly_hours: Option<WeeklyHours>,
     /// Holidays (replace).
     pub holidays: Option<Vec<NaiveDate>>,
@@ -116,7 +120,8 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[(
     request_body = CreateCalendarRequest, security(("bearer" = [])),
     responses((status = 201, body = CalendarResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -151,7 +156,9 @@ pub async fn create_calendar(
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 200, body = CalendarResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -219,7 +226,8 @@ pub async fn update_calendar(
 #[utoipa::path(get, path = "/api/v1/calendars/{id}", tag = "calendars", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 200, body = CalendarResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -240,7 +248,8 @@ pub async fn get_calendar(
 
 /// Every calendar, by name.
 #[utoipa::path(get, path = "/api/v1/calendars", tag = "calendars", security(("bearer" = [])),
-    responses((status = 200, body = CalendarListResponse)))]
+    responses((status = 200, body = CalendarListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_calendars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let rows: Vec<CalendarRow> = db::run(&state.pool, |conn| {

@@ -32,6 +32,7 @@ pub mod health;
 pub mod idempotent;
 pub mod inbound;
 pub mod metrics;
+pub mod openapi;
 pub mod organizations;
 pub mod outbox;
 pub mod pages;
@@ -45,6 +46,7 @@ pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
 use actix_web::{guard, web};
+use openapi::{CommonResponses, SecuritySchemes};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -128,8 +130,35 @@ use utoipa_swagger_ui::SwaggerUi;
         outbox::requeue,
         inbound::receive_email
     ),
-    components(schemas(Problem)),
-    modifiers(&BearerAuth),
+    // The shapes that only query parameters name (a request body's are collected with it).
+    components(schemas(
+        Problem,
+        openapi::Instant,
+        openapi::Text200,
+        openapi::Text500,
+        openapi::NonBlank,
+        openapi::TicketStatusList,
+        openapi::TicketPriorityList,
+        openapi::TicketChannelList,
+        openapi::SourcingList,
+        openapi::WorkOrderStatusList,
+        openapi::DayFilter,
+        openapi::SummaryInclude,
+        openapi::ReportInclude,
+        openapi::TimeBasisName,
+        openapi::IntervalName,
+        openapi::DimensionName,
+        openapi::SlaRiskName,
+        openapi::TicketSortName,
+        crate::domain::work_order::AssetKind,
+        crate::domain::work_order::AssetStatus,
+        crate::domain::ticket::TicketPriority,
+        crate::models::enums::TicketChannel,
+        crate::models::enums::TeamSourcing,
+        crate::models::enums::EmploymentType,
+        crate::models::enums::UserRole
+    )),
+    modifiers(&SecuritySchemes, &CommonResponses),
     tags(
         (name = "auth", description = "Staff log-in and tokens"),
         (name = "directory", description = "Organizations, sites and customers"),
@@ -147,35 +176,6 @@ use utoipa_swagger_ui::SwaggerUi;
     )
 )]
 pub struct ApiDoc;
-
-/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`) and the
-/// `inbound_secret` one (header `X-Inbound-Secret` of `POST /inbound/email`).
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "inbound_secret",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "X-Inbound-Secret",
-                "The shared secret `email.inbound_secret`",
-            ))),
-        );
-    }
-}
 
 /// Registers every route and the extractor error handlers (so that bad JSON, query strings and
 /// paths answer problem+json too).

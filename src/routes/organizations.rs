@@ -30,12 +30,15 @@ const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
 pub struct DirectoryQuery {
     /// Case-insensitive search (organizations: name; sites: name or address; customers: name,
     /// email or phone), at most 200 characters.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only this organization's customers or sites.
     pub organization_id: Option<i64>,
-    /// `meta.next_cursor` of the previous page.
+    /// `meta.next_cursor` of the previous page (the last id seen).
+    #[param(value_type = Option<i64>)]
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -82,14 +85,26 @@ impl From<Organization> for OrganizationResponse {
     }
 }
 
-/// `POST /organizations` and `PATCH /organizations/{id}` body.
+/// `POST /organizations` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRequest {
     /// Name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
-    /// Id in an outside system (unique; create only).
+    /// Id in an outside system (1–200 characters; unique; set at creation only).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub external_id: Option<String>,
+}
+
+/// `PATCH /organizations/{id}` body (the external id cannot be changed: 422 naming
+/// `external_id`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameOrganizationRequest {
+    /// Name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
+    pub name: String,
 }
 
 /// `GET /organizations` response.
@@ -106,7 +121,8 @@ pub struct OrganizationListResponse {
     request_body = OrganizationRequest, security(("bearer" = [])),
     responses((status = 201, body = OrganizationResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_organization(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -138,20 +154,18 @@ pub async fn create_organization(
 
 /// Renames an organization (admin, agent).
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "directory",
-    request_body = OrganizationRequest, security(("bearer" = [])),
+    request_body = RenameOrganizationRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Organization id")),
     responses((status = 200, body = OrganizationResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_organization(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
-    body: JsonBody<OrganizationRequest>,
+    body: JsonBody<RenameOrganizationRequest>,
 ) -> ApiResult<HttpResponse> {
     user.require(WRITERS)?;
-    if body.value.external_id.is_some() {
-        return Err(ApiError::invalid_field("external_id", "cannot be changed"));
-    }
     let name = parse_name("name", &body.value.name, 200)?;
     let id = id.into_inner();
     let org = db::run(&state.pool, move |conn| {
@@ -166,7 +180,8 @@ pub async fn update_organization(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "directory",
     security(("bearer" = [])), params(("id" = i64, Path, description = "Organization id")),
     responses((status = 200, body = OrganizationResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_organization(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -183,7 +198,8 @@ pub async fn get_organization(
 
 /// Lists organizations, optionally searching names (`q`).
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "directory", params(DirectoryQuery),
-    security(("bearer" = [])), responses((status = 200, body = OrganizationListResponse)))]
+    security(("bearer" = [])), responses((status = 200, body = OrganizationListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_organizations(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -242,10 +258,13 @@ pub struct CreateSiteRequest {
     /// Owning organization.
     pub organization_id: i64,
     /// Name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// IANA time zone (default `UTC`).
+    #[schema(value_type = Option<crate::routes::openapi::TimeZoneName>)]
     pub time_zone: Option<String>,
-    /// Postal address.
+    /// Postal address (at most 500 characters, one line; blank means none).
+    #[schema(value_type = Option<crate::routes::openapi::OptionalName500>)]
     pub address: Option<String>,
 }
 
@@ -264,7 +283,8 @@ pub struct SiteListResponse {
     security(("bearer" = [])),
     responses((status = 201, body = SiteResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_site(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -280,10 +300,12 @@ pub async fn create_site(
             format!("`{zone}` is not an IANA time zone"),
         ));
     }
+    // As `PATCH /sites/{id}` takes it: one line, at most 500 characters (blank: none).
     let address = req
         .address
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty());
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| parse_name("address", &a, 500))
+        .transpose()?;
     let site = db::run(&state.pool, move |conn| {
         model::create_site(conn, req.organization_id, &name, &zone, address.as_deref()).map_err(
             |e| {
@@ -331,13 +353,15 @@ pub async fn get_site(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSiteRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
-    /// IANA time zone.
+    /// IANA time zone (`null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::TimeZoneName>)]
     pub time_zone: Option<String>,
-    /// Address (`null` clears).
+    /// Address, 1–500 characters, one line (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Name500>)]
     pub address: Option<Option<String>>,
 }
 
@@ -348,7 +372,8 @@ pub struct UpdateSiteRequest {
     responses((status = 200, body = SiteResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_site(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -462,10 +487,13 @@ impl From<Customer> for CustomerResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomerRequest {
     /// Name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// Email; normalised; unique.
+    #[schema(value_type = Option<crate::routes::openapi::Email>)]
     pub email: Option<String>,
     /// Phone.
+    #[schema(value_type = Option<crate::routes::openapi::Phone>)]
     pub phone: Option<String>,
     /// Organization.
     pub organization_id: Option<i64>,
@@ -496,15 +524,16 @@ impl TryFrom<CreateCustomerRequest> for NewCustomer {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Email (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Email>)]
     pub email: Option<Option<String>>,
     /// Phone (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Phone>)]
     pub phone: Option<Option<String>>,
     /// Organization (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -529,7 +558,8 @@ pub struct CustomerListResponse {
     request_body = CreateCustomerRequest, security(("bearer" = [])),
     responses((status = 201, body = CustomerResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_customer(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -551,7 +581,8 @@ pub async fn create_customer(
     responses((status = 200, body = CustomerResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_customer(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -593,7 +624,8 @@ pub async fn update_customer(
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "directory", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Customer id")),
     responses((status = 200, body = CustomerResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_customer(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -610,7 +642,8 @@ pub async fn get_customer(
 
 /// Searches customers by name, email or phone (`q`), optionally within one organization.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "directory", params(DirectoryQuery),
-    security(("bearer" = [])), responses((status = 200, body = CustomerListResponse)))]
+    security(("bearer" = [])), responses((status = 200, body = CustomerListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_customers(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -73,10 +73,12 @@ impl From<OutboxRow> for OutboxMessage {
 /// `GET /outbox/dead-letters` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeadLetterQuery {
     /// The last id of the previous page.
     pub cursor: Option<i64>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

@@ -81,7 +81,8 @@ impl TryFrom<PolicyRow> for PolicyResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicyRequest {
-    /// Name (unique).
+    /// Name (1–200 characters; unique).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// Matching order (lowest first).
     pub position: i32,
@@ -89,11 +90,13 @@ pub struct CreatePolicyRequest {
     #[serde(default)]
     pub conditions: Conditions,
     /// Targets per priority.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::openapi::SlaTargets)]
     pub targets: RawTargets,
     /// Active (default true).
     pub active: Option<bool>,
-    /// Warn this long before each due instant, in the target's own time (a `sla_warning` event).
+    /// Warn this long before each due instant, in the target's own time (a `sla_warning` event);
+    /// 1–31,622,400 seconds.
+    #[schema(minimum = 1, maximum = 31_622_400)]
     pub warning_seconds: Option<i64>,
 }
 
@@ -101,20 +104,21 @@ pub struct CreatePolicyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePolicyRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Matching order.
     pub position: Option<i32>,
     /// Conditions (replace).
     pub conditions: Option<Conditions>,
-    /// Targets (replace).
-    #[schema(value_type = Option<Object>)]
+    /// Targets (replace; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::SlaTargets>)]
     pub targets: Option<RawTargets>,
     /// Active.
     pub active: Option<bool>,
-    /// Warning offset, seconds (`null` removes it).
+    /// Warning offset, 1–31,622,400 seconds (`null` removes it).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 31_622_400)]
     pub warning_seconds: Option<Option<i64>>,
 }
 
@@ -187,7 +191,8 @@ fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
     security(("bearer" = [])),
     responses((status = 201, body = PolicyResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_policy(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -235,7 +240,9 @@ pub async fn create_policy(
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 200, body = PolicyResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_policy(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -302,7 +309,8 @@ pub async fn update_policy(
 #[utoipa::path(get, path = "/api/v1/sla-policies/{id}", tag = "sla", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 200, body = PolicyResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_policy(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -324,7 +332,8 @@ pub async fn get_policy(
 /// Every policy in matching order (inactive ones included), and how far the last rules change
 /// is applied to the stored clocks (`reprojection`).
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])),
-    responses((status = 200, body = PolicyListResponse)))]
+    responses((status = 200, body = PolicyListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_policies(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let (rows, reprojection) = db::run(&state.pool, |conn| {

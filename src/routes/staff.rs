@@ -81,13 +81,15 @@ impl From<Team> for TeamResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeamRequest {
-    /// Name (unique).
+    /// Name (1–200 characters; unique).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// `contact_center` or `field_service`.
     pub kind: TeamKind,
     /// `in_house` or `outsourced`.
     pub sourcing: TeamSourcing,
-    /// Vendor: required for an outsourced team, absent for an in-house one.
+    /// Vendor (1–200 characters): required for an outsourced team, absent for an in-house one.
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub vendor_name: Option<String>,
     /// Business calendar (default: none, 24/7).
     pub calendar_id: Option<i64>,
@@ -97,15 +99,16 @@ pub struct CreateTeamRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
-    /// Name.
+    /// Name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Kind.
     pub kind: Option<TeamKind>,
     /// Sourcing (change `vendor_name` with it).
     pub sourcing: Option<TeamSourcing>,
-    /// Vendor (`null` clears).
+    /// Vendor, 1–200 characters (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub vendor_name: Option<Option<String>>,
     /// Business calendar (`null`: 24/7), in force from now on (docs/METRICS.md §3): the time already
     /// elapsed stays measured on the previous one. The team's
@@ -132,7 +135,8 @@ fn vendor(v: Option<&str>) -> Result<Option<String>, ApiError> {
     security(("bearer" = [])),
     responses((status = 201, body = TeamResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -159,7 +163,9 @@ pub async fn create_team(
     security(("bearer" = [])), params(("id" = i64, Path, description = "Team id")),
     responses((status = 200, body = TeamResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -209,7 +215,8 @@ pub async fn update_team(
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "staff", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Team id")),
     responses((status = 200, body = TeamResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -226,7 +233,8 @@ pub async fn get_team(
 
 /// Every team, by name.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "staff", security(("bearer" = [])),
-    responses((status = 200, body = TeamListResponse)))]
+    responses((status = 200, body = TeamListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     user.require(READERS)?;
     let teams = db::run(&state.pool, |conn| Ok(model::list_teams(conn)?)).await?;
@@ -239,9 +247,11 @@ pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStaffRequest {
-    /// Display name.
+    /// Display name (1–200 characters).
+    #[schema(value_type = crate::routes::openapi::Name200)]
     pub name: String,
     /// Log-in email (normalised; unique).
+    #[schema(value_type = crate::routes::openapi::Email)]
     pub email: String,
     /// `admin`, `manager`, `agent` or `technician`.
     pub role: UserRole,
@@ -250,9 +260,11 @@ pub struct CreateStaffRequest {
     /// Team.
     pub team_id: Option<i64>,
     /// Initial password (12–128 characters); without one the account cannot log in yet.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 12, max_length = 128)]
     pub password: Option<SecretString>,
-    /// Skills (each trimmed and lower-cased, 1–50 characters; at most 20; default none).
+    /// Skills (each trimmed and lower-cased, 1–50 characters; at most 20 once duplicates are
+    /// dropped; default none).
+    #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
 }
 
@@ -260,7 +272,8 @@ pub struct CreateStaffRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStaffRequest {
-    /// Display name.
+    /// Display name (1–200 characters; `null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::Name200>)]
     pub name: Option<String>,
     /// Role.
     pub role: Option<UserRole>,
@@ -273,9 +286,10 @@ pub struct UpdateStaffRequest {
     /// Active: inactive staff cannot log in, refresh tokens or be assigned.
     pub active: Option<bool>,
     /// New password (12–128 characters).
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 12, max_length = 128)]
     pub password: Option<SecretString>,
-    /// Skills: replace the list (`[]` clears).
+    /// Skills: replace the list (`[]` clears; as on creation).
+    #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
 }
 
@@ -291,6 +305,7 @@ pub struct StaffQuery {
     /// `meta.next_cursor` of the previous page.
     pub cursor: Option<i64>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -314,7 +329,8 @@ fn hash_new_password(p: &SecretString) -> Result<String, ApiError> {
     security(("bearer" = [])),
     responses((status = 201, body = StaffResponse),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -357,7 +373,8 @@ pub async fn create_staff(
     responses((status = 200, body = StaffResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -448,7 +465,8 @@ pub async fn update_staff(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "staff", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Staff user id")),
     responses((status = 200, body = StaffResponse),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_staff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -465,7 +483,8 @@ pub async fn get_staff(
 
 /// Staff members by id, optionally of one role or team (admin, manager, agent).
 #[utoipa::path(get, path = "/api/v1/users", tag = "staff", params(StaffQuery),
-    security(("bearer" = [])), responses((status = 200, body = StaffListResponse)))]
+    security(("bearer" = [])), responses((status = 200, body = StaffListResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_staff(
     state: web::Data<AppState>,
     user: AuthUser,

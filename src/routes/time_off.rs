@@ -59,12 +59,13 @@ impl From<TimeOff> for TimeOffResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateTimeOffRequest {
     /// Start (RFC 3339, inclusive).
-    #[schema(format = DateTime)]
+    #[schema(value_type = crate::routes::openapi::Instant)]
     pub starts_at: String,
     /// End (RFC 3339, exclusive; after `starts_at`).
-    #[schema(format = DateTime)]
+    #[schema(value_type = crate::routes::openapi::Instant)]
     pub ends_at: String,
-    /// Why (1–500 characters).
+    /// Why (1–500 characters, one line).
+    #[schema(value_type = Option<crate::routes::openapi::Name500>)]
     pub reason: Option<String>,
 }
 
@@ -112,8 +113,10 @@ impl TryFrom<CreateTimeOffRequest> for TimeOffInput {
 #[into_params(parameter_in = Query)]
 pub struct TimeOffQuery {
     /// Only periods ending after this instant (RFC 3339).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub from: Option<String>,
-    /// Only periods starting before this instant (RFC 3339).
+    /// Only periods starting before this instant (RFC 3339; not before `from`).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub to: Option<String>,
 }
 

@@ -76,12 +76,15 @@ pub struct Dispatch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Part {
-    /// Part number (1–100 characters).
+    /// Part number (1–100 characters, one line).
+    #[schema(value_type = crate::routes::openapi::Name100)]
     pub part_number: String,
-    /// Description.
+    /// Description (≤ 500 characters; blank: none).
     #[serde(default)]
+    #[schema(value_type = crate::routes::openapi::Text500)]
     pub description: String,
     /// Quantity used (1–10,000).
+    #[schema(minimum = 1, maximum = 10000)]
     pub quantity: u32,
 }
 

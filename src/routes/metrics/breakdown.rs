@@ -10,17 +10,23 @@ pub struct BreakdownQuery {
     /// `team`, `agent`, `organization`, `site`, `channel`, `priority`, `category`, `sourcing`
     /// or `employment_type` (of the assignee); `technician`, `asset_kind` or
     /// `technician_employment_type` (field figures only).
+    #[param(value_type = crate::routes::openapi::DimensionName)]
     pub by: String,
     /// Start, inclusive (RFC 3339). Default: the beginning of the data.
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub from: Option<String>,
-    /// End, exclusive (RFC 3339). Default: no end.
+    /// End, exclusive (RFC 3339; not before `from`). Default: no end.
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub to: Option<String>,
     /// `calendar` (default) or `business`.
+    #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub ftf_days: Option<i64>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
     /// repeat contact rates per group). Left out unless asked for.
+    #[param(value_type = Option<crate::routes::openapi::ReportInclude>)]
     pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
@@ -31,14 +37,19 @@ pub struct BreakdownQuery {
     /// Only this site's tickets.
     pub site: Option<i64>,
     /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    #[param(value_type = Option<crate::models::enums::TicketChannel>)]
     pub channel: Option<String>,
     /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    #[param(value_type = Option<crate::domain::ticket::TicketPriority>)]
     pub priority: Option<String>,
-    /// Only this category.
+    /// Only this category (not blank; compared lower-cased).
+    #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
     /// Only teams with this sourcing (`in_house`, `outsourced`).
+    #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
     /// Only assignees with this employment type (`employee`, `contractor`).
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
 }
 
@@ -53,6 +64,7 @@ pub struct Group {
     /// Its ticket figures; absent for the field-only dimensions (`technician`, `asset_kind`,
     /// `technician_employment_type`).
     #[serde(flatten)]
+    #[schema(schema_with = crate::routes::openapi::figures_or_absent)]
     pub figures: Option<Figures>,
     /// Field-service figures, by `finished_at`; `null` for the ticket-only dimensions (team,
     /// agent, channel, category, sourcing, employment type) and with a ticket-only filter.

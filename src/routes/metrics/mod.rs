@@ -73,16 +73,21 @@ macro_rules! metric_filters {
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// Start, inclusive (RFC 3339). Default: the beginning of the data.
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub from: Option<String>,
-    /// End, exclusive (RFC 3339). Default: no end.
+    /// End, exclusive (RFC 3339; not before `from`). Default: no end.
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub to: Option<String>,
     /// Extra figures, comma-separated: `contact_rates` (one-touch, first-contact resolution,
     /// repeat contact) and `on_hold_by_reason`. Left out unless asked for.
+    #[param(value_type = Option<crate::routes::openapi::SummaryInclude>)]
     pub include: Option<String>,
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
     /// team calendar; 24/7 for a team without one).
+    #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub ftf_days: Option<i64>,
     /// Only this team's tickets.
     pub team: Option<i64>,
@@ -93,14 +98,19 @@ pub struct SummaryQuery {
     /// Only this site's tickets.
     pub site: Option<i64>,
     /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    #[param(value_type = Option<crate::models::enums::TicketChannel>)]
     pub channel: Option<String>,
     /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    #[param(value_type = Option<crate::domain::ticket::TicketPriority>)]
     pub priority: Option<String>,
-    /// Only this category.
+    /// Only this category (not blank; compared lower-cased).
+    #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
     /// Only teams with this sourcing (`in_house`, `outsourced`).
+    #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
     /// Only assignees with this employment type (`employee`, `contractor`).
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
 }
 

@@ -8,17 +8,23 @@ use super::*;
 #[into_params(parameter_in = Query)]
 pub struct TimeseriesQuery {
     /// `day`, `week` (from Monday) or `month`.
+    #[param(value_type = crate::routes::openapi::IntervalName)]
     pub interval: String,
     /// Start, inclusive (RFC 3339).
+    #[param(value_type = crate::routes::openapi::Instant)]
     pub from: String,
-    /// End, exclusive (RFC 3339).
+    /// End, exclusive (RFC 3339; not before `from`; at most a few thousand buckets after it).
+    #[param(value_type = crate::routes::openapi::Instant)]
     pub to: String,
     /// `calendar` (default) or `business`.
+    #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub ftf_days: Option<i64>,
     /// Extra figures: `contact_rates` (one-touch, strict one-touch, first-contact resolution and
     /// repeat contact rates per group). Left out unless asked for.
+    #[param(value_type = Option<crate::routes::openapi::ReportInclude>)]
     pub include: Option<String>,
     /// Only this team's tickets.
     pub team: Option<i64>,
@@ -29,14 +35,19 @@ pub struct TimeseriesQuery {
     /// Only this site's tickets.
     pub site: Option<i64>,
     /// Only this channel (`phone`, `email`, `web`, `chat`, `field`).
+    #[param(value_type = Option<crate::models::enums::TicketChannel>)]
     pub channel: Option<String>,
     /// Only this priority (`low`, `normal`, `high`, `urgent`).
+    #[param(value_type = Option<crate::domain::ticket::TicketPriority>)]
     pub priority: Option<String>,
-    /// Only this category.
+    /// Only this category (not blank; compared lower-cased).
+    #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
     /// Only teams with this sourcing (`in_house`, `outsourced`).
+    #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
     /// Only assignees with this employment type (`employee`, `contractor`).
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
 }
 

@@ -24,7 +24,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCommentRequest {
-    /// Text, 1–65,536 characters.
+    /// Text, 1–65,536 characters, not blank.
+    #[schema(
+        max_length = 65536,
+        pattern = r"^[^\x00]*[^\x00\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00]*$"
+    )]
     pub body: String,
     /// Visible to the requester (default true). Internal notes are `false`.
     #[serde(default = "yes")]
@@ -106,7 +110,8 @@ pub struct CommentListResponse {
         (status = 201, body = CommentCreatedResponse),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -37,13 +37,16 @@ pub struct CreateTicketRequest {
     /// Site of the organization.
     pub site_id: Option<i64>,
     /// Subject, 1–250 characters.
+    #[schema(value_type = crate::routes::openapi::Subject)]
     pub subject: String,
-    /// Description: the first public comment.
+    /// Description: the first public comment (at most 65,536 characters; blank: none).
     #[serde(default)]
+    #[schema(max_length = 65536)]
     pub description: String,
     /// Who wrote the description (default: `agent` for `phone` and `field`, `requester` otherwise).
     pub description_author: Option<CommentAuthor>,
-    /// Category, e.g. `billing`.
+    /// Category, e.g. `billing` (1–100 characters; stored lower-cased).
+    #[schema(value_type = Option<crate::routes::openapi::Category>)]
     pub category: Option<String>,
     /// Priority (default `normal`).
     pub priority: Option<TicketPriority>,
@@ -51,6 +54,7 @@ pub struct CreateTicketRequest {
     pub channel: TicketChannel,
     /// Tags (trimmed, lower case, unique; at most 20).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::routes::openapi::Tag>, max_items = 20)]
     pub tags: Vec<String>,
     /// Team.
     pub team_id: Option<i64>,
@@ -139,11 +143,11 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
 /// 422, and a request whose key is still in flight is 409: no retry ever creates a second ticket.
 ///
 /// Errors: 401; 403 for managers and technicians; 400 for malformed JSON or a bad key; 413 for a
-/// body over 64 KiB; 422 naming the field for anything invalid; 409 for a duplicate inline
+/// body over 512 KiB; 422 naming the field for anything invalid; 409 for a duplicate inline
 /// requester email.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicketRequest,
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe: 1–255 visible ASCII characters", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, body = TicketResponse, headers(("ETag" = String), ("Location" = String))),
         (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),

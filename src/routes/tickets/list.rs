@@ -30,10 +30,13 @@ pub struct TicketListResponse {
 #[into_params(parameter_in = Query)]
 pub struct ListTicketsQuery {
     /// Comma-separated statuses (`new,open,pending,on_hold,solved,closed`); any of them matches.
+    #[param(value_type = Option<crate::routes::openapi::TicketStatusList>)]
     pub status: Option<String>,
     /// Comma-separated priorities (`low,normal,high,urgent`).
+    #[param(value_type = Option<crate::routes::openapi::TicketPriorityList>)]
     pub priority: Option<String>,
     /// Comma-separated channels (`phone,email,web,chat,field`).
+    #[param(value_type = Option<crate::routes::openapi::TicketChannelList>)]
     pub channel: Option<String>,
     /// Assignee's staff user id.
     pub assignee: Option<i64>,
@@ -52,30 +55,41 @@ pub struct ListTicketsQuery {
     /// A tag the ticket carries.
     pub tag: Option<String>,
     /// `in_house` or `outsourced`: the sourcing of the ticket's team.
+    #[param(value_type = Option<crate::routes::openapi::SourcingList>)]
     pub sourcing: Option<String>,
     /// Created at or after this instant (RFC 3339, inclusive).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub created_from: Option<String>,
-    /// Created before this instant (RFC 3339, exclusive).
+    /// Created before this instant (RFC 3339, exclusive; not before `created_from`).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub created_to: Option<String>,
     /// Updated at or after (inclusive).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub updated_from: Option<String>,
-    /// Updated before (exclusive).
+    /// Updated before (exclusive; not before `updated_from`).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub updated_to: Option<String>,
     /// Latest solve at or after (inclusive).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub solved_from: Option<String>,
-    /// Latest solve before (exclusive).
+    /// Latest solve before (exclusive; not before `solved_from`).
+    #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub solved_to: Option<String>,
     /// Full-text search over subject, description and comments (web search syntax: words,
-    /// "quoted phrases", `-excluded`).
+    /// "quoted phrases", `-excluded`); at most 500 characters once trimmed, blank: no search.
+    #[param(value_type = Option<crate::routes::openapi::Text500>)]
     pub q: Option<String>,
     /// `breached` (a target breached) or `at_risk` (a running target due within the hour or past
     /// its policy's warning instant).
+    #[param(value_type = Option<crate::routes::openapi::SlaRiskName>)]
     pub sla: Option<String>,
     /// `-created_at` (default), `created_at`, `-updated_at` or `updated_at`.
+    #[param(value_type = Option<crate::routes::openapi::TicketSortName>)]
     pub sort: Option<String>,
     /// `meta.next_cursor` of the previous page (with the same sort).
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 

@@ -22,26 +22,26 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
-    /// Subject (cannot be `null`).
+    /// Subject, 1–250 characters (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = crate::routes::openapi::Subject)]
     pub subject: Option<Option<String>>,
     /// Status, through the state machine (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<TicketStatus>)]
+    #[schema(value_type = TicketStatus)]
     pub status: Option<Option<TicketStatus>>,
     /// Priority (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<TicketPriority>)]
+    #[schema(value_type = TicketPriority)]
     pub priority: Option<Option<TicketPriority>>,
-    /// Category (`null` clears).
+    /// Category, 1–100 characters (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Category>)]
     pub category: Option<Option<String>>,
     /// Tags (replace the list; `[]` clears, `null` is refused). Tags may change on a closed
     /// ticket.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<crate::routes::openapi::Tag>, max_items = 20)]
     pub tags: Option<Option<Vec<String>>>,
     /// Requester (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -70,7 +70,8 @@ pub struct UpdateTicketRequest {
     pub assignee_id: Option<Option<i64>>,
     /// Why the ticket is on hold (`on_hold.v1` pause reason): `awaiting_parts`,
     /// `awaiting_field_visit`, `facility_access`, `third_party` or `other`; with `status: on_hold`,
-    /// or alone on a ticket already on hold.
+    /// or alone on a ticket already on hold (`null`: unchanged).
+    #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
     pub hold_reason: Option<String>,
 }
 
@@ -141,14 +142,16 @@ impl TryFrom<UpdateTicketRequest> for TicketUpdate {
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets",
     request_body = UpdateTicketRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id"),
-           ("If-Match" = String, Header, description = "The ticket's ETag, e.g. \"3\"")),
+           ("If-Match" = String, Header, description = "The ticket's ETag, e.g. \"3\"",
+            pattern = r#"^(?:W/)?"*[+-]?[0-9]{1,9}"*$"#)),
     responses(
         (status = 200, body = TicketResponse, headers(("ETag" = String))),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 428, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_ticket(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -34,9 +34,11 @@ pub const MAX_DAYS_AHEAD: i64 = 366;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowRequest {
-    /// Start, e.g. `2026-03-02T08:00:00-05:00`.
+    /// Start, e.g. `2026-03-02T08:00:00-05:00`; at most 366 days from now.
+    #[schema(value_type = crate::routes::openapi::Instant)]
     pub start: String,
-    /// End, after the start.
+    /// End, after the start and at most 24 hours after it.
+    #[schema(value_type = crate::routes::openapi::Instant)]
     pub end: String,
 }
 
@@ -105,28 +107,84 @@ pub(super) fn parse_text(
     }
 }
 
-/// `POST /tickets/{id}/work-orders` and `POST /work-orders` body.
+/// `POST /work-orders` body: `ticket_id` and the fields of [`TicketWorkOrderRequest`].
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkOrderRequest {
-    /// The ticket (only on `POST /work-orders`; the path names it otherwise).
+    /// The ticket.
+    #[schema(value_type = i64, required = true)]
     pub ticket_id: Option<i64>,
     /// The site (default: the ticket's).
     pub site_id: Option<i64>,
     /// The asset at that site (default: the ticket's, when it is at the site).
     pub asset_id: Option<i64>,
     /// The problem, 1–250 characters.
+    #[schema(value_type = crate::routes::openapi::Subject)]
     pub summary: String,
     /// Priority (default: the ticket's).
     pub priority: Option<TicketPriority>,
-    /// A skill the technician must have (e.g. `kiosk`).
+    /// A skill the technician must have (e.g. `kiosk`; at most 50 characters, stored
+    /// lower-cased; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text50>)]
     pub required_skill: Option<String>,
     /// The facility requires an escort.
     #[serde(default)]
     pub escort_required: bool,
-    /// Clearance the facility requires (≤ 200 characters).
+    /// Clearance the facility requires (≤ 200 characters; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text200>)]
     pub security_clearance: Option<String>,
-    /// Other access notes (≤ 2,000 characters).
+    /// Other access notes (≤ 2,000 characters; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text2000>)]
+    pub access_notes: Option<String>,
+    /// Dispatch at once to this technician …
+    pub technician_id: Option<i64>,
+    /// … with this arrival window.
+    pub arrival_window: Option<WindowRequest>,
+}
+
+impl From<TicketWorkOrderRequest> for CreateWorkOrderRequest {
+    fn from(r: TicketWorkOrderRequest) -> Self {
+        CreateWorkOrderRequest {
+            ticket_id: None,
+            site_id: r.site_id,
+            asset_id: r.asset_id,
+            summary: r.summary,
+            priority: r.priority,
+            required_skill: r.required_skill,
+            escort_required: r.escort_required,
+            security_clearance: r.security_clearance,
+            access_notes: r.access_notes,
+            technician_id: r.technician_id,
+            arrival_window: r.arrival_window,
+        }
+    }
+}
+
+/// `POST /tickets/{id}/work-orders` body (the path names the ticket).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketWorkOrderRequest {
+    /// The site (default: the ticket's).
+    pub site_id: Option<i64>,
+    /// The asset at that site (default: the ticket's, when it is at the site).
+    pub asset_id: Option<i64>,
+    /// The problem, 1–250 characters.
+    #[schema(value_type = crate::routes::openapi::Subject)]
+    pub summary: String,
+    /// Priority (default: the ticket's).
+    pub priority: Option<TicketPriority>,
+    /// A skill the technician must have (e.g. `kiosk`; at most 50 characters, stored
+    /// lower-cased; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text50>)]
+    pub required_skill: Option<String>,
+    /// The facility requires an escort.
+    #[serde(default)]
+    pub escort_required: bool,
+    /// Clearance the facility requires (≤ 200 characters; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text200>)]
+    pub security_clearance: Option<String>,
+    /// Other access notes (≤ 2,000 characters; blank: none).
+    #[schema(value_type = Option<crate::routes::openapi::Text2000>)]
     pub access_notes: Option<String>,
     /// Dispatch at once to this technician …
     pub technician_id: Option<i64>,
@@ -213,9 +271,9 @@ async fn create(
 /// Errors: 403 for managers and technicians; 404 for an unknown ticket; 409 for a closed ticket
 /// or a dispatch conflict (overlapping window, time off); 422 naming the field.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/work-orders", tag = "work orders",
-    request_body = CreateWorkOrderRequest, security(("bearer" = [])),
+    request_body = TicketWorkOrderRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+           ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe: 1–255 visible ASCII characters", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, body = WorkOrderResponse, headers(("Location" = String))),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -227,17 +285,11 @@ pub async fn create_for_ticket(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonBody<CreateWorkOrderRequest>,
+    body: JsonBody<TicketWorkOrderRequest>,
 ) -> ApiResult<HttpResponse> {
     user.require(DISPATCHERS)?;
-    if body.value.ticket_id.is_some() {
-        return Err(ApiError::invalid_field(
-            "ticket_id",
-            "the path names the ticket; leave ticket_id out",
-        ));
-    }
     let raw = body.raw.clone();
-    let draft = WorkOrderDraft::try_from(body.value)?;
+    let draft = WorkOrderDraft::try_from(CreateWorkOrderRequest::from(body.value))?;
     create(state, user, req, id.into_inner(), &raw, draft).await
 }
 
@@ -245,7 +297,7 @@ pub async fn create_for_ticket(
 /// `POST /tickets/{id}/work-orders`).
 #[utoipa::path(post, path = "/api/v1/work-orders", tag = "work orders",
     request_body = CreateWorkOrderRequest, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe: 1–255 visible ASCII characters", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 201, body = WorkOrderResponse, headers(("Location" = String))),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),

@@ -26,27 +26,27 @@ use utoipa::ToSchema;
 pub struct EditWorkOrderRequest {
     /// Problem summary, 1–250 characters (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = crate::routes::openapi::Subject)]
     pub summary: Option<Option<String>>,
     /// Priority (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<TicketPriority>)]
+    #[schema(value_type = TicketPriority)]
     pub priority: Option<Option<TicketPriority>>,
-    /// Required skill (`null` clears).
+    /// Required skill, ≤ 50 characters (`null` or blank clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Text50>)]
     pub required_skill: Option<Option<String>>,
     /// Escort required (cannot be `null`).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub escort_required: Option<Option<bool>>,
-    /// Security clearance (`null` clears).
+    /// Security clearance, ≤ 200 characters (`null` or blank clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Text200>)]
     pub security_clearance: Option<Option<String>>,
-    /// Access notes (`null` clears).
+    /// Access notes, ≤ 2,000 characters (`null` or blank clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::routes::openapi::Text2000>)]
     pub access_notes: Option<Option<String>>,
     /// Asset at the work order's site (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -107,7 +107,8 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
 #[utoipa::path(patch, path = "/api/v1/work-orders/{id}", tag = "work orders",
     request_body = EditWorkOrderRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Work order id"),
-           ("If-Match" = Option<String>, Header, description = "The work order's version, e.g. \"3\"")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "The work order's version, e.g. \"3\"",
+            pattern = r#"^(?:W/)?"*[+-]?[0-9]{1,9}"*$"#)),
     responses(
         (status = 200, body = WorkOrderResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),

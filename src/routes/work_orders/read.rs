@@ -60,8 +60,10 @@ fn parse_statuses(value: Option<&str>) -> Result<Vec<String>, ApiError> {
 /// `GET /work-orders` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Comma-separated statuses; `open` = scheduled, dispatched, en_route, on_site.
+    #[param(value_type = Option<crate::routes::openapi::WorkOrderStatusList>)]
     pub status: Option<String>,
     /// Of this technician.
     pub technician_id: Option<i64>,
@@ -72,8 +74,10 @@ pub struct ListQuery {
     /// For this asset.
     pub asset_id: Option<i64>,
     /// Page size, 1–100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (the last id seen).
+    #[param(value_type = Option<i64>)]
     pub cursor: Option<String>,
 }
 
@@ -171,9 +175,11 @@ pub async fn list_for_ticket(
 /// `GET /me/work-orders` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// `YYYY-MM-DD` (windows starting that local day at the site), `upcoming` (open, window
     /// not yet over) or `open` (every open one; the default).
+    #[param(value_type = Option<crate::routes::openapi::DayFilter>)]
     pub day: Option<String>,
 }
 

@@ -27,7 +27,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpRequest {
-    /// Summary (default: the first work order's).
+    /// Summary, 1–250 characters (default: the first work order's).
+    #[schema(value_type = Option<crate::routes::openapi::Subject>)]
     pub summary: Option<String>,
     /// Dispatch at once to this technician …
     pub technician_id: Option<i64>,
@@ -43,8 +44,9 @@ pub struct FollowUpRequest {
 ///   `notes`, `follow_up` (a new linked visit);
 /// - `cancelled`: `notes` (the reason).
 ///
-/// A field that does not apply to `to` is a 422 naming it.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A field that does not apply to `to` is a 422 naming it. (Its schema, one object per `to`,
+/// is [`TransitionRequest::schema`].)
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// The new status.
@@ -68,6 +70,104 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
     /// `cannot_complete`: ask for a follow-up visit.
     pub follow_up: Option<FollowUpRequest>,
+}
+
+impl utoipa::PartialSchema for TransitionRequest {
+    /// One object per `to`, each with the fields that apply to it (`scheduled` is not a
+    /// transition: a work order is scheduled when created).
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let schema =
+            |name: &str| serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        let instant = schema("Instant");
+        let notes = serde_json::json!({
+            "oneOf": [schema("Text4000"), {"type": "null"}],
+            "description": "Notes (≤ 4,000 characters; blank: none)"
+        });
+        let occurred_at = serde_json::json!({
+            "oneOf": [instant, {"type": "null"}],
+            "description": "When it happened on the device (default: now). Not in the future, \
+                            not before the work order's previous transition."
+        });
+        let variant = |to: &str, description: &str, required: &[&str], extra: serde_json::Value| {
+            let mut properties = serde_json::json!({
+                "to": {"type": "string", "enum": [to]},
+                "occurred_at": occurred_at,
+            });
+            if let (Some(p), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
+                p.extend(e.clone());
+            }
+            let mut needed = vec!["to"];
+            needed.extend_from_slice(required);
+            serde_json::json!({
+                "type": "object",
+                "title": to,
+                "description": description,
+                "required": needed,
+                "properties": properties,
+                "additionalProperties": false,
+            })
+        };
+        let json = serde_json::json!({
+            "description": "The new status `to` and the fields that apply to it; another field is \
+                            a 422 naming it",
+            "oneOf": [
+                variant("dispatched", "Give the visit to a technician (again to re-dispatch)",
+                    &["technician_id", "arrival_window"], serde_json::json!({
+                        "technician_id": {"type": "integer", "format": "int64",
+                            "description": "The technician"},
+                        "arrival_window": schema("WindowRequest"),
+                    })),
+                variant("en_route", "The technician is on the way", &[], serde_json::json!({})),
+                variant("on_site", "The technician arrived", &[], serde_json::json!({})),
+                variant("completed", "The visit ended with the work done",
+                    &["resolution_code", "problem_fixed"], serde_json::json!({
+                        "resolution_code": schema("Name100"),
+                        "notes": notes,
+                        "parts": {"type": ["array", "null"], "items": schema("Part"),
+                            "maxItems": 50, "description": "Parts used (≤ 50 lines)"},
+                        "problem_fixed": {"type": "boolean", "description": "The problem is fixed"},
+                    })),
+                variant("cannot_complete", "The visit ended without the work done",
+                    &["reason"], serde_json::json!({
+                        "reason": schema("CannotCompleteReason"),
+                        "notes": notes,
+                        "follow_up": {"oneOf": [schema("FollowUpRequest"), {"type": "null"}],
+                            "description": "Ask for a follow-up visit"},
+                    })),
+                variant("cancelled", "Call the visit off", &[], serde_json::json!({
+                    "notes": notes,
+                })),
+            ]
+        });
+        serde_json::from_value(json).unwrap_or_default()
+    }
+}
+
+impl utoipa::ToSchema for TransitionRequest {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::routes::openapi::{Instant, Name100, Text4000};
+        use utoipa::PartialSchema;
+        schemas.extend([
+            ("Instant".to_string(), Instant::schema()),
+            ("Name100".to_string(), Name100::schema()),
+            ("Text4000".to_string(), Text4000::schema()),
+            ("WindowRequest".to_string(), WindowRequest::schema()),
+            ("FollowUpRequest".to_string(), FollowUpRequest::schema()),
+            ("Part".to_string(), Part::schema()),
+            (
+                "CannotCompleteReason".to_string(),
+                crate::domain::work_order::CannotCompleteReason::schema(),
+            ),
+        ]);
+        <FollowUpRequest as utoipa::ToSchema>::schemas(schemas);
+        <WindowRequest as utoipa::ToSchema>::schemas(schemas);
+        <Part as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 /// The answer of a transition: the work order, and the follow-up visit created with it.
@@ -224,7 +324,7 @@ impl TryFrom<TransitionRequest> for Transition {
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/transitions", tag = "work orders",
     request_body = TransitionRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Work order id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+           ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe: 1–255 visible ASCII characters", pattern = r"^[!-~]{1,255}$")),
     responses(
         (status = 200, body = TransitionResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
