@@ -13,6 +13,8 @@
 //! - [`metrics`]: the per-ticket metric projection of the event log (docs/METRICS.md §4).
 //! - [`field_metrics`]: the per-work-order field-service projection (docs/METRICS.md §8).
 //! - [`stats`]: aggregates over durations (count, mean, median, p90, min, max).
+//! - [`inference`]: the statistics of the evidence and bake-off reports (intervals, tests, Holm,
+//!   Kaplan–Meier, difference in differences, small-sample flags and verdicts).
 //! - [`survey`]: CSAT/NPS answers (1–5, 0–10, comment, consent) and the `pre_reopen` rule.
 //! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
 //!   scheduling rules.
@@ -23,6 +25,7 @@ pub mod email;
 pub mod field_metrics;
 pub mod ids;
 pub mod inbound;
+pub mod inference;
 pub mod instant;
 pub mod metrics;
 pub mod sla;

@@ -73,8 +73,9 @@ impl DurationStats {
 }
 
 /// [`percentile_cont`] of unordered values by selection: the value of rank `floor(f·(n−1))` is
-/// selected, and the next rank's is the smallest value after it. Reorders `values`.
-fn percentile_select(values: &mut [i64], fraction: f64) -> Option<f64> {
+/// selected, and the next rank's is the smallest value after it. Reorders `values`; O(n).
+/// Bit-identical to [`percentile_cont`] of the sorted values; `None` for an empty slice.
+pub fn percentile_select(values: &mut [i64], fraction: f64) -> Option<f64> {
     let n = values.len();
     if n == 0 {
         return None;
@@ -95,14 +96,25 @@ fn percentile_select(values: &mut [i64], fraction: f64) -> Option<f64> {
 /// PostgreSQL's `percentile_cont(fraction)` over sorted values: linear interpolation between the
 /// values at ranks `floor(f·(n−1))` and `ceil(f·(n−1))`. `None` for an empty slice.
 pub fn percentile_cont(sorted: &[i64], fraction: f64) -> Option<f64> {
-    let n = sorted.len();
+    interpolate(sorted.len(), fraction, |i| sorted.get(i).map(|&v| v as f64))
+}
+
+/// [`percentile_cont`] of sorted floating-point values (the same rule and arithmetic; NumPy's
+/// `percentile(method='linear')`, up to NumPy's rounding of the last bit). `None` for an empty
+/// slice.
+pub fn percentile_cont_f64(sorted: &[f64], fraction: f64) -> Option<f64> {
+    interpolate(sorted.len(), fraction, |i| sorted.get(i).copied())
+}
+
+/// The interpolation of [`percentile_cont`] over `n` sorted values read by rank with `at`.
+fn interpolate(n: usize, fraction: f64, at: impl Fn(usize) -> Option<f64>) -> Option<f64> {
     if n == 0 {
         return None;
     }
     let rank = fraction * (n - 1) as f64;
     let lo = rank.floor() as usize;
     let hi = rank.ceil() as usize;
-    let (a, b) = (*sorted.get(lo)? as f64, *sorted.get(hi)? as f64);
+    let (a, b) = (at(lo)?, at(hi)?);
     Some(a + (b - a) * (rank - lo as f64))
 }
 
@@ -181,6 +193,24 @@ mod tests {
         let s = DurationStats::of_unordered(&mut ten);
         assert_eq!((s.median, s.min, s.max), (Some(55.0), Some(10), Some(1000)));
         assert!((s.p90.unwrap_or_default() - 181.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_floating_point_percentile_interpolates_like_the_integer_one() {
+        // sorted: 1.5 2.5 4 10; rank of 0.25: 0.75 → 1.5 + 0.75·1 = 2.25; of 0.9: 2.7 → 4 + 0.7·6 = 8.2
+        let values = [1.5, 2.5, 4.0, 10.0];
+        assert_eq!(percentile_cont_f64(&values, 0.25), Some(2.25));
+        assert!((percentile_cont_f64(&values, 0.9).unwrap_or_default() - 8.2).abs() < 1e-12);
+        assert_eq!(percentile_cont_f64(&[], 0.5), None);
+        let ints = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000];
+        let floats = ints.map(|v| v as f64);
+        for f in [0.0, 0.025, 0.5, 0.9, 0.975, 1.0] {
+            assert_eq!(
+                percentile_cont(&ints, f),
+                percentile_cont_f64(&floats, f),
+                "{f}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,1087 @@
+//! The statistics of the evidence and bake-off reports: intervals, two-cohort tests, the
+//! multiple-comparison correction, the training-effect estimate, and the small-sample flags
+//! (docs/METRICS.md §10, "Statistics of the evidence and bake-off reports"; the shared
+//! specification's "Statistics in evidence and bake-off reports").
+//!
+//! Every function here is pure and panic-free. Empty or invalid inputs (no observations, a count
+//! above its total, a confidence level outside (0, 1), a negative duration, a non-finite value)
+//! give `None`; no public result holds a NaN or an infinity, and each result's fields say what they
+//! mean where a statistic is undefined. Durations are seconds (`i64`), as everywhere in Frontline;
+//! rates are fractions in [0, 1]; `confidence` is a level such as [`CONFIDENCE_95`].
+//!
+//! Each method follows one reference implementation, named in its documentation, and the tests
+//! pin its figures to that tool's output on small, tied, one-sided, equal, zero-success,
+//! all-success and censored fixtures (scripts/inference_reference.py prints them):
+//!
+//! | statistic | function | reference |
+//! |---|---|---|
+//! | Wilson score interval of a rate | [`wilson`] | statsmodels `proportion_confint(method='wilson')` |
+//! | median with a bootstrap percentile interval | [`bootstrap_median`] | `scipy.stats.bootstrap(method='percentile')` |
+//! | Kaplan–Meier curve, median and its interval | [`kaplan_meier`] | lifelines `KaplanMeierFitter` |
+//! | Mann–Whitney U, rank-biserial correlation | [`mann_whitney`] | `scipy.stats.mannwhitneyu(method='auto')` |
+//! | two-proportion z-test, difference, Cohen's h | [`two_proportions`] | statsmodels `proportions_ztest`, `confint_proportions_2indep(method='newcomb')`, `proportion_effectsize` |
+//! | Holm's step-down correction | [`holm`] | statsmodels `multipletests(method='holm')` |
+//! | difference in differences | [`difference_in_differences`] | statsmodels OLS `y ~ trained * after` (the point estimate) |
+//!
+//! The normal distribution (CDF, survival function, quantile) is statrs'. statrs also has a
+//! Mann–Whitney test, which is not used: it compares every pair of values to check that they are
+//! comparable (O(n²)), and its exact p-value enumerates every subset of ranks (C(n₁+n₂, k)), which
+//! does not finish for a cohort of 5 against one of a thousand, where SciPy's `auto` is exact.
+//!
+//! Random resampling uses `rand_chacha::ChaCha8Rng::seed_from_u64(seed)`: rand_core's PCG32 seed
+//! expansion and the ChaCha8 stream are both value-stable (changing either is a value-breaking
+//! release of those crates), and a test pins the stream's first words to an independent
+//! implementation in the reference script. Indices are drawn with [`uniform_index`], our own rule
+//! on the stream's 64-bit words rather than `rand`'s sampling code, so a seed gives the same
+//! interval on every platform and whatever `rand` does.
+
+use std::collections::BTreeMap;
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use super::stats::{percentile_cont, percentile_cont_f64, percentile_select};
+
+/// The confidence level of every interval the reports print (95 %).
+pub const CONFIDENCE_95: f64 = 0.95;
+
+/// A cohort with fewer observations than this is flagged "too few to conclude" (the shared
+/// specification's threshold).
+pub const MIN_OBSERVATIONS_PER_COHORT: usize = 30;
+
+/// A CSAT figure from fewer ratings than this is flagged as wider than ±5 points: the 95 % interval
+/// of a rate near 50 % from `n` ratings is about ±1.96·√(0.25 / n), which is 4.9 points at 400.
+pub const MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS: usize = 400;
+
+/// A survival probability within this of ½ counts as ½ when the Kaplan–Meier median and its
+/// interval are read off the curves (the curve is a product of fractions whose floating-point
+/// rounding can put an exact ½ one bit above it).
+pub const SURVIVAL_HALF_TOLERANCE: f64 = 1e-12;
+
+/// Above this many coefficients (two buffers of 16 MiB) the exact Mann–Whitney distribution is not
+/// built and the normal approximation is used instead (see [`mann_whitney`]).
+pub const MANN_WHITNEY_EXACT_MAX_COEFFICIENTS: usize = 1 << 20;
+
+// ------------------------------------------------------------------------------------------------
+// Shared pieces
+// ------------------------------------------------------------------------------------------------
+
+/// The two-sided normal critical value of a confidence level, `Φ⁻¹(1 − (1 − confidence)/2)`
+/// (1.959963984540054 for 95 %); `None` outside (0, 1).
+pub fn normal_critical_value(confidence: f64) -> Option<f64> {
+    if !is_level(confidence) {
+        return None;
+    }
+    Some(Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0))
+}
+
+/// Whether `level` is a confidence level or a significance level: strictly between 0 and 1.
+fn is_level(level: f64) -> bool {
+    level > 0.0 && level < 1.0
+}
+
+/// The standard normal survival function `1 − Φ(z)`, accurate in the tail.
+fn normal_sf(z: f64) -> f64 {
+    Normal::standard().sf(z)
+}
+
+/// The fractions of the bootstrap distribution that bound a two-sided percentile interval:
+/// `α = (1 − confidence)/2` and `1 − α`, computed as SciPy computes them.
+fn percentile_bounds(confidence: f64) -> Option<(f64, f64)> {
+    if !is_level(confidence) {
+        return None;
+    }
+    let alpha = (1.0 - confidence) / 2.0;
+    Some((alpha, 1.0 - alpha))
+}
+
+/// An index drawn uniformly from `0..n` with Lemire's method on the generator's 64-bit words:
+/// `m = next_u64() · n` as a 128-bit product; while the low 64 bits of `m` are below
+/// `2⁶⁴ mod n`, draw again; the index is the high 64 bits of `m`. Unbiased; it is the rule the
+/// reference script re-implements, and it does not depend on `rand`'s own sampling code. `n = 0`
+/// gives 0 (callers never draw from an empty set).
+pub fn uniform_index(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    let n = n as u64;
+    if n == 0 {
+        return 0;
+    }
+    let mut m = u128::from(rng.next_u64()) * u128::from(n);
+    let mut low = m as u64;
+    if low < n {
+        let threshold = n.wrapping_neg() % n;
+        while low < threshold {
+            m = u128::from(rng.next_u64()) * u128::from(n);
+            low = m as u64;
+        }
+    }
+    (m >> 64) as usize
+}
+
+/// Sorts floating-point values ascending (IEEE total order; inputs here are finite).
+fn sort_f64(values: &mut [f64]) {
+    values.sort_unstable_by(f64::total_cmp);
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. Wilson score interval
+// ------------------------------------------------------------------------------------------------
+
+/// A rate with its Wilson score interval.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Proportion {
+    /// Observations that meet the condition.
+    pub successes: u64,
+    /// Observations considered (> 0).
+    pub trials: u64,
+    /// `successes / trials`, in [0, 1].
+    pub rate: f64,
+    /// Lower bound of the interval, in [0, 1].
+    pub low: f64,
+    /// Upper bound of the interval, in [0, 1].
+    pub high: f64,
+    /// The interval's confidence level.
+    pub confidence: f64,
+}
+
+/// The Wilson score interval of `successes` out of `trials` (shared specification: proportions
+/// such as CSAT %, SLA attainment, FCR and first-time fix), without continuity correction, exactly
+/// as statsmodels' `proportion_confint(method='wilson')`: with `q = s/n` and `z` the critical
+/// value, centre `(q + z²/2n) / (1 + z²/n)`, half-width `z·√(q(1−q)/n + z²/4n²) / (1 + z²/n)`,
+/// bounds clipped to [0, 1]; the lower bound at 0 % is exactly 0 and the upper bound at 100 %
+/// exactly 1 (their algebraic values, which rounding would miss by a bit).
+///
+/// `None` when `trials` is 0, `successes > trials` or `confidence` is outside (0, 1).
+pub fn wilson(successes: u64, trials: u64, confidence: f64) -> Option<Proportion> {
+    if trials == 0 || successes > trials {
+        return None;
+    }
+    let z = normal_critical_value(confidence)?;
+    let n = trials as f64;
+    let q = successes as f64 / n;
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (q + z2 / (2.0 * n)) / denominator;
+    let half = z * (q * (1.0 - q) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
+    // At 0 % the lower bound is exactly 0 and at 100 % the upper bound exactly 1 (centre ∓ half
+    // simplifies to them); rounding would leave them a bit off.
+    let low = if successes == 0 { 0.0 } else { centre - half };
+    let high = if successes == trials {
+        1.0
+    } else {
+        centre + half
+    };
+    Some(Proportion {
+        successes,
+        trials,
+        rate: q,
+        low: low.clamp(0.0, 1.0),
+        high: high.clamp(0.0, 1.0),
+        confidence,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// 2. Median with a bootstrap percentile interval
+// ------------------------------------------------------------------------------------------------
+
+/// A median with its bootstrap percentile interval and what it takes to reproduce it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BootstrapMedian {
+    /// Number of values.
+    pub n: usize,
+    /// The sample's median (`percentile_cont(0.5)`), seconds.
+    pub median: f64,
+    /// Lower bound of the interval, seconds.
+    pub low: f64,
+    /// Upper bound of the interval, seconds.
+    pub high: f64,
+    /// The interval's confidence level.
+    pub confidence: f64,
+    /// Number of bootstrap resamples.
+    pub resamples: usize,
+    /// The generator's seed (the report prints it).
+    pub seed: u64,
+}
+
+/// The median of `values` (seconds) with a percentile bootstrap interval (shared specification:
+/// "95 % bootstrap interval with a fixed, printed seed").
+///
+/// - Median: docs/METRICS.md §7's `median`, PostgreSQL's `percentile_cont(0.5)` (the mean of the
+///   two middle values when `n` is even), for the sample and for every resample.
+/// - Resampling: `ChaCha8Rng::seed_from_u64(seed)`; each of the `resamples` resamples draws `n`
+///   indices in order with [`uniform_index`], with replacement.
+/// - Interval: the `α = (1 − confidence)/2` and `1 − α` quantiles of the `resamples` bootstrap
+///   medians by the same linear interpolation (`percentile_cont`, NumPy's `linear`), as
+///   `scipy.stats.bootstrap(method='percentile')` takes them.
+///
+/// The same `values`, `resamples`, `seed` and `confidence` give the same interval, bit for bit, on
+/// every platform. `None` when `values` is empty, `resamples` is 0 or `confidence` is outside
+/// (0, 1). Cost: `resamples · n` draws and O(n) selections.
+pub fn bootstrap_median(
+    values: &[i64],
+    resamples: usize,
+    seed: u64,
+    confidence: f64,
+) -> Option<BootstrapMedian> {
+    let (lower, upper) = percentile_bounds(confidence)?;
+    if values.is_empty() || resamples == 0 {
+        return None;
+    }
+    let n = values.len();
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let median = percentile_cont(&sorted, 0.5)?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut sample = vec![0_i64; n];
+    let mut medians = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        for slot in sample.iter_mut() {
+            *slot = *values.get(uniform_index(&mut rng, n))?;
+        }
+        medians.push(percentile_select(&mut sample, 0.5)?);
+    }
+    sort_f64(&mut medians);
+    Some(BootstrapMedian {
+        n,
+        median,
+        low: percentile_cont_f64(&medians, lower)?,
+        high: percentile_cont_f64(&medians, upper)?,
+        confidence,
+        resamples,
+        seed,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3. Kaplan–Meier
+// ------------------------------------------------------------------------------------------------
+
+/// One observation of a time to an event: a ticket solved after `duration` seconds, or still open
+/// at the period's end, `duration` seconds after it started (right-censored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeToEvent {
+    /// Seconds from the start to the event, or to the censoring instant (≥ 0).
+    pub duration: i64,
+    /// `true`: the event happened (solved); `false`: censored (still open at the period's end).
+    pub event: bool,
+}
+
+impl TimeToEvent {
+    /// An observed event after `duration` seconds.
+    pub fn event(duration: i64) -> TimeToEvent {
+        TimeToEvent {
+            duration,
+            event: true,
+        }
+    }
+
+    /// An observation censored after `duration` seconds.
+    pub fn censored(duration: i64) -> TimeToEvent {
+        TimeToEvent {
+            duration,
+            event: false,
+        }
+    }
+}
+
+/// The Kaplan–Meier curve at one observed time (an event or a censoring time).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SurvivalStep {
+    /// The time, seconds.
+    pub time: i64,
+    /// Observations still at risk just before `time` (those censored at `time` included).
+    pub at_risk: u64,
+    /// Events at `time`.
+    pub events: u64,
+    /// Observations censored at `time`.
+    pub censored: u64,
+    /// S(t): the estimated share still without the event just after `time`, in [0, 1].
+    pub survival: f64,
+    /// Lower bound of the pointwise log(−log) interval of S(t), in [0, 1].
+    pub low: f64,
+    /// Upper bound of the pointwise log(−log) interval of S(t), in [0, 1].
+    pub high: f64,
+}
+
+/// The Kaplan–Meier estimate of a time to an event with right-censoring.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct KaplanMeier {
+    /// Number of observations.
+    pub n: usize,
+    /// Observed events.
+    pub events: usize,
+    /// Censored observations.
+    pub censored: usize,
+    /// The curve at every distinct observed time, ascending.
+    pub curve: Vec<SurvivalStep>,
+    /// The Kaplan–Meier median, seconds: the first time with S(t) ≤ ½; `None` when the curve
+    /// never gets there (too many censored, or all).
+    pub median: Option<i64>,
+    /// Lower bound of the median's interval, seconds: the first time the interval's lower curve
+    /// is ≤ ½; `None` when it never is.
+    pub median_low: Option<i64>,
+    /// Upper bound of the median's interval, seconds: the first time the interval's upper curve
+    /// is ≤ ½; `None` when it never is (the interval is unbounded above).
+    pub median_high: Option<i64>,
+    /// The naive median of the observed events only (`percentile_cont(0.5)` of the solved
+    /// tickets' durations, censored ones left out), seconds; biased low when tickets are still
+    /// open, shown beside the Kaplan–Meier median and labelled as such. `None` without events.
+    pub naive_median_of_events: Option<f64>,
+    /// The intervals' confidence level.
+    pub confidence: f64,
+}
+
+/// The Kaplan–Meier survival curve of `observations`, its median and the median's interval,
+/// as lifelines' `KaplanMeierFitter` reports them (shared specification: "time to resolution over
+/// a period that still has open tickets: Kaplan–Meier median, open tickets censored").
+///
+/// - At a time `t` with `d` events, `c` censorings and `n` at risk just before `t`,
+///   S(t) = S(t⁻)·(n − d)/n: observations censored at `t` still count at risk at `t` (lifelines'
+///   convention for an event and a censoring at the same time).
+/// - Pointwise interval: Greenwood's variance `V(t) = Σ d/(n(n − d))` (a step with `n = d`
+///   adds 0, as lifelines) on the log(−log) scale ("exponential Greenwood"):
+///   `exp(−exp(ln(−ln S) ∓ z·√V / ln S))`. Where S(t) = 1 (before the first event) the interval is
+///   [1, 1] and where S(t) = 0 it is [0, 0], as lifelines reports them.
+/// - Median (lifelines' `median_survival_time_`): the first time with S(t) ≤ ½, so a curve that
+///   reaches exactly ½ at `t` has median `t` (R's `survfit` would take the midpoint to the next
+///   event time). Its interval (lifelines' `median_survival_times(kmf.confidence_interval_)`):
+///   the first times the lower and the upper curves are ≤ ½. "≤ ½" allows
+///   [`SURVIVAL_HALF_TOLERANCE`] for rounding: lifelines computes S as `exp(Σ ln((n − d)/n))` and
+///   on a curve that reaches exactly ½ its rounding can leave S one bit above ½ and move its
+///   median to the next event time; Frontline takes the exact value.
+///
+/// `None` when `observations` is empty, a duration is negative or `confidence` is outside (0, 1).
+pub fn kaplan_meier(observations: &[TimeToEvent], confidence: f64) -> Option<KaplanMeier> {
+    let z = normal_critical_value(confidence)?;
+    if observations.is_empty() || observations.iter().any(|o| o.duration < 0) {
+        return None;
+    }
+    let mut sorted = observations.to_vec();
+    sorted.sort_unstable_by_key(|o| o.duration);
+
+    let mut curve: Vec<SurvivalStep> = Vec::new();
+    let mut at_risk = sorted.len() as u64;
+    let mut survival = 1.0_f64;
+    let mut variance = 0.0_f64;
+    let mut any_event = false;
+    let mut reached_zero = false;
+    let mut rest = sorted.as_slice();
+    while let Some(first) = rest.first() {
+        let time = first.duration;
+        let same = rest.iter().take_while(|o| o.duration == time).count();
+        let (here, after) = rest.split_at(same);
+        rest = after;
+        let events = here.iter().filter(|o| o.event).count() as u64;
+        let censored = same as u64 - events;
+        if events > 0 {
+            any_event = true;
+            let (n, d) = (at_risk as f64, events as f64);
+            survival *= (n - d) / n;
+            if events < at_risk {
+                variance += d / (n * (n - d));
+            } else {
+                reached_zero = true;
+                survival = 0.0;
+            }
+        }
+        let (low, high) = if !any_event {
+            (1.0, 1.0)
+        } else if reached_zero {
+            (0.0, 0.0)
+        } else {
+            log_log_bounds(survival, variance, z)
+        };
+        curve.push(SurvivalStep {
+            time,
+            at_risk,
+            events,
+            censored,
+            survival,
+            low,
+            high,
+        });
+        at_risk -= same as u64;
+    }
+
+    let first_at_or_below_half = |value: fn(&SurvivalStep) -> f64| {
+        curve
+            .iter()
+            .find(|step| value(step) <= 0.5 + SURVIVAL_HALF_TOLERANCE)
+            .map(|step| step.time)
+    };
+    let median = first_at_or_below_half(|s| s.survival);
+    let median_low = first_at_or_below_half(|s| s.low);
+    let median_high = first_at_or_below_half(|s| s.high);
+
+    let solved: Vec<i64> = sorted
+        .iter()
+        .filter(|o| o.event)
+        .map(|o| o.duration)
+        .collect();
+    let events = solved.len();
+    Some(KaplanMeier {
+        n: sorted.len(),
+        events,
+        censored: sorted.len() - events,
+        curve,
+        median,
+        median_low,
+        median_high,
+        naive_median_of_events: percentile_cont(&solved, 0.5),
+        confidence,
+    })
+}
+
+/// The log(−log) bounds of S in (0, 1) with Greenwood variance `variance` and critical value `z`.
+/// Kept inside [0, 1] and free of NaN.
+fn log_log_bounds(survival: f64, variance: f64, z: f64) -> (f64, f64) {
+    let v = survival.ln();
+    if !(v < 0.0 && v.is_finite()) {
+        return (survival, survival);
+    }
+    let spread = z * variance.sqrt() / v;
+    let bound = |sign: f64| {
+        let b = (-((-v).ln() + sign * spread).exp()).exp();
+        if b.is_finite() {
+            b.clamp(0.0, 1.0)
+        } else {
+            survival
+        }
+    };
+    (bound(-1.0), bound(1.0))
+}
+
+// ------------------------------------------------------------------------------------------------
+// 4. Mann–Whitney U
+// ------------------------------------------------------------------------------------------------
+
+/// How a Mann–Whitney p-value was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MannWhitneyMethod {
+    /// The exact null distribution of U (no ties, a cohort of at most 8).
+    Exact,
+    /// The tie-corrected normal approximation with continuity correction.
+    Asymptotic,
+}
+
+/// A two-sided Mann–Whitney U test of cohort A against cohort B.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MannWhitney {
+    /// Size of cohort A.
+    pub n_a: usize,
+    /// Size of cohort B.
+    pub n_b: usize,
+    /// U of cohort A, as SciPy reports it: the pairs (a, b) with a > b, plus half the pairs with
+    /// a = b. `u_a + u_b = n_a · n_b`.
+    pub u_a: f64,
+    /// U of cohort B.
+    pub u_b: f64,
+    /// The two-sided p-value, in [0, 1].
+    pub p_value: f64,
+    /// How `p_value` was computed.
+    pub method: MannWhitneyMethod,
+    /// Whether any two values (in either cohort) are equal.
+    pub ties: bool,
+    /// The rank-biserial correlation `(u_a − u_b)/(n_a·n_b) = 2·u_a/(n_a·n_b) − 1`, in [−1, 1]:
+    /// **positive when A's values tend to be larger** (for durations: A slower), −1 when every
+    /// value of A is below every value of B, 0 for no tendency.
+    pub rank_biserial: f64,
+}
+
+/// The two-sided Mann–Whitney U test of durations (seconds) in cohorts `a` and `b` (shared
+/// specification: "two cohorts: Mann–Whitney U (durations)"), as
+/// `scipy.stats.mannwhitneyu(a, b, alternative='two-sided', use_continuity=True, method='auto')`:
+///
+/// - ranks: average ranks for ties; `u_a = R_a − n_a(n_a+1)/2`, computed in exact integers;
+/// - method (SciPy's `auto`): **exact** when there are no ties and at least one cohort has at most
+///   8 values; otherwise **asymptotic**: with `U = max(u_a, u_b)`, `μ = n_a·n_b/2`,
+///   `σ = √(n_a·n_b/12 · ((n+1) − Σ(t³ − t)/(n(n−1))))` over the tie groups `t`,
+///   `z = (U − μ − ½)/σ` and `p = 2·(1 − Φ(z))`; all values equal (σ = 0) gives p = 1, as SciPy;
+/// - exact: `p = 2·P(U ≥ max(u_a, u_b))` under the null, counted exactly from the Gaussian
+///   binomial coefficient [n_a+n_b choose min(n_a, n_b)] in 128-bit integers (SciPy counts the same
+///   distribution with Löffler's recurrence). When those counts would not fit in 128 bits, or need
+///   more than [`MANN_WHITNEY_EXACT_MAX_COEFFICIENTS`] coefficients (in practice only when the
+///   other cohort has more than about 200,000 values), the asymptotic p-value is used and
+///   `method` says so;
+/// - p-values are capped at 1.
+///
+/// `None` when either cohort is empty.
+pub fn mann_whitney(a: &[i64], b: &[i64]) -> Option<MannWhitney> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (n_a, n_b) = (a.len(), b.len());
+    let mut pooled: Vec<(i64, bool)> = a
+        .iter()
+        .map(|&v| (v, true))
+        .chain(b.iter().map(|&v| (v, false)))
+        .collect();
+    pooled.sort_unstable_by_key(|&(v, _)| v);
+
+    // Twice the rank sum of A: a tie group at 0-based positions k..k+t has average rank
+    // (2k + t + 1)/2. Σ(t³ − t) is the tie term of the variance.
+    let mut twice_rank_sum_a: u128 = 0;
+    let mut tie_term: u128 = 0;
+    let mut position = 0_usize;
+    let mut rest = pooled.as_slice();
+    while let Some(&(value, _)) = rest.first() {
+        let t = rest.iter().take_while(|&&(v, _)| v == value).count();
+        let (group, after) = rest.split_at(t);
+        rest = after;
+        let in_a = group.iter().filter(|&&(_, is_a)| is_a).count() as u128;
+        let (k, t128) = (position as u128, t as u128);
+        twice_rank_sum_a += in_a * (2 * k + t128 + 1);
+        tie_term += t128 * t128 * t128 - t128;
+        position += t;
+    }
+    let (na, nb) = (n_a as u128, n_b as u128);
+    let twice_u_a = twice_rank_sum_a - na * (na + 1);
+    let twice_u_b = 2 * na * nb - twice_u_a;
+    let u_a = twice_u_a as f64 / 2.0;
+    let u_b = twice_u_b as f64 / 2.0;
+    let ties = tie_term > 0;
+    let product = (n_a as f64) * (n_b as f64);
+
+    let exact = if !ties && (n_a <= 8 || n_b <= 8) {
+        let u_max = (twice_u_a.max(twice_u_b) / 2) as u64;
+        exact_two_sided_p(u_max, n_a.min(n_b), n_a.max(n_b))
+    } else {
+        None
+    };
+    let (p_value, method) = match exact {
+        Some(p) => (p, MannWhitneyMethod::Exact),
+        None => (
+            asymptotic_two_sided_p(u_a.max(u_b), n_a, n_b, tie_term as f64),
+            MannWhitneyMethod::Asymptotic,
+        ),
+    };
+    Some(MannWhitney {
+        n_a,
+        n_b,
+        u_a,
+        u_b,
+        p_value,
+        method,
+        ties,
+        rank_biserial: (u_a - u_b) / product,
+    })
+}
+
+/// SciPy's `_get_mwu_z` and `2·ndtr(−z)`, capped at 1.
+fn asymptotic_two_sided_p(u: f64, n1: usize, n2: usize, tie_term: f64) -> f64 {
+    let (n1, n2) = (n1 as f64, n2 as f64);
+    let mu = n1 * n2 / 2.0;
+    let n = n1 + n2;
+    let s = (n1 * n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
+    let numerator = u - mu - 0.5;
+    let p = if s > 0.0 {
+        2.0 * normal_sf(numerator / s)
+    } else if numerator < 0.0 {
+        2.0
+    } else {
+        0.0
+    };
+    if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// `2·P(U ≥ u_max)` for sizes `m ≤ n` without ties, from the null distribution's counts: the
+/// coefficients of the Gaussian binomial [n+m choose m]_q, built as
+/// `Π_{i=1..m} (1 − q^{n+i})/(1 − q^i)`, one factor at a time (each partial product is
+/// [n+i choose i]_q, with non-negative integer coefficients, so the recurrence
+/// `R[j] = R[j−i] + P[j] − P[j−n−i]` stays exact), truncated at degree `k = m·n − u_max`; by
+/// symmetry `P(U ≥ u_max) = P(U ≤ k)`. `None` when the counts would overflow or more than
+/// [`MANN_WHITNEY_EXACT_MAX_COEFFICIENTS`] are needed.
+fn exact_two_sided_p(u_max: u64, m: usize, n: usize) -> Option<f64> {
+    let total = binomial(m + n, m)?;
+    if total > u128::MAX / 2 {
+        return None;
+    }
+    let k = usize::try_from((m as u64).checked_mul(n as u64)?.checked_sub(u_max)?).ok()?;
+    if k >= MANN_WHITNEY_EXACT_MAX_COEFFICIENTS {
+        return None;
+    }
+    let mut counts = vec![0_u128; k + 1];
+    *counts.first_mut()? = 1;
+    for i in 1..=m {
+        let mut next = vec![0_u128; k + 1];
+        for j in 0..=k {
+            let carried = if j >= i { *next.get(j - i)? } else { 0 };
+            let mut value = carried.checked_add(*counts.get(j)?)?;
+            if j >= n + i {
+                value = value.checked_sub(*counts.get(j - n - i)?)?;
+            }
+            *next.get_mut(j)? = value;
+        }
+        counts = next;
+    }
+    let at_most_k = counts
+        .iter()
+        .try_fold(0_u128, |sum, &c| sum.checked_add(c))?;
+    let p = 2.0 * (at_most_k as f64 / total as f64);
+    Some(p.min(1.0))
+}
+
+/// C(n, k) in 128-bit integers; `None` on overflow.
+fn binomial(n: usize, k: usize) -> Option<u128> {
+    let k = k.min(n.checked_sub(k)?);
+    let mut result: u128 = 1;
+    for i in 1..=k as u128 {
+        // result · (n − k + i) / i stays an integer at every step.
+        result = result.checked_mul((n - k) as u128 + i)? / i;
+    }
+    Some(result)
+}
+
+// ------------------------------------------------------------------------------------------------
+// 5. Two proportions
+// ------------------------------------------------------------------------------------------------
+
+/// Two cohorts' rates compared: the z-test, the difference with its interval, Cohen's h.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TwoProportions {
+    /// Cohort A's rate with its Wilson interval.
+    pub a: Proportion,
+    /// Cohort B's rate with its Wilson interval.
+    pub b: Proportion,
+    /// `rate_a − rate_b`, in [−1, 1].
+    pub difference: f64,
+    /// Lower bound of Newcombe's hybrid score interval of the difference.
+    pub difference_low: f64,
+    /// Upper bound of Newcombe's hybrid score interval of the difference.
+    pub difference_high: f64,
+    /// The pooled z statistic; `None` when neither cohort varies (both rates 0, or both 1), where
+    /// it is 0/0.
+    pub z: Option<f64>,
+    /// The two-sided p-value, in [0, 1]; 1 when `z` is `None` (no evidence of a difference:
+    /// Fisher's exact test gives 1 there; statsmodels returns NaN).
+    pub p_value: f64,
+    /// Cohen's h, `2·asin(√rate_a) − 2·asin(√rate_b)`, in [−π, π]: positive when A's rate is
+    /// higher (0.2 small, 0.5 medium, 0.8 large).
+    pub cohens_h: f64,
+}
+
+/// The comparison of `successes_a` out of `trials_a` with `successes_b` out of `trials_b`
+/// (shared specification: "two cohorts: … two-proportion z-test (rates), with effect size and
+/// p-value"):
+///
+/// - z-test with the pooled standard error, two-sided, as statsmodels'
+///   `proportions_ztest([s_a, s_b], [n_a, n_b])`: `p̂ = (s_a + s_b)/(n_a + n_b)`,
+///   `z = (rate_a − rate_b)/√(p̂(1 − p̂)(1/n_a + 1/n_b))`, `p = 2·(1 − Φ(|z|))`;
+/// - the difference's interval: Newcombe's hybrid score interval from the two Wilson intervals
+///   (`l`, `u`), as `confint_proportions_2indep(method='newcomb', compare='diff')`:
+///   `d − √((rate_a − l_a)² + (u_b − rate_b)²)` to `d + √((u_a − rate_a)² + (rate_b − l_b)²)`;
+///   chosen over the Wald interval because it stays sensible at 0 % and 100 %;
+/// - Cohen's h, as `proportion_effectsize(rate_a, rate_b)`.
+///
+/// `None` when a cohort has no trials, successes exceed trials, or `confidence` is outside (0, 1).
+pub fn two_proportions(
+    successes_a: u64,
+    trials_a: u64,
+    successes_b: u64,
+    trials_b: u64,
+    confidence: f64,
+) -> Option<TwoProportions> {
+    let a = wilson(successes_a, trials_a, confidence)?;
+    let b = wilson(successes_b, trials_b, confidence)?;
+    let difference = a.rate - b.rate;
+
+    let pooled = (successes_a + successes_b) as f64 / (trials_a + trials_b) as f64;
+    let variance = pooled * (1.0 - pooled) * (1.0 / trials_a as f64 + 1.0 / trials_b as f64);
+    let standard_error = variance.sqrt();
+    let z = (standard_error > 0.0).then(|| difference / standard_error);
+    let p_value = z.map_or(1.0, |z| (2.0 * normal_sf(z.abs())).clamp(0.0, 1.0));
+
+    let difference_low = difference - ((a.rate - a.low).powi(2) + (b.high - b.rate).powi(2)).sqrt();
+    let difference_high =
+        difference + ((b.rate - b.low).powi(2) + (a.high - a.rate).powi(2)).sqrt();
+    let cohens_h = 2.0 * a.rate.sqrt().asin() - 2.0 * b.rate.sqrt().asin();
+    Some(TwoProportions {
+        a,
+        b,
+        difference,
+        difference_low,
+        difference_high,
+        z,
+        p_value,
+        cohens_h,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// 6. Holm
+// ------------------------------------------------------------------------------------------------
+
+/// P-values adjusted by Holm's step-down method, in the input order.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Holm {
+    /// The adjusted p-values, in [0, 1], in the order of the input.
+    pub adjusted: Vec<f64>,
+    /// Whether each hypothesis is rejected at `alpha`, in the order of the input.
+    pub reject: Vec<bool>,
+    /// The family-wise error rate used.
+    pub alpha: f64,
+}
+
+/// Holm's step-down correction of `p_values` (shared specification: "several metrics compared at
+/// once: Holm's correction; the report prints raw and adjusted p-values"), as statsmodels'
+/// `multipletests(p_values, alpha, method='holm')`: with the `m` p-values sorted ascending
+/// `p₍₁₎ ≤ … ≤ p₍ₘ₎`, the adjusted value of `p₍ᵢ₎` is `min(1, max_{j ≤ i} (m − j + 1)·p₍ⱼ₎)`;
+/// hypotheses are rejected from the smallest p-value on while `p₍ᵢ₎ ≤ alpha/(m − i + 1)`, and none
+/// after the first that fails (the same as "adjusted ≤ alpha" up to rounding).
+///
+/// `None` when `p_values` is empty, one is not in [0, 1] (or NaN), or `alpha` is outside (0, 1).
+pub fn holm(p_values: &[f64], alpha: f64) -> Option<Holm> {
+    if p_values.is_empty() || !is_level(alpha) || p_values.iter().any(|p| !(0.0..=1.0).contains(p))
+    {
+        return None;
+    }
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| p_values[i].total_cmp(&p_values[j]));
+
+    let mut adjusted = vec![0.0; m];
+    let mut reject = vec![false; m];
+    let mut running_max = 0.0_f64;
+    let mut still_rejecting = true;
+    for (rank, &index) in order.iter().enumerate() {
+        let p = p_values[index];
+        let multiplier = (m - rank) as f64;
+        running_max = running_max.max(p * multiplier);
+        adjusted[index] = running_max.min(1.0);
+        still_rejecting = still_rejecting && p <= alpha / multiplier;
+        reject[index] = still_rejecting;
+    }
+    Some(Holm {
+        adjusted,
+        reject,
+        alpha,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// 7. Difference in differences
+// ------------------------------------------------------------------------------------------------
+
+/// One observation of the training-effect comparison: a value of the metric (a ticket's duration
+/// in seconds, or 1/0 for a rate such as FCR) credited to a staff member, before or after the
+/// trained staff's completion date, over the same calendar weeks for both groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DidObservation<K> {
+    /// The staff member the value is credited to (the bootstrap's cluster).
+    pub staff: K,
+    /// Whether the staff member completed the training (the same for all their observations).
+    pub trained: bool,
+    /// Whether the value falls after the completion date (untrained staff: after the same cut).
+    pub after: bool,
+    /// The value (seconds for a duration, 0 or 1 for a rate); finite.
+    pub value: f64,
+}
+
+/// One cell of the 2×2 table: a group in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DidCell {
+    /// Number of observations (tickets).
+    pub n: usize,
+    /// Their mean value.
+    pub mean: f64,
+}
+
+/// The difference in differences of the training-effect section.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DifferenceInDifferences {
+    /// `(mean after − mean before) of trained − (mean after − mean before) of untrained`, in the
+    /// metric's unit: negative when the trained staff's values fell more (or rose less).
+    pub estimate: f64,
+    /// Lower bound of the cluster-bootstrap percentile interval; `None` when no resample could
+    /// be used.
+    pub low: Option<f64>,
+    /// Upper bound of the cluster-bootstrap percentile interval; `None` when no resample could
+    /// be used.
+    pub high: Option<f64>,
+    /// Trained staff, before.
+    pub trained_before: DidCell,
+    /// Trained staff, after.
+    pub trained_after: DidCell,
+    /// Untrained staff, before.
+    pub untrained_before: DidCell,
+    /// Untrained staff, after.
+    pub untrained_after: DidCell,
+    /// Number of trained staff members.
+    pub trained_staff: usize,
+    /// Number of untrained staff members.
+    pub untrained_staff: usize,
+    /// The interval's confidence level.
+    pub confidence: f64,
+    /// Bootstrap resamples drawn.
+    pub resamples: usize,
+    /// Resamples used: a resample with an empty cell (its drawn staff had no value before, or
+    /// none after) has no estimate and is left out.
+    pub resamples_used: usize,
+    /// The generator's seed (the report prints it).
+    pub seed: u64,
+}
+
+/// Sums and counts before and after, of a staff member or of a group of them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    before_sum: f64,
+    before_n: usize,
+    after_sum: f64,
+    after_n: usize,
+}
+
+impl Sums {
+    /// Adds a staff member's sums (in the order members are given: the rounding depends on it).
+    fn add(&mut self, staff: &Sums) {
+        self.before_sum += staff.before_sum;
+        self.before_n += staff.before_n;
+        self.after_sum += staff.after_sum;
+        self.after_n += staff.after_n;
+    }
+
+    /// Mean after − mean before; `None` when a period is empty.
+    fn change(&self) -> Option<f64> {
+        (self.before_n > 0 && self.after_n > 0)
+            .then(|| self.after_sum / self.after_n as f64 - self.before_sum / self.before_n as f64)
+    }
+}
+
+/// The training effect as a difference in differences (shared METRICS.md's evidence reports):
+/// the mean change of the trained staff's values minus the mean change of the untrained staff's
+/// over the same calendar weeks, each group's means pooled over its observations (tickets). This
+/// is the interaction coefficient of the OLS regression `value ~ trained * after` (statsmodels),
+/// the usual 2×2 estimator.
+///
+/// The interval is a percentile **cluster bootstrap over staff members**, stratified by group, so
+/// that a staff member's tickets move together (they are not independent): with
+/// `ChaCha8Rng::seed_from_u64(seed)`, each resample draws as many trained staff members as there
+/// are, with replacement, with [`uniform_index`] over the trained staff sorted by `K`, then as many
+/// untrained ones likewise; it pools the drawn members' observations (a member drawn twice counts
+/// twice) and computes the estimate. Resamples with an empty cell are left out
+/// (`resamples_used`). The bounds are the `(1 − confidence)/2` and `1 − (1 − confidence)/2`
+/// quantiles of the estimates by `percentile_cont`, as for [`bootstrap_median`].
+///
+/// `None` when a cell of the 2×2 table is empty, a value is not finite (or the sums overflow), a
+/// staff member appears in both groups, `resamples` is 0 or `confidence` is outside (0, 1).
+pub fn difference_in_differences<K: Ord>(
+    observations: &[DidObservation<K>],
+    resamples: usize,
+    seed: u64,
+    confidence: f64,
+) -> Option<DifferenceInDifferences> {
+    let (lower, upper) = percentile_bounds(confidence)?;
+    if resamples == 0 || observations.iter().any(|o| !o.value.is_finite()) {
+        return None;
+    }
+    let mut staff: BTreeMap<&K, (bool, Sums)> = BTreeMap::new();
+    for o in observations {
+        let entry = staff
+            .entry(&o.staff)
+            .or_insert((o.trained, Sums::default()));
+        if entry.0 != o.trained {
+            return None;
+        }
+        if o.after {
+            entry.1.after_sum += o.value;
+            entry.1.after_n += 1;
+        } else {
+            entry.1.before_sum += o.value;
+            entry.1.before_n += 1;
+        }
+    }
+    let trained: Vec<Sums> = staff
+        .values()
+        .filter(|(t, _)| *t)
+        .map(|&(_, s)| s)
+        .collect();
+    let untrained: Vec<Sums> = staff
+        .values()
+        .filter(|(t, _)| !*t)
+        .map(|&(_, s)| s)
+        .collect();
+
+    let group = |members: &[Sums]| {
+        let mut sums = Sums::default();
+        members.iter().for_each(|s| sums.add(s));
+        sums
+    };
+    let trained_sums = group(&trained);
+    let untrained_sums = group(&untrained);
+    let estimate = trained_sums.change()? - untrained_sums.change()?;
+    if !estimate.is_finite() {
+        return None;
+    }
+    let cell = |sum: f64, n: usize| DidCell {
+        n,
+        mean: sum / n as f64,
+    };
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut estimates = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        let mut t = Sums::default();
+        for _ in 0..trained.len() {
+            t.add(trained.get(uniform_index(&mut rng, trained.len()))?);
+        }
+        let mut u = Sums::default();
+        for _ in 0..untrained.len() {
+            u.add(untrained.get(uniform_index(&mut rng, untrained.len()))?);
+        }
+        if let (Some(ct), Some(cu)) = (t.change(), u.change()) {
+            let estimate = ct - cu;
+            if estimate.is_finite() {
+                estimates.push(estimate);
+            }
+        }
+    }
+    sort_f64(&mut estimates);
+
+    Some(DifferenceInDifferences {
+        estimate,
+        low: percentile_cont_f64(&estimates, lower),
+        high: percentile_cont_f64(&estimates, upper),
+        trained_before: cell(trained_sums.before_sum, trained_sums.before_n),
+        trained_after: cell(trained_sums.after_sum, trained_sums.after_n),
+        untrained_before: cell(untrained_sums.before_sum, untrained_sums.before_n),
+        untrained_after: cell(untrained_sums.after_sum, untrained_sums.after_n),
+        trained_staff: trained.len(),
+        untrained_staff: untrained.len(),
+        confidence,
+        resamples,
+        resamples_used: estimates.len(),
+        seed,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// 8. Flags and verdicts
+// ------------------------------------------------------------------------------------------------
+
+/// A caution the reports print beside a figure (shared specification: small-sample flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "flag", rename_all = "snake_case")]
+pub enum Caution {
+    /// A cohort has fewer than [`MIN_OBSERVATIONS_PER_COHORT`] observations.
+    TooFewToConclude {
+        /// The cohort's observations.
+        observations: usize,
+        /// The threshold, [`MIN_OBSERVATIONS_PER_COHORT`].
+        minimum: usize,
+    },
+    /// A CSAT figure from fewer than [`MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS`] ratings: its
+    /// interval can be wider than ±5 points.
+    CsatWiderThanFivePoints {
+        /// The ratings behind the figure.
+        ratings: usize,
+        /// The threshold, [`MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS`].
+        minimum: usize,
+    },
+}
+
+impl Caution {
+    /// "Too few to conclude" when `observations` is below [`MIN_OBSERVATIONS_PER_COHORT`].
+    pub fn too_few(observations: usize) -> Option<Caution> {
+        (observations < MIN_OBSERVATIONS_PER_COHORT).then_some(Caution::TooFewToConclude {
+            observations,
+            minimum: MIN_OBSERVATIONS_PER_COHORT,
+        })
+    }
+
+    /// "Wider than ±5 points" when a CSAT figure rests on fewer than
+    /// [`MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS`] ratings.
+    pub fn csat_wide(ratings: usize) -> Option<Caution> {
+        (ratings < MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS).then_some(
+            Caution::CsatWiderThanFivePoints {
+                ratings,
+                minimum: MIN_CSAT_RATINGS_WITHIN_FIVE_POINTS,
+            },
+        )
+    }
+
+    /// The words a report prints.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Caution::TooFewToConclude { .. } => "too few to conclude",
+            Caution::CsatWiderThanFivePoints { .. } => "wider than ±5 points",
+        }
+    }
+}
+
+/// Which way a metric improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Lower is better: durations (first reply, resolution, waits).
+    Lower,
+    /// Higher is better: CSAT, FCR, SLA attainment, first-time fix.
+    Higher,
+}
+
+/// The bake-off's plain verdict on one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Cohort A is better, and the difference is significant after correction.
+    ABetter,
+    /// Cohort B is better, and the difference is significant after correction.
+    BBetter,
+    /// Both cohorts are large enough, and the difference is not significant after correction.
+    NoDetectableDifference,
+    /// A cohort has fewer than [`MIN_OBSERVATIONS_PER_COHORT`] observations.
+    TooFewToConclude,
+}
+
+impl Verdict {
+    /// The words a report prints.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::ABetter => "A better",
+            Verdict::BBetter => "B better",
+            Verdict::NoDetectableDifference => "no detectable difference",
+            Verdict::TooFewToConclude => "too few to conclude",
+        }
+    }
+}
+
+/// The verdict on one metric of two cohorts of `n_a` and `n_b` observations:
+///
+/// 1. "too few to conclude" when either cohort has fewer than [`MIN_OBSERVATIONS_PER_COHORT`];
+/// 2. otherwise "no detectable difference" unless `adjusted_p ≤ alpha` (the Holm-adjusted p-value
+///    of [`holm`]) and the effect has a sign;
+/// 3. otherwise the better cohort, from `a_minus_b` — any signed effect that is positive when A's
+///    values are higher: the difference of rates, the rank-biserial correlation, the difference of
+///    medians — and `better`: A is better when its values are lower for [`Better::Lower`], higher
+///    for [`Better::Higher`].
+///
+/// A NaN `adjusted_p` or `a_minus_b` gives "no detectable difference".
+pub fn verdict(
+    n_a: usize,
+    n_b: usize,
+    a_minus_b: f64,
+    better: Better,
+    adjusted_p: f64,
+    alpha: f64,
+) -> Verdict {
+    if n_a < MIN_OBSERVATIONS_PER_COHORT || n_b < MIN_OBSERVATIONS_PER_COHORT {
+        return Verdict::TooFewToConclude;
+    }
+    if adjusted_p.is_nan() || adjusted_p > alpha || a_minus_b == 0.0 || a_minus_b.is_nan() {
+        return Verdict::NoDetectableDifference;
+    }
+    let a_higher = a_minus_b > 0.0;
+    match (better, a_higher) {
+        (Better::Higher, true) | (Better::Lower, false) => Verdict::ABetter,
+        (Better::Higher, false) | (Better::Lower, true) => Verdict::BBetter,
+    }
+}
+
+#[cfg(test)]
+mod tests;
