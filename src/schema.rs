@@ -480,6 +480,31 @@ diesel::table! {
 diesel::joinable!(outbox -> tickets (ticket_id));
 diesel::joinable!(surveys -> tickets (ticket_id));
 
+diesel::table! {
+    training_courses (id) {
+        id -> Int8,
+        name -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    training_completions (id) {
+        id -> Int8,
+        course_id -> Int8,
+        user_id -> Int8,
+        completed_on -> Date,
+        score -> Nullable<Int2>,
+        recorded_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(training_completions -> training_courses (course_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     assets,
     business_calendars,
@@ -501,6 +526,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_metrics,
     tickets,
     time_off,
+    training_completions,
+    training_courses,
     users,
     work_order_metrics,
     work_orders,

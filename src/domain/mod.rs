@@ -16,6 +16,8 @@
 //! - [`inference`]: the statistics of the evidence and bake-off reports (intervals, tests, Holm,
 //!   Kaplan–Meier, difference in differences, small-sample flags and verdicts).
 //! - [`survey`]: CSAT/NPS answers (1–5, 0–10, comment, consent) and the `pre_reopen` rule.
+//! - [`training`]: the training-effect comparison (before/after windows around each completion,
+//!   the untrained staff over the same weeks; docs/METRICS.md §11).
 //! - [`work_order`]: work-order and asset statuses, the field visit's state machine and the
 //!   scheduling rules.
 
@@ -33,4 +35,5 @@ pub mod stats;
 pub mod survey;
 pub mod ticket;
 pub mod timeline;
+pub mod training;
 pub mod work_order;

@@ -10,6 +10,10 @@
 //! GET /api/v1/me                    the authenticated staff member
 //! GET /api/v1/assets                equipment at sites (filters, id cursor); /assets/{id}/history
 //! GET /api/v1/users/{id}/time-off   a staff member's time off (POST records, DELETE removes)
+//! GET /api/v1/training/courses      courses (POST creates; /{id} GET, PATCH; /{id}/completions
+//!                                   GET, POST; DELETE /{id}/completions/{user_id})
+//! GET /api/v1/training/courses/{id}/effect  the training effect (docs/METRICS.md §11)
+//! GET /api/v1/users/{id}/training   a staff member's completions
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
@@ -41,6 +45,7 @@ pub mod staff;
 pub mod surveys;
 pub mod tickets;
 pub mod time_off;
+pub mod training;
 pub mod unsubscribe;
 pub mod work_orders;
 
@@ -105,6 +110,15 @@ use utoipa_swagger_ui::SwaggerUi;
         time_off::create_time_off,
         time_off::list_time_off,
         time_off::delete_time_off,
+        training::create_course,
+        training::update_course,
+        training::get_course,
+        training::list_courses,
+        training::create_completion,
+        training::list_completions,
+        training::delete_completion,
+        training::list_user_training,
+        training::get_effect,
         tickets::list::list_tickets,
         tickets::get::get_ticket,
         tickets::create::create_ticket,
@@ -164,6 +178,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "directory", description = "Organizations, sites and customers"),
         (name = "assets", description = "Equipment at sites and its ticket and visit history"),
         (name = "staff", description = "Teams, staff accounts, skills and time off"),
+        (name = "training", description = "Training courses, completions and the training-effect report"),
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
@@ -345,6 +360,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/users/{id}/time-off/{time_off_id}", "DELETE")
                         .route(web::delete().to(time_off::delete_time_off)),
+                )
+                .service(
+                    resource("/users/{id}/training", "GET, HEAD")
+                        .route(get().to(training::list_user_training)),
+                )
+                .service(
+                    resource("/training/courses", "GET, HEAD, POST")
+                        .route(get().to(training::list_courses))
+                        .route(web::post().to(training::create_course)),
+                )
+                .service(
+                    resource("/training/courses/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(training::get_course))
+                        .route(web::patch().to(training::update_course)),
+                )
+                .service(
+                    resource("/training/courses/{id}/completions", "GET, HEAD, POST")
+                        .route(get().to(training::list_completions))
+                        .route(web::post().to(training::create_completion)),
+                )
+                .service(
+                    resource("/training/courses/{id}/completions/{user_id}", "DELETE")
+                        .route(web::delete().to(training::delete_completion)),
+                )
+                .service(
+                    resource("/training/courses/{id}/effect", "GET, HEAD")
+                        .route(get().to(training::get_effect)),
                 )
                 .service(
                     resource("/tickets", "GET, HEAD, POST")

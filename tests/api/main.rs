@@ -31,6 +31,7 @@ mod sla_policy_concurrency;
 mod surveys;
 mod ticket_lifecycle;
 mod tickets;
+mod training;
 mod work_orders;
 mod workers;
 mod write_path;

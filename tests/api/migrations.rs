@@ -58,12 +58,14 @@ fn every_migration_applies_reverts_and_reapplies() {
         "ticket_sla_clocks",
         "tickets",
         "time_off",
+        "training_completions",
+        "training_courses",
         "users",
         "work_order_metrics",
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 26);
+    assert_eq!(applied.len(), 27);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -114,7 +116,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 26]);
+    assert_eq!(counts, vec![0, 0, 27]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

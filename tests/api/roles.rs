@@ -21,6 +21,8 @@ struct Fixture {
     team: i64,
     user: i64,
     ticket: i64,
+    course: i64,
+    trainees: Vec<i64>,
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> Value {
@@ -80,6 +82,17 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await["id"]
         .as_i64()
         .unwrap();
+    let course = post(
+        app,
+        "/api/v1/training/courses",
+        json!({"name": "De-escalation"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let trainees = (0..5)
+        .map(|_| app.create_staff(UserRole::Agent).0)
+        .collect();
     Fixture {
         org,
         site,
@@ -87,6 +100,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         team,
         user,
         ticket,
+        course,
+        trainees,
     }
 }
 
@@ -378,6 +393,71 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             format!("/api/v1/users/{}", f.user),
             Box::new(|| Some(json!({"employment_type": "contractor"}))),
             [200, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/training/courses".into(),
+            Box::new(|| Some(json!({"name": format!("Course {}", unique())}))),
+            [201, 201, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/training/courses".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/training/courses/{}", f.course),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/training/courses/{}", f.course),
+            Box::new(|| Some(json!({"active": true}))),
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/training/courses/{}/completions", f.course),
+            {
+                // A staff member not yet trained for each call that gets through.
+                let trainees = f.trainees.clone();
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                Box::new(move || {
+                    let i = next.fetch_add(1, Ordering::SeqCst) % trainees.len();
+                    Some(json!({"user_id": trainees[i], "completed_on": "2026-03-11"}))
+                })
+            },
+            [201, 201, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/training/courses/{}/completions", f.course),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            format!(
+                "/api/v1/training/courses/{}/completions/{}",
+                f.course, f.user
+            ),
+            none(),
+            [404, 404, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/users/{}/training", f.user),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/training/courses/{}/effect", f.course),
+            none(),
+            [200, 200, 403, 403, 401],
         ),
         // The inbound-mail service authenticates with the shared secret, never a staff token.
         (

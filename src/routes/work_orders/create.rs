@@ -92,7 +92,7 @@ pub(super) fn parse_dispatch(
 }
 
 /// Parses an optional free text of at most `max` characters (blank → `None`).
-pub(super) fn parse_text(
+pub(crate) fn parse_text(
     field: &str,
     value: Option<&str>,
     max: usize,

@@ -1,0 +1,2 @@
+DROP TABLE training_completions;
+DROP TABLE training_courses;
