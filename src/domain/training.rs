@@ -13,6 +13,8 @@
 //! - **Cohorts.** The staff who completed the course on the same date form one cohort, with one
 //!   pair of windows; the comparison group of a cohort is every staff member with a fact in its
 //!   windows who never completed the course (a completion of another course does not matter).
+//!   Only staff of a role some completer has are compared (agents with agents: a technician who
+//!   solves field tickets is no comparison for a contact-center course).
 //!   The cohorts are stacked: an untrained staff member's ticket counts once for every cohort
 //!   whose window holds it, so that the untrained group covers the same calendar weeks, with the
 //!   same weights, as the trained one.
@@ -113,9 +115,10 @@ pub struct Stacked {
 }
 
 /// Stacks `facts` into the observations of `cohorts` (module documentation): in each cohort, the
-/// cohort's staff as trained and every staff member who completed the course in no cohort as
-/// untrained, each kept only with a value in both windows.
-pub fn stack(cohorts: &[Cohort], facts: &[Fact]) -> Stacked {
+/// cohort's staff as trained and every staff member of `comparable` who completed the course in
+/// no cohort as untrained, each kept only with a value in both windows. Facts of other staff are
+/// ignored.
+pub fn stack(cohorts: &[Cohort], facts: &[Fact], comparable: &BTreeSet<i64>) -> Stacked {
     let completers: BTreeSet<i64> = cohorts
         .iter()
         .flat_map(|c| c.staff.iter().copied())
@@ -138,8 +141,10 @@ pub fn stack(cohorts: &[Cohort], facts: &[Fact]) -> Stacked {
         for (period, after) in [(cohort.before, false), (cohort.after, true)] {
             for fact in within(period) {
                 let trained = members.contains(&fact.staff);
-                if !trained && completers.contains(&fact.staff) {
-                    continue; // trained in another cohort: neither group here
+                if !trained
+                    && (completers.contains(&fact.staff) || !comparable.contains(&fact.staff))
+                {
+                    continue; // trained in another cohort, or not comparable: neither group
                 }
                 if !trained {
                     untrained_seen.insert(fact.staff);
@@ -214,16 +219,18 @@ pub struct MetricEffect {
     pub untrained_staff_left_out: usize,
 }
 
-/// The training effect on one metric: [`stack`], then the difference in differences with
-/// [`RESAMPLES`] cluster-bootstrap resamples from `seed`, and the cells' flags.
+/// The training effect on one metric: [`stack`] (untrained staff taken from `comparable`), then
+/// the difference in differences with [`RESAMPLES`] cluster-bootstrap resamples from `seed`, and
+/// the cells' flags.
 pub fn effect(
     metric: &str,
     unit: &str,
     cohorts: &[Cohort],
     facts: &[Fact],
+    comparable: &BTreeSet<i64>,
     seed: u64,
 ) -> MetricEffect {
-    let stacked = stack(cohorts, facts);
+    let stacked = stack(cohorts, facts, comparable);
     let mut counts = [0usize; 4];
     for o in &stacked.observations {
         counts[usize::from(!o.trained) * 2 + usize::from(o.after)] += 1;
@@ -316,7 +323,8 @@ mod tests {
             fact(9, at(3, 21, 9), 60.0),  // B after
             fact(8, at(3, 6, 9), 10.0),   // untrained, before only: left out everywhere
         ];
-        let s = stack(&c, &facts);
+        let comparable: BTreeSet<i64> = [1, 2, 8, 9].into();
+        let s = stack(&c, &facts, &comparable);
         assert_eq!(s.trained_left_out, Vec::<i64>::new());
         assert_eq!(s.untrained_left_out, 1);
         let seen: Vec<(i64, bool, bool, f64)> = s
@@ -339,8 +347,15 @@ mod tests {
         );
         // Trained: before (100 + 70)/2 = 85, after (40 + 50)/2 = 45, change −40.
         // Untrained: before (80 + 90)/2 = 85, after (90 + 60)/2 = 75, change −10. DiD −30.
-        let e = effect("frt.v1", "seconds", &c, &facts, 1);
+        let e = effect("frt.v1", "seconds", &c, &facts, &comparable, 1);
         let did = e.difference_in_differences.unwrap();
+        // Staff 9 not comparable (another role): no untrained group, no estimate.
+        let only_8: BTreeSet<i64> = [8].into();
+        assert_eq!(stack(&c, &facts, &only_8).untrained_left_out, 1);
+        assert_eq!(
+            effect("frt.v1", "seconds", &c, &facts, &only_8, 1).difference_in_differences,
+            None
+        );
         assert_eq!(did.estimate, -30.0);
         assert_eq!((did.trained_staff, did.untrained_staff), (2, 1));
         assert_eq!(did.trained_before.mean, 85.0);
@@ -360,7 +375,7 @@ mod tests {
     fn a_trained_member_without_values_after_is_listed_and_an_empty_group_gives_no_estimate() {
         let c = cohorts(&[(1, date(2026, 3, 11))], 1, Tz::UTC).unwrap();
         let facts = vec![fact(1, at(3, 5, 9), 100.0), fact(9, at(3, 6, 9), 80.0)];
-        let e = effect("frt.v1", "seconds", &c, &facts, 1);
+        let e = effect("frt.v1", "seconds", &c, &facts, &[9].into(), 1);
         assert_eq!(e.trained_staff_left_out, vec![1]);
         assert_eq!(e.untrained_staff_left_out, 1);
         assert_eq!(e.difference_in_differences, None);

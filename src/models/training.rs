@@ -227,6 +227,27 @@ pub fn delete_completion(
     .map(|n| n > 0)
 }
 
+/// The staff who may be compared with the completers `completers`: every staff member with a
+/// role one of them has (agents with agents), the completers included.
+///
+/// # Errors
+/// Database errors.
+pub fn comparable_staff(
+    conn: &mut PgConnection,
+    completers: &[i64],
+) -> QueryResult<std::collections::BTreeSet<i64>> {
+    let roles: Vec<crate::models::enums::UserRole> = users::table
+        .filter(users::id.eq_any(completers))
+        .select(users::role)
+        .distinct()
+        .load(conn)?;
+    let ids: Vec<i64> = users::table
+        .filter(users::role.eq_any(roles))
+        .select(users::id)
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
+}
+
 /// A per-ticket value credited to a staff member at an instant (a fact of the training-effect
 /// report, [`crate::domain::training::Fact`]).
 #[derive(Debug, Clone, QueryableByName)]

@@ -563,8 +563,8 @@ pub async fn list_user_training(
 
 /// The training effect of a course (admin, manager; docs/METRICS.md §11): for the staff who
 /// completed it, their first reply time (`frt.v1`) and reopen rate (`reopen_rate.v1`) in the
-/// `weeks` weeks before and after their completion date, against the staff who never completed
-/// it over the same calendar weeks, as a difference in differences (§10) with its 95 %
+/// `weeks` weeks before and after their completion date, against the staff of the same role(s)
+/// who never completed it over the same calendar weeks, as a difference in differences (§10) with its 95 %
 /// cluster-bootstrap interval, the four cells' counts and means, the staff counts, the seed, the
 /// "too few to conclude" flags and the staff left out. A negative estimate means the trained
 /// staff improved more (faster replies, fewer reopens). A metric with an empty cell has
@@ -607,7 +607,7 @@ pub async fn get_effect(
     let seed = query.seed.unwrap_or(DEFAULT_SEED);
     let (zone, zone_name) = reporting_zone(&state);
     let course_id = id.into_inner();
-    let (course, completions, frt, reopens) = db::run(&state.pool, move |conn| {
+    let (course, completions, frt, reopens, comparable) = db::run(&state.pool, move |conn| {
         let course = model::get_course(conn, course_id).map_err(course_id_missing)?;
         let completions = model::course_completions(conn, course_id)?;
         let pairs: Vec<(i64, NaiveDate)> = completions
@@ -617,6 +617,8 @@ pub async fn get_effect(
         let cohorts = effect::cohorts(&pairs, weeks, zone).ok_or_else(|| {
             ApiError::invalid_field("weeks", "reaches past the calendar from a completion date")
         })?;
+        let completers: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+        let comparable = model::comparable_staff(conn, &completers)?;
         let (frt, reopens) = match effect::span(&cohorts) {
             Some((from, to)) => (
                 model::first_reply_facts(conn, from, to, business)?,
@@ -624,7 +626,7 @@ pub async fn get_effect(
             ),
             None => (Vec::new(), Vec::new()),
         };
-        Ok((course, cohorts, frt, reopens))
+        Ok((course, cohorts, frt, reopens, comparable))
     })
     .await?;
     let completed = completions.iter().map(|c| c.staff.len()).sum();
@@ -636,8 +638,22 @@ pub async fn get_effect(
         completions: completed,
         cohorts: completions.len(),
         metrics: EffectMetrics {
-            first_reply_time: effect::effect("frt.v1", "seconds", &completions, &frt, seed),
-            reopen_rate: effect::effect("reopen_rate.v1", "fraction", &completions, &reopens, seed),
+            first_reply_time: effect::effect(
+                "frt.v1",
+                "seconds",
+                &completions,
+                &frt,
+                &comparable,
+                seed,
+            ),
+            reopen_rate: effect::effect(
+                "reopen_rate.v1",
+                "fraction",
+                &completions,
+                &reopens,
+                &comparable,
+                seed,
+            ),
         },
     })
     .await
