@@ -1,7 +1,8 @@
 //! The demo company `frontline seed` writes before any ticket: three business calendars, three
 //! teams, the staff (managers, agents, technicians), 24 organizations with their sites and
 //! facility staff, paying friends and family, and two SLA policies; the equipment at the sites
-//! and the technicians' skills and time off are in `assets.rs`. Every row is written with
+//! and the technicians' skills and time off are in `assets.rs`, the training records in
+//! `training.rs`. Every row is written with
 //! `ON CONFLICT DO NOTHING` and read back by its unique name, so `--append` finds the company
 //! an earlier run wrote; ids depend only on what the database held.
 
@@ -305,7 +306,7 @@ pub(super) fn write_company(
     let calendar = |conn: &mut PgConnection, team: i64| {
         crate::models::calendar::calendar_of_team(conn, Some(team))
     };
-    let world = World {
+    let mut world = World {
         seed: options.seed,
         start,
         end,
@@ -327,7 +328,10 @@ pub(super) fn write_company(
         site_assets,
         organizations,
         payers,
+        training: BTreeMap::new(),
     };
+    world.training =
+        super::training::write_training(conn, &world, staff.managers.first().copied())?;
     Ok(Company {
         world,
         logins: staff.logins,
@@ -436,6 +440,8 @@ fn write_teams(conn: &mut PgConnection, calendars: &Calendars) -> QueryResult<Te
 /// The staff as the ticket generator sees them, and the log-ins to show.
 struct Staff {
     logins: Vec<(String, String)>,
+    /// Managers (`users.id`), in order of hiring.
+    managers: Vec<i64>,
     /// In-house agents: `(users.id, speed factor)`.
     agents_in: Vec<(i64, f64)>,
     /// Outsourced agents: `(users.id, speed factor)`.
@@ -482,14 +488,16 @@ fn write_staff(conn: &mut PgConnection, seed: u64, teams: &Teams) -> Result<Staf
         index: 0,
     };
     let mut logins = Vec::new();
+    let mut managers = Vec::new();
     for _ in 0..2 {
-        let (_, email) = roster.hire(
+        let (id, email) = roster.hire(
             conn,
             UserRole::Manager,
             EmploymentType::Employee,
             teams.in_house,
         )?;
         logins.push(("manager".to_string(), email));
+        managers.push(id);
     }
     let mut speed = agent_speeds(seed);
     let mut agents = |conn: &mut PgConnection,
@@ -535,6 +543,7 @@ fn write_staff(conn: &mut PgConnection, seed: u64, teams: &Teams) -> Result<Staf
     }
     Ok(Staff {
         logins,
+        managers,
         agents_in,
         agents_out,
         technicians,

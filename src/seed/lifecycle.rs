@@ -276,7 +276,11 @@ impl Life<'_> {
         let play = &mut self.play;
         play.comment(t0, AuthorKind::Customer, true, None, description)?;
         let delay = if intake.channel == TicketChannel::Chat {
-            lognormal(&mut self.rng, 90.0 * self.handler.speed, 0.6)
+            lognormal(
+                &mut self.rng,
+                90.0 * self.handler.speed * self.handler.reply_factor(),
+                0.6,
+            )
         } else {
             self.handler.reply(&mut self.rng)
         };
@@ -398,7 +402,7 @@ impl Life<'_> {
     /// Up to two reopens of a solved ticket: at the cohort's rate (10 points more after a visit
     /// that did not fix the fault), halved after each.
     fn reopens(&mut self) -> anyhow::Result<()> {
-        let mut reopen_chance = self.handler.cohort.reopen
+        let mut reopen_chance = self.handler.reopen_chance()
             + if self
                 .field
                 .as_ref()
@@ -499,7 +503,7 @@ pub fn follow_up(
     play.run(at, link, None, None)?;
     if let Some(agent) = original.state.assignee {
         // The agent's own speed is not kept with the original: the cohort's medians.
-        let handler = Handler::new(team, agent, 1.0);
+        let handler = Handler::new(team, agent, 1.0, world.trained(agent, at));
         handle_follow_up(&mut play, &mut rng, &handler, at)?;
     }
     let mut fields = original.fields.clone();

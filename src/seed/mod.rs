@@ -29,7 +29,8 @@
 //! Files: this one holds the options, [`run`] and the digest; `company.rs` writes the company,
 //! [`tickets`] describes the company to the generator and draws the arrivals, `intake.rs` draws who
 //! and what a ticket is and who handles it, [`lifecycle`] plays each ticket's history,
-//! `store.rs` stores them through either writer.
+//! `store.rs` stores them through either writer, [`training`] the courses, who completed them
+//! and the effect built into their tickets.
 
 mod assets;
 mod company;
@@ -39,6 +40,7 @@ pub mod lifecycle;
 mod store;
 pub mod surveys;
 pub mod tickets;
+pub mod training;
 
 use crate::models::ticket as ticket_model;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -326,8 +328,8 @@ fn seed_tx(
 
 /// A digest of the stored content: per table, an order-independent sum of row hashes, combined
 /// into one hex string. Covers the company (assets, technicians' skills and time off included),
-/// tickets, event logs, comments, links, work orders, metric projections, SLA clocks and surveys
-/// (answers included; not their ids); leaves
+/// tickets, event logs, comments, links, work orders, metric projections, SLA clocks, surveys
+/// (answers included; not their ids) and training records; leaves
 /// out write stamps (`recorded_at`, `updated_at` of
 /// projections and directory rows, `changed_xid`, the projections' `rules_version`), password
 /// hashes and full-text vectors.
@@ -358,6 +360,8 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
         "SELECT ticket_id, customer_id, solved_at, assignee_id, team_id, created_at, invite_at, \
          expires_at, sent_at, cancelled_at, answered_at, score, nps, comment, consent_to_quote, \
          pre_reopen FROM surveys",
+        "SELECT id, name, description, active FROM training_courses",
+        "SELECT course_id, user_id, completed_on, score, recorded_by FROM training_completions",
     ];
     #[derive(QueryableByName)]
     struct Part {

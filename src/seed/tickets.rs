@@ -89,6 +89,17 @@ pub struct World {
     pub organizations: Vec<OrgInfo>,
     /// Friends and family who fund accounts (`customers.id`, no organization).
     pub payers: Vec<i64>,
+    /// Agents trained in the course with a built-in effect: the instant the training takes
+    /// effect (the start of the day after completion), from which their replies come faster and
+    /// their solves reopen less (`training.rs`).
+    pub training: BTreeMap<StaffId, DateTime<Utc>>,
+}
+
+impl World {
+    /// Whether `agent`'s training has taken effect at `at`.
+    pub fn trained(&self, agent: StaffId, at: DateTime<Utc>) -> bool {
+        self.training.get(&agent).is_some_and(|from| at >= *from)
+    }
 }
 
 /// One planned arrival.

@@ -688,3 +688,101 @@ async fn the_effect_on_a_hand_made_log_is_the_difference_in_differences_worked_o
     let manager = app.token_for(UserRole::Manager);
     assert_eq!(send(&app, &manager, Method::GET, &path, None).await.0, 200);
 }
+
+/// The seed's built-in effect is found by the report: the trained agents' first replies fall after
+/// their completion date against the untrained agents' over the same weeks (an interval below 0)
+/// and so do their reopens; the placebo course, with no built-in effect, finds no first-reply
+/// effect (its interval holds 0).
+#[tokio::test]
+async fn the_seeded_course_shows_its_built_in_effect_and_the_placebo_course_none() {
+    use frontline::seed::{self, Profile, SeedOptions, Writer};
+    let db = crate::helpers::TestDb::new();
+    {
+        let mut conn = db.conn();
+        let options = SeedOptions {
+            tickets: 3_000,
+            seed: 42,
+            writer: Writer::Bulk,
+            ..SeedOptions::for_profile(Profile::Demo)
+        };
+        seed::run(&mut conn, &options).unwrap();
+    }
+    let app = crate::helpers::spawn_app_on(db).await;
+    let courses = app.get_json("/api/v1/training/courses", 200).await;
+    let names: Vec<&str> = courses["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            seed::training::EFFECT_COURSE,
+            seed::training::RETIRED_COURSE,
+            seed::training::PLACEBO_COURSE
+        ]
+    );
+    let id_of = |i: usize| courses["courses"][i]["id"].as_i64().unwrap();
+    let (effect, placebo) = (id_of(0), id_of(2));
+    let completions = app
+        .get_json(
+            &format!("/api/v1/training/courses/{effect}/completions"),
+            200,
+        )
+        .await;
+    assert_eq!(completions["completions"].as_array().unwrap().len(), 12);
+
+    for weeks in [4, 8] {
+        let report = |course: i64| {
+            let app = &app;
+            async move {
+                app.get_json(
+                    &format!(
+                        "/api/v1/training/courses/{course}/effect?weeks={weeks}&time=business"
+                    ),
+                    200,
+                )
+                .await
+            }
+        };
+        let body = report(effect).await;
+        assert_eq!(
+            (body["completions"].clone(), body["cohorts"].clone()),
+            (json!(12), json!(12))
+        );
+        let frt = &body["metrics"]["first_reply_time"]["difference_in_differences"];
+        // 12 trained and 12 untrained agents (technicians and managers are not compared).
+        assert_eq!(
+            (frt["trained_staff"].clone(), frt["untrained_staff"].clone()),
+            (json!(12), json!(12))
+        );
+        let (est, high) = (
+            frt["estimate"].as_f64().unwrap(),
+            frt["high"].as_f64().unwrap(),
+        );
+        assert!(est < -1000.0 && high < 0.0, "weeks {weeks}: {frt}");
+        // The trained agents' own replies take about half as long after the course.
+        let ratio = frt["trained_after"]["mean"].as_f64().unwrap()
+            / frt["trained_before"]["mean"].as_f64().unwrap();
+        assert!((0.4..0.7).contains(&ratio), "weeks {weeks}: {frt}");
+        let reopen = &body["metrics"]["reopen_rate"]["difference_in_differences"];
+        assert!(
+            reopen["estimate"].as_f64().unwrap() < -0.03,
+            "weeks {weeks}: {reopen}"
+        );
+        assert!(
+            reopen["high"].as_f64().unwrap() < 0.0,
+            "weeks {weeks}: {reopen}"
+        );
+
+        let body = report(placebo).await;
+        let frt = &body["metrics"]["first_reply_time"]["difference_in_differences"];
+        assert_eq!(
+            (frt["trained_staff"].clone(), frt["untrained_staff"].clone()),
+            (json!(8), json!(16))
+        );
+        let (low, high) = (frt["low"].as_f64().unwrap(), frt["high"].as_f64().unwrap());
+        assert!(low < 0.0 && 0.0 < high, "placebo, weeks {weeks}: {frt}");
+    }
+}
