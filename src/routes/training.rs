@@ -36,6 +36,9 @@ const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Manager];
 /// The bootstrap seed of the effect report when the request names none.
 pub const DEFAULT_SEED: u64 = 13;
 
+/// The largest bootstrap seed accepted: 2^53 − 1, which the response's JSON prints exactly.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 /// Weeks compared before and after a completion when the request names none.
 pub const DEFAULT_WEEKS: u32 = 4;
 
@@ -223,8 +226,9 @@ pub struct EffectQuery {
     /// `calendar` (default) or `business`: the variant of `frt.v1`.
     #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
-    /// The bootstrap's seed (default 13); the same seed gives the same intervals.
-    #[param(minimum = 0)]
+    /// The bootstrap's seed, 0 to 2^53 − 1 (default 13: the largest integer every JSON reader
+    /// keeps exactly, since the response prints it); the same seed gives the same intervals.
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
     pub seed: Option<u64>,
 }
 
@@ -570,7 +574,8 @@ pub async fn list_user_training(
 /// staff improved more (faster replies, fewer reopens). A metric with an empty cell has
 /// `difference_in_differences: null`.
 ///
-/// 404 for an unknown course; 422 naming `weeks` (outside 1–26), `time` or `seed`.
+/// 404 for an unknown course; 422 naming `weeks` (outside 1–26), `time` or `seed` (outside
+/// 0 to 2^53 − 1).
 #[utoipa::path(get, path = "/api/v1/training/courses/{id}/effect", tag = "training",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Course id"), EffectQuery),
@@ -604,7 +609,16 @@ pub async fn get_effect(
             ));
         }
     };
-    let seed = query.seed.unwrap_or(DEFAULT_SEED);
+    let seed = match query.seed {
+        None => DEFAULT_SEED,
+        Some(s) if s <= MAX_SEED => s,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "seed",
+                "must be between 0 and 9007199254740991",
+            ));
+        }
+    };
     let (zone, zone_name) = reporting_zone(&state);
     let course_id = id.into_inner();
     let (course, completions, frt, reopens, comparable) = db::run(&state.pool, move |conn| {

@@ -661,6 +661,7 @@ async fn the_effect_on_a_hand_made_log_is_the_difference_in_differences_worked_o
         ("weeks=two", "weeks"),
         ("time=wall", "time"),
         ("seed=-1", "seed"),
+        ("seed=9007199254740992", "seed"),
     ] {
         let (status, problem) = admin(
             &app,
