@@ -10,14 +10,15 @@
 # Knobs: FUZZ_MAX_EXAMPLES (cases per operation and phase, default 100; CI runs 20), FUZZ_SEED
 # (default 1: the same cases each run), FUZZ_TICKETS (seeded tickets, default 300), FUZZ_PORT,
 # FUZZ_WORKERS (schemathesis workers, default 2), FUZZ_PHASES (default: every phase),
-# FUZZ_KEEP_DB=1 (reuse the database of the previous run instead of seeding a fresh one).
+# FUZZ_KEEP_DB=1 (reuse the database of the previous run instead of seeding a fresh one), FUZZ_DB
+# (the database, default frontline_fuzz: two checkouts fuzzing at once need two).
 # The report (JUnit and NDJSON) and the server's log go to fuzz-results/ (not tracked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
 VENV=.venv-fuzz
-DB=frontline_fuzz
+DB="${FUZZ_DB:-frontline_fuzz}"
 PORT="${FUZZ_PORT:-18090}"
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-100}"
 SEED="${FUZZ_SEED:-1}"
