@@ -80,7 +80,7 @@ pub enum BucketError {
 
 /// The UTC instant local midnight `midnight` starts at in `zone`: its earlier occurrence when it
 /// repeats, the first instant after the gap when DST skips it.
-fn start_of(zone: Tz, midnight: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub fn start_of(zone: Tz, midnight: NaiveDateTime) -> Option<DateTime<Utc>> {
     zone.from_local_datetime(&midnight)
         .earliest()
         .or_else(|| {
