@@ -1,20 +1,34 @@
-//! The CSV of every figure of a report: one row per figure id, in document order.
+//! The CSV of every figure of a report: one row per figure id, in document order (headline,
+//! monthly, splits), read from the report's JSON (the stored bytes or a fresh document).
 //!
 //! Columns: `id, label, definition, unit, value, n, successes, low, high, interval_method,
-//! comparison_value, comparison_n, change_absolute, change_relative, flags` (flags joined by
-//! `; `); an absent value is an empty cell.
+//! comparison_value, comparison_n, change_absolute, change_relative, flags` (flag labels joined
+//! by `; `); an absent value is an empty cell; numbers are written as in the JSON.
 
-use super::document::{EvidenceDocument, Unit};
+use super::verify::figures;
+use serde_json::Value;
 
-fn cell(v: Option<f64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
-/// The CSV bytes of `doc`.
+fn flag_label(flag: &Value) -> &'static str {
+    match flag["flag"].as_str() {
+        Some("too_few_to_conclude") => "too few to conclude",
+        Some("csat_wider_than_five_points") => "wider than ±5 points",
+        _ => "flag",
+    }
+}
+
+/// The CSV bytes of the report `doc` (its JSON).
 ///
 /// # Errors
 /// Writing to memory does not fail in practice; the `csv` crate's error is passed on.
-pub fn figures_csv(doc: &EvidenceDocument) -> Result<Vec<u8>, csv::Error> {
+pub fn figures_csv(doc: &Value) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "id",
@@ -33,34 +47,28 @@ pub fn figures_csv(doc: &EvidenceDocument) -> Result<Vec<u8>, csv::Error> {
         "change_relative",
         "flags",
     ])?;
-    for f in doc.figures() {
-        let unit = match f.unit {
-            Unit::Count => "count",
-            Unit::Seconds => "seconds",
-            Unit::Ratio => "ratio",
-        };
-        let flags: Vec<&str> = f.flags.iter().map(|c| c.label()).collect();
+    for (id, f) in figures(doc) {
+        let flags: Vec<&str> = f["flags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(flag_label)
+            .collect();
         w.write_record([
-            f.id.clone(),
-            f.label.clone(),
-            f.definition.to_string(),
-            unit.to_string(),
-            cell(f.value),
-            f.n.to_string(),
-            f.successes.map(|s| s.to_string()).unwrap_or_default(),
-            cell(f.interval.as_ref().and_then(|i| i.low)),
-            cell(f.interval.as_ref().and_then(|i| i.high)),
-            f.interval
-                .as_ref()
-                .map(|i| i.method.to_string())
-                .unwrap_or_default(),
-            cell(f.comparison.as_ref().and_then(|c| c.value)),
-            f.comparison
-                .as_ref()
-                .map(|c| c.n.to_string())
-                .unwrap_or_default(),
-            cell(f.change.as_ref().map(|c| c.absolute)),
-            cell(f.change.as_ref().and_then(|c| c.relative)),
+            id,
+            cell(&f["label"]),
+            cell(&f["definition"]),
+            cell(&f["unit"]),
+            cell(&f["value"]),
+            cell(&f["n"]),
+            cell(&f["successes"]),
+            cell(&f["interval"]["low"]),
+            cell(&f["interval"]["high"]),
+            cell(&f["interval"]["method"]),
+            cell(&f["comparison"]["value"]),
+            cell(&f["comparison"]["n"]),
+            cell(&f["change"]["absolute"]),
+            cell(&f["change"]["relative"]),
             flags.join("; "),
         ])?;
     }

@@ -652,7 +652,7 @@ fn split<'a>(
 pub(super) fn quote_of(r: &RatingInput, inputs: &Inputs) -> Option<String> {
     let text = r.quotable.as_deref()?;
     let mut people = inputs.staff_names.clone();
-    people.extend(r.requester_name.clone());
+    people.extend(r.customer_names.iter().cloned());
     Some(anonymise(text.trim(), &people, &inputs.facility_names))
 }
 

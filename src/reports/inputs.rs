@@ -54,8 +54,9 @@ pub struct RatingInput {
     pub sourcing: Option<String>,
     /// The comment, only when the customer consented to quote it (raw; anonymised later).
     pub quotable: Option<String>,
-    /// The requester's name (to remove it from the quote).
-    pub requester_name: Option<String>,
+    /// The names of the customer who answered and of the ticket's requester (removed from the
+    /// quote).
+    pub customer_names: Vec<String>,
 }
 
 /// One ended-or-cancelled work order's inputs.
@@ -137,8 +138,8 @@ struct RatingRow {
     sourcing: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     quotable: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    requester_name: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    customer_names: Vec<String>,
 }
 
 #[derive(QueryableByName)]
@@ -279,14 +280,15 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                 tm.sourcing::text AS sourcing,
                 CASE WHEN s.consent_to_quote AND btrim(coalesce(s.comment, '')) <> ''
                      THEN s.comment END AS quotable,
-                c.name AS requester_name
+                array_remove(ARRAY[c.name, rq.name], NULL) AS customer_names
            FROM (SELECT DISTINCT ON (ticket_id) *
                    FROM surveys
                   WHERE answered_at IS NOT NULL AND score IS NOT NULL AND answered_at <= $4
                   ORDER BY ticket_id, answered_at DESC, id DESC) s
            JOIN tickets t ON t.id = s.ticket_id
            LEFT JOIN teams tm ON tm.id = s.team_id
-           LEFT JOIN customers c ON c.id = t.requester_id
+           LEFT JOIN customers c ON c.id = s.customer_id
+           LEFT JOIN customers rq ON rq.id = t.requester_id
           WHERE {survey_scope} AND s.answered_at >= $2 AND s.answered_at < $3
           ORDER BY s.id"
     );
@@ -304,7 +306,7 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
             score: r.score,
             sourcing: r.sourcing,
             quotable: r.quotable,
-            requester_name: r.requester_name,
+            customer_names: r.customer_names,
         })
         .collect();
 

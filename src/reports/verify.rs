@@ -51,7 +51,7 @@ pub fn parameters_of(text: &str) -> Result<(Value, EvidenceParams), VerifyError>
 }
 
 /// Every figure of a document as JSON, by id, in document order.
-fn figures(doc: &Value) -> Vec<(String, Value)> {
+pub fn figures(doc: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let mut push = |f: &Value| {
         if let Some(id) = f.get("id").and_then(Value::as_str) {

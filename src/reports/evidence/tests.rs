@@ -111,7 +111,7 @@ fn inputs() -> Inputs {
                 score: 5,
                 sourcing: Some("in_house".into()),
                 quotable: Some(" Maria Lopez at North County Jail fixed #1234 ".into()),
-                requester_name: Some("Rosa Diaz".into()),
+                customer_names: vec!["Rosa Diaz".into()],
             },
             RatingInput {
                 survey_id: 12,
@@ -120,7 +120,7 @@ fn inputs() -> Inputs {
                 score: 2,
                 sourcing: Some("in_house".into()),
                 quotable: None,
-                requester_name: None,
+                customer_names: vec![],
             },
         ],
         work_orders: vec![
