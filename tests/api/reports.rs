@@ -339,3 +339,77 @@ async fn bad_parameters_are_refused_naming_the_field_and_nothing_is_stored() {
     );
     assert_eq!(crate::helpers::count(&mut app.db.conn(), "reports"), 0);
 }
+
+/// SLA outcomes and field work over the field-metrics fixture (tests/api/field_metrics.rs: six
+/// tickets created 2026-03-02 09:00; only E is replied to, at 09:30; WO1 is followed by WO2 on
+/// the same kiosk 29 days after it finished (created 04-01), WO3 is fixed, WO5's ticket is
+/// reopened within 30 days, WO6 is cancelled), under a policy with a one-hour first reply.
+#[tokio::test]
+async fn sla_attainment_counts_tickets_and_first_time_fix_looks_up_as_of() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/sla-policies", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"name": "Default", "position": 1,
+            "targets": {"normal": {"first_reply": {"seconds": 3600, "business": false}}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    crate::field_metrics::fixture(&app);
+    let manager = app.token_for(UserRole::Manager);
+    let march = |as_of: &str| {
+        json!({"scope": "company", "from": "2026-03-01", "to": "2026-04-01",
+               "comparison": "year_earlier", "category": "field_service_team",
+               "word_limit": 300, "as_of": as_of})
+    };
+    let (status, stored) = post(&app, &manager, &march("2026-05-01T00:00:00Z")).await;
+    assert_eq!(status, 201, "{stored}");
+    let doc = &stored["document"];
+    let rate = |doc: &Value, id: &str| {
+        let f = figure(doc, id);
+        (f["successes"].clone(), f["n"].clone())
+    };
+    assert_eq!(figure(doc, "headline.tickets_created")["value"], json!(6.0));
+    // E's reply at 09:30 achieved; A–D and F breached at 10:00: 1 ticket of 6 attained.
+    assert_eq!(rate(doc, "headline.sla_attainment"), (json!(1), json!(6)));
+    assert_eq!(
+        figure(doc, "headline.first_reply_median")["value"],
+        json!(1800.0)
+    );
+    // First visits ended in March: WO1 (followed by WO2), WO3 (fixed), WO5 (reopened): 1 of 3.
+    assert_eq!(rate(doc, "headline.first_time_fix"), (json!(1), json!(3)));
+    let split = &doc["splits"][0];
+    assert_eq!(split["dimension"], "technician_employment_type");
+    let group = |i: usize, f: usize| {
+        let g = &split["groups"][i];
+        (
+            g["value"].clone(),
+            g["figures"][f]["id"].clone(),
+            g["figures"][f]["value"].clone(),
+        )
+    };
+    assert_eq!(
+        group(0, 1),
+        (
+            json!("employee"),
+            json!("splits.technician_employment_type.employee.first_time_fix"),
+            json!(0.0)
+        )
+    );
+    assert_eq!(
+        group(1, 0).2,
+        json!(1.0),
+        "the contractor's one ended work order (WO6 was cancelled)"
+    );
+    assert_eq!(group(1, 1).2, json!(1.0));
+
+    // As of 20 March, WO2 did not exist yet: WO1 was a first-time fix then.
+    let (_, earlier) = post(&app, &manager, &march("2026-03-20T00:00:00Z")).await;
+    assert_eq!(
+        rate(&earlier["document"], "headline.first_time_fix"),
+        (json!(2), json!(3))
+    );
+    assert_ne!(earlier["manifest_sha256"], stored["manifest_sha256"]);
+}
