@@ -5,7 +5,7 @@ use super::anonymise::anonymise;
 use super::document::*;
 use super::inputs::{self, FTF_DAYS, Inputs, RatingInput, TicketInput, WorkOrderInput};
 use super::manifest;
-use super::params::{EvidenceParams, Period};
+use super::params::EvidenceParams;
 use crate::domain::buckets::{Interval as Bucket, bucket_starts};
 use crate::domain::inference::{
     CONFIDENCE_95, Caution, TimeToEvent, bootstrap_median, kaplan_meier, wilson,
@@ -63,7 +63,7 @@ impl Selector<'_> {
     fn ticket(&self, t: &TicketInput) -> bool {
         match self {
             Selector::All => true,
-            Selector::Sourcing(s) => t.sourcing.as_deref() == Some(*s),
+            Selector::Sourcing(s) => t.sourcing == Some(*s),
             Selector::Employment(_) => false,
         }
     }
@@ -527,7 +527,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         inputs
             .tickets
             .iter()
-            .any(|t| t.sourcing.as_deref() == Some(v) && params.eligibility.holds(t.created))
+            .any(|t| t.sourcing == Some(v) && params.eligibility.holds(t.created))
             || inputs.ratings.iter().any(|r| {
                 r.sourcing.as_deref() == Some(v) && params.eligibility.holds(r.answered_at)
             })
@@ -658,18 +658,10 @@ pub(super) fn quote_of(r: &RatingInput, inputs: &Inputs) -> Option<String> {
 
 /// Keeps the rows that count in a figure of either period (the manifest hashes exactly those).
 fn retain_relevant(inputs: &mut Inputs, params: &EvidenceParams) {
-    let periods: [&Period; 2] = [&params.eligibility, &params.comparison];
-    let any = |t: Option<i64>| t.is_some_and(|t| periods.iter().any(|p| p.holds(t)));
-    inputs.tickets.retain(|t| {
-        any(Some(t.created))
-            || any(t
-                .first_reply_at
-                .filter(|_| t.first_reply_business.is_some()))
-            || any(t.latest_solved_at)
-            || t.sla.iter().any(|(at, _)| any(Some(*at)))
-    });
-    inputs.ratings.retain(|r| any(Some(r.answered_at)));
-    inputs.work_orders.retain(|w| any(Some(w.finished_at)));
+    let any = |t: i64| params.eligibility.holds(t) || params.comparison.holds(t);
+    inputs.tickets.retain(|t| inputs::ticket_counts(t, params));
+    inputs.ratings.retain(|r| any(r.answered_at));
+    inputs.work_orders.retain(|w| any(w.finished_at));
 }
 
 fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodology {

@@ -34,7 +34,7 @@ pub struct TicketInput {
     /// `fcr.v1` with the 7-day look-up made as of `as_of` (`null` when `one_touch` is).
     pub fcr: Option<bool>,
     /// Sourcing of the ticket's team (`in_house` / `outsourced`), `null` without a team.
-    pub sourcing: Option<String>,
+    pub sourcing: Option<&'static str>,
     /// The ticket's SLA outcomes: (instant, achieved), by instant then achieved-last.
     pub sla: Vec<(i64, bool)>,
 }
@@ -91,6 +91,41 @@ pub struct Inputs {
     pub staff_names: Vec<String>,
     /// Organization and site (facility) names.
     pub facility_names: Vec<String>,
+}
+
+/// `in_house` or `outsourced` as a static string (one allocation fewer per ticket).
+fn sourcing(s: Option<&str>) -> Option<&'static str> {
+    match s {
+        Some("in_house") => Some("in_house"),
+        Some("outsourced") => Some("outsourced"),
+        _ => None,
+    }
+}
+
+/// Whether a ticket counts in a figure of either period: created, first replied (with a value),
+/// last solved or with an SLA outcome in one of them. Only those are kept and hashed.
+pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
+    let any = |at: Option<i64>| {
+        at.is_some_and(|at| params.eligibility.holds(at) || params.comparison.holds(at))
+    };
+    any(Some(t.created))
+        || any(t
+            .first_reply_at
+            .filter(|_| t.first_reply_business.is_some()))
+        || any(t.latest_solved_at)
+        || t.sla.iter().any(|(at, _)| any(Some(*at)))
+}
+
+/// Ticket ids per read: the rows of a chunk are converted and filtered before the next is read,
+/// so the driver's buffers never hold every ticket at once.
+const CHUNK_IDS: i64 = 100_000;
+
+#[derive(QueryableByName)]
+struct Bounds {
+    #[diesel(sql_type = BigInt)]
+    low: i64,
+    #[diesel(sql_type = BigInt)]
+    high: i64,
 }
 
 /// First-time fix's N, days (docs/METRICS.md §8, the default the reports print).
@@ -202,10 +237,11 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                         ELSE c.due_at END AS at,
                    (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved
               FROM ticket_sla_clocks c
-             WHERE (c.breached_at IS NOT NULL AND c.breached_at <= $4)
+             WHERE c.ticket_id >= $5 AND c.ticket_id < $6
+               AND ((c.breached_at IS NOT NULL AND c.breached_at <= $4)
                 OR (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL AND c.fulfilled_at <= $4)
                 OR (c.breached_at IS NULL AND c.fulfilled_at IS NULL AND c.running
-                    AND c.due_at IS NOT NULL AND c.due_at <= $4)
+                    AND c.due_at IS NOT NULL AND c.due_at <= $4))
          ), outcomes AS (
             SELECT s.ticket_id,
                    array_agg(floor(extract(epoch FROM s.at))::int8 ORDER BY s.at, s.achieved)
@@ -239,34 +275,49 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
            JOIN ticket_metrics m ON m.ticket_id = t.id
            LEFT JOIN teams tm ON tm.id = t.team_id
            LEFT JOIN outcomes sl ON sl.ticket_id = t.id
-          WHERE {scope} AND t.created_at < $3 AND t.created_at <= $4
+          WHERE t.id >= $5 AND t.id < $6
+            AND {scope} AND t.created_at < $3 AND t.created_at <= $4
             AND (t.created_at >= $2
                  OR (m.first_reply_at >= $2 AND m.first_reply_at < $3)
                  OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
                  OR coalesce(sl.in_range, FALSE))
           ORDER BY t.id"
     );
-    let tickets = diesel::sql_query(tickets_sql)
-        .bind::<BigInt, _>(id)
-        .bind::<Timestamptz, _>(lo)
-        .bind::<Timestamptz, _>(hi)
-        .bind::<Timestamptz, _>(as_of)
-        .load::<TicketRow>(conn)?
-        .into_iter()
-        .map(|r| TicketInput {
-            id: r.id,
-            created: r.created,
-            first_reply_at: r.first_reply_at,
-            first_reply_business: r.first_reply_business,
-            latest_solved_at: r.latest_solved_at,
-            full_resolution: r.full_resolution,
-            reopens: r.reopens,
-            one_touch: r.one_touch,
-            fcr: r.fcr,
-            sourcing: r.sourcing,
-            sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
-        })
-        .collect();
+    let bounds = diesel::sql_query(
+        "SELECT coalesce(min(id), 0) AS low, coalesce(max(id), -1) AS high FROM tickets",
+    )
+    .get_result::<Bounds>(conn)?;
+    let mut tickets = Vec::new();
+    let mut from_id = bounds.low;
+    while from_id <= bounds.high {
+        let to_id = from_id.saturating_add(CHUNK_IDS);
+        let rows = diesel::sql_query(&tickets_sql)
+            .bind::<BigInt, _>(id)
+            .bind::<Timestamptz, _>(lo)
+            .bind::<Timestamptz, _>(hi)
+            .bind::<Timestamptz, _>(as_of)
+            .bind::<BigInt, _>(from_id)
+            .bind::<BigInt, _>(to_id)
+            .load::<TicketRow>(conn)?;
+        tickets.extend(
+            rows.into_iter()
+                .map(|r| TicketInput {
+                    id: r.id,
+                    created: r.created,
+                    first_reply_at: r.first_reply_at,
+                    first_reply_business: r.first_reply_business,
+                    latest_solved_at: r.latest_solved_at,
+                    full_resolution: r.full_resolution,
+                    reopens: r.reopens,
+                    one_touch: r.one_touch,
+                    fcr: r.fcr,
+                    sourcing: sourcing(r.sourcing.as_deref()),
+                    sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
+                })
+                .filter(|t| ticket_counts(t, params)),
+        );
+        from_id = to_id;
+    }
 
     // The ticket's rating: its most recently answered survey (docs/METRICS.md §9), as of $4.
     let survey_scope = match params.scope {

@@ -30,24 +30,18 @@ fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
-/// The canonical input lines of `inputs` (already reduced to the rows that count).
-pub fn canonical_inputs(inputs: &Inputs) -> String {
-    let mut out = String::new();
+/// Calls `emit` with each canonical input line of `inputs` (already reduced to the rows that
+/// count), `\n` included, in order; one line buffer is reused, so hashing a million tickets does
+/// not hold their lines in memory.
+pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
+    let mut line = String::with_capacity(256);
     let mut tickets: Vec<_> = inputs.tickets.iter().collect();
     tickets.sort_by_key(|t| t.id);
     for t in tickets {
-        let sla = if t.sla.is_empty() {
-            "-".to_string()
-        } else {
-            t.sla
-                .iter()
-                .map(|(at, a)| format!("{at}:{}", flag(*a)))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let _ = writeln!(
-            out,
-            "t\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        line.clear();
+        let _ = write!(
+            line,
+            "t\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
             t.id,
             t.created,
             opt(t.first_reply_at),
@@ -57,9 +51,17 @@ pub fn canonical_inputs(inputs: &Inputs) -> String {
             t.reopens,
             opt(t.one_touch.map(flag)),
             opt(t.fcr.map(flag)),
-            opt(t.sourcing.as_deref()),
-            sla
+            opt(t.sourcing),
         );
+        if t.sla.is_empty() {
+            line.push('-');
+        }
+        for (i, (at, achieved)) in t.sla.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(line, "{sep}{at}:{}", flag(*achieved));
+        }
+        line.push('\n');
+        emit(&line);
     }
     let mut ratings: Vec<_> = inputs.ratings.iter().collect();
     ratings.sort_by_key(|r| r.survey_id);
@@ -67,8 +69,9 @@ pub fn canonical_inputs(inputs: &Inputs) -> String {
         let quote = quote_of(r, inputs)
             .and_then(|q| serde_json::to_string(&q).ok())
             .unwrap_or_else(|| "-".to_string());
+        line.clear();
         let _ = writeln!(
-            out,
+            line,
             "r\t{}\t{}\t{}\t{}\t{}\t{}",
             r.survey_id,
             r.ticket_id,
@@ -77,12 +80,14 @@ pub fn canonical_inputs(inputs: &Inputs) -> String {
             opt(r.sourcing.as_deref()),
             quote
         );
+        emit(&line);
     }
     let mut work_orders: Vec<_> = inputs.work_orders.iter().collect();
     work_orders.sort_by_key(|w| w.id);
     for w in work_orders {
+        line.clear();
         let _ = writeln!(
-            out,
+            line,
             "w\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             w.id,
             w.ticket_id,
@@ -92,18 +97,27 @@ pub fn canonical_inputs(inputs: &Inputs) -> String {
             flag(w.fixed),
             opt(w.employment_type.as_deref())
         );
+        emit(&line);
     }
+}
+
+/// The canonical input lines of `inputs` as one string (for tests and for a judge's tooling).
+pub fn canonical_inputs(inputs: &Inputs) -> String {
+    let mut out = String::new();
+    write_canonical_inputs(inputs, |l| out.push_str(l));
     out
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex(&Sha256::digest(bytes))
 }
 
 /// The parameters' canonical JSON (compact, fields in declaration order).
@@ -114,24 +128,20 @@ pub fn canonical_parameters(params: &EvidenceParams) -> String {
 /// The manifest of `params` over `inputs`.
 pub fn manifest(params: &EvidenceParams, inputs: &Inputs) -> Manifest {
     let parameters = canonical_parameters(params);
-    let lines = canonical_inputs(inputs);
     let mut all = Sha256::new();
     all.update(parameters.as_bytes());
     all.update(b"\n");
-    all.update(lines.as_bytes());
-    let sha256 = all
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+    let mut lines = Sha256::new();
+    write_canonical_inputs(inputs, |l| {
+        all.update(l.as_bytes());
+        lines.update(l.as_bytes());
+    });
     Manifest {
         algorithm: "SHA-256",
         canonical_form: "frontline.evidence.inputs.v1",
         parameters_sha256: sha256_hex(parameters.as_bytes()),
-        inputs_sha256: sha256_hex(lines.as_bytes()),
-        sha256,
+        inputs_sha256: hex(&lines.finalize()),
+        sha256: hex(&all.finalize()),
         tickets: inputs.tickets.len() as u64,
         ratings: inputs.ratings.len() as u64,
         work_orders: inputs.work_orders.len() as u64,

@@ -25,7 +25,7 @@ fn ticket(
     reopens: i32,
     one_touch: Option<bool>,
     fcr: Option<bool>,
-    sourcing: &str,
+    sourcing: &'static str,
     sla: Vec<(i64, bool)>,
 ) -> TicketInput {
     TicketInput {
@@ -38,7 +38,7 @@ fn ticket(
         reopens,
         one_touch,
         fcr,
-        sourcing: Some(sourcing.to_string()),
+        sourcing: Some(sourcing),
         sla,
     }
 }
