@@ -376,8 +376,8 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                 wm.first_visit,
                 (wm.status = 'completed' AND coalesce(wm.problem_fixed, FALSE)
                  AND NOT EXISTS (
-                     SELECT 1 FROM work_order_metrics o
-                      WHERE o.work_order_id <> wm.work_order_id
+                     SELECT 1 FROM work_orders o
+                      WHERE o.id <> wm.work_order_id
                         AND (CASE WHEN wm.asset_id IS NULL THEN o.ticket_id = wm.ticket_id
                                   ELSE o.site_id = wm.site_id AND o.asset_id = wm.asset_id END)
                         AND o.created_at > wm.created_at
