@@ -18,21 +18,29 @@
 /// Removes emails, phone numbers, ticket numbers, long numbers, `facilities` and `people` from
 /// `text` (see the module's table). Pure; the same inputs give the same output.
 pub fn anonymise(text: &str, people: &[String], facilities: &[String]) -> String {
-    let text = emails(text);
-    let text = numbers(&text);
-    let mut phrases: Vec<(Vec<char>, &str)> = Vec::new();
+    Anonymiser::new(people, facilities).anonymise(text, &[])
+}
+
+/// The names to remove, prepared once for many quotes: phrases folded to lower case, longest
+/// first, indexed by their first character.
+pub struct Anonymiser {
+    phrases: Vec<(Vec<char>, &'static str)>,
+    by_first: std::collections::BTreeMap<char, Vec<usize>>,
+}
+
+fn phrases_of(people: &[String], facilities: &[String]) -> Vec<(Vec<char>, &'static str)> {
+    let mut phrases = Vec::new();
     for f in facilities {
         push_phrase(&mut phrases, f, "[facility]");
     }
     for p in people {
         push_phrase(&mut phrases, p, "[name]");
     }
-    for p in people.iter().chain(facilities) {
-        let label = if people.contains(p) {
-            "[name]"
-        } else {
-            "[facility]"
-        };
+    let named = people
+        .iter()
+        .map(|p| (p, "[name]"))
+        .chain(facilities.iter().map(|f| (f, "[facility]")));
+    for (p, label) in named {
         let words = p
             .split_whitespace()
             .chain(p.split(|c: char| !c.is_alphanumeric()));
@@ -45,44 +53,79 @@ pub fn anonymise(text: &str, people: &[String], facilities: &[String]) -> String
     // Longest first, so that a full name goes before its parts.
     phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
     phrases.dedup_by(|a, b| a.0 == b.0);
-    replace_phrases(&text, &phrases)
+    phrases
+}
+
+impl Anonymiser {
+    /// Prepares the names of `people` (`[name]`) and `facilities` (`[facility]`).
+    pub fn new(people: &[String], facilities: &[String]) -> Anonymiser {
+        let phrases = phrases_of(people, facilities);
+        let mut by_first: std::collections::BTreeMap<char, Vec<usize>> = Default::default();
+        for (i, (p, _)) in phrases.iter().enumerate() {
+            if let Some(c) = p.first() {
+                by_first.entry(*c).or_default().push(i);
+            }
+        }
+        Anonymiser { phrases, by_first }
+    }
+
+    /// `text` without emails, phone and ticket numbers, long numbers, and the prepared names and
+    /// `more_people` (the customer's own names).
+    pub fn anonymise(&self, text: &str, more_people: &[String]) -> String {
+        let text = emails(text);
+        let text = numbers(&text);
+        let extra = phrases_of(more_people, &[]);
+        self.replace(&text, &extra)
+    }
+
+    fn replace(&self, text: &str, extra: &[(Vec<char>, &'static str)]) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let folded: Vec<char> = chars.iter().copied().map(fold).collect();
+        let matches = |i: usize, phrase: &[char]| {
+            let end = i + phrase.len();
+            end <= folded.len()
+                && folded[i..end] == *phrase
+                && (end == chars.len() || !chars[end].is_alphanumeric())
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < chars.len() {
+            if i == 0 || !chars[i - 1].is_alphanumeric() {
+                // The longest phrase matching here, from either list (each is longest first).
+                let prepared = self
+                    .by_first
+                    .get(&folded[i])
+                    .into_iter()
+                    .flatten()
+                    .map(|&k| &self.phrases[k])
+                    .find(|(p, _)| matches(i, p));
+                let own = extra.iter().find(|(p, _)| matches(i, p));
+                let best = match (prepared, own) {
+                    (Some(a), Some(b)) => Some(if b.0.len() > a.0.len() { b } else { a }),
+                    (a, b) => a.or(b),
+                };
+                if let Some((phrase, label)) = best {
+                    out.push_str(label);
+                    i += phrase.len();
+                    continue;
+                }
+            }
+            out.push(chars[i]);
+            i += 1;
+        }
+        out
+    }
 }
 
 fn fold(c: char) -> char {
     c.to_lowercase().next().unwrap_or(c)
 }
 
-fn push_phrase<'a>(out: &mut Vec<(Vec<char>, &'a str)>, phrase: &str, label: &'a str) {
+fn push_phrase(out: &mut Vec<(Vec<char>, &'static str)>, phrase: &str, label: &'static str) {
     let chars: Vec<char> = phrase.trim().chars().map(fold).collect();
     if chars.iter().any(|c| c.is_alphanumeric()) {
         out.push((chars, label));
     }
-}
-
-fn replace_phrases(text: &str, phrases: &[(Vec<char>, &str)]) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let folded: Vec<char> = chars.iter().copied().map(fold).collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    'outer: while i < chars.len() {
-        let boundary_before = i == 0 || !chars[i - 1].is_alphanumeric();
-        if boundary_before {
-            for (phrase, label) in phrases {
-                let end = i + phrase.len();
-                if end <= folded.len()
-                    && folded[i..end] == phrase[..]
-                    && (end == chars.len() || !chars[end].is_alphanumeric())
-                {
-                    out.push_str(label);
-                    i = end;
-                    continue 'outer;
-                }
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
 }
 
 fn emails(text: &str) -> String {

@@ -1,7 +1,7 @@
 //! Builds the evidence report's document from its inputs ([`build`], pure) or from the database
 //! ([`generate`]). Statistics come from [`crate::domain::inference`] only.
 
-use super::anonymise::anonymise;
+use super::anonymise::Anonymiser;
 use super::document::*;
 use super::inputs::{self, FTF_DAYS, Inputs, RatingInput, TicketInput, WorkOrderInput};
 use super::manifest;
@@ -104,17 +104,24 @@ fn tally(pair: &mut (u64, u64), success: bool) {
     pair.1 += 1;
 }
 
-fn measure(inputs: &Inputs, start: i64, end: i64, sel: Selector<'_>) -> Measures {
+/// The measures of `[start, end)`; `as_of` (seconds) bounds the Kaplan–Meier follow-up: a ticket
+/// still open is censored at the period's end or at `as_of`, whichever comes first.
+fn measure(inputs: &Inputs, start: i64, end: i64, as_of: i64, sel: Selector<'_>) -> Measures {
     let holds = |t: i64| t >= start && t < end;
+    let follow_up_end = end.min(as_of);
     let mut m = Measures::default();
     for t in inputs.tickets.iter().filter(|t| sel.ticket(t)) {
         if holds(t.created) {
             m.created += 1;
-            // Kaplan–Meier cohort: created in the period; solved (latest solve) before its end,
-            // else censored at the end.
+            // Kaplan–Meier cohort: created in the period; solved (latest solve) before the end
+            // of its follow-up, else censored there.
             match (t.full_resolution, t.latest_solved_at) {
-                (Some(d), Some(at)) if at < end => m.km.push(TimeToEvent::event(d.max(0))),
-                _ => m.km.push(TimeToEvent::censored((end - t.created).max(0))),
+                (Some(d), Some(at)) if at < follow_up_end => {
+                    m.km.push(TimeToEvent::event(d.max(0)));
+                }
+                _ => {
+                    m.km.push(TimeToEvent::censored((follow_up_end - t.created).max(0)))
+                }
             }
         }
         if let (Some(at), Some(v)) = (t.first_reply_at, t.first_reply_business)
@@ -418,6 +425,7 @@ fn month_label(t: DateTime<Utc>, params: &EvidenceParams) -> String {
 /// The report over `inputs` (pure: the same parameters, name and inputs give the same document).
 pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> EvidenceDocument {
     retain_relevant(&mut inputs, params);
+    anonymise_quotes(&mut inputs);
     let field = has_field_work(&inputs, params);
     let (es, ee) = (
         params.eligibility.start.timestamp(),
@@ -428,24 +436,30 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         params.comparison.end.timestamp(),
     );
 
+    let as_of = params.as_of.timestamp();
     // Headline.
-    let now = measure(&inputs, es, ee, Selector::All);
-    let before = measure(&inputs, cs, ce, Selector::All);
+    let now = measure(&inputs, es, ee, as_of, Selector::All);
+    let before = measure(&inputs, cs, ce, as_of, Selector::All);
     let mut keys: Vec<&'static str> = TICKET_HEADLINE.to_vec();
     if field {
         keys.push("first_time_fix");
     }
+    // The two periods' statistics (their bootstraps dominate the cost) on two threads; each
+    // bootstrap has its own seeded stream, so the result does not depend on the scheduling.
+    let stats =
+        |m: &Measures| -> Vec<Stat> { keys.iter().map(|k| stat_of(k, m, params, true)).collect() };
+    let (now_stats, before_stats) = std::thread::scope(|scope| {
+        let before_stats = scope.spawn(|| stats(&before));
+        let now_stats = stats(&now);
+        let before_stats = before_stats
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (now_stats, before_stats)
+    });
     let headline: Vec<Figure> = keys
         .iter()
-        .map(|k| {
-            let s = spec(k);
-            figure(
-                format!("headline.{k}"),
-                &s,
-                stat_of(k, &now, params, true),
-                Some(stat_of(k, &before, params, true)),
-            )
-        })
+        .zip(now_stats.into_iter().zip(before_stats))
+        .map(|(k, (now, before))| figure(format!("headline.{k}"), &spec(k), now, Some(before)))
         .collect();
 
     // Monthly series.
@@ -468,7 +482,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
     };
     let month_measures: Vec<Measures> = months
         .iter()
-        .map(|(_, s, e)| measure(&inputs, *s, *e, Selector::All))
+        .map(|(_, s, e)| measure(&inputs, *s, *e, as_of, Selector::All))
         .collect();
     let mut series_keys: Vec<(&'static str, &'static str, &'static str)> = vec![
         ("volume", "tickets_created", "Tickets created per month"),
@@ -572,7 +586,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         .iter()
         .filter(|r| params.eligibility.holds(r.answered_at))
         .filter_map(|r| {
-            let quote = quote_of(r, &inputs)?;
+            let quote = r.quotable.clone()?;
             let at = DateTime::<Utc>::from_timestamp(r.answered_at, 0)?;
             Some(Testimonial {
                 quote,
@@ -628,7 +642,7 @@ fn split<'a>(
         groups: values
             .iter()
             .map(|v| {
-                let m = measure(inputs, es, ee, selector(v));
+                let m = measure(inputs, es, ee, params.as_of.timestamp(), selector(v));
                 SplitGroup {
                     value: (*v).to_string(),
                     figures: keys
@@ -648,12 +662,17 @@ fn split<'a>(
     }
 }
 
-/// The anonymised quote of a rating, when it has a consented comment.
-pub(super) fn quote_of(r: &RatingInput, inputs: &Inputs) -> Option<String> {
-    let text = r.quotable.as_deref()?;
-    let mut people = inputs.staff_names.clone();
-    people.extend(r.customer_names.iter().cloned());
-    Some(anonymise(text.trim(), &people, &inputs.facility_names))
+/// Replaces each consented comment by its anonymised quote (trimmed) and forgets the customer
+/// names it was checked against: what the testimonials show and the manifest hashes.
+pub(super) fn anonymise_quotes(inputs: &mut Inputs) {
+    let anonymiser = Anonymiser::new(&inputs.staff_names, &inputs.facility_names);
+    for r in &mut inputs.ratings {
+        r.quotable = r
+            .quotable
+            .take()
+            .map(|text| anonymiser.anonymise(text.trim(), &r.customer_names));
+        r.customer_names.clear();
+    }
 }
 
 /// Keeps the rows that count in a figure of either period (the manifest hashes exactly those).

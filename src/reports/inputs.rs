@@ -52,7 +52,8 @@ pub struct RatingInput {
     pub score: i16,
     /// Sourcing of the team at the solve surveyed.
     pub sourcing: Option<String>,
-    /// The comment, only when the customer consented to quote it (raw; anonymised later).
+    /// The comment, only when the customer consented to quote it (as stored; the report
+    /// replaces it with its anonymised quote before use).
     pub quotable: Option<String>,
     /// The names of the customer who answered and of the ticket's requester (removed from the
     /// quote).

@@ -16,7 +16,6 @@
 //! consented comment).
 
 use super::document::Manifest;
-use super::evidence::quote_of;
 use super::inputs::Inputs;
 use super::params::EvidenceParams;
 use sha2::{Digest, Sha256};
@@ -31,7 +30,7 @@ fn flag(b: bool) -> &'static str {
 }
 
 /// Calls `emit` with each canonical input line of `inputs` (already reduced to the rows that
-/// count), `\n` included, in order; one line buffer is reused, so hashing a million tickets does
+/// count, quotes anonymised), `\n` included, in order; one line buffer is reused, so hashing a million tickets does
 /// not hold their lines in memory.
 pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
     let mut line = String::with_capacity(256);
@@ -66,8 +65,10 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
     let mut ratings: Vec<_> = inputs.ratings.iter().collect();
     ratings.sort_by_key(|r| r.survey_id);
     for r in ratings {
-        let quote = quote_of(r, inputs)
-            .and_then(|q| serde_json::to_string(&q).ok())
+        let quote = r
+            .quotable
+            .as_ref()
+            .and_then(|q| serde_json::to_string(q).ok())
             .unwrap_or_else(|| "-".to_string());
         line.clear();
         let _ = writeln!(

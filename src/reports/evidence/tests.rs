@@ -345,6 +345,7 @@ fn the_same_inputs_give_the_same_bytes_and_a_changed_row_another_hash() {
 fn canonical_lines_are_the_documented_form() {
     let mut i = inputs();
     retain_relevant(&mut i, &params());
+    anonymise_quotes(&mut i);
     let lines = crate::reports::manifest::canonical_inputs(&i);
     let first: Vec<&str> = lines.lines().take(1).collect();
     assert_eq!(
@@ -363,4 +364,12 @@ fn canonical_lines_are_the_documented_form() {
         lines.ends_with("w\t23\t3\t1770163200\tcancelled\t1\t0\tcontractor\n"),
         "{lines}"
     );
+}
+
+#[test]
+fn an_open_ticket_is_censored_at_as_of_when_the_period_is_not_over() {
+    let m = measure(&inputs(), D, D + 59 * DAY, D + 45 * DAY, Selector::All);
+    // Ticket 3, created on day 40 and still open, is followed up to day 45 (as_of), not day 59.
+    assert_eq!(m.km[2], TimeToEvent::censored(5 * DAY));
+    assert_eq!(m.km[0], TimeToEvent::event(82_800));
 }
