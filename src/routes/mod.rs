@@ -155,6 +155,7 @@ use utoipa_swagger_ui::SwaggerUi;
         openapi::DimensionName,
         openapi::SlaRiskName,
         openapi::TicketSortName,
+        reports::ReportFormat,
         crate::domain::work_order::AssetKind,
         crate::domain::work_order::AssetStatus,
         crate::domain::ticket::TicketPriority,
