@@ -186,6 +186,18 @@ async fn an_evidence_report_has_the_hand_worked_figures_and_the_same_bytes_twice
         + doc["splits"].as_array().unwrap().len();
     assert_eq!(csv.lines().count(), 1 + figures);
     assert!(csv.starts_with("id,label,definition,unit,value,n,successes,low,high,"));
+    let by_accept = app
+        .client
+        .get(format!("{}/api/v1/reports/{id}", app.address))
+        .bearer_auth(&manager)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(by_accept, csv, "Accept: text/csv gives the same CSV");
     let row = csv
         .lines()
         .find(|l| l.starts_with("headline.first_reply_median,"))
