@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod models;
 pub mod monitoring;
 pub mod notify;
+pub mod reports;
 pub mod routes;
 pub mod schema;
 pub mod seed;

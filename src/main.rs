@@ -1,5 +1,5 @@
 //! The `frontline` binary: `serve`, `migrate`, `import event-log`, `metrics rebuild`,
-//! `user create`.
+//! `report evidence`, `report verify`, `user create`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -75,6 +75,11 @@ enum Command {
         #[arg(long)]
         digest: bool,
     },
+    /// Reports: the evidence report, and verifying one against the database.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -87,6 +92,57 @@ enum MetricsAction {
     /// Recompute every ticket's metrics from its event log; report (and replace) any row that
     /// differed. A healthy database reports none.
     Rebuild,
+}
+
+#[derive(Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process from the command line"
+)]
+enum ReportAction {
+    /// Build an evidence report (JSON, docs/REPORTS.md) from the database.
+    Evidence {
+        /// `company`, or `team:ID`, `agent:ID`, `technician:ID`, `organization:ID`, `site:ID`.
+        #[arg(long)]
+        scope: String,
+        /// First day of the eligibility period (YYYY-MM-DD, local in --time-zone).
+        #[arg(long)]
+        from: String,
+        /// Day after its last (exclusive).
+        #[arg(long)]
+        to: String,
+        /// `previous`, `year_earlier`, or `FROM..TO` (dates).
+        #[arg(long, default_value = "previous")]
+        compare: String,
+        /// contact_center_of_the_year, customer_service_team, front_line_professional,
+        /// field_service_team or training_innovation.
+        #[arg(long)]
+        category: String,
+        /// The essay's word limit (50–5000).
+        #[arg(long, default_value_t = 500)]
+        words: u32,
+        /// IANA zone of the dates.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// The instant the figures are taken at (RFC 3339; default now).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Bootstrap seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Bootstrap resamples (100–10000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// Write the JSON here (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Recompute a report FILE from the database and say, figure by figure, whether it still
+    /// matches (`ok ID` or `CHANGED ID: was …, now …`); non-zero exit on any change.
+    Verify {
+        /// The report's JSON.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -178,6 +234,7 @@ fn run() -> anyhow::Result<()> {
                     if_empty,
                 },
         } => import(&settings, &file, &mapping, strict, if_empty),
+        Command::Report { action } => report(&settings, action),
         Command::Metrics {
             action: MetricsAction::Rebuild,
         } => {
@@ -419,6 +476,88 @@ fn bootstrap_admin(settings: &Settings) -> anyhow::Result<Option<String>> {
         "{{\"email\":\"{email}\",\"password\":\"{}\"}}",
         password.expose_secret()
     )))
+}
+
+/// `frontline report …`.
+fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
+    use frontline::reports::{self, EvidenceRequest};
+    match action {
+        ReportAction::Evidence {
+            scope,
+            from,
+            to,
+            compare,
+            category,
+            words,
+            time_zone,
+            as_of,
+            seed,
+            resamples,
+            out,
+        } => {
+            let (kind, id) = match scope.split_once(':') {
+                Some((k, id)) => (
+                    k.to_string(),
+                    Some(
+                        id.parse::<i64>()
+                            .with_context(|| format!("--scope: `{id}` is not an id"))?,
+                    ),
+                ),
+                None => (scope.clone(), None),
+            };
+            let (comparison, cf, ct) = match compare.split_once("..") {
+                Some((a, b)) => (
+                    "dates".to_string(),
+                    Some(a.to_string()),
+                    Some(b.to_string()),
+                ),
+                None => (compare.clone(), None, None),
+            };
+            let request: EvidenceRequest = serde_json::from_value(serde_json::json!({
+                "scope": kind, "scope_id": id, "from": from, "to": to, "time_zone": time_zone,
+                "comparison": comparison, "comparison_from": cf, "comparison_to": ct,
+                "category": category, "word_limit": words, "as_of": as_of,
+                "bootstrap_seed": seed, "bootstrap_resamples": resamples,
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let params = request
+                .parse(chrono::Utc::now())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut conn = connect(settings)?;
+            let document = reports::generate(&mut conn, &params)?;
+            let json = document.to_json()?;
+            match out {
+                Some(path) => std::fs::write(&path, json)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{json}"),
+            }
+            Ok(())
+        }
+        ReportAction::Verify { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let (stored, params) = reports::verify::parameters_of(&text)?;
+            let mut conn = connect(settings)?;
+            let document = reports::generate(&mut conn, &params)?;
+            let outcome = reports::verify::compare(&stored, &document);
+            for line in &outcome.lines {
+                println!("{line}");
+            }
+            if outcome.passed() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "the report no longer matches the database: manifest {}, {} figure(s) changed",
+                    if outcome.manifest_matches {
+                        "unchanged"
+                    } else {
+                        "changed"
+                    },
+                    outcome.changed.len()
+                )
+            }
+        }
+    }
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {

@@ -506,6 +506,7 @@ diesel::table! {
 diesel::joinable!(training_completions -> training_courses (course_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    reports,
     assets,
     business_calendars,
     comments,
@@ -532,3 +533,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     work_order_metrics,
     work_orders,
 );
+
+diesel::table! {
+    reports (id) {
+        id -> Int8,
+        kind -> Text,
+        parameters -> Jsonb,
+        document -> Text,
+        manifest_sha256 -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(reports -> users (created_by));

@@ -22,6 +22,8 @@
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
+//! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
+//! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET /docs/                        Swagger UI
@@ -40,6 +42,7 @@ pub mod openapi;
 pub mod organizations;
 pub mod outbox;
 pub mod pages;
+pub mod reports;
 pub mod sla;
 pub mod staff;
 pub mod surveys;
@@ -140,6 +143,8 @@ use utoipa_swagger_ui::SwaggerUi;
         metrics::get_summary,
         metrics::timeseries::get_timeseries,
         metrics::breakdown::get_breakdown,
+        reports::create_evidence_report,
+        reports::get_report,
         outbox::list_dead_letters,
         outbox::requeue,
         inbound::receive_email
@@ -164,6 +169,7 @@ use utoipa_swagger_ui::SwaggerUi;
         openapi::DimensionName,
         openapi::SlaRiskName,
         openapi::TicketSortName,
+        reports::ReportFormat,
         crate::domain::work_order::AssetKind,
         crate::domain::work_order::AssetStatus,
         crate::domain::ticket::TicketPriority,
@@ -183,6 +189,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
+        (name = "reports", description = "Evidence reports: figures with intervals, comparison, testimonials and an integrity manifest (docs/REPORTS.md)"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "surveys", description = "The customer's CSAT/NPS survey page (HTML, public: the signed token in the link is the credential)"),
         (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
@@ -425,6 +432,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/metrics/breakdown", "GET, HEAD")
                         .route(get().to(metrics::breakdown::get_breakdown)),
+                )
+                .service(
+                    resource("/reports/evidence", "POST")
+                        .route(web::post().to(reports::create_evidence_report)),
+                )
+                .service(
+                    resource("/reports/{id}", "GET, HEAD").route(get().to(reports::get_report)),
                 )
                 .service(
                     resource("/outbox/dead-letters", "GET, HEAD")

@@ -68,7 +68,7 @@ struct Order<'a> {
 }
 
 /// The field-service fixture.
-struct Field {
+pub(crate) struct Field {
     site: i64,
     employee: i64,
     contractor: i64,
@@ -140,7 +140,7 @@ fn reproject(conn: &mut PgConnection, ticket_id: i64) {
 ///   not fixed.
 /// - WO6 (ticket F, no asset, contractor): created 03-04 08:00, en route 09:00, on site 09:20,
 ///   cancelled 09:30: travel and arrival only.
-fn fixture(app: &TestApp) -> Field {
+pub(crate) fn fixture(app: &TestApp) -> Field {
     app.import(LOG, &small_mapping());
     let mut conn = app.db.conn();
     let conn = &mut conn;

@@ -171,6 +171,8 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/outbox/dead-letters",
         "POST /api/v1/outbox/{id}/requeue",
         "POST /api/v1/inbound/email",
+        "POST /api/v1/reports/evidence",
+        "GET /api/v1/reports/{id}",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

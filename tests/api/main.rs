@@ -24,6 +24,7 @@ mod metrics_store;
 mod migrations;
 mod monitoring;
 mod organizations;
+mod reports;
 mod roles;
 mod seed;
 mod sla;

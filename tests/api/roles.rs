@@ -220,6 +220,25 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             [200, 200, 403, 403, 401],
         ),
         (
+            Method::POST,
+            "/api/v1/reports/evidence".into(),
+            Box::new(|| {
+                Some(
+                    json!({"scope": "company", "from": "2026-01-01", "to": "2026-02-01",
+                    "comparison": "previous", "category": "customer_service_team",
+                    "word_limit": 300}),
+                )
+            }),
+            [201, 201, 403, 403, 401],
+        ),
+        // No such report: admins and managers get the 404, the others never learn that much.
+        (
+            Method::GET,
+            "/api/v1/reports/999999".into(),
+            none(),
+            [404, 404, 403, 403, 401],
+        ),
+        (
             Method::GET,
             "/api/v1/outbox/dead-letters".into(),
             none(),

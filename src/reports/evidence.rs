@@ -1,0 +1,791 @@
+//! Builds the evidence report's document from its inputs ([`build`], pure) or from the database
+//! ([`generate`]). Statistics come from [`crate::domain::inference`] only.
+
+use super::anonymise::Anonymiser;
+use super::document::*;
+use super::inputs::{self, FTF_DAYS, Inputs, RatingInput, TicketInput, WorkOrderInput};
+use super::manifest;
+use super::params::EvidenceParams;
+use crate::domain::buckets::{Interval as Bucket, bucket_starts};
+use crate::domain::inference::{
+    CONFIDENCE_95, Caution, TimeToEvent, bootstrap_median, kaplan_meier, wilson,
+};
+use crate::domain::stats::percentile_cont;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// Why a report could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The scope's team, agent, technician, organization or site does not exist (422 naming
+    /// `scope_id`).
+    #[error("no such {0}")]
+    ScopeNotFound(&'static str),
+    /// A database error.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// The document could not be serialized (not expected).
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// Reads the inputs of `params` in one read-only `REPEATABLE READ` transaction and builds the
+/// report.
+///
+/// # Errors
+/// [`ReportError::ScopeNotFound`] for an unknown scope id; database errors.
+pub fn generate(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+) -> Result<EvidenceDocument, ReportError> {
+    let (name, inputs) = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let name = inputs::scope_name(conn, params)?;
+            let inputs = inputs::load(conn, params)?;
+            Ok::<_, diesel::result::Error>((name, inputs))
+        })?;
+    let name = name.ok_or(ReportError::ScopeNotFound(params.scope.as_str()))?;
+    Ok(build(params, &name, inputs))
+}
+
+/// Which rows a set of figures is over.
+#[derive(Clone, Copy)]
+enum Selector<'a> {
+    All,
+    Sourcing(&'a str),
+    Employment(&'a str),
+}
+
+impl Selector<'_> {
+    fn ticket(&self, t: &TicketInput) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Sourcing(s) => t.sourcing == Some(*s),
+            Selector::Employment(_) => false,
+        }
+    }
+    fn rating(&self, r: &RatingInput) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Sourcing(s) => r.sourcing.as_deref() == Some(*s),
+            Selector::Employment(_) => false,
+        }
+    }
+    fn work_order(&self, w: &WorkOrderInput) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Sourcing(_) => false,
+            Selector::Employment(e) => w.employment_type.as_deref() == Some(*e),
+        }
+    }
+}
+
+/// The raw material of one period's figures.
+#[derive(Default)]
+struct Measures {
+    created: u64,
+    frt: Vec<i64>,
+    km: Vec<TimeToEvent>,
+    resolution_solved: Vec<i64>,
+    sla: (u64, u64),
+    reopen: (u64, u64),
+    one_touch: (u64, u64),
+    fcr: (u64, u64),
+    csat: (u64, u64),
+    ftf: (u64, u64),
+    ended: u64,
+}
+
+fn tally(pair: &mut (u64, u64), success: bool) {
+    pair.0 += u64::from(success);
+    pair.1 += 1;
+}
+
+/// The measures of `[start, end)`; `as_of` (seconds) bounds the Kaplan–Meier follow-up: a ticket
+/// still open is censored at the period's end or at `as_of`, whichever comes first.
+fn measure(inputs: &Inputs, start: i64, end: i64, as_of: i64, sel: Selector<'_>) -> Measures {
+    let holds = |t: i64| t >= start && t < end;
+    let follow_up_end = end.min(as_of);
+    let mut m = Measures::default();
+    for t in inputs.tickets.iter().filter(|t| sel.ticket(t)) {
+        if holds(t.created) {
+            m.created += 1;
+            // Kaplan–Meier cohort: created in the period; solved (latest solve) before the end
+            // of its follow-up, else censored there.
+            match (t.full_resolution, t.latest_solved_at) {
+                (Some(d), Some(at)) if at < follow_up_end => {
+                    m.km.push(TimeToEvent::event(d.max(0)));
+                }
+                _ => {
+                    m.km.push(TimeToEvent::censored((follow_up_end - t.created).max(0)))
+                }
+            }
+        }
+        if let (Some(at), Some(v)) = (t.first_reply_at, t.first_reply_business)
+            && holds(at)
+        {
+            m.frt.push(v);
+        }
+        if t.latest_solved_at.is_some_and(holds) {
+            tally(&mut m.reopen, t.reopens >= 1);
+            if let Some(v) = t.full_resolution {
+                m.resolution_solved.push(v);
+            }
+            if let Some(o) = t.one_touch {
+                tally(&mut m.one_touch, o);
+                tally(&mut m.fcr, t.fcr == Some(true));
+            }
+        }
+        // The ticket is the unit: it attains when all its outcomes in the period were achieved.
+        let outcomes: Vec<bool> = t
+            .sla
+            .iter()
+            .filter(|(at, _)| holds(*at))
+            .map(|(_, a)| *a)
+            .collect();
+        if !outcomes.is_empty() {
+            tally(&mut m.sla, outcomes.iter().all(|a| *a));
+        }
+    }
+    for r in inputs.ratings.iter().filter(|r| sel.rating(r)) {
+        if holds(r.answered_at) {
+            tally(&mut m.csat, r.score >= 4);
+        }
+    }
+    for w in inputs.work_orders.iter().filter(|w| sel.work_order(w)) {
+        let ended = w.status == "completed" || w.status == "cannot_complete";
+        if holds(w.finished_at) && ended {
+            m.ended += 1;
+            if w.first_visit {
+                tally(&mut m.ftf, w.fixed);
+            }
+        }
+    }
+    m
+}
+
+/// One value with what goes beside it.
+struct Stat {
+    value: Option<f64>,
+    n: u64,
+    successes: Option<u64>,
+    interval: Option<Interval>,
+}
+
+fn count_stat(n: u64) -> Stat {
+    Stat {
+        value: Some(n as f64),
+        n,
+        successes: None,
+        interval: None,
+    }
+}
+
+fn rate_stat((k, n): (u64, u64)) -> Stat {
+    match wilson(k, n, CONFIDENCE_95) {
+        Some(p) => Stat {
+            value: Some(round(p.rate, 6)),
+            n,
+            successes: Some(k),
+            interval: Some(Interval {
+                method: "wilson",
+                confidence: CONFIDENCE_95,
+                low: Some(round(p.low, 6)),
+                high: Some(round(p.high, 6)),
+                seed: None,
+                resamples: None,
+            }),
+        },
+        None => Stat {
+            value: None,
+            n,
+            successes: Some(k),
+            interval: None,
+        },
+    }
+}
+
+fn median_stat(values: &[i64], params: &EvidenceParams) -> Stat {
+    let n = values.len() as u64;
+    match bootstrap_median(
+        values,
+        params.bootstrap_resamples,
+        params.bootstrap_seed,
+        CONFIDENCE_95,
+    ) {
+        Some(b) => Stat {
+            value: Some(round(b.median, 3)),
+            n,
+            successes: None,
+            interval: Some(Interval {
+                method: "bootstrap_percentile",
+                confidence: CONFIDENCE_95,
+                low: Some(round(b.low, 3)),
+                high: Some(round(b.high, 3)),
+                seed: Some(b.seed),
+                resamples: Some(b.resamples),
+            }),
+        },
+        None => Stat {
+            value: None,
+            n,
+            successes: None,
+            interval: None,
+        },
+    }
+}
+
+fn plain_median_stat(values: &[i64]) -> Stat {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    Stat {
+        value: percentile_cont(&sorted, 0.5).map(|m| round(m, 3)),
+        n: values.len() as u64,
+        successes: None,
+        interval: None,
+    }
+}
+
+fn km_stat(obs: &[TimeToEvent]) -> Stat {
+    let n = obs.len() as u64;
+    match kaplan_meier(obs, CONFIDENCE_95) {
+        Some(k) => Stat {
+            value: k.median.map(|m| m as f64),
+            n,
+            successes: None,
+            interval: Some(Interval {
+                method: "kaplan_meier_loglog",
+                confidence: CONFIDENCE_95,
+                low: k.median_low.map(|m| m as f64),
+                high: k.median_high.map(|m| m as f64),
+                seed: None,
+                resamples: None,
+            }),
+        },
+        None => Stat {
+            value: None,
+            n,
+            successes: None,
+            interval: None,
+        },
+    }
+}
+
+/// How a figure is made: its id suffix, label, definition, unit, statistic and flags.
+struct Spec {
+    label: &'static str,
+    definition: &'static str,
+    unit: Unit,
+    note: Option<&'static str>,
+    csat: bool,
+    count: bool,
+}
+
+const NAIVE_NOTE: &str = "naive: median of the tickets solved by the period's end only \
+    (open tickets left out); it understates the time to resolution";
+
+fn spec(key: &'static str) -> Spec {
+    let (label, definition, unit) = match key {
+        "tickets_created" => ("Tickets created", "tickets_created", Unit::Count),
+        "first_reply_median" => (
+            "Median first reply time (business seconds)",
+            "frt.v1",
+            Unit::Seconds,
+        ),
+        "resolution_median_km" => (
+            "Median time to full resolution, Kaplan–Meier, open tickets censored (calendar seconds)",
+            "full_resolution.v1",
+            Unit::Seconds,
+        ),
+        "resolution_median_naive" => (
+            "Median time to full resolution of solved tickets, naive (calendar seconds)",
+            "full_resolution.v1",
+            Unit::Seconds,
+        ),
+        "resolution_median" => (
+            "Median full resolution time of the tickets solved (calendar seconds)",
+            "full_resolution.v1",
+            Unit::Seconds,
+        ),
+        "sla_attainment" => (
+            "SLA attainment (tickets whose targets were all achieved)",
+            "sla_attainment",
+            Unit::Ratio,
+        ),
+        "reopen_rate" => ("Reopen rate", "reopen_rate.v1", Unit::Ratio),
+        "one_touch_rate" => ("One-touch resolution rate", "one_touch.v1", Unit::Ratio),
+        "fcr_rate" => ("First-contact resolution rate", "fcr.v1", Unit::Ratio),
+        "csat" => ("CSAT (ratings of 4 or 5)", "csat.v1", Unit::Ratio),
+        "first_time_fix" => ("First-time fix rate", "first_time_fix.v1", Unit::Ratio),
+        "work_orders_completed" => (
+            "Work orders ended (completed or cannot complete)",
+            "work_orders_completed",
+            Unit::Count,
+        ),
+        _ => ("Tickets created", "tickets_created", Unit::Count),
+    };
+    Spec {
+        label,
+        definition,
+        unit,
+        note: (key == "resolution_median_naive").then_some(NAIVE_NOTE),
+        csat: key == "csat",
+        count: matches!(key, "tickets_created" | "work_orders_completed"),
+    }
+}
+
+fn stat_of(key: &str, m: &Measures, params: &EvidenceParams, intervals: bool) -> Stat {
+    let naive: Vec<i64> =
+        m.km.iter()
+            .filter(|o| o.event)
+            .map(|o| o.duration)
+            .collect();
+    match key {
+        "tickets_created" => count_stat(m.created),
+        "work_orders_completed" => count_stat(m.ended),
+        "first_reply_median" if intervals => median_stat(&m.frt, params),
+        "first_reply_median" => plain_median_stat(&m.frt),
+        "resolution_median_km" => km_stat(&m.km),
+        "resolution_median_naive" => median_stat(&naive, params),
+        "resolution_median" => plain_median_stat(&m.resolution_solved),
+        "sla_attainment" => rate_stat(m.sla),
+        "reopen_rate" => rate_stat(m.reopen),
+        "one_touch_rate" => rate_stat(m.one_touch),
+        "fcr_rate" => rate_stat(m.fcr),
+        "csat" => rate_stat(m.csat),
+        "first_time_fix" => rate_stat(m.ftf),
+        _ => count_stat(0),
+    }
+}
+
+fn figure(id: String, s: &Spec, stat: Stat, comparison: Option<Stat>) -> Figure {
+    let mut flags = Vec::new();
+    if !s.count {
+        flags.extend(Caution::too_few(stat.n as usize));
+    }
+    if s.csat {
+        flags.extend(Caution::csat_wide(stat.n as usize));
+    }
+    let change = match (&stat.value, comparison.as_ref().and_then(|c| c.value)) {
+        (Some(v), Some(c)) => {
+            let decimals = if s.unit == Unit::Ratio { 6 } else { 3 };
+            Some(Change {
+                absolute: round(v - c, decimals),
+                relative: (c != 0.0).then(|| round((v - c) / c, 6)),
+            })
+        }
+        _ => None,
+    };
+    Figure {
+        id,
+        label: s.label.to_string(),
+        definition: s.definition,
+        unit: s.unit,
+        value: stat.value,
+        n: stat.n,
+        successes: stat.successes,
+        interval: stat.interval,
+        comparison: comparison.map(|c| Comparison {
+            value: c.value,
+            n: c.n,
+            interval: c.interval,
+        }),
+        change,
+        flags,
+        note: s.note,
+    }
+}
+
+fn has_field_work(inputs: &Inputs, params: &EvidenceParams) -> bool {
+    inputs
+        .work_orders
+        .iter()
+        .any(|w| params.eligibility.holds(w.finished_at) || params.comparison.holds(w.finished_at))
+}
+
+const TICKET_HEADLINE: [&str; 9] = [
+    "tickets_created",
+    "first_reply_median",
+    "resolution_median_km",
+    "resolution_median_naive",
+    "sla_attainment",
+    "reopen_rate",
+    "one_touch_rate",
+    "fcr_rate",
+    "csat",
+];
+
+fn month_label(t: DateTime<Utc>, params: &EvidenceParams) -> String {
+    t.with_timezone(&params.zone()).format("%Y-%m").to_string()
+}
+
+/// The report over `inputs` (pure: the same parameters, name and inputs give the same document).
+pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> EvidenceDocument {
+    retain_relevant(&mut inputs, params);
+    anonymise_quotes(&mut inputs);
+    let field = has_field_work(&inputs, params);
+    let (es, ee) = (
+        params.eligibility.start.timestamp(),
+        params.eligibility.end.timestamp(),
+    );
+    let (cs, ce) = (
+        params.comparison.start.timestamp(),
+        params.comparison.end.timestamp(),
+    );
+
+    let as_of = params.as_of.timestamp();
+    // Headline.
+    let now = measure(&inputs, es, ee, as_of, Selector::All);
+    let before = measure(&inputs, cs, ce, as_of, Selector::All);
+    let mut keys: Vec<&'static str> = TICKET_HEADLINE.to_vec();
+    if field {
+        keys.push("first_time_fix");
+    }
+    // The two periods' statistics (their bootstraps dominate the cost) on two threads; each
+    // bootstrap has its own seeded stream, so the result does not depend on the scheduling.
+    let stats =
+        |m: &Measures| -> Vec<Stat> { keys.iter().map(|k| stat_of(k, m, params, true)).collect() };
+    let (now_stats, before_stats) = std::thread::scope(|scope| {
+        let before_stats = scope.spawn(|| stats(&before));
+        let now_stats = stats(&now);
+        let before_stats = before_stats
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (now_stats, before_stats)
+    });
+    let headline: Vec<Figure> = keys
+        .iter()
+        .zip(now_stats.into_iter().zip(before_stats))
+        .map(|(k, (now, before))| figure(format!("headline.{k}"), &spec(k), now, Some(before)))
+        .collect();
+
+    // Monthly series.
+    let months: Vec<(String, i64, i64)> = {
+        let starts = bucket_starts(
+            Bucket::Month,
+            params.zone(),
+            params.eligibility.start,
+            params.eligibility.end,
+        )
+        .unwrap_or_default();
+        starts
+            .iter()
+            .enumerate()
+            .map(|(i, (_, start))| {
+                let end = starts.get(i + 1).map_or(ee, |(_, s)| s.timestamp());
+                (month_label(*start, params), start.timestamp().max(es), end)
+            })
+            .collect()
+    };
+    let month_measures: Vec<Measures> = months
+        .iter()
+        .map(|(_, s, e)| measure(&inputs, *s, *e, as_of, Selector::All))
+        .collect();
+    let mut series_keys: Vec<(&'static str, &'static str, &'static str)> = vec![
+        ("volume", "tickets_created", "Tickets created per month"),
+        (
+            "first_reply_median",
+            "first_reply_median",
+            "Median first reply time per month (business seconds)",
+        ),
+        (
+            "resolution_median",
+            "resolution_median",
+            "Median full resolution time of the tickets solved per month (calendar seconds)",
+        ),
+        (
+            "sla_attainment",
+            "sla_attainment",
+            "SLA attainment per month",
+        ),
+        ("csat", "csat", "CSAT per month"),
+    ];
+    if field {
+        series_keys.push((
+            "first_time_fix",
+            "first_time_fix",
+            "First-time fix rate per month",
+        ));
+    }
+    let monthly: Vec<Series> = series_keys
+        .iter()
+        .map(|(metric, key, label)| {
+            let s = spec(key);
+            Series {
+                metric,
+                label,
+                definition: s.definition,
+                unit: s.unit,
+                points: months
+                    .iter()
+                    .zip(&month_measures)
+                    .map(|((month, _, _), m)| {
+                        figure(
+                            format!("monthly.{metric}.{month}"),
+                            &s,
+                            stat_of(key, m, params, false),
+                            None,
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    // Splits: only when the eligibility period holds both values.
+    let mut splits = Vec::new();
+    let sourcing_seen = |v: &str| {
+        inputs
+            .tickets
+            .iter()
+            .any(|t| t.sourcing == Some(v) && params.eligibility.holds(t.created))
+            || inputs.ratings.iter().any(|r| {
+                r.sourcing.as_deref() == Some(v) && params.eligibility.holds(r.answered_at)
+            })
+    };
+    if sourcing_seen("in_house") && sourcing_seen("outsourced") {
+        let keys = [
+            "tickets_created",
+            "first_reply_median",
+            "sla_attainment",
+            "reopen_rate",
+            "fcr_rate",
+            "csat",
+        ];
+        splits.push(split(
+            &inputs,
+            params,
+            "sourcing",
+            &["in_house", "outsourced"],
+            &keys,
+            Selector::Sourcing,
+        ));
+    }
+    let employment_seen = |v: &str| {
+        inputs.work_orders.iter().any(|w| {
+            w.employment_type.as_deref() == Some(v) && params.eligibility.holds(w.finished_at)
+        })
+    };
+    if employment_seen("employee") && employment_seen("contractor") {
+        splits.push(split(
+            &inputs,
+            params,
+            "technician_employment_type",
+            &["employee", "contractor"],
+            &["work_orders_completed", "first_time_fix"],
+            Selector::Employment,
+        ));
+    }
+
+    // Testimonials.
+    let testimonials: Vec<Testimonial> = inputs
+        .ratings
+        .iter()
+        .filter(|r| params.eligibility.holds(r.answered_at))
+        .filter_map(|r| {
+            let quote = r.quotable.clone()?;
+            let at = DateTime::<Utc>::from_timestamp(r.answered_at, 0)?;
+            Some(Testimonial {
+                quote,
+                rating: r.score,
+                month: month_label(at, params),
+            })
+        })
+        .collect();
+
+    let manifest = manifest::manifest(params, &inputs);
+    let mut document = EvidenceDocument {
+        format: FORMAT,
+        parameters: params.clone(),
+        scope: Scope {
+            kind: params.scope,
+            id: params.scope_id,
+            name: scope_name.to_string(),
+        },
+        headline,
+        monthly,
+        splits,
+        testimonials,
+        methodology: methodology(params, &inputs, field),
+        manifest,
+    };
+    document.methodology.flags = document
+        .figures()
+        .iter()
+        .flat_map(|f| {
+            f.flags.iter().map(|c| RaisedFlag {
+                figure: f.id.clone(),
+                label: c.label(),
+            })
+        })
+        .collect();
+    document
+}
+
+fn split<'a>(
+    inputs: &Inputs,
+    params: &EvidenceParams,
+    dimension: &'static str,
+    values: &[&'a str],
+    keys: &[&'static str],
+    selector: impl Fn(&'a str) -> Selector<'a>,
+) -> Split {
+    let (es, ee) = (
+        params.eligibility.start.timestamp(),
+        params.eligibility.end.timestamp(),
+    );
+    Split {
+        dimension,
+        groups: values
+            .iter()
+            .map(|v| {
+                let m = measure(inputs, es, ee, params.as_of.timestamp(), selector(v));
+                SplitGroup {
+                    value: (*v).to_string(),
+                    figures: keys
+                        .iter()
+                        .map(|k| {
+                            figure(
+                                format!("splits.{dimension}.{v}.{k}"),
+                                &spec(k),
+                                stat_of(k, &m, params, true),
+                                None,
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Replaces each consented comment by its anonymised quote (trimmed) and forgets the customer
+/// names it was checked against: what the testimonials show and the manifest hashes.
+pub(super) fn anonymise_quotes(inputs: &mut Inputs) {
+    let anonymiser = Anonymiser::new(&inputs.staff_names, &inputs.facility_names);
+    for r in &mut inputs.ratings {
+        r.quotable = r
+            .quotable
+            .take()
+            .map(|text| anonymiser.anonymise(text.trim(), &r.customer_names));
+        r.customer_names.clear();
+    }
+}
+
+/// Keeps the rows that count in a figure of either period (the manifest hashes exactly those).
+fn retain_relevant(inputs: &mut Inputs, params: &EvidenceParams) {
+    let any = |t: i64| params.eligibility.holds(t) || params.comparison.holds(t);
+    inputs.tickets.retain(|t| inputs::ticket_counts(t, params));
+    inputs.ratings.retain(|r| any(r.answered_at));
+    inputs.work_orders.retain(|w| any(w.finished_at));
+}
+
+fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodology {
+    let mut definitions = vec![
+        Definition {
+            id: "tickets_created",
+            source: "docs/METRICS.md §5",
+            text: "tickets created in the period (by creation instant)",
+        },
+        Definition {
+            id: "frt.v1",
+            source: "docs/METRICS.md §4, §5",
+            text: "first reply time in business seconds on the ticket's calendar, over the tickets whose first reply is in the period",
+        },
+        Definition {
+            id: "full_resolution.v1",
+            source: "docs/METRICS.md §4, §10",
+            text: "creation to latest solve, calendar seconds. Headline: the tickets created in the period, solved if their latest solve is before the period's end (an event), otherwise censored at the period's end (Kaplan–Meier); the naive median is that of the solved ones only. Monthly: the tickets whose latest solve is in the month (§5)",
+        },
+        Definition {
+            id: "sla_attainment",
+            source: "docs/METRICS.md §6",
+            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant",
+        },
+        Definition {
+            id: "reopen_rate.v1",
+            source: "docs/METRICS.md §5",
+            text: "tickets with at least one reopen / tickets whose latest solve is in the period",
+        },
+        Definition {
+            id: "one_touch.v1",
+            source: "docs/METRICS.md §4, §5",
+            text: "solved or closed with fewer than 2 replies / solved or closed tickets whose latest solve is in the period",
+        },
+        Definition {
+            id: "fcr.v1",
+            source: "docs/METRICS.md §5",
+            text: "first-contact resolutions / the one-touch denominator; the 7-day look-up sees the tickets created by as_of",
+        },
+        Definition {
+            id: "csat.v1",
+            source: "docs/METRICS.md §9",
+            text: "ratings of 4 or 5 / ratings, one rating per ticket (its latest answer by as_of), by answer instant",
+        },
+    ];
+    if field {
+        definitions.push(Definition {
+            id: "first_time_fix.v1",
+            source: "docs/METRICS.md §8",
+            text: "fixed first visits / ended first visits finished in the period, N = 30 days; the look-ups see the work orders created by as_of",
+        });
+    }
+    let scope = match params.scope_id {
+        Some(id) => format!("scope: {} {id}", params.scope.as_str()),
+        None => "scope: the whole company".to_string(),
+    };
+    let filters = vec![
+        scope,
+        match params.scope {
+            super::params::ScopeKind::Team => "tickets of the team (its current tickets); ratings of the surveys sent for its solves; work orders of its technicians (team at the finish) or of its tickets".to_string(),
+            super::params::ScopeKind::Agent => "tickets assigned to the agent now; ratings of the surveys sent for the agent's solves".to_string(),
+            super::params::ScopeKind::Technician => "the technician's work orders, and the tickets they were for".to_string(),
+            super::params::ScopeKind::Organization | super::params::ScopeKind::Site => "the tickets and work orders of that organization or site".to_string(),
+            super::params::ScopeKind::Company => "every ticket, rating and work order".to_string(),
+        },
+        format!(
+            "eligibility [{}, {}) and comparison [{}, {}) as local dates in {}; as of {}",
+            params.eligibility.from,
+            params.eligibility.to,
+            params.comparison.from,
+            params.comparison.to,
+            params.time_zone,
+            params.as_of.to_rfc3339()
+        ),
+    ];
+    Methodology {
+        definitions,
+        calendars: "first reply time in business seconds on each ticket's own calendar (its team's, as it was at each instant; docs/METRICS.md §3); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly; no single comparison calendar was requested (the `calendar` parameter is not available yet)",
+        filters,
+        exclusions: vec![
+            "tickets with no value for a figure (no first reply, never solved, no SLA outcome) are not in that figure's n",
+            "ratings answered after as_of, and earlier answers replaced by a later one, are not counted",
+            "work orders cancelled are not in first-time fix; follow-up visits are not first visits",
+            "survey comments without the customer's consent to quote are never shown",
+        ],
+        sample_sizes: SampleSizes {
+            tickets: inputs.tickets.len() as u64,
+            ratings: inputs.ratings.len() as u64,
+            work_orders: inputs.work_orders.len() as u64,
+        },
+        statistics: Statistics {
+            confidence: CONFIDENCE_95,
+            bootstrap_seed: params.bootstrap_seed,
+            bootstrap_resamples: params.bootstrap_resamples,
+            ftf_days: FTF_DAYS,
+            methods: vec![
+                "rates: Wilson score interval (statsmodels proportion_confint method='wilson')",
+                "medians: percentile bootstrap with ChaCha8 seeded by bootstrap_seed (scipy.stats.bootstrap method='percentile'); monthly medians have no interval",
+                "time to resolution: Kaplan–Meier, open tickets censored at the period's end, Greenwood log(-log) interval of the median (lifelines)",
+                "flags: fewer than 30 observations: too few to conclude; CSAT from fewer than 400 ratings: wider than ±5 points",
+            ],
+        },
+        flags: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

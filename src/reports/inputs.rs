@@ -1,0 +1,455 @@
+//! The per-ticket, per-rating and per-work-order inputs of an evidence report, read from the
+//! database in one snapshot (`tickets`, `ticket_metrics`, `ticket_sla_clocks`, `surveys`,
+//! `work_order_metrics`, `teams`), with exactly the fields the figures use. Instants are whole
+//! seconds since the epoch (docs/METRICS.md §1); durations are seconds.
+//!
+//! The look-ups that read other rows (FCR's 7 days, first-time fix's 30, the ticket's rating, SLA
+//! outcomes of clocks still running) are made here, in SQL, as of the parameters' `as_of`: only
+//! rows that existed by then count, so a later run over the same data gives the same inputs.
+
+use super::params::{EvidenceParams, ScopeKind};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
+
+/// One ticket's inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketInput {
+    /// `tickets.id`.
+    pub id: i64,
+    /// Creation instant.
+    pub created: i64,
+    /// `first_reply_at` (`frt.v1`'s stop).
+    pub first_reply_at: Option<i64>,
+    /// `frt.v1`, business seconds on the ticket's calendar.
+    pub first_reply_business: Option<i64>,
+    /// Latest solve (kept after a reopen).
+    pub latest_solved_at: Option<i64>,
+    /// `full_resolution.v1`, calendar seconds (`null` unless solved or closed now).
+    pub full_resolution: Option<i64>,
+    /// `reopens.v1`.
+    pub reopens: i32,
+    /// `one_touch.v1` (`null` unless solved or closed now).
+    pub one_touch: Option<bool>,
+    /// `fcr.v1` with the 7-day look-up made as of `as_of` (`null` when `one_touch` is).
+    pub fcr: Option<bool>,
+    /// Sourcing of the ticket's team (`in_house` / `outsourced`), `null` without a team.
+    pub sourcing: Option<&'static str>,
+    /// The ticket's SLA outcomes: (instant, achieved), by instant then achieved-last.
+    pub sla: Vec<(i64, bool)>,
+}
+
+/// One ticket's rating (its most recently answered survey as of `as_of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingInput {
+    /// `surveys.id`.
+    pub survey_id: i64,
+    /// The ticket.
+    pub ticket_id: i64,
+    /// `answered_at`.
+    pub answered_at: i64,
+    /// Score 1–5.
+    pub score: i16,
+    /// Sourcing of the team at the solve surveyed.
+    pub sourcing: Option<String>,
+    /// The comment, only when the customer consented to quote it (as stored; the report
+    /// replaces it with its anonymised quote before use).
+    pub quotable: Option<String>,
+    /// The names of the customer who answered and of the ticket's requester (removed from the
+    /// quote).
+    pub customer_names: Vec<String>,
+}
+
+/// One ended-or-cancelled work order's inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkOrderInput {
+    /// `work_orders.id`.
+    pub id: i64,
+    /// The ticket.
+    pub ticket_id: i64,
+    /// `finished_at`.
+    pub finished_at: i64,
+    /// `completed`, `cannot_complete` or `cancelled`.
+    pub status: String,
+    /// A first visit (docs/METRICS.md §8).
+    pub first_visit: bool,
+    /// Fixed in the sense of `first_time_fix.v1` with N = 30 days, as of `as_of`.
+    pub fixed: bool,
+    /// The technician's employment type at the finish.
+    pub employment_type: Option<String>,
+}
+
+/// Everything a report is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// By ticket id.
+    pub tickets: Vec<TicketInput>,
+    /// By survey id.
+    pub ratings: Vec<RatingInput>,
+    /// By work order id.
+    pub work_orders: Vec<WorkOrderInput>,
+    /// Names to remove from quotes: staff (all users), organizations and sites.
+    pub staff_names: Vec<String>,
+    /// Organization and site (facility) names.
+    pub facility_names: Vec<String>,
+}
+
+/// `in_house` or `outsourced` as a static string (one allocation fewer per ticket).
+fn sourcing(s: Option<&str>) -> Option<&'static str> {
+    match s {
+        Some("in_house") => Some("in_house"),
+        Some("outsourced") => Some("outsourced"),
+        _ => None,
+    }
+}
+
+/// Whether a ticket counts in a figure of either period: created, first replied (with a value),
+/// last solved or with an SLA outcome in one of them. Only those are kept and hashed.
+pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
+    let any = |at: Option<i64>| {
+        at.is_some_and(|at| params.eligibility.holds(at) || params.comparison.holds(at))
+    };
+    any(Some(t.created))
+        || any(t
+            .first_reply_at
+            .filter(|_| t.first_reply_business.is_some()))
+        || any(t.latest_solved_at)
+        || t.sla.iter().any(|(at, _)| any(Some(*at)))
+}
+
+/// Ticket ids per read: the rows of a chunk are converted and filtered before the next is read,
+/// so the driver's buffers never hold every ticket at once.
+const CHUNK_IDS: i64 = 100_000;
+
+#[derive(QueryableByName)]
+struct Bounds {
+    #[diesel(sql_type = BigInt)]
+    low: i64,
+    #[diesel(sql_type = BigInt)]
+    high: i64,
+}
+
+/// First-time fix's N, days (docs/METRICS.md §8, the default the reports print).
+pub const FTF_DAYS: i64 = 30;
+
+#[derive(QueryableByName)]
+struct TicketRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    created: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    first_reply_at: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    first_reply_business: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    latest_solved_at: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    full_resolution: Option<i64>,
+    #[diesel(sql_type = Int4)]
+    reopens: i32,
+    #[diesel(sql_type = Nullable<Bool>)]
+    one_touch: Option<bool>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    fcr: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    sourcing: Option<String>,
+    #[diesel(sql_type = Array<BigInt>)]
+    sla_at: Vec<i64>,
+    #[diesel(sql_type = Array<Bool>)]
+    sla_achieved: Vec<bool>,
+}
+
+#[derive(QueryableByName)]
+struct RatingRow {
+    #[diesel(sql_type = BigInt)]
+    survey_id: i64,
+    #[diesel(sql_type = BigInt)]
+    ticket_id: i64,
+    #[diesel(sql_type = BigInt)]
+    answered_at: i64,
+    #[diesel(sql_type = diesel::sql_types::Int2)]
+    score: i16,
+    #[diesel(sql_type = Nullable<Text>)]
+    sourcing: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    quotable: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    customer_names: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct WorkOrderRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    ticket_id: i64,
+    #[diesel(sql_type = BigInt)]
+    finished_at: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    first_visit: bool,
+    #[diesel(sql_type = Bool)]
+    fixed: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    employment_type: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The ticket-side scope condition on `t` (`$1` is the scope id).
+fn ticket_scope(kind: ScopeKind) -> &'static str {
+    match kind {
+        ScopeKind::Company => "TRUE",
+        ScopeKind::Team => "t.team_id = $1",
+        ScopeKind::Agent => "t.assignee_id = $1",
+        ScopeKind::Technician => {
+            "EXISTS (SELECT 1 FROM work_orders w WHERE w.ticket_id = t.id AND w.technician_id = $1)"
+        }
+        ScopeKind::Organization => "t.organization_id = $1",
+        ScopeKind::Site => "t.site_id = $1",
+    }
+}
+
+/// Reads the inputs of `params` (both periods) in the caller's transaction. The caller runs it
+/// under `REPEATABLE READ` so that the reads share one snapshot.
+///
+/// # Errors
+/// Database errors.
+pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inputs> {
+    let lo = params.eligibility.start.min(params.comparison.start);
+    let hi = params.eligibility.end.max(params.comparison.end);
+    let id = params.scope_id.unwrap_or(0);
+    let as_of: DateTime<Utc> = params.as_of;
+    let scope = ticket_scope(params.scope);
+
+    // Tickets that may count in a figure of either period: created, first replied, last solved
+    // or with an SLA outcome in [lo, hi). Outcomes per docs/METRICS.md §6, as of `as_of` ($4).
+    let tickets_sql = format!(
+        "WITH sla AS (
+            SELECT c.ticket_id,
+                   CASE WHEN c.breached_at IS NOT NULL THEN c.breached_at
+                        WHEN c.fulfilled_at IS NOT NULL THEN c.fulfilled_at
+                        ELSE c.due_at END AS at,
+                   (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved
+              FROM ticket_sla_clocks c
+             WHERE c.ticket_id >= $5 AND c.ticket_id < $6
+               AND ((c.breached_at IS NOT NULL AND c.breached_at <= $4)
+                OR (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL AND c.fulfilled_at <= $4)
+                OR (c.breached_at IS NULL AND c.fulfilled_at IS NULL AND c.running
+                    AND c.due_at IS NOT NULL AND c.due_at <= $4))
+         ), outcomes AS (
+            SELECT s.ticket_id,
+                   array_agg(floor(extract(epoch FROM s.at))::int8 ORDER BY s.at, s.achieved)
+                       AS sla_at,
+                   array_agg(s.achieved ORDER BY s.at, s.achieved) AS sla_achieved,
+                   bool_or(s.at >= $2 AND s.at < $3) AS in_range
+              FROM sla s GROUP BY s.ticket_id
+         )
+         SELECT t.id,
+                floor(extract(epoch FROM t.created_at))::int8 AS created,
+                floor(extract(epoch FROM m.first_reply_at))::int8 AS first_reply_at,
+                m.first_reply_business_seconds AS first_reply_business,
+                floor(extract(epoch FROM m.latest_solved_at))::int8 AS latest_solved_at,
+                m.full_resolution_seconds AS full_resolution,
+                m.reopens,
+                m.one_touch,
+                CASE WHEN m.one_touch IS NULL THEN NULL
+                     ELSE coalesce(m.fcr_candidate, FALSE) AND m.latest_solved_at IS NOT NULL
+                          AND NOT EXISTS (
+                              SELECT 1 FROM tickets o
+                               WHERE t.requester_id IS NOT NULL
+                                 AND o.requester_id = t.requester_id AND o.id <> t.id
+                                 AND o.category IS NOT DISTINCT FROM t.category
+                                 AND o.created_at > m.latest_solved_at
+                                 AND o.created_at <= m.latest_solved_at + interval '7 days'
+                                 AND o.created_at <= $4) END AS fcr,
+                tm.sourcing::text AS sourcing,
+                coalesce(sl.sla_at, '{{}}') AS sla_at,
+                coalesce(sl.sla_achieved, '{{}}') AS sla_achieved
+           FROM tickets t
+           JOIN ticket_metrics m ON m.ticket_id = t.id
+           LEFT JOIN teams tm ON tm.id = t.team_id
+           LEFT JOIN outcomes sl ON sl.ticket_id = t.id
+          WHERE t.id >= $5 AND t.id < $6
+            AND {scope} AND t.created_at < $3 AND t.created_at <= $4
+            AND (t.created_at >= $2
+                 OR (m.first_reply_at >= $2 AND m.first_reply_at < $3)
+                 OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
+                 OR coalesce(sl.in_range, FALSE))
+          ORDER BY t.id"
+    );
+    let bounds = diesel::sql_query(
+        "SELECT coalesce(min(id), 0) AS low, coalesce(max(id), -1) AS high FROM tickets",
+    )
+    .get_result::<Bounds>(conn)?;
+    let mut tickets = Vec::new();
+    let mut from_id = bounds.low;
+    while from_id <= bounds.high {
+        let to_id = from_id.saturating_add(CHUNK_IDS);
+        let rows = diesel::sql_query(&tickets_sql)
+            .bind::<BigInt, _>(id)
+            .bind::<Timestamptz, _>(lo)
+            .bind::<Timestamptz, _>(hi)
+            .bind::<Timestamptz, _>(as_of)
+            .bind::<BigInt, _>(from_id)
+            .bind::<BigInt, _>(to_id)
+            .load::<TicketRow>(conn)?;
+        tickets.extend(
+            rows.into_iter()
+                .map(|r| TicketInput {
+                    id: r.id,
+                    created: r.created,
+                    first_reply_at: r.first_reply_at,
+                    first_reply_business: r.first_reply_business,
+                    latest_solved_at: r.latest_solved_at,
+                    full_resolution: r.full_resolution,
+                    reopens: r.reopens,
+                    one_touch: r.one_touch,
+                    fcr: r.fcr,
+                    sourcing: sourcing(r.sourcing.as_deref()),
+                    sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
+                })
+                .filter(|t| ticket_counts(t, params)),
+        );
+        from_id = to_id;
+    }
+
+    // The ticket's rating: its most recently answered survey (docs/METRICS.md §9), as of $4.
+    let survey_scope = match params.scope {
+        ScopeKind::Team => "s.team_id = $1",
+        ScopeKind::Agent => "s.assignee_id = $1",
+        other => ticket_scope(other),
+    };
+    let ratings_sql = format!(
+        "SELECT s.id AS survey_id, s.ticket_id,
+                floor(extract(epoch FROM s.answered_at))::int8 AS answered_at, s.score,
+                tm.sourcing::text AS sourcing,
+                CASE WHEN s.consent_to_quote AND btrim(coalesce(s.comment, '')) <> ''
+                     THEN s.comment END AS quotable,
+                array_remove(ARRAY[c.name, rq.name], NULL) AS customer_names
+           FROM (SELECT DISTINCT ON (ticket_id) *
+                   FROM surveys
+                  WHERE answered_at IS NOT NULL AND score IS NOT NULL AND answered_at <= $4
+                  ORDER BY ticket_id, answered_at DESC, id DESC) s
+           JOIN tickets t ON t.id = s.ticket_id
+           LEFT JOIN teams tm ON tm.id = s.team_id
+           LEFT JOIN customers c ON c.id = s.customer_id
+           LEFT JOIN customers rq ON rq.id = t.requester_id
+          WHERE {survey_scope} AND s.answered_at >= $2 AND s.answered_at < $3
+          ORDER BY s.id"
+    );
+    let ratings = diesel::sql_query(ratings_sql)
+        .bind::<BigInt, _>(id)
+        .bind::<Timestamptz, _>(lo)
+        .bind::<Timestamptz, _>(hi)
+        .bind::<Timestamptz, _>(as_of)
+        .load::<RatingRow>(conn)?
+        .into_iter()
+        .map(|r| RatingInput {
+            survey_id: r.survey_id,
+            ticket_id: r.ticket_id,
+            answered_at: r.answered_at,
+            score: r.score,
+            sourcing: r.sourcing,
+            quotable: r.quotable,
+            customer_names: r.customer_names,
+        })
+        .collect();
+
+    // Work orders finished in [lo, hi); first-time fix per docs/METRICS.md §8 with N = 30 days.
+    let wo_scope = match params.scope {
+        ScopeKind::Company => "TRUE",
+        ScopeKind::Team => "(wm.technician_team_id = $1 OR t.team_id = $1)",
+        ScopeKind::Agent => "t.assignee_id = $1",
+        ScopeKind::Technician => "wm.technician_id = $1",
+        ScopeKind::Organization => "wm.organization_id = $1",
+        ScopeKind::Site => "wm.site_id = $1",
+    };
+    let wo_sql = format!(
+        "SELECT wm.work_order_id AS id, wm.ticket_id,
+                floor(extract(epoch FROM wm.finished_at))::int8 AS finished_at, wm.status,
+                wm.first_visit,
+                (wm.status = 'completed' AND coalesce(wm.problem_fixed, FALSE)
+                 AND NOT EXISTS (
+                     SELECT 1 FROM work_orders o
+                      WHERE o.id <> wm.work_order_id
+                        AND (CASE WHEN wm.asset_id IS NULL THEN o.ticket_id = wm.ticket_id
+                                  ELSE o.site_id = wm.site_id AND o.asset_id = wm.asset_id END)
+                        AND o.created_at > wm.created_at
+                        AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
+                        AND o.created_at <= $4)
+                 AND (wm.reopened_at IS NULL OR wm.reopened_at > $4
+                      OR wm.reopened_at > wm.finished_at + make_interval(days => {FTF_DAYS})))
+                AS fixed,
+                wm.technician_employment_type::text AS employment_type
+           FROM work_order_metrics wm
+           JOIN tickets t ON t.id = wm.ticket_id
+          WHERE {wo_scope} AND wm.finished_at >= $2 AND wm.finished_at < $3
+            AND wm.finished_at <= $4
+          ORDER BY wm.work_order_id"
+    );
+    let work_orders = diesel::sql_query(wo_sql)
+        .bind::<BigInt, _>(id)
+        .bind::<Timestamptz, _>(lo)
+        .bind::<Timestamptz, _>(hi)
+        .bind::<Timestamptz, _>(as_of)
+        .load::<WorkOrderRow>(conn)?
+        .into_iter()
+        .map(|r| WorkOrderInput {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            finished_at: r.finished_at,
+            status: r.status,
+            first_visit: r.first_visit,
+            fixed: r.fixed,
+            employment_type: r.employment_type,
+        })
+        .collect();
+
+    let names = |sql: &str, conn: &mut PgConnection| -> QueryResult<Vec<String>> {
+        Ok(diesel::sql_query(sql)
+            .load::<NameRow>(conn)?
+            .into_iter()
+            .map(|r| r.name)
+            .collect())
+    };
+    let staff_names = names("SELECT name FROM users ORDER BY name, id", conn)?;
+    let facility_names = names(
+        "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
+        conn,
+    )?;
+    Ok(Inputs {
+        tickets,
+        ratings,
+        work_orders,
+        staff_names,
+        facility_names,
+    })
+}
+
+/// The display name of the scope, `None` when no such team, user, organization or site exists
+/// (the company scope is "company").
+///
+/// # Errors
+/// Database errors.
+pub fn scope_name(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Option<String>> {
+    let sql = match params.scope {
+        ScopeKind::Company => return Ok(Some("company".to_string())),
+        ScopeKind::Team => "SELECT name FROM teams WHERE id = $1",
+        ScopeKind::Agent => "SELECT name FROM users WHERE id = $1 AND role <> 'technician'",
+        ScopeKind::Technician => "SELECT name FROM users WHERE id = $1 AND role = 'technician'",
+        ScopeKind::Organization => "SELECT name FROM organizations WHERE id = $1",
+        ScopeKind::Site => "SELECT name FROM sites WHERE id = $1",
+    };
+    diesel::sql_query(sql)
+        .bind::<BigInt, _>(params.scope_id.unwrap_or(0))
+        .get_result::<NameRow>(conn)
+        .optional()
+        .map(|r| r.map(|r| r.name))
+}

@@ -1,0 +1,31 @@
+//! Reports built from the metrics: the award-nomination **evidence report** (issue 13; its
+//! sections, figure ids and manifest are described in docs/REPORTS.md).
+//!
+//! ```text
+//! params    EvidenceRequest → EvidenceParams (422 naming the field)
+//! inputs    per-ticket, per-rating, per-work-order rows of the scope, one snapshot (SQL)
+//! evidence  inputs → EvidenceDocument: headline, monthly series, splits, testimonials,
+//!           methodology, manifest (statistics from domain::inference only)
+//! anonymise testimonials without names, emails, phone and ticket numbers, facilities
+//! manifest  SHA-256 over the parameters and the canonical input lines
+//! verify    recompute from the database and compare, figure by figure
+//! csv       one row per figure
+//! store     the `reports` table
+//! ```
+//!
+//! The JSON document is the source of every other format: the HTML and Markdown renderers, the
+//! charts and the essay are written from it alone.
+
+pub mod anonymise;
+pub mod csv;
+pub mod document;
+pub mod evidence;
+pub mod inputs;
+pub mod manifest;
+pub mod params;
+pub mod store;
+pub mod verify;
+
+pub use document::EvidenceDocument;
+pub use evidence::{ReportError, build, generate};
+pub use params::{EvidenceParams, EvidenceRequest};

@@ -1,0 +1,427 @@
+//! The evidence report over a fixed, hand-written event log: figures worked out by hand, the
+//! same bytes on every run, `frontline report verify` passing and then failing, naming the
+//! figure, after one ticket row changes; the CSV; the 422s.
+
+use crate::helpers::{TestApp, frontline_command, small_mapping, spawn_app};
+use diesel::prelude::*;
+use frontline::models::enums::UserRole;
+use serde_json::{Value, json};
+
+/// Team "Help desk" has no calendar: business seconds = calendar seconds.
+/// Eligibility January–February 2026; comparison (previous 59 days) from 2025-11-03.
+const LOG: &str = "case,activity,time,who
+A,Insert,2026-01-05 09:00:00+00:00,Ann
+A,Take,2026-01-05 10:00:00+00:00,Bob
+A,Resolve,2026-01-06 09:00:00+00:00,Bob
+B,Insert,2026-01-10 09:00:00+00:00,Ann
+B,Take,2026-01-10 09:30:00+00:00,Bob
+B,Resolve,2026-01-12 09:00:00+00:00,Bob
+C,Insert,2026-02-10 12:00:00+00:00,Ann
+C,Take,2026-02-10 14:00:00+00:00,Bob
+D,Insert,2025-12-01 09:00:00+00:00,Ann
+D,Take,2025-12-01 09:10:00+00:00,Bob
+D,Resolve,2025-12-01 10:00:00+00:00,Bob
+";
+
+fn body() -> Value {
+    json!({"scope": "company", "from": "2026-01-01", "to": "2026-03-01",
+           "comparison": "previous", "category": "contact_center_of_the_year",
+           "word_limit": 500, "as_of": "2026-03-10T00:00:00Z"})
+}
+
+/// The fixture: the log, and one consented 5-star rating of ticket A naming Bob and a ticket.
+fn fixture(app: &TestApp) {
+    app.import(LOG, &small_mapping());
+    let mut conn = app.db.conn();
+    diesel::sql_query(
+        "WITH c AS (INSERT INTO customers (name, email) VALUES ('Rosa Diaz', 'rosa@example.com')
+                    RETURNING id)
+         INSERT INTO surveys (ticket_id, customer_id, solved_at, created_at, invite_at, expires_at,
+                              sent_at, answered_at, score, comment, consent_to_quote)
+         SELECT t.id, c.id, '2026-01-06 09:00Z', '2026-01-06 09:00Z', '2026-01-07 09:00Z',
+                '2026-02-04 09:00Z', '2026-01-07 09:00Z', '2026-01-08 10:00Z', 5,
+                'Bob sorted it, thanks! Rosa (rosa@example.com, #4411)', TRUE
+           FROM tickets t, c WHERE t.external_id = 'A'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+}
+
+async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/reports/evidence", app.address))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+fn figure<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {doc}"))
+}
+
+#[tokio::test]
+async fn an_evidence_report_has_the_hand_worked_figures_and_the_same_bytes_twice() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let manager = app.token_for(UserRole::Manager);
+    let (status, stored) = post(&app, &manager, &body()).await;
+    assert_eq!(status, 201, "{stored}");
+    let doc = &stored["document"];
+
+    let value = |id: &str| {
+        (
+            figure(doc, id)["value"].clone(),
+            figure(doc, id)["n"].clone(),
+        )
+    };
+    assert_eq!(value("headline.tickets_created"), (json!(3.0), json!(3)));
+    // First replies 3,600 (A), 1,800 (B), 7,200 (C): median 3,600; comparison D's 600.
+    assert_eq!(
+        value("headline.first_reply_median"),
+        (json!(3600.0), json!(3))
+    );
+    let frt = figure(doc, "headline.first_reply_median");
+    assert_eq!(frt["comparison"]["value"], json!(600.0));
+    assert_eq!(frt["change"], json!({"absolute": 3000.0, "relative": 5.0}));
+    assert_eq!(frt["interval"]["seed"], json!(20_261_201));
+    // Resolution: A 86,400 and B 172,800 solved; C open, censored at 1 March 00:00 (18.5 days).
+    // Kaplan–Meier: S = 2/3 after A, 1/3 after B → median 172,800; naive median 129,600.
+    assert_eq!(
+        value("headline.resolution_median_km"),
+        (json!(172_800.0), json!(3))
+    );
+    assert_eq!(
+        value("headline.resolution_median_naive"),
+        (json!(129_600.0), json!(2))
+    );
+    assert_eq!(
+        figure(doc, "headline.resolution_median_km")["comparison"]["value"],
+        json!(3600.0)
+    );
+    // No SLA policy: no outcome, no value (never 0).
+    assert_eq!(value("headline.sla_attainment"), (Value::Null, json!(0)));
+    assert_eq!(value("headline.reopen_rate"), (json!(0.0), json!(2)));
+    assert_eq!(value("headline.csat"), (json!(1.0), json!(1)));
+    let csat = figure(doc, "headline.csat");
+    assert_eq!(csat["successes"], json!(1));
+    assert_eq!(csat["flags"][1]["flag"], "csat_wider_than_five_points");
+    assert!(
+        doc["headline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "headline.first_time_fix"),
+        "no field work in the scope"
+    );
+    assert_eq!(
+        doc["monthly"][0]["points"][0]["id"],
+        "monthly.volume.2026-01"
+    );
+    assert_eq!(doc["monthly"][0]["points"][0]["value"], json!(2.0));
+    assert_eq!(doc["monthly"][0]["points"][1]["value"], json!(1.0));
+    assert_eq!(
+        doc["testimonials"],
+        json!([{"quote": "[name] sorted it, thanks! [name] ([email], [ticket])", "rating": 5,
+                "month": "2026-01"}])
+    );
+    assert_eq!(doc["manifest"]["tickets"], json!(4));
+    assert_eq!(doc["manifest"]["sha256"], stored["manifest_sha256"]);
+
+    // The stored bytes are the generated ones, and a second run gives the same bytes.
+    let id = stored["id"].as_i64().unwrap();
+    let get = |q: &'static str| {
+        let app = &app;
+        let manager = manager.clone();
+        async move {
+            let r = app
+                .client
+                .get(format!("{}/api/v1/reports/{id}{q}", app.address))
+                .bearer_auth(&manager)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+            (kind, r.text().await.unwrap())
+        }
+    };
+    let (kind, first) = get("").await;
+    assert_eq!(kind, "application/json");
+    let (status, again) = post(&app, &manager, &body()).await;
+    assert_eq!(status, 201);
+    let id2 = again["id"].as_i64().unwrap();
+    assert_ne!(id, id2);
+    let second = app
+        .client
+        .get(format!("{}/api/v1/reports/{id2}?format=json", app.address))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first, second, "two runs, same bytes");
+    assert_eq!(serde_json::from_str::<Value>(&first).unwrap(), *doc);
+
+    // The CSV: a header and one row per figure id.
+    let (kind, csv) = get("?format=csv").await;
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    let figures = doc["headline"].as_array().unwrap().len()
+        + doc["monthly"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["points"].as_array().unwrap().len())
+            .sum::<usize>()
+        + doc["splits"].as_array().unwrap().len();
+    assert_eq!(csv.lines().count(), 1 + figures);
+    assert!(csv.starts_with("id,label,definition,unit,value,n,successes,low,high,"));
+    let by_accept = app
+        .client
+        .get(format!("{}/api/v1/reports/{id}", app.address))
+        .bearer_auth(&manager)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(by_accept, csv, "Accept: text/csv gives the same CSV");
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("headline.first_reply_median,"))
+        .unwrap();
+    assert!(row.contains(",frt.v1,seconds,3600.0,3,,"), "{row}");
+}
+
+#[tokio::test]
+async fn verify_passes_then_names_the_figure_a_changed_ticket_row_moved() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let dir = std::env::temp_dir().join(format!("frontline-evidence-{}", app.db.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.json");
+    let out = frontline_command(&app.db)
+        .args([
+            "report",
+            "evidence",
+            "--scope",
+            "company",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-01",
+            "--compare",
+            "previous",
+            "--category",
+            "contact_center_of_the_year",
+            "--words",
+            "500",
+            "--as-of",
+            "2026-03-10T00:00:00Z",
+            "--out",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    // The CLI and the API build the same document.
+    let (_, stored) = post(&app, &app.token_for(UserRole::Admin), &body()).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&written).unwrap(),
+        stored["document"]
+    );
+
+    let verify = || {
+        frontline_command(&app.db)
+            .args(["report", "verify"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    let stdout = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(stdout.starts_with("ok manifest "), "{stdout}");
+    assert!(stdout.contains("ok headline.first_reply_median\n"));
+    assert!(!stdout.contains("CHANGED"));
+
+    // One ticket row changes: B's first reply becomes 9,000 business seconds.
+    diesel::sql_query(
+        "UPDATE ticket_metrics SET first_reply_business_seconds = 9000
+          WHERE ticket_id = (SELECT id FROM tickets WHERE external_id = 'B')",
+    )
+    .execute(&mut app.db.conn())
+    .unwrap();
+    let failed = verify();
+    let stdout = String::from_utf8_lossy(&failed.stdout).to_string();
+    assert!(!failed.status.success(), "{stdout}");
+    assert!(stdout.starts_with("CHANGED manifest: was "), "{stdout}");
+    // 1,800 → 9,000: the median of (3,600, 9,000, 7,200) is 7,200.
+    assert!(
+        stdout.contains(
+            "CHANGED headline.first_reply_median: was 3600.0 (n=3); comparison 600.0 (n=1)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("now 7200.0 (n=3)"), "{stdout}");
+    assert!(
+        stdout.contains("CHANGED monthly.first_reply_median.2026-01"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok headline.tickets_created\n"), "{stdout}");
+    assert!(stdout.contains("ok headline.csat\n"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("figure(s) changed"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn bad_parameters_are_refused_naming_the_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let manager = app.token_for(UserRole::Manager);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "unknown team",
+            json!({"scope": "team", "scope_id": 999_999}),
+            "scope_id",
+        ),
+        ("company with an id", json!({"scope_id": 1}), "scope_id"),
+        (
+            "unknown category",
+            json!({"category": "best_vibes"}),
+            "category",
+        ),
+        (
+            "unknown comparison",
+            json!({"comparison": "last_week"}),
+            "comparison",
+        ),
+        ("bad date", json!({"from": "2026-02-30"}), "from"),
+        ("reversed period", json!({"to": "2025-12-01"}), "to"),
+        (
+            "bad zone",
+            json!({"time_zone": "Nowhere/City"}),
+            "time_zone",
+        ),
+        ("words", json!({"word_limit": 6000}), "word_limit"),
+        (
+            "dates without dates",
+            json!({"comparison": "dates"}),
+            "comparison_from",
+        ),
+        ("unknown field", json!({"colour": "blue"}), "colour"),
+    ];
+    for (what, patch, field) in cases {
+        let mut b = body();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (status, problem) = post(&app, &manager, &b).await;
+        assert_eq!(status, 422, "{what}: {problem}");
+        assert!(problem["errors"].get(field).is_some(), "{what}: {problem}");
+    }
+    let mut missing = body();
+    missing.as_object_mut().unwrap().remove("word_limit");
+    let (status, problem) = post(&app, &manager, &missing).await;
+    assert_eq!(
+        (status, problem["errors"].get("word_limit").is_some()),
+        (422, true),
+        "{problem}"
+    );
+    assert_eq!(crate::helpers::count(&mut app.db.conn(), "reports"), 0);
+}
+
+/// SLA outcomes and field work over the field-metrics fixture (tests/api/field_metrics.rs: six
+/// tickets created 2026-03-02 09:00; only E is replied to, at 09:30; WO1 is followed by WO2 on
+/// the same kiosk 29 days after it finished (created 04-01), WO3 is fixed, WO5's ticket is
+/// reopened within 30 days, WO6 is cancelled), under a policy with a one-hour first reply.
+#[tokio::test]
+async fn sla_attainment_counts_tickets_and_first_time_fix_looks_up_as_of() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/sla-policies", app.address))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"name": "Default", "position": 1,
+            "targets": {"normal": {"first_reply": {"seconds": 3600, "business": false}}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    crate::field_metrics::fixture(&app);
+    let manager = app.token_for(UserRole::Manager);
+    let march = |as_of: &str| {
+        json!({"scope": "company", "from": "2026-03-01", "to": "2026-04-01",
+               "comparison": "year_earlier", "category": "field_service_team",
+               "word_limit": 300, "as_of": as_of})
+    };
+    let (status, stored) = post(&app, &manager, &march("2026-05-01T00:00:00Z")).await;
+    assert_eq!(status, 201, "{stored}");
+    let doc = &stored["document"];
+    let rate = |doc: &Value, id: &str| {
+        let f = figure(doc, id);
+        (f["successes"].clone(), f["n"].clone())
+    };
+    assert_eq!(figure(doc, "headline.tickets_created")["value"], json!(6.0));
+    // E's reply at 09:30 achieved; A–D and F breached at 10:00: 1 ticket of 6 attained.
+    assert_eq!(rate(doc, "headline.sla_attainment"), (json!(1), json!(6)));
+    assert_eq!(
+        figure(doc, "headline.first_reply_median")["value"],
+        json!(1800.0)
+    );
+    // First visits ended in March: WO1 (followed by WO2), WO3 (fixed), WO5 (reopened): 1 of 3.
+    assert_eq!(rate(doc, "headline.first_time_fix"), (json!(1), json!(3)));
+    let split = &doc["splits"][0];
+    assert_eq!(split["dimension"], "technician_employment_type");
+    let group = |i: usize, f: usize| {
+        let g = &split["groups"][i];
+        (
+            g["value"].clone(),
+            g["figures"][f]["id"].clone(),
+            g["figures"][f]["value"].clone(),
+        )
+    };
+    assert_eq!(
+        group(0, 1),
+        (
+            json!("employee"),
+            json!("splits.technician_employment_type.employee.first_time_fix"),
+            json!(0.0)
+        )
+    );
+    assert_eq!(
+        group(1, 0).2,
+        json!(1.0),
+        "the contractor's one ended work order (WO6 was cancelled)"
+    );
+    assert_eq!(group(1, 1).2, json!(1.0));
+
+    // As of 20 March, WO2 did not exist yet: WO1 was a first-time fix then.
+    let (_, earlier) = post(&app, &manager, &march("2026-03-20T00:00:00Z")).await;
+    assert_eq!(
+        rate(&earlier["document"], "headline.first_time_fix"),
+        (json!(2), json!(3))
+    );
+    assert_ne!(earlier["manifest_sha256"], stored["manifest_sha256"]);
+}
