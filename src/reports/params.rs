@@ -115,8 +115,10 @@ pub struct EvidenceRequest {
     pub bootstrap_resamples: Option<usize>,
 }
 
-/// A period as dates and as the UTC instants they start at.
+/// A period as dates and as the UTC instants they start at. Named `ReportPeriod` in the OpenAPI
+/// document (`Period` there is the metrics' period of instants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ReportPeriod)]
 pub struct Period {
     /// First local date (inclusive).
     pub from: NaiveDate,

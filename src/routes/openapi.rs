@@ -713,6 +713,23 @@ mod tests {
         }
     }
 
+    /// Two types of one name would share one component, the later silently replacing the
+    /// other (the evidence report's `Period` once replaced the metrics' one, and schemathesis
+    /// found metrics responses outside their schema): each keeps its own.
+    #[test]
+    fn the_metrics_period_and_the_report_period_are_distinct_components() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Period"]["properties"]["from"]["format"],
+            "date-time"
+        );
+        assert_eq!(
+            schemas["ReportPeriod"]["properties"]["from"]["format"],
+            "date"
+        );
+    }
+
     #[test]
     fn every_api_operation_documents_the_shared_statuses() {
         let doc = document();
