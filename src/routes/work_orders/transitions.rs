@@ -45,7 +45,7 @@ pub struct FollowUpRequest {
 /// - `cancelled`: `notes` (the reason).
 ///
 /// A field that does not apply to `to` is a 422 naming it. (Its schema, one object per `to`,
-/// is [`TransitionRequest::schema`].)
+/// is `TransitionRequest::schema`.)
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
