@@ -245,6 +245,62 @@ pub struct Scope {
     pub name: String,
 }
 
+/// One bullet or sentence of the written part, with the figures whose values it states.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Claim {
+    /// The words (every number in them is the rounded value of a cited figure).
+    pub text: String,
+    /// The ids of the figures it cites, in the order the text states them.
+    pub figures: Vec<String>,
+}
+
+/// One paragraph of the draft essay.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct EssayParagraph {
+    /// `problem`, `action` or `result`.
+    pub part: &'static str,
+    /// Its sentences.
+    pub sentences: Vec<Claim>,
+}
+
+/// The written part (src/reports/narrative.rs): an achievements list and a draft essay, written
+/// only from the report's own figures; a figure flagged "too few to conclude" is never claimed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, Default)]
+pub struct Narrative {
+    /// At most 10 bullets, at most 150 words together.
+    pub achievements: Vec<Claim>,
+    /// Problem → action → result, within the parameters' `word_limit`.
+    pub essay: Vec<EssayParagraph>,
+    /// The essay's words (whitespace-separated tokens).
+    pub essay_words: u32,
+}
+
+/// The training effect of one course (docs/METRICS.md §11), for staff of the scope who
+/// completed it, against untrained staff over the same calendar weeks.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TrainingCourse {
+    /// The course's id.
+    pub course_id: i64,
+    /// The course's name.
+    pub course: String,
+    /// Staff of the scope who completed it within the eligibility period.
+    pub trained_staff: u64,
+    /// Untrained staff compared with them.
+    pub untrained_staff: u64,
+    /// Figures `training.<course_id>.<metric>.<…>`: the difference in differences (value, 95 %
+    /// cluster-bootstrap interval, n = observations) and the four cells' means.
+    pub figures: Vec<Figure>,
+}
+
+/// The training-effect section.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TrainingSection {
+    /// Weeks compared before and after each completion.
+    pub weeks: u32,
+    /// One entry per course with completions in scope, by course id.
+    pub courses: Vec<TrainingCourse>,
+}
+
 /// The evidence report.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct EvidenceDocument {
@@ -262,6 +318,11 @@ pub struct EvidenceDocument {
     pub splits: Vec<Split>,
     /// Consented, anonymised comments of the eligibility period, by survey.
     pub testimonials: Vec<Testimonial>,
+    /// The training effect (`null` when no staff of the scope completed a course in the
+    /// eligibility period).
+    pub training: Option<TrainingSection>,
+    /// Achievements and the draft essay, from the figures above.
+    pub narrative: Narrative,
     /// Definitions, calendars, filters, exclusions, sample sizes, flags.
     pub methodology: Methodology,
     /// The integrity manifest.
@@ -269,7 +330,7 @@ pub struct EvidenceDocument {
 }
 
 impl EvidenceDocument {
-    /// Every figure, in document order: headline, monthly, splits.
+    /// Every figure, in document order: headline, monthly, splits, training.
     pub fn figures(&self) -> Vec<&Figure> {
         let mut out: Vec<&Figure> = self.headline.iter().collect();
         out.extend(self.monthly.iter().flat_map(|s| &s.points));
@@ -278,6 +339,12 @@ impl EvidenceDocument {
                 .iter()
                 .flat_map(|s| &s.groups)
                 .flat_map(|g| &g.figures),
+        );
+        out.extend(
+            self.training
+                .iter()
+                .flat_map(|t| &t.courses)
+                .flat_map(|c| &c.figures),
         );
         out
     }

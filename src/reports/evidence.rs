@@ -609,6 +609,8 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         monthly,
         splits,
         testimonials,
+        training: None,
+        narrative: Narrative::default(),
         methodology: methodology(params, &inputs, field),
         manifest,
     };
