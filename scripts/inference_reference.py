@@ -24,8 +24,10 @@ What comes from which tool:
   resample composition with its multinomial probability, and scipy.stats.bootstrap
   (method='percentile') for several seeds, to justify the agreement test; (b) an independent
   re-implementation, written from the specifications (ChaCha, RFC 7539 layout with a 64-bit block
-  counter; rand_core 0.9's seed_from_u64 with PCG32; Lemire's bounded integers), of the exact
-  resampling the Rust code documents, which gives the pinned intervals of the determinism tests.
+  counter; rand_core 0.9's seed_from_u64 with PCG32; Lemire's bounded integers for the
+  difference-in-differences cluster bootstrap; the median's resamples drawn as order statistics
+  with SciPy's Beta quantile, scipy.special.betaincinv), of the rules the Rust code documents,
+  which gives the pinned intervals of the determinism tests.
 """
 import itertools
 import math
@@ -35,6 +37,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import scipy
+import scipy.special
 import statsmodels
 import lifelines
 from scipy import stats
@@ -251,13 +254,30 @@ def percentile_cont(sorted_values, f):
     return a + (b - a) * (r - lo)
 
 
+def open_unit(rng):
+    """((next_u64 >> 11) + 1/2) * 2**-53: a uniform in (0, 1), never 0 or 1."""
+    return ((rng.next_u64() >> 11) + 0.5) * 2.0 ** -53
+
+
 def replica_bootstrap_median(values, resamples, seed, confidence):
+    """The resample medians drawn as order statistics, as src/domain/inference.rs documents: with
+    k = ceil(n/2), U = betaincinv(k, n - k + 1, v) is the k-th smallest of n uniforms, floor(n U)
+    the k-th smallest of n uniform indices; for even n, U' = U + (1 - U)(1 - (1 - w)^(1/(n - k)))
+    is the next one. The Beta quantile here is SciPy's (scipy.special.betaincinv), not statrs'."""
     rng = seed_from_u64(seed)
-    n = len(values)
+    order = sorted(values)
+    n = len(order)
+    k = (n + 1) // 2
     medians = []
     for _ in range(resamples):
-        sample = sorted(values[below(rng, n)] for _ in range(n))
-        medians.append(percentile_cont(sample, 0.5))
+        u = float(scipy.special.betaincinv(k, n - k + 1, open_unit(rng)))
+        low = float(order[min(int(math.floor(u * n)), n - 1)])
+        if n % 2 == 1:
+            medians.append(low)
+            continue
+        step = -math.expm1(math.log1p(-open_unit(rng)) / (n - k))
+        high = float(order[min(int(math.floor((u + (1.0 - u) * step) * n)), n - 1)])
+        medians.append(low + (high - low) * 0.5)
     medians.sort()
     lower = (1.0 - confidence) / 2.0
     return percentile_cont(medians, lower), percentile_cont(medians, 1.0 - lower)

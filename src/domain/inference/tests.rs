@@ -128,25 +128,57 @@ fn the_bootstrap_interval_agrees_with_scipy_where_the_exact_quantiles_are_far_fr
 
 #[test]
 fn the_same_seed_gives_the_same_interval_and_the_pinned_values() {
-    // Pinned by the reference script's independent re-implementation of the documented
-    // resampling (ChaCha8 stream, Lemire indices, percentile_cont), 200 resamples:
-    // seed 20240601 → (25.42500000000001, 210.0); seed 7 → (30.0, 180.12500000000003).
+    // Pinned by the reference script's independent re-implementation of the documented rule
+    // (ChaCha8 stream, open uniforms, resample medians as order statistics with SciPy 1.17.1's
+    // Beta quantile scipy.special.betaincinv), 200 resamples:
+    // seed 20240601 → (25.5, 185.0); seed 7 → (25.5, 180.0).
     let values = [720, 12, 400, 15, 21, 240, 30, 42, 180, 60, 95, 130];
     let values_in_script_order = [12, 15, 21, 30, 42, 60, 95, 130, 180, 240, 400, 720];
     let first = bootstrap_median(&values_in_script_order, 200, 20240601, 0.95).unwrap();
     let again = bootstrap_median(&values_in_script_order, 200, 20240601, 0.95).unwrap();
     assert_eq!(first, again);
     assert_eq!(first.low.to_bits(), again.low.to_bits());
-    assert_close(first.low, 25.42500000000001, "low, seed 20240601");
-    assert_close(first.high, 210.0, "high, seed 20240601");
+    assert_close(first.low, 25.5, "low, seed 20240601");
+    assert_close(first.high, 185.0, "high, seed 20240601");
     let other = bootstrap_median(&values_in_script_order, 200, 7, 0.95).unwrap();
-    assert_close(other.low, 30.0, "low, seed 7");
-    assert_close(other.high, 180.12500000000003, "high, seed 7");
-    // The median is percentile_cont(0.5): (60 + 95)/2 by hand. The draws index the values in the
-    // caller's order, so another order is another (equally valid) stream of resamples.
+    assert_close(other.low, 25.5, "low, seed 7");
+    assert_close(other.high, 180.0, "high, seed 7");
+    // The median is percentile_cont(0.5): (60 + 95)/2 by hand. The values are sorted before the
+    // draws, so their order does not matter.
     let shuffled = bootstrap_median(&values, 200, 20240601, 0.95).unwrap();
-    assert_eq!(shuffled.median, 77.5);
+    assert_eq!(shuffled, first);
     assert_eq!(first.median, 77.5);
+}
+
+#[test]
+fn statrs_beta_quantile_draws_what_scipy_draws_at_a_hundred_thousand_values() {
+    // 1..=100,000, 300 resamples, seed 11: the reference script (SciPy 1.17.1's betaincinv in
+    // place of statrs' inv_beta_reg) gives (49699.4, 50306.7625); a difference in the quantile's
+    // last digits would move an index only across a cell boundary, one chance in ~10⁹ per draw.
+    let values: Vec<i64> = (1..=100_000).collect();
+    let b = bootstrap_median(&values, 300, 11, 0.95).unwrap();
+    assert_eq!(b.median, 50_000.5);
+    assert_close(b.low, 49699.4, "low");
+    assert_close(b.high, 50306.7625, "high");
+}
+
+#[test]
+fn resample_medians_follow_the_exact_bootstrap_distribution() {
+    // [12, 15, 21, 30, 42, 60, 95]: the reference script's exact bootstrap distribution (every
+    // resample composition weighted by its multinomial probability) gives P(median ≤ 15) =
+    // 0.10827 and P(median ≤ 30) = 0.65310. 100,000 order-statistic draws: the standard error of
+    // a frequency near 0.108 is 0.00098, near 0.653 it is 0.0015; 5 of them is the tolerance.
+    let sorted = [12, 15, 21, 30, 42, 60, 95];
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let (mut at_most_15, mut at_most_30) = (0_u32, 0_u32);
+    for _ in 0..100_000 {
+        let m = super::resample_median(&sorted, &mut rng).unwrap();
+        at_most_15 += u32::from(m <= 15.0);
+        at_most_30 += u32::from(m <= 30.0);
+    }
+    let (f15, f30) = (f64::from(at_most_15) / 1e5, f64::from(at_most_30) / 1e5);
+    assert!((f15 - 0.10827).abs() < 5.0 * 0.00098, "{f15}");
+    assert!((f30 - 0.65310).abs() < 5.0 * 0.0015, "{f30}");
 }
 
 #[test]
