@@ -376,14 +376,22 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                 floor(extract(epoch FROM wm.finished_at))::int8 AS finished_at, wm.status,
                 wm.first_visit,
                 (wm.status = 'completed' AND coalesce(wm.problem_fixed, FALSE)
-                 AND NOT EXISTS (
-                     SELECT 1 FROM work_orders o
-                      WHERE o.id <> wm.work_order_id
-                        AND (CASE WHEN wm.asset_id IS NULL THEN o.ticket_id = wm.ticket_id
-                                  ELSE o.site_id = wm.site_id AND o.asset_id = wm.asset_id END)
-                        AND o.created_at > wm.created_at
-                        AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
-                        AND o.created_at <= $4)
+                 -- Two NOT EXISTS, one per kind of repeat, so each uses its index
+                 -- (ticket_id; site_id, asset_id, created_at): one subquery with a CASE in its
+                 -- condition was a nested loop over every work order (12 min at 170,000).
+                 AND CASE WHEN wm.asset_id IS NULL THEN NOT EXISTS (
+                         SELECT 1 FROM work_orders o
+                          WHERE o.ticket_id = wm.ticket_id AND o.id <> wm.work_order_id
+                            AND o.created_at > wm.created_at
+                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
+                            AND o.created_at <= $4)
+                     ELSE NOT EXISTS (
+                         SELECT 1 FROM work_orders o
+                          WHERE o.site_id = wm.site_id AND o.asset_id = wm.asset_id
+                            AND o.id <> wm.work_order_id
+                            AND o.created_at > wm.created_at
+                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
+                            AND o.created_at <= $4) END
                  AND (wm.reopened_at IS NULL OR wm.reopened_at > $4
                       OR wm.reopened_at > wm.finished_at + make_interval(days => {FTF_DAYS})))
                 AS fixed,
