@@ -154,6 +154,7 @@ fn inputs() -> Inputs {
         ],
         staff_names: vec!["Maria Lopez".into()],
         facility_names: vec!["North County Jail".into()],
+        training: Default::default(),
     }
 }
 
