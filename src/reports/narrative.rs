@@ -440,6 +440,9 @@ impl<'a> Writer<'a> {
                 ));
             }
             None => {
+                let compared = f.comparison.as_ref().is_some_and(|c| {
+                    c.value.is_some() && c.n as usize >= MIN_OBSERVATIONS_PER_COHORT
+                });
                 self.sentence(
                     RESULT,
                     base + 60,
@@ -452,13 +455,17 @@ impl<'a> Writer<'a> {
                         &[f],
                     ),
                 );
-                self.achievements.push((
-                    base + 60,
-                    claim(
-                        format!("{}: {now} (n = {n} {}).", capitalised(m.name), m.noun),
-                        &[f],
-                    ),
-                ));
+                // A figure that did not improve is no achievement; one without a comparison is
+                // stated as it is.
+                if !compared {
+                    self.achievements.push((
+                        base + 60,
+                        claim(
+                            format!("{}: {now} (n = {n} {}).", capitalised(m.name), m.noun),
+                            &[f],
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -517,7 +524,7 @@ impl<'a> Writer<'a> {
                 10 + rank,
                 claim(
                     format!(
-                        "Against colleagues without the course over the same calendar weeks, trained staff's first replies became {gain} faster (n = {n} tickets){sig}."
+                        "Against colleagues without the course over the same calendar weeks, trained staff's first replies became {gain} faster (n = {n} observations){sig}."
                     ),
                     &[did],
                 ),
@@ -537,7 +544,7 @@ impl<'a> Writer<'a> {
                 base,
                 claim(
                     format!(
-                        "After training, first replies became {gain} faster than untrained colleagues' over the same weeks (n = {n} tickets)."
+                        "After training, first replies became {gain} faster than untrained colleagues' over the same weeks (n = {n} observations)."
                     ),
                     &[did],
                 ),
@@ -662,7 +669,7 @@ pub fn write(doc: &EvidenceDocument) -> Narrative {
             90,
             claim(
                 format!(
-                    "{} tickets handled in the eligibility period.",
+                    "{} tickets received in the eligibility period.",
                     format_count(v)
                 ),
                 &[f],

@@ -140,8 +140,7 @@ fn the_hand_built_report_gives_the_exact_achievements_and_essay() {
         texts(&n.achievements),
         [
             "Median first reply time fell from 2 h 10 min to 1 h 05 min (n = 412 tickets).",
-            "1,234 tickets handled in the eligibility period.",
-            "Reopen rate: 8% (n = 500 solved tickets).",
+            "1,234 tickets received in the eligibility period.",
         ]
     );
     assert_eq!(
@@ -355,7 +354,7 @@ fn the_training_category_leads_with_the_training_effect() {
     assert_eq!(
         texts(&n.achievements)[..2],
         [
-            "After training, first replies became 30 min faster than untrained colleagues' over the same weeks (n = 800 tickets).",
+            "After training, first replies became 30 min faster than untrained colleagues' over the same weeks (n = 800 observations).",
             "Reopen rate of trained staff went from 36% to 18% after training, against 35% to 35% for untrained colleagues.",
         ]
     );
@@ -368,7 +367,7 @@ fn the_training_category_leads_with_the_training_effect() {
     let result = &n.essay[2];
     assert_eq!(
         result.sentences[0].text,
-        "Against colleagues without the course over the same calendar weeks, trained staff's first replies became 30 min faster (n = 800 tickets); the confidence interval of this effect lies entirely below zero."
+        "Against colleagues without the course over the same calendar weeks, trained staff's first replies became 30 min faster (n = 800 observations); the confidence interval of this effect lies entirely below zero."
     );
     assert_eq!(
         result.sentences[0].figures,
