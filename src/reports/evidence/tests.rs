@@ -374,3 +374,13 @@ fn an_open_ticket_is_censored_at_as_of_when_the_period_is_not_over() {
     assert_eq!(m.km[2], TimeToEvent::censored(5 * DAY));
     assert_eq!(m.km[0], TimeToEvent::event(82_800));
 }
+
+#[test]
+fn the_built_report_has_a_narrative_that_passes_its_check_and_no_training_section() {
+    let doc = build(&params(), "company", inputs());
+    assert_eq!(doc.training, None, "no completions");
+    assert_eq!(crate::reports::narrative::check(&doc), Ok(()));
+    assert!(!doc.narrative.essay.is_empty());
+    assert!(doc.narrative.essay_words <= 400);
+    assert_eq!(doc.narrative, crate::reports::narrative::write(&doc));
+}
