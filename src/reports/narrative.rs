@@ -783,6 +783,52 @@ fn without_forms(text: &str, forms: &[String]) -> String {
         .collect()
 }
 
+/// What the words claim of the cited figures that they do not show: "fell"/"rose" against the
+/// direction of a headline change, "faster" from a training effect that is not negative,
+/// non-overlapping intervals that overlap, an interval "below zero" that is not.
+fn wording_errors(text: &str, cited: &[&Figure]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let change = cited
+        .iter()
+        .find_map(|f| f.change.as_ref().map(|c| c.absolute));
+    if text.contains(" fell ") && change.is_some_and(|d| d >= 0.0) {
+        errors.push("says fell, but the cited figure did not fall".to_string());
+    }
+    if text.contains(" rose ") && change.is_some_and(|d| d <= 0.0) {
+        errors.push("says rose, but the cited figure did not rise".to_string());
+    }
+    let did = cited.iter().find(|f| f.id.ends_with(".did"));
+    if let Some(d) = did
+        && text.contains("faster")
+        && !d.value.is_some_and(|v| v < 0.0)
+    {
+        errors.push(format!("says faster, but {} is not negative", d.id));
+    }
+    if text.contains("below zero")
+        && !did
+            .and_then(|d| d.interval.as_ref())
+            .and_then(|i| i.high)
+            .is_some_and(|h| h < 0.0)
+    {
+        errors.push("says the interval lies below zero, but it does not".to_string());
+    }
+    if text.contains("do not overlap") {
+        let apart = cited.iter().any(|f| {
+            let now = f.interval.as_ref().and_then(|i| Some((i.low?, i.high?)));
+            let then = f
+                .comparison
+                .as_ref()
+                .and_then(|c| c.interval.as_ref())
+                .and_then(|i| Some((i.low?, i.high?)));
+            matches!((now, then), (Some((lo, hi)), Some((clo, chi))) if hi < clo || lo > chi)
+        });
+        if !apart {
+            errors.push("says the intervals do not overlap, but they do".to_string());
+        }
+    }
+    errors
+}
+
 /// A phone number: a run of digits, spaces and `+ - . ( )` holding 7 digits or more.
 fn has_phone(text: &str) -> bool {
     let mut digits = 0;
@@ -801,7 +847,8 @@ fn has_phone(text: &str) -> bool {
 
 /// Checks the narrative of `doc` against the rules (module documentation): every cited figure
 /// exists and carries no "too few to conclude"; every number in a sentence is a formatted value
-/// of a figure it cites ([`stated_forms`]); no email, phone number or the scope's name (for any
+/// of a figure it cites ([`stated_forms`]); "fell", "rose", "faster", "below zero" and "do not
+/// overlap" agree with the cited figures' change, estimate and intervals; no email, phone number or the scope's name (for any
 /// scope but the company); at most [`MAX_ACHIEVEMENTS`] bullets and [`MAX_ACHIEVEMENT_WORDS`]
 /// words; the essay within `word_limit`, its paragraphs problem → action → result, and
 /// `essay_words` its word count.
@@ -842,6 +889,16 @@ pub fn check(doc: &EvidenceDocument) -> Result<(), Vec<String>> {
                 Some(f) => forms.extend(stated_forms(f)),
             }
         }
+        let cited: Vec<&Figure> = c
+            .figures
+            .iter()
+            .filter_map(|id| figures.get(id.as_str()).copied())
+            .collect();
+        errors.extend(
+            wording_errors(&c.text, &cited)
+                .into_iter()
+                .map(|e| format!("{place}: {e}")),
+        );
         let rest = without_forms(&c.text, &forms);
         if rest.chars().any(|ch| ch.is_ascii_digit()) {
             errors.push(format!(

@@ -247,6 +247,11 @@ fn the_checker_finds_foreign_numbers_flags_names_contacts_and_lengths() {
             text: "A fine year.".into(),
             figures: vec!["headline.nothing".into()],
         },
+        // The reopen rate rose (6% → 8%), and its intervals overlap.
+        Claim {
+            text: "The reopen rate fell from 6% to 8%, and the two periods' confidence intervals do not overlap.".into(),
+            figures: vec!["headline.reopen_rate".into()],
+        },
     ];
     doc.narrative.essay_words += 1;
     let errors = check(&doc).unwrap_err();
@@ -257,6 +262,9 @@ fn the_checker_finds_foreign_numbers_flags_names_contacts_and_lengths() {
     assert!(has("achievement 4: an email"));
     assert!(has("achievement 4: a phone"));
     assert!(has("achievement 5: cites headline.nothing"));
+    assert!(has("achievement 6: says fell"), "{errors:?}");
+    assert!(has("achievement 6: says the intervals do not overlap"));
+    assert!(!has("achievement 6: a number"));
     assert!(has("essay_words"));
 
     // The scope's name (an agent's, a person's) is never written.
