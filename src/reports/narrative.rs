@@ -829,6 +829,19 @@ fn wording_errors(text: &str, cited: &[&Figure]) -> Vec<String> {
     errors
 }
 
+/// Whether `text` holds `name` (lowercase) as whole words, in any case.
+fn names(text: &str, name: &str) -> bool {
+    let text = text.to_lowercase();
+    let bytes = text.as_bytes();
+    let word = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80)
+    };
+    text.match_indices(name)
+        .any(|(i, m)| (i == 0 || !word(i - 1)) && !word(i + m.len()))
+}
+
 /// A phone number: a run of digits, spaces and `+ - . ( )` holding 7 digits or more.
 fn has_phone(text: &str) -> bool {
     let mut digits = 0;
@@ -848,8 +861,8 @@ fn has_phone(text: &str) -> bool {
 /// Checks the narrative of `doc` against the rules (module documentation): every cited figure
 /// exists and carries no "too few to conclude"; every number in a sentence is a formatted value
 /// of a figure it cites ([`stated_forms`]); "fell", "rose", "faster", "below zero" and "do not
-/// overlap" agree with the cited figures' change, estimate and intervals; no email, phone number or the scope's name (for any
-/// scope but the company); at most [`MAX_ACHIEVEMENTS`] bullets and [`MAX_ACHIEVEMENT_WORDS`]
+/// overlap" agree with the cited figures' change, estimate and intervals; no email, phone number
+/// or, for an agent or a technician, their name (as whole words); at most [`MAX_ACHIEVEMENTS`] bullets and [`MAX_ACHIEVEMENT_WORDS`]
 /// words; the essay within `word_limit`, its paragraphs problem → action → result, and
 /// `essay_words` its word count.
 ///
@@ -864,7 +877,9 @@ pub fn check(doc: &EvidenceDocument) -> Result<(), Vec<String>> {
     let n = &doc.narrative;
     let mut errors = Vec::new();
     let name = doc.scope.name.trim().to_lowercase();
-    let check_name = doc.scope.kind != ScopeKind::Company && name.chars().count() >= 2;
+    // A person's name: the agent's or the technician's.
+    let check_name = matches!(doc.scope.kind, ScopeKind::Agent | ScopeKind::Technician)
+        && name.chars().count() >= 2;
     let sentences = n
         .achievements
         .iter()
@@ -912,7 +927,7 @@ pub fn check(doc: &EvidenceDocument) -> Result<(), Vec<String>> {
         if has_phone(&c.text) {
             errors.push(format!("{place}: a phone number: {:?}", c.text));
         }
-        if check_name && c.text.to_lowercase().contains(&name) {
+        if check_name && names(&c.text, &name) {
             errors.push(format!("{place}: names the scope"));
         }
     }

@@ -277,7 +277,20 @@ fn the_checker_finds_foreign_numbers_flags_names_contacts_and_lengths() {
             .text
             .contains("the work of the agent")
     );
-    doc.narrative.essay[0].sentences[0].text = "Ann Lee answers fast.".into();
+    doc.narrative.essay[0].sentences[0].text = "ANN LEE answers fast.".into();
+    assert!(check(&doc).unwrap_err()[0].contains("names the scope"));
+    // Whole words only: an agent called Sam is not in "the same weeks".
+    let mut doc = empty(&params("front_line_professional", "agent", 500), "Sam");
+    doc.narrative = write(&doc);
+    let bullet = |text: &str| {
+        vec![Claim {
+            text: text.into(),
+            figures: vec![],
+        }]
+    };
+    doc.narrative.achievements = bullet("Over the same weeks.");
+    assert_eq!(check(&doc), Ok(()));
+    doc.narrative.achievements = bullet("Thanks to Sam.");
     assert!(check(&doc).unwrap_err()[0].contains("names the scope"));
 }
 
