@@ -38,6 +38,10 @@ pub const RESAMPLES: usize = 2_000;
 /// Most weeks before and after a completion the report compares.
 pub const MAX_WEEKS: u32 = 26;
 
+/// Weeks compared before and after a completion when none are named (the effect endpoint's
+/// default, and the evidence report's training section's).
+pub const DEFAULT_WEEKS: u32 = 4;
+
 /// One per-ticket value credited to a staff member at the instant that places it in a window
 /// (first reply: `first_reply_at`; reopen: the latest solve).
 #[derive(Debug, Clone, PartialEq)]

@@ -248,6 +248,43 @@ pub fn comparable_staff(
     Ok(ids.into_iter().collect())
 }
 
+/// The facts the training-effect comparison of `cohorts` reads, in one query per kind: the first
+/// replies ([`first_reply_facts`], `business` or calendar seconds) and the reopen units
+/// ([`reopen_facts`]) placed in the span of their windows ([`crate::domain::training::span`]);
+/// with `until`, only those placed at or before it (the evidence report's `as_of`). Shared by the
+/// effect endpoint and the evidence report's training section.
+///
+/// # Errors
+/// Database errors.
+pub fn effect_facts(
+    conn: &mut PgConnection,
+    cohorts: &[crate::domain::training::Cohort],
+    business: bool,
+    until: Option<DateTime<Utc>>,
+) -> QueryResult<(
+    Vec<crate::domain::training::Fact>,
+    Vec<crate::domain::training::Fact>,
+)> {
+    let Some((from, to)) = crate::domain::training::span(cohorts) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    // `at <= until` is `at < until + 1 s` for whole-second instants; finer ones are cut below.
+    let to = until.map_or(to, |u| to.min(u + chrono::Duration::seconds(1)));
+    if to <= from {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let keep = |facts: Vec<crate::domain::training::Fact>| -> Vec<crate::domain::training::Fact> {
+        match until {
+            Some(u) => facts.into_iter().filter(|f| f.at <= u).collect(),
+            None => facts,
+        }
+    };
+    Ok((
+        keep(first_reply_facts(conn, from, to, business)?),
+        keep(reopen_facts(conn, from, to)?),
+    ))
+}
+
 /// A per-ticket value credited to a staff member at an instant (a fact of the training-effect
 /// report, [`crate::domain::training::Fact`]).
 #[derive(Debug, Clone, QueryableByName)]

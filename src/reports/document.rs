@@ -218,7 +218,7 @@ pub struct Statistics {
 pub struct Manifest {
     /// `SHA-256`.
     pub algorithm: &'static str,
-    /// The canonical form's name, `frontline.evidence.inputs.v1`.
+    /// The canonical form's name, `frontline.evidence.inputs.v2`.
     pub canonical_form: &'static str,
     /// SHA-256 (hex) of the parameters' JSON.
     pub parameters_sha256: String,
@@ -232,6 +232,12 @@ pub struct Manifest {
     pub ratings: u64,
     /// Work-order lines.
     pub work_orders: u64,
+    /// Completion lines (`c`) of the training section.
+    pub completions: u64,
+    /// Staff lines (`s`) of the training section.
+    pub staff: u64,
+    /// First-reply (`f`) and reopen (`o`) lines of the training section.
+    pub facts: u64,
 }
 
 /// The scope with its name.

@@ -609,11 +609,36 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         monthly,
         splits,
         testimonials,
-        training: None,
+        training: super::training::section(params, &inputs.training),
         narrative: Narrative::default(),
         methodology: methodology(params, &inputs, field),
         manifest,
     };
+    if let Some(training) = &document.training {
+        document.methodology.definitions.push(Definition {
+            id: "training_effect",
+            source: "docs/METRICS.md §11; docs/REPORTS.md, Training section",
+            text: "for staff of the scope who completed a course in the eligibility period: their frt.v1 (business seconds, credited to who wrote the first reply) and reopen_rate.v1 units (credited to who recorded the latest solve) in the weeks before and after the completion date, against staff of the same role who never completed the course over the same calendar weeks; n counts stacked observations (an untrained staff member's ticket counts once per cohort whose window holds it)",
+        });
+        document
+            .methodology
+            .statistics
+            .methods
+            .push(super::training::METHOD);
+        document.methodology.filters.push(format!(
+            "training: completions of staff of the scope dated in the eligibility period; {} weeks before and after each completion; untrained staff company-wide",
+            training.weeks
+        ));
+    }
+    if matches!(
+        params.scope,
+        super::params::ScopeKind::Organization | super::params::ScopeKind::Site
+    ) {
+        document
+            .methodology
+            .exclusions
+            .push("organization and site scopes have no training section: no staff belong to them");
+    }
     document.methodology.flags = document
         .figures()
         .iter()
@@ -624,6 +649,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             })
         })
         .collect();
+    document.narrative = super::narrative::write(&document);
     document
 }
 
@@ -683,6 +709,7 @@ fn retain_relevant(inputs: &mut Inputs, params: &EvidenceParams) {
     inputs.tickets.retain(|t| inputs::ticket_counts(t, params));
     inputs.ratings.retain(|r| any(r.answered_at));
     inputs.work_orders.retain(|w| any(w.finished_at));
+    super::training::retain_relevant(&mut inputs.training, params);
 }
 
 fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodology {

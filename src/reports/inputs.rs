@@ -92,6 +92,9 @@ pub struct Inputs {
     pub staff_names: Vec<String>,
     /// Organization and site (facility) names.
     pub facility_names: Vec<String>,
+    /// The training-effect section's completions, staff and per-ticket facts
+    /// ([`super::training`]).
+    pub training: super::training::TrainingInputs,
 }
 
 /// `in_house` or `outsourced` as a static string (one allocation fewer per ticket).
@@ -432,12 +435,14 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
         "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
         conn,
     )?;
+    let training = super::training::load(conn, params)?;
     Ok(Inputs {
         tickets,
         ratings,
         work_orders,
         staff_names,
         facility_names,
+        training,
     })
 }
 

@@ -1,25 +1,34 @@
 //! The integrity manifest: SHA-256 over the report's parameters and its canonical inputs
-//! (docs/REPORTS.md, "Manifest", defines the form `frontline.evidence.inputs.v1`).
+//! (docs/REPORTS.md, "Manifest", defines the form [`CANONICAL_FORM`]).
 //!
 //! One line per row, fields separated by a tab, `-` for a null, `1`/`0` for booleans, instants
 //! as whole seconds since the epoch, each line ending in `\n`; ticket lines (`t`) by ticket id,
-//! then rating lines (`r`) by survey id, then work-order lines (`w`) by work order id:
+//! then rating lines (`r`) by survey id, then work-order lines (`w`) by work order id, then the
+//! training section's lines (v2): completions (`c`) by course then staff, staff (`s`) by id, first
+//! replies (`f`) and reopen units (`o`) by instant, staff, value:
 //!
 //! ```text
 //! t id created first_reply_at frt_business latest_solved_at full_resolution reopens one_touch fcr sourcing sla
 //! r survey_id ticket_id answered_at score sourcing quote
 //! w id ticket_id finished_at status first_visit fixed employment_type
+//! c course_id user_id completed_on course
+//! s user_id role in_scope
+//! f staff at frt_business
+//! o staff at reopened
 //! ```
 //!
 //! `sla` is the ticket's outcomes as `instant:1` (achieved) or `instant:0` (breached), joined by
 //! `,` (`-` without any); `quote` is the anonymised quote as a JSON string (`-` without a
-//! consented comment).
+//! consented comment); `completed_on` is `YYYY-MM-DD`; `course` the course's name as a JSON string.
 
 use super::document::Manifest;
 use super::inputs::Inputs;
 use super::params::EvidenceParams;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
+
+/// The name of the canonical form (bumped to v2 when the training section's lines were added).
+pub const CANONICAL_FORM: &str = "frontline.evidence.inputs.v2";
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
@@ -100,6 +109,37 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         );
         emit(&line);
     }
+    let training = &inputs.training;
+    let mut completions: Vec<_> = training.completions.iter().collect();
+    completions.sort_by_key(|c| (c.course_id, c.user_id));
+    for c in completions {
+        line.clear();
+        let course = serde_json::to_string(&c.course).unwrap_or_else(|_| "-".to_string());
+        let _ = writeln!(
+            line,
+            "c\t{}\t{}\t{}\t{course}",
+            c.course_id,
+            c.user_id,
+            c.completed_on.format("%Y-%m-%d")
+        );
+        emit(&line);
+    }
+    let mut staff: Vec<_> = training.staff.iter().collect();
+    staff.sort_by_key(|s| s.id);
+    for s in staff {
+        line.clear();
+        let _ = writeln!(line, "s\t{}\t{}\t{}", s.id, s.role, flag(s.in_scope));
+        emit(&line);
+    }
+    for (kind, facts) in [("f", &training.first_replies), ("o", &training.reopens)] {
+        let mut facts: Vec<_> = facts.iter().collect();
+        facts.sort_by_key(|f| (f.at, f.staff, f.value));
+        for f in facts {
+            line.clear();
+            let _ = writeln!(line, "{kind}\t{}\t{}\t{}", f.staff, f.at, f.value);
+            emit(&line);
+        }
+    }
 }
 
 /// The canonical input lines of `inputs` as one string (for tests and for a judge's tooling).
@@ -139,12 +179,15 @@ pub fn manifest(params: &EvidenceParams, inputs: &Inputs) -> Manifest {
     });
     Manifest {
         algorithm: "SHA-256",
-        canonical_form: "frontline.evidence.inputs.v1",
+        canonical_form: CANONICAL_FORM,
         parameters_sha256: sha256_hex(parameters.as_bytes()),
         inputs_sha256: hex(&lines.finalize()),
         sha256: hex(&all.finalize()),
         tickets: inputs.tickets.len() as u64,
         ratings: inputs.ratings.len() as u64,
         work_orders: inputs.work_orders.len() as u64,
+        completions: inputs.training.completions.len() as u64,
+        staff: inputs.training.staff.len() as u64,
+        facts: (inputs.training.first_replies.len() + inputs.training.reopens.len()) as u64,
     }
 }

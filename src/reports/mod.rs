@@ -7,6 +7,8 @@
 //! evidence  inputs → EvidenceDocument: headline, monthly series, splits, testimonials,
 //!           methodology, manifest (statistics from domain::inference only)
 //! anonymise testimonials without names, emails, phone and ticket numbers, facilities
+//! training  the training-effect section: completions, staff, facts → difference in differences
+//! narrative the achievements list and the draft essay from the figures, and their checker
 //! manifest  SHA-256 over the parameters and the canonical input lines
 //! verify    recompute from the database and compare, figure by figure
 //! csv       one row per figure
@@ -22,8 +24,10 @@ pub mod document;
 pub mod evidence;
 pub mod inputs;
 pub mod manifest;
+pub mod narrative;
 pub mod params;
 pub mod store;
+pub mod training;
 pub mod verify;
 
 pub use document::EvidenceDocument;

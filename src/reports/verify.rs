@@ -1,5 +1,7 @@
 //! `frontline report verify FILE`: recompute a stored report from the database with the
-//! parameters it carries and say, figure by figure, whether it still matches.
+//! parameters it carries and say, figure by figure, whether it still matches; then whether the
+//! narrative is the one written from the recomputed figures and passes
+//! [`super::narrative::check`].
 
 use super::document::EvidenceDocument;
 use super::params::EvidenceParams;
@@ -13,14 +15,19 @@ pub struct Verification {
     /// One line per figure: `ok <id>` or `CHANGED <id>: was …, now …`, in the file's order,
     /// then figures only the recomputation has.
     pub lines: Vec<String>,
-    /// Figures that differ (or appear or disappear).
+    /// Figures that differ (or appear or disappear); `narrative` when the written part differs
+    /// from the one written now from the recomputed figures.
     pub changed: Vec<String>,
+    /// What [`super::narrative::check`] finds wrong with the recomputed report's narrative
+    /// (printed `CHECK …`).
+    pub narrative_errors: Vec<String>,
 }
 
 impl Verification {
-    /// True when the manifest and every figure match.
+    /// True when the manifest, every figure and the narrative match, and the narrative passes
+    /// its check.
     pub fn passed(&self) -> bool {
-        self.manifest_matches && self.changed.is_empty()
+        self.manifest_matches && self.changed.is_empty() && self.narrative_errors.is_empty()
     }
 }
 
@@ -50,7 +57,8 @@ pub fn parameters_of(text: &str) -> Result<(Value, EvidenceParams), VerifyError>
     Ok((value, params))
 }
 
-/// Every figure of a document as JSON, by id, in document order.
+/// Every figure of a document as JSON, by id, in document order (headline, monthly, splits,
+/// training).
 pub fn figures(doc: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let mut push = |f: &Value| {
@@ -71,6 +79,11 @@ pub fn figures(doc: &Value) -> Vec<(String, Value)> {
             for f in g["figures"].as_array().into_iter().flatten() {
                 push(f);
             }
+        }
+    }
+    for c in doc["training"]["courses"].as_array().into_iter().flatten() {
+        for f in c["figures"].as_array().into_iter().flatten() {
+            push(f);
         }
     }
     out
@@ -133,9 +146,25 @@ pub fn compare(old: &Value, new: &EvidenceDocument) -> Verification {
             changed.push(id.clone());
         }
     }
+    if old["narrative"] == new_value["narrative"] {
+        lines.push("ok narrative".to_string());
+    } else {
+        lines.push(
+            "CHANGED narrative: the achievements or the essay differ from those written from the recomputed figures"
+                .to_string(),
+        );
+        changed.push("narrative".to_string());
+    }
+    let narrative_errors = super::narrative::check(new).err().unwrap_or_default();
+    lines.extend(
+        narrative_errors
+            .iter()
+            .map(|e| format!("CHECK narrative: {e}")),
+    );
     Verification {
         manifest_matches,
         lines,
         changed,
+        narrative_errors,
     }
 }

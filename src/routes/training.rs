@@ -40,7 +40,7 @@ pub const DEFAULT_SEED: u64 = 13;
 pub const MAX_SEED: u64 = (1 << 53) - 1;
 
 /// Weeks compared before and after a completion when the request names none.
-pub const DEFAULT_WEEKS: u32 = 4;
+pub const DEFAULT_WEEKS: u32 = effect::DEFAULT_WEEKS;
 
 const COURSE_CONSTRAINTS: &[(&str, &str, &str)] = &[
     (
@@ -633,13 +633,7 @@ pub async fn get_effect(
         })?;
         let completers: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
         let comparable = model::comparable_staff(conn, &completers)?;
-        let (frt, reopens) = match effect::span(&cohorts) {
-            Some((from, to)) => (
-                model::first_reply_facts(conn, from, to, business)?,
-                model::reopen_facts(conn, from, to)?,
-            ),
-            None => (Vec::new(), Vec::new()),
-        };
+        let (frt, reopens) = model::effect_facts(conn, &cohorts, business, None)?;
         Ok((course, cohorts, frt, reopens, comparable))
     })
     .await?;

@@ -425,3 +425,170 @@ async fn sla_attainment_counts_tickets_and_first_time_fix_looks_up_as_of() {
     );
     assert_ne!(earlier["manifest_sha256"], stored["manifest_sha256"]);
 }
+
+/// The demo company's seeded training (src/seed/training.rs: a course with a built-in effect,
+/// completed by 12 agents over the first half of 2026; the placebo course later): a report for
+/// the training category has a training section whose first-reply difference in differences is
+/// negative with an interval below 0, and its narrative leads with it; two runs give the same
+/// bytes; `verify` passes, then names the training figures after one completion row changes.
+#[tokio::test]
+async fn a_training_report_on_the_seeded_company_shows_and_states_the_training_effect() {
+    use frontline::seed::{self, Profile, SeedOptions, Writer};
+    let db = crate::helpers::TestDb::new();
+    {
+        let mut conn = db.conn();
+        let options = SeedOptions {
+            tickets: 3_000,
+            seed: 42,
+            writer: Writer::Bulk,
+            ..SeedOptions::for_profile(Profile::Demo)
+        };
+        seed::run(&mut conn, &options).unwrap();
+    }
+    let app = crate::helpers::spawn_app_on(db).await;
+    let manager = app.token_for(UserRole::Manager);
+    let body = json!({"scope": "company", "from": "2026-01-01", "to": "2026-07-01",
+        "comparison": "previous", "category": "training_innovation", "word_limit": 650,
+        "as_of": "2026-11-01T00:00:00Z"});
+    let (status, stored) = post(&app, &manager, &body).await;
+    assert_eq!(status, 201, "{stored}");
+    let doc = &stored["document"];
+
+    let training = &doc["training"];
+    assert_eq!(training["weeks"], json!(4));
+    let courses = training["courses"].as_array().unwrap();
+    assert_eq!(
+        courses.len(),
+        1,
+        "the placebo course is completed after June: {training}"
+    );
+    let course = &courses[0];
+    assert_eq!(course["course"], seed::training::EFFECT_COURSE);
+    assert!(course["trained_staff"].as_u64().unwrap() >= 10, "{course}");
+    let id = course["course_id"].as_i64().unwrap();
+    let fig = |suffix: &str| {
+        let want = format!("training.{id}.{suffix}");
+        course["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == want.as_str())
+            .unwrap_or_else(|| panic!("{want} in {course}"))
+            .clone()
+    };
+    let did = fig("first_reply_time.did");
+    assert!(did["value"].as_f64().unwrap() < 0.0, "{did}");
+    assert_eq!(did["interval"]["method"], "cluster_bootstrap_percentile");
+    assert_eq!(did["interval"]["seed"], json!(20_261_201));
+    assert!(did["interval"]["high"].as_f64().unwrap() < 0.0, "{did}");
+    assert_eq!(did["flags"], json!([]), "{did}");
+    let cells: u64 = [
+        "trained_before",
+        "trained_after",
+        "untrained_before",
+        "untrained_after",
+    ]
+    .iter()
+    .map(|c| fig(&format!("first_reply_time.{c}"))["n"].as_u64().unwrap())
+    .sum();
+    assert_eq!(did["n"].as_u64().unwrap(), cells);
+    assert!(fig("reopen_rate.did")["value"].as_f64().unwrap() < 0.0);
+    assert!(doc["manifest"]["completions"].as_u64().unwrap() >= 12);
+    assert!(doc["manifest"]["facts"].as_u64().unwrap() > 0);
+    assert_eq!(
+        doc["manifest"]["canonical_form"],
+        "frontline.evidence.inputs.v2"
+    );
+
+    // The narrative cites the effect, first among the achievements, and says nothing else of it.
+    let did_id = format!("training.{id}.first_reply_time.did");
+    let narrative = &doc["narrative"];
+    assert_eq!(narrative["achievements"][0]["figures"], json!([did_id]));
+    let first = narrative["achievements"][0]["text"].as_str().unwrap();
+    assert!(
+        first.starts_with("After training, first replies became "),
+        "{first}"
+    );
+    let essay: Vec<&Value> = narrative["essay"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["sentences"].as_array().unwrap())
+        .collect();
+    assert!(
+        essay.iter().any(|s| s["figures"] == json!([did_id])
+            && s["text"]
+                .as_str()
+                .unwrap()
+                .contains("lies entirely below zero")),
+        "{narrative}"
+    );
+    assert!(narrative["essay_words"].as_u64().unwrap() <= 650);
+    assert_eq!(narrative["essay"][0]["part"], "problem");
+    let text = serde_json::to_string(narrative).unwrap();
+    assert!(!text.contains('@') && !text.contains(seed::training::EFFECT_COURSE));
+
+    // Two runs, the same bytes.
+    let (_, again) = post(&app, &manager, &body).await;
+    let bytes = |id: i64| {
+        let app = &app;
+        let manager = manager.clone();
+        async move {
+            app.client
+                .get(format!("{}/api/v1/reports/{id}", app.address))
+                .bearer_auth(&manager)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first_bytes = bytes(stored["id"].as_i64().unwrap()).await;
+    assert_eq!(first_bytes, bytes(again["id"].as_i64().unwrap()).await);
+
+    // verify passes, then names the training figures once one completion moves a week.
+    let dir = std::env::temp_dir().join(format!("frontline-training-{}", app.db.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.json");
+    std::fs::write(&file, &first_bytes).unwrap();
+    let verify = || {
+        frontline_command(&app.db)
+            .args(["report", "verify"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    let stdout = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(stdout.contains(&format!("ok {did_id}\n")), "{stdout}");
+    assert!(
+        stdout.contains("ok narrative\n") && !stdout.contains("CHECK"),
+        "{stdout}"
+    );
+    diesel::sql_query(format!(
+        "UPDATE training_completions SET completed_on = completed_on + 7
+          WHERE id = (SELECT min(id) FROM training_completions WHERE course_id = {id})"
+    ))
+    .execute(&mut app.db.conn())
+    .unwrap();
+    let failed = verify();
+    let stdout = String::from_utf8_lossy(&failed.stdout).to_string();
+    assert!(!failed.status.success(), "{stdout}");
+    assert!(stdout.starts_with("CHANGED manifest: was "), "{stdout}");
+    assert!(
+        stdout.contains(&format!("CHANGED {did_id}: was ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok headline.first_reply_median\n"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -154,6 +154,7 @@ fn inputs() -> Inputs {
         ],
         staff_names: vec!["Maria Lopez".into()],
         facility_names: vec!["North County Jail".into()],
+        training: Default::default(),
     }
 }
 
@@ -372,4 +373,14 @@ fn an_open_ticket_is_censored_at_as_of_when_the_period_is_not_over() {
     // Ticket 3, created on day 40 and still open, is followed up to day 45 (as_of), not day 59.
     assert_eq!(m.km[2], TimeToEvent::censored(5 * DAY));
     assert_eq!(m.km[0], TimeToEvent::event(82_800));
+}
+
+#[test]
+fn the_built_report_has_a_narrative_that_passes_its_check_and_no_training_section() {
+    let doc = build(&params(), "company", inputs());
+    assert_eq!(doc.training, None, "no completions");
+    assert_eq!(crate::reports::narrative::check(&doc), Ok(()));
+    assert!(!doc.narrative.essay.is_empty());
+    assert!(doc.narrative.essay_words <= 400);
+    assert_eq!(doc.narrative, crate::reports::narrative::write(&doc));
 }
