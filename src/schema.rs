@@ -122,6 +122,10 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TeamSourcing;
+    use super::sql_types::EmploymentType;
+
     ticket_metrics (ticket_id) {
         ticket_id -> Int8,
         created_at -> Timestamptz,
@@ -153,6 +157,16 @@ diesel::table! {
         fcr_candidate -> Nullable<Bool>,
         on_hold_by_reason -> Jsonb,
         rules_version -> Int8,
+        created_team_id -> Nullable<Int8>,
+        created_sourcing -> Nullable<TeamSourcing>,
+        first_reply_agent_id -> Nullable<Int8>,
+        first_reply_team_id -> Nullable<Int8>,
+        first_reply_sourcing -> Nullable<TeamSourcing>,
+        first_reply_agent_employment -> Nullable<EmploymentType>,
+        solved_assignee_id -> Nullable<Int8>,
+        solved_team_id -> Nullable<Int8>,
+        solved_sourcing -> Nullable<TeamSourcing>,
+        solved_assignee_employment -> Nullable<EmploymentType>,
     }
 }
 
@@ -507,6 +521,8 @@ diesel::joinable!(training_completions -> training_courses (course_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     reports,
+    team_sourcing_periods,
+    user_periods,
     assets,
     business_calendars,
     comments,
@@ -547,3 +563,27 @@ diesel::table! {
 }
 
 diesel::joinable!(reports -> users (created_by));
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::EmploymentType;
+
+    user_periods (user_id, valid_from) {
+        user_id -> Int8,
+        valid_from -> Timestamptz,
+        team_id -> Nullable<Int8>,
+        employment_type -> EmploymentType,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::TeamSourcing;
+
+    team_sourcing_periods (team_id, valid_from) {
+        team_id -> Int8,
+        valid_from -> Timestamptz,
+        sourcing -> TeamSourcing,
+        vendor_name -> Nullable<Text>,
+    }
+}

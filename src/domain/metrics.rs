@@ -34,6 +34,9 @@ pub struct TicketMetrics {
     pub agent_created: bool,
     /// Instant of the reply that stops `frt.v1`.
     pub first_reply_at: Option<DateTime<Utc>>,
+    /// The staff member who wrote that reply (the event's actor; `None` when the log does not
+    /// say, e.g. an imported reply without an author).
+    pub first_reply_by: Option<crate::domain::ticket::StaffId>,
     /// `frt.v1`: created → first public agent comment (the second one when the creation carried one).
     pub first_reply_seconds: Option<i64>,
     /// Instant of the first solve, or of the close when the ticket closed without a solve.
@@ -163,6 +166,7 @@ pub fn project(events: &[TicketEvent], calendar: &dyn BusinessTime) -> Option<Ti
                         m.replies -= 1;
                     } else {
                         m.first_reply_at = Some(event.occurred_at);
+                        m.first_reply_by = event.actor;
                         m.first_reply_seconds =
                             Some(seconds_between(created_at, event.occurred_at));
                         m.first_reply_business_seconds =

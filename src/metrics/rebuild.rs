@@ -61,17 +61,23 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
     let rules = crate::tickets::Rules::current(conn)?;
     let mut after = 0i64;
     loop {
-        let page: Vec<(i64, Option<i64>)> = tickets::table
+        type Key = (i64, Option<i64>, Option<i64>, Option<i64>);
+        let page: Vec<Key> = tickets::table
             .filter(tickets::id.gt(after))
             .order(tickets::id)
             .limit(batch)
-            .select((tickets::id, tickets::team_id))
+            .select((
+                tickets::id,
+                tickets::team_id,
+                tickets::assignee_id,
+                tickets::created_by_id,
+            ))
             .load(conn)?;
-        let Some(&(last, _)) = page.last() else {
+        let Some(&(last, ..)) = page.last() else {
             break;
         };
         after = last;
-        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<i64> = page.iter().map(|(id, ..)| *id).collect();
         conn.transaction(|conn| {
             let rows: Vec<(i64, TicketEventRow)> = ticket_events::table
                 .filter(ticket_events::ticket_id.eq_any(&ids))
@@ -112,7 +118,7 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                     .collect()
             };
             let mut replace: Vec<WorkOrderMetricsRow> = Vec::new();
-            for (ticket_id, team_id) in &page {
+            for (ticket_id, team_id, assignee_id, created_by) in &page {
                 let log = logs.remove(ticket_id).unwrap_or_default();
                 let calendar = rules.timeline(*team_id, &log);
                 if let Some(inputs) = work_orders.get(ticket_id) {
@@ -132,7 +138,15 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                     }
                 }
                 let metrics = crate::domain::metrics::project(&log, &calendar).unwrap_or_default();
-                let fresh = TicketMetricsRow::new(*ticket_id, &metrics);
+                let credit = crate::tickets::attribution::attribute(
+                    &log,
+                    *team_id,
+                    *assignee_id,
+                    *created_by,
+                    &metrics,
+                    &rules.directory,
+                );
+                let fresh = TicketMetricsRow::new(*ticket_id, &metrics, &credit);
                 report.tickets += 1;
                 if stored.get(ticket_id) != Some(&fresh) {
                     report.differences.push(Difference {
@@ -163,7 +177,7 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
 /// orders written before the ticket's refresh projected them.
 /// 3: business time on the ticket's calendar timeline (a calendar change or a move to another
 /// team applies from then on, docs/METRICS.md §3; migration `team_calendar_periods`).
-pub const PROJECTION_VERSION: i32 = 3;
+pub const PROJECTION_VERSION: i32 = 4;
 
 #[derive(QueryableByName)]
 struct ProjectionVersion {

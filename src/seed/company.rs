@@ -329,6 +329,7 @@ pub(super) fn write_company(
         organizations,
         payers,
         training: BTreeMap::new(),
+        directory: crate::tickets::attribution::Directory::load(conn)?,
     };
     world.training =
         super::training::write_training(conn, &world, staff.managers.first().copied())?;

@@ -128,7 +128,15 @@ fn prepare(
     let ticket = ticket_row(&g, id, number);
     let calendar = calendar_for(world, g.fields.team_id);
     let metrics = crate::domain::metrics::project(&g.events, calendar).unwrap_or_default();
-    let metrics = TicketMetricsRow::new(id, &metrics);
+    let credit = crate::tickets::attribution::attribute(
+        &g.events,
+        ticket.team_id,
+        ticket.assignee_id,
+        ticket.created_by_id,
+        &metrics,
+        &world.directory,
+    );
+    let metrics = TicketMetricsRow::new(id, &metrics, &credit);
     let mut clocks =
         crate::tickets::projection::clock_rows_on(policies, calendar, &ticket, &g.events);
     let sla = crate::models::sla::due_events(&mut clocks, world.end);

@@ -93,6 +93,8 @@ pub struct World {
     /// effect (the start of the day after completion), from which their replies come faster and
     /// their solves reopen less (`training.rs`).
     pub training: BTreeMap<StaffId, DateTime<Utc>>,
+    /// The staff's teams and the teams' sourcing over time, as written (attribution).
+    pub directory: crate::tickets::attribution::Directory,
 }
 
 impl World {

@@ -114,8 +114,16 @@ pub fn clocks_at(
 pub fn project(rules: &Rules, ticket: &Ticket, log: &[TicketEvent]) -> Projection {
     let calendar = rules.timeline(ticket.team_id, log);
     let m = metrics::project(log, &calendar).unwrap_or_default();
+    let credit = super::attribution::attribute(
+        log,
+        ticket.team_id,
+        ticket.assignee_id,
+        ticket.created_by_id,
+        &m,
+        &rules.directory,
+    );
     Projection {
-        metrics: TicketMetricsRow::new(ticket.id, &m),
+        metrics: TicketMetricsRow::new(ticket.id, &m, &credit),
         clocks: clock_rows(rules, ticket, log),
     }
 }

@@ -11,6 +11,7 @@
 //! background re-projection ([`super::reproject`]), which finds the ticket by the version its
 //! projection is stamped with.
 
+use super::attribution::Directory;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::Policy;
 use crate::domain::ticket::TicketEvent;
@@ -30,6 +31,9 @@ pub struct Rules {
     /// Each team's calendar timeline (docs/METRICS.md §3: a change applies from the change on).
     teams: HashMap<i64, CalendarTimeline>,
     always_open: Arc<BusinessCalendar>,
+    /// Who was in which team, and each team's sourcing, over time (attribution, docs/METRICS.md
+    /// §7; its changes bump the rules version too).
+    pub directory: Directory,
 }
 
 impl Rules {
@@ -43,6 +47,7 @@ impl Rules {
             policies: sla::active_policies(conn)?,
             teams: calendar::team_timelines(conn)?,
             always_open: Arc::new(BusinessCalendar::always_open()),
+            directory: Directory::load(conn)?,
         })
     }
 

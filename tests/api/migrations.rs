@@ -52,6 +52,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "sla_policies",
         "surveys",
         "team_calendar_periods",
+        "team_sourcing_periods",
         "teams",
         "ticket_events",
         "ticket_links",
@@ -61,12 +62,13 @@ fn every_migration_applies_reverts_and_reapplies() {
         "time_off",
         "training_completions",
         "training_courses",
+        "user_periods",
         "users",
         "work_order_metrics",
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 28);
+    assert_eq!(applied.len(), 29);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -117,7 +119,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 28]);
+    assert_eq!(counts, vec![0, 0, 29]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

@@ -130,11 +130,25 @@ pub fn insert_histories_tx(
             .values(chunk)
             .execute(conn)?;
     }
+    // Attribution reads the staff and teams as they are now recorded (the importer creates
+    // its staff before their tickets).
+    let directory = crate::tickets::attribution::Directory::load(conn)?;
     let metrics: Vec<TicketMetricsRow> = stored
         .iter()
-        .map(|(id, h)| TicketMetricsRow::new(*id, &h.metrics))
+        .map(|(id, h)| {
+            let credit = crate::tickets::attribution::attribute(
+                &h.events,
+                h.team_id,
+                h.state.assignee,
+                h.created_by,
+                &h.metrics,
+                &directory,
+            );
+            TicketMetricsRow::new(*id, &h.metrics, &credit)
+        })
         .collect();
-    for chunk in metrics.chunks(2_000) {
+    // 40 columns a row: 1,000 rows stay under PostgreSQL's 65,535 bind parameters.
+    for chunk in metrics.chunks(1_000) {
         diesel::insert_into(ticket_metrics::table)
             .values(chunk)
             .execute(conn)?;

@@ -21,8 +21,11 @@ pub use list::{
 
 use crate::domain::metrics::TicketMetrics;
 use crate::domain::ticket::{AuthorKind, EventKind, TicketEvent, TicketState};
-use crate::models::enums::{DbAuthorKind, DbTicketPriority, DbTicketStatus, TicketChannel};
+use crate::models::enums::{
+    DbAuthorKind, DbTicketPriority, DbTicketStatus, EmploymentType, TeamSourcing, TicketChannel,
+};
 use crate::schema::{comments, ticket_events, ticket_metrics, tickets};
+use crate::tickets::attribution::Attribution;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -227,11 +230,31 @@ pub struct TicketMetricsRow {
     pub fcr_candidate: Option<bool>,
     /// `on_hold.v1` by pause reason, calendar seconds.
     pub on_hold_by_reason: serde_json::Value,
+    /// Attribution (src/tickets/attribution.rs): the team at creation.
+    pub created_team_id: Option<i64>,
+    /// Its sourcing then.
+    pub created_sourcing: Option<TeamSourcing>,
+    /// The agent who wrote the first reply.
+    pub first_reply_agent_id: Option<i64>,
+    /// That agent's team at the reply.
+    pub first_reply_team_id: Option<i64>,
+    /// Its sourcing then.
+    pub first_reply_sourcing: Option<TeamSourcing>,
+    /// The agent's employment type then.
+    pub first_reply_agent_employment: Option<EmploymentType>,
+    /// The assignee at the latest solve.
+    pub solved_assignee_id: Option<i64>,
+    /// The team at the latest solve.
+    pub solved_team_id: Option<i64>,
+    /// Its sourcing then.
+    pub solved_sourcing: Option<TeamSourcing>,
+    /// The assignee's employment type then.
+    pub solved_assignee_employment: Option<EmploymentType>,
 }
 
 impl TicketMetricsRow {
-    /// The row for `ticket_id` holding projection `m`.
-    pub fn new(ticket_id: i64, m: &TicketMetrics) -> TicketMetricsRow {
+    /// The row for `ticket_id` holding projection `m`, credited as `a` says.
+    pub fn new(ticket_id: i64, m: &TicketMetrics, a: &Attribution) -> TicketMetricsRow {
         TicketMetricsRow {
             ticket_id,
             created_at: m.created_at,
@@ -261,6 +284,16 @@ impl TicketMetricsRow {
             one_touch_strict: m.one_touch_strict,
             fcr_candidate: m.fcr_candidate,
             on_hold_by_reason: serde_json::to_value(&m.on_hold_by_reason).unwrap_or_default(),
+            created_team_id: a.created_team_id,
+            created_sourcing: a.created_sourcing,
+            first_reply_agent_id: a.first_reply_agent_id,
+            first_reply_team_id: a.first_reply_team_id,
+            first_reply_sourcing: a.first_reply_sourcing,
+            first_reply_agent_employment: a.first_reply_agent_employment,
+            solved_assignee_id: a.solved_assignee_id,
+            solved_team_id: a.solved_team_id,
+            solved_sourcing: a.solved_sourcing,
+            solved_assignee_employment: a.solved_assignee_employment,
         }
     }
 }
