@@ -23,6 +23,7 @@ pub mod evidence;
 pub mod inputs;
 pub mod manifest;
 pub mod params;
+pub mod render;
 pub mod store;
 pub mod verify;
 
