@@ -24,14 +24,14 @@ D,Take,2025-12-01 09:10:00+00:00,Bob
 D,Resolve,2025-12-01 10:00:00+00:00,Bob
 ";
 
-fn body() -> Value {
+pub(crate) fn body() -> Value {
     json!({"scope": "company", "from": "2026-01-01", "to": "2026-03-01",
            "comparison": "previous", "category": "contact_center_of_the_year",
            "word_limit": 500, "as_of": "2026-03-10T00:00:00Z"})
 }
 
 /// The fixture: the log, and one consented 5-star rating of ticket A naming Bob and a ticket.
-fn fixture(app: &TestApp) {
+pub(crate) fn fixture(app: &TestApp) {
     app.import(LOG, &small_mapping());
     let mut conn = app.db.conn();
     diesel::sql_query(

@@ -139,6 +139,12 @@ pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
         _ => "Count",
     };
 
+    // Counts: whole-number ticks only.
+    let y_labels = match series.unit.as_str() {
+        "count" if top < 6.0 => top.floor() as usize + 1,
+        _ => 6,
+    };
+
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
@@ -156,7 +162,7 @@ pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
             .max_light_lines(0)
             .bold_line_style(RGBColor(200, 200, 200).stroke_width(1))
             .axis_style(BLACK.stroke_width(1))
-            .y_labels(6)
+            .y_labels(y_labels)
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y| tick(*y))
             .label_style(("sans-serif", 13).into_font().color(&BLACK))

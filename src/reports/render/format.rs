@@ -122,10 +122,15 @@ pub(crate) fn method(m: &str) -> &str {
     }
 }
 
-/// `2.3 h – 4 h (95 %, Wilson score)`; a missing bound reads `not reached`.
-pub(crate) fn interval(unit: &str, i: &Interval) -> String {
+/// An interval's bounds: `30 min – 2 h`; a missing bound reads `not reached`.
+pub(crate) fn interval_range(unit: &str, i: &Interval) -> String {
     let bound =
         |b: Option<f64>| b.map_or_else(|| "not reached".to_string(), |x| magnitude(unit, x));
+    format!("{} – {}", bound(i.low), bound(i.high))
+}
+
+/// How an interval was made: `95 %, bootstrap percentile, seed 20261201, 1,000 resamples`.
+pub(crate) fn interval_method(i: &Interval) -> String {
     let mut how = format!(
         "{} %, {}",
         (i.confidence * 100.0).round(),
@@ -137,7 +142,12 @@ pub(crate) fn interval(unit: &str, i: &Interval) -> String {
             thousands(resamples)
         ));
     }
-    format!("{} – {} ({how})", bound(i.low), bound(i.high))
+    how
+}
+
+/// `30 min – 2 h (95 %, Wilson score)`.
+pub(crate) fn interval(unit: &str, i: &Interval) -> String {
+    format!("{} ({})", interval_range(unit, i), interval_method(i))
 }
 
 /// A flag's words (as in the CSV).

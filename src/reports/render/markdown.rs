@@ -77,11 +77,16 @@ fn figure_table(out: &mut String, t: &Table, with_group: bool) {
     table(out, &header, &right, &rows);
 }
 
+/// A two-column table; with `code`, values without a space (names, hashes) as code spans.
 fn pairs(out: &mut String, header: [&str; 2], rows: &[(String, String)], code: bool) {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|(k, v)| {
-            let v = if code { format!("`{v}`") } else { escape(v) };
+            let v = if code && !v.contains(' ') {
+                format!("`{v}`")
+            } else {
+                escape(v)
+            };
             vec![escape(k), v]
         })
         .collect();

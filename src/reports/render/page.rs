@@ -24,7 +24,11 @@ pub(crate) struct Row {
     pub definition: String,
     pub cell: Cell,
     pub n: String,
+    /// The interval with its method, in one text (Markdown).
     pub interval: String,
+    /// The interval's bounds only (`30 min – 2 h`), and its method (the HTML's second line).
+    pub interval_range: String,
+    pub interval_method: String,
     pub comparison: String,
     pub change: String,
     pub flags: String,
@@ -127,6 +131,15 @@ fn row(group: &str, f: &Fig) -> Row {
             .interval
             .as_ref()
             .map_or_else(|| NONE.to_string(), |i| format::interval(unit, i)),
+        interval_range: f
+            .interval
+            .as_ref()
+            .map_or_else(|| NONE.to_string(), |i| format::interval_range(unit, i)),
+        interval_method: f
+            .interval
+            .as_ref()
+            .map(format::interval_method)
+            .unwrap_or_default(),
         comparison: f.comparison.as_ref().map_or_else(
             || NONE.to_string(),
             |c| format!("{} (n = {})", format::value(unit, c.value), thousands(c.n)),
@@ -149,8 +162,12 @@ fn row(group: &str, f: &Fig) -> Row {
 
 fn scope_text(doc: &Doc) -> String {
     match doc.scope.id {
-        Some(id) => format!("{} ({} {id})", doc.scope.name, doc.scope.kind),
-        None => format!("{} ({})", doc.scope.name, doc.scope.kind),
+        Some(id) => format!(
+            "{} {} (id {id})",
+            format::words(&doc.scope.kind),
+            doc.scope.name
+        ),
+        None => "The whole company".to_string(),
     }
 }
 
@@ -340,7 +357,7 @@ pub(crate) fn page(doc: &Doc, svg: bool) -> Result<Page, charts::ChartError> {
             (
                 "Canonical lines".to_string(),
                 format!(
-                    "{} tickets, {} ratings, {} work orders",
+                    "tickets {}, ratings {}, work orders {}",
                     thousands(mf.tickets),
                     thousands(mf.ratings),
                     thousands(mf.work_orders)

@@ -266,3 +266,145 @@ fn a_month_without_a_value_is_a_gap_in_its_chart() {
         assert!(["000000", "C8C8C8"].contains(&colour), "{colour}");
     }
 }
+
+/// A document of two headline figures, one series, one testimonial, one of each methodology
+/// entry.
+fn small_document() -> EvidenceDocument {
+    let mut doc = document();
+    doc.headline.truncate(2);
+    doc.monthly.truncate(1);
+    doc.splits.clear();
+    let m = &mut doc.methodology;
+    m.definitions.truncate(1);
+    m.filters.truncate(1);
+    m.exclusions.truncate(1);
+    m.statistics.methods.truncate(1);
+    m.flags.truncate(1);
+    m.calendars = "calendar seconds | business seconds";
+    let mf = &mut doc.manifest;
+    mf.parameters_sha256 = "a".repeat(64);
+    mf.inputs_sha256 = "b".repeat(64);
+    mf.sha256 = "c".repeat(64);
+    doc
+}
+
+#[test]
+fn the_markdown_of_a_small_document_is_exactly_this() {
+    let md = markdown(&small_document()).unwrap();
+    // 4 tickets created against 1; first replies 1,800, 4,980, 900 and 3,600 s (median
+    // 2,700 s = 45 min) against 600 s. The quote's markup is escaped.
+    let expected = r#"# Evidence report: Frontline
+
+- **Scope**: The whole company
+- **Award category**: Customer service team
+- **Eligibility period**: 1 January 2026 – 28 February 2026
+- **Comparison period**: 3 November 2025 – 31 December 2025 (the same number of days just before)
+- **Time zone**: UTC
+- **Figures as of**: 2026-03-10T00:00:00Z
+
+## Headline figures
+
+Each figure over the eligibility period, with its sample size, its 95 % interval and the same figure over the comparison period.
+
+| Figure | Value | n | 95 % interval | Comparison (n) | Change | Flags |
+| --- | --: | --: | --- | --- | --- | --- |
+| Tickets created (`tickets_created`) | 4 | 4 | — | 1 (n = 1) | +3 (+300.0 %) | — |
+| Median first reply time (business seconds) (`frt.v1`) | 45 min | 4 | 15 min – 1 h 23 min (95 %, bootstrap percentile, seed 20261201, 1,000 resamples) | 10 min (n = 1) | +35 min (+350.0 %) | too few to conclude |
+
+## Monthly trends
+
+Each measure by month of the eligibility period. The charts of these series are in the HTML rendering of this report.
+
+### Tickets created per month
+
+Definition `tickets_created`.
+
+| Month | Value | n | 95 % interval | Flags |
+| --- | --: | --: | --- | --- |
+| 2026-01 | 3 | 3 | — | — |
+| 2026-02 | 1 | 1 | — | — |
+
+## Splits
+
+No split: the eligibility period does not hold both in-house and outsourced work, nor both employed and contracted technicians.
+
+## Training effect
+
+No staff of the scope completed a training course within the eligibility period.
+
+## Achievements and draft essay
+
+### Achievements
+
+No achievement was written for this report.
+
+### Draft essay
+
+No essay was written for this report.
+
+## Testimonials
+
+Comments of customers who consented to be quoted, with names, contact details and numbers removed.
+
+> Quick \<b\>and\</b\> kind \| 10/10 \*really\*
+>
+> — Rated 5 of 5, 2026-01
+
+## Methodology
+
+| Id | Defined in | How the report applies it |
+| --- | --- | --- |
+| `tickets_created` | docs/METRICS.md §5 | tickets created in the period (by creation instant) |
+
+### Calendars
+
+calendar seconds \| business seconds
+
+### Filters
+
+- scope: the whole company
+
+### Exclusions
+
+- tickets with no value for a figure (no first reply, never solved, no SLA outcome) are not in that figure's n
+
+### Sample sizes
+
+| Rows | Count |
+| --- | --- |
+| Tickets | 5 |
+| Ratings | 1 |
+| Work orders | 0 |
+
+### Statistics
+
+| Setting | Value |
+| --- | --- |
+| Confidence | 95 % |
+| Bootstrap seed | 20261201 |
+| Bootstrap resamples | 1,000 |
+| First-time fix window | 30 days |
+
+- rates: Wilson score interval (statsmodels proportion\_confint method='wilson')
+
+### Flags
+
+| Figure | Flag |
+| --- | --- |
+| `headline.first_reply_median` | too few to conclude |
+
+## Integrity manifest
+
+Recompute with `frontline report verify FILE` on the JSON document: the same data gives the same hashes.
+
+| Field | Value |
+| --- | --- |
+| Algorithm | `SHA-256` |
+| Canonical form | `frontline.evidence.inputs.v1` |
+| Parameters SHA-256 | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` |
+| Inputs SHA-256 | `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb` |
+| Report SHA-256 | `cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc` |
+| Canonical lines | tickets 5, ratings 1, work orders 0 |
+"#;
+    assert_eq!(md, expected, "{md}");
+}
