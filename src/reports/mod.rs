@@ -10,6 +10,7 @@
 //! manifest  SHA-256 over the parameters and the canonical input lines
 //! verify    recompute from the database and compare, figure by figure
 //! csv       one row per figure
+//! render    the HTML page (inline SVG charts) and the Markdown, from the JSON alone
 //! store     the `reports` table
 //! ```
 //!
