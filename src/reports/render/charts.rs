@@ -77,7 +77,7 @@ pub(crate) fn description(series: &Series) -> String {
         .iter()
         .map(|p| format!("{} {}", month_of(&p.id), value(&series.unit, p.value)))
         .collect();
-    format!("{}: {}.", series.label, months.join("; "))
+    format!("{}: {}.", title(series), months.join("; "))
 }
 
 fn escape(text: &str) -> String {
@@ -85,6 +85,15 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The chart's title: the series' label, its durations said in hours on the axis, so
+/// `(business seconds)` reads `(business time)`.
+pub(crate) fn title(series: &Series) -> String {
+    series
+        .label
+        .replace("(business seconds)", "(business time)")
+        .replace("(calendar seconds)", "(calendar time)")
 }
 
 /// The runs of consecutive months with a value: `(month index, y)` per point.
@@ -150,7 +159,7 @@ pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(series.label.as_str(), ("sans-serif", 17))
+            .caption(title(series), ("sans-serif", 17))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(56)
@@ -214,7 +223,7 @@ pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
         "<svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" \
          aria-labelledby=\"{id}-title\" aria-describedby=\"{id}-desc\">\n\
          <title id=\"{id}-title\">{}</title>\n<desc id=\"{id}-desc\">{}</desc>{body}",
-        escape(&series.label),
+        escape(&title(series)),
         escape(&description(series)),
     ))
 }
