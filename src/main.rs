@@ -133,7 +133,11 @@ enum ReportAction {
         /// Bootstrap resamples (100–10000).
         #[arg(long)]
         resamples: Option<usize>,
-        /// Write the JSON here (default: standard output).
+        /// `json` (the document `report verify` reads), `html` (one self-contained page),
+        /// `markdown` or `csv` (one row per figure); all are written from the JSON.
+        #[arg(long, default_value = "json", value_parser = ["json", "html", "markdown", "csv"])]
+        format: String,
+        /// Write the report here (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -493,6 +497,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
             as_of,
             seed,
             resamples,
+            format,
             out,
         } => {
             let (kind, id) = match scope.split_once(':') {
@@ -526,10 +531,16 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
             let mut conn = connect(settings)?;
             let document = reports::generate(&mut conn, &params)?;
             let json = document.to_json()?;
+            let bytes = match format.as_str() {
+                "html" => reports::render::html(&document)?.into_bytes(),
+                "markdown" => reports::render::markdown(&document)?.into_bytes(),
+                "csv" => reports::csv::figures_csv(&serde_json::from_str(&json)?)?,
+                _ => json.into_bytes(),
+            };
             match out {
-                Some(path) => std::fs::write(&path, json)
+                Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("writing {}", path.display()))?,
-                None => print!("{json}"),
+                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
             }
             Ok(())
         }

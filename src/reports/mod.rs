@@ -12,6 +12,7 @@
 //! manifest  SHA-256 over the parameters and the canonical input lines
 //! verify    recompute from the database and compare, figure by figure
 //! csv       one row per figure
+//! render    the HTML page (inline SVG charts) and the Markdown, from the JSON alone
 //! store     the `reports` table
 //! ```
 //!
@@ -26,6 +27,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod narrative;
 pub mod params;
+pub mod render;
 pub mod store;
 pub mod training;
 pub mod verify;

@@ -61,3 +61,42 @@ pub fn get(conn: &mut PgConnection, id: i64) -> QueryResult<StoredReport> {
         .select(StoredReport::as_select())
         .first(conn)
 }
+
+/// A stored report without its document (the list's row).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
+pub struct StoredReportHeader {
+    /// Id.
+    pub id: i64,
+    /// `evidence`.
+    pub kind: String,
+    /// The parameters.
+    pub parameters: serde_json::Value,
+    /// The manifest's SHA-256.
+    pub manifest_sha256: String,
+    /// Who generated it.
+    pub created_by: Option<i64>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Stored reports, newest first (by id, which follows the order they were stored in): at most
+/// `limit`, those with an id below `before` when given (the previous page's last id).
+///
+/// # Errors
+/// Database errors.
+pub fn list(
+    conn: &mut PgConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<StoredReportHeader>> {
+    let mut q = reports::table
+        .select(StoredReportHeader::as_select())
+        .order(reports::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        q = q.filter(reports::id.lt(before));
+    }
+    q.load(conn)
+}

@@ -23,7 +23,8 @@
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
 //! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
-//! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv
+//! GET /api/v1/reports               the stored reports, newest first
+//! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv|html|markdown
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET /docs/                        Swagger UI
@@ -145,6 +146,7 @@ use utoipa_swagger_ui::SwaggerUi;
         metrics::breakdown::get_breakdown,
         reports::create_evidence_report,
         reports::get_report,
+        reports::list_reports,
         outbox::list_dead_letters,
         outbox::requeue,
         inbound::receive_email
@@ -437,6 +439,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/reports/evidence", "POST")
                         .route(web::post().to(reports::create_evidence_report)),
                 )
+                .service(resource("/reports", "GET, HEAD").route(get().to(reports::list_reports)))
                 .service(
                     resource("/reports/{id}", "GET, HEAD").route(get().to(reports::get_report)),
                 )

@@ -458,3 +458,143 @@ async fn a_customer_answers_the_survey_in_chromium_and_an_expired_link_says_so()
         assert!(shot.is_file(), "{}", shot.display());
     }
 }
+
+/// The evidence report's HTML as a browser gets it (`Accept: text/html…`, no `?format=`): its
+/// headline cells say what the JSON says; one h1, headings in order, nothing fetched, a chart
+/// per monthly series with an accessible name. Screenshots: the page on screen and as printed
+/// (`target/screenshots/evidence-report*.png`), and the PDF Chromium prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evidence_report_in_chromium_shows_the_json_headline_figures() {
+    let app = spawn_app().await;
+    crate::reports::fixture(&app);
+    let manager = app.token_for(UserRole::Manager);
+    let stored: Value = app
+        .client
+        .post(format!("{}/api/v1/reports/evidence", app.address))
+        .bearer_auth(&manager)
+        .json(&crate::reports::body())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = stored["id"].as_i64().expect("report stored");
+    let doc = stored["document"].clone();
+    let url = format!("{}/api/v1/reports/{id}", app.address);
+
+    let (cells, shots) = tokio::task::spawn_blocking(move || {
+        let mut b = Browser::launch();
+        b.send("Network.enable", json!({}));
+        b.send(
+            "Network.setExtraHTTPHeaders",
+            json!({"headers": {"Authorization": format!("Bearer {manager}")}}),
+        );
+        b.viewport(1280, 800);
+        b.open(&url);
+        assert_eq!(b.eval("document.contentType"), "text/html");
+        assert_eq!(b.eval("document.documentElement.lang"), "en");
+        assert!(b.text("h1").starts_with("Evidence report: "));
+        assert_eq!(b.eval("document.querySelectorAll('h1').length"), 1);
+        // Headings never skip a level.
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])\
+                 .every((l, i, a) => i === 0 || l <= a[i - 1] + 1)"
+            ),
+            true
+        );
+        assert_eq!(
+            b.eval("performance.getEntriesByType('resource').length"),
+            0,
+            "no external assets"
+        );
+        assert_eq!(b.eval("document.scripts.length"), 0);
+        // Every chart is an image with a name from its <title>.
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('svg')].every(s => s.getAttribute('role') === 'img' \
+                 && document.getElementById(s.getAttribute('aria-labelledby').split(' ')[0])\
+                 ?.textContent.length > 0)"
+            ),
+            true
+        );
+        let charts = b.eval("document.querySelectorAll('figure.chart svg').length");
+        // Every table has a caption; every header cell a scope.
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('table')].every(t => t.caption) && \
+                 [...document.querySelectorAll('th')].every(th => th.scope)"
+            ),
+            true
+        );
+        let cells = b.eval(
+            "[...document.querySelectorAll('[data-figure^=\"headline.\"]')]\
+             .map(e => [e.dataset.figure, e.dataset.value, e.textContent.trim()])",
+        );
+        // Narrow screens: the wide tables scroll inside themselves, the page does not.
+        b.viewport(360, 800);
+        assert_eq!(
+            b.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true
+        );
+        let mut shots = vec![b.screenshot("evidence-report", 1280)];
+        shots.push(b.screenshot("evidence-report-360", 360));
+        // As printed: the print rules applied, and the PDF Chromium makes of it.
+        b.send("Emulation.setEmulatedMedia", json!({"media": "print"}));
+        assert_eq!(
+            b.eval("getComputedStyle(document.querySelector('#monthly')).breakBefore"),
+            "page"
+        );
+        shots.push(b.screenshot("evidence-report-print", 800));
+        b.send("Emulation.setEmulatedMedia", json!({"media": ""}));
+        let pdf = b.call(
+            "Page.printToPDF",
+            json!({"printBackground": false, "preferCSSPageSize": true}),
+        );
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(pdf["data"].as_str().unwrap())
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/screenshots/evidence-report.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        shots.push(path);
+        assert_eq!(charts, json!(5), "a chart per monthly series");
+        (cells, shots)
+    })
+    .await
+    .unwrap();
+
+    let headline = doc["headline"].as_array().unwrap();
+    let cells = cells.as_array().unwrap();
+    assert_eq!(cells.len(), headline.len(), "{cells:?}");
+    for (cell, figure) in cells.iter().zip(headline) {
+        assert_eq!(cell[0], figure["id"]);
+        let json_value = match &figure["value"] {
+            Value::Null => String::new(),
+            v => v.to_string(),
+        };
+        assert_eq!(cell[1], json!(json_value), "{}", figure["id"]);
+        if let (Some(v), true) = (figure["value"].as_f64(), figure["unit"] == "ratio") {
+            assert_eq!(cell[2], json!(format!("{:.1} %", v * 100.0)), "{cell:?}");
+        }
+    }
+    // The text people read, for the hand-worked figures of tests/api/reports.rs.
+    let text = |id: &str| {
+        cells
+            .iter()
+            .find(|c| c[0] == id)
+            .map(|c| c[2].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(text("headline.tickets_created"), "3");
+    assert_eq!(text("headline.first_reply_median"), "1 h");
+    assert_eq!(text("headline.resolution_median_km"), "2 d");
+    assert_eq!(text("headline.resolution_median_naive"), "1 d 12 h");
+    assert_eq!(text("headline.sla_attainment"), "no observations");
+    assert_eq!(text("headline.csat"), "100.0 %");
+    for shot in shots {
+        assert!(shot.is_file(), "{}", shot.display());
+    }
+}

@@ -173,6 +173,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/inbound/email",
         "POST /api/v1/reports/evidence",
         "GET /api/v1/reports/{id}",
+        "GET /api/v1/reports",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

@@ -1,6 +1,7 @@
 //! The evidence report over a fixed, hand-written event log: figures worked out by hand, the
 //! same bytes on every run, `frontline report verify` passing and then failing, naming the
-//! figure, after one ticket row changes; the CSV; the 422s.
+//! figure, after one ticket row changes; the CSV, HTML and Markdown against the JSON; the list
+//! of stored reports; the 422s.
 
 use crate::helpers::{TestApp, frontline_command, small_mapping, spawn_app};
 use diesel::prelude::*;
@@ -23,14 +24,14 @@ D,Take,2025-12-01 09:10:00+00:00,Bob
 D,Resolve,2025-12-01 10:00:00+00:00,Bob
 ";
 
-fn body() -> Value {
+pub(crate) fn body() -> Value {
     json!({"scope": "company", "from": "2026-01-01", "to": "2026-03-01",
            "comparison": "previous", "category": "contact_center_of_the_year",
            "word_limit": 500, "as_of": "2026-03-10T00:00:00Z"})
 }
 
 /// The fixture: the log, and one consented 5-star rating of ticket A naming Bob and a ticket.
-fn fixture(app: &TestApp) {
+pub(crate) fn fixture(app: &TestApp) {
     app.import(LOG, &small_mapping());
     let mut conn = app.db.conn();
     diesel::sql_query(
@@ -203,6 +204,228 @@ async fn an_evidence_report_has_the_hand_worked_figures_and_the_same_bytes_twice
         .find(|l| l.starts_with("headline.first_reply_median,"))
         .unwrap();
     assert!(row.contains(",frt.v1,seconds,3600.0,3,,"), "{row}");
+}
+
+/// `GET /api/v1/reports/{id}` with a query (`?format=…`) and headers: status, headers, body.
+async fn get_report(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    query: &str,
+    accept: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut request = app
+        .client
+        .get(format!("{}/api/v1/reports/{id}{query}", app.address))
+        .bearer_auth(token);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_html_markdown_and_csv_agree_with_the_json_and_an_unknown_format_is_a_422() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let manager = app.token_for(UserRole::Manager);
+    let (status, stored) = post(&app, &manager, &body()).await;
+    assert_eq!(status, 201, "{stored}");
+    let id = stored["id"].as_i64().unwrap();
+    let doc = &stored["document"];
+    assert_eq!(
+        figure(doc, "headline.first_reply_median")["value"],
+        json!(3600.0)
+    );
+    assert_eq!(figure(doc, "headline.csat")["value"], json!(1.0));
+
+    // HTML: by the query and by Accept (a browser's), the same page, locked down.
+    let (status, headers, html) = get_report(&app, &manager, id, "?format=html", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+        "{csp}"
+    );
+    let browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let (_, _, by_accept) = get_report(&app, &manager, id, "", Some(browser_accept)).await;
+    assert_eq!(by_accept, html);
+    assert!(
+        html.contains("data-figure=\"headline.first_reply_median\" data-value=\"3600.0\">1 h</td>")
+    );
+    assert!(html.contains("data-figure=\"headline.csat\" data-value=\"1.0\">100.0 %</td>"));
+    assert!(
+        html.contains(
+            "data-figure=\"headline.sla_attainment\" data-value=\"\">no observations</td>"
+        )
+    );
+    assert!(html.contains("[name] sorted it, thanks! [name] ([email], [ticket])"));
+    assert!(!html.contains("<script") && !html.contains("http"));
+
+    // Markdown.
+    let (status, headers, md) = get_report(&app, &manager, id, "?format=markdown", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/markdown; charset=utf-8");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (_, _, by_accept) = get_report(&app, &manager, id, "", Some("text/markdown")).await;
+    assert_eq!(by_accept, md);
+    assert!(md.starts_with("# Evidence report: "), "{md}");
+    assert!(
+        md.contains("| Median first reply time (business seconds) (`frt.v1`) | 1 h | 3 | "),
+        "{md}"
+    );
+    assert!(
+        md.contains("| CSAT (ratings of 4 or 5) (`csat.v1`) | 100.0 % | 1 | "),
+        "{md}"
+    );
+    assert!(md.contains("> \\[name\\] sorted it, thanks!"), "{md}");
+
+    // CSV and JSON carry the same numbers.
+    let (_, headers, csv) = get_report(&app, &manager, id, "?format=csv", None).await;
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("headline.csat,"))
+        .unwrap();
+    assert!(row.contains(",csat.v1,ratio,1.0,1,1,"), "{row}");
+    let (_, headers, json_text) =
+        get_report(&app, &manager, id, "", Some("application/json")).await;
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(serde_json::from_str::<Value>(&json_text).unwrap(), *doc);
+
+    // The CLI writes the same HTML and Markdown for the same parameters.
+    let dir = std::env::temp_dir().join(format!("frontline-render-{}", app.db.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, served) in [("html", &html), ("markdown", &md), ("csv", &csv)] {
+        let file = dir.join(format!("report.{format}"));
+        let out = frontline_command(&app.db)
+            .args([
+                "report",
+                "evidence",
+                "--scope",
+                "company",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-01",
+                "--compare",
+                "previous",
+                "--category",
+                "contact_center_of_the_year",
+                "--words",
+                "500",
+                "--as-of",
+                "2026-03-10T00:00:00Z",
+                "--format",
+                format,
+                "--out",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(&std::fs::read_to_string(&file).unwrap(), served, "{format}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // An unknown format is a problem naming `format`.
+    let (status, headers, problem) = get_report(&app, &manager, id, "?format=pdf", None).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let problem: Value = serde_json::from_str(&problem).unwrap();
+    assert!(problem["errors"].get("format").is_some(), "{problem}");
+}
+
+#[tokio::test]
+async fn the_list_of_stored_reports_is_newest_first_without_documents() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let (manager_id, _) = app.create_staff(UserRole::Manager);
+    let manager = crate::helpers::jwt_keys(&app.db.settings)
+        .issue(manager_id, UserRole::Manager, chrono::Utc::now())
+        .unwrap();
+    let (_, first) = post(&app, &manager, &body()).await;
+    let mut later = body();
+    later["as_of"] = json!("2026-03-20T00:00:00Z");
+    later["category"] = json!("customer_service_team");
+    let (_, second) = post(&app, &manager, &later).await;
+    let (first, second) = (
+        first["id"].as_i64().unwrap(),
+        second["id"].as_i64().unwrap(),
+    );
+
+    let list = |q: &'static str| {
+        let app = &app;
+        let manager = manager.clone();
+        async move {
+            let r = app
+                .client
+                .get(format!("{}/api/v1/reports{q}", app.address))
+                .bearer_auth(&manager)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let all = list("").await;
+    let ids: Vec<i64> = all["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second, first], "newest first");
+    let newest = &all["reports"][0];
+    assert_eq!(newest["kind"], "evidence");
+    assert_eq!(newest["created_by"], json!(manager_id));
+    assert!(newest.get("document").is_none());
+    assert_eq!(
+        newest["parameters"],
+        json!({"scope": "company", "scope_id": null, "from": "2026-01-01", "to": "2026-03-01",
+               "comparison_from": "2025-11-03", "comparison_to": "2026-01-01",
+               "category": "customer_service_team", "as_of": "2026-03-20T00:00:00Z"})
+    );
+    assert_eq!(newest["manifest_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(all["meta"]["next_cursor"], Value::Null);
+
+    // Pages of one.
+    let page = list("?per_page=1").await;
+    assert_eq!(page["reports"][0]["id"], json!(second));
+    assert_eq!(page["meta"]["next_cursor"], json!(second.to_string()));
+    let next = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports?per_page=1&cursor={second}",
+            app.address
+        ))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(next["reports"][0]["id"], json!(first));
+    let bad = app
+        .client
+        .get(format!("{}/api/v1/reports?per_page=0", app.address))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 422);
 }
 
 #[tokio::test]

@@ -231,6 +231,12 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             }),
             [201, 201, 403, 403, 401],
         ),
+        (
+            Method::GET,
+            "/api/v1/reports".into(),
+            none(),
+            [200, 200, 403, 403, 401],
+        ),
         // No such report: admins and managers get the 404, the others never learn that much.
         (
             Method::GET,
