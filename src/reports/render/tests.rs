@@ -61,6 +61,7 @@ fn document() -> EvidenceDocument {
         work_orders: vec![],
         staff_names: vec![],
         facility_names: vec![],
+        training: Default::default(),
     };
     build(&params(), "Frontline", inputs)
 }
@@ -199,7 +200,9 @@ fn the_same_document_renders_to_the_same_bytes_from_the_document_or_its_json() {
 
 #[test]
 fn the_training_and_narrative_sections_are_rendered_escaped_when_present() {
-    let empty = html(&document()).unwrap();
+    let mut empty = document();
+    empty.narrative = Default::default();
+    let empty = html(&empty).unwrap();
     assert!(empty.contains("No staff of the scope completed a training course"));
     assert!(empty.contains("No achievement was written for this report."));
 
@@ -274,6 +277,9 @@ fn small_document() -> EvidenceDocument {
     doc.headline.truncate(2);
     doc.monthly.truncate(1);
     doc.splits.clear();
+    // The renderer's empty-state wording (the narrative's own text is tested in
+    // reports::narrative).
+    doc.narrative = Default::default();
     let m = &mut doc.methodology;
     m.definitions.truncate(1);
     m.filters.truncate(1);
@@ -400,7 +406,7 @@ Recompute with `frontline report verify FILE` on the JSON document: the same dat
 | Field | Value |
 | --- | --- |
 | Algorithm | `SHA-256` |
-| Canonical form | `frontline.evidence.inputs.v1` |
+| Canonical form | `frontline.evidence.inputs.v2` |
 | Parameters SHA-256 | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` |
 | Inputs SHA-256 | `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb` |
 | Report SHA-256 | `cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc` |
