@@ -16,6 +16,7 @@
 //! GET /api/v1/users/{id}/training   a staff member's completions
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
+//! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
 //! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
 //! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
 //! GET /api/v1/me/work-orders        the technician's day
@@ -124,6 +125,7 @@ use utoipa_swagger_ui::SwaggerUi;
         training::get_effect,
         tickets::list::list_tickets,
         tickets::get::get_ticket,
+        tickets::get::get_ticket_by_number,
         tickets::create::create_ticket,
         tickets::update::update_ticket,
         tickets::comments::create_comment,
@@ -399,6 +401,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets", "GET, HEAD, POST")
                         .route(get().to(tickets::list::list_tickets))
                         .route(web::post().to(tickets::create::create_ticket)),
+                )
+                .service(
+                    resource("/tickets/by-number/{number}", "GET, HEAD")
+                        .route(get().to(tickets::get::get_ticket_by_number)),
                 )
                 .service(
                     resource("/tickets/{id}", "GET, HEAD, PATCH")

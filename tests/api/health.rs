@@ -150,6 +150,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/tickets",
         "POST /api/v1/tickets",
         "GET /api/v1/tickets/{id}",
+        "GET /api/v1/tickets/by-number/{number}",
         "PATCH /api/v1/tickets/{id}",
         "POST /api/v1/tickets/{id}/comments",
         "GET /api/v1/tickets/{id}/comments",

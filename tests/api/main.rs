@@ -31,6 +31,7 @@ mod sla;
 mod sla_policy_concurrency;
 mod surveys;
 mod ticket_lifecycle;
+mod ticket_numbers;
 mod tickets;
 mod training;
 mod work_orders;

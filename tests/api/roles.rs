@@ -21,6 +21,7 @@ struct Fixture {
     team: i64,
     user: i64,
     ticket: i64,
+    number: i64,
     course: i64,
     trainees: Vec<i64>,
 }
@@ -79,9 +80,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         "/api/v1/tickets",
         json!({"requester_id": customer, "subject": "Kiosk down", "channel": "phone"}),
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    .await;
+    let (ticket, number) = (
+        ticket["id"].as_i64().unwrap(),
+        ticket["number"].as_i64().unwrap(),
+    );
     let course = post(
         app,
         "/api/v1/training/courses",
@@ -100,6 +103,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         team,
         user,
         ticket,
+        number,
         course,
         trainees,
     }
@@ -178,6 +182,12 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
         (
             Method::GET,
             format!("/api/v1/tickets/{t}"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/by-number/{}", f.number),
             none(),
             [200, 200, 200, 404, 401],
         ),

@@ -109,8 +109,13 @@ pub struct TicketFilter {
     pub solved_from: Option<DateTime<Utc>>,
     /// Latest solve before (exclusive).
     pub solved_to: Option<DateTime<Utc>>,
+    /// Only these ticket numbers (any of them); empty: all.
+    pub numbers: Vec<i64>,
     /// Full-text search (web search syntax) over subject, description and comments.
     pub q: Option<String>,
+    /// A search for a ticket number (`q=6118`, `q=#6118`): the ticket with this number, and with
+    /// `.1` also the tickets whose text matches `q` (a bare number is also a word).
+    pub q_number: Option<(i64, bool)>,
     /// SLA risk at instant `.1`.
     pub sla: Option<(SlaRisk, DateTime<Utc>)>,
     /// Order.
@@ -193,12 +198,31 @@ pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<
     if let Some(v) = filter.solved_to {
         query = query.filter(tickets::solved_at.lt(v));
     }
-    if let Some(q) = &filter.q {
-        query = query.filter(
-            diesel::dsl::sql::<Bool>("tickets.search_vector @@ websearch_to_tsquery('english', ")
+    if !filter.numbers.is_empty() {
+        query = query.filter(tickets::number.eq_any(filter.numbers.clone()));
+    }
+    match (&filter.q, filter.q_number) {
+        // `tickets_number_key` and the GIN index on `search_vector`, OR-ed by a bitmap scan.
+        (Some(q), Some((number, true))) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(tickets.number = ")
+                    .bind::<Int8, _>(number)
+                    .sql(" OR tickets.search_vector @@ websearch_to_tsquery('english', ")
+                    .bind::<diesel::sql_types::Text, _>(q.clone())
+                    .sql("))"),
+            );
+        }
+        (_, Some((number, _))) => query = query.filter(tickets::number.eq(number)),
+        (Some(q), None) => {
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "tickets.search_vector @@ websearch_to_tsquery('english', ",
+                )
                 .bind::<diesel::sql_types::Text, _>(q.clone())
                 .sql(")"),
-        );
+            );
+        }
+        (None, None) => {}
     }
     match filter.sla {
         Some((SlaRisk::Breached, now)) => {
@@ -287,6 +311,25 @@ pub fn check_visible(conn: &mut PgConnection, id: i64, visible_to: Visibility) -
         .select(tickets::id)
         .first::<i64>(conn)
         .map(|_| ())
+}
+
+/// The id of the ticket with human number `number`, if `visible_to` may see it.
+///
+/// # Errors
+/// `NotFound` when no ticket has this number or the caller may not see it; database errors.
+pub fn id_by_number(
+    conn: &mut PgConnection,
+    number: i64,
+    visible_to: Visibility,
+) -> QueryResult<i64> {
+    let id = tickets::table
+        .filter(tickets::number.eq(number))
+        .select(tickets::id)
+        .first::<i64>(conn)?;
+    if !visible_to.sees_every_ticket() {
+        check_visible(conn, id, visible_to)?;
+    }
+    Ok(id)
 }
 
 /// The ids of the tickets behind the work orders assigned to `technician` (a subquery).

@@ -16,7 +16,7 @@ pub use bulk::{
 pub use history::{TicketHistory, existing_external_ids, insert_histories_tx};
 pub use list::{
     SlaRisk, TicketDetail, TicketFilter, TicketSort, Visibility, check_visible, get_with_history,
-    list,
+    id_by_number, list,
 };
 
 use crate::domain::metrics::TicketMetrics;

@@ -75,8 +75,13 @@ pub struct ListTicketsQuery {
     /// Latest solve before (exclusive; not before `solved_from`).
     #[param(value_type = Option<crate::routes::openapi::Instant>)]
     pub solved_to: Option<String>,
+    /// Comma-separated ticket numbers (`6118` or `#6118`, at most 100): only these tickets.
+    #[param(value_type = Option<String>, example = "6118,#6120")]
+    pub number: Option<String>,
     /// Full-text search over subject, description and comments (web search syntax: words,
     /// "quoted phrases", `-excluded`); at most 500 characters once trimmed, blank: no search.
+    /// A ticket number finds its ticket: `#6118` only that ticket, a bare `6118` that ticket and
+    /// the tickets whose text holds the word 6118.
     #[param(value_type = Option<crate::routes::openapi::Text500>)]
     pub q: Option<String>,
     /// `breached` (a target breached) or `at_risk` (a running target due within the hour or past
@@ -91,6 +96,24 @@ pub struct ListTicketsQuery {
     /// Page size, 1–100 (default 25).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
+}
+
+/// Parses a ticket number as people quote it: `6118` or `#6118` (surrounding blanks ignored),
+/// positive. Returns the number and whether it carried the `#`.
+pub fn parse_ticket_number(value: &str) -> Option<(i64, bool)> {
+    let value = value.trim();
+    let (digits, hash) = match value.strip_prefix('#') {
+        Some(rest) => (rest, true),
+        None => (value, false),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| (n, hash))
 }
 
 /// Parses a comma-separated list of snake_case enum values.
@@ -169,7 +192,34 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             q.solved_from.as_deref(),
             q.solved_to.as_deref(),
         )?;
+        let numbers = match q.number.as_deref() {
+            None => Vec::new(),
+            Some(list) => {
+                let numbers = list
+                    .split(',')
+                    .map(|n| {
+                        parse_ticket_number(n).map(|(n, _)| n).ok_or_else(|| {
+                            ApiError::invalid_field(
+                                "number",
+                                format!(
+                                    "`{}` is not a ticket number (e.g. 6118 or #6118)",
+                                    clip(n)
+                                ),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<i64>, ApiError>>()?;
+                if numbers.len() > 100 {
+                    return Err(ApiError::invalid_field("number", "at most 100 numbers"));
+                }
+                numbers
+            }
+        };
         let text = q.q.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let q_number = text
+            .as_deref()
+            .and_then(parse_ticket_number)
+            .map(|(n, hash)| (n, !hash));
         if text.as_ref().is_some_and(|t| t.chars().count() > 500) {
             return Err(ApiError::invalid_field(
                 "q",
@@ -195,7 +245,9 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             updated_to,
             solved_from,
             solved_to,
+            numbers,
             q: text,
+            q_number,
             sla: match q.sla.as_deref() {
                 None => None,
                 Some("breached") => Some((model::SlaRisk::Breached, chrono::Utc::now())),
