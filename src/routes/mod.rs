@@ -86,6 +86,7 @@ use utoipa_swagger_ui::SwaggerUi;
         organizations::update_site,
         organizations::list_sites,
         organizations::create_customer,
+        organizations::find_or_create_customer,
         organizations::update_customer,
         organizations::get_customer,
         organizations::list_customers,
@@ -315,6 +316,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/customers", "GET, HEAD, POST")
                         .route(get().to(organizations::list_customers))
                         .route(web::post().to(organizations::create_customer)),
+                )
+                .service(
+                    resource("/customers/find-or-create", "POST")
+                        .route(web::post().to(organizations::find_or_create_customer)),
                 )
                 .service(
                     resource("/customers/{id}", "GET, HEAD, PATCH")

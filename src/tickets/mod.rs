@@ -73,7 +73,8 @@ pub struct Actor {
 pub const MAX_SUBJECT: usize = 250;
 
 /// The error of a command the ticket aggregate refuses: 409 for a transition it refuses or a
-/// change to a closed ticket (naming `status`), 422 naming `assignee_id` for the assignee rules.
+/// change to a closed ticket (naming `status`), 422 naming `assignee_id` for the assignee rules
+/// and `keep_hold` for a hold to keep on a ticket that is not on hold.
 pub fn command_error(e: CommandError) -> ApiError {
     match e {
         CommandError::InvalidTransition(t) => ApiError::conflict_on(
@@ -92,6 +93,10 @@ pub fn command_error(e: CommandError) -> ApiError {
         CommandError::UnassignSolved => {
             ApiError::invalid_field("assignee_id", "a solved ticket keeps its assignee")
         }
+        CommandError::NotOnHold => ApiError::invalid_field(
+            "keep_hold",
+            "the ticket is not on hold: there is no hold to keep",
+        ),
         CommandError::OutOfOrder { .. } => ApiError::Conflict {
             code: "concurrent_update",
             detail: "the ticket changed meanwhile; retry".into(),

@@ -117,6 +117,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/assets/{id}/history",
         "POST /api/v1/customers",
         "GET /api/v1/customers",
+        "POST /api/v1/customers/find-or-create",
         "GET /api/v1/customers/{id}",
         "PATCH /api/v1/customers/{id}",
         "POST /api/v1/calendars",

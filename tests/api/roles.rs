@@ -312,6 +312,12 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             [201, 403, 201, 403, 401],
         ),
         (
+            Method::POST,
+            "/api/v1/customers/find-or-create".into(),
+            Box::new(|| Some(json!({"email": "rosa@example.com"}))),
+            [200, 403, 200, 403, 401],
+        ),
+        (
             Method::GET,
             "/api/v1/customers".into(),
             none(),
