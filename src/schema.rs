@@ -185,6 +185,8 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         site_id -> Nullable<Int8>,
         asset_id -> Nullable<Int8>,
+        hold_reason -> Nullable<Text>,
+        sla_due_at -> Nullable<Timestamptz>,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }

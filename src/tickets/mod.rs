@@ -217,6 +217,19 @@ fn save_with_log_tx(
     use crate::models::ticket as model;
     let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
     let comments = model::append_events_tx(conn, ticket.id, first_seq, &events, bodies)?;
+    // The row's pause reason follows the log, in the UPDATE the write makes anyway.
+    let hold_reason =
+        model::hold_reason_after(state.status, ticket.hold_reason.as_deref(), &events);
+    let with_reason;
+    let changes = if hold_reason == ticket.hold_reason {
+        changes
+    } else {
+        with_reason = crate::models::ticket::TicketChangeset {
+            hold_reason: Some(hold_reason),
+            ..changes.clone()
+        };
+        &with_reason
+    };
     let saved = model::update_tx(conn, ticket, state, changes)
         .map_err(|e| crate::error::on_constraint(e, TICKET_CONSTRAINTS))?;
     log.extend(events);

@@ -24,6 +24,7 @@ mod metrics_store;
 mod migrations;
 mod monitoring;
 mod organizations;
+mod queues;
 mod reply_and_status;
 mod reports;
 mod roles;

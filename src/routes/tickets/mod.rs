@@ -82,6 +82,10 @@ pub struct TicketResponse {
     pub solved_at: Option<DateTime<Utc>>,
     /// Close (UTC).
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why it is on hold (`awaiting_parts`, `awaiting_field_visit`, `facility_access`,
+    /// `third_party`, `other`); `null` unless on hold.
+    #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
+    pub hold_reason: Option<String>,
 }
 
 impl From<Ticket> for TicketResponse {
@@ -109,6 +113,7 @@ impl From<Ticket> for TicketResponse {
             updated_at: t.updated_at,
             solved_at: t.solved_at,
             closed_at: t.closed_at,
+            hold_reason: t.hold_reason,
         }
     }
 }
