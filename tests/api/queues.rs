@@ -342,3 +342,54 @@ async fn a_bad_queue_parameter_is_422_naming_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_queue_page_downloads_as_csv() {
+    let q = queue().await;
+    let query = "status=unsolved&sort=sla_due&per_page=2&total=true";
+    let json = q.list(query).await;
+    let ids: Vec<(i64, i64)> = json["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["number"].as_i64().unwrap(), t["id"].as_i64().unwrap()))
+        .collect();
+    let expected = format!(
+        "number,id,subject,status,hold_reason,priority,channel,requester_name,organization_name,\
+         assignee_name,team_name,sla_due_at,created_at,updated_at,solved_at\n\
+         {},{},B,new,,urgent,phone,Rosa,County,,Desk,2026-03-02T09:20:00Z,2026-03-02T09:10:00Z,\
+         2026-03-02T09:10:00Z,\n\
+         {},{},A,open,,normal,phone,Rosa,County,Ann,Desk,2026-03-02T10:00:00Z,2026-03-02T09:00:00Z,\
+         2026-03-02T09:00:00Z,\n",
+        ids[0].0, ids[0].1, ids[1].0, ids[1].1
+    );
+    let by_format = q
+        .app
+        .get(&format!("/api/v1/tickets?{query}&format=csv"))
+        .await;
+    let by_accept = q
+        .app
+        .client
+        .get(format!("{}/api/v1/tickets?{query}", q.app.address))
+        .bearer_auth(&q.app.admin_token)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    for r in [by_format, by_accept] {
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap(),
+            "text/csv; charset=utf-8"
+        );
+        assert_eq!(r.headers()["x-total-count"].to_str().unwrap(), "5");
+        assert_eq!(
+            r.headers()["x-next-cursor"].to_str().unwrap(),
+            json["meta"]["next_cursor"].as_str().unwrap()
+        );
+        assert_eq!(r.text().await.unwrap(), expected);
+    }
+    let r = q.app.get("/api/v1/tickets?format=xml").await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.json::<Value>().await.unwrap()["errors"]["format"].is_array());
+}

@@ -93,6 +93,12 @@ pub struct ListTicketsQuery {
     pub hold_reason: Option<String>,
     /// `true`: `meta.total` counts every matching ticket (one more statement).
     pub total: Option<bool>,
+    /// `json` or `csv`; without it the `Accept` header decides (`text/csv` → CSV), else JSON.
+    /// The CSV is the page (same filters, sort, `per_page` and `cursor`): one row per ticket,
+    /// the next page's cursor in `X-Next-Cursor` and, with `total=true`, the count in
+    /// `X-Total-Count`.
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
+    pub format: Option<String>,
     /// Team id.
     pub team: Option<i64>,
     /// Requester (customer) id.
@@ -425,6 +431,76 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
     }
 }
 
+/// The columns of the CSV of a list.
+const CSV_HEADER: [&str; 15] = [
+    "number",
+    "id",
+    "subject",
+    "status",
+    "hold_reason",
+    "priority",
+    "channel",
+    "requester_name",
+    "organization_name",
+    "assignee_name",
+    "team_name",
+    "sla_due_at",
+    "created_at",
+    "updated_at",
+    "solved_at",
+];
+
+/// The CSV of a page of tickets (text cells guarded against spreadsheet formulas).
+fn csv_page(
+    rows: &[TicketListItem],
+    next_cursor: Option<&str>,
+    total: Option<i64>,
+) -> ApiResult<HttpResponse> {
+    use crate::routes::metrics::csv::csv_text;
+    let instant = |t: Option<DateTime<Utc>>| {
+        t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            .unwrap_or_default()
+    };
+    let text = |v: &Option<String>| csv_text(v.clone().unwrap_or_default());
+    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let fail = |e: csv::Error| ApiError::Unexpected(e.into());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).map_err(fail)?;
+    for r in rows {
+        let t = &r.ticket;
+        w.write_record([
+            t.number.to_string(),
+            t.id.to_string(),
+            csv_text(t.subject.clone()),
+            t.status.to_string(),
+            t.hold_reason.clone().unwrap_or_default(),
+            name(serde_json::to_value(t.priority).unwrap_or_default()),
+            name(serde_json::to_value(t.channel).unwrap_or_default()),
+            text(&r.requester_name),
+            text(&r.organization_name),
+            text(&r.assignee_name),
+            text(&r.team_name),
+            instant(r.sla_due_at),
+            instant(Some(t.created_at)),
+            instant(Some(t.updated_at)),
+            instant(t.solved_at),
+        ])
+        .map_err(fail)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
+    let mut response = HttpResponse::Ok();
+    response.content_type("text/csv; charset=utf-8");
+    if let Some(cursor) = next_cursor {
+        response.insert_header(("X-Next-Cursor", cursor.to_string()));
+    }
+    if let Some(total) = total {
+        response.insert_header(("X-Total-Count", total.to_string()));
+    }
+    Ok(response.body(body))
+}
+
 /// Lists tickets, newest first, with filters and keyset pagination.
 ///
 /// Every staff role may list; a technician sees only tickets with a work order assigned to them.
@@ -436,14 +512,24 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
     security(("bearer" = [])),
     responses(
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 200, body = TicketListResponse),
+        (status = 200, description = "A page of tickets (JSON, or CSV with `format=csv` or `Accept: text/csv`)",
+         content((TicketListResponse = "application/json"), (String = "text/csv")),
+         headers(("X-Next-Cursor" = String, description = "CSV only: the next page's cursor"),
+                 ("X-Total-Count" = String, description = "CSV with `total=true`: the count"))),
         (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: actix_web::HttpRequest,
     query: QueryParams<ListTicketsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let csv = match query.0.format.as_deref() {
+        None => crate::routes::metrics::csv::wants_csv(&req),
+        Some("csv") => true,
+        Some("json") => false,
+        Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
+    };
     let total = query.0.total.unwrap_or(false);
     let me = query.0.assignee.as_deref().map(str::trim) == Some("me");
     let mut filter = TicketFilter::try_from(query.0)?;
@@ -468,8 +554,12 @@ pub async fn list_tickets(
     } else {
         None
     };
+    let tickets: Vec<TicketListItem> = rows.into_iter().map(Into::into).collect();
+    if csv {
+        return csv_page(&tickets, next_cursor.as_deref(), total);
+    }
     Ok(HttpResponse::Ok().json(TicketListResponse {
-        tickets: rows.into_iter().map(Into::into).collect(),
+        tickets,
         meta: TicketListMeta { next_cursor, total },
     }))
 }
