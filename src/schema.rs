@@ -527,6 +527,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_links,
     ticket_sla_clocks,
     ticket_metrics,
+    ticket_views,
     tickets,
     time_off,
     training_completions,
@@ -549,3 +550,16 @@ diesel::table! {
 }
 
 diesel::joinable!(reports -> users (created_by));
+
+diesel::table! {
+    ticket_views (id) {
+        id -> Int8,
+        name -> Text,
+        owner_id -> Int8,
+        team_id -> Nullable<Int8>,
+        query -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(ticket_views -> teams (team_id));

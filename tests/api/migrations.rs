@@ -57,6 +57,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "ticket_links",
         "ticket_metrics",
         "ticket_sla_clocks",
+        "ticket_views",
         "tickets",
         "time_off",
         "training_completions",
@@ -66,7 +67,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 30);
+    assert_eq!(applied.len(), 31);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -117,7 +118,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 30]);
+    assert_eq!(counts, vec![0, 0, 31]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

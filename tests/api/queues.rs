@@ -393,3 +393,155 @@ async fn a_queue_page_downloads_as_csv() {
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.json::<Value>().await.unwrap()["errors"]["format"].is_array());
 }
+
+fn names_and_counts(body: &Value) -> Vec<(String, Value)> {
+    body["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap().to_string(), v["count"].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn saved_views_are_personal_or_shared_with_a_team_and_carry_their_counts() {
+    let q = queue().await;
+    let app = &q.app;
+    let desk: i64 = frontline::schema::teams::table
+        .select(frontline::schema::teams::id)
+        .first(&mut app.db.conn())
+        .unwrap();
+    let bo_token = app.token_for(UserRole::Agent);
+    let bo = app.get_as(Some(&bo_token), "/api/v1/me").await;
+    let bo: i64 = bo.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    diesel::update(users::table.find(bo))
+        .set(users::team_id.eq(desk))
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let view = |name: &str, query: &str, team: Option<i64>| json!({"name": name, "query": query, "team_id": team});
+    let created = post(
+        app,
+        "/api/v1/ticket-views",
+        view(
+            "Unassigned",
+            "assignee=none&status=unsolved&sort=sla_due",
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        created["href"],
+        "/api/v1/tickets?assignee=none&status=unsolved&sort=sla_due"
+    );
+    assert_eq!(created["owner_id"], q.admin);
+    post(
+        app,
+        "/api/v1/ticket-views",
+        view("Mine", "?assignee=me", None),
+    )
+    .await;
+    let shared = post(
+        app,
+        "/api/v1/ticket-views",
+        view(
+            "Desk field visits",
+            "hold_reason=awaiting_field_visit",
+            Some(desk),
+        ),
+    )
+    .await;
+
+    let mine = app.get_json("/api/v1/ticket-views?counts=true", 200).await;
+    assert_eq!(
+        names_and_counts(&mine),
+        [
+            ("Desk field visits".to_string(), json!(1)),
+            ("Mine".to_string(), json!(1)),
+            ("Unassigned".to_string(), json!(2)),
+        ]
+    );
+    let plain = app.get_json("/api/v1/ticket-views", 200).await;
+    assert_eq!(plain["views"][0]["count"], Value::Null);
+
+    // Bo sees the view shared with his team, and his own "Mine" means him.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/ticket-views", app.address))
+        .bearer_auth(&bo_token)
+        .json(&view("Mine", "assignee=me&status=unsolved", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let bos = app
+        .get_as(Some(&bo_token), "/api/v1/ticket-views?counts=true")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        names_and_counts(&bos),
+        [
+            ("Desk field visits".to_string(), json!(1)),
+            ("Mine".to_string(), json!(0)),
+        ]
+    );
+
+    let r = app
+        .send_admin(
+            Method::POST,
+            "/api/v1/ticket-views",
+            Some(&view("Mine", "status=open", None)),
+        )
+        .await;
+    assert_eq!(
+        r.status().as_u16(),
+        409,
+        "a name taken among the caller's views"
+    );
+    assert!(r.json::<Value>().await.unwrap()["errors"]["name"].is_array());
+    for (body, field) in [
+        (view(" ", "status=open", None), "name"),
+        (view("Paged", "status=open&cursor=abc", None), "query"),
+        (view("Colour", "colour=red", None), "query"),
+        (view("Bad status", "status=later", None), "query"),
+        (view("Nowhere", "status=open", Some(999_999)), "team_id"),
+    ] {
+        let r = app
+            .send_admin(Method::POST, "/api/v1/ticket-views", Some(&body))
+            .await;
+        assert_eq!(r.status().as_u16(), 422, "{body}");
+        let problem: Value = r.json().await.unwrap();
+        assert!(problem["errors"][field].is_array(), "{body}: {problem}");
+    }
+    // Only an admin shares with another team than their own.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/ticket-views", app.address))
+        .bearer_auth(&bo_token)
+        .json(&view("Elsewhere", "status=open", Some(desk + 1000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+
+    // Bo cannot delete the admin's view; the admin can.
+    let path = format!("/api/v1/ticket-views/{}", shared["id"]);
+    let r = app
+        .client
+        .delete(format!("{}{path}", app.address))
+        .bearer_auth(&bo_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = app.send_admin(Method::DELETE, &path, None).await;
+    assert_eq!(r.status().as_u16(), 204);
+    let bos = app
+        .get_as(Some(&bo_token), "/api/v1/ticket-views")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(bos["views"].as_array().unwrap().len(), 1);
+}

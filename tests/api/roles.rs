@@ -186,6 +186,26 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             [200, 200, 200, 404, 401],
         ),
         (
+            Method::POST,
+            "/api/v1/ticket-views".into(),
+            Box::new(|| {
+                Some(json!({"name": format!("View {}", unique()), "query": "status=open"}))
+            }),
+            [201, 201, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/ticket-views".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/ticket-views/999999".into(),
+            none(),
+            [404, 404, 404, 403, 401],
+        ),
+        (
             Method::GET,
             format!("/api/v1/tickets/by-number/{}", f.number),
             none(),
