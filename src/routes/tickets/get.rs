@@ -23,7 +23,8 @@ use diesel::QueryResult;
 /// (a technician asking for a ticket without their work order: its existence is private); 400
 /// when the id is not a number.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id (not its number: a number is looked up at \
+        `/api/v1/tickets/by-number/{number}`)")),
     security(("bearer" = [])),
     responses(
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
