@@ -199,6 +199,8 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         site_id -> Nullable<Int8>,
         asset_id -> Nullable<Int8>,
+        hold_reason -> Nullable<Text>,
+        sla_due_at -> Nullable<Timestamptz>,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }
@@ -541,6 +543,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_links,
     ticket_sla_clocks,
     ticket_metrics,
+    ticket_views,
     tickets,
     time_off,
     training_completions,
@@ -587,3 +590,16 @@ diesel::table! {
         vendor_name -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    ticket_views (id) {
+        id -> Int8,
+        name -> Text,
+        owner_id -> Int8,
+        team_id -> Nullable<Int8>,
+        query -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(ticket_views -> teams (team_id));

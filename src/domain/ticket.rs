@@ -205,6 +205,10 @@ pub enum Command {
         /// Visible to the requester.
         public: bool,
     },
+    /// Log a requester's public comment on an `on_hold` ticket without releasing the hold (the
+    /// agent judges that the hold stands, e.g. an "any update?" call while parts are on order):
+    /// a `comment_added` event only. Refused unless the ticket is on hold.
+    RequesterCommentKeepingHold,
     /// Move to an unsolved status or to `solved`. Solving needs an assignee.
     SetStatus(TicketStatus),
     /// Put the ticket on hold for a reason (`awaiting_parts`, `awaiting_field_visit`,
@@ -256,6 +260,9 @@ pub enum CommandError {
     /// The assignee of a solved ticket cannot be removed.
     #[error("a solved ticket keeps its assignee")]
     UnassignSolved,
+    /// Only an `on_hold` ticket can keep its hold through a requester's comment.
+    #[error("the ticket is not on hold")]
+    NotOnHold,
     /// An event older than the ticket's latest event would rewrite history.
     #[error("event at {at} is earlier than the ticket's latest event at {latest}")]
     OutOfOrder {
@@ -570,6 +577,15 @@ impl TicketState {
                     kinds.push(next.change_status(TicketStatus::Open, at)?);
                 }
             }
+            Command::RequesterCommentKeepingHold => {
+                if next.status != TicketStatus::OnHold {
+                    return Err(CommandError::NotOnHold);
+                }
+                kinds.push(EventKind::CommentAdded {
+                    author: AuthorKind::Customer,
+                    public: true,
+                });
+            }
             Command::ChangeField { field, from, to } => {
                 if from != to {
                     kinds.push(EventKind::FieldChanged {
@@ -830,6 +846,36 @@ mod tests {
                 Err(CommandError::Closed),
                 "{command:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_requester_comment_may_keep_an_on_hold_ticket_on_hold_and_nothing_else() {
+        let mut ticket = new_ticket();
+        ticket.assignee = Some(1);
+        ticket.status = OnHold;
+        let events = ticket
+            .apply(&Command::RequesterCommentKeepingHold, t(10, 0), Some(1))
+            .unwrap();
+        assert_eq!(
+            events.into_iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [EventKind::CommentAdded {
+                author: AuthorKind::Customer,
+                public: true,
+            }]
+        );
+        assert_eq!((ticket.status, ticket.updated_at), (OnHold, t(10, 0)));
+        for status in [New, Open, Pending, Solved] {
+            let mut ticket = new_ticket();
+            ticket.assignee = Some(1);
+            ticket.status = status;
+            let before = ticket.clone();
+            assert_eq!(
+                ticket.apply(&Command::RequesterCommentKeepingHold, t(10, 0), None),
+                Err(CommandError::NotOnHold),
+                "{status}"
+            );
+            assert_eq!(ticket, before, "unchanged on error");
         }
     }
 

@@ -13,6 +13,7 @@ pub mod staff;
 pub mod survey;
 pub mod survey_bulk;
 pub mod ticket;
+pub mod ticket_view;
 pub mod training;
 pub mod work_order;
 pub mod work_order_bulk;

@@ -325,6 +325,67 @@ pub fn list_customers(
     query.load(conn)
 }
 
+/// The key a phone number is found by, as `customer_phone_key` computes it in SQL (migration
+/// `customer_phone_key`): its digits, without the leading `1` of an 11-digit number (the North
+/// American country code): `+1 (555) 010-0199`, `1-555-010-0199` and `555.010.0199` all give
+/// `5550100199`.
+pub fn phone_key(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix('1') {
+        Some(rest) if digits.len() == 11 => rest.to_string(),
+        _ => digits,
+    }
+}
+
+/// The customer with this normalised email (`customers_email_key`).
+///
+/// # Errors
+/// Database errors.
+pub fn customer_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<Customer>> {
+    customers::table
+        .filter(customers::email.eq(email))
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Up to `limit` customers whose phone has this [`phone_key`], by id (the expression index
+/// `customers_phone_key_idx`).
+///
+/// # Errors
+/// Database errors.
+pub fn customers_by_phone_key(
+    conn: &mut PgConnection,
+    key: &str,
+    limit: i64,
+) -> QueryResult<Vec<Customer>> {
+    diesel::define_sql_function!(fn customer_phone_key(phone: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+    customers::table
+        .filter(customer_phone_key(customers::phone).eq(key))
+        .order(customers::id)
+        .limit(limit)
+        .select(Customer::as_select())
+        .load(conn)
+}
+
+/// Creates a customer unless one has its email already (a concurrent find-or-create); returns
+/// the new row, or `None` when the email was taken.
+///
+/// # Errors
+/// FK violation `customers_organization_id_fkey`; database errors.
+pub fn create_customer_unless_email_taken(
+    conn: &mut PgConnection,
+    new: &NewCustomer,
+) -> QueryResult<Option<Customer>> {
+    diesel::insert_into(customers::table)
+        .values(new)
+        .on_conflict(customers::email)
+        .do_nothing()
+        .returning(Customer::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
 /// `%q%` with `%`, `_` and `\` escaped, for ILIKE.
 pub fn like_pattern(q: &str) -> String {
     let escaped = q

@@ -16,6 +16,8 @@
 //! GET /api/v1/users/{id}/training   a staff member's completions
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
+//! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
+//! GET /api/v1/ticket-views          saved list views and their counts (POST saves; DELETE /{id})
 //! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
 //! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
 //! GET /api/v1/me/work-orders        the technician's day
@@ -86,6 +88,7 @@ use utoipa_swagger_ui::SwaggerUi;
         organizations::update_site,
         organizations::list_sites,
         organizations::create_customer,
+        organizations::find_or_create_customer,
         organizations::update_customer,
         organizations::get_customer,
         organizations::list_customers,
@@ -125,6 +128,10 @@ use utoipa_swagger_ui::SwaggerUi;
         training::get_effect,
         tickets::list::list_tickets,
         tickets::get::get_ticket,
+        tickets::get::get_ticket_by_number,
+        tickets::views::create_ticket_view,
+        tickets::views::list_ticket_views,
+        tickets::views::delete_ticket_view,
         tickets::create::create_ticket,
         tickets::update::update_ticket,
         tickets::comments::create_comment,
@@ -317,6 +324,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(organizations::create_customer)),
                 )
                 .service(
+                    resource("/customers/find-or-create", "POST")
+                        .route(web::post().to(organizations::find_or_create_customer)),
+                )
+                .service(
                     resource("/customers/{id}", "GET, HEAD, PATCH")
                         .route(get().to(organizations::get_customer))
                         .route(web::patch().to(organizations::update_customer)),
@@ -401,6 +412,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets", "GET, HEAD, POST")
                         .route(get().to(tickets::list::list_tickets))
                         .route(web::post().to(tickets::create::create_ticket)),
+                )
+                .service(
+                    resource("/ticket-views", "GET, HEAD, POST")
+                        .route(get().to(tickets::views::list_ticket_views))
+                        .route(web::post().to(tickets::views::create_ticket_view)),
+                )
+                .service(
+                    resource("/ticket-views/{id}", "DELETE")
+                        .route(web::delete().to(tickets::views::delete_ticket_view)),
+                )
+                .service(
+                    resource("/tickets/by-number/{number}", "GET, HEAD")
+                        .route(get().to(tickets::get::get_ticket_by_number)),
                 )
                 .service(
                     resource("/tickets/{id}", "GET, HEAD, PATCH")

@@ -657,7 +657,14 @@ enum_shape!(
     /// `GET /tickets?sort=`.
     TicketSortName,
     "The order of the list",
-    ["-created_at", "created_at", "-updated_at", "updated_at"]
+    [
+        "-created_at",
+        "created_at",
+        "-updated_at",
+        "updated_at",
+        "sla_due",
+        "priority"
+    ]
 );
 
 /// The flattened ticket figures of a breakdown group (`routes::metrics::breakdown::Group`):

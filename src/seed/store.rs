@@ -86,6 +86,7 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
         closed_at: g.state.closed_at,
         site_id: g.fields.site_id,
         asset_id: g.fields.asset_id,
+        hold_reason: ticket_model::hold_reason_after(g.state.status, None, &g.events),
     }
 }
 

@@ -1,11 +1,18 @@
 //! `comment`: a public reply or an internal note on a ticket. A requester's public comment
-//! reopens a pending, on-hold or solved ticket; on a closed ticket it starts a follow-up
-//! ([`super::follow_up`]).
+//! reopens a pending, on-hold or solved ticket (unless the agent keeps an on-hold ticket's hold);
+//! on a closed ticket it starts a follow-up ([`super::follow_up`]).
+//!
+//! A comment may carry the status (and pause reason) to set with it — what an agent does at once
+//! ("reply and solve", "note and put on hold awaiting parts"): one transaction, whose events are
+//! those of the comment followed by those of the status change, each followed by the notices it
+//! causes, exactly as the two separate calls (`POST /comments`, then `PATCH` the status) would
+//! append them at the same instant; the projection is refreshed once from that log, so the
+//! metrics are the same. A status the state machine refuses writes nothing.
 
 use super::rules::RulesCache;
 use super::{Actor, command_error, follow_up, notify};
 use crate::domain::ids::{TicketId, UserId};
-use crate::domain::ticket::{AuthorKind, Command};
+use crate::domain::ticket::{AuthorKind, Command, CommandError, TicketStatus};
 use crate::error::ApiError;
 use crate::models::enums::DbTicketStatus;
 use crate::models::ticket::{
@@ -24,6 +31,15 @@ pub struct NewComment {
     /// [`AuthorKind::Agent`] (the calling staff member) or [`AuthorKind::Customer`] (the
     /// requester's words, logged on their behalf: always public).
     pub author: AuthorKind,
+    /// The status to set with the comment, after it (through the state machine, as a PATCH).
+    pub status: Option<TicketStatus>,
+    /// The pause reason (one of [`super::update::HOLD_REASONS`]): required with `status:
+    /// on_hold`; alone, it changes the reason of a ticket on hold.
+    pub hold_reason: Option<String>,
+    /// A requester's comment on an on-hold ticket keeps the hold (no reopen).
+    pub keep_hold: bool,
+    /// The caller's `If-Match`: when given, the ticket's version must be this one.
+    pub if_version: Option<i32>,
 }
 
 /// What a comment wrote.
@@ -42,9 +58,13 @@ pub struct Commented {
 /// the events carry no staff actor (`ticket_events.actor_user_id` NULL).
 ///
 /// # Errors
-/// 404 for a ticket the caller cannot see; 422 naming `public` for a private requester comment
-/// or a technician's public one, `author` when the ticket has no requester; 409 for a staff
-/// comment on a closed ticket.
+/// 404 for a ticket the caller cannot see; 412 when `if_version` is given and is not the
+/// ticket's version; 422 naming `public` for a private requester comment or a technician's
+/// public one, `author` when the ticket has no requester, `keep_hold` when it is not a
+/// requester's comment on an on-hold ticket or comes with a status, `hold_reason` for `on_hold`
+/// without one; 409 for a staff comment on a closed ticket, a status the state machine refuses
+/// (naming `status`), or a solve or close while a work order of the ticket is open. On any error
+/// nothing is written.
 pub fn comment_tx(
     conn: &mut PgConnection,
     rules: &RulesCache,
@@ -62,7 +82,30 @@ pub fn comment_tx(
         actor.map(|a| a.id),
         matches!(visibility, Visibility::Technician(_)),
     );
+    if let Some(given) = comment.if_version
+        && given != ticket.version
+    {
+        return Err(ApiError::PreconditionFailed {
+            given: given.to_string(),
+            current: ticket.version,
+        });
+    }
     let from_requester = comment.author == AuthorKind::Customer;
+    let sets_status = comment.status.is_some() || comment.hold_reason.is_some();
+    if comment.keep_hold {
+        if !from_requester {
+            return Err(ApiError::invalid_field(
+                "keep_hold",
+                "only a requester's comment releases a hold; an agent's never does",
+            ));
+        }
+        if sets_status {
+            return Err(ApiError::invalid_field(
+                "keep_hold",
+                "cannot go with status or hold_reason",
+            ));
+        }
+    }
     if from_requester {
         if !comment.public {
             return Err(ApiError::invalid_field(
@@ -84,6 +127,9 @@ pub fn comment_tx(
         ));
     }
     if ticket.status == DbTicketStatus::Closed && from_requester {
+        if sets_status || comment.keep_hold {
+            return Err(command_error(CommandError::Closed));
+        }
         let (follow_up, comment) =
             follow_up::follow_up_tx(conn, &rules, notices, &ticket, &comment.body, actor, now)?;
         return Ok(Commented {
@@ -93,19 +139,47 @@ pub fn comment_tx(
         });
     }
     let mut state = state_of(&ticket);
+    let command = if comment.keep_hold {
+        Command::RequesterCommentKeepingHold
+    } else {
+        Command::Comment {
+            author: comment.author,
+            public: comment.public,
+        }
+    };
     let mut events = state
-        .apply(
-            &Command::Comment {
-                author: comment.author,
-                public: comment.public,
-            },
-            now,
-            actor.map(UserId::get),
-        )
+        .apply(&command, now, actor.map(UserId::get))
         .map_err(command_error)?;
-    let requester = notify::requester_for(conn, notices, ticket.requester_id, &events)?;
-    let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
-    events.extend(notes);
+    let told = if sets_status {
+        if matches!(
+            comment.status,
+            Some(TicketStatus::Solved | TicketStatus::Closed)
+        ) && comment.status != Some(state.status)
+        {
+            super::work_order::check_no_open_work(conn, ticket.id)?;
+        }
+        let changed = super::update::status_events(
+            &mut state,
+            comment.status,
+            comment.hold_reason.as_deref(),
+            actor.map(UserId::get),
+            now,
+        )?;
+        // Each part's notices follow it, as after two separate calls.
+        let both: Vec<_> = events.iter().chain(&changed).cloned().collect();
+        let requester = notify::requester_for(conn, notices, ticket.requester_id, &both)?;
+        let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
+        let (then, then_notes) = notify::plan(notices, requester.as_ref(), &changed);
+        events.extend(notes);
+        events.extend(changed);
+        events.extend(then_notes);
+        told.merge(then)
+    } else {
+        let requester = notify::requester_for(conn, notices, ticket.requester_id, &events)?;
+        let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
+        events.extend(notes);
+        told
+    };
     let (saved, mut written) = super::save_tx(
         conn,
         &rules,

@@ -74,7 +74,8 @@ pub struct Actor {
 pub const MAX_SUBJECT: usize = 250;
 
 /// The error of a command the ticket aggregate refuses: 409 for a transition it refuses or a
-/// change to a closed ticket (naming `status`), 422 naming `assignee_id` for the assignee rules.
+/// change to a closed ticket (naming `status`), 422 naming `assignee_id` for the assignee rules
+/// and `keep_hold` for a hold to keep on a ticket that is not on hold.
 pub fn command_error(e: CommandError) -> ApiError {
     match e {
         CommandError::InvalidTransition(t) => ApiError::conflict_on(
@@ -93,6 +94,10 @@ pub fn command_error(e: CommandError) -> ApiError {
         CommandError::UnassignSolved => {
             ApiError::invalid_field("assignee_id", "a solved ticket keeps its assignee")
         }
+        CommandError::NotOnHold => ApiError::invalid_field(
+            "keep_hold",
+            "the ticket is not on hold: there is no hold to keep",
+        ),
         CommandError::OutOfOrder { .. } => ApiError::Conflict {
             code: "concurrent_update",
             detail: "the ticket changed meanwhile; retry".into(),
@@ -213,6 +218,19 @@ fn save_with_log_tx(
     use crate::models::ticket as model;
     let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
     let comments = model::append_events_tx(conn, ticket.id, first_seq, &events, bodies)?;
+    // The row's pause reason follows the log, in the UPDATE the write makes anyway.
+    let hold_reason =
+        model::hold_reason_after(state.status, ticket.hold_reason.as_deref(), &events);
+    let with_reason;
+    let changes = if hold_reason == ticket.hold_reason {
+        changes
+    } else {
+        with_reason = crate::models::ticket::TicketChangeset {
+            hold_reason: Some(hold_reason),
+            ..changes.clone()
+        };
+        &with_reason
+    };
     let saved = model::update_tx(conn, ticket, state, changes)
         .map_err(|e| crate::error::on_constraint(e, TICKET_CONSTRAINTS))?;
     log.extend(events);

@@ -110,6 +110,17 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty() && !self.reopened
     }
+
+    /// The plan of one change made of two parts for the same requester: `self`'s notices, then
+    /// `then`'s (whose events carry no comment, so the comment indexes of `self` hold), carried
+    /// out by one [`write_tx`].
+    pub fn merge(mut self, then: Plan) -> Plan {
+        self.pending.extend(then.pending);
+        self.reopened |= then.reopened;
+        self.agent_name = self.agent_name.or(then.agent_name);
+        self.recipient = self.recipient.or(then.recipient);
+        self
+    }
 }
 
 /// Whether `events` cause a notice or a reopen (so the requester must be read).

@@ -245,28 +245,65 @@ fn plan(
     {
         apply(&mut state, Command::SetPriority(Some(priority)))?;
     }
-    if let Some(reason) = &r.hold_reason {
-        if r.status.unwrap_or(state.status) != TicketStatus::OnHold {
+    events.extend(status_events(
+        &mut state,
+        r.status,
+        r.hold_reason.as_deref(),
+        Some(actor.get()),
+        now,
+    )?);
+    Ok((state, changes, events))
+}
+
+/// Applies a requested `status` and pause `reason` to `state` by `actor` at `now` (the status
+/// part of a PATCH, or of a comment that carries one); returns the events (none when nothing
+/// changes). A ticket goes on hold only with a reason (one of [`HOLD_REASONS`], checked by the
+/// caller); a reason alone changes the reason of a ticket already on hold; `closed` needs
+/// `solved` first.
+///
+/// # Errors
+/// 422 naming `hold_reason` for `on_hold` without a reason, or a reason for a ticket that is
+/// not and does not go on hold; the state machine's refusals as [`command_error`] maps them
+/// (409 naming `status`, 422 naming `assignee_id`).
+pub fn status_events(
+    state: &mut crate::domain::ticket::TicketState,
+    status: Option<TicketStatus>,
+    reason: Option<&str>,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<TicketEvent>, ApiError> {
+    let command = match (status, reason) {
+        (_, Some(reason)) => {
+            if status.unwrap_or(state.status) != TicketStatus::OnHold {
+                return Err(ApiError::invalid_field(
+                    "hold_reason",
+                    "only for a ticket that goes or is on hold",
+                ));
+            }
+            Command::Hold {
+                reason: reason.to_string(),
+            }
+        }
+        (Some(status), None) if status == state.status => return Ok(Vec::new()),
+        (Some(TicketStatus::OnHold), None) => {
+            // The state machine speaks first: a closed ticket is a 409, not a missing reason.
+            if state.status == TicketStatus::Closed {
+                return Err(command_error(crate::domain::ticket::CommandError::Closed));
+            }
+            state.status.transition(TicketStatus::OnHold).map_err(|e| {
+                command_error(crate::domain::ticket::CommandError::InvalidTransition(e))
+            })?;
             return Err(ApiError::invalid_field(
                 "hold_reason",
-                "only for a ticket that goes or is on hold",
+                format!(
+                    "is required to put a ticket on hold: one of {}",
+                    HOLD_REASONS.join(", ")
+                ),
             ));
         }
-        apply(
-            &mut state,
-            Command::Hold {
-                reason: reason.clone(),
-            },
-        )?;
-    } else if let Some(status) = r.status
-        && status != state.status
-    {
-        let command = if status == TicketStatus::Closed {
-            Command::Close(ClosePolicy::RequireSolved)
-        } else {
-            Command::SetStatus(status)
-        };
-        apply(&mut state, command)?;
-    }
-    Ok((state, changes, events))
+        (Some(TicketStatus::Closed), None) => Command::Close(ClosePolicy::RequireSolved),
+        (Some(status), None) => Command::SetStatus(status),
+        (None, None) => return Ok(Vec::new()),
+    };
+    state.apply(&command, now, actor).map_err(command_error)
 }

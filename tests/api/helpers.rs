@@ -173,6 +173,23 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `method` `path` as the admin, with `body` as JSON when given.
+    pub async fn send_admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.address, path))
+            .bearer_auth(&self.admin_token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
     /// Creates an active staff member with `role`, a unique email and the password [`PASSWORD`];
     /// returns `(id, email)`.
     pub fn create_staff(&self, role: UserRole) -> (i64, String) {

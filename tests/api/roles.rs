@@ -21,6 +21,7 @@ struct Fixture {
     team: i64,
     user: i64,
     ticket: i64,
+    number: i64,
     course: i64,
     trainees: Vec<i64>,
 }
@@ -79,9 +80,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         "/api/v1/tickets",
         json!({"requester_id": customer, "subject": "Kiosk down", "channel": "phone"}),
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    .await;
+    let (ticket, number) = (
+        ticket["id"].as_i64().unwrap(),
+        ticket["number"].as_i64().unwrap(),
+    );
     let course = post(
         app,
         "/api/v1/training/courses",
@@ -100,6 +103,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         team,
         user,
         ticket,
+        number,
         course,
         trainees,
     }
@@ -178,6 +182,32 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
         (
             Method::GET,
             format!("/api/v1/tickets/{t}"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/ticket-views".into(),
+            Box::new(|| {
+                Some(json!({"name": format!("View {}", unique()), "query": "status=open"}))
+            }),
+            [201, 201, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/ticket-views".into(),
+            none(),
+            [200, 200, 200, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/ticket-views/999999".into(),
+            none(),
+            [404, 404, 404, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/by-number/{}", f.number),
             none(),
             [200, 200, 200, 404, 401],
         ),
@@ -306,6 +336,12 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             "/api/v1/customers".into(),
             Box::new(|| Some(json!({"name": "C", "email": format!("c{}@example.com", unique())}))),
             [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/customers/find-or-create".into(),
+            Box::new(|| Some(json!({"email": "rosa@example.com"}))),
+            [200, 403, 200, 403, 401],
         ),
         (
             Method::GET,

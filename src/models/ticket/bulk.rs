@@ -39,6 +39,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         comment_text -> Text,
         search_vector_text -> Nullable<Text>,
+        hold_reason -> Nullable<Text>,
     }
 }
 
@@ -68,6 +69,7 @@ struct StagedTicket<'a> {
     closed_at: Option<DateTime<Utc>>,
     comment_text: String,
     search_vector_text: Option<&'a str>,
+    hold_reason: Option<&'a str>,
 }
 
 /// One ticket for the bulk loader, with everything a ticket write would have stored.
@@ -151,7 +153,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
             requester_id BIGINT, organization_id BIGINT, site_id BIGINT, team_id BIGINT,
             asset_id BIGINT, assignee_id BIGINT, created_by_id BIGINT, version INT, created_at TIMESTAMPTZ,
             updated_at TIMESTAMPTZ, solved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, comment_text TEXT,
-            search_vector_text TEXT
+            search_vector_text TEXT, hold_reason TEXT
          ) ON COMMIT DROP",
     )
     .execute(conn)?;
@@ -185,6 +187,7 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
                 closed_at: t.closed_at,
                 comment_text,
                 search_vector_text: b.search_vector,
+                hold_reason: t.hold_reason.as_deref(),
             }
         })
         .collect();
@@ -198,11 +201,11 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
         "INSERT INTO tickets (id, number, subject, description, status, priority, channel, category,
                               tags, requester_id, organization_id, site_id, team_id, asset_id,
                               assignee_id, created_by_id, version, created_at, updated_at, solved_at, closed_at,
-                              search_vector)
+                              hold_reason, search_vector)
          OVERRIDING SYSTEM VALUE
          SELECT id, number, subject, description, status, priority, channel, category, tags,
                 requester_id, organization_id, site_id, team_id, asset_id, assignee_id,
-                created_by_id, version, created_at, updated_at, solved_at, closed_at,
+                created_by_id, version, created_at, updated_at, solved_at, closed_at, hold_reason,
                 coalesce(search_vector_text::tsvector,
                          setweight(to_tsvector('english', left(subject, 4000)), 'A') ||
                          setweight(to_tsvector('english', left(description, 4000)), 'B') ||

@@ -2,7 +2,10 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
-use crate::schema::{rules_version, ticket_events, ticket_metrics, tickets, work_orders};
+use crate::schema::{
+    customers, organizations, rules_version, teams, ticket_events, ticket_metrics, tickets, users,
+    work_orders,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Int8, Timestamptz};
@@ -26,7 +29,7 @@ impl Visibility {
     }
 }
 
-/// Sort order of `GET /tickets`: a timestamp column, then `id` in the same direction.
+/// Sort order of `GET /tickets`: a key, then `id` in the same direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TicketSort {
     /// Newest first (the default).
@@ -38,27 +41,77 @@ pub enum TicketSort {
     UpdatedDesc,
     /// Least recently changed first.
     UpdatedAsc,
+    /// Next SLA breach first: by `sla_due_at` (the earliest due instant of the ticket's running
+    /// clocks), tickets without one last; then oldest id first.
+    SlaDue,
+    /// Most urgent first (urgent, high, normal, low), then oldest first.
+    Priority,
 }
 
+/// Where a page of tickets continues: the sort key of the last row shown (its `id` goes with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `created_at` or `updated_at`.
+    At(DateTime<Utc>),
+    /// `sla_due_at` (`None`: the tickets without a running clock, sorted last).
+    Due(Option<DateTime<Utc>>),
+    /// Priority rank (0 urgent … 3 low) and `created_at`.
+    Priority(i16, DateTime<Utc>),
+}
+
+/// The rank `sort=priority` orders by (the expression of `tickets_priority_rank_idx`).
+const PRIORITY_RANK: &str = "(CASE tickets.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
+                             WHEN 'normal' THEN 2 ELSE 3 END)";
+
 impl TicketSort {
-    /// Parses `created_at`, `-created_at`, `updated_at`, `-updated_at`.
+    /// Parses `created_at`, `-created_at`, `updated_at`, `-updated_at`, `sla_due`, `priority`.
     pub fn parse(s: &str) -> Option<TicketSort> {
         match s {
             "-created_at" => Some(TicketSort::CreatedDesc),
             "created_at" => Some(TicketSort::CreatedAsc),
             "-updated_at" => Some(TicketSort::UpdatedDesc),
             "updated_at" => Some(TicketSort::UpdatedAsc),
+            "sla_due" => Some(TicketSort::SlaDue),
+            "priority" => Some(TicketSort::Priority),
             _ => None,
         }
     }
 
     /// The sort key of a row.
-    pub fn key(self, t: &Ticket) -> DateTime<Utc> {
+    pub fn key(self, t: &TicketListRow) -> SortKey {
         match self {
-            TicketSort::CreatedDesc | TicketSort::CreatedAsc => t.created_at,
-            TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => t.updated_at,
+            TicketSort::CreatedDesc | TicketSort::CreatedAsc => SortKey::At(t.ticket.created_at),
+            TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => SortKey::At(t.ticket.updated_at),
+            TicketSort::SlaDue => SortKey::Due(t.sla_due_at),
+            TicketSort::Priority => SortKey::Priority(
+                match t.ticket.priority {
+                    DbTicketPriority::Urgent => 0,
+                    DbTicketPriority::High => 1,
+                    DbTicketPriority::Normal => 2,
+                    DbTicketPriority::Low => 3,
+                },
+                t.ticket.created_at,
+            ),
         }
     }
+}
+
+/// One row of the list: the ticket and what a queue screen shows beside it, read by the same
+/// statement (left joins on primary keys).
+#[derive(Debug, Clone, Queryable)]
+pub struct TicketListRow {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its requester's name.
+    pub requester_name: Option<String>,
+    /// Its organization's name.
+    pub organization_name: Option<String>,
+    /// Its assignee's name.
+    pub assignee_name: Option<String>,
+    /// Its team's name.
+    pub team_name: Option<String>,
+    /// The earliest due instant of its running SLA clocks (`tickets.sla_due_at`).
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 /// SLA filters of the ticket list.
@@ -81,6 +134,10 @@ pub struct TicketFilter {
     pub channels: Vec<TicketChannel>,
     /// Only tickets assigned to this staff member.
     pub assignee_id: Option<i64>,
+    /// Only unassigned tickets.
+    pub unassigned: bool,
+    /// Only on-hold tickets with one of these pause reasons; empty: all.
+    pub hold_reasons: Vec<String>,
     /// Only this team's tickets.
     pub team_id: Option<i64>,
     /// Only this requester's tickets.
@@ -109,150 +166,267 @@ pub struct TicketFilter {
     pub solved_from: Option<DateTime<Utc>>,
     /// Latest solve before (exclusive).
     pub solved_to: Option<DateTime<Utc>>,
+    /// Only these ticket numbers (any of them); empty: all.
+    pub numbers: Vec<i64>,
     /// Full-text search (web search syntax) over subject, description and comments.
     pub q: Option<String>,
+    /// A search for a ticket number (`q=6118`, `q=#6118`): the ticket with this number, and with
+    /// `.1` also the tickets whose text matches `q` (a bare number is also a word).
+    pub q_number: Option<(i64, bool)>,
     /// SLA risk at instant `.1`.
     pub sla: Option<(SlaRisk, DateTime<Utc>)>,
     /// Order.
     pub sort: TicketSort,
     /// Continue after this `(sort key, id)`.
-    pub after: Option<(DateTime<Utc>, i64)>,
+    pub after: Option<(SortKey, i64)>,
     /// Page size.
     pub limit: i64,
     /// Row-level access of the caller.
     pub visible_to: Visibility,
 }
 
-/// One page of tickets matching `filter`, plus whether more follow.
+/// The tickets of a list with the names its rows show (left joins on primary keys: the
+/// requester, organization, assignee and team).
+macro_rules! joined {
+    () => {
+        tickets::table
+            .left_join(customers::table.on(tickets::requester_id.eq(customers::id.nullable())))
+            .left_join(
+                organizations::table.on(tickets::organization_id.eq(organizations::id.nullable())),
+            )
+            .left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable())))
+            .left_join(teams::table.on(tickets::team_id.eq(teams::id.nullable())))
+    };
+}
+
+/// Applies `filter`'s conditions (not its cursor) to a boxed query over [`joined!`].
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &TicketFilter = $filter;
+        let mut query = $query;
+        if let Visibility::Technician(technician) = filter.visible_to {
+            query = query.filter(tickets::id.eq_any(assigned_tickets(technician)));
+        }
+        if !filter.statuses.is_empty() {
+            query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+        }
+        if !filter.priorities.is_empty() {
+            query = query.filter(tickets::priority.eq_any(filter.priorities.clone()));
+        }
+        if !filter.channels.is_empty() {
+            query = query.filter(tickets::channel.eq_any(filter.channels.clone()));
+        }
+        if let Some(v) = filter.assignee_id {
+            query = query.filter(tickets::assignee_id.eq(v));
+        }
+        if filter.unassigned {
+            query = query.filter(tickets::assignee_id.is_null());
+        }
+        if !filter.hold_reasons.is_empty() {
+            query = query.filter(tickets::hold_reason.eq_any(filter.hold_reasons.clone()));
+        }
+        if let Some(v) = filter.team_id {
+            query = query.filter(tickets::team_id.eq(v));
+        }
+        if let Some(v) = filter.requester_id {
+            query = query.filter(tickets::requester_id.eq(v));
+        }
+        if let Some(v) = filter.organization_id {
+            query = query.filter(tickets::organization_id.eq(v));
+        }
+        if let Some(v) = filter.site_id {
+            query = query.filter(tickets::site_id.eq(v));
+        }
+        if let Some(v) = filter.asset_id {
+            query = query.filter(tickets::asset_id.eq(v));
+        }
+        if let Some(v) = &filter.category {
+            query = query.filter(tickets::category.eq(v.clone()));
+        }
+        if let Some(v) = &filter.tag {
+            query = query.filter(tickets::tags.contains(vec![v.clone()]));
+        }
+        if let Some(v) = filter.sourcing {
+            // `teams` is joined already: the subquery names its own.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>(
+                    "tickets.team_id IN (SELECT s.id FROM teams s WHERE s.sourcing = ",
+                )
+                .bind::<crate::schema::sql_types::TeamSourcing, _>(v)
+                .sql(")"),
+            );
+        }
+        if let Some(v) = filter.created_from {
+            query = query.filter(tickets::created_at.ge(v));
+        }
+        if let Some(v) = filter.created_to {
+            query = query.filter(tickets::created_at.lt(v));
+        }
+        if let Some(v) = filter.updated_from {
+            query = query.filter(tickets::updated_at.ge(v));
+        }
+        if let Some(v) = filter.updated_to {
+            query = query.filter(tickets::updated_at.lt(v));
+        }
+        if let Some(v) = filter.solved_from {
+            query = query.filter(tickets::solved_at.ge(v));
+        }
+        if let Some(v) = filter.solved_to {
+            query = query.filter(tickets::solved_at.lt(v));
+        }
+        if !filter.numbers.is_empty() {
+            query = query.filter(tickets::number.eq_any(filter.numbers.clone()));
+        }
+        match (&filter.q, filter.q_number) {
+            // `tickets_number_key` and the GIN index on `search_vector`, OR-ed by a bitmap scan.
+            (Some(q), Some((number, true))) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>("(tickets.number = ")
+                        .bind::<Int8, _>(number)
+                        .sql(" OR tickets.search_vector @@ websearch_to_tsquery('english', ")
+                        .bind::<diesel::sql_types::Text, _>(q.clone())
+                        .sql("))"),
+                );
+            }
+            (_, Some((number, _))) => query = query.filter(tickets::number.eq(number)),
+            (Some(q), None) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>(
+                        "tickets.search_vector @@ websearch_to_tsquery('english', ",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(q.clone())
+                    .sql(")"),
+                );
+            }
+            (None, None) => {}
+        }
+        match filter.sla {
+            Some((SlaRisk::Breached, now)) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>(
+                        "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                         AND (c.breached_at IS NOT NULL OR (c.running AND c.due_at <= ",
+                    )
+                    .bind::<Timestamptz, _>(now)
+                    .sql(")))"),
+                );
+            }
+            Some((SlaRisk::AtRisk, now)) => {
+                query = query.filter(
+                    diesel::dsl::sql::<Bool>(
+                        "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
+                         AND c.running AND c.breached_at IS NULL AND c.due_at > ",
+                    )
+                    .bind::<Timestamptz, _>(now)
+                    .sql(" AND (c.due_at <= ")
+                    .bind::<Timestamptz, _>(now + chrono::Duration::hours(1))
+                    .sql(" OR c.warning_at <= ")
+                    .bind::<Timestamptz, _>(now)
+                    .sql("))"),
+                );
+            }
+            None => {}
+        }
+        query
+    }};
+}
+
+/// One page of tickets matching `filter` (with the names and SLA due instant a queue shows),
+/// plus whether more follow.
 ///
 /// # Errors
 /// Database errors.
-pub fn list(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<(Vec<Ticket>, bool)> {
-    use crate::schema::teams;
-    let mut query = tickets::table.select(Ticket::as_select()).into_boxed();
-    if let Visibility::Technician(technician) = filter.visible_to {
-        query = query.filter(tickets::id.eq_any(assigned_tickets(technician)));
-    }
-    if !filter.statuses.is_empty() {
-        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
-    }
-    if !filter.priorities.is_empty() {
-        query = query.filter(tickets::priority.eq_any(filter.priorities.clone()));
-    }
-    if !filter.channels.is_empty() {
-        query = query.filter(tickets::channel.eq_any(filter.channels.clone()));
-    }
-    if let Some(v) = filter.assignee_id {
-        query = query.filter(tickets::assignee_id.eq(v));
-    }
-    if let Some(v) = filter.team_id {
-        query = query.filter(tickets::team_id.eq(v));
-    }
-    if let Some(v) = filter.requester_id {
-        query = query.filter(tickets::requester_id.eq(v));
-    }
-    if let Some(v) = filter.organization_id {
-        query = query.filter(tickets::organization_id.eq(v));
-    }
-    if let Some(v) = filter.site_id {
-        query = query.filter(tickets::site_id.eq(v));
-    }
-    if let Some(v) = filter.asset_id {
-        query = query.filter(tickets::asset_id.eq(v));
-    }
-    if let Some(v) = &filter.category {
-        query = query.filter(tickets::category.eq(v.clone()));
-    }
-    if let Some(v) = &filter.tag {
-        query = query.filter(tickets::tags.contains(vec![v.clone()]));
-    }
-    if let Some(v) = filter.sourcing {
-        query = query.filter(
-            tickets::team_id.eq_any(
-                teams::table
-                    .filter(teams::sourcing.eq(v))
-                    .select(teams::id.nullable()),
-            ),
-        );
-    }
-    if let Some(v) = filter.created_from {
-        query = query.filter(tickets::created_at.ge(v));
-    }
-    if let Some(v) = filter.created_to {
-        query = query.filter(tickets::created_at.lt(v));
-    }
-    if let Some(v) = filter.updated_from {
-        query = query.filter(tickets::updated_at.ge(v));
-    }
-    if let Some(v) = filter.updated_to {
-        query = query.filter(tickets::updated_at.lt(v));
-    }
-    if let Some(v) = filter.solved_from {
-        query = query.filter(tickets::solved_at.ge(v));
-    }
-    if let Some(v) = filter.solved_to {
-        query = query.filter(tickets::solved_at.lt(v));
-    }
-    if let Some(q) = &filter.q {
-        query = query.filter(
-            diesel::dsl::sql::<Bool>("tickets.search_vector @@ websearch_to_tsquery('english', ")
-                .bind::<diesel::sql_types::Text, _>(q.clone())
-                .sql(")"),
-        );
-    }
-    match filter.sla {
-        Some((SlaRisk::Breached, now)) => {
-            query = query.filter(
-                diesel::dsl::sql::<Bool>(
-                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
-                     AND (c.breached_at IS NOT NULL OR (c.running AND c.due_at <= ",
-                )
-                .bind::<Timestamptz, _>(now)
-                .sql(")))"),
-            );
-        }
-        Some((SlaRisk::AtRisk, now)) => {
-            query = query.filter(
-                diesel::dsl::sql::<Bool>(
-                    "EXISTS (SELECT 1 FROM ticket_sla_clocks c WHERE c.ticket_id = tickets.id \
-                     AND c.running AND c.breached_at IS NULL AND c.due_at > ",
-                )
-                .bind::<Timestamptz, _>(now)
-                .sql(" AND (c.due_at <= ")
-                .bind::<Timestamptz, _>(now + chrono::Duration::hours(1))
-                .sql(" OR c.warning_at <= ")
-                .bind::<Timestamptz, _>(now)
-                .sql("))"),
-            );
-        }
-        None => {}
-    }
-    let (column, descending) = match filter.sort {
-        TicketSort::CreatedDesc => ("tickets.created_at", true),
-        TicketSort::CreatedAsc => ("tickets.created_at", false),
-        TicketSort::UpdatedDesc => ("tickets.updated_at", true),
-        TicketSort::UpdatedAsc => ("tickets.updated_at", false),
-    };
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &TicketFilter,
+) -> QueryResult<(Vec<TicketListRow>, bool)> {
+    let mut query = filtered!(
+        joined!()
+            .select((
+                Ticket::as_select(),
+                customers::name.nullable(),
+                organizations::name.nullable(),
+                users::name.nullable(),
+                teams::name.nullable(),
+                tickets::sla_due_at,
+            ))
+            .into_boxed(),
+        filter
+    );
+    let due = "coalesce(tickets.sla_due_at, 'infinity'::timestamptz)";
     if let Some((key, id)) = filter.after {
-        let op = if descending { "<" } else { ">" };
-        query = query.filter(
-            diesel::dsl::sql::<Bool>(&format!("({column}, tickets.id) {op} ("))
-                .bind::<Timestamptz, _>(key)
+        query = match (filter.sort, key) {
+            (TicketSort::SlaDue, SortKey::Due(Some(at))) => query.filter(
+                diesel::dsl::sql::<Bool>(&format!("({due}, tickets.id) > ("))
+                    .bind::<Timestamptz, _>(at)
+                    .sql(", ")
+                    .bind::<Int8, _>(id)
+                    .sql(")"),
+            ),
+            (TicketSort::SlaDue, SortKey::Due(None)) => query.filter(
+                diesel::dsl::sql::<Bool>(&format!(
+                    "({due}, tickets.id) > ('infinity'::timestamptz, "
+                ))
+                .bind::<Int8, _>(id)
+                .sql(")"),
+            ),
+            (TicketSort::Priority, SortKey::Priority(rank, at)) => query.filter(
+                diesel::dsl::sql::<Bool>(&format!(
+                    "({PRIORITY_RANK}, tickets.created_at, tickets.id) > ("
+                ))
+                .bind::<diesel::sql_types::SmallInt, _>(rank)
+                .sql(", ")
+                .bind::<Timestamptz, _>(at)
                 .sql(", ")
                 .bind::<Int8, _>(id)
                 .sql(")"),
-        );
+            ),
+            (sort, SortKey::At(at)) => {
+                let (column, op) = match sort {
+                    TicketSort::CreatedDesc => ("tickets.created_at", "<"),
+                    TicketSort::CreatedAsc => ("tickets.created_at", ">"),
+                    TicketSort::UpdatedDesc => ("tickets.updated_at", "<"),
+                    _ => ("tickets.updated_at", ">"),
+                };
+                query.filter(
+                    diesel::dsl::sql::<Bool>(&format!("({column}, tickets.id) {op} ("))
+                        .bind::<Timestamptz, _>(at)
+                        .sql(", ")
+                        .bind::<Int8, _>(id)
+                        .sql(")"),
+                )
+            }
+            // A cursor of another sort: the caller refuses it before.
+            _ => query.filter(diesel::dsl::sql::<Bool>("FALSE")),
+        };
     }
     query = match filter.sort {
         TicketSort::CreatedDesc => query.order((tickets::created_at.desc(), tickets::id.desc())),
         TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), tickets::id.asc())),
         TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), tickets::id.desc())),
         TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), tickets::id.asc())),
+        TicketSort::SlaDue => query.order((
+            diesel::dsl::sql::<Timestamptz>(due).asc(),
+            tickets::id.asc(),
+        )),
+        TicketSort::Priority => query.order((
+            diesel::dsl::sql::<diesel::sql_types::Integer>(PRIORITY_RANK).asc(),
+            tickets::created_at.asc(),
+            tickets::id.asc(),
+        )),
     };
-    let mut rows: Vec<Ticket> = query.limit(filter.limit + 1).load(conn)?;
+    let mut rows: Vec<TicketListRow> = query.limit(filter.limit + 1).load(conn)?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
     Ok((rows, more))
+}
+
+/// How many tickets match `filter` (its cursor and page size ignored): `GET /tickets?total=true`.
+///
+/// # Errors
+/// Database errors.
+pub fn count(conn: &mut PgConnection, filter: &TicketFilter) -> QueryResult<i64> {
+    filtered!(tickets::table.count().into_boxed(), filter).get_result(conn)
 }
 
 /// A ticket with everything `GET /tickets/{id}` shows.
@@ -287,6 +461,25 @@ pub fn check_visible(conn: &mut PgConnection, id: i64, visible_to: Visibility) -
         .select(tickets::id)
         .first::<i64>(conn)
         .map(|_| ())
+}
+
+/// The id of the ticket with human number `number`, if `visible_to` may see it.
+///
+/// # Errors
+/// `NotFound` when no ticket has this number or the caller may not see it; database errors.
+pub fn id_by_number(
+    conn: &mut PgConnection,
+    number: i64,
+    visible_to: Visibility,
+) -> QueryResult<i64> {
+    let id = tickets::table
+        .filter(tickets::number.eq(number))
+        .select(tickets::id)
+        .first::<i64>(conn)?;
+    if !visible_to.sees_every_ticket() {
+        check_visible(conn, id, visible_to)?;
+    }
+    Ok(id)
 }
 
 /// The ids of the tickets behind the work orders assigned to `technician` (a subquery).

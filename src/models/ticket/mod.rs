@@ -15,8 +15,8 @@ pub use bulk::{
 };
 pub use history::{TicketHistory, existing_external_ids, insert_histories_tx};
 pub use list::{
-    SlaRisk, TicketDetail, TicketFilter, TicketSort, Visibility, check_visible, get_with_history,
-    list,
+    SlaRisk, SortKey, TicketDetail, TicketFilter, TicketListRow, TicketSort, Visibility,
+    check_visible, count, get_with_history, id_by_number, list,
 };
 
 use crate::domain::metrics::TicketMetrics;
@@ -77,6 +77,34 @@ pub struct Ticket {
     pub site_id: Option<i64>,
     /// The asset the ticket is about (`assets.id`).
     pub asset_id: Option<i64>,
+    /// Why it is on hold (`on_hold.v1` pause reason); `None` unless on hold (see
+    /// [`hold_reason_after`]).
+    pub hold_reason: Option<String>,
+}
+
+/// The pause reason of a ticket in `status` after `events` were appended to its log, when it
+/// had `before`: the reason of the latest move to (or within) `on_hold` among them, else
+/// `before`; `None` unless the ticket is on hold.
+pub fn hold_reason_after(
+    status: crate::domain::ticket::TicketStatus,
+    before: Option<&str>,
+    events: &[TicketEvent],
+) -> Option<String> {
+    if status != crate::domain::ticket::TicketStatus::OnHold {
+        return None;
+    }
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::StatusChanged {
+                to: crate::domain::ticket::TicketStatus::OnHold,
+                reason,
+                ..
+            } => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| before.map(str::to_string))
 }
 
 #[derive(Insertable)]
@@ -367,6 +395,8 @@ pub struct TicketChangeset {
     pub team_id: Option<Option<i64>>,
     /// Asset.
     pub asset_id: Option<Option<i64>>,
+    /// Pause reason (set by the use-case layer from the state and events it saves).
+    pub hold_reason: Option<Option<String>>,
 }
 
 /// A `comments` row.

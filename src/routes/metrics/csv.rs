@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 /// quality above 0 and above that of an explicit `application/json`; JSON otherwise (no or an
 /// unreadable `Accept`, `text/csv;q=0`, JSON preferred). Wildcards do not outrank the explicit
 /// `text/csv`.
-pub(super) fn wants_csv(req: &HttpRequest) -> bool {
+pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
     use actix_web::http::header::{Accept, Header, Quality};
     let Ok(accept) = Accept::parse(req) else {
         return false;
@@ -148,7 +148,7 @@ fn field_cells(field: Option<&model::FieldFigures>) -> Vec<String> {
 /// A text cell of a CSV download as a spreadsheet will not run it: a cell starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice, Google Sheets)
 /// gets a leading `'` (OWASP "CSV injection"). Names and categories come from users.
-fn csv_text(cell: String) -> String {
+pub(crate) fn csv_text(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

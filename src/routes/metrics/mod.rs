@@ -2,7 +2,7 @@
 //! read the in-memory store ([`crate::metrics::store`]) and answer JSON or CSV (`csv.rs`); one
 //! file per endpoint beside the summary here: [`timeseries`], [`breakdown`].
 
-mod csv;
+pub(crate) mod csv;
 
 use self::csv::{csv_response, opt, wants_csv};
 use crate::auth::extract::AuthUser;

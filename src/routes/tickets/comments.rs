@@ -4,7 +4,7 @@ use super::{CommentAuthor, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{TicketId, UserId};
-use crate::domain::ticket::AuthorKind;
+use crate::domain::ticket::{AuthorKind, TicketStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::models::enums::UserRole;
 use crate::models::ticket::{self as model, CommentRow};
@@ -14,7 +14,9 @@ use crate::schema::comments;
 use crate::state::AppState;
 use crate::tickets::Actor;
 use crate::tickets::comment::{self, NewComment};
-use actix_web::{HttpResponse, web};
+use crate::tickets::update::HOLD_REASONS;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,22 @@ pub struct CreateCommentRequest {
     /// pending, on-hold or solved ticket, and on a closed ticket starts a linked follow-up).
     #[serde(default = "agent")]
     pub author: CommentAuthor,
+    /// The status to set with the comment, in the same transaction (through the state machine,
+    /// as `PATCH /tickets/{id}`; admins and agents only): reply and solve, note and put on hold.
+    /// Refused (409 naming `status`, 422 naming the field) → nothing is written, the comment
+    /// neither.
+    pub status: Option<TicketStatus>,
+    /// Why the ticket goes on hold: `awaiting_parts`, `awaiting_field_visit`, `facility_access`,
+    /// `third_party` or `other`; required with `status: on_hold`, alone it changes the reason of a
+    /// ticket already on hold.
+    #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
+    pub hold_reason: Option<String>,
+    /// With `author: requester` on an `on_hold` ticket: log the requester's words ("any
+    /// update?") without releasing the hold (default false: a requester's comment reopens the
+    /// ticket). 422 naming `keep_hold` on a ticket not on hold, with an agent's comment, or
+    /// with `status`/`hold_reason`.
+    #[serde(default)]
+    pub keep_hold: bool,
 }
 
 fn yes() -> bool {
@@ -98,23 +116,33 @@ pub struct CommentListResponse {
     pub comments: Vec<CommentResponse>,
 }
 
-/// Adds a comment. A requester's public comment reopens a pending, on-hold or solved ticket; on a
+/// Adds a comment, and with `status` (and `hold_reason`) sets the ticket's status in the same
+/// transaction: the events and metrics are those of the comment followed by the status change
+/// (as two calls at the same instant would leave them). A requester's public comment reopens a
+/// pending, on-hold or solved ticket (`keep_hold: true` keeps an on-hold ticket on hold); on a
 /// closed ticket it creates a follow-up ticket linked to it (201 with `follow_up_of`).
+/// `If-Match` is optional: when sent, the ticket must still have that version.
 ///
-/// Errors: 409 for an agent comment on a closed ticket; 422 naming the field for a blank or
-/// oversized body; 404 for an unknown ticket.
+/// Errors: 409 for an agent comment on a closed ticket or a status the state machine refuses
+/// (naming `status`; nothing is written); 412 for a stale `If-Match`; 422 naming the field for a
+/// blank or oversized body, an unknown `hold_reason`, `on_hold` without one, or a `keep_hold`
+/// that does not apply; 403 when a technician sends a status; 404 for an unknown ticket.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
     request_body = CreateCommentRequest, security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id"),
+           ("If-Match" = Option<String>, Header, description = "Optional: the ticket's ETag, e.g. \"3\"",
+            pattern = r#"^(?:W/)?"*[+-]?[0-9]{1,9}"*$"#)),
     responses(
-        (status = 201, body = CommentCreatedResponse),
+        (status = 201, body = CommentCreatedResponse, headers(("ETag" = String))),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: HttpRequest,
     id: web::Path<i64>,
     body: JsonBody<CreateCommentRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -122,7 +150,23 @@ pub async fn create_comment(
     // visibility rule below answers 404 for every other ticket.
     user.require(&[UserRole::Admin, UserRole::Agent, UserRole::Technician])?;
     let r = body.value;
+    if r.status.is_some() || r.hold_reason.is_some() {
+        // Setting a status is a ticket edit: the roles of `PATCH /tickets/{id}`.
+        user.require(super::WRITERS)?;
+    }
+    let if_version = match req.headers().get(header::IF_MATCH) {
+        Some(_) => Some(super::update::if_match(&req)?),
+        None => None,
+    };
     let text = parse_comment("body", &r.body)?;
+    if let Some(reason) = &r.hold_reason
+        && !HOLD_REASONS.contains(&reason.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "hold_reason",
+            format!("expected one of {}", HOLD_REASONS.join(", ")),
+        ));
+    }
     let comment = NewComment {
         body: text,
         public: r.public,
@@ -130,6 +174,10 @@ pub async fn create_comment(
             CommentAuthor::Agent => AuthorKind::Agent,
             CommentAuthor::Requester => AuthorKind::Customer,
         },
+        status: r.status,
+        hold_reason: r.hold_reason,
+        keep_hold: r.keep_hold,
+        if_version,
     };
     let id = TicketId::new(id.into_inner());
     let visibility = user.visibility();

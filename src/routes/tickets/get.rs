@@ -1,4 +1,10 @@
-//! `GET /tickets/{id}`: the ticket, its audit trail, its metrics and its live SLA clocks.
+//! `GET /tickets/{id}` and `GET /tickets/by-number/{number}`: the ticket, its audit trail, its
+//! metrics and its live SLA clocks.
+//!
+//! A ticket has two integers: its `id` (the row's identity, 1, 2, …: what every other route
+//! takes) and its human `number` (from `ticket_number_seq`, 1000, 1001, …: what a facility quotes
+//! on the phone). The two ranges overlap once there are a thousand tickets, so a number is never
+//! accepted where an id is: it has its own path segment, `by-number`, which no id can be.
 
 use super::{SlaResponse, TicketDetailResponse};
 use crate::auth::extract::AuthUser;
@@ -17,7 +23,8 @@ use diesel::QueryResult;
 /// (a technician asking for a ticket without their work order: its existence is private); 400
 /// when the id is not a number.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id (not its number: a number is looked up at \
+        `/api/v1/tickets/by-number/{number}`)")),
     security(("bearer" = [])),
     responses(
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -29,10 +36,58 @@ pub async fn get_ticket(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    detail(state, user, Ticket::Id(id.into_inner())).await
+}
+
+/// The ticket a person quotes by its human number (`6118`; `#6118` sent as `%236118` is the same
+/// ticket), with its audit trail, metrics and SLA clocks: the body of `GET /tickets/{id}`, and
+/// `Content-Location` naming that canonical id URL. Numbers and ids are different integers, so a
+/// number never goes in an id's place (`GET /tickets/6118` is the ticket with *id* 6118).
+///
+/// Errors: 401 without a valid token; 400 naming `number` when it is not a positive whole number;
+/// 404 when no ticket has this number or the caller may not see it (a technician without a work
+/// order on it).
+#[utoipa::path(get, path = "/api/v1/tickets/by-number/{number}", tag = "tickets",
+    params(("number" = String, Path, description = "Ticket number, e.g. `6118` or `#6118`",
+            pattern = "^#?[0-9]{1,18}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, body = TicketDetailResponse,
+         headers(("ETag" = String), ("Content-Location" = String, description = "`/api/v1/tickets/{id}`"))),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_ticket_by_number(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    number: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (number, _) = super::list::parse_ticket_number(&number).ok_or_else(|| {
+        ApiError::bad_field("number", "must be a ticket number, e.g. 6118 or #6118")
+    })?;
+    detail(state, user, Ticket::Number(number)).await
+}
+
+/// How the caller named the ticket.
+#[derive(Debug, Clone, Copy)]
+enum Ticket {
+    Id(i64),
+    Number(i64),
+}
+
+async fn detail(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    which: Ticket,
+) -> ApiResult<HttpResponse> {
     let visibility = user.visibility();
     let rules = state.rules.clone();
     let (detail, sla) = db::run(&state.pool, move |conn| {
+        let id = match which {
+            Ticket::Id(id) => id,
+            Ticket::Number(number) => model::id_by_number(conn, number, visibility)
+                .map_err(ApiError::not_found("ticket"))?,
+        };
         let detail =
             model::get_with_history(conn, id, visibility).map_err(ApiError::not_found("ticket"))?;
         let rules = rules.at_version(conn, detail.rules_version)?;
@@ -58,7 +113,14 @@ pub async fn get_ticket(
         metrics,
         ..
     } = detail;
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    if let Ticket::Number(_) = which {
+        response.insert_header((
+            header::CONTENT_LOCATION,
+            format!("/api/v1/tickets/{}", ticket.id),
+        ));
+    }
+    Ok(response
         .insert_header((header::ETAG, format!("\"{}\"", ticket.version)))
         .json(TicketDetailResponse {
             ticket: ticket.into(),

@@ -1,6 +1,6 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
@@ -14,6 +14,7 @@ pub mod get;
 pub mod list;
 pub mod surveys;
 pub mod update;
+pub mod views;
 
 use crate::domain::ticket::{TicketPriority, TicketStatus};
 use crate::models::enums::{TicketChannel, UserRole};
@@ -82,6 +83,10 @@ pub struct TicketResponse {
     pub solved_at: Option<DateTime<Utc>>,
     /// Close (UTC).
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why it is on hold (`awaiting_parts`, `awaiting_field_visit`, `facility_access`,
+    /// `third_party`, `other`); `null` unless on hold.
+    #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
+    pub hold_reason: Option<String>,
 }
 
 impl From<Ticket> for TicketResponse {
@@ -109,6 +114,7 @@ impl From<Ticket> for TicketResponse {
             updated_at: t.updated_at,
             solved_at: t.solved_at,
             closed_at: t.closed_at,
+            hold_reason: t.hold_reason,
         }
     }
 }

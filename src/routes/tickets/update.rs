@@ -26,7 +26,7 @@ pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = crate::routes::openapi::Subject)]
     pub subject: Option<Option<String>>,
-    /// Status, through the state machine (cannot be `null`).
+    /// Status, through the state machine (cannot be `null`); `on_hold` needs a `hold_reason`.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = TicketStatus)]
     pub status: Option<Option<TicketStatus>>,
@@ -69,13 +69,18 @@ pub struct UpdateTicketRequest {
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
     /// Why the ticket is on hold (`on_hold.v1` pause reason): `awaiting_parts`,
-    /// `awaiting_field_visit`, `facility_access`, `third_party` or `other`; with `status: on_hold`,
-    /// or alone on a ticket already on hold (`null`: unchanged).
+    /// `awaiting_field_visit`, `facility_access`, `third_party` or `other`; required with
+    /// `status: on_hold` (422 naming `hold_reason` without it), or alone on a ticket already on
+    /// hold (`null`: unchanged).
     #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
     pub hold_reason: Option<String>,
 }
 
-fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
+/// The version of the `If-Match` header (`"3"`, `W/"3"` or `3`).
+///
+/// # Errors
+/// 428 without the header; 400 naming `If-Match` when it is not a version.
+pub(super) fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
     let value = req
         .headers()
         .get(header::IF_MATCH)

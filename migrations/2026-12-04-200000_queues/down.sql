@@ -1,0 +1,10 @@
+DROP INDEX tickets_sla_due_idx;
+DROP TRIGGER ticket_sla_clocks_due_on_update ON ticket_sla_clocks;
+DROP TRIGGER ticket_sla_clocks_due_on_delete ON ticket_sla_clocks;
+DROP TRIGGER ticket_sla_clocks_due_on_insert ON ticket_sla_clocks;
+DROP FUNCTION tickets_sla_due_refresh();
+ALTER TABLE tickets DROP COLUMN sla_due_at;
+DROP INDEX tickets_priority_rank_idx;
+DROP INDEX tickets_hold_reason_created_at_idx;
+ALTER TABLE tickets DROP CONSTRAINT tickets_hold_reason_only_on_hold;
+ALTER TABLE tickets DROP COLUMN hold_reason;
