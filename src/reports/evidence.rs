@@ -785,16 +785,29 @@ fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodo
             params.as_of.to_rfc3339()
         ),
     ];
+    let mut exclusions = vec![
+        "tickets with no value for a figure (no first reply, never solved, no SLA outcome) are not in that figure's n",
+        "ratings answered after as_of, and earlier answers replaced by a later one, are not counted",
+        "work orders cancelled are not in first-time fix; follow-up visits are not first visits",
+        "survey comments without the customer's consent to quote are never shown",
+    ];
+    // What the data itself lacks (an imported help-desk history has no surveys and no field
+    // work): said, so that a missing figure is not read as a zero.
+    if inputs.ratings.is_empty() {
+        exclusions.push(
+            "the data holds no satisfaction rating in either period: CSAT has no value and no testimonial can be quoted",
+        );
+    }
+    if !field {
+        exclusions.push(
+            "the data holds no finished work order in either period: first-time fix is not reported",
+        );
+    }
     Methodology {
         definitions,
         calendars: "first reply time in business seconds on each ticket's own calendar (its team's, as it was at each instant; docs/METRICS.md §3); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly; no single comparison calendar was requested (the `calendar` parameter is not available yet)",
         filters,
-        exclusions: vec![
-            "tickets with no value for a figure (no first reply, never solved, no SLA outcome) are not in that figure's n",
-            "ratings answered after as_of, and earlier answers replaced by a later one, are not counted",
-            "work orders cancelled are not in first-time fix; follow-up visits are not first visits",
-            "survey comments without the customer's consent to quote are never shown",
-        ],
+        exclusions,
         sample_sizes: SampleSizes {
             tickets: inputs.tickets.len() as u64,
             ratings: inputs.ratings.len() as u64,

@@ -264,14 +264,23 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                 m.one_touch,
                 CASE WHEN m.one_touch IS NULL THEN NULL
                      ELSE coalesce(m.fcr_candidate, FALSE) AND m.latest_solved_at IS NOT NULL
-                          AND NOT EXISTS (
-                              SELECT 1 FROM tickets o
-                               WHERE t.requester_id IS NOT NULL
-                                 AND o.requester_id = t.requester_id AND o.id <> t.id
-                                 AND o.category IS NOT DISTINCT FROM t.category
-                                 AND o.created_at > m.latest_solved_at
-                                 AND o.created_at <= m.latest_solved_at + interval '7 days'
-                                 AND o.created_at <= $4) END AS fcr,
+                          -- A repeat: the same requester and category within 7 days of
+                          -- the solve. One NOT EXISTS per case of the category so each is a
+                          -- tight range of tickets_requester_category_created_idx.
+                          AND (t.requester_id IS NULL OR CASE
+                              WHEN t.category IS NULL THEN NOT EXISTS (
+                                  SELECT 1 FROM tickets o
+                                   WHERE o.requester_id = t.requester_id AND o.category IS NULL
+                                     AND o.created_at > m.latest_solved_at
+                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
+                                     AND o.created_at <= $4 AND o.id <> t.id)
+                              ELSE NOT EXISTS (
+                                  SELECT 1 FROM tickets o
+                                   WHERE o.requester_id = t.requester_id
+                                     AND o.category = t.category
+                                     AND o.created_at > m.latest_solved_at
+                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
+                                     AND o.created_at <= $4 AND o.id <> t.id) END) END AS fcr,
                 tm.sourcing::text AS sourcing,
                 coalesce(sl.sla_at, '{{}}') AS sla_at,
                 coalesce(sl.sla_achieved, '{{}}') AS sla_achieved
@@ -279,7 +288,7 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
            JOIN ticket_metrics m ON m.ticket_id = t.id
            LEFT JOIN teams tm ON tm.id = t.team_id
            LEFT JOIN outcomes sl ON sl.ticket_id = t.id
-          WHERE t.id >= $5 AND t.id < $6
+          WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
             AND {scope} AND t.created_at < $3 AND t.created_at <= $4
             AND (t.created_at >= $2
                  OR (m.first_reply_at >= $2 AND m.first_reply_at < $3)

@@ -3,7 +3,9 @@
 //! figure, after one ticket row changes; the CSV, HTML and Markdown against the JSON; the list
 //! of stored reports; the 422s.
 
-use crate::helpers::{TestApp, frontline_command, small_mapping, spawn_app};
+use crate::helpers::{
+    TestApp, frontline_command, helpdesk_log, helpdesk_mapping, small_mapping, spawn_app,
+};
 use diesel::prelude::*;
 use frontline::models::enums::UserRole;
 use serde_json::{Value, json};
@@ -812,6 +814,100 @@ async fn a_training_report_on_the_seeded_company_shows_and_states_the_training_e
     assert!(
         stdout.contains("ok headline.first_reply_median\n"),
         "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_report_over_the_real_help_desk_history_runs_and_says_what_the_data_lacks() {
+    // The bundled real log (2010–2014, data/helpdesk): 2013 against 2012, from the API and the
+    // command line, which give the same document.
+    let app = spawn_app().await;
+    frontline::import::event_log::import_file(
+        &mut app.db.conn(),
+        &helpdesk_log(),
+        &helpdesk_mapping(),
+        frontline::import::event_log::ImportOptions::default(),
+    )
+    .unwrap();
+    let body = json!({"scope": "company", "from": "2013-01-01", "to": "2014-01-01",
+                      "comparison": "previous", "category": "customer_service_team",
+                      "word_limit": 650, "as_of": "2014-06-01T00:00:00Z"});
+    let manager = app.token_for(UserRole::Manager);
+    let (status, stored) = post(&app, &manager, &body).await;
+    assert_eq!(status, 201, "{stored}");
+    let doc = &stored["document"];
+    let created = figure(doc, "headline.tickets_created");
+    assert!(created["value"].as_f64().unwrap() > 100.0, "{created}");
+    assert!(created["comparison"]["value"].as_f64().unwrap() > 100.0);
+    // No surveys and no work orders in that history: CSAT has no value, first-time fix is not
+    // reported, and the methodology says why.
+    assert_eq!(figure(doc, "headline.csat")["value"], Value::Null);
+    assert_eq!(figure(doc, "headline.csat")["n"], json!(0));
+    let headline = doc["headline"].as_array().unwrap();
+    assert!(
+        headline
+            .iter()
+            .all(|f| f["id"] != "headline.first_time_fix")
+    );
+    let exclusions: Vec<&str> = doc["methodology"]["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(exclusions.contains(
+        &"the data holds no satisfaction rating in either period: CSAT has no value and no testimonial can be quoted"
+    ));
+    assert!(exclusions.contains(
+        &"the data holds no finished work order in either period: first-time fix is not reported"
+    ));
+    assert_eq!(doc["testimonials"], json!([]));
+    // The narrative it wrote passes its own check (numbers only from figures, limits kept).
+    assert!(doc["narrative"]["essay_words"].as_u64().unwrap() <= 650);
+
+    let dir = std::env::temp_dir().join(format!("frontline-helpdesk-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("evidence.json");
+    let out = frontline_command(&app.db)
+        .args([
+            "report",
+            "evidence",
+            "--scope",
+            "company",
+            "--from",
+            "2013-01-01",
+            "--to",
+            "2014-01-01",
+            "--compare",
+            "previous",
+            "--category",
+            "customer_service_team",
+            "--words",
+            "650",
+            "--as-of",
+            "2014-06-01T00:00:00Z",
+            "--out",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(&cli, doc);
+    let verify = frontline_command(&app.db)
+        .args(["report", "verify"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
