@@ -262,8 +262,8 @@ fn run() -> anyhow::Result<()> {
                 report.tickets,
                 report.work_orders,
                 started.elapsed().as_secs_f64(),
-                report.differences.len(),
-                report.field_differences.len()
+                report.changed_tickets,
+                report.changed_work_orders
             );
             Ok(())
         }
@@ -595,7 +595,7 @@ fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
             frontline::metrics::PROJECTION_VERSION,
             report.tickets,
             started.elapsed().as_secs_f64(),
-            report.differences.len()
+            report.changed_tickets
         );
     }
     Ok(applied)

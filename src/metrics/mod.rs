@@ -17,7 +17,9 @@ pub mod reference;
 pub mod store;
 pub mod types;
 
-pub use rebuild::{PROJECTION_VERSION, RebuildReport, ensure_projection_current, rebuild};
+pub use rebuild::{
+    DETAILED_DIFFERENCES, PROJECTION_VERSION, RebuildReport, ensure_projection_current, rebuild,
+};
 pub use store::MetricsStore;
 pub use types::{
     ContactRates, Dimension, GroupReport, MetricFilters, Nps, ReportOptions, Satisfaction, Summary,

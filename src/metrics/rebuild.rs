@@ -33,13 +33,22 @@ pub struct FieldDifference {
 pub struct RebuildReport {
     /// Tickets whose projection was recomputed.
     pub tickets: u64,
-    /// Rows that differed (and were replaced).
+    /// `ticket_metrics` rows that differed or were missing (and were replaced).
+    pub changed_tickets: u64,
+    /// The first [`DETAILED_DIFFERENCES`] of them, stored and recomputed.
     pub differences: Vec<Difference>,
     /// Work orders whose field metrics were recomputed.
     pub work_orders: u64,
     /// `work_order_metrics` rows that differed or were missing (and were replaced).
+    pub changed_work_orders: u64,
+    /// The first [`DETAILED_DIFFERENCES`] of them, stored and recomputed.
     pub field_differences: Vec<FieldDifference>,
 }
+
+/// How many differences a [`RebuildReport`] details (the rest are counted): an upgrade that
+/// changes every row of a million tickets would otherwise hold two debug strings per ticket
+/// (gigabytes).
+pub const DETAILED_DIFFERENCES: usize = 100;
 
 /// Recomputes every ticket's metric projection from its event log and calendar, and every work
 /// order's field metrics from the work orders, the ticket's log and calendar, compares them with
@@ -128,11 +137,14 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                         report.work_orders += 1;
                         let stored = stored_orders.remove(&fresh.work_order_id);
                         if stored.as_ref() != Some(&fresh) {
-                            report.field_differences.push(FieldDifference {
-                                work_order_id: fresh.work_order_id,
-                                stored: format!("{stored:?}"),
-                                recomputed: format!("{fresh:?}"),
-                            });
+                            report.changed_work_orders += 1;
+                            if report.field_differences.len() < DETAILED_DIFFERENCES {
+                                report.field_differences.push(FieldDifference {
+                                    work_order_id: fresh.work_order_id,
+                                    stored: format!("{stored:?}"),
+                                    recomputed: format!("{fresh:?}"),
+                                });
+                            }
                             replace.push(fresh);
                         }
                     }
@@ -149,11 +161,14 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                 let fresh = TicketMetricsRow::new(*ticket_id, &metrics, &credit);
                 report.tickets += 1;
                 if stored.get(ticket_id) != Some(&fresh) {
-                    report.differences.push(Difference {
-                        ticket_id: *ticket_id,
-                        stored: format!("{:?}", stored.get(ticket_id)),
-                        recomputed: format!("{fresh:?}"),
-                    });
+                    report.changed_tickets += 1;
+                    if report.differences.len() < DETAILED_DIFFERENCES {
+                        report.differences.push(Difference {
+                            ticket_id: *ticket_id,
+                            stored: format!("{:?}", stored.get(ticket_id)),
+                            recomputed: format!("{fresh:?}"),
+                        });
+                    }
                     diesel::insert_into(ticket_metrics::table)
                         .values(&fresh)
                         .on_conflict(ticket_metrics::ticket_id)
