@@ -82,6 +82,7 @@ impl ReportFormat {
 
 /// `GET /reports/{id}` query.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// `json`, `csv`, `html` or `markdown`; without it the `Accept` header decides
@@ -92,6 +93,7 @@ pub struct ReportQuery {
 
 /// `GET /reports` query.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportListQuery {
     /// `meta.next_cursor` of the previous page (the last id seen).

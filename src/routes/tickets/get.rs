@@ -44,8 +44,8 @@ pub async fn get_ticket(
 /// `Content-Location` naming that canonical id URL. Numbers and ids are different integers, so a
 /// number never goes in an id's place (`GET /tickets/6118` is the ticket with *id* 6118).
 ///
-/// Errors: 401 without a valid token; 400 naming `number` when it is not a positive whole number;
-/// 404 when no ticket has this number or the caller may not see it (a technician without a work
+/// Errors: 401 without a valid token; 400 naming `number` when it is not a whole number; 404
+/// when no ticket has this number (0 included) or the caller may not see it (a technician without a work
 /// order on it).
 #[utoipa::path(get, path = "/api/v1/tickets/by-number/{number}", tag = "tickets",
     params(("number" = String, Path, description = "Ticket number, e.g. `6118` or `#6118`",
@@ -62,9 +62,18 @@ pub async fn get_ticket_by_number(
     user: AuthUser,
     number: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (number, _) = super::list::parse_ticket_number(&number).ok_or_else(|| {
-        ApiError::bad_field("number", "must be a ticket number, e.g. 6118 or #6118")
-    })?;
+    let Some((number, _)) = super::list::parse_ticket_number(&number) else {
+        // Well-formed digits that name no possible ticket (0, 000): no ticket has that number.
+        let digits = number.trim();
+        let digits = digits.strip_prefix('#').unwrap_or(digits);
+        if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::NotFound("ticket"));
+        }
+        return Err(ApiError::bad_field(
+            "number",
+            "must be a ticket number, e.g. 6118 or #6118",
+        ));
+    };
     detail(state, user, Ticket::Number(number)).await
 }
 
