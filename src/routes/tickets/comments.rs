@@ -156,10 +156,10 @@ pub async fn create_comment(
     }
     // An If-Match that names no version of the ticket (versions start at 1) can never match:
     // 412, as for a stale one.
-    let if_version = match req.headers().get(header::IF_MATCH) {
-        Some(_) => Some(super::update::if_match(&req).unwrap_or(0)),
-        None => None,
-    };
+    let if_version = req
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|_| super::update::if_match(&req).unwrap_or(0));
     let text = parse_comment("body", &r.body)?;
     if let Some(reason) = &r.hold_reason
         && !HOLD_REASONS.contains(&reason.as_str())
