@@ -398,7 +398,7 @@ async fn a_refused_status_writes_nothing_not_even_the_comment() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 412);
     assert_eq!(before(&mut conn), counts);
-    // A malformed If-Match names no version: it cannot match either (412, nothing written).
+    // `If-Match: null` names no version: it cannot match either (412, nothing written).
     let r = app
         .client
         .post(format!("{}{path}", app.address))
@@ -409,6 +409,18 @@ async fn a_refused_status_writes_nothing_not_even_the_comment() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 412);
+    assert_eq!(before(&mut conn), counts);
+    // Anything else that is not an ETag: 400 naming If-Match, nothing written.
+    let r = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .bearer_auth(&app.admin_token)
+        .header("If-Match", "%MNH#*")
+        .json(&json!({"body": "Late", "status": "pending"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
     assert_eq!(before(&mut conn), counts);
     // A technician may write notes but not set a status.
     let technician = app.token_for(UserRole::Technician);

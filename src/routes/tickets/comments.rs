@@ -124,7 +124,7 @@ pub struct CommentListResponse {
 /// `If-Match` is optional: when sent, the ticket must still have that version.
 ///
 /// Errors: 409 for an agent comment on a closed ticket or a status the state machine refuses
-/// (naming `status`; nothing is written); 412 for a stale or malformed `If-Match`; 422 naming the field for a
+/// (naming `status`; nothing is written); 412 for a stale `If-Match` (or `null`); 422 naming the field for a
 /// blank or oversized body, an unknown `hold_reason`, `on_hold` without one, or a `keep_hold`
 /// that does not apply; 403 when a technician sends a status; 404 for an unknown ticket.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
@@ -154,12 +154,14 @@ pub async fn create_comment(
         // Setting a status is a ticket edit: the roles of `PATCH /tickets/{id}`.
         user.require(super::WRITERS)?;
     }
-    // An If-Match that names no version of the ticket (versions start at 1) can never match:
-    // 412, as for a stale one.
-    let if_version = req
-        .headers()
-        .get(header::IF_MATCH)
-        .map(|_| super::update::if_match(&req).unwrap_or(0));
+    // `If-Match: null` (a client's JSON null written out) names no version of the ticket
+    // (versions start at 1): it can never match, 412 as for a stale one. Any other value that
+    // is not an ETag is a 400 naming `If-Match`.
+    let if_version = match req.headers().get(header::IF_MATCH) {
+        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"null") => Some(0),
+        Some(_) => Some(super::update::if_match(&req)?),
+        None => None,
+    };
     let text = parse_comment("body", &r.body)?;
     if let Some(reason) = &r.hold_reason
         && !HOLD_REASONS.contains(&reason.as_str())
