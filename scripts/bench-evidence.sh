@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# `make bench-evidence`: time and peak memory of `frontline report evidence` over one million
-# tickets (issue 13's closing note; target: under 3 s and 300 MB).
+# `make bench-evidence`: time and peak memory of an evidence report over one million tickets
+# (issue 13's closing note; target: under 3 s and 300 MB).
 #   1. seed the scale profile into frontline_bench_scale as scripts/bench-scale.sh does (or reuse
 #      it: BENCH_SCALE_REUSE=1 keeps an already seeded database);
 #   2. `frontline report evidence` for the company, a year against the previous one, under
 #      /usr/bin/time -v (wall time, peak resident memory), twice: the two outputs must be the same
 #      bytes;
-#   3. `frontline report verify` on the output (wall time, peak memory; it must pass).
+#   3. `frontline report verify` on the output (wall time, peak memory; it must pass);
+#   4. the same report from the service (`POST /api/v1/reports/evidence`, the tickets read from
+#      its in-memory metrics store, which `serve` loads at start-up), twice, timed by curl: the
+#      server's resident memory before and its peak (VmHWM) after, and the stored document must be
+#      the command line's bytes.
 # BENCH_SCALE_TICKETS (default 1000000) sets the size. Results go to bench-results/evidence.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DB=frontline_bench_scale
+PORT="${BENCH_PORT:-18082}"
 TICKETS="${BENCH_SCALE_TICKETS:-1000000}"
 OUT=bench-results
 mkdir -p "$OUT"
@@ -24,6 +29,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 cargo build --release --quiet --bin frontline
 BIN=./target/release/frontline
 export FRONTLINE_ENV=production FRONTLINE__DATABASE__DATABASE_NAME=$DB FRONTLINE__LOG__FILTER=warn \
+  FRONTLINE__APPLICATION__PORT=$PORT FRONTLINE__WORKERS__ENABLED=false \
   FRONTLINE__AUTH__JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   FRONTLINE__EMAIL__INBOUND_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -60,3 +66,40 @@ fi
 measure "report verify" "$OUT/evidence-verify.txt" $BIN report verify "$OUT/evidence-1.json"
 echo "verify: $(grep -c '^ok ' "$OUT/evidence-verify.txt") ok, $(grep -c '^CHANGED' "$OUT/evidence-verify.txt" || true) changed" \
   | tee -a "$OUT/evidence.txt"
+
+# 4. From the service.
+command -v curl >/dev/null || { as_root apt-get update -qq && as_root apt-get install -y -qq curl >/dev/null; }
+echo "bench-manager-password" | $BIN user create --role admin --email bench@frontline.local >/dev/null 2>&1 || true
+$BIN serve >"$OUT/server-evidence.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+TOKEN=$(curl -fs -H 'content-type: application/json' \
+  -d '{"email":"bench@frontline.local","password":"bench-manager-password"}' \
+  "http://127.0.0.1:$PORT/api/v1/auth/login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$PORT/api/v1/metrics/summary?from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z")
+echo "service: first metrics request (waits for the store to load): $first s" | tee -a "$OUT/evidence.txt"
+echo "service: resident memory with the store loaded: $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) KiB" \
+  | tee -a "$OUT/evidence.txt"
+BODY='{"scope":"company","from":"2025-11-01","to":"2026-11-01","comparison":"previous",
+  "category":"contact_center_of_the_year","word_limit":800,"as_of":"2026-11-15T00:00:00Z"}'
+for run in 1 2; do
+  out=$(curl -s -o "$OUT/evidence-api-$run.json" -w '%{http_code} %{time_total}' \
+    -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$BODY" \
+    "http://127.0.0.1:$PORT/api/v1/reports/evidence")
+  echo "service: POST /api/v1/reports/evidence (run $run): status ${out% *}, ${out#* } s" | tee -a "$OUT/evidence.txt"
+  id=$(sed 's/^{"id":\([0-9]*\).*/\1/' "$OUT/evidence-api-$run.json")
+  curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/reports/$id?format=json" \
+    >"$OUT/evidence-api-$run.doc.json"
+done
+echo "service: peak resident memory (VmHWM) $(awk '/VmHWM/ {print $2}' /proc/$SERVER/status) KiB" \
+  | tee -a "$OUT/evidence.txt"
+if cmp -s "$OUT/evidence-1.json" "$OUT/evidence-api-1.doc.json" && cmp -s "$OUT/evidence-1.json" "$OUT/evidence-api-2.doc.json"; then
+  echo "service: both documents are the command line's bytes" | tee -a "$OUT/evidence.txt"
+else
+  echo "service: documents DIFFER from the command line's" | tee -a "$OUT/evidence.txt"; exit 1
+fi

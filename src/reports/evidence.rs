@@ -51,6 +51,32 @@ pub fn generate(
     Ok(build(params, &name, inputs))
 }
 
+/// Reads the report's name and inputs in the transaction of a metrics-store read (`conn` and
+/// `reader` share one `REPEATABLE READ` snapshot: [`crate::metrics::store::MetricsStore::read`]):
+/// the tickets and work orders from the store, the rest from the database — the same inputs
+/// [`generate`] reads, without reading every ticket through the driver. A technician's scope
+/// reads its tickets from the database, a team's its work orders.
+///
+/// # Errors
+/// [`ReportError::ScopeNotFound`] for an unknown scope id; database errors.
+pub fn read_with_store(
+    conn: &mut PgConnection,
+    reader: &crate::metrics::store::Reader<'_>,
+    params: &EvidenceParams,
+) -> Result<(String, Inputs), ReportError> {
+    let name = inputs::scope_name(conn, params)?
+        .ok_or(ReportError::ScopeNotFound(params.scope.as_str()))?;
+    let tickets = match reader.evidence_tickets(params) {
+        Some(tickets) => tickets,
+        None => inputs::load_tickets(conn, params)?,
+    };
+    let work_orders = reader.evidence_work_orders(params);
+    Ok((
+        name,
+        inputs::load_beside(conn, params, tickets, work_orders)?,
+    ))
+}
+
 /// Which rows a set of figures is over.
 #[derive(Clone, Copy)]
 enum Selector<'a> {

@@ -97,8 +97,9 @@ pub struct Inputs {
     pub training: super::training::TrainingInputs,
 }
 
-/// `in_house` or `outsourced` as a static string (one allocation fewer per ticket).
-fn sourcing(s: Option<&str>) -> Option<&'static str> {
+/// `in_house` or `outsourced` as a static string (one allocation fewer per ticket); `None` for
+/// anything else (no team).
+pub fn sourcing_of(s: Option<&str>) -> Option<&'static str> {
     match s {
         Some("in_house") => Some("in_house"),
         Some("outsourced") => Some("outsourced"),
@@ -225,6 +226,20 @@ fn ticket_scope(kind: ScopeKind) -> &'static str {
 /// # Errors
 /// Database errors.
 pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inputs> {
+    let tickets = load_tickets(conn, params)?;
+    load_beside(conn, params, tickets, None)
+}
+
+/// Reads the tickets of `params` (both periods, those [`ticket_counts`] keeps) in the caller's
+/// transaction, ascending by id. The metrics store gives the same list at its snapshot
+/// ([`crate::metrics::store::Reader::evidence_tickets`]).
+///
+/// # Errors
+/// Database errors.
+pub fn load_tickets(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+) -> QueryResult<Vec<TicketInput>> {
     let lo = params.eligibility.start.min(params.comparison.start);
     let hi = params.eligibility.end.max(params.comparison.end);
     let id = params.scope_id.unwrap_or(0);
@@ -324,13 +339,31 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
                     reopens: r.reopens,
                     one_touch: r.one_touch,
                     fcr: r.fcr,
-                    sourcing: sourcing(r.sourcing.as_deref()),
+                    sourcing: sourcing_of(r.sourcing.as_deref()),
                     sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
                 })
                 .filter(|t| ticket_counts(t, params)),
         );
         from_id = to_id;
     }
+    Ok(tickets)
+}
+
+/// Reads everything but the tickets (ratings, work orders, names, the training section's
+/// inputs) in the caller's transaction, and returns them with `tickets`.
+///
+/// # Errors
+/// Database errors.
+pub fn load_beside(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+    tickets: Vec<TicketInput>,
+    work_orders: Option<Vec<WorkOrderInput>>,
+) -> QueryResult<Inputs> {
+    let lo = params.eligibility.start.min(params.comparison.start);
+    let hi = params.eligibility.end.max(params.comparison.end);
+    let id = params.scope_id.unwrap_or(0);
+    let as_of: DateTime<Utc> = params.as_of;
 
     // The ticket's rating: its most recently answered survey (docs/METRICS.md §9), as of $4.
     let survey_scope = match params.scope {
@@ -374,6 +407,49 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
         })
         .collect();
 
+    let work_orders = match work_orders {
+        Some(work_orders) => work_orders,
+        None => load_work_orders(conn, params)?,
+    };
+
+    let names = |sql: &str, conn: &mut PgConnection| -> QueryResult<Vec<String>> {
+        Ok(diesel::sql_query(sql)
+            .load::<NameRow>(conn)?
+            .into_iter()
+            .map(|r| r.name)
+            .collect())
+    };
+    let staff_names = names("SELECT name FROM users ORDER BY name, id", conn)?;
+    let facility_names = names(
+        "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
+        conn,
+    )?;
+    let training = super::training::load(conn, params)?;
+    Ok(Inputs {
+        tickets,
+        ratings,
+        work_orders,
+        staff_names,
+        facility_names,
+        training,
+    })
+}
+
+/// Reads the work orders of `params` finished in either period (by `as_of`), ascending by id,
+/// in the caller's transaction; first-time fix per docs/METRICS.md §8 with N = [`FTF_DAYS`].
+/// The metrics store gives the same list at its snapshot
+/// ([`crate::metrics::store::Reader::evidence_work_orders`]).
+///
+/// # Errors
+/// Database errors.
+pub fn load_work_orders(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+) -> QueryResult<Vec<WorkOrderInput>> {
+    let lo = params.eligibility.start.min(params.comparison.start);
+    let hi = params.eligibility.end.max(params.comparison.end);
+    let id = params.scope_id.unwrap_or(0);
+    let as_of: DateTime<Utc> = params.as_of;
     // Work orders finished in [lo, hi); first-time fix per docs/METRICS.md §8 with N = 30 days.
     let wo_scope = match params.scope {
         ScopeKind::Company => "TRUE",
@@ -414,7 +490,7 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
             AND wm.finished_at <= $4
           ORDER BY wm.work_order_id"
     );
-    let work_orders = diesel::sql_query(wo_sql)
+    Ok(diesel::sql_query(wo_sql)
         .bind::<BigInt, _>(id)
         .bind::<Timestamptz, _>(lo)
         .bind::<Timestamptz, _>(hi)
@@ -430,29 +506,7 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inp
             fixed: r.fixed,
             employment_type: r.employment_type,
         })
-        .collect();
-
-    let names = |sql: &str, conn: &mut PgConnection| -> QueryResult<Vec<String>> {
-        Ok(diesel::sql_query(sql)
-            .load::<NameRow>(conn)?
-            .into_iter()
-            .map(|r| r.name)
-            .collect())
-    };
-    let staff_names = names("SELECT name FROM users ORDER BY name, id", conn)?;
-    let facility_names = names(
-        "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
-        conn,
-    )?;
-    let training = super::training::load(conn, params)?;
-    Ok(Inputs {
-        tickets,
-        ratings,
-        work_orders,
-        staff_names,
-        facility_names,
-        training,
-    })
+        .collect())
 }
 
 /// The display name of the scope, `None` when no such team, user, organization or site exists

@@ -209,8 +209,18 @@ pub async fn create_evidence_report(
     user.require(REPORTERS)?;
     let params = body.value.parse(Utc::now())?;
     let by = user.id;
+    // The tickets come from the metrics store at the read's snapshot (a pass over packed rows
+    // rather than every ticket through the driver); the report is built once the store is let go.
+    let metrics = state.metrics_store.clone();
+    let pool = state.pool.clone();
+    let document = db::blocking(move || {
+        let (name, inputs) = metrics.read(&pool, |conn, reader| {
+            reports::evidence::read_with_store(conn, reader, &params).map_err(report_error)
+        })?;
+        Ok(reports::build(&params, &name, inputs))
+    })
+    .await?;
     let (stored, document) = db::run(&state.pool, move |conn| {
-        let document = reports::generate(conn, &params).map_err(report_error)?;
         let stored = store::insert_evidence(conn, &document, Some(by))?;
         Ok::<_, ApiError>((stored, document))
     })

@@ -27,6 +27,7 @@ mod monitoring;
 mod organizations;
 mod queues;
 mod reply_and_status;
+mod report_store;
 mod reports;
 mod roles;
 mod seed;

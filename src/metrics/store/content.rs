@@ -58,6 +58,14 @@ impl Content {
         }
     }
 
+    /// `ticket_metrics.reopens` (0 without a projection).
+    pub(super) fn reopens(&self, r: &Row) -> i32 {
+        match r.flags >> flag::REOPENS_SHIFT {
+            flag::REOPENS_IN_EXTRA => self.extra(r).map_or(0, |e| e.reopens),
+            n => n as i32,
+        }
+    }
+
     /// First reply and full resolution seconds in the basis `b` (0 calendar, 1 business).
     pub(super) fn durations(&self, r: &Row, b: usize) -> (i64, i64) {
         if r.flags & flag::EXTRA_DURATIONS != 0 {

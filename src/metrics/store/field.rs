@@ -45,6 +45,8 @@ pub(super) struct FieldRow {
     pub(super) asset_kind: u8,
     pub(super) employment: u8,
     pub(super) flags: u8,
+    /// Interned `status` ([`Content::labels`]).
+    pub(super) status: u8,
 }
 
 type FieldTuple = (
@@ -152,6 +154,7 @@ impl Content {
                     asset_kind: self.labels.intern(asset_kind),
                     employment: self.labels.intern(employment),
                     flags,
+                    status: self.labels.intern(Some(status)),
                 }
             })
             .collect()

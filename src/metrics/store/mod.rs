@@ -72,6 +72,7 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 
 mod aggregate;
 mod content;
+mod evidence;
 mod field;
 mod load;
 mod packed;
@@ -151,6 +152,9 @@ mod flag {
     pub const OUTCOMES_MASK: u32 = 7;
     pub const OUTCOMES_IN_EXTRA: u32 = 7;
     pub const KIND_SHIFT: u32 = 16;
+    /// Bits 24–31: `reopens` (0–254), or 255: the count is in [`super::Extra`].
+    pub const REOPENS_SHIFT: u32 = 24;
+    pub const REOPENS_IN_EXTRA: u32 = 255;
 }
 
 /// One ticket, packed (120 bytes, no allocation of its own): its dimensions, its projection
@@ -205,6 +209,8 @@ struct Extra {
     durations: [i64; 4],
     /// Every SLA outcome, when there are more than [`INLINE_OUTCOMES`].
     outcomes: Box<[Outcome]>,
+    /// `ticket_metrics.reopens` when it does not fit the row's flags (`REOPENS_IN_EXTRA`).
+    reopens: i32,
 }
 
 /// A ticket as loaded, before packing.

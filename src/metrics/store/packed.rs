@@ -46,6 +46,14 @@ impl Packed {
         set(flag::FCR_CANDIDATE, u.fcr_candidate);
         set(flag::FIRST_CONTACT, true);
         set(flag::HOLD, !u.on_hold.is_empty());
+        match u32::try_from(u.reopens) {
+            Ok(n) if n < flag::REOPENS_IN_EXTRA => flags |= n << flag::REOPENS_SHIFT,
+            _ => {
+                flags |= flag::REOPENS_IN_EXTRA << flag::REOPENS_SHIFT;
+                extra.reopens = u.reopens;
+                needs_extra = true;
+            }
+        }
         if u.has_metrics && u.metrics_created != u.created {
             flags |= flag::EXTRA_CREATED;
             extra.metrics_created = u.metrics_created;

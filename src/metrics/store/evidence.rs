@@ -1,0 +1,184 @@
+//! The evidence report's per-ticket inputs ([`crate::reports::inputs::TicketInput`]) read from the
+//! store instead of the database: the same rows, values and order as the report's SQL
+//! (`reports::inputs`), at the store's snapshot — one pass over the packed rows instead of a
+//! million rows read through the driver.
+//!
+//! As the SQL does, everything is the current projection except what is read "as of" the
+//! report's `as_of`: a ticket counts only if created by then, `fcr.v1`'s look-up sees only
+//! tickets created by then, and an SLA clock gives an outcome only if its instant is by then
+//! (a breach at `breached_at`; an achievement at `fulfilled_at`; a running clock, past due, a
+//! breach at `due_at`). A clock is never running and fulfilled at once (`domain::sla`: fulfilling
+//! stops it, restarting clears `fulfilled_at`), so the store's outcomes per clock are the SQL's
+//! `CASE`. The equality of both paths is tested in `tests/api/reports.rs`.
+
+use super::field::field_flag;
+use super::*;
+use crate::reports::inputs::{FTF_DAYS, TicketInput, WorkOrderInput, sourcing_of, ticket_counts};
+use crate::reports::params::{EvidenceParams, ScopeKind};
+
+/// A row's id column (team, assignee, organization, site: interned).
+type Column = fn(&Row) -> u32;
+
+/// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
+fn whole_seconds(micros: i64) -> i64 {
+    micros.div_euclid(1_000_000)
+}
+
+/// `Some(v)` unless `v` is [`NONE`].
+fn present(v: i64) -> Option<i64> {
+    (v != NONE).then_some(v)
+}
+
+impl Reader<'_> {
+    /// The tickets of an evidence report over `params` (both periods), ascending by id, exactly
+    /// as `reports::inputs::load` reads them from the database at this snapshot; `None` for a
+    /// scope the store cannot select (a technician's: it follows work orders).
+    pub fn evidence_tickets(&self, params: &EvidenceParams) -> Option<Vec<TicketInput>> {
+        let c = self.content;
+        let interned = |id: Option<i64>| id.and_then(|id| c.ids.get(&id));
+        // The scope's column and its interned value; a value no ticket has selects nothing.
+        let scope: Option<(Column, Option<u32>)> = match params.scope {
+            ScopeKind::Company => None,
+            ScopeKind::Team => Some((|r| r.team, interned(params.scope_id))),
+            ScopeKind::Agent => Some((|r| r.assignee, interned(params.scope_id))),
+            ScopeKind::Organization => Some((|r| r.organization, interned(params.scope_id))),
+            ScopeKind::Site => Some((|r| r.site, interned(params.scope_id))),
+            ScopeKind::Technician => return None,
+        };
+        if let Some((_, None)) = scope {
+            return Some(Vec::new());
+        }
+        let hi = params.eligibility.end.max(params.comparison.end);
+        let hi = hi.timestamp_micros();
+        let as_of = params.as_of.timestamp_micros();
+        let sourcing: HashMap<u32, Option<&'static str>> = self
+            .dimensions
+            .teams
+            .iter()
+            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, sourcing_of(Some(s)))))
+            .collect();
+        let mut out = Vec::new();
+        let mut sla = Vec::new();
+        for r in &c.rows {
+            if r.flags & flag::HAS_METRICS == 0 || r.created >= hi || r.created > as_of {
+                continue;
+            }
+            if let Some((column, Some(want))) = scope
+                && column(r) != want
+            {
+                continue;
+            }
+            sla.clear();
+            c.outcomes(r, |o| {
+                if o.at <= as_of {
+                    sla.push((o.at, o.kind == OutcomeKind::Achieved));
+                }
+            });
+            sla.sort_unstable();
+            let latest = c.latest(r);
+            let one_touch =
+                (r.flags & flag::ONE_TOUCH_SET != 0).then_some(r.flags & flag::ONE_TOUCH != 0);
+            let (first_reply_business, _) = c.durations(r, 1);
+            let (_, full_resolution) = c.durations(r, 0);
+            let input = TicketInput {
+                id: r.ticket_id,
+                created: whole_seconds(r.created),
+                first_reply_at: present(r.first_reply_at).map(whole_seconds),
+                first_reply_business: present(first_reply_business),
+                latest_solved_at: present(latest).map(whole_seconds),
+                full_resolution: present(full_resolution),
+                reopens: c.reopens(r),
+                one_touch,
+                fcr: one_touch.map(|_| {
+                    r.flags & flag::FCR_CANDIDATE != 0
+                        && latest != NONE
+                        && self.first_contact(r, latest, as_of)
+                }),
+                sourcing: sourcing.get(&r.team).copied().flatten(),
+                sla: sla
+                    .iter()
+                    .map(|&(at, achieved)| (whole_seconds(at), achieved))
+                    .collect(),
+            };
+            if ticket_counts(&input, params) {
+                out.push(input);
+            }
+        }
+        Some(out)
+    }
+
+    /// `fcr.v1`'s look-up as of `as_of`: no other ticket of the same requester and category
+    /// created in `(latest, latest + 7 days]` and by `as_of` (true without a requester). Once the
+    /// window has closed by `as_of`, that is the row's kept flag.
+    fn first_contact(&self, r: &Row, latest: i64, as_of: i64) -> bool {
+        let until = latest.saturating_add(SEVEN_DAYS);
+        if r.requester_id == NONE || until <= as_of {
+            return r.requester_id == NONE || r.flags & flag::FIRST_CONTACT != 0;
+        }
+        let c = self.content;
+        let group = c.group(&c.by_created, (r.requester_id, r.category));
+        !ids_in(
+            &c.rows,
+            group,
+            |r| r.created,
+            latest,
+            until.min(as_of),
+            true,
+        )
+        .any(|other| other != r.ticket_id)
+    }
+
+    /// The work orders of an evidence report over `params`, ascending by id, exactly as
+    /// `reports::inputs::load_beside` reads them: finished in either period and by `as_of`, with
+    /// `first_time_fix.v1` (N = [`FTF_DAYS`]) looked up as of `as_of`. `None` for a team's scope
+    /// (it follows the technician's team at the finish, which the store does not hold).
+    pub fn evidence_work_orders(&self, params: &EvidenceParams) -> Option<Vec<WorkOrderInput>> {
+        let c = self.content;
+        let want = match params.scope {
+            ScopeKind::Team => return None,
+            ScopeKind::Company => None,
+            _ => match params.scope_id.and_then(|id| c.ids.get(&id)) {
+                Some(v) => Some(v),
+                None => return Some(Vec::new()),
+            },
+        };
+        let lo = params.eligibility.start.min(params.comparison.start);
+        let hi = params.eligibility.end.max(params.comparison.end);
+        let (lo, hi) = (lo.timestamp_micros(), hi.timestamp_micros());
+        let as_of = params.as_of.timestamp_micros();
+        let n = FTF_DAYS * 86_400 * 1_000_000;
+        let assignee = |ticket_id: i64| c.position(ticket_id).map_or(0, |p| c.rows[p].assignee);
+        let mut out = Vec::new();
+        for (i, f) in c.fields.iter().enumerate() {
+            if f.finished == NONE || f.finished < lo || f.finished >= hi || f.finished > as_of {
+                continue;
+            }
+            let in_scope = match (params.scope, want) {
+                (_, None) => true,
+                (ScopeKind::Agent, Some(v)) => assignee(f.ticket_id) == v,
+                (ScopeKind::Technician, Some(v)) => f.technician == v,
+                (ScopeKind::Organization, Some(v)) => f.organization == v,
+                (ScopeKind::Site, Some(v)) => f.site == v,
+                (_, Some(_)) => false,
+            };
+            if !in_scope {
+                continue;
+            }
+            let until = f.finished.saturating_add(n);
+            let fixed = field_flag::COMPLETED | field_flag::PROBLEM_FIXED;
+            let fixed = f.flags & fixed == fixed
+                && !c.next_visit_by(i, false, until.min(as_of))
+                && (f.reopened == NONE || f.reopened > as_of || f.reopened > until);
+            out.push(WorkOrderInput {
+                id: f.work_order_id,
+                ticket_id: f.ticket_id,
+                finished_at: whole_seconds(f.finished),
+                status: c.labels.value(f.status).cloned().unwrap_or_default(),
+                first_visit: f.flags & field_flag::FIRST_VISIT != 0,
+                fixed,
+                employment_type: c.labels.value(f.employment).cloned(),
+            });
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,177 @@
+//! The evidence report's two ways to read its inputs agree: the database (`reports::inputs`,
+//! what the command line and `report verify` use) and the metrics store (what
+//! `POST /api/v1/reports/evidence` uses), on the seeded demo company, for every scope and for
+//! `as_of` instants that cut through FCR's 7-day windows, SLA clocks still running and
+//! first-time fix's 30 days.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use frontline::metrics::store::MetricsStore;
+use frontline::reports::inputs::{self, TicketInput, WorkOrderInput};
+use frontline::reports::{EvidenceParams, EvidenceRequest};
+use serde_json::json;
+
+#[derive(QueryableByName)]
+struct Pick {
+    #[diesel(sql_type = Text)]
+    scope: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    id: Option<i64>,
+}
+
+fn params(
+    scope: &str,
+    id: Option<i64>,
+    from: &str,
+    to: &str,
+    as_of: DateTime<Utc>,
+) -> EvidenceParams {
+    let request: EvidenceRequest = serde_json::from_value(json!({
+        "scope": scope, "scope_id": id, "from": from, "to": to, "comparison": "previous",
+        "category": "contact_center_of_the_year", "word_limit": 300, "as_of": as_of}))
+    .unwrap();
+    request.parse(Utc::now()).unwrap()
+}
+
+type FromSql = (Vec<TicketInput>, Vec<WorkOrderInput>);
+type FromStore = (Option<Vec<TicketInput>>, Option<Vec<WorkOrderInput>>);
+
+/// Both paths' tickets and work orders of `p`; the store's work orders are `None` for a team.
+fn both(
+    db: &crate::helpers::TestDb,
+    store: &MetricsStore,
+    p: &EvidenceParams,
+) -> (FromSql, FromStore) {
+    let mut conn = db.conn();
+    let sql = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            Ok::<_, diesel::result::Error>((
+                inputs::load_tickets(conn, p)?,
+                inputs::load_work_orders(conn, p)?,
+            ))
+        })
+        .unwrap();
+    let from_store = store
+        .read(&db.pool, |_, reader| {
+            Ok((reader.evidence_tickets(p), reader.evidence_work_orders(p)))
+        })
+        .unwrap();
+    (sql, from_store)
+}
+
+#[tokio::test]
+async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_and_as_of() {
+    use frontline::seed::{self, Profile, SeedOptions, Writer};
+    let db = crate::helpers::TestDb::new();
+    let mut conn = db.conn();
+    let options = SeedOptions {
+        tickets: 3_000,
+        seed: 7,
+        writer: Writer::Bulk,
+        ..SeedOptions::for_profile(Profile::Demo)
+    };
+    seed::run(&mut conn, &options).unwrap();
+    // A ticket reopened twice and one whose count does not fit the packed row's bits.
+    diesel::sql_query(
+        "UPDATE ticket_metrics SET reopens = CASE WHEN ticket_id = (SELECT min(ticket_id) FROM
+            ticket_metrics) THEN 300 ELSE 2 END
+          WHERE ticket_id IN (SELECT ticket_id FROM ticket_metrics ORDER BY ticket_id LIMIT 2)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    // Clocks still running, past due at some instants below: breaches at `due_at` then.
+    let running = diesel::sql_query(
+        "UPDATE ticket_sla_clocks SET running = TRUE, fulfilled_at = NULL, breached_at = NULL,
+                due_at = created.at + interval '3 hours'
+           FROM (SELECT id, created_at AS at FROM tickets
+                  WHERE created_at >= '2026-03-02' AND created_at < '2026-03-06'
+                     OR created_at >= '2026-06-16' AND created_at < '2026-06-18') created
+          WHERE ticket_sla_clocks.ticket_id = created.id",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(running > 10, "{running}");
+    let picks: Vec<Pick> = diesel::sql_query(
+        "SELECT 'team' AS scope, (SELECT min(team_id) FROM tickets) AS id
+         UNION ALL SELECT 'agent', (SELECT assignee_id FROM tickets WHERE assignee_id IS NOT NULL
+                                     GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)
+         UNION ALL SELECT 'organization', (SELECT max(organization_id) FROM tickets)
+         UNION ALL SELECT 'site', (SELECT site_id FROM work_orders GROUP BY 1
+                                    ORDER BY count(*) DESC LIMIT 1)
+         UNION ALL SELECT 'technician', (SELECT technician_id FROM work_orders
+                                          WHERE technician_id IS NOT NULL GROUP BY 1
+                                          ORDER BY count(*) DESC LIMIT 1)
+         UNION ALL SELECT 'team', 999999",
+    )
+    .load(&mut conn)
+    .unwrap();
+    let store = MetricsStore::new();
+    let (mut compared, mut repeats, mut fcr_windows, mut fixes) = (0, 0, 0, 0);
+    // Instants inside the data (mid-month, with open windows) and after it.
+    let instants = [
+        "2026-03-04T13:00:00Z",
+        "2026-06-17T09:30:00Z",
+        "2026-11-30T00:00:00Z",
+    ];
+    for as_of in instants {
+        let as_of: DateTime<Utc> = as_of.parse().unwrap();
+        let company = params(
+            "company",
+            None,
+            "2026-01-01",
+            "2026-07-01",
+            as_of.max("2026-01-01T00:00:00Z".parse().unwrap()),
+        );
+        let mut cases = vec![company];
+        for pick in &picks {
+            cases.push(params(
+                &pick.scope,
+                pick.id,
+                "2026-01-01",
+                "2026-07-01",
+                as_of.max("2026-01-01T00:00:00Z".parse().unwrap()),
+            ));
+        }
+        for p in &cases {
+            let ((tickets, work_orders), (store_tickets, store_work_orders)) = both(&db, &store, p);
+            match p.scope.as_str() {
+                "technician" => assert!(store_tickets.is_none()),
+                _ => {
+                    let store_tickets = store_tickets.unwrap();
+                    assert_eq!(store_tickets.len(), tickets.len(), "{:?} {as_of}", p.scope);
+                    for (a, b) in tickets.iter().zip(&store_tickets) {
+                        assert_eq!(a, b, "{:?} as of {as_of}", p.scope);
+                    }
+                    compared += tickets.len();
+                }
+            }
+            match p.scope.as_str() {
+                "team" => assert!(store_work_orders.is_none()),
+                _ => {
+                    let store_work_orders = store_work_orders.unwrap();
+                    assert_eq!(store_work_orders.len(), work_orders.len(), "{:?}", p.scope);
+                    for (a, b) in work_orders.iter().zip(&store_work_orders) {
+                        assert_eq!(a, b, "{:?} as of {as_of}", p.scope);
+                    }
+                }
+            }
+            let as_of = p.as_of.timestamp();
+            repeats += tickets.iter().filter(|t| t.reopens >= 2).count();
+            fcr_windows += tickets
+                .iter()
+                .filter(|t| t.latest_solved_at.is_some_and(|s| s + 7 * 86_400 > as_of))
+                .count();
+            fixes += work_orders.iter().filter(|w| w.fixed).count();
+        }
+    }
+    // The comparisons covered what differs between the two ways.
+    assert!(compared > 5_000, "{compared}");
+    assert!(
+        repeats > 0 && fcr_windows > 0 && fixes > 0,
+        "{repeats} {fcr_windows} {fixes}"
+    );
+}
