@@ -133,14 +133,31 @@ fn tally(pair: &mut (u64, u64), success: bool) {
 /// The measures of `[start, end)`; `as_of` (seconds) bounds the Kaplan–Meier follow-up: a ticket
 /// still open is censored at the period's end or at `as_of`, whichever comes first.
 fn measure(inputs: &Inputs, start: i64, end: i64, as_of: i64, sel: Selector<'_>) -> Measures {
-    let holds = |t: i64| t >= start && t < end;
-    let follow_up_end = end.min(as_of);
-    let mut m = Measures::default();
+    measure_buckets(inputs, &[(start, end)], as_of, sel)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// The measures of each bucket `[start, end)` of `buckets` (ascending, not overlapping), in one
+/// pass over the inputs: each instant falls in the bucket that holds it, if any.
+fn measure_buckets(
+    inputs: &Inputs,
+    buckets: &[(i64, i64)],
+    as_of: i64,
+    sel: Selector<'_>,
+) -> Vec<Measures> {
+    let bucket = |t: i64| {
+        let k = buckets.partition_point(|(start, _)| *start <= t);
+        k.checked_sub(1).filter(|&k| t < buckets[k].1)
+    };
+    let mut all: Vec<Measures> = buckets.iter().map(|_| Measures::default()).collect();
     for t in inputs.tickets.iter().filter(|t| sel.ticket(t)) {
-        if holds(t.created) {
+        if let Some(k) = bucket(t.created) {
+            let m = &mut all[k];
             m.created += 1;
             // Kaplan–Meier cohort: created in the period; solved (latest solve) before the end
             // of its follow-up, else censored there.
+            let follow_up_end = buckets[k].1.min(as_of);
             match (t.full_resolution, t.latest_solved_at) {
                 (Some(d), Some(at)) if at < follow_up_end => {
                     m.km.push(TimeToEvent::event(d.max(0)));
@@ -151,11 +168,12 @@ fn measure(inputs: &Inputs, start: i64, end: i64, as_of: i64, sel: Selector<'_>)
             }
         }
         if let (Some(at), Some(v)) = (t.first_reply_at, t.first_reply_business)
-            && holds(at)
+            && let Some(k) = bucket(at)
         {
-            m.frt.push(v);
+            all[k].frt.push(v);
         }
-        if t.latest_solved_at.is_some_and(holds) {
+        if let Some(k) = t.latest_solved_at.and_then(bucket) {
+            let m = &mut all[k];
             tally(&mut m.reopen, t.reopens >= 1);
             if let Some(v) = t.full_resolution {
                 m.resolution_solved.push(v);
@@ -165,32 +183,40 @@ fn measure(inputs: &Inputs, start: i64, end: i64, as_of: i64, sel: Selector<'_>)
                 tally(&mut m.fcr, t.fcr == Some(true));
             }
         }
-        // The ticket is the unit: it attains when all its outcomes in the period were achieved.
-        let outcomes: Vec<bool> = t
-            .sla
-            .iter()
-            .filter(|(at, _)| holds(*at))
-            .map(|(_, a)| *a)
-            .collect();
-        if !outcomes.is_empty() {
-            tally(&mut m.sla, outcomes.iter().all(|a| *a));
+        // The ticket is the unit: it attains in a period when all its outcomes there were
+        // achieved. Outcomes are ascending by instant, so a bucket's are consecutive.
+        let mut run: Option<(usize, bool)> = None;
+        for (at, achieved) in &t.sla {
+            let Some(k) = bucket(*at) else { continue };
+            run = match run {
+                Some((j, all_achieved)) if j == k => Some((k, all_achieved && *achieved)),
+                Some((j, all_achieved)) => {
+                    tally(&mut all[j].sla, all_achieved);
+                    Some((k, *achieved))
+                }
+                None => Some((k, *achieved)),
+            };
+        }
+        if let Some((j, all_achieved)) = run {
+            tally(&mut all[j].sla, all_achieved);
         }
     }
     for r in inputs.ratings.iter().filter(|r| sel.rating(r)) {
-        if holds(r.answered_at) {
-            tally(&mut m.csat, r.score >= 4);
+        if let Some(k) = bucket(r.answered_at) {
+            tally(&mut all[k].csat, r.score >= 4);
         }
     }
     for w in inputs.work_orders.iter().filter(|w| sel.work_order(w)) {
         let ended = w.status == "completed" || w.status == "cannot_complete";
-        if holds(w.finished_at) && ended {
+        if let Some(k) = bucket(w.finished_at).filter(|_| ended) {
+            let m = &mut all[k];
             m.ended += 1;
             if w.first_visit {
                 tally(&mut m.ftf, w.fixed);
             }
         }
     }
-    m
+    all
 }
 
 /// One value with what goes beside it.
@@ -487,6 +513,8 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         .zip(now_stats.into_iter().zip(before_stats))
         .map(|(k, (now, before))| figure(format!("headline.{k}"), &spec(k), now, Some(before)))
         .collect();
+    // Their values are no longer needed: let them go before the months' are gathered.
+    drop((now, before));
 
     // Monthly series.
     let months: Vec<(String, i64, i64)> = {
@@ -506,10 +534,8 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             })
             .collect()
     };
-    let month_measures: Vec<Measures> = months
-        .iter()
-        .map(|(_, s, e)| measure(&inputs, *s, *e, as_of, Selector::All))
-        .collect();
+    let bounds: Vec<(i64, i64)> = months.iter().map(|(_, s, e)| (*s, *e)).collect();
+    let month_measures = measure_buckets(&inputs, &bounds, as_of, Selector::All);
     let mut series_keys: Vec<(&'static str, &'static str, &'static str)> = vec![
         ("volume", "tickets_created", "Tickets created per month"),
         (
@@ -560,6 +586,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             }
         })
         .collect();
+    drop(month_measures);
 
     // Splits: only when the eligibility period holds both values.
     let mut splits = Vec::new();

@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 
+/// A ticket's SLA outcomes, inline up to four (a ticket has one or two per SLA clock: a million
+/// tickets' outcomes are then no million allocations).
+pub type SlaOutcomes = smallvec::SmallVec<[(i64, bool); 4]>;
+
 /// One ticket's inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketInput {
@@ -36,7 +40,7 @@ pub struct TicketInput {
     /// Sourcing of the ticket's team (`in_house` / `outsourced`), `null` without a team.
     pub sourcing: Option<&'static str>,
     /// The ticket's SLA outcomes: (instant, achieved), by instant then achieved-last.
-    pub sla: Vec<(i64, bool)>,
+    pub sla: SlaOutcomes,
 }
 
 /// One ticket's rating (its most recently answered survey as of `as_of`).

@@ -39,7 +39,7 @@ fn ticket(
         one_touch,
         fcr,
         sourcing: Some(sourcing),
-        sla,
+        sla: sla.into(),
     }
 }
 

@@ -35,7 +35,7 @@ fn ticket(id: i64, created: i64, frt: i64, solved_after: Option<i64>) -> TicketI
         one_touch: solved_after.map(|_| true),
         fcr: solved_after.map(|_| true),
         sourcing: Some("in_house"),
-        sla: vec![(created + frt, frt <= 3600)],
+        sla: vec![(created + frt, frt <= 3600)].into(),
     }
 }
 
