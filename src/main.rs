@@ -198,6 +198,11 @@ enum ImportSource {
         /// Do nothing when the database already holds tickets.
         #[arg(long)]
         if_empty: bool,
+        /// Import an outside data set (a rival's export, a vendor's log) under this label: it
+        /// is kept on every ticket, and figures, lists and reports read it only when asked for
+        /// (`source=LABEL`). Lowercase letters, digits, `_`, `.`, `-` (at most 63).
+        #[arg(long, value_name = "LABEL")]
+        source: Option<String>,
     },
 }
 
@@ -236,8 +241,9 @@ fn run() -> anyhow::Result<()> {
                     mapping,
                     strict,
                     if_empty,
+                    source,
                 },
-        } => import(&settings, &file, &mapping, strict, if_empty),
+        } => import(&settings, &file, &mapping, strict, if_empty, source),
         Command::Report { action } => report(&settings, action),
         Command::Metrics {
             action: MetricsAction::Rebuild,
@@ -372,6 +378,7 @@ fn run() -> anyhow::Result<()> {
                         &PathBuf::from(&settings.bootstrap.event_log_mapping),
                         false,
                         true,
+                        None,
                     )?;
                 }
                 login_hint = bootstrap_admin(&settings)?;
@@ -607,7 +614,15 @@ fn import(
     mapping: &std::path::Path,
     strict: bool,
     if_empty: bool,
+    source: Option<String>,
 ) -> anyhow::Result<()> {
+    if let Some(label) = source.as_deref() {
+        anyhow::ensure!(
+            frontline::import::event_log::valid_source_label(label),
+            "--source `{label}`: a label is 1 to 63 lowercase letters, digits, `_`, `.` or `-`, \
+             starting with a letter or a digit"
+        );
+    }
     let mapping = Mapping::load(mapping)?;
     let mut conn = connect(settings)?;
     {
@@ -641,6 +656,7 @@ fn import(
         ImportOptions {
             strict,
             progress: std::io::stderr().is_terminal(),
+            source,
         },
     )?;
     for issue in &summary.issues {

@@ -201,6 +201,7 @@ diesel::table! {
         asset_id -> Nullable<Int8>,
         hold_reason -> Nullable<Text>,
         sla_due_at -> Nullable<Timestamptz>,
+        source -> Nullable<Text>,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }

@@ -51,12 +51,28 @@ use std::fmt;
 use std::path::Path;
 
 /// Options of one import run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Abort on the first skipped or refused row, writing nothing.
     pub strict: bool,
     /// Draw a progress bar (on a terminal).
     pub progress: bool,
+    /// The label of an outside data set (a rival's export, a vendor's log), kept on every
+    /// imported ticket (`tickets.source`); `None` imports the company's own history. Lowercase
+    /// letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 63
+    /// characters ([`valid_source_label`]).
+    pub source: Option<String>,
+}
+
+/// Whether `label` may name an outside data set: 1–63 characters of lowercase letters, digits,
+/// `_`, `.` and `-`, the first a letter or a digit (the database's `tickets_source_label`).
+pub fn valid_source_label(label: &str) -> bool {
+    let mut chars = label.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && label.len() <= 63
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Severity of a reported row.
@@ -457,6 +473,7 @@ fn build_history(
     rows: &[Row],
     dir: &Directory,
     mapping: &Mapping,
+    source: Option<&str>,
 ) -> (Option<ticket_model::TicketHistory>, Vec<RowIssue>, u64) {
     let mut issues = Vec::new();
     let Some((created_at, first_index)) = creation(rows) else {
@@ -518,6 +535,7 @@ fn build_history(
     let metrics = project(&events, &calendar).unwrap_or_default();
     let history = ticket_model::TicketHistory {
         external_id: ticket_id.to_string(),
+        source: source.map(str::to_string),
         subject: mapping.ticket.subject.replace("{ticket_id}", ticket_id),
         channel: rows.iter().find_map(|r| r.channel),
         team_id: team,
@@ -674,7 +692,7 @@ pub fn import_reader(
 
     let result = conn.transaction::<_, ImportError, _>(|conn| {
         let ids: Vec<&str> = log.tickets.iter().map(|(id, _)| id.as_str()).collect();
-        let present: HashSet<String> = ticket_model::existing_external_ids(conn, &ids)?
+        let present: HashSet<String> = ticket_model::existing_external_ids(conn, options.source.as_deref(), &ids)?
             .into_iter()
             .collect();
         let dir = resolve_directory(conn, mapping, &log, &present)?;
@@ -687,7 +705,7 @@ pub fn import_reader(
                 summary.rows_already_present += rows.len() as u64;
                 continue;
             }
-            let (history, mut issues, applied) = build_history(ticket_id, rows, &dir, mapping);
+            let (history, mut issues, applied) = build_history(ticket_id, rows, &dir, mapping, options.source.as_deref());
             if options.strict
                 && let Some(issue) = issues.first()
             {

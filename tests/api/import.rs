@@ -38,6 +38,7 @@ fn import(db: &TestDb, csv: &str, strict: bool) -> Result<ImportSummary, ImportE
         ImportOptions {
             strict,
             progress: false,
+            source: None,
         },
     )
 }

@@ -12,8 +12,10 @@ use std::collections::HashMap;
 /// first), the body of each comment event in log order, and its metric projection.
 #[derive(Debug, Clone)]
 pub struct TicketHistory {
-    /// Id in the source (unique).
+    /// Id in the source (unique within `source`).
     pub external_id: String,
+    /// The outside data set's label (`tickets.source`); `None` for the company's own history.
+    pub source: Option<String>,
     /// Subject line.
     pub subject: String,
     /// Channel it came in by, when the source says.
@@ -32,18 +34,21 @@ pub struct TicketHistory {
     pub metrics: TicketMetrics,
 }
 
-/// External ids among `candidates` that already name a ticket.
+/// External ids among `candidates` that already name a ticket of `source` (`None`: the
+/// company's own tickets).
 ///
 /// # Errors
 /// Database errors.
 pub fn existing_external_ids(
     conn: &mut PgConnection,
+    source: Option<&str>,
     candidates: &[&str],
 ) -> QueryResult<Vec<String>> {
     let mut found = Vec::new();
     for chunk in candidates.chunks(10_000) {
         let rows: Vec<Option<String>> = tickets::table
             .filter(tickets::external_id.eq_any(chunk))
+            .filter(tickets::source.is_not_distinct_from(source))
             .select(tickets::external_id)
             .load(conn)?;
         found.extend(rows.into_iter().flatten());
@@ -52,7 +57,7 @@ pub fn existing_external_ids(
 }
 
 /// Stores ticket histories with multi-row inserts, inside the caller's transaction. A history
-/// whose external id already exists is skipped (so a concurrent import cannot duplicate it).
+/// whose external id already exists in its source is skipped (so a concurrent import cannot duplicate it).
 /// Returns the external ids stored.
 ///
 /// # Errors
@@ -68,6 +73,7 @@ pub fn insert_histories_tx(
             .iter()
             .map(|h| NewTicket {
                 external_id: Some(&h.external_id),
+                source: h.source.as_deref(),
                 subject: &h.subject,
                 description: "",
                 status: h.state.status.into(),
@@ -85,8 +91,9 @@ pub fn insert_histories_tx(
             .collect();
         let inserted: Vec<(i64, Option<String>)> = diesel::insert_into(tickets::table)
             .values(&rows)
-            .on_conflict(tickets::external_id)
-            .do_nothing()
+            // The one unique key an import can meet is (source, external id)
+            // (`tickets_source_external_id_key`, an index on an expression: no conflict target).
+            .on_conflict_do_nothing()
             .returning((tickets::id, tickets::external_id))
             .get_results(conn)?;
         ids.extend(

@@ -150,6 +150,9 @@ pub struct TicketFilter {
     pub asset_id: Option<i64>,
     /// Only this category.
     pub category: Option<String>,
+    /// Only the tickets of this outside data set (`tickets.source`); `None`: the company's own
+    /// tickets only (imported sources never mix in unless asked for).
+    pub source: Option<String>,
     /// Only tickets carrying this tag.
     pub tag: Option<String>,
     /// Only tickets of teams with this sourcing.
@@ -243,6 +246,7 @@ macro_rules! filtered {
         if let Some(v) = &filter.category {
             query = query.filter(tickets::category.eq(v.clone()));
         }
+        query = query.filter(tickets::source.is_not_distinct_from(filter.source.clone()));
         if let Some(v) = &filter.tag {
             query = query.filter(tickets::tags.contains(vec![v.clone()]));
         }

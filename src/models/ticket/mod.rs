@@ -111,6 +111,7 @@ pub fn hold_reason_after(
 #[diesel(table_name = tickets)]
 struct NewTicket<'a> {
     external_id: Option<&'a str>,
+    source: Option<&'a str>,
     subject: &'a str,
     description: &'a str,
     status: DbTicketStatus,

@@ -113,6 +113,10 @@ pub struct ListTicketsQuery {
     pub category: Option<String>,
     /// A tag the ticket carries.
     pub tag: Option<String>,
+    /// An outside data set's label (`frontline import event-log … --source LABEL`): only its
+    /// tickets. Without it, only the company's own tickets are listed.
+    #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
+    pub source: Option<String>,
     /// `in_house` or `outsourced`: the sourcing of the ticket's team.
     #[param(value_type = Option<crate::routes::openapi::SourcingList>)]
     pub sourcing: Option<String>,
@@ -321,6 +325,15 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
         )?
         .first()
         .copied();
+        let source = match q.source.as_deref() {
+            Some(label) if !crate::import::event_log::valid_source_label(label) => {
+                return Err(ApiError::invalid_field(
+                    "source",
+                    "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
+                ));
+            }
+            label => label.map(str::to_string),
+        };
         let limit = per_page(q.per_page)?;
         let sort = match q.sort.as_deref() {
             None => TicketSort::default(),
@@ -398,6 +411,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             asset_id: q.asset_id,
             category: q.category.map(|c| c.trim().to_lowercase()),
             tag: q.tag.map(|t| t.trim().to_lowercase()),
+            source,
             sourcing,
             created_from,
             created_to,
