@@ -533,22 +533,27 @@ pub(crate) fn recent_log() -> String {
         .unwrap();
     let at = |d: Duration| (base + d).format("%Y-%m-%d %H:%M:%S+00:00").to_string();
     let rows = [
-        ("A", "Insert", Duration::zero(), "Ann"),
-        ("A", "Take", Duration::minutes(30), "Bob"),
-        ("A", "Resolve", Duration::hours(4), "Bob"),
-        ("C", "Insert", Duration::days(1), "Ann"),
-        ("C", "Take", Duration::days(1) + Duration::hours(1), "Bob"),
+        ("RA", "Insert", Duration::zero(), "Ann"),
+        ("RA", "Take", Duration::minutes(30), "Bob"),
+        ("RA", "Resolve", Duration::hours(4), "Bob"),
+        ("RC", "Insert", Duration::days(1), "Ann"),
+        ("RC", "Take", Duration::days(1) + Duration::hours(1), "Bob"),
         (
-            "C",
+            "RC",
             "Resolve",
             Duration::days(1) + Duration::hours(2),
             "Bob",
         ),
-        ("D", "Insert", Duration::days(2), "Ann"),
-        ("E", "Insert", -Duration::days(35), "Ann"),
-        ("E", "Take", -Duration::days(35) + Duration::hours(2), "Bob"),
+        ("RD", "Insert", Duration::days(2), "Ann"),
+        ("RE", "Insert", -Duration::days(35), "Ann"),
         (
-            "E",
+            "RE",
+            "Take",
+            -Duration::days(35) + Duration::hours(2),
+            "Bob",
+        ),
+        (
+            "RE",
             "Resolve",
             -Duration::days(35) + Duration::hours(3),
             "Bob",

@@ -300,11 +300,13 @@ pub fn group_rows(dimension: &str, groups: &[GroupReport], columns: &[Measure]) 
         .map(|g| {
             let json = api_json(g);
             let key = g.key.clone().unwrap_or_else(|| "none".into());
-            let label = g
-                .label
-                .clone()
-                .or_else(|| g.key.as_deref().map(format::words))
-                .unwrap_or_else(|| "None".into());
+            // A name (a team's) as it is; a value that is its own label (`in_house`) in words.
+            let label = match (&g.label, &g.key) {
+                (Some(l), Some(k)) if l != k => l.clone(),
+                (_, Some(k)) => format::words(k),
+                (Some(l), None) => l.clone(),
+                (None, None) => "None".into(),
+            };
             GroupRow {
                 label,
                 cells: columns
