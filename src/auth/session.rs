@@ -61,12 +61,24 @@ pub fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 }
 
 /// Starts a session for `user_id` at `now`, valid [`TTL_HOURS`]; returns the cookie's token
-/// (the only copy: the table keeps its hash).
+/// (the only copy: the table keeps its hash). The staff member's sessions that ended more than
+/// a day ago (expired or revoked) are deleted on the way, so the table stays small.
 ///
 /// # Errors
 /// Database errors.
 pub fn create_tx(conn: &mut PgConnection, user_id: i64, now: DateTime<Utc>) -> QueryResult<String> {
     let token = random_token();
+    let day_ago = now - Duration::days(1);
+    diesel::delete(
+        dashboard_sessions::table
+            .filter(dashboard_sessions::user_id.eq(user_id))
+            .filter(
+                dashboard_sessions::expires_at
+                    .lt(day_ago)
+                    .or(dashboard_sessions::revoked_at.lt(day_ago)),
+            ),
+    )
+    .execute(conn)?;
     diesel::insert_into(dashboard_sessions::table)
         .values((
             dashboard_sessions::token_hash.eq(digest(&token)),

@@ -218,6 +218,10 @@ async fn a_manager_logs_in_with_an_http_only_strict_cookie_and_sees_the_dashboar
         "nothing from outside"
     );
 
+    // Logged in, the log-in page sends the browser on to the dashboard.
+    let (status, location, _) = get_page(&app, Some(&token), "/login").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/dashboard")));
+
     // An admin sees it too.
     let (_, admin) = app.create_staff(UserRole::Admin);
     assert_eq!(log_in(&app, &admin, PASSWORD).await.status, 303);
@@ -243,6 +247,14 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_401_form() {
         "the email is kept"
     );
     assert_eq!(count(&mut app.db.conn(), "dashboard_sessions"), 0);
+    // The API's attempt limit: 5 a minute for one email from one address, then 429.
+    for _ in 0..4 {
+        log_in(&app, &email, "still not the password").await;
+    }
+    let limited = log_in(&app, &email, PASSWORD).await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.body.contains("Too many attempts."));
+    assert!(limited.session_set_cookie.is_none());
 }
 
 #[tokio::test]

@@ -146,8 +146,15 @@ fn form_page(
     }
 }
 
-/// `GET /login`: the log-in form (200), with a fresh or kept CSRF cookie.
+/// `GET /login`: the log-in form (200), with a fresh or kept CSRF cookie; 303 to `/dashboard`
+/// for a manager or admin already logged in.
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Ok(Some(s)) = super::current_session(&state, &req).await
+        && s.active
+        && super::VIEWERS.contains(&s.role)
+    {
+        return see_other("/dashboard").finish();
+    }
     form_page(&state, &req, StatusCode::OK, "", None)
 }
 

@@ -12,7 +12,8 @@
 //! - The report forms and the latest stored reports ([`super::forms`]).
 //!
 //! Everything is read in one blocking call: the metrics store at the snapshot of one read-only
-//! transaction, whose connection also counts the backlog and lists the reports.
+//! transaction, whose connection also counts the backlog and lists the reports. The six store
+//! reports run on scoped threads at once (each only reads the shared store).
 
 use super::figures::{self, Cell, GroupRow, KeyRow};
 use super::forms::{self, EvidenceFormView, ReportLink};
@@ -216,18 +217,64 @@ fn read(
     };
     let all = MetricFilters::default();
     state.metrics_store.read(&state.pool, |conn, store| {
-        let by =
-            |d: Dimension| store.report(StoreGrouping::Dimension(d), &all, p.start, p.end, options);
-        let mut buckets: std::collections::HashMap<String, GroupReport> = store
-            .report(StoreGrouping::Buckets(&days), &all, p.start, p.end, options)
+        // The six reports read the shared store independently: one scoped thread each, while
+        // this thread counts the backlog and lists the reports on the snapshot's connection.
+        let report =
+            |grouping: StoreGrouping<'_>, from, to| store.report(grouping, &all, from, to, options);
+        let (reports, sql) = std::thread::scope(|scope| {
+            let current = scope.spawn(|| store.summary(&all, p.start, p.end, options));
+            let previous = scope.spawn(|| store.summary(&all, p.previous, p.start, options));
+            let buckets = scope.spawn(|| report(StoreGrouping::Buckets(&days), p.start, p.end));
+            let teams =
+                scope.spawn(|| report(StoreGrouping::Dimension(Dimension::Team), p.start, p.end));
+            let sourcing = scope.spawn(|| {
+                report(
+                    StoreGrouping::Dimension(Dimension::Sourcing),
+                    p.start,
+                    p.end,
+                )
+            });
+            let employment = scope.spawn(|| {
+                report(
+                    StoreGrouping::Dimension(Dimension::TechnicianEmploymentType),
+                    p.start,
+                    p.end,
+                )
+            });
+            let sql = (|| -> QueryResult<_> {
+                Ok((
+                    backlog(conn)?,
+                    sla_risk(conn, now)?,
+                    crate::reports::store::list(conn, None, 10)?,
+                ))
+            })();
+            // Every thread joined (none left to re-panic the scope), then combined.
+            let joined = (
+                current.join(),
+                previous.join(),
+                buckets.join(),
+                teams.join(),
+                sourcing.join(),
+                employment.join(),
+            );
+            let joined = match joined {
+                (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f)) => Some((a, b, c, d, e, f)),
+                _ => None,
+            };
+            (joined, sql)
+        });
+        let (current, previous, buckets, teams, sourcing, employment) = reports
+            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a dashboard report panicked")))?;
+        let (backlog, risk, reports) = sql?;
+        let mut buckets: std::collections::HashMap<String, GroupReport> = buckets
             .into_iter()
             .filter_map(|g| g.key.clone().map(|k| (k, g)))
             .collect();
         Ok(Data {
-            backlog: backlog(conn)?,
-            risk: sla_risk(conn, now)?,
-            current: store.summary(&all, p.start, p.end, options),
-            previous: store.summary(&all, p.previous, p.start, options),
+            backlog,
+            risk,
+            current,
+            previous,
             days: days
                 .iter()
                 .map(|(key, _)| {
@@ -237,10 +284,10 @@ fn read(
                     (key.clone(), report)
                 })
                 .collect(),
-            teams: by(Dimension::Team),
-            sourcing: by(Dimension::Sourcing),
-            employment: by(Dimension::TechnicianEmploymentType),
-            reports: crate::reports::store::list(conn, None, 10)?,
+            teams,
+            sourcing,
+            employment,
+            reports,
         })
     })
 }
