@@ -371,6 +371,9 @@ async fn a_post_without_or_with_a_wrong_csrf_token_or_from_another_origin_is_ref
     assert_eq!(status, 403);
     let (status, _, _) = post_form(&app, &cookie, Some("null"), path, &form(token)).await;
     assert_eq!(status, 403);
+    let lookalike = format!("{}.evil.example", app.address);
+    let (status, _, _) = post_form(&app, &cookie, Some(&lookalike), path, &form(token)).await;
+    assert_eq!(status, 403);
     let r = client()
         .post(format!("{}{path}", app.address))
         .header(COOKIE, &cookie)

@@ -144,16 +144,16 @@ pub(crate) fn refused_post(session: Option<&Session>) -> HttpResponse {
     )
 }
 
-/// The service's own origin as the request names it (`scheme://host`, believing forwarding
-/// headers from trusted proxies only).
-fn own_origin(req: &HttpRequest, state: &AppState) -> String {
-    let client = crate::telemetry::Client::of(req, &state.settings.application.trusted_proxies);
-    format!("{}://{}", client.scheme, client.host)
+/// The host (and port) the request was sent to: its `Host` header, or the forwarded host from
+/// a trusted proxy.
+fn own_host(req: &HttpRequest, state: &AppState) -> String {
+    crate::telemetry::Client::of(req, &state.settings.application.trusted_proxies).host
 }
 
 /// Whether a POST may come from where it says it comes from: an `Origin` header, when present,
-/// must be the service's own origin (`null` is not), and `Sec-Fetch-Site`, when present, must
-/// not be `cross-site`.
+/// must name the host the request was sent to (`http://` or `https://` and the `Host`, so that
+/// a TLS-terminating proxy does not matter; `null` and any other host are foreign), and
+/// `Sec-Fetch-Site`, when present, must not be `cross-site`.
 pub(crate) fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
     let headers = req.headers();
     if headers
@@ -165,9 +165,12 @@ pub(crate) fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
     }
     match headers.get(header::ORIGIN) {
         None => true,
-        Some(origin) => origin
-            .to_str()
-            .is_ok_and(|o| o.eq_ignore_ascii_case(&own_origin(req, state))),
+        Some(origin) => origin.to_str().is_ok_and(|o| {
+            let o = o.to_ascii_lowercase();
+            o.strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .is_some_and(|host| host == own_host(req, state).to_ascii_lowercase())
+        }),
     }
 }
 
