@@ -599,6 +599,28 @@ async fn the_evidence_report_in_chromium_shows_the_json_headline_figures() {
     }
 }
 
+/// A script listing the texts (outside SVG charts) whose colour has a contrast below 4.5:1
+/// with the background behind them (WCAG 2 relative luminance), as `tag:text:ratio`.
+const CONTRAST_FAILURES: &str = r"(() => {
+  const channels = c => c.match(/[\d.]+/g).map(Number);
+  const lum = c => { const [r, g, b] = channels(c).slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const background = e => { for (; e; e = e.parentElement) {
+    const c = getComputedStyle(e).backgroundColor; const m = channels(c);
+    if (m.length < 4 || m[3] > 0) return c; } return 'rgb(255, 255, 255)'; };
+  const bad = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('svg')) continue;
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const s = getComputedStyle(e);
+    const a = lum(s.color), b = lum(background(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(e.tagName + ':' + e.textContent.trim().slice(0, 30) + ':' + ratio.toFixed(2));
+  }
+  return bad;
+})()";
+
 /// The managers' dashboard in Chromium: a manager logs in through the form, the dashboard's
 /// figures (`data-value` cells) equal the metrics API's JSON for the same periods, the page
 /// passes the basic accessibility checks (one h1, headings in order, every control labelled,
@@ -660,6 +682,9 @@ async fn a_manager_logs_in_reads_the_dashboard_and_generates_an_evidence_report_
             b.eval("document.querySelector('a.skip').getAttribute('href')"),
             "#main"
         );
+        // Every text outside the charts has a contrast of at least 4.5:1 with its background
+        // (WCAG AA): none is listed.
+        assert_eq!(b.eval(CONTRAST_FAILURES), json!([]), "contrast");
         assert_eq!(
             b.eval(
                 "[...document.querySelectorAll('svg')].every(s => s.getAttribute('role') === 'img')"
