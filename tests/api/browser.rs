@@ -716,13 +716,42 @@ async fn a_manager_logs_in_reads_the_dashboard_and_generates_an_evidence_report_
         shots.push(b.screenshot("dashboard-print", 800));
         b.send("Emulation.setEmulatedMedia", json!({"media": ""}));
 
-        // The evidence form: the fixture's two months, as a person picks them.
+        // The evidence form: the fixture's two months, as a person picks them, and a word
+        // limit that is not a number: the form comes back (422) naming it, the input kept.
         b.viewport(1280, 800);
         b.eval(
             "document.querySelector('#ev-from').value = '2026-01-01'; \
-             document.querySelector('#ev-to').value = '2026-03-01'; true",
+             document.querySelector('#ev-to').value = '2026-03-01'; \
+             document.querySelector('#ev-word_limit').value = 'many'; true",
         );
         b.click_and_wait("#reports button[type=submit]");
+        assert_eq!(b.eval("location.pathname"), "/dashboard/reports/evidence");
+        assert_eq!(
+            b.text(".summary li"),
+            "Word limit: must be a whole number from 50 to 5000"
+        );
+        assert_eq!(
+            b.text("#ev-word_limit-error"),
+            "Word limit: must be a whole number from 50 to 5000"
+        );
+        assert_eq!(
+            b.eval("document.querySelector('#ev-word_limit').getAttribute('aria-invalid')"),
+            "true"
+        );
+        assert_eq!(
+            b.eval("document.querySelector('#ev-from').value"),
+            "2026-01-01"
+        );
+        assert_eq!(
+            b.eval(CONTRAST_FAILURES),
+            json!([]),
+            "contrast of the error page"
+        );
+        shots.push(b.screenshot("dashboard-form-error", 1280));
+        b.click("#ev-word_limit");
+        b.eval("document.querySelector('#ev-word_limit').value = ''; true");
+        b.type_text("500");
+        b.click_and_wait("main button[type=submit]");
         let path = b.eval("location.pathname");
         assert!(
             path.as_str().unwrap().starts_with("/dashboard/reports/"),

@@ -71,6 +71,22 @@ const CATEGORIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every field of the evidence form with the label the summary of errors names it by.
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("scope", "Whose work"),
+    ("scope_id", "Id"),
+    ("from", "From"),
+    ("to", "To"),
+    ("time_zone", "Time zone"),
+    ("comparison", "Compare with"),
+    ("comparison_from", "Comparison from"),
+    ("comparison_to", "Comparison to"),
+    ("category", "Award category"),
+    ("word_limit", "Word limit"),
+    ("as_of", "As of"),
+    ("bootstrap_resamples", "Bootstrap resamples"),
+];
+
 fn choices(options: &[(&'static str, &'static str)], selected: &str) -> Vec<Choice> {
     options
         .iter()
@@ -156,6 +172,20 @@ impl EvidenceFormView {
             },
             BTreeMap::new(),
         )
+    }
+
+    /// The failed fields for the summary at the top: (field, its label, message), in the
+    /// form's order.
+    pub fn summary(&self) -> Vec<(&str, &str, &str)> {
+        let known = FIELD_LABELS
+            .iter()
+            .filter_map(|&(field, label)| self.error(field).map(|m| (field, label, m)));
+        let other = self
+            .errors
+            .iter()
+            .filter(|(field, _)| !FIELD_LABELS.iter().any(|(f, _)| f == field))
+            .map(|(field, m)| (field.as_str(), field.as_str(), m.as_str()));
+        known.chain(other).collect()
     }
 
     /// The message of `field`, if it failed.
@@ -444,6 +474,13 @@ mod tests {
         assert_eq!(
             errors.keys().map(String::as_str).collect::<Vec<_>>(),
             ["from", "scope", "word_limit"]
+        );
+        let view = EvidenceFormView::new(bad, errors);
+        let summary: Vec<_> = view.summary().into_iter().map(|(_, l, _)| l).collect();
+        assert_eq!(
+            summary,
+            ["Whose work", "From", "Word limit"],
+            "in the form's order"
         );
     }
 }
