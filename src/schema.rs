@@ -522,6 +522,7 @@ diesel::table! {
 diesel::joinable!(training_completions -> training_courses (course_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    dashboard_sessions,
     reports,
     team_sourcing_periods,
     user_periods,
@@ -603,3 +604,17 @@ diesel::table! {
 }
 
 diesel::joinable!(ticket_views -> teams (team_id));
+
+diesel::table! {
+    dashboard_sessions (id) {
+        id -> Int8,
+        token_hash -> Bytea,
+        user_id -> Int8,
+        csrf_secret -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(dashboard_sessions -> users (user_id));

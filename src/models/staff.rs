@@ -166,7 +166,7 @@ pub struct Staff {
 
 /// Ends every session of staff member `id`: bumps `token_generation` (access tokens issued
 /// before are refused by every service copy, told through the role-change notification) and
-/// revokes all their refresh tokens. Returns the new generation.
+/// revokes all their refresh tokens and dashboard sessions. Returns the new generation.
 ///
 /// # Errors
 /// `NotFound`; database errors.
@@ -187,6 +187,7 @@ pub fn end_sessions_tx(
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
+    crate::auth::session::revoke_all_tx(conn, id, now)?;
     Ok(generation)
 }
 

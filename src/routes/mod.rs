@@ -29,6 +29,9 @@
 //! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv|html|markdown
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
+//! GET/POST /login, POST /logout     the dashboard's log-in (HTML; session cookie, CSRF token)
+//! GET /dashboard                    the managers' dashboard (HTML; routes::dashboard)
+//! GET/POST /dashboard/reports/evidence  the evidence-report form; GET /dashboard/reports/{id}
 //! GET /docs/                        Swagger UI
 //! ```
 
@@ -36,6 +39,7 @@ pub mod assets;
 pub mod auth;
 pub mod body;
 pub mod calendars;
+pub mod dashboard;
 pub mod fields;
 pub mod health;
 pub mod idempotent;
@@ -243,6 +247,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(surveys::payload_config())
                 .route(get().to(surveys::get_survey))
                 .route(web::post().to(surveys::answer_survey)),
+        )
+        // The managers' dashboard: HTML, cookie session (routes::dashboard).
+        .service(
+            resource("/login", "GET, HEAD, POST")
+                .route(get().to(dashboard::login::show))
+                .route(web::post().to(dashboard::login::submit)),
+        )
+        .service(resource("/logout", "POST").route(web::post().to(dashboard::login::logout)))
+        .service(resource("/dashboard", "GET, HEAD").route(get().to(dashboard::pages::show)))
+        .service(
+            resource("/dashboard/reports/evidence", "GET, HEAD, POST")
+                .route(get().to(dashboard::forms::show_evidence))
+                .route(web::post().to(dashboard::forms::submit_evidence)),
+        )
+        .service(
+            resource("/dashboard/reports/{id}", "GET, HEAD")
+                .route(get().to(dashboard::forms::show_report)),
         )
         // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))

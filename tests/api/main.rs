@@ -13,6 +13,7 @@ mod browser;
 mod calendars;
 mod cli;
 mod csat_metrics;
+mod dashboard;
 mod email;
 mod field_metrics;
 mod hardening;
