@@ -225,6 +225,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         skills -> Array<Text>,
         token_generation -> Int4,
+        also_agent -> Bool,
     }
 }
 

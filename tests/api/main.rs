@@ -32,6 +32,7 @@ mod roles;
 mod seed;
 mod sla;
 mod sla_policy_concurrency;
+mod supervisors;
 mod surveys;
 mod ticket_lifecycle;
 mod ticket_numbers;

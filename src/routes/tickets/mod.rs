@@ -4,8 +4,10 @@
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
-//! [`crate::tickets`] in one transaction. Admins and agents write; managers read; technicians see
-//! only tickets with a work order assigned to them (404 otherwise).
+//! [`crate::tickets`] in one transaction. Admins and agents write; managers supervise (reassign,
+//! change the team and priority, write internal notes; everything an agent does when given the
+//! agent role too, `users.also_agent`); technicians see only tickets with a work order assigned
+//! to them (404 otherwise).
 
 pub mod comments;
 pub mod create;
@@ -25,6 +27,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub(super) const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
+
+/// Who may edit a ticket or write an internal note: the [`WRITERS`] and managers (supervisors:
+/// assignee, team and priority, and internal notes only, unless given the agent role too).
+pub(super) const EDITORS: &[UserRole] = &[UserRole::Admin, UserRole::Agent, UserRole::Manager];
 
 /// Who wrote a description or comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
