@@ -136,6 +136,7 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::update::update_ticket,
         tickets::comments::create_comment,
         tickets::comments::list_comments,
+        tickets::redactions::create_redaction,
         tickets::events::list_events,
         tickets::surveys::list_surveys,
         surveys::get_survey,
@@ -435,6 +436,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/comments", "GET, HEAD, POST")
                         .route(get().to(tickets::comments::list_comments))
                         .route(web::post().to(tickets::comments::create_comment)),
+                )
+                .service(
+                    resource("/tickets/{id}/comments/{comment_id}/redactions", "POST")
+                        .route(web::post().to(tickets::redactions::create_redaction)),
                 )
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")

@@ -158,6 +158,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "PATCH /api/v1/tickets/{id}",
         "POST /api/v1/tickets/{id}/comments",
         "GET /api/v1/tickets/{id}/comments",
+        "POST /api/v1/tickets/{id}/comments/{comment_id}/redactions",
         "GET /api/v1/tickets/{id}/events",
         "GET /api/v1/tickets/{id}/surveys",
         "GET /surveys/{token}",

@@ -26,6 +26,7 @@ mod migrations;
 mod monitoring;
 mod organizations;
 mod queues;
+mod redaction;
 mod reply_and_status;
 mod reports;
 mod roles;

@@ -232,6 +232,13 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             Box::new(|| Some(json!({"body": "note", "public": false}))),
             [201, 201, 201, 404, 401],
         ),
+        // Redaction: admins only (no such comment here: 404).
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/comments/999999/redactions"),
+            Box::new(|| Some(json!({"text": "4111"}))),
+            [404, 403, 403, 403, 401],
+        ),
         // Public replies need the agent role: not a manager's (without `also_agent`).
         (
             Method::POST,

@@ -1,6 +1,6 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
@@ -14,6 +14,7 @@ pub mod create;
 pub mod events;
 pub mod get;
 pub mod list;
+pub mod redactions;
 pub mod surveys;
 pub mod update;
 pub mod views;
@@ -131,8 +132,9 @@ pub struct TicketEventResponse {
     /// Order within the ticket, from 1.
     pub seq: i32,
     /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`,
-    /// `field_changed`, `linked`, `sla_breached`, `sla_warning` or `work_order` (its instant is
-    /// the technician's device instant).
+    /// `field_changed`, `linked`, `sla_breached`, `sla_warning`, `notification`,
+    /// `survey_answered`, `comment_redacted` (comment id, occurrences and characters removed;
+    /// never the text) or `work_order` (its instant is the technician's device instant).
     pub kind: String,
     /// When it happened (UTC).
     pub occurred_at: DateTime<Utc>,
