@@ -546,6 +546,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_metrics,
     ticket_views,
     tickets,
+    macros,
     time_off,
     training_completions,
     training_courses,
@@ -604,3 +605,20 @@ diesel::table! {
 }
 
 diesel::joinable!(ticket_views -> teams (team_id));
+
+diesel::table! {
+    macros (id) {
+        id -> Int8,
+        name -> Text,
+        owner_id -> Int8,
+        team_id -> Nullable<Int8>,
+        shared -> Bool,
+        reply -> Nullable<Text>,
+        reply_public -> Bool,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(macros -> teams (team_id));

@@ -420,6 +420,14 @@ pub enum EventKind {
         #[serde(default)]
         description: bool,
     },
+    /// A macro was applied: the events of the changes it made follow, at the same instant and
+    /// by the same actor. No effect of its own on status or metrics.
+    MacroApplied {
+        /// The macro.
+        macro_id: i64,
+        /// Its name when applied.
+        name: String,
+    },
     /// An SLA target came within the policy's warning offset of its due instant.
     SlaWarning {
         /// Which target.
@@ -449,6 +457,7 @@ impl EventKind {
             EventKind::Notification { .. } => "notification",
             EventKind::SurveyAnswered { .. } => "survey_answered",
             EventKind::CommentRedacted { .. } => "comment_redacted",
+            EventKind::MacroApplied { .. } => "macro_applied",
         }
     }
 }

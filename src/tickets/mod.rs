@@ -43,6 +43,7 @@ pub mod follow_up;
 pub mod history;
 pub mod import;
 pub mod inbound;
+pub mod macros;
 pub mod notify;
 pub mod projection;
 pub mod redact;

@@ -20,6 +20,7 @@ mod health;
 mod helpers;
 mod import;
 mod inbound;
+mod macros;
 mod metrics;
 mod metrics_store;
 mod migrations;

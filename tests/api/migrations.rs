@@ -42,6 +42,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "customers",
         "idempotency_keys",
         "inbound_messages",
+        "macros",
         "metrics_projection",
         "organizations",
         "outbox",
@@ -69,7 +70,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 34);
+    assert_eq!(applied.len(), 35);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -120,7 +121,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 34]);
+    assert_eq!(counts, vec![0, 0, 35]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

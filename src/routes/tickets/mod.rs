@@ -134,7 +134,8 @@ pub struct TicketEventResponse {
     /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`,
     /// `field_changed`, `linked`, `sla_breached`, `sla_warning`, `notification`,
     /// `survey_answered`, `comment_redacted` (comment id, occurrences and characters removed;
-    /// never the text) or `work_order` (its instant is the technician's device instant).
+    /// never the text), `macro_applied` (macro id and name; the changes' events follow) or
+    /// `work_order` (its instant is the technician's device instant).
     pub kind: String,
     /// When it happened (UTC).
     pub occurred_at: DateTime<Utc>,
