@@ -5,8 +5,8 @@
 //! description when the comment is the description (its first comment, the same text), the
 //! ticket's full-text vector (rebuilt from the redacted texts by the `tickets` trigger), the
 //! customer notice queued in the outbox for that reply (`agent_reply` rows of the comment, sent
-//! or not: what was already emailed cannot be recalled) and the stored responses of idempotent
-//! ticket creations. The ticket's log gets a `comment_redacted` event with the admin, the
+//! or not: what was already emailed cannot be recalled) and, with the description, the stored
+//! responses of idempotent creations of the ticket. The ticket's log gets a `comment_redacted` event with the admin, the
 //! instant, the comment, how many occurrences and characters went — never the text (the log is
 //! append-only, and no event ever holds a comment's body). The ticket's version goes up: its
 //! content changed.
@@ -93,7 +93,9 @@ pub fn redact_tx(
         .returning(tickets::version)
         .get_result(conn)?;
     scrub_outbox_tx(conn, comment.id, &body)?;
-    scrub_idempotent_responses_tx(conn, ticket.id, text)?;
+    if description {
+        scrub_idempotent_responses_tx(conn, ticket.id, &new_description)?;
+    }
     // After the log's latest event, so that the log stays in order.
     let log = model::load_log(conn, ticket.id)?;
     let occurred_at = log.last().map_or(now, |e| e.occurred_at.max(now));
@@ -140,27 +142,20 @@ fn scrub_outbox_tx(conn: &mut PgConnection, comment_id: i64, body: &str) -> Quer
     .execute(conn)
 }
 
-/// Removes `text` from the stored responses of idempotent requests about ticket `ticket_id` (a
-/// creation's response holds the description).
+/// Puts the redacted `description` in the stored responses of idempotent creations of ticket
+/// `ticket_id` (a creation's response is the ticket, description included). Only that field
+/// changes: the rest of the stored response is left byte for byte.
 fn scrub_idempotent_responses_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
-    text: &str,
-) -> Result<usize, ApiError> {
-    // The text as it appears inside a JSON string (escapes included), without the quotes.
-    let quoted = serde_json::to_string(text).map_err(|e| ApiError::Unexpected(e.into()))?;
-    let escaped = quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or(&quoted);
-    Ok(diesel::sql_query(
+    description: &str,
+) -> QueryResult<usize> {
+    diesel::sql_query(
         "UPDATE idempotency_keys \
-         SET response_body = replace(response_body::text, $1, $2)::jsonb \
-         WHERE (response_body->>'id' = $3::text OR response_body->'ticket'->>'id' = $3::text) \
-           AND strpos(response_body::text, $1) > 0",
+         SET response_body = jsonb_set(response_body, '{description}', to_jsonb($1::text)) \
+         WHERE response_body->>'id' = $2::text AND response_body ? 'description'",
     )
-    .bind::<diesel::sql_types::Text, _>(escaped)
-    .bind::<diesel::sql_types::Text, _>(REDACTION_MARKER)
+    .bind::<diesel::sql_types::Text, _>(description)
     .bind::<diesel::sql_types::Text, _>(ticket_id.to_string())
-    .execute(conn)?)
+    .execute(conn)
 }

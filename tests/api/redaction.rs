@@ -196,17 +196,22 @@ async fn a_redacted_card_number_is_gone_from_every_copy() {
 async fn redacting_the_first_comment_redacts_the_description() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
-    let (status, ticket) = send(
-        &app,
-        &admin,
-        Method::POST,
-        "/api/v1/tickets",
-        json!({"requester": {"name": "Sam", "email": "sam@example.com"}, "subject": "Refund",
-               "channel": "phone", "description": format!("My card {CARD} was charged twice"),
-               "description_author": "requester"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{ticket}");
+    // Created with an Idempotency-Key: the stored response holds the description too.
+    let create = json!({"requester": {"name": "Sam", "email": "sam@example.com"},
+                        "subject": "Refund", "channel": "phone",
+                        "description": format!("My card {CARD} was charged twice"),
+                        "description_author": "requester"});
+    let post = || {
+        app.client
+            .post(format!("{}/api/v1/tickets", app.address))
+            .bearer_auth(&admin)
+            .header("idempotency-key", "refund-sam-1")
+            .json(&create)
+            .send()
+    };
+    let r = post().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let ticket: Value = r.json().await.unwrap();
     let id = ticket["id"].as_i64().unwrap();
     let comments = app
         .get_json(&format!("/api/v1/tickets/{id}/comments"), 200)
@@ -238,5 +243,20 @@ async fn redacting_the_first_comment_redacts_the_description() {
     assert_eq!(
         app.get_json("/api/v1/tickets?q=4111", 200).await["tickets"],
         json!([])
+    );
+    // The retry of the creation replays the redacted ticket.
+    assert_eq!(
+        count(
+            &mut app.db.conn(),
+            "idempotency_keys WHERE response_body::text LIKE '%4111%'"
+        ),
+        0
+    );
+    let r = post().await.unwrap();
+    assert_eq!(r.headers()["idempotent-replayed"].to_str().unwrap(), "true");
+    let replayed: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&replayed["id"], &replayed["description"]),
+        (&json!(id), &json!("My card [redacted] was charged twice"))
     );
 }
