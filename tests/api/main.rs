@@ -21,6 +21,7 @@ mod helpers;
 mod import;
 mod inbound;
 mod macros;
+mod macros_sharing;
 mod metrics;
 mod metrics_store;
 mod migrations;
