@@ -225,6 +225,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         skills -> Array<Text>,
         token_generation -> Int4,
+        also_agent -> Bool,
     }
 }
 
@@ -546,6 +547,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_metrics,
     ticket_views,
     tickets,
+    macros,
     time_off,
     training_completions,
     training_courses,
@@ -618,3 +620,20 @@ diesel::table! {
 }
 
 diesel::joinable!(dashboard_sessions -> users (user_id));
+
+diesel::table! {
+    macros (id) {
+        id -> Int8,
+        name -> Text,
+        owner_id -> Int8,
+        team_id -> Nullable<Int8>,
+        shared -> Bool,
+        reply -> Nullable<Text>,
+        reply_public -> Bool,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(macros -> teams (team_id));

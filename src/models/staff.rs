@@ -162,6 +162,9 @@ pub struct Staff {
     pub skills: Vec<String>,
     /// Bumped by a password change or a log-out: access tokens carry it, older ones are refused.
     pub token_generation: i32,
+    /// A manager who is given the agent role too (public replies, status changes, new tickets);
+    /// honoured for managers only.
+    pub also_agent: bool,
 }
 
 /// Ends every session of staff member `id`: bumps `token_generation` (access tokens issued
@@ -233,6 +236,8 @@ pub struct NewStaff<'a> {
     pub password_hash: Option<&'a str>,
     /// Skills (`None`: the column default, none).
     pub skills: Option<&'a [String]>,
+    /// A manager given the agent role too (`None`: the column default, false).
+    pub also_agent: Option<bool>,
 }
 
 /// Creates a staff member; returns the row.
@@ -334,6 +339,8 @@ pub struct StaffChanges {
     pub password_hash: Option<String>,
     /// Skills (replace the list).
     pub skills: Option<Vec<String>>,
+    /// A manager given the agent role too.
+    pub also_agent: Option<bool>,
 }
 
 /// Creates a team.

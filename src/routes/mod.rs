@@ -44,6 +44,7 @@ pub mod fields;
 pub mod health;
 pub mod idempotent;
 pub mod inbound;
+pub mod macros;
 pub mod metrics;
 pub mod openapi;
 pub mod organizations;
@@ -140,6 +141,13 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::update::update_ticket,
         tickets::comments::create_comment,
         tickets::comments::list_comments,
+        tickets::redactions::create_redaction,
+        macros::create_macro,
+        macros::list_macros,
+        macros::get_macro,
+        macros::replace_macro,
+        macros::delete_macro,
+        macros::apply_macro,
         tickets::events::list_events,
         tickets::surveys::list_surveys,
         surveys::get_survey,
@@ -201,6 +209,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
+        (name = "macros", description = "Canned replies and field changes, applied to a ticket in one call"),
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "reports", description = "Evidence reports: figures with intervals, comparison, testimonials and an integrity manifest (docs/REPORTS.md)"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
@@ -456,6 +465,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/comments", "GET, HEAD, POST")
                         .route(get().to(tickets::comments::list_comments))
                         .route(web::post().to(tickets::comments::create_comment)),
+                )
+                .service(
+                    resource("/tickets/{id}/comments/{comment_id}/redactions", "POST")
+                        .route(web::post().to(tickets::redactions::create_redaction)),
+                )
+                .service(
+                    resource("/tickets/{id}/macros/{macro_id}/apply", "POST")
+                        .route(web::post().to(macros::apply_macro)),
+                )
+                .service(
+                    resource("/macros", "GET, HEAD, POST")
+                        .route(get().to(macros::list_macros))
+                        .route(web::post().to(macros::create_macro)),
+                )
+                .service(
+                    resource("/macros/{id}", "GET, HEAD, PUT, DELETE")
+                        .route(get().to(macros::get_macro))
+                        .route(web::put().to(macros::replace_macro))
+                        .route(web::delete().to(macros::delete_macro)),
                 )
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")
