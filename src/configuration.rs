@@ -242,6 +242,11 @@ pub struct AuthSettings {
     /// `Retry-After` beyond, as Zendesk's per-minute limits); 0: no limit.
     #[serde(default)]
     pub api_requests_per_user_per_minute: u32,
+    /// Mark the dashboard's cookies `Secure` (sent over HTTPS only). On in production; off by
+    /// default so that the dashboard works over plain http on a developer's machine. A request
+    /// that arrived over HTTPS (as a trusted proxy says) gets `Secure` cookies either way.
+    #[serde(default)]
+    pub secure_cookies: bool,
 }
 
 /// HTTP server settings.

@@ -45,6 +45,14 @@ pub enum ApiError {
     /// 403: authenticated, but the role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
+    /// 403 naming what the role may not do (e.g. a manager's public reply: `public`).
+    #[error("{detail}")]
+    ForbiddenField {
+        /// Human-readable detail.
+        detail: String,
+        /// The fields the role may not set → why.
+        errors: FieldErrors,
+    },
     /// 408: the request's body did not arrive within this many seconds (a slow or stalled
     /// client is cut off).
     #[error("the request body did not arrive within {0} s")]
@@ -119,6 +127,15 @@ impl ApiError {
         }
     }
 
+    /// A 403 for one field the caller's role may not set (`errors` names it).
+    pub fn forbidden_field(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::ForbiddenField {
+            detail: format!("{field}: {message}"),
+            errors: BTreeMap::from([(field.to_string(), vec![message])]),
+        }
+    }
+
     /// A 400 for one field (a value that does not parse).
     pub fn bad_field(field: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
@@ -134,7 +151,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Validation { .. } => "validation_failed",
             ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden => "forbidden",
+            ApiError::Forbidden | ApiError::ForbiddenField { .. } => "forbidden",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::NotFound(_) => "not_found",
@@ -178,7 +195,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenField { .. } => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -209,6 +226,7 @@ impl ResponseError for ApiError {
         let errors = match self {
             ApiError::BadRequest { errors, .. }
             | ApiError::Validation { errors, .. }
+            | ApiError::ForbiddenField { errors, .. }
             | ApiError::Conflict { errors, .. } => errors.clone(),
             _ => FieldErrors::new(),
         };

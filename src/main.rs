@@ -442,6 +442,7 @@ fn create_user(
             team_id: None,
             password_hash: Some(&hash),
             skills: None,
+            also_agent: None,
         },
     )
     .map_err(|e| match e {

@@ -226,6 +226,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         skills -> Array<Text>,
         token_generation -> Int4,
+        also_agent -> Bool,
     }
 }
 
@@ -523,6 +524,7 @@ diesel::table! {
 diesel::joinable!(training_completions -> training_courses (course_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    dashboard_sessions,
     reports,
     team_sourcing_periods,
     user_periods,
@@ -546,6 +548,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_metrics,
     ticket_views,
     tickets,
+    macros,
     time_off,
     training_completions,
     training_courses,
@@ -604,3 +607,34 @@ diesel::table! {
 }
 
 diesel::joinable!(ticket_views -> teams (team_id));
+
+diesel::table! {
+    dashboard_sessions (id) {
+        id -> Int8,
+        token_hash -> Bytea,
+        user_id -> Int8,
+        csrf_secret -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(dashboard_sessions -> users (user_id));
+
+diesel::table! {
+    macros (id) {
+        id -> Int8,
+        name -> Text,
+        owner_id -> Int8,
+        team_id -> Nullable<Int8>,
+        shared -> Bool,
+        reply -> Nullable<Text>,
+        reply_public -> Bool,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(macros -> teams (team_id));

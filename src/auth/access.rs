@@ -57,6 +57,8 @@ pub struct Access {
     pub active: bool,
     /// `users.token_generation`: access tokens of another generation are refused.
     pub token_generation: i32,
+    /// `users.also_agent`: a manager given the agent role too.
+    pub also_agent: bool,
 }
 
 /// The per-process cache of [`Access`] by `users.id` (in
@@ -280,6 +282,7 @@ mod tests {
         role: UserRole::Agent,
         active: true,
         token_generation: 0,
+        also_agent: false,
     };
 
     /// A cache created a minute ago (so that a lease can have lapsed), trusted now.

@@ -22,21 +22,35 @@ use std::pin::Pin;
 pub struct AuthUser {
     /// `users.id`.
     pub id: i64,
-    /// Role carried by the token.
+    /// Role (from the database).
     pub role: UserRole,
+    /// A manager given the agent role too (`users.also_agent`; ignored for other roles).
+    pub also_agent: bool,
 }
 
 impl AuthUser {
-    /// Succeeds when the caller has one of `roles`.
+    /// Succeeds when the caller has one of `roles`. A manager with `also_agent` has the agent
+    /// role too.
     ///
     /// # Errors
     /// 403 [`ApiError::Forbidden`] otherwise.
     pub fn require(&self, roles: &[UserRole]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
+        if roles.contains(&self.role) || (self.is_agent_too() && roles.contains(&UserRole::Agent)) {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+
+    /// A manager given the agent role too (`users.also_agent`): they may do what an agent does.
+    pub fn is_agent_too(&self) -> bool {
+        self.role == UserRole::Manager && self.also_agent
+    }
+
+    /// A manager acting as a supervisor only (no agent role): on tickets they reassign, change
+    /// the team and priority, and write internal notes, but never public replies.
+    pub fn is_supervisor_only(&self) -> bool {
+        self.role == UserRole::Manager && !self.also_agent
     }
 
     /// Which tickets this caller may see (technicians: only those with a work order assigned
@@ -82,19 +96,26 @@ impl FromRequest for AuthUser {
                     // Read before the row, so that a change notified meanwhile keeps what was
                     // read out of the cache.
                     let generation = state.access.generation();
-                    let found: Option<(UserRole, bool, i32)> = db::run(&state.pool, move |conn| {
-                        Ok(users::table
-                            .find(id)
-                            .select((users::role, users::active, users::token_generation))
-                            .first(conn)
-                            .optional()?)
-                    })
-                    .await?;
-                    found.map(|(role, active, token_generation)| {
+                    let found: Option<(UserRole, bool, i32, bool)> =
+                        db::run(&state.pool, move |conn| {
+                            Ok(users::table
+                                .find(id)
+                                .select((
+                                    users::role,
+                                    users::active,
+                                    users::token_generation,
+                                    users::also_agent,
+                                ))
+                                .first(conn)
+                                .optional()?)
+                        })
+                        .await?;
+                    found.map(|(role, active, token_generation, also_agent)| {
                         let access = Access {
                             role,
                             active,
                             token_generation,
+                            also_agent,
                         };
                         state.access.insert(id, access, generation);
                         access
@@ -107,6 +128,7 @@ impl FromRequest for AuthUser {
                     role,
                     active: true,
                     token_generation: current,
+                    also_agent,
                 }) if current == token_generation => {
                     // Per-user limit (429 with Retry-After), after authentication: an
                     // anonymous caller cannot use up someone's allowance.
@@ -114,7 +136,11 @@ impl FromRequest for AuthUser {
                         .api_limiter
                         .check(id)
                         .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
-                    Ok(AuthUser { id, role })
+                    Ok(AuthUser {
+                        id,
+                        role,
+                        also_agent,
+                    })
                 }
                 _ => Err(ApiError::Unauthorized),
             }

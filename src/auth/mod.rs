@@ -7,6 +7,7 @@
 //! - [`access`]: the per-process cache of staff roles that the extractor reads, invalidated by
 //!   `LISTEN`/`NOTIFY`.
 //! - [`rate_limit`]: login attempt limits per email and per client address.
+//! - [`session`]: the dashboard's cookie sessions and their CSRF tokens.
 
 pub mod access;
 pub mod extract;
@@ -14,3 +15,4 @@ pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;
+pub mod session;

@@ -184,6 +184,9 @@ pub enum ClosePolicy {
     FromAnyStatus,
 }
 
+/// What replaces each occurrence of redacted text in a comment.
+pub const REDACTION_MARKER: &str = "[redacted]";
+
 /// A staff member's id (`users.id`).
 pub type StaffId = i64;
 
@@ -403,6 +406,28 @@ pub enum EventKind {
         /// It replaced an earlier answer of the ticket.
         replaced: bool,
     },
+    /// Text was redacted from a comment (a card number typed by mistake): every occurrence
+    /// replaced by [`REDACTION_MARKER`]. The removed text is never recorded, only how much went.
+    /// No effect on status or metrics.
+    CommentRedacted {
+        /// The comment.
+        comment_id: i64,
+        /// How many occurrences were replaced.
+        occurrences: i64,
+        /// Characters removed (occurrences × the text's length in characters).
+        characters_removed: i64,
+        /// The ticket's description (the same text as its first comment) was redacted too.
+        #[serde(default)]
+        description: bool,
+    },
+    /// A macro was applied: the events of the changes it made follow, at the same instant and
+    /// by the same actor. No effect of its own on status or metrics.
+    MacroApplied {
+        /// The macro.
+        macro_id: i64,
+        /// Its name when applied.
+        name: String,
+    },
     /// An SLA target came within the policy's warning offset of its due instant.
     SlaWarning {
         /// Which target.
@@ -431,6 +456,8 @@ impl EventKind {
             EventKind::WorkOrder { .. } => "work_order",
             EventKind::Notification { .. } => "notification",
             EventKind::SurveyAnswered { .. } => "survey_answered",
+            EventKind::CommentRedacted { .. } => "comment_redacted",
+            EventKind::MacroApplied { .. } => "macro_applied",
         }
     }
 }

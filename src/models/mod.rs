@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod enums;
 pub mod idempotency;
 pub mod inbound;
+pub mod macros;
 pub mod organization;
 pub mod outbox;
 pub mod sla;

@@ -162,11 +162,14 @@ pub struct Staff {
     pub skills: Vec<String>,
     /// Bumped by a password change or a log-out: access tokens carry it, older ones are refused.
     pub token_generation: i32,
+    /// A manager who is given the agent role too (public replies, status changes, new tickets);
+    /// honoured for managers only.
+    pub also_agent: bool,
 }
 
 /// Ends every session of staff member `id`: bumps `token_generation` (access tokens issued
 /// before are refused by every service copy, told through the role-change notification) and
-/// revokes all their refresh tokens. Returns the new generation.
+/// revokes all their refresh tokens and dashboard sessions. Returns the new generation.
 ///
 /// # Errors
 /// `NotFound`; database errors.
@@ -187,6 +190,7 @@ pub fn end_sessions_tx(
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
+    crate::auth::session::revoke_all_tx(conn, id, now)?;
     Ok(generation)
 }
 
@@ -232,6 +236,8 @@ pub struct NewStaff<'a> {
     pub password_hash: Option<&'a str>,
     /// Skills (`None`: the column default, none).
     pub skills: Option<&'a [String]>,
+    /// A manager given the agent role too (`None`: the column default, false).
+    pub also_agent: Option<bool>,
 }
 
 /// Creates a staff member; returns the row.
@@ -333,6 +339,8 @@ pub struct StaffChanges {
     pub password_hash: Option<String>,
     /// Skills (replace the list).
     pub skills: Option<Vec<String>>,
+    /// A manager given the agent role too.
+    pub also_agent: Option<bool>,
 }
 
 /// Creates a team.

@@ -58,6 +58,9 @@ pub struct StaffResponse {
     pub active: bool,
     /// Skills (trimmed, lower case), e.g. `["inmate_phone", "network"]`.
     pub skills: Vec<String>,
+    /// A manager given the agent role too: public replies, status changes and new tickets
+    /// (honoured for managers only; README, Supervisors).
+    pub also_agent: bool,
 }
 
 impl From<Staff> for StaffResponse {
@@ -71,6 +74,7 @@ impl From<Staff> for StaffResponse {
             team_id: s.team_id,
             active: s.active,
             skills: s.skills,
+            also_agent: s.also_agent,
         }
     }
 }

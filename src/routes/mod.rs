@@ -29,6 +29,9 @@
 //! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv|html|markdown
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
+//! GET/POST /login, POST /logout     the dashboard's log-in (HTML; session cookie, CSRF token)
+//! GET /dashboard                    the managers' dashboard (HTML; routes::dashboard)
+//! GET/POST /dashboard/reports/evidence  the evidence-report form; GET /dashboard/reports/{id}
 //! GET /docs/                        Swagger UI
 //! ```
 
@@ -36,10 +39,12 @@ pub mod assets;
 pub mod auth;
 pub mod body;
 pub mod calendars;
+pub mod dashboard;
 pub mod fields;
 pub mod health;
 pub mod idempotent;
 pub mod inbound;
+pub mod macros;
 pub mod metrics;
 pub mod openapi;
 pub mod organizations;
@@ -136,6 +141,13 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::update::update_ticket,
         tickets::comments::create_comment,
         tickets::comments::list_comments,
+        tickets::redactions::create_redaction,
+        macros::create_macro,
+        macros::list_macros,
+        macros::get_macro,
+        macros::replace_macro,
+        macros::delete_macro,
+        macros::apply_macro,
         tickets::events::list_events,
         tickets::surveys::list_surveys,
         surveys::get_survey,
@@ -197,6 +209,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "calendars", description = "Business calendars"),
         (name = "sla", description = "SLA policies"),
         (name = "tickets", description = "Tickets and their audit trail"),
+        (name = "macros", description = "Canned replies and field changes, applied to a ticket in one call"),
         (name = "work orders", description = "Field visits: dispatch, transitions, the technician's day"),
         (name = "reports", description = "Evidence reports: figures with intervals, comparison, testimonials and an integrity manifest (docs/REPORTS.md)"),
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
@@ -243,6 +256,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(surveys::payload_config())
                 .route(get().to(surveys::get_survey))
                 .route(web::post().to(surveys::answer_survey)),
+        )
+        // The managers' dashboard: HTML, cookie session (routes::dashboard).
+        .service(
+            resource("/login", "GET, HEAD, POST")
+                .route(get().to(dashboard::login::show))
+                .route(web::post().to(dashboard::login::submit)),
+        )
+        .service(resource("/logout", "POST").route(web::post().to(dashboard::login::logout)))
+        .service(resource("/dashboard", "GET, HEAD").route(get().to(dashboard::pages::show)))
+        .service(
+            resource("/dashboard/reports/evidence", "GET, HEAD, POST")
+                .route(get().to(dashboard::forms::show_evidence))
+                .route(web::post().to(dashboard::forms::submit_evidence)),
+        )
+        .service(
+            resource("/dashboard/reports/{id}", "GET, HEAD")
+                .route(get().to(dashboard::forms::show_report)),
         )
         // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
@@ -435,6 +465,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/comments", "GET, HEAD, POST")
                         .route(get().to(tickets::comments::list_comments))
                         .route(web::post().to(tickets::comments::create_comment)),
+                )
+                .service(
+                    resource("/tickets/{id}/comments/{comment_id}/redactions", "POST")
+                        .route(web::post().to(tickets::redactions::create_redaction)),
+                )
+                .service(
+                    resource("/tickets/{id}/macros/{macro_id}/apply", "POST")
+                        .route(web::post().to(macros::apply_macro)),
+                )
+                .service(
+                    resource("/macros", "GET, HEAD, POST")
+                        .route(get().to(macros::list_macros))
+                        .route(web::post().to(macros::create_macro)),
+                )
+                .service(
+                    resource("/macros/{id}", "GET, HEAD, PUT, DELETE")
+                        .route(get().to(macros::get_macro))
+                        .route(web::put().to(macros::replace_macro))
+                        .route(web::delete().to(macros::delete_macro)),
                 )
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")

@@ -737,6 +737,60 @@ mod tests {
         );
     }
 
+    /// The shapes of supervisors, redaction and macros (issue 15) are components of their own,
+    /// under names no other type uses.
+    #[test]
+    fn the_agent_day_components_keep_their_own_names() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let properties = |name: &str| {
+            let mut keys: Vec<String> = schemas[name]["properties"]
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            keys.sort();
+            keys
+        };
+        assert_eq!(properties("CreateRedactionRequest"), ["text"]);
+        assert_eq!(
+            properties("RedactionResponse"),
+            [
+                "characters_removed",
+                "comment",
+                "description_redacted",
+                "occurrences",
+                "ticket_version"
+            ]
+        );
+        assert_eq!(
+            properties("MacroActions"),
+            [
+                "add_tags",
+                "assignee_id",
+                "hold_reason",
+                "priority",
+                "remove_tags",
+                "status",
+                "team_id"
+            ]
+        );
+        assert_eq!(
+            properties("SaveMacroRequest"),
+            [
+                "actions",
+                "name",
+                "reply",
+                "reply_public",
+                "shared",
+                "team_id"
+            ]
+        );
+        assert_eq!(properties("MacroAppliedResponse"), ["comment", "ticket"]);
+        assert_eq!(properties("MacroListResponse"), ["macros"]);
+        assert!(properties("MacroResponse").contains(&"owner_id".to_string()));
+        assert!(properties("StaffResponse").contains(&"also_agent".to_string()));
+    }
+
     #[test]
     fn every_api_operation_documents_the_shared_statuses() {
         let doc = document();

@@ -266,6 +266,8 @@ pub struct CreateStaffRequest {
     /// dropped; default none).
     #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
+    /// Give a manager the agent role too (default false; honoured for managers only).
+    pub also_agent: Option<bool>,
 }
 
 /// `PATCH /users/{id}` body.
@@ -291,6 +293,9 @@ pub struct UpdateStaffRequest {
     /// Skills: replace the list (`[]` clears; as on creation).
     #[schema(value_type = Option<Vec<crate::routes::openapi::Skill>>)]
     pub skills: Option<Vec<String>>,
+    /// Give (true) or take back (false) the agent role of a manager: public replies, status
+    /// changes and new tickets (honoured for managers only; takes effect at once).
+    pub also_agent: Option<bool>,
 }
 
 /// Query of `GET /users`.
@@ -356,6 +361,7 @@ pub async fn create_staff(
                 team_id,
                 password_hash: hash.as_deref(),
                 skills: skills.as_deref(),
+                also_agent: r.also_agent,
             },
         )
         .map_err(|e| on_constraint(e, STAFF_CONSTRAINTS))
@@ -403,6 +409,7 @@ pub async fn update_staff(
         active: r.active,
         password_hash: r.password.as_ref().map(hash_new_password).transpose()?,
         skills: r.skills.as_deref().map(parse_skills).transpose()?,
+        also_agent: r.also_agent,
     };
     let role_change = r.role;
     let deactivates = r.active == Some(false);
@@ -457,6 +464,9 @@ pub async fn update_staff(
     state.access.invalidate(id);
     if let Some(role) = role_change {
         tracing::info!(target: "audit", { user.id = user.id, staff.id = id, role = ?role }, "role changed");
+    }
+    if let Some(also_agent) = r.also_agent {
+        tracing::info!(target: "audit", { user.id = user.id, staff.id = id, also_agent }, "agent role of a manager changed");
     }
     Ok(HttpResponse::Ok().json(StaffResponse::from(staff)))
 }

@@ -21,6 +21,8 @@
 //! - [`sla_events`]: records SLA breaches and warnings in the log (the SLA worker).
 //! - [`reproject`]: applies a rules change (SLA policy, calendar, a team's calendar) to the
 //!   stored projections in the background, in short batches (the re-projection worker).
+//! - [`redact`]: removes text from a comment and every copy of it (`POST
+//!   /tickets/{id}/comments/{comment_id}/redactions`), audited without the text.
 //! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
 //!   a `survey_answered` event, the ticket's row untouched.
 //! - [`import`]: stores imported histories (the event-log importer).
@@ -41,8 +43,10 @@ pub mod follow_up;
 pub mod history;
 pub mod import;
 pub mod inbound;
+pub mod macros;
 pub mod notify;
 pub mod projection;
+pub mod redact;
 pub mod reproject;
 pub mod rules;
 pub mod sla_events;

@@ -348,6 +348,7 @@ async fn a_demotion_or_deactivation_through_one_copy_is_refused_by_another_on_th
         role: UserRole::Manager,
         active: true,
         token_generation: 0,
+        also_agent: false,
     };
     assert_eq!(b_access.get(id), Some(manager), "copy B caches the role");
 

@@ -598,3 +598,215 @@ async fn the_evidence_report_in_chromium_shows_the_json_headline_figures() {
         assert!(shot.is_file(), "{}", shot.display());
     }
 }
+
+/// A script listing the texts (outside SVG charts) whose colour has a contrast below 4.5:1
+/// with the background behind them (WCAG 2 relative luminance), as `tag:text:ratio`.
+const CONTRAST_FAILURES: &str = r"(() => {
+  const channels = c => c.match(/[\d.]+/g).map(Number);
+  const lum = c => { const [r, g, b] = channels(c).slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const background = e => { for (; e; e = e.parentElement) {
+    const c = getComputedStyle(e).backgroundColor; const m = channels(c);
+    if (m.length < 4 || m[3] > 0) return c; } return 'rgb(255, 255, 255)'; };
+  const bad = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('svg')) continue;
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const s = getComputedStyle(e);
+    const a = lum(s.color), b = lum(background(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(e.tagName + ':' + e.textContent.trim().slice(0, 30) + ':' + ratio.toFixed(2));
+  }
+  return bad;
+})()";
+
+/// The managers' dashboard in Chromium: a manager logs in through the form, the dashboard's
+/// figures (`data-value` cells) equal the metrics API's JSON for the same periods, the page
+/// passes the basic accessibility checks (one h1, headings in order, every control labelled,
+/// nothing fetched, no script), stays within a 360 px screen and prints; the evidence form,
+/// submitted, opens the stored report with its headline figure. Screenshots:
+/// `target/screenshots/dashboard*.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_logs_in_reads_the_dashboard_and_generates_an_evidence_report_in_chromium() {
+    let app = spawn_app().await;
+    crate::reports::fixture(&app);
+    app.import(
+        &crate::dashboard::recent_log(),
+        &crate::helpers::small_mapping(),
+    );
+    let (_, email) = app.create_staff(UserRole::Manager);
+    let address = app.address.clone();
+
+    let (cells, period, shots) = tokio::task::spawn_blocking(move || {
+        let mut b = Browser::launch();
+        b.viewport(1280, 800);
+        // Without a session the dashboard sends the browser to the log-in page.
+        b.open(&format!("{address}/dashboard"));
+        assert_eq!(b.eval("location.pathname"), "/login");
+        assert_eq!(b.text("h1"), "Log in to the dashboard");
+        let mut shots = vec![b.screenshot("dashboard-login", 1280)];
+        b.click("#email");
+        b.type_text(&email);
+        b.click("#password");
+        b.type_text(crate::helpers::PASSWORD);
+        b.click_and_wait("main button[type=submit]");
+        assert_eq!(b.eval("location.pathname"), "/dashboard");
+        assert_eq!(b.text("h1"), "Service dashboard");
+        // The session cookie is not readable by a page's script.
+        assert_eq!(b.eval("document.cookie"), "");
+        assert_eq!(b.eval("document.querySelectorAll('h1').length"), 1);
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])\
+                 .every((l, i, a) => i === 0 || l <= a[i - 1] + 1)"
+            ),
+            true,
+            "headings in order"
+        );
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('input:not([type=hidden]), select')]\
+                 .every(i => i.labels.length > 0)"
+            ),
+            true,
+            "every control has a label"
+        );
+        assert_eq!(
+            b.eval("performance.getEntriesByType('resource').length"),
+            0,
+            "no external assets"
+        );
+        assert_eq!(b.eval("document.scripts.length"), 0);
+        assert_eq!(
+            b.eval("document.querySelector('a.skip').getAttribute('href')"),
+            "#main"
+        );
+        // Every text outside the charts has a contrast of at least 4.5:1 with its background
+        // (WCAG AA): none is listed.
+        assert_eq!(b.eval(CONTRAST_FAILURES), json!([]), "contrast");
+        assert_eq!(
+            b.eval(
+                "[...document.querySelectorAll('svg')].every(s => s.getAttribute('role') === 'img')"
+            ),
+            true
+        );
+        let cells = b.eval(
+            "Object.fromEntries([...document.querySelectorAll('[data-figure]')]\
+             .map(e => [e.dataset.figure, e.dataset.value]))",
+        );
+        let period = b.eval(
+            "(({from, to, previousFrom}) => [from, to, previousFrom])\
+             (document.querySelector('#period').dataset)",
+        );
+        shots.push(b.screenshot("dashboard", 1280));
+        b.viewport(360, 800);
+        assert_eq!(
+            b.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true,
+            "nothing wider than a 360 px screen"
+        );
+        shots.push(b.screenshot("dashboard-360", 360));
+        b.send("Emulation.setEmulatedMedia", json!({"media": "print"}));
+        assert_eq!(
+            b.eval("getComputedStyle(document.querySelector('#reports')).display"),
+            "none",
+            "the forms are not printed"
+        );
+        shots.push(b.screenshot("dashboard-print", 800));
+        b.send("Emulation.setEmulatedMedia", json!({"media": ""}));
+
+        // The evidence form: the fixture's two months, as a person picks them, and a word
+        // limit that is not a number: the form comes back (422) naming it, the input kept.
+        b.viewport(1280, 800);
+        b.eval(
+            "document.querySelector('#ev-from').value = '2026-01-01'; \
+             document.querySelector('#ev-to').value = '2026-03-01'; \
+             document.querySelector('#ev-word_limit').value = 'many'; true",
+        );
+        b.click_and_wait("#reports button[type=submit]");
+        assert_eq!(b.eval("location.pathname"), "/dashboard/reports/evidence");
+        assert_eq!(
+            b.text(".summary li"),
+            "Word limit: must be a whole number from 50 to 5000"
+        );
+        assert_eq!(
+            b.text("#ev-word_limit-error"),
+            "Word limit: must be a whole number from 50 to 5000"
+        );
+        assert_eq!(
+            b.eval("document.querySelector('#ev-word_limit').getAttribute('aria-invalid')"),
+            "true"
+        );
+        assert_eq!(
+            b.eval("document.querySelector('#ev-from').value"),
+            "2026-01-01"
+        );
+        assert_eq!(
+            b.eval(CONTRAST_FAILURES),
+            json!([]),
+            "contrast of the error page"
+        );
+        shots.push(b.screenshot("dashboard-form-error", 1280));
+        b.click("#ev-word_limit");
+        b.eval("document.querySelector('#ev-word_limit').value = ''; true");
+        b.type_text("500");
+        b.click_and_wait("main button[type=submit]");
+        let path = b.eval("location.pathname");
+        assert!(
+            path.as_str().unwrap().starts_with("/dashboard/reports/"),
+            "{path}"
+        );
+        assert!(b.text("h1").starts_with("Evidence report: "));
+        assert_eq!(
+            b.eval(
+                "document.querySelector('[data-figure=\"headline.tickets_created\"]')\
+                 .textContent.trim()"
+            ),
+            "3"
+        );
+        assert_eq!(
+            b.eval(
+                "document.querySelector('[data-figure=\"headline.first_reply_median\"]')\
+                 .textContent.trim()"
+            ),
+            "1 h"
+        );
+        shots.push(b.screenshot("dashboard-report", 1280));
+        (cells, period, shots)
+    })
+    .await
+    .unwrap();
+
+    let q = |v: &Value| v.as_str().unwrap().replace('+', "%2B");
+    let (from, to, previous) = (q(&period[0]), q(&period[1]), q(&period[2]));
+    let current = app
+        .get_json(
+            &format!("/api/v1/metrics/summary?from={from}&to={to}&include=contact_rates"),
+            200,
+        )
+        .await;
+    let before = app
+        .get_json(
+            &format!("/api/v1/metrics/summary?from={previous}&to={from}&include=contact_rates"),
+            200,
+        )
+        .await;
+    let cells = cells.as_object().unwrap();
+    let mut compared = 0;
+    for (figure, value) in cells {
+        let expected = match figure.split_once('.') {
+            Some(("current", path)) => crate::dashboard::json_at(&current, path),
+            Some(("previous", path)) => crate::dashboard::json_at(&before, path),
+            _ => continue,
+        };
+        assert_eq!(value, &json!(expected), "{figure}");
+        compared += 1;
+    }
+    assert!(compared >= 20, "{compared} figures compared");
+    assert_eq!(cells["current.tickets_created"], "3");
+    assert_eq!(cells["current.first_reply_time.median"], "2700.0");
+    for shot in shots {
+        assert!(shot.is_file(), "{}", shot.display());
+    }
+}

@@ -206,6 +206,7 @@ impl TestApp {
                 team_id: None,
                 password_hash: Some(hash),
                 skills: None,
+                also_agent: None,
             },
         )
         .unwrap();

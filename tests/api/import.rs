@@ -409,6 +409,7 @@ fn existing_staff(conn: &mut PgConnection) -> (i64, i64) {
             team_id: Some(desk.id),
             password_hash: None,
             skills: None,
+            also_agent: None,
         },
     )
     .unwrap();

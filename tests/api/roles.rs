@@ -217,12 +217,56 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             Box::new(|| {
                 Some(json!({"priority": if unique().is_multiple_of(2) { "high" } else { "low" }}))
             }),
+            [200, 200, 200, 403, 401],
+        ),
+        // A manager (supervisor) changes assignee, team and priority only.
+        (
+            Method::PATCH,
+            format!("/api/v1/tickets/{t}"),
+            Box::new(|| Some(json!({"subject": format!("Kiosk down {}", unique())}))),
             [200, 403, 200, 403, 401],
         ),
         (
             Method::POST,
             format!("/api/v1/tickets/{t}/comments"),
             Box::new(|| Some(json!({"body": "note", "public": false}))),
+            [201, 201, 201, 404, 401],
+        ),
+        // Macros: admins and agents (a manager with the agent role too).
+        (
+            Method::POST,
+            "/api/v1/macros".into(),
+            Box::new(|| {
+                Some(
+                    json!({"name": format!("Macro {}", unique()), "reply": "Hi {{requester.name}}"}),
+                )
+            }),
+            [201, 403, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/macros".into(),
+            none(),
+            [200, 403, 200, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/macros/999999/apply"),
+            none(),
+            [404, 403, 404, 403, 401],
+        ),
+        // Redaction: admins only (no such comment here: 404).
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/comments/999999/redactions"),
+            Box::new(|| Some(json!({"text": "4111"}))),
+            [404, 403, 403, 403, 401],
+        ),
+        // Public replies need the agent role: not a manager's (without `also_agent`).
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/comments"),
+            Box::new(|| Some(json!({"body": "reply", "public": true}))),
             [201, 403, 201, 404, 401],
         ),
         (

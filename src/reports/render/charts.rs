@@ -120,6 +120,15 @@ pub(crate) fn runs(series: &Series) -> Vec<Vec<(f64, f64)>> {
 /// [`ChartError`] when plotters fails to lay the chart out (not expected: the ranges are
 /// finite and non-empty).
 pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
+    svg_over(series, "Month")
+}
+
+/// [`svg`] with another x-axis title: the points are then any periods (the dashboard's days,
+/// labelled by their id's last part as the months are).
+///
+/// # Errors
+/// As [`svg`].
+pub(crate) fn svg_over(series: &Series, x_desc: &str) -> Result<String, ChartError> {
     let months: Vec<&str> = series.points.iter().map(|p| month_of(&p.id)).collect();
     let n = months.len().max(1);
     let runs = runs(series);
@@ -176,7 +185,7 @@ pub(crate) fn svg(series: &Series) -> Result<String, ChartError> {
             .y_label_formatter(&|y| tick(*y))
             .label_style(("sans-serif", 13).into_font().color(&BLACK))
             .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
-            .x_desc("Month")
+            .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
             .map_err(err)?;

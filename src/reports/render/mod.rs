@@ -3,7 +3,8 @@
 //! ```text
 //! model     the document read back from its JSON (owned types)
 //! format    numbers and dates for people: 1 h 23 min, 87.5 %, 1,234, 1 January 2026
-//! charts    one SVG line chart per monthly series (plotters' SVG backend)
+//! charts    one SVG line chart per monthly series (plotters' SVG backend); the dashboard's
+//!           daily trend charts too
 //! page      what both renderings print, in order, already formatted
 //! html      templates/reports/evidence.html: one self-contained, printable page
 //! markdown  GitHub-flavoured Markdown, the monthly series as tables
@@ -14,10 +15,10 @@
 //! same page, as do [`markdown`] and [`markdown_from_json`].
 
 pub mod charts;
-mod format;
+pub(crate) mod format;
 mod html;
 mod markdown;
-mod model;
+pub(crate) mod model;
 mod page;
 
 use super::document::EvidenceDocument;

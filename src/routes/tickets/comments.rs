@@ -57,6 +57,39 @@ pub struct CreateCommentRequest {
     pub keep_hold: bool,
 }
 
+/// What a manager without the agent role may write: an internal note of their own.
+///
+/// # Errors
+/// 403 naming `public` for a public reply, `author` for a requester's words, `status` or
+/// `hold_reason` for a status change.
+fn supervisor_may_write(r: &CreateCommentRequest) -> Result<(), ApiError> {
+    if r.author == CommentAuthor::Requester {
+        return Err(ApiError::forbidden_field(
+            "author",
+            "a manager logs internal notes only; a requester's words need the agent role too",
+        ));
+    }
+    if r.public {
+        return Err(ApiError::forbidden_field(
+            "public",
+            "a manager writes internal notes (public: false); public replies need the agent role \
+             too",
+        ));
+    }
+    for (field, set) in [
+        ("status", r.status.is_some()),
+        ("hold_reason", r.hold_reason.is_some()),
+    ] {
+        if set {
+            return Err(ApiError::forbidden_field(
+                field,
+                "a manager does not change the status; that needs the agent role too",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn yes() -> bool {
     true
 }
@@ -123,7 +156,11 @@ pub struct CommentListResponse {
 /// closed ticket it creates a follow-up ticket linked to it (201 with `follow_up_of`).
 /// `If-Match` is optional: when sent, the ticket must still have that version.
 ///
-/// Errors: 409 for an agent comment on a closed ticket or a status the state machine refuses
+/// Managers (supervisors) write internal notes only (`public: false`, `author: agent`, no
+/// status) unless given the agent role too (`also_agent`).
+///
+/// Errors: 403 naming `public` (or `author`, `status`, `hold_reason`) for what a manager may not
+/// write; 409 for an agent comment on a closed ticket or a status the state machine refuses
 /// (naming `status`; nothing is written); 412 for a stale `If-Match` (or `null`); 422 naming the field for a
 /// blank or oversized body, an unknown `hold_reason`, `on_hold` without one, or a `keep_hold`
 /// that does not apply; 403 when a technician sends a status; 404 for an unknown ticket.
@@ -148,8 +185,17 @@ pub async fn create_comment(
 ) -> ApiResult<HttpResponse> {
     // Technicians may add internal notes to tickets with a work order assigned to them; the
     // visibility rule below answers 404 for every other ticket.
-    user.require(&[UserRole::Admin, UserRole::Agent, UserRole::Technician])?;
+    // Managers (supervisors) add internal notes; public replies need the agent role too.
+    user.require(&[
+        UserRole::Admin,
+        UserRole::Agent,
+        UserRole::Technician,
+        UserRole::Manager,
+    ])?;
     let r = body.value;
+    if user.is_supervisor_only() {
+        supervisor_may_write(&r)?;
+    }
     if r.status.is_some() || r.hold_reason.is_some() {
         // Setting a status is a ticket edit: the roles of `PATCH /tickets/{id}`.
         user.require(super::WRITERS)?;

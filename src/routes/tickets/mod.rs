@@ -1,17 +1,20 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
-//! [`crate::tickets`] in one transaction. Admins and agents write; managers read; technicians see
-//! only tickets with a work order assigned to them (404 otherwise).
+//! [`crate::tickets`] in one transaction. Admins and agents write; managers supervise (reassign,
+//! change the team and priority, write internal notes; everything an agent does when given the
+//! agent role too, `users.also_agent`); technicians see only tickets with a work order assigned
+//! to them (404 otherwise).
 
 pub mod comments;
 pub mod create;
 pub mod events;
 pub mod get;
 pub mod list;
+pub mod redactions;
 pub mod surveys;
 pub mod update;
 pub mod views;
@@ -25,6 +28,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub(super) const WRITERS: &[UserRole] = &[UserRole::Admin, UserRole::Agent];
+
+/// Who may edit a ticket or write an internal note: the [`WRITERS`] and managers (supervisors:
+/// assignee, team and priority, and internal notes only, unless given the agent role too).
+pub(super) const EDITORS: &[UserRole] = &[UserRole::Admin, UserRole::Agent, UserRole::Manager];
 
 /// Who wrote a description or comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -125,8 +132,10 @@ pub struct TicketEventResponse {
     /// Order within the ticket, from 1.
     pub seq: i32,
     /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`,
-    /// `field_changed`, `linked`, `sla_breached`, `sla_warning` or `work_order` (its instant is
-    /// the technician's device instant).
+    /// `field_changed`, `linked`, `sla_breached`, `sla_warning`, `notification`,
+    /// `survey_answered`, `comment_redacted` (comment id, occurrences and characters removed;
+    /// never the text), `macro_applied` (macro id and name; the changes' events follow) or
+    /// `work_order` (its instant is the technician's device instant).
     pub kind: String,
     /// When it happened (UTC).
     pub occurred_at: DateTime<Utc>,

@@ -1,6 +1,6 @@
 //! `PATCH /tickets/{id}`, with `If-Match`.
 
-use super::{TicketResponse, WRITERS, etag};
+use super::{EDITORS, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::domain::ids::{AssetId, CustomerId, OrganizationId, SiteId, TeamId, TicketId, UserId};
@@ -93,6 +93,32 @@ pub(super) fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::bad_field("If-Match", "must be the ticket's ETag, e.g. \"3\""))
 }
 
+/// What a manager without the agent role may change: the assignee, the team and the priority.
+///
+/// # Errors
+/// 403 naming the first other field the request sets.
+fn supervisor_may_set(r: &UpdateTicketRequest) -> Result<(), ApiError> {
+    let others = [
+        ("subject", r.subject.is_some()),
+        ("status", r.status.is_some()),
+        ("category", r.category.is_some()),
+        ("tags", r.tags.is_some()),
+        ("requester_id", r.requester_id.is_some()),
+        ("organization_id", r.organization_id.is_some()),
+        ("site_id", r.site_id.is_some()),
+        ("asset_id", r.asset_id.is_some()),
+        ("hold_reason", r.hold_reason.is_some()),
+    ];
+    match others.iter().find(|(_, set)| *set) {
+        Some((field, _)) => Err(ApiError::forbidden_field(
+            field,
+            "a manager changes assignee_id, team_id and priority only; other fields need the \
+             agent role too",
+        )),
+        None => Ok(()),
+    }
+}
+
 impl TryFrom<UpdateTicketRequest> for TicketUpdate {
     type Error = ApiError;
 
@@ -139,9 +165,11 @@ impl TryFrom<UpdateTicketRequest> for TicketUpdate {
 }
 
 /// Edits a ticket: fields, assignment, priority and status (through the state machine).
-/// Requires `If-Match` with the ticket's ETag.
+/// Requires `If-Match` with the ticket's ETag. Admins and agents change anything; a manager
+/// (supervisor) only `assignee_id`, `team_id` and `priority` unless given the agent role too
+/// (`also_agent`). Each change is an event of the ticket's log with the caller as actor.
 ///
-/// Errors: 428 without `If-Match`; 412 when the ticket changed since that version; 409 for a
+/// Errors: 403 naming the field a manager may not change; 428 without `If-Match`; 412 when the ticket changed since that version; 409 for a
 /// status change the state machine refuses or any change but tags on a closed ticket; 422 naming
 /// the field for invalid values (e.g. solving without an assignee); 404 for an unknown ticket.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets",
@@ -164,7 +192,10 @@ pub async fn update_ticket(
     id: web::Path<i64>,
     body: JsonBody<UpdateTicketRequest>,
 ) -> ApiResult<HttpResponse> {
-    user.require(WRITERS)?;
+    user.require(EDITORS)?;
+    if user.is_supervisor_only() {
+        supervisor_may_set(&body.value)?;
+    }
     let given = if_match(&req)?;
     let id = id.into_inner();
     let update = TicketUpdate::try_from(body.value)?;

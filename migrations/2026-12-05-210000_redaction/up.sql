@@ -1,0 +1,8 @@
+-- Redaction (issue 15, item 9): an admin's removal of text from a comment is a ticket event,
+-- `comment_redacted` (comment id, occurrences, characters removed; never the text).
+ALTER TABLE ticket_events DROP CONSTRAINT ticket_events_kind_known;
+ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_kind_known CHECK (kind IN (
+    'created', 'assigned', 'comment_added', 'status_changed', 'priority_changed', 'note',
+    'field_changed', 'linked', 'sla_breached', 'sla_warning', 'work_order', 'notification',
+    'survey_answered', 'comment_redacted')) NOT VALID;
+ALTER TABLE ticket_events VALIDATE CONSTRAINT ticket_events_kind_known;
