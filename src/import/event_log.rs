@@ -72,7 +72,8 @@ pub fn valid_source_label(label: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && label.len() <= 63
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Severity of a reported row.
@@ -692,9 +693,10 @@ pub fn import_reader(
 
     let result = conn.transaction::<_, ImportError, _>(|conn| {
         let ids: Vec<&str> = log.tickets.iter().map(|(id, _)| id.as_str()).collect();
-        let present: HashSet<String> = ticket_model::existing_external_ids(conn, options.source.as_deref(), &ids)?
-            .into_iter()
-            .collect();
+        let present: HashSet<String> =
+            ticket_model::existing_external_ids(conn, options.source.as_deref(), &ids)?
+                .into_iter()
+                .collect();
         let dir = resolve_directory(conn, mapping, &log, &present)?;
 
         let mut histories = Vec::new();
@@ -705,7 +707,8 @@ pub fn import_reader(
                 summary.rows_already_present += rows.len() as u64;
                 continue;
             }
-            let (history, mut issues, applied) = build_history(ticket_id, rows, &dir, mapping, options.source.as_deref());
+            let (history, mut issues, applied) =
+                build_history(ticket_id, rows, &dir, mapping, options.source.as_deref());
             if options.strict
                 && let Some(issue) = issues.first()
             {

@@ -37,6 +37,7 @@ mod roles;
 mod seed;
 mod sla;
 mod sla_policy_concurrency;
+mod sources;
 mod supervisors;
 mod surveys;
 mod ticket_lifecycle;
