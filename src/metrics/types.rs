@@ -195,6 +195,9 @@ pub struct MetricFilters {
     pub sourcing: Option<String>,
     /// `employee` or `contractor` (of the assignee).
     pub employment_type: Option<String>,
+    /// An imported data set's label (`tickets.source`): only its tickets. `None`: only the
+    /// company's own tickets (imported data sets never mix in unless asked for).
+    pub source: Option<String>,
 }
 
 impl MetricFilters {

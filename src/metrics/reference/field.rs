@@ -71,6 +71,12 @@ pub fn field_by(
         conditions.push_str(&format!(" AND t.priority::text = ${}", 5 + values.len()));
         values.push(FilterValue::Text(p.clone()));
     }
+    // The ticket's data set: the company's own unless one is asked for.
+    conditions.push_str(&format!(
+        " AND t.source IS NOT DISTINCT FROM ${}",
+        5 + values.len()
+    ));
+    values.push(FilterValue::MaybeText(filters.source.clone()));
     // Another work order for the same site and asset (of the same ticket without an asset).
     let other = "FROM work_order_metrics x
                   WHERE x.work_order_id <> f.work_order_id

@@ -54,11 +54,8 @@ pub fn sla_attainment_by(
     // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
     // breached at its breach instant, or at its due instant when it still runs past it at `now`.
     // The ticket is joined only to group or filter by it.
-    let ticket_join = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty() {
-        "JOIN tickets t ON t.id = sla.ticket_id"
-    } else {
-        ""
-    };
+    // (Always: every query filters by data set.)
+    let ticket_join = "JOIN tickets t ON t.id = sla.ticket_id";
     // One branch per outcome, each a range over its own index (ticket_sla_clocks_fulfilled_idx,
     // _breached_idx, _due_idx), so that a period reads only its own outcomes.
     let sql = format!(
@@ -282,6 +279,7 @@ pub fn hold_reasons(
 enum FilterValue {
     Id(i64),
     Text(String),
+    MaybeText(Option<String>),
 }
 
 /// The joins every filtered query carries (aliases `t`, `tm`, `u`, `o`, `s`).
@@ -331,6 +329,12 @@ impl MetricFilters {
         if let Some(v) = &self.employment_type {
             add("u.employment_type::text", FilterValue::Text(v.clone()));
         }
+        // Always: the company's own tickets unless a data set is asked for.
+        sql.push_str(&format!(
+            " AND t.source IS NOT DISTINCT FROM ${}",
+            first + values.len()
+        ));
+        values.push(FilterValue::MaybeText(self.source.clone()));
         (sql, values)
     }
 }
@@ -347,6 +351,9 @@ fn bind_filters<'a>(
         query = match v {
             FilterValue::Id(id) => query.bind::<BigInt, _>(id),
             FilterValue::Text(text) => query.bind::<diesel::sql_types::Text, _>(text),
+            FilterValue::MaybeText(text) => {
+                query.bind::<Nullable<diesel::sql_types::Text>, _>(text)
+            }
         };
     }
     query
@@ -506,13 +513,13 @@ pub fn figures_by(
         ("m.first_reply_at", format!("m.first_reply_{suffix}")),
         ("m.latest_solved_at", format!("m.full_resolution_{suffix}")),
     ];
-    // Tickets (and the tables behind their dimensions) are joined only to group or filter by
-    // them: a plain timeseries reads `ticket_metrics` alone.
-    let (ticket_join, joins) = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty()
-    {
-        ("JOIN tickets t ON t.id = m.ticket_id", FILTER_JOINS)
+    // Tickets are always joined (every query filters by data set); the tables behind their
+    // dimensions only to group or filter by them.
+    let ticket_join = "JOIN tickets t ON t.id = m.ticket_id";
+    let joins = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty() {
+        FILTER_JOINS
     } else {
-        ("", "")
+        ""
     };
     let mut groups: BTreeMap<Option<String>, GroupFigures> = BTreeMap::new();
     for (index, (period, value)) in families.iter().enumerate() {

@@ -16,16 +16,18 @@ impl Resolved {
             && is(self.channel, r.channel)
             && is(self.priority, r.priority)
             && is(self.category, r.category)
+            && self.source == r.source
             && self.teams.as_ref().is_none_or(|t| t.contains(&r.team))
             && self.staff.as_ref().is_none_or(|s| s.contains(&r.assignee))
     }
 }
 
 impl Resolved {
-    /// Whether a work order passes the filters that apply to field figures (organization, site
-    /// and the ticket's priority; the others make field figures not applicable).
-    pub(super) fn matches_field(&self, f: &FieldRow, priority: u8) -> bool {
+    /// Whether a work order passes the filters that apply to field figures (organization, site,
+    /// the ticket's priority and data set; the others make field figures not applicable).
+    pub(super) fn matches_field(&self, f: &FieldRow, priority: u8, source: u32) -> bool {
         !self.impossible
+            && self.source == source
             && self.organization.is_none_or(|o| o == f.organization)
             && self.site.is_none_or(|s| s == f.site)
             && self.priority.is_none_or(|p| p == priority)
@@ -53,6 +55,12 @@ impl Reader<'_> {
         self.content.rows.len()
     }
 
+    /// Whether some ticket held belongs (or belonged) to an imported data set
+    /// (`tickets.source`): then every aggregate filters by data set.
+    pub(super) fn labelled(&self) -> bool {
+        self.content.sources.values.len() > 1
+    }
+
     pub(super) fn resolve(&self, f: &MetricFilters) -> Resolved {
         let c = self.content;
         let mut impossible = false;
@@ -67,6 +75,7 @@ impl Reader<'_> {
         let organization = known(f.organization_id.map(|v| c.ids.get(&v)));
         let site = known(f.site_id.map(|v| c.ids.get(&v)));
         let category = known(f.category.as_ref().map(|v| c.strings.get(v)));
+        let source = known(f.source.as_ref().map(|v| c.sources.get(v))).unwrap_or(0);
         let mut label = |v: &Option<String>| {
             v.as_ref().map(|v| {
                 let found = c.labels.get(v);
@@ -85,6 +94,7 @@ impl Reader<'_> {
             channel,
             priority,
             category,
+            source,
             teams: f.sourcing.as_ref().map(|want| {
                 interned(
                     d.teams
@@ -230,7 +240,10 @@ impl Reader<'_> {
         let inside = |t: i64| t != NONE && t >= lo && t < hi;
         let b = usize::from(options.basis == TimeBasis::Business);
         let contact = options.contact_rates;
-        let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        // Imported data sets stay out unless asked for: the filter applies whenever some
+        // ticket has a source, even without any filter in the request.
+        let labelled = self.labelled();
+        let filter = (!filters.is_empty() || labelled).then(|| self.resolve(filters));
         let dimension = match grouping {
             StoreGrouping::Dimension(d) => Some(d),
             _ => None,
@@ -400,9 +413,15 @@ impl Reader<'_> {
                 } else {
                     0
                 };
+                // The data set is the ticket's (a look-up only where some ticket has one).
+                let source = if labelled {
+                    c.position(f.ticket_id).map_or(0, |p| c.rows[p].source)
+                } else {
+                    0
+                };
                 if filter
                     .as_ref()
-                    .is_some_and(|r| !r.matches_field(f, priority))
+                    .is_some_and(|r| !r.matches_field(f, priority, source))
                 {
                     continue;
                 }
@@ -487,7 +506,7 @@ impl Reader<'_> {
         to: DateTime<Utc>,
     ) -> std::collections::BTreeMap<String, (i64, i64)> {
         let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
-        let filter = (!filters.is_empty()).then(|| self.resolve(filters));
+        let filter = (!filters.is_empty() || self.labelled()).then(|| self.resolve(filters));
         let mut by_reason: HashMap<u32, (i64, i64)> = HashMap::default();
         let c = self.content;
         for r in &c.rows {

@@ -20,6 +20,7 @@ impl Content {
             holds: HashMap::default(),
             ids: Interned::new(),
             strings: Interned::new(),
+            sources: Interned::new(),
             labels: Interned::new(),
             by_created: Vec::new(),
             by_solved: Vec::new(),

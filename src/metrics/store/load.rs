@@ -128,6 +128,7 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
             t::assignee_id,
             t::organization_id,
             t::site_id,
+            t::source,
         ),
         (
             m::ticket_id.nullable(),
@@ -252,8 +253,17 @@ pub(super) fn assemble(
                         .collect()
                 })
                 .unwrap_or_default();
-            let (id, channel, priority, category, team_id, assignee_id, organization_id, site_id) =
-                t;
+            let (
+                id,
+                channel,
+                priority,
+                category,
+                team_id,
+                assignee_id,
+                organization_id,
+                site_id,
+                source,
+            ) = t;
             let (
                 metrics_id,
                 created_at,
@@ -284,6 +294,7 @@ pub(super) fn assemble(
                 assignee: content.ids.intern(assignee_id),
                 organization: content.ids.intern(organization_id),
                 site: content.ids.intern(site_id),
+                source: content.sources.intern(source),
                 outcomes: outcomes.remove(&id).unwrap_or_default(),
                 requester_id: requester_id.unwrap_or(NONE),
                 created: ticket_created_at.timestamp_micros(),

@@ -186,6 +186,8 @@ struct Row {
     site: u32,
     /// Interned `category` in `Content::strings` (0 = NULL).
     category: u32,
+    /// Interned `tickets.source` in `Content::sources` (0 = NULL: the company's own ticket).
+    source: u32,
     /// See [`flag`].
     flags: u32,
     /// Interned `channel::text`, `priority::text` in `Content::labels` (0 = NULL).
@@ -227,6 +229,7 @@ struct Unpacked {
     channel: u8,
     priority: u8,
     category: u32,
+    source: u32,
     team: u32,
     assignee: u32,
     organization: u32,
@@ -280,6 +283,9 @@ struct Content {
     ids: Interned<i64, u32>,
     /// Categories and pause reasons.
     strings: Interned<String, u32>,
+    /// Data-set labels (`tickets.source`): only ever added to, so more than the NULL entry means
+    /// some ticket has (or had) one.
+    sources: Interned<String, u32>,
     /// Channels and priorities (a handful of enum values).
     labels: Interned<String, u8>,
     /// Positions in `rows` of the tickets with a requester, by (requester, category,
@@ -601,6 +607,7 @@ type TicketTuple = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<String>,
 );
 type MetricsTuple = (
     Option<i64>,
@@ -657,6 +664,9 @@ struct Resolved {
     channel: Option<u8>,
     priority: Option<u8>,
     category: Option<u32>,
+    /// The data set: 0 for the company's own tickets (no `source` asked for), else the
+    /// interned label.
+    source: u32,
     /// Teams whose sourcing is the one asked for.
     teams: Option<Vec<u32>>,
     /// Staff whose employment type is the one asked for.

@@ -103,6 +103,7 @@ impl Packed {
                 assignee: u.assignee,
                 organization: u.organization,
                 site: u.site,
+                source: u.source,
                 category: u.category,
                 flags,
                 channel: u.channel,

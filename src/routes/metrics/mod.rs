@@ -63,6 +63,15 @@ macro_rules! metric_filters {
                 &q.employment_type,
                 &["employee", "contractor"],
             )?,
+            source: match q.source.as_deref() {
+                Some(label) if !crate::import::event_log::valid_source_label(label) => {
+                    return Err(ApiError::invalid_field(
+                        "source",
+                        "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
+                    ));
+                }
+                label => label.map(str::to_string),
+            },
         }
     }};
 }
@@ -112,6 +121,10 @@ pub struct SummaryQuery {
     /// Only assignees with this employment type (`employee`, `contractor`).
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
+    /// tickets. Without it, only the company's own tickets count.
+    #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
+    pub source: Option<String>,
 }
 
 /// The period a summary covers.

@@ -49,6 +49,10 @@ pub struct TimeseriesQuery {
     /// Only assignees with this employment type (`employee`, `contractor`).
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
+    /// tickets. Without it, only the company's own tickets count.
+    #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
+    pub source: Option<String>,
 }
 
 /// One bucket.
