@@ -133,6 +133,10 @@ enum ReportAction {
         /// Bootstrap resamples (100–10000).
         #[arg(long)]
         resamples: Option<usize>,
+        /// An imported data set's label: the report is over its tickets (default: the
+        /// company's own).
+        #[arg(long, value_name = "LABEL")]
+        source: Option<String>,
         /// `json` (the document `report verify` reads), `html` (one self-contained page),
         /// `markdown` or `csv` (one row per figure); all are written from the JSON.
         #[arg(long, default_value = "json", value_parser = ["json", "html", "markdown", "csv"])]
@@ -505,6 +509,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
             as_of,
             seed,
             resamples,
+            source,
             format,
             out,
         } => {
@@ -530,7 +535,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                 "scope": kind, "scope_id": id, "from": from, "to": to, "time_zone": time_zone,
                 "comparison": comparison, "comparison_from": cf, "comparison_to": ct,
                 "category": category, "word_limit": words, "as_of": as_of,
-                "bootstrap_seed": seed, "bootstrap_resamples": resamples,
+                "bootstrap_seed": seed, "bootstrap_resamples": resamples, "source": source,
             }))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let params = request

@@ -289,13 +289,15 @@ pub fn load_tickets(
                           AND (t.requester_id IS NULL OR CASE
                               WHEN t.category IS NULL THEN NOT EXISTS (
                                   SELECT 1 FROM tickets o
-                                   WHERE o.requester_id = t.requester_id AND o.category IS NULL
+                                   WHERE o.requester_id = t.requester_id
+                                     AND o.source IS NOT DISTINCT FROM t.source AND o.category IS NULL
                                      AND o.created_at > m.latest_solved_at
                                      AND o.created_at <= m.latest_solved_at + interval '7 days'
                                      AND o.created_at <= $4 AND o.id <> t.id)
                               ELSE NOT EXISTS (
                                   SELECT 1 FROM tickets o
                                    WHERE o.requester_id = t.requester_id
+                                     AND o.source IS NOT DISTINCT FROM t.source
                                      AND o.category = t.category
                                      AND o.created_at > m.latest_solved_at
                                      AND o.created_at <= m.latest_solved_at + interval '7 days'
@@ -309,6 +311,7 @@ pub fn load_tickets(
            LEFT JOIN outcomes sl ON sl.ticket_id = t.id
           WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
             AND {scope} AND t.created_at < $3 AND t.created_at <= $4
+            AND t.source IS NOT DISTINCT FROM $7
             AND (t.created_at >= $2
                  OR (m.first_reply_at >= $2 AND m.first_reply_at < $3)
                  OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
@@ -330,6 +333,7 @@ pub fn load_tickets(
             .bind::<Timestamptz, _>(as_of)
             .bind::<BigInt, _>(from_id)
             .bind::<BigInt, _>(to_id)
+            .bind::<Nullable<Text>, _>(params.source.as_deref())
             .load::<TicketRow>(conn)?;
         tickets.extend(
             rows.into_iter()
@@ -391,6 +395,7 @@ pub fn load_beside(
            LEFT JOIN customers c ON c.id = s.customer_id
            LEFT JOIN customers rq ON rq.id = t.requester_id
           WHERE {survey_scope} AND s.answered_at >= $2 AND s.answered_at < $3
+            AND t.source IS NOT DISTINCT FROM $5
           ORDER BY s.id"
     );
     let ratings = diesel::sql_query(ratings_sql)
@@ -398,6 +403,7 @@ pub fn load_beside(
         .bind::<Timestamptz, _>(lo)
         .bind::<Timestamptz, _>(hi)
         .bind::<Timestamptz, _>(as_of)
+        .bind::<Nullable<Text>, _>(params.source.as_deref())
         .load::<RatingRow>(conn)?
         .into_iter()
         .map(|r| RatingInput {
@@ -491,6 +497,7 @@ pub fn load_work_orders(
            FROM work_order_metrics wm
            JOIN tickets t ON t.id = wm.ticket_id
           WHERE {wo_scope} AND wm.finished_at >= $2 AND wm.finished_at < $3
+            AND t.source IS NOT DISTINCT FROM $5
             AND wm.finished_at <= $4
           ORDER BY wm.work_order_id"
     );
@@ -499,6 +506,7 @@ pub fn load_work_orders(
         .bind::<Timestamptz, _>(lo)
         .bind::<Timestamptz, _>(hi)
         .bind::<Timestamptz, _>(as_of)
+        .bind::<Nullable<Text>, _>(params.source.as_deref())
         .load::<WorkOrderRow>(conn)?
         .into_iter()
         .map(|r| WorkOrderInput {

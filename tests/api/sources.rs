@@ -112,3 +112,197 @@ fn the_command_line_refuses_a_label_that_is_not_one() {
         "{stderr}"
     );
 }
+
+/// `(tickets created, first reply median, tickets solved)` of March 2026 from the summary.
+async fn march(app: &TestApp, extra: &str) -> (u16, Value, Value, Value) {
+    let r = app
+        .get(&format!(
+            "/api/v1/metrics/summary?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z{extra}"
+        ))
+        .await;
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    let figures = &body;
+    (
+        status,
+        figures["tickets_created"].clone(),
+        figures["first_reply_time"]["median"].clone(),
+        figures["tickets_solved"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn figures_count_the_company_s_own_tickets_unless_a_source_is_asked_for() {
+    let app = spawn_app().await;
+    import(&app, None);
+    // A: first reply 09:00 → 09:30 (1,800 s), solved at 11:00; B: open.
+    let own = march(&app, "").await;
+    assert_eq!(
+        own,
+        (
+            200,
+            serde_json::json!(2),
+            serde_json::json!(1800.0),
+            serde_json::json!(1)
+        )
+    );
+    // The same log as a rival's data set: the company's figures do not move, the rival's are
+    // its own (the same log: the same figures), a label no ticket has gives none.
+    import(&app, Some("rival"));
+    assert_eq!(march(&app, "").await, own);
+    assert_eq!(march(&app, "&source=rival").await, own);
+    let none = march(&app, "&source=nobody").await;
+    assert_eq!((none.0, none.1), (200, serde_json::json!(0)));
+    assert_eq!(march(&app, "&source=No%20Such").await.0, 422);
+}
+
+/// The store and the SQL reference agree with a labelled data set in the database — its
+/// tickets share requesters with the company's, so FCR's and repeat contact's look-ups must
+/// stay within a data set — for the company's own figures, the data set's and an unknown one's.
+#[test]
+fn the_store_and_the_reference_agree_with_a_labelled_data_set() {
+    use chrono::{TimeZone, Utc};
+    use diesel::prelude::*;
+    use frontline::metrics::reference::Grouping;
+    use frontline::metrics::store::MetricsStore;
+    use frontline::metrics::types::{Dimension, MetricFilters, TimeBasis};
+    use frontline::seed::{self, Profile, SeedOptions, Writer};
+    let db = crate::helpers::TestDb::new();
+    let mut conn = db.conn();
+    seed::run(
+        &mut conn,
+        &SeedOptions {
+            tickets: 1_200,
+            seed: 5,
+            writer: Writer::Bulk,
+            ..SeedOptions::for_profile(Profile::Demo)
+        },
+    )
+    .unwrap();
+    let moved = diesel::sql_query("UPDATE tickets SET source = 'rival' WHERE id % 3 = 0")
+        .execute(&mut conn)
+        .unwrap();
+    assert!(moved > 300, "{moved}");
+    let store = MetricsStore::new();
+    let period = (
+        Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
+    );
+    let mut groups = 0;
+    for source in [None, Some("rival"), Some("nobody")] {
+        let filters = MetricFilters {
+            source: source.map(str::to_string),
+            ..MetricFilters::default()
+        };
+        let team = MetricFilters {
+            sourcing: Some("outsourced".to_string()),
+            ..filters.clone()
+        };
+        for (grouping, filters) in [
+            (Grouping::All, &filters),
+            (Grouping::Dimension(Dimension::Team), &filters),
+            (Grouping::Dimension(Dimension::Category), &team),
+        ] {
+            groups += store
+                .read(&db.pool, |conn, reader| {
+                    crate::metrics_store::compare(
+                        conn,
+                        reader,
+                        &grouping,
+                        filters,
+                        period,
+                        TimeBasis::Calendar,
+                    )
+                })
+                .unwrap();
+        }
+    }
+    assert!(groups > 10, "{groups}");
+}
+
+/// An evidence report over an imported data set (`source`): from the API (its tickets from the
+/// store) and from the command line (`--source`, SQL) the same bytes; the company's own report
+/// over the same log has the same figures, and names no source.
+#[tokio::test]
+async fn an_evidence_report_over_a_data_set_runs_from_the_api_and_the_command_line() {
+    let app = spawn_app().await;
+    import(&app, None);
+    import(&app, Some("rival"));
+    let body = |source: Option<&str>| {
+        let mut body = serde_json::json!({"scope": "company", "from": "2026-03-01",
+            "to": "2026-04-01", "comparison": "previous", "category": "contact_center_of_the_year",
+            "word_limit": 300, "as_of": "2026-04-15T00:00:00Z"});
+        if let Some(s) = source {
+            body["source"] = serde_json::json!(s);
+        }
+        body
+    };
+    let post = |body: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/reports/evidence", app.address))
+                .bearer_auth(&app.admin_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, rival) = post(body(Some("rival"))).await;
+    assert_eq!(status, 201, "{rival}");
+    let (status, own) = post(body(None)).await;
+    assert_eq!(status, 201, "{own}");
+    let headline = |doc: &Value| -> Vec<(Value, Value)> {
+        doc["document"]["headline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["id"].clone(), f["value"].clone()))
+            .collect()
+    };
+    assert_eq!(headline(&rival), headline(&own));
+    assert_eq!(headline(&own)[0].1, serde_json::json!(2.0));
+    assert_eq!(rival["document"]["parameters"]["source"], "rival");
+    assert!(own["document"]["parameters"].get("source").is_none());
+    let (status, bad) = post(body(Some("Rival Inc"))).await;
+    assert_eq!((status, bad["errors"].get("source").is_some()), (422, true));
+
+    let stored = app
+        .get(&format!("/api/v1/reports/{}?format=json", rival["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let out = frontline_command(&app.db)
+        .args([
+            "report",
+            "evidence",
+            "--scope",
+            "company",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-04-01",
+            "--compare",
+            "previous",
+            "--category",
+            "contact_center_of_the_year",
+            "--words",
+            "300",
+            "--as-of",
+            "2026-04-15T00:00:00Z",
+            "--source",
+            "rival",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), stored);
+}

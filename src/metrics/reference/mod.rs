@@ -161,6 +161,7 @@ pub fn contact_rates_by(
                 count(*) FILTER (WHERE m.fcr_candidate AND (t.requester_id IS NULL OR NOT EXISTS (
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
+                       AND t2.source IS NOT DISTINCT FROM t.source
                        AND t2.category = t.category
                        AND t2.id <> t.id
                        AND t2.created_at > m.latest_solved_at
@@ -168,6 +169,7 @@ pub fn contact_rates_by(
                    AND NOT (t.category IS NULL AND EXISTS (
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
+                       AND t2.source IS NOT DISTINCT FROM t.source
                        AND t2.category IS NULL
                        AND t2.id <> t.id
                        AND t2.created_at > m.latest_solved_at
@@ -184,6 +186,7 @@ pub fn contact_rates_by(
                 count(*) FILTER (WHERE t.requester_id IS NOT NULL AND (EXISTS (
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
+                       AND t2.source IS NOT DISTINCT FROM t.source
                        AND t2.category = t.category
                        AND t2.id <> t.id
                        AND t2.solved_at < t.created_at
@@ -191,6 +194,7 @@ pub fn contact_rates_by(
                    OR (t.category IS NULL AND EXISTS (
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
+                       AND t2.source IS NOT DISTINCT FROM t.source
                        AND t2.category IS NULL
                        AND t2.id <> t.id
                        AND t2.solved_at < t.created_at

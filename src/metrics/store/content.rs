@@ -95,33 +95,24 @@ impl Content {
     }
 
     /// What the first-contact and repeat-contact look-ups read of a ticket (theirs and their
-    /// peers'): requester, category, creation, latest solve (both columns).
-    pub(super) fn relation(&self, r: &Row) -> (i64, u32, i64, i64, i64) {
-        (
-            r.requester_id,
-            r.category,
-            r.created,
-            r.solved,
-            self.latest(r),
-        )
+    /// peers'): requester, data set, category, creation, latest solve (both columns).
+    pub(super) fn relation(&self, r: &Row) -> (Group, i64, i64, i64) {
+        (group_of(r), r.created, r.solved, self.latest(r))
     }
 
-    pub(super) fn key_created(&self, p: u32) -> (i64, u32, i64, i64) {
+    pub(super) fn key_created(&self, p: u32) -> (Group, i64, i64) {
         let r = &self.rows[p as usize];
-        (r.requester_id, r.category, r.created, r.ticket_id)
+        (group_of(r), r.created, r.ticket_id)
     }
 
-    pub(super) fn key_solved(&self, p: u32) -> (i64, u32, i64, i64) {
+    pub(super) fn key_solved(&self, p: u32) -> (Group, i64, i64) {
         let r = &self.rows[p as usize];
-        (r.requester_id, r.category, r.solved, r.ticket_id)
+        (group_of(r), r.solved, r.ticket_id)
     }
 
-    /// The part of `list` (`by_created` or `by_solved`) holding one requester and category.
-    pub(super) fn group<'a>(&self, list: &'a [u32], group: (i64, u32)) -> &'a [u32] {
-        let key = |p: &u32| {
-            let r = &self.rows[*p as usize];
-            (r.requester_id, r.category)
-        };
+    /// The part of `list` (`by_created` or `by_solved`) holding one look-up group.
+    pub(super) fn group<'a>(&self, list: &'a [u32], group: Group) -> &'a [u32] {
+        let key = |p: &u32| group_of(&self.rows[*p as usize]);
         let lo = list.partition_point(|p| key(p) < group);
         let hi = lo + list[lo..].partition_point(|p| key(p) <= group);
         &list[lo..hi]
@@ -172,7 +163,7 @@ impl Content {
         let flags = if r.requester_id == NONE {
             (true, false)
         } else {
-            let group = (r.requester_id, r.category);
+            let group = group_of(&r);
             let created = self.group(&self.by_created, group);
             let solved = self.group(&self.by_solved, group);
             self.flags_of(&r, created, solved)
@@ -184,10 +175,7 @@ impl Content {
     pub(super) fn relate_all(&mut self) {
         let mut flags: Vec<(usize, (bool, bool))> = Vec::new();
         let (created, solved) = (&self.by_created, &self.by_solved);
-        let group_of = |p: u32| {
-            let r = &self.rows[p as usize];
-            (r.requester_id, r.category)
-        };
+        let group_of = |p: u32| group_of(&self.rows[p as usize]);
         let (mut i, mut j) = (0, 0);
         while i < created.len() {
             let g = group_of(created[i]);
@@ -215,9 +203,9 @@ impl Content {
     pub(super) fn sorted(
         &self,
         positions: Vec<u32>,
-        key: fn(&Content, u32) -> (i64, u32, i64, i64),
+        key: fn(&Content, u32) -> (Group, i64, i64),
     ) -> Vec<u32> {
-        let mut keyed: Vec<((i64, u32, i64, i64), u32)> =
+        let mut keyed: Vec<((Group, i64, i64), u32)> =
             positions.into_iter().map(|p| (key(self, p), p)).collect();
         keyed.sort_unstable();
         keyed.into_iter().map(|(_, p)| p).collect()
@@ -249,7 +237,7 @@ impl Content {
         &self,
         list: &mut Vec<u32>,
         new: Vec<u32>,
-        key: fn(&Content, u32) -> (i64, u32, i64, i64),
+        key: fn(&Content, u32) -> (Group, i64, i64),
     ) {
         if new.is_empty() {
             return;

@@ -48,6 +48,9 @@ impl Reader<'_> {
         if let Some((_, None)) = scope {
             return Some(Vec::new());
         }
+        let Some(source) = self.evidence_source(params) else {
+            return Some(Vec::new());
+        };
         let hi = params.eligibility.end.max(params.comparison.end);
         let hi = hi.timestamp_micros();
         let as_of = params.as_of.timestamp_micros();
@@ -60,7 +63,11 @@ impl Reader<'_> {
         let mut out = Vec::new();
         let mut sla = Vec::new();
         for r in &c.rows {
-            if r.flags & flag::HAS_METRICS == 0 || r.created >= hi || r.created > as_of {
+            if r.flags & flag::HAS_METRICS == 0
+                || r.created >= hi
+                || r.created > as_of
+                || r.source != source
+            {
                 continue;
             }
             if let Some((column, Some(want))) = scope
@@ -107,6 +114,15 @@ impl Reader<'_> {
         Some(out)
     }
 
+    /// The interned data set of `params` (0: the company's own), `None` for a label no ticket
+    /// has.
+    fn evidence_source(&self, params: &EvidenceParams) -> Option<u32> {
+        match params.source.as_deref() {
+            None => Some(0),
+            Some(label) => self.content.sources.get(&label.to_string()),
+        }
+    }
+
     /// `fcr.v1`'s look-up as of `as_of`: no other ticket of the same requester and category
     /// created in `(latest, latest + 7 days]` and by `as_of` (true without a requester). Once the
     /// window has closed by `as_of`, that is the row's kept flag.
@@ -116,7 +132,7 @@ impl Reader<'_> {
             return r.requester_id == NONE || r.flags & flag::FIRST_CONTACT != 0;
         }
         let c = self.content;
-        let group = c.group(&c.by_created, (r.requester_id, r.category));
+        let group = c.group(&c.by_created, group_of(r));
         !ids_in(
             &c.rows,
             group,
@@ -142,6 +158,10 @@ impl Reader<'_> {
                 None => return Some(Vec::new()),
             },
         };
+        let Some(source) = self.evidence_source(params) else {
+            return Some(Vec::new());
+        };
+        let labelled = self.labelled();
         let lo = params.eligibility.start.min(params.comparison.start);
         let hi = params.eligibility.end.max(params.comparison.end);
         let (lo, hi) = (lo.timestamp_micros(), hi.timestamp_micros());
@@ -161,7 +181,9 @@ impl Reader<'_> {
                 (ScopeKind::Site, Some(v)) => f.site == v,
                 (_, Some(_)) => false,
             };
-            if !in_scope {
+            if !in_scope
+                || (labelled && c.position(f.ticket_id).map_or(0, |p| c.rows[p].source) != source)
+            {
                 continue;
             }
             let until = f.finished.saturating_add(n);

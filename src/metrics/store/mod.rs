@@ -251,9 +251,17 @@ struct Packed {
     hold: Option<Box<[(u32, i64)]>>,
 }
 
+/// The tickets the 7-day look-ups compare: one requester's, in one data set and category.
+type Group = (i64, u32, u32);
+
+/// The look-up group of a row: (requester, data set, category).
+fn group_of(r: &Row) -> Group {
+    (r.requester_id, r.source, r.category)
+}
+
 /// A ticket version whose look-up inputs changed (see [`Content::apply`]).
 struct Touch {
-    group: (i64, u32),
+    group: Group,
     ticket_id: i64,
     created: i64,
     solved: i64,

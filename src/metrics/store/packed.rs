@@ -115,11 +115,10 @@ impl Packed {
     }
 
     /// What the look-ups read of this ticket (see [`Content::relation`]).
-    pub(super) fn relation(&self) -> (i64, u32, i64, i64, i64) {
+    pub(super) fn relation(&self) -> (Group, i64, i64, i64) {
         let r = &self.row;
         (
-            r.requester_id,
-            r.category,
+            group_of(r),
             r.created,
             r.solved,
             latest_of(r, self.extra.as_ref()),
@@ -145,7 +144,7 @@ pub(super) fn seconds(v: i32) -> i64 {
 impl Touch {
     pub(super) fn of(r: &Row) -> Option<Touch> {
         (r.requester_id != NONE).then_some(Touch {
-            group: (r.requester_id, r.category),
+            group: group_of(r),
             ticket_id: r.ticket_id,
             created: r.created,
             solved: r.solved,

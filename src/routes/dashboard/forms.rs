@@ -265,6 +265,7 @@ pub fn evidence_request(f: &EvidenceFields) -> Result<EvidenceRequest, BTreeMap<
                 as_of: None,
                 bootstrap_seed: None,
                 bootstrap_resamples: None,
+                source: None,
             })
         }
         _ => Err(errors),
