@@ -718,6 +718,7 @@ fn serve(settings: Settings, login_hint: Option<String>) -> anyhow::Result<()> {
         });
         let base = format!("http://{host}:{}", app.port());
         println!("Frontline is serving on {base}  (Ctrl-C stops it)");
+        println!("  {base}/login            (managers' dashboard: log in with a manager or admin account)");
         println!("  {base}/docs/            (Swagger UI)");
         println!("  {base}/api/v1/openapi.json");
         println!("  {base}/readyz");
