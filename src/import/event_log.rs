@@ -64,6 +64,20 @@ pub struct ImportOptions {
     pub source: Option<String>,
 }
 
+/// A request's `source` filter: `None` (the company's own tickets) or a valid label.
+///
+/// # Errors
+/// 422 naming `source` when the label is not one ([`valid_source_label`]).
+pub fn source_filter(label: Option<&str>) -> Result<Option<String>, crate::error::ApiError> {
+    match label {
+        Some(label) if !valid_source_label(label) => Err(crate::error::ApiError::invalid_field(
+            "source",
+            "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
+        )),
+        label => Ok(label.map(str::to_string)),
+    }
+}
+
 /// Whether `label` may name an outside data set: 1–63 characters of lowercase letters, digits,
 /// `_`, `.` and `-`, the first a letter or a digit (the database's `tickets_source_label`).
 pub fn valid_source_label(label: &str) -> bool {

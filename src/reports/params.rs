@@ -297,15 +297,7 @@ impl EvidenceRequest {
                 "must be from 100 to 10000",
             ));
         }
-        let source = match self.source {
-            Some(label) if !crate::import::event_log::valid_source_label(&label) => {
-                return Err(ApiError::invalid_field(
-                    "source",
-                    "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
-                ));
-            }
-            label => label,
-        };
+        let source = crate::import::event_log::source_filter(self.source.as_deref())?;
         let as_of = self.as_of.unwrap_or(now);
         let as_of = DateTime::<Utc>::from_timestamp(as_of.timestamp(), 0).unwrap_or(as_of);
         if as_of < eligibility.start {

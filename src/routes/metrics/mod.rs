@@ -63,15 +63,7 @@ macro_rules! metric_filters {
                 &q.employment_type,
                 &["employee", "contractor"],
             )?,
-            source: match q.source.as_deref() {
-                Some(label) if !crate::import::event_log::valid_source_label(label) => {
-                    return Err(ApiError::invalid_field(
-                        "source",
-                        "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
-                    ));
-                }
-                label => label.map(str::to_string),
-            },
+            source: crate::import::event_log::source_filter(q.source.as_deref())?,
         }
     }};
 }

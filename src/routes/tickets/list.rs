@@ -325,15 +325,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
         )?
         .first()
         .copied();
-        let source = match q.source.as_deref() {
-            Some(label) if !crate::import::event_log::valid_source_label(label) => {
-                return Err(ApiError::invalid_field(
-                    "source",
-                    "must be 1 to 63 lowercase letters, digits, `_`, `.` or `-`, starting with a letter or a digit",
-                ));
-            }
-            label => label.map(str::to_string),
-        };
+        let source = crate::import::event_log::source_filter(q.source.as_deref())?;
         let limit = per_page(q.per_page)?;
         let sort = match q.sort.as_deref() {
             None => TicketSort::default(),
