@@ -1,5 +1,5 @@
 //! The `frontline` binary: `serve`, `migrate`, `import event-log`, `metrics rebuild`,
-//! `report evidence`, `report verify`, `user create`.
+//! `report evidence`, `report bake-off`, `report verify`, `user create`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -95,10 +95,6 @@ enum MetricsAction {
 }
 
 #[derive(Subcommand)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "parsed once per process from the command line"
-)]
 enum ReportAction {
     /// Build an evidence report (JSON, docs/REPORTS.md) from the database.
     Evidence {
@@ -145,8 +141,33 @@ enum ReportAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Recompute a report FILE from the database and say, figure by figure, whether it still
-    /// matches (`ok ID` or `CHANGED ID: was …, now …`); non-zero exit on any change.
+    /// Build a bake-off report (JSON, docs/REPORTS.md "Bake-off") under a protocol: a protocol
+    /// FILE (JSON, the body of `POST /api/v1/bake-off/protocols`) is registered first (or found,
+    /// when the same protocol was registered before), then the figures are computed.
+    BakeOff {
+        /// The protocol's JSON file.
+        #[arg(
+            long,
+            conflicts_with = "protocol_id",
+            required_unless_present = "protocol_id"
+        )]
+        protocol: Option<PathBuf>,
+        /// A registered protocol's id.
+        #[arg(long)]
+        protocol_id: Option<i64>,
+        /// The instant the figures are taken at (RFC 3339; default now).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// `json` (the document `report verify` reads), `html`, `markdown` or `csv`.
+        #[arg(long, default_value = "json", value_parser = ["json", "html", "markdown", "csv"])]
+        format: String,
+        /// Write the report here (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Recompute a report FILE (evidence or bake-off) from the database and say, figure by
+    /// figure, whether it still matches (`ok ID` or `CHANGED ID: was …, now …`); non-zero exit
+    /// on any change.
     Verify {
         /// The report's JSON.
         file: PathBuf,
@@ -557,9 +578,81 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        ReportAction::BakeOff {
+            protocol,
+            protocol_id,
+            as_of,
+            format,
+            out,
+        } => {
+            use frontline::reports::bakeoff;
+            let mut conn = connect(settings)?;
+            let id = match (protocol, protocol_id) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let request: bakeoff::ProtocolRequest = serde_json::from_str(&text)
+                        .with_context(|| format!("{}: not a bake-off protocol", path.display()))?;
+                    let protocol = request.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let (registered, new) =
+                        bakeoff::protocol::register(&mut conn, &protocol, None)?;
+                    eprintln!(
+                        "protocol {} {} (SHA-256 {})",
+                        registered.id,
+                        if new {
+                            "registered"
+                        } else {
+                            "already registered"
+                        },
+                        registered.sha256
+                    );
+                    registered.id
+                }
+                (None, Some(id)) => id,
+                (None, None) => anyhow::bail!("--protocol FILE or --protocol-id N is required"),
+            };
+            let as_of = match as_of {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                    .with_context(|| format!("--as-of: `{t}` is not an RFC 3339 instant"))?
+                    .to_utc(),
+                None => chrono::Utc::now(),
+            };
+            let document = bakeoff::generate(&mut conn, id, as_of)?;
+            let bytes = match format.as_str() {
+                "html" => bakeoff::render::html(&document)?.into_bytes(),
+                "markdown" => bakeoff::render::markdown(&document).into_bytes(),
+                "csv" => bakeoff::render::csv(&document)?,
+                _ => document.to_json()?.into_bytes(),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+            }
+            Ok(())
+        }
         ReportAction::Verify { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
+            if let Ok(old) =
+                serde_json::from_str::<frontline::reports::bakeoff::BakeOffDocument>(&text)
+            {
+                use frontline::reports::bakeoff;
+                let mut conn = connect(settings)?;
+                let new =
+                    bakeoff::generate(&mut conn, old.parameters.protocol_id, old.parameters.as_of)?;
+                let outcome = bakeoff::compare(&old, &new);
+                for line in &outcome.lines {
+                    println!("{line}");
+                }
+                if outcome.passed() {
+                    return Ok(());
+                }
+                anyhow::bail!(
+                    "the report no longer matches the database: {} item(s) changed",
+                    outcome.changed.len()
+                );
+            }
             let (stored, params) = reports::verify::parameters_of(&text)?;
             let mut conn = connect(settings)?;
             let document = reports::generate(&mut conn, &params)?;

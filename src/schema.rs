@@ -638,3 +638,16 @@ diesel::table! {
 }
 
 diesel::joinable!(macros -> teams (team_id));
+
+diesel::table! {
+    bake_off_protocols (id) {
+        id -> Int8,
+        name -> Text,
+        sha256 -> Text,
+        canonical -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(bake_off_protocols -> users (created_by));

@@ -140,6 +140,76 @@ struct Bounds {
 /// First-time fix's N, days (docs/METRICS.md §8, the default the reports print).
 pub const FTF_DAYS: i64 = 30;
 
+/// The SLA outcomes (docs/METRICS.md §6) of tickets with ids in [`$5`, `$6`) as of `$4`: one row
+/// per clock with an outcome by then — `ticket_id`, `at` (the breach, else the fulfilment, else
+/// the due instant of a clock still running past due) and `achieved`.
+pub const SLA_OUTCOMES_AS_OF_SQL: &str = "
+            SELECT c.ticket_id,
+                   CASE WHEN c.breached_at IS NOT NULL THEN c.breached_at
+                        WHEN c.fulfilled_at IS NOT NULL THEN c.fulfilled_at
+                        ELSE c.due_at END AS at,
+                   (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved
+              FROM ticket_sla_clocks c
+             WHERE c.ticket_id >= $5 AND c.ticket_id < $6
+               AND ((c.breached_at IS NOT NULL AND c.breached_at <= $4)
+                OR (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL AND c.fulfilled_at <= $4)
+                OR (c.breached_at IS NULL AND c.fulfilled_at IS NULL AND c.running
+                    AND c.due_at IS NOT NULL AND c.due_at <= $4))";
+
+/// `fcr.v1` of the ticket `t` with its projection `m`, the 7-day repeat look-up made as of `$4`
+/// (only tickets created by then count): `NULL` when `m.one_touch` is (not solved or closed now).
+/// One `NOT EXISTS` per case of the category so each is a tight range of
+/// `tickets_requester_category_created_idx`; the look-up stays within the ticket's data set.
+pub const FCR_AS_OF_SQL: &str = "CASE WHEN m.one_touch IS NULL THEN NULL
+                     ELSE coalesce(m.fcr_candidate, FALSE) AND m.latest_solved_at IS NOT NULL
+                          -- A repeat: the same requester and category within 7 days of
+                          -- the solve. One NOT EXISTS per case of the category so each is a
+                          -- tight range of tickets_requester_category_created_idx.
+                          AND (t.requester_id IS NULL OR CASE
+                              WHEN t.category IS NULL THEN NOT EXISTS (
+                                  SELECT 1 FROM tickets o
+                                   WHERE o.requester_id = t.requester_id
+                                     AND o.source IS NOT DISTINCT FROM t.source AND o.category IS NULL
+                                     AND o.created_at > m.latest_solved_at
+                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
+                                     AND o.created_at <= $4 AND o.id <> t.id)
+                              ELSE NOT EXISTS (
+                                  SELECT 1 FROM tickets o
+                                   WHERE o.requester_id = t.requester_id
+                                     AND o.source IS NOT DISTINCT FROM t.source
+                                     AND o.category = t.category
+                                     AND o.created_at > m.latest_solved_at
+                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
+                                     AND o.created_at <= $4 AND o.id <> t.id) END) END";
+
+/// Whether the work order `wm` (a `work_order_metrics` row) is fixed in the sense of
+/// `first_time_fix.v1` with N = [`FTF_DAYS`], as of `$4`: completed with the problem fixed, no
+/// other work order for the ticket (or for the same site and asset) created within N days of its
+/// finish by `$4`, and no reopen by then within N days.
+pub fn ftf_fixed_as_of_sql() -> String {
+    format!(
+        "(wm.status = 'completed' AND coalesce(wm.problem_fixed, FALSE)
+                 -- Two NOT EXISTS, one per kind of repeat, so each uses its index
+                 -- (ticket_id; site_id, asset_id, created_at): one subquery with a CASE in its
+                 -- condition was a nested loop over every work order (12 min at 170,000).
+                 AND CASE WHEN wm.asset_id IS NULL THEN NOT EXISTS (
+                         SELECT 1 FROM work_orders o
+                          WHERE o.ticket_id = wm.ticket_id AND o.id <> wm.work_order_id
+                            AND o.created_at > wm.created_at
+                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
+                            AND o.created_at <= $4)
+                     ELSE NOT EXISTS (
+                         SELECT 1 FROM work_orders o
+                          WHERE o.site_id = wm.site_id AND o.asset_id = wm.asset_id
+                            AND o.id <> wm.work_order_id
+                            AND o.created_at > wm.created_at
+                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
+                            AND o.created_at <= $4) END
+                 AND (wm.reopened_at IS NULL OR wm.reopened_at > $4
+                      OR wm.reopened_at > wm.finished_at + make_interval(days => {FTF_DAYS})))"
+    )
+}
+
 #[derive(QueryableByName)]
 struct TicketRow {
     #[diesel(sql_type = BigInt)]
@@ -252,19 +322,10 @@ pub fn load_tickets(
 
     // Tickets that may count in a figure of either period: created, first replied, last solved
     // or with an SLA outcome in [lo, hi). Outcomes per docs/METRICS.md §6, as of `as_of` ($4).
+    let fcr = FCR_AS_OF_SQL;
+    let sla_outcomes = SLA_OUTCOMES_AS_OF_SQL;
     let tickets_sql = format!(
-        "WITH sla AS (
-            SELECT c.ticket_id,
-                   CASE WHEN c.breached_at IS NOT NULL THEN c.breached_at
-                        WHEN c.fulfilled_at IS NOT NULL THEN c.fulfilled_at
-                        ELSE c.due_at END AS at,
-                   (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved
-              FROM ticket_sla_clocks c
-             WHERE c.ticket_id >= $5 AND c.ticket_id < $6
-               AND ((c.breached_at IS NOT NULL AND c.breached_at <= $4)
-                OR (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL AND c.fulfilled_at <= $4)
-                OR (c.breached_at IS NULL AND c.fulfilled_at IS NULL AND c.running
-                    AND c.due_at IS NOT NULL AND c.due_at <= $4))
+        "WITH sla AS ({sla_outcomes}
          ), outcomes AS (
             SELECT s.ticket_id,
                    array_agg(floor(extract(epoch FROM s.at))::int8 ORDER BY s.at, s.achieved)
@@ -281,27 +342,7 @@ pub fn load_tickets(
                 m.full_resolution_seconds AS full_resolution,
                 m.reopens,
                 m.one_touch,
-                CASE WHEN m.one_touch IS NULL THEN NULL
-                     ELSE coalesce(m.fcr_candidate, FALSE) AND m.latest_solved_at IS NOT NULL
-                          -- A repeat: the same requester and category within 7 days of
-                          -- the solve. One NOT EXISTS per case of the category so each is a
-                          -- tight range of tickets_requester_category_created_idx.
-                          AND (t.requester_id IS NULL OR CASE
-                              WHEN t.category IS NULL THEN NOT EXISTS (
-                                  SELECT 1 FROM tickets o
-                                   WHERE o.requester_id = t.requester_id
-                                     AND o.source IS NOT DISTINCT FROM t.source AND o.category IS NULL
-                                     AND o.created_at > m.latest_solved_at
-                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
-                                     AND o.created_at <= $4 AND o.id <> t.id)
-                              ELSE NOT EXISTS (
-                                  SELECT 1 FROM tickets o
-                                   WHERE o.requester_id = t.requester_id
-                                     AND o.source IS NOT DISTINCT FROM t.source
-                                     AND o.category = t.category
-                                     AND o.created_at > m.latest_solved_at
-                                     AND o.created_at <= m.latest_solved_at + interval '7 days'
-                                     AND o.created_at <= $4 AND o.id <> t.id) END) END AS fcr,
+                {fcr} AS fcr,
                 tm.sourcing::text AS sourcing,
                 coalesce(sl.sla_at, '{{}}') AS sla_at,
                 coalesce(sl.sla_achieved, '{{}}') AS sla_achieved
@@ -469,29 +510,12 @@ pub fn load_work_orders(
         ScopeKind::Organization => "wm.organization_id = $1",
         ScopeKind::Site => "wm.site_id = $1",
     };
+    let fixed = ftf_fixed_as_of_sql();
     let wo_sql = format!(
         "SELECT wm.work_order_id AS id, wm.ticket_id,
                 floor(extract(epoch FROM wm.finished_at))::int8 AS finished_at, wm.status,
                 wm.first_visit,
-                (wm.status = 'completed' AND coalesce(wm.problem_fixed, FALSE)
-                 -- Two NOT EXISTS, one per kind of repeat, so each uses its index
-                 -- (ticket_id; site_id, asset_id, created_at): one subquery with a CASE in its
-                 -- condition was a nested loop over every work order (12 min at 170,000).
-                 AND CASE WHEN wm.asset_id IS NULL THEN NOT EXISTS (
-                         SELECT 1 FROM work_orders o
-                          WHERE o.ticket_id = wm.ticket_id AND o.id <> wm.work_order_id
-                            AND o.created_at > wm.created_at
-                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
-                            AND o.created_at <= $4)
-                     ELSE NOT EXISTS (
-                         SELECT 1 FROM work_orders o
-                          WHERE o.site_id = wm.site_id AND o.asset_id = wm.asset_id
-                            AND o.id <> wm.work_order_id
-                            AND o.created_at > wm.created_at
-                            AND o.created_at <= wm.finished_at + make_interval(days => {FTF_DAYS})
-                            AND o.created_at <= $4) END
-                 AND (wm.reopened_at IS NULL OR wm.reopened_at > $4
-                      OR wm.reopened_at > wm.finished_at + make_interval(days => {FTF_DAYS})))
+                {fixed}
                 AS fixed,
                 wm.technician_employment_type::text AS employment_type
            FROM work_order_metrics wm

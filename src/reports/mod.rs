@@ -20,6 +20,7 @@
 //! charts and the essay are written from it alone.
 
 pub mod anonymise;
+pub mod bakeoff;
 pub mod csv;
 pub mod document;
 pub mod evidence;

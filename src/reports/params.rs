@@ -211,6 +211,15 @@ fn in_range(d: NaiveDate, field: &str) -> Result<NaiveDate, ApiError> {
     }
 }
 
+/// The period of local dates `from` … `to` (exclusive) in `zone`: both dates from 2000 to 2100,
+/// `to` after `from`, at most [`MAX_PERIOD_DAYS`] days.
+///
+/// # Errors
+/// 422 naming `from` or `to`.
+pub fn local_period(zone: Tz, from: NaiveDate, to: NaiveDate) -> Result<Period, ApiError> {
+    period(zone, in_range(from, "from")?, in_range(to, "to")?, "to")
+}
+
 impl EvidenceRequest {
     /// Parses the request into parameters, `now` standing for `as_of` when absent (truncated to
     /// the second).

@@ -27,6 +27,9 @@
 //! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
 //! GET /api/v1/reports               the stored reports, newest first
 //! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv|html|markdown
+//! POST /api/v1/bake-off/protocols  register a bake-off protocol (hashed; never changed after)
+//! GET /api/v1/bake-off/protocols[/{id}]  the registered protocols
+//! POST /api/v1/reports/bake-off     generate and store a bake-off report (docs/REPORTS.md)
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET/POST /login, POST /logout     the dashboard's log-in (HTML; session cookie, CSRF token)
@@ -37,6 +40,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod bake_off;
 pub mod body;
 pub mod calendars;
 pub mod dashboard;
@@ -166,6 +170,10 @@ use utoipa_swagger_ui::SwaggerUi;
         reports::create_evidence_report,
         reports::get_report,
         reports::list_reports,
+        bake_off::register_protocol,
+        bake_off::list_protocols,
+        bake_off::get_protocol,
+        bake_off::create_bake_off_report,
         outbox::list_dead_letters,
         outbox::requeue,
         inbound::receive_email
@@ -511,6 +519,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/reports/evidence", "POST")
                         .route(web::post().to(reports::create_evidence_report)),
+                )
+                .service(
+                    resource("/reports/bake-off", "POST")
+                        .route(web::post().to(bake_off::create_bake_off_report)),
+                )
+                .service(
+                    resource("/bake-off/protocols", "GET, HEAD, POST")
+                        .route(get().to(bake_off::list_protocols))
+                        .route(web::post().to(bake_off::register_protocol)),
+                )
+                .service(
+                    resource("/bake-off/protocols/{id}", "GET, HEAD")
+                        .route(get().to(bake_off::get_protocol)),
                 )
                 .service(resource("/reports", "GET, HEAD").route(get().to(reports::list_reports)))
                 .service(

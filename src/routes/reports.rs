@@ -318,6 +318,9 @@ pub async fn get_report(
     let unexpected = |e: reports::render::RenderError| ApiError::Unexpected(e.into());
     let mut response = HttpResponse::Ok();
     response.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if stored.kind == "bake_off" {
+        return bake_off_format(response, id, format, &stored.document);
+    }
     Ok(match format {
         ReportFormat::Json => response
             .content_type("application/json")
@@ -356,6 +359,47 @@ pub async fn get_report(
                 ))
                 .body(text)
         }
+    })
+}
+
+/// A stored bake-off report in `format`, rendered from its JSON.
+fn bake_off_format(
+    mut response: actix_web::HttpResponseBuilder,
+    id: i64,
+    format: ReportFormat,
+    json: &str,
+) -> ApiResult<HttpResponse> {
+    use crate::reports::bakeoff::render;
+    let unexpected = |e: render::RenderError| ApiError::Unexpected(e.into());
+    let doc = || -> ApiResult<crate::reports::bakeoff::BakeOffDocument> {
+        serde_json::from_str(json).map_err(|e| ApiError::Unexpected(e.into()))
+    };
+    Ok(match format {
+        ReportFormat::Json => response
+            .content_type("application/json")
+            .body(json.to_string()),
+        ReportFormat::Csv => response
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bake-off-{id}.csv\""),
+            ))
+            .body(render::csv(&doc()?).map_err(unexpected)?),
+        ReportFormat::Html => response
+            .content_type("text/html; charset=utf-8")
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                REPORT_CONTENT_SECURITY_POLICY,
+            ))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .body(render::html_from_json(json).map_err(unexpected)?),
+        ReportFormat::Markdown => response
+            .content_type("text/markdown; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"bake-off-{id}.md\""),
+            ))
+            .body(render::markdown(&doc()?)),
     })
 }
 

@@ -186,6 +186,10 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/reports/evidence",
         "GET /api/v1/reports/{id}",
         "GET /api/v1/reports",
+        "POST /api/v1/reports/bake-off",
+        "POST /api/v1/bake-off/protocols",
+        "GET /api/v1/bake-off/protocols",
+        "GET /api/v1/bake-off/protocols/{id}",
     ];
     expected.sort_unstable();
     assert_eq!(operations, expected);

@@ -9,6 +9,7 @@
 mod assets;
 mod attribution;
 mod auth;
+mod bake_off;
 mod browser;
 mod calendars;
 mod cli;
