@@ -594,8 +594,14 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                     let request: bakeoff::ProtocolRequest = serde_json::from_str(&text)
                         .with_context(|| format!("{}: not a bake-off protocol", path.display()))?;
                     let protocol = request.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let (registered, new) =
-                        bakeoff::protocol::register(&mut conn, &protocol, None)?;
+                    let (registered, new) = bakeoff::protocol::register(&mut conn, &protocol, None)
+                        .map_err(|e| match e {
+                            diesel::result::Error::NotFound => anyhow::anyhow!(
+                                "calendar: no business calendar {}",
+                                protocol.calendar.unwrap_or_default()
+                            ),
+                            other => other.into(),
+                        })?;
                     eprintln!(
                         "protocol {} {} (SHA-256 {})",
                         registered.id,

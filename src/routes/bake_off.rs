@@ -62,7 +62,8 @@ pub async fn register_protocol(
     let protocol = body.value.parse()?;
     let by = user.id;
     let (registered, new) = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(bakeoff::protocol::register(conn, &protocol, Some(by))?)
+        bakeoff::protocol::register(conn, &protocol, Some(by))
+            .map_err(|e| unknown_calendar(e, "calendar"))
     })
     .await?;
     let mut response = if new {
@@ -156,6 +157,16 @@ pub struct StoredBakeOffResponse {
     pub document: BakeOffDocument,
 }
 
+/// A registration's `NotFound` (the protocol's calendar does not exist) as a 422 on `field`.
+fn unknown_calendar(e: diesel::result::Error, field: &str) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => {
+            ApiError::invalid_field(field, "no such business calendar")
+        }
+        other => other.into(),
+    }
+}
+
 fn bake_off_error(e: BakeOffError) -> ApiError {
     match e {
         BakeOffError::UnknownProtocol(_) => {
@@ -209,7 +220,9 @@ pub async fn generate_and_store(
         Err(id) => id,
         Ok(protocol) => {
             db::run(&state.pool, move |conn| {
-                Ok::<_, ApiError>(bakeoff::protocol::register(conn, &protocol, Some(by))?.0.id)
+                bakeoff::protocol::register(conn, &protocol, Some(by))
+                    .map(|(r, _)| r.id)
+                    .map_err(|e| unknown_calendar(e, "protocol.calendar"))
             })
             .await?
         }

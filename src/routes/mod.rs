@@ -279,6 +279,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(dashboard::forms::submit_evidence)),
         )
         .service(
+            resource("/dashboard/reports/bake-off", "GET, HEAD, POST")
+                .route(get().to(dashboard::bake_off::show))
+                .route(web::post().to(dashboard::bake_off::submit)),
+        )
+        .service(
             resource("/dashboard/reports/{id}", "GET, HEAD")
                 .route(get().to(dashboard::forms::show_report)),
         )

@@ -671,3 +671,62 @@ async fn the_dashboard_figures_equal_the_metrics_api_and_the_hand_worked_values(
     assert_eq!(html.matches("<figure class=\"chart\">").count(), 3);
     assert!(html.contains("role=\"img\""));
 }
+
+#[tokio::test]
+async fn the_bake_off_form_names_a_bad_field_then_registers_the_protocol_and_shows_the_report() {
+    let app = spawn_app().await;
+    crate::reports::fixture(&app);
+    let cookie = manager_session(&app).await;
+    let (status, _, html) = get_page(&app, Some(&cookie), "/dashboard/reports/bake-off").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<label for="bo-comparison">Comparison</label>"#));
+    let token = csrf_field(&html);
+    let own = Some(app.address.as_str());
+    let path = "/dashboard/reports/bake-off";
+    let mut fields = vec![
+        ("comparison", "sourcing"),
+        ("from", "2026-01-01"),
+        ("to", "2026-13-01"),
+        ("time_zone", "UTC"),
+        ("calendar", ""),
+        ("csrf_token", token.as_str()),
+    ];
+    let (status, _, body) = post_form(&app, &cookie, own, path, &fields).await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains(r#"id="bo-to" name="to" type="date" value="2026-13-01" aria-invalid="true""#),
+        "{body}"
+    );
+    // Refused by the protocol's own validation: no such calendar.
+    fields[2] = ("to", "2026-04-01");
+    fields[4] = ("calendar", "987654");
+    let (status, _, body) = post_form(&app, &cookie, own, path, &fields).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("no such business calendar"), "{body}");
+    assert_eq!(count(&mut app.db.conn(), "reports"), 0);
+
+    fields[4] = ("calendar", "");
+    let (status, location, _) = post_form(&app, &cookie, own, path, &fields).await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    let id: i64 = location
+        .strip_prefix("/dashboard/reports/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, _, page) = get_page(&app, Some(&cookie), &location).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("In-house vs outsourced contact center, 2026-01-01 to 2026-04-01"));
+    assert_eq!(count(&mut app.db.conn(), "bake_off_protocols"), 1);
+    let api = app
+        .client
+        .get(format!("{}/api/v1/reports/{id}?format=html", app.address))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page, api);
+}

@@ -570,7 +570,8 @@ impl ProtocolRow {
 /// registered before. Returns it and whether it is new.
 ///
 /// # Errors
-/// Database errors.
+/// `NotFound` when the protocol names a business calendar that does not exist (nothing is
+/// registered); database errors.
 pub fn register(
     conn: &mut diesel::PgConnection,
     protocol: &Protocol,
@@ -578,6 +579,10 @@ pub fn register(
 ) -> diesel::QueryResult<(RegisteredProtocol, bool)> {
     use crate::schema::bake_off_protocols as p;
     use diesel::prelude::*;
+    if let Some(calendar) = protocol.calendar {
+        use crate::schema::business_calendars as c;
+        c::table.find(calendar).select(c::id).first::<i64>(conn)?;
+    }
     let sha256 = protocol.sha256();
     let inserted = diesel::insert_into(p::table)
         .values((

@@ -443,7 +443,14 @@ pub async fn show_report(
         Ok(None) => return not_found(),
         Err(e) => return failure(e, Some(&session)),
     };
-    match crate::reports::render::html_from_json(&stored.document) {
+    let page = if stored.kind == "bake_off" {
+        crate::reports::bakeoff::render::html_from_json(&stored.document)
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    } else {
+        crate::reports::render::html_from_json(&stored.document)
+            .map_err(|e| ApiError::Unexpected(e.into()))
+    };
+    match page {
         Ok(page) => super::builder(StatusCode::OK)
             .insert_header((
                 header::CONTENT_SECURITY_POLICY,
@@ -451,7 +458,7 @@ pub async fn show_report(
             ))
             .content_type("text/html; charset=utf-8")
             .body(page),
-        Err(e) => failure(ApiError::Unexpected(e.into()), Some(&session)),
+        Err(e) => failure(e, Some(&session)),
     }
 }
 

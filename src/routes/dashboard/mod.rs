@@ -22,6 +22,7 @@
 //! outside the service, no script runs. Every POST is refused (403) unless its `Origin`, when
 //! present, is the service's own and its form carries the session's CSRF token.
 
+pub mod bake_off;
 pub mod figures;
 pub mod forms;
 pub mod login;
