@@ -773,6 +773,48 @@ async fn a_manager_logs_in_reads_the_dashboard_and_generates_an_evidence_report_
             "1 h"
         );
         shots.push(b.screenshot("dashboard-report", 1280));
+
+        // The bake-off form, from the dashboard's link: the fixture's two months, in-house
+        // against outsourced; the protocol is registered and the report opens.
+        b.open(&format!("{address}/dashboard"));
+        b.click_and_wait("a[href=\"/dashboard/reports/bake-off\"]");
+        assert_eq!(b.eval("location.pathname"), "/dashboard/reports/bake-off");
+        assert_eq!(
+            b.eval(CONTRAST_FAILURES),
+            json!([]),
+            "contrast of the bake-off form"
+        );
+        b.eval(
+            "document.querySelector('#bo-from').value = '2026-01-01'; \
+             document.querySelector('#bo-to').value = '2026-03-01'; true",
+        );
+        shots.push(b.screenshot("dashboard-bake-off-form", 1280));
+        b.click_and_wait("main button[type=submit]");
+        let path = b.eval("location.pathname");
+        assert!(
+            path.as_str().unwrap().starts_with("/dashboard/reports/"),
+            "{path}"
+        );
+        assert_eq!(
+            b.text("h1"),
+            "In-house vs outsourced contact center, 2026-01-01 to 2026-03-01"
+        );
+        assert!(
+            b.eval("document.querySelector('[data-figure=\"first_reply_time\"]').textContent")
+                .as_str()
+                .unwrap()
+                .starts_with("too few to conclude"),
+        );
+        assert_eq!(
+            b.eval("document.querySelectorAll('svg[role=img]').length"),
+            7
+        );
+        assert_eq!(
+            b.eval(CONTRAST_FAILURES),
+            json!([]),
+            "contrast of the bake-off report"
+        );
+        shots.push(b.screenshot("dashboard-bake-off-report", 1280));
         (cells, period, shots)
     })
     .await

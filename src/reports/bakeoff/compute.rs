@@ -2,7 +2,7 @@
 //! intervals, the difference, the effect size, the p-value, Holm's correction across the metrics
 //! and the plain verdict; the same per stratum. Every statistic is `domain::inference`'s.
 
-use super::inputs::Observation;
+use super::inputs::{Observation, Observations};
 use super::protocol::{BakeOffMetric, Protocol};
 use crate::domain::inference::{
     self, Better, CONFIDENCE_95, Verdict, bootstrap_median, holm, mann_whitney, two_proportions,
@@ -269,8 +269,9 @@ fn family(protocol: &Protocol, results: &mut [MetricResult]) {
 /// results (by dimension, then value in ascending order).
 pub fn results(
     protocol: &Protocol,
-    rows: &[Observation],
+    observations: &Observations,
 ) -> (Vec<MetricResult>, Vec<StratumResults>) {
+    let rows = &observations.rows;
     let of = |metric: BakeOffMetric| -> Vec<&Observation> {
         rows.iter().filter(|o| o.metric == metric).collect()
     };
@@ -286,9 +287,10 @@ pub fn results(
         let mut groups: std::collections::BTreeMap<&str, Vec<&Observation>> =
             std::collections::BTreeMap::new();
         for o in rows {
-            if let Some(v) = o.strata.get(k) {
-                groups.entry(v.as_str()).or_default().push(o);
-            }
+            groups
+                .entry(observations.stratum(o, k))
+                .or_default()
+                .push(o);
         }
         for (value, group) in groups {
             let mut results: Vec<MetricResult> = protocol

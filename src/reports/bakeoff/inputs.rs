@@ -30,8 +30,9 @@ pub struct Observation {
     pub a: bool,
     /// In cohort B.
     pub b: bool,
-    /// The value of each of the protocol's strata, in its order (`(none)` when absent).
-    pub strata: Vec<String>,
+    /// The value of each of the protocol's strata, in its order, as an index into
+    /// [`Observations::strata_values`] (unused positions 0).
+    pub strata: [u32; 4],
 }
 
 /// Everything a bake-off is computed from.
@@ -41,6 +42,20 @@ pub struct Observations {
     pub rows: Vec<Observation>,
     /// The calendar's name when the protocol names one.
     pub calendar_name: Option<String>,
+    /// Per stratum of the protocol (in its order), the values met (`(none)` when absent), in the
+    /// order first met; [`Observation::strata`] indexes them.
+    pub strata_values: Vec<Vec<String>>,
+}
+
+impl Observations {
+    /// The value of stratum `k` of `o`.
+    pub fn stratum(&self, o: &Observation, k: usize) -> &str {
+        let index = o.strata.get(k).copied().unwrap_or(0) as usize;
+        self.strata_values
+            .get(k)
+            .and_then(|v| v.get(index))
+            .map_or("(none)", String::as_str)
+    }
 }
 
 /// The static facts of a ticket the filters and strata read.
@@ -197,24 +212,22 @@ fn member(cohort: &Cohort, facts: &Facts, credit: &Credit<'_>) -> bool {
         && any_of(&cohort.priorities, facts.priority.as_ref())
 }
 
-fn strata_of(protocol: &Protocol, facts: &Facts) -> Vec<String> {
+fn stratum_value(stratum: Stratum, facts: &Facts) -> String {
     let none = || "(none)".to_string();
-    protocol
-        .strata
-        .iter()
-        .map(|s| match s {
-            Stratum::Priority => facts.priority.clone().unwrap_or_else(none),
-            Stratum::Category => facts.category.clone().unwrap_or_else(none),
-            Stratum::Channel => facts.channel.clone().unwrap_or_else(none),
-            Stratum::Site => facts.site.map_or_else(none, |s| s.to_string()),
-        })
-        .collect()
+    match stratum {
+        Stratum::Priority => facts.priority.clone().unwrap_or_else(none),
+        Stratum::Category => facts.category.clone().unwrap_or_else(none),
+        Stratum::Channel => facts.channel.clone().unwrap_or_else(none),
+        Stratum::Site => facts.site.map_or_else(none, |s| s.to_string()),
+    }
 }
 
 struct Collector<'a> {
     protocol: &'a Protocol,
     periods: Periods,
     rows: Vec<Observation>,
+    /// Per stratum: value → index, and the values.
+    interned: Vec<(HashMap<String, u32>, Vec<String>)>,
 }
 
 impl Collector<'_> {
@@ -233,13 +246,24 @@ impl Collector<'_> {
         let a = member(&self.protocol.cohort_a, facts, credit);
         let b = member(&self.protocol.cohort_b, facts, credit);
         if a || b {
+            let mut strata = [0_u32; 4];
+            for (k, stratum) in self.protocol.strata.iter().enumerate().take(4) {
+                let v = stratum_value(*stratum, facts);
+                let (index, values) = &mut self.interned[k];
+                let next = values.len() as u32;
+                let i = *index.entry(v.clone()).or_insert_with(|| {
+                    values.push(v);
+                    next
+                });
+                strata[k] = i;
+            }
             self.rows.push(Observation {
                 metric,
                 unit,
                 value,
                 a,
                 b,
-                strata: strata_of(self.protocol, facts),
+                strata,
             });
         }
     }
@@ -350,15 +374,13 @@ struct WorkOrderRow {
 }
 
 #[derive(QueryableByName)]
-struct Bounds {
+struct Id {
     #[diesel(sql_type = BigInt)]
-    low: i64,
-    #[diesel(sql_type = BigInt)]
-    high: i64,
+    id: i64,
 }
 
-/// Ticket ids per read (as the evidence report's).
-const CHUNK_IDS: i64 = 100_000;
+/// Candidate tickets per read.
+const CHUNK_IDS: usize = 50_000;
 
 /// Why the observations cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -410,6 +432,11 @@ pub fn load(
         protocol,
         periods: Periods::load(conn)?,
         rows: Vec::new(),
+        interned: protocol
+            .strata
+            .iter()
+            .map(|_| (HashMap::new(), Vec::new()))
+            .collect(),
     };
     let (start, end) = (protocol.period.start, protocol.period.end);
     let src_a = protocol.cohort_a.source.as_deref();
@@ -448,6 +475,7 @@ pub fn load(
                JOIN ticket_metrics m ON m.ticket_id = t.id
                LEFT JOIN outcomes o ON o.ticket_id = t.id
               WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
+                AND t.id = ANY($8)
                 AND (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $7)
                 AND t.created_at <= $4
                 AND ((m.first_reply_at >= $2 AND m.first_reply_at < $3)
@@ -457,26 +485,41 @@ pub fn load(
             sla = crate::reports::inputs::SLA_OUTCOMES_AS_OF_SQL,
             fcr = crate::reports::inputs::FCR_AS_OF_SQL,
         );
-        let bounds = diesel::sql_query(
-            "SELECT coalesce(min(id), 0) AS low, coalesce(max(id), -1) AS high FROM tickets",
+        // The tickets with an event in the period, found through the instants' indexes: the
+        // first reply, the latest solve, and an SLA clock's breach, fulfilment or running due
+        // instant (a superset of the outcomes in the period; the query keeps the outcomes).
+        let mut ids: Vec<i64> = diesel::sql_query(
+            "SELECT ticket_id AS id FROM ticket_metrics WHERE first_reply_at >= $1 AND first_reply_at < $2
+             UNION SELECT ticket_id FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2
+             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE breached_at >= $1 AND breached_at < $2
+             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE fulfilled_at >= $1 AND fulfilled_at < $2
+             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE running AND due_at >= $1 AND due_at < $2",
         )
-        .get_result::<Bounds>(conn)?;
-        let mut from_id = bounds.low;
-        while from_id <= bounds.high {
-            let to_id = from_id.saturating_add(CHUNK_IDS);
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        ids.sort_unstable();
+        // In chunks of ids, each read over its id range so the SLA clocks are read by range.
+        for chunk in ids.chunks(CHUNK_IDS) {
+            let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
+                continue;
+            };
             let rows = diesel::sql_query(&sql)
                 .bind::<Nullable<Text>, _>(src_a)
                 .bind::<Timestamptz, _>(start)
                 .bind::<Timestamptz, _>(end)
                 .bind::<Timestamptz, _>(as_of)
-                .bind::<BigInt, _>(from_id)
-                .bind::<BigInt, _>(to_id)
+                .bind::<BigInt, _>(first)
+                .bind::<BigInt, _>(last.saturating_add(1))
                 .bind::<Nullable<Text>, _>(src_b)
+                .bind::<Array<BigInt>, _>(chunk)
                 .load::<TicketRow>(conn)?;
             for r in rows {
                 ticket_observations(&mut c, r, calendar.as_ref().map(|(c, _)| c), &in_period);
             }
-            from_id = to_id;
         }
     }
 
@@ -622,6 +665,7 @@ pub fn load(
     Ok(Observations {
         rows,
         calendar_name: calendar.map(|(_, name)| name),
+        strata_values: c.interned.into_iter().map(|(_, values)| values).collect(),
     })
 }
 

@@ -166,9 +166,10 @@ impl From<inputs::InputError> for BakeOffError {
 /// Calls `emit` with each canonical observation line, in order (metric in the protocol's order,
 /// then unit): `metric<TAB>cohorts<TAB>unit<TAB>value<TAB>strata…\n`, `cohorts` being `a`, `b`
 /// or `ab`, strata values in the protocol's order.
-pub fn write_canonical(rows: &[inputs::Observation], mut emit: impl FnMut(&str)) {
+pub fn write_canonical(observations: &inputs::Observations, mut emit: impl FnMut(&str)) {
     let mut line = String::with_capacity(96);
-    for o in rows {
+    let strata = observations.strata_values.len();
+    for o in &observations.rows {
         line.clear();
         let cohorts = match (o.a, o.b) {
             (true, true) => "ab",
@@ -182,9 +183,9 @@ pub fn write_canonical(rows: &[inputs::Observation], mut emit: impl FnMut(&str))
             o.unit,
             o.value
         );
-        for s in &o.strata {
+        for k in 0..strata {
             line.push('\t');
-            line.push_str(s);
+            line.push_str(observations.stratum(o, k));
         }
         line.push('\n');
         emit(&line);
@@ -198,13 +199,13 @@ fn hex(digest: &[u8]) -> String {
     })
 }
 
-fn manifest(params: &BakeOffParams, rows: &[inputs::Observation]) -> BakeOffManifest {
+fn manifest(params: &BakeOffParams, observations: &inputs::Observations) -> BakeOffManifest {
     let parameters = serde_json::to_string(params).unwrap_or_default();
     let mut all = Sha256::new();
     all.update(parameters.as_bytes());
     all.update(b"\n");
     let mut lines = Sha256::new();
-    write_canonical(rows, |l| {
+    write_canonical(observations, |l| {
         all.update(l.as_bytes());
         lines.update(l.as_bytes());
     });
@@ -214,7 +215,7 @@ fn manifest(params: &BakeOffParams, rows: &[inputs::Observation]) -> BakeOffMani
         protocol_sha256: params.protocol_sha256.clone(),
         inputs_sha256: hex(&lines.finalize()),
         sha256: hex(&all.finalize()),
-        observations: rows.len() as u64,
+        observations: observations.rows.len() as u64,
     }
 }
 
@@ -319,8 +320,8 @@ pub fn build(
         protocol_sha256: registered.sha256.clone(),
         as_of,
     };
-    let (results, strata) = compute::results(p, &observations.rows);
-    let manifest = manifest(&params, &observations.rows);
+    let (results, strata) = compute::results(p, &observations);
+    let manifest = manifest(&params, &observations);
     BakeOffDocument {
         format: FORMAT.to_string(),
         title: p.name.clone(),

@@ -197,7 +197,13 @@ fn chart(r: &MetricResult, labels: (&str, &str)) -> Result<String, RenderError> 
             .x_labels(6)
             .y_labels(3)
             .y_label_formatter(&y_label)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    format!("{x:.1}")
+                }
+            })
             .label_style(("sans-serif", 13).into_font().color(&BLACK))
             .axis_desc_style(("sans-serif", 13).into_font().color(&BLACK))
             .x_desc(x_desc)

@@ -24,14 +24,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 const COMPARISONS: &[(&str, &str)] = &[
-    (
-        "sourcing",
-        "In-house contact center (A) against outsourced (B), by the sourcing of the team credited",
-    ),
-    (
-        "technicians",
-        "Employed technicians (A) against contractors (B)",
-    ),
+    ("sourcing", "In-house (A) vs outsourced (B) contact center"),
+    ("technicians", "Employed technicians (A) vs contractors (B)"),
 ];
 
 /// The form's fields as typed.
