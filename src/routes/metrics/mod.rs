@@ -36,6 +36,8 @@ macro_rules! metric_filters {
         model::MetricFilters {
             team_id: q.team,
             agent_id: q.agent,
+            current_team_id: q.current_team,
+            current_agent_id: q.current_agent,
             organization_id: q.organization,
             site_id: q.site,
             channel: one_of(
@@ -58,11 +60,26 @@ macro_rules! metric_filters {
                 c => c,
             },
             sourcing: one_of("sourcing", &q.sourcing, &["in_house", "outsourced"])?,
-            employment_type: one_of(
-                "employment_type",
-                &q.employment_type,
-                &["employee", "contractor"],
-            )?,
+            employment_type: match (
+                one_of(
+                    "agent_employment_type",
+                    &q.agent_employment_type,
+                    &["employee", "contractor"],
+                )?,
+                one_of(
+                    "employment_type",
+                    &q.employment_type,
+                    &["employee", "contractor"],
+                )?,
+            ) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(ApiError::invalid_field(
+                        "agent_employment_type",
+                        "differs from employment_type, its former name: give one of them",
+                    ));
+                }
+                (a, b) => a.or(b),
+            },
             source: crate::import::event_log::source_filter(q.source.as_deref())?,
         }
     }};
@@ -90,10 +107,17 @@ pub struct SummaryQuery {
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
     #[param(minimum = 1, maximum = 365)]
     pub ftf_days: Option<i64>,
-    /// Only this team's tickets.
+    /// Only figures credited to this team (docs/METRICS.md §7, "Attribution"): the replying
+    /// agent's team at the first reply for `frt.v1`, the team at the latest solve for the
+    /// resolution figures, the team at creation for volumes and repeat contacts.
     pub team: Option<i64>,
-    /// Only tickets assigned to this staff member.
+    /// Only figures credited to this staff member: the agent who wrote the first reply
+    /// (`frt.v1`), the assignee at the latest solve (resolution figures).
     pub agent: Option<i64>,
+    /// Only tickets whose team is this one now (workload views).
+    pub current_team: Option<i64>,
+    /// Only tickets assigned to this staff member now (workload views).
+    pub current_agent: Option<i64>,
     /// Only this organization's tickets.
     pub organization: Option<i64>,
     /// Only this site's tickets.
@@ -107,12 +131,22 @@ pub struct SummaryQuery {
     /// Only this category (not blank; compared lower-cased).
     #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
-    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    /// Only figures credited to a team with this sourcing (`in_house`, `outsourced`) at the
+    /// figure's instant.
     #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
-    /// Only assignees with this employment type (`employee`, `contractor`).
+    /// Only figures credited to an agent with this employment type (`employee`, `contractor`)
+    /// at the figure's instant.
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
+    pub agent_employment_type: Option<String>,
+    /// Former name of `agent_employment_type`, still read as the same filter.
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// A business calendar's id: every business duration of the request (`time=business`) is
+    /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
+    /// "Comparisons on one calendar"). With `time=business` it needs a ticket-only filter or
+    /// dimension (work-order durations cannot be measured on it).
+    pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
     #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
@@ -139,6 +173,9 @@ pub struct SummaryResponse {
     pub period: Period,
     /// `calendar` or `business`: the variant of the durations.
     pub time: &'static str,
+    /// The business calendar every business duration was measured on (the `calendar`
+    /// parameter); `null`: each ticket's own calendars (its teams', as they were).
+    pub calendar: Option<MeasuringCalendar>,
     /// The docs/METRICS.md definitions (ids) of the figures.
     pub definitions: Definitions,
     /// Tickets created in the period.
@@ -350,12 +387,18 @@ pub async fn get_summary(
         contact_rates: with_contact,
         ftf_days: ftf_days(query.ftf_days)?,
     };
-    let (report, holds) = read_store(&state, move |store| {
-        let report = store.summary(&filters, lo, hi, options);
-        let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
-        Ok((report, holds))
-    })
-    .await?;
+    check_calendar(
+        query.calendar,
+        basis,
+        model::field_applies(None, &filters),
+    )?;
+    let ((report, holds), calendar) =
+        read_store_on(&state, query.calendar, move |store, calendar| {
+            let report = store.summary_on(&filters, lo, hi, options, calendar);
+            let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
+            Ok((report, holds))
+        })
+        .await?;
     let (s, attainment, contact, field, sat) = (
         report.figures,
         report.sla_attainment,
@@ -398,6 +441,7 @@ pub async fn get_summary(
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
         time,
+        calendar,
         definitions: DEFINITIONS,
         tickets_created: s.tickets_created,
         tickets_solved: s.tickets_solved,
@@ -439,6 +483,82 @@ where
     let store = state.metrics_store.clone();
     let pool = state.pool.clone();
     db::blocking(move || store.read(&pool, |_, reader| read(reader))).await
+}
+
+/// The calendar a request's business durations were measured on (the `calendar` parameter).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasuringCalendar {
+    /// Business calendar id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+}
+
+/// Checks the `calendar` parameter against what the request reports: with `time=business` every
+/// business duration must be measurable on it, and the work orders' durations are not (the store
+/// keeps their stored values, not their instants): 422 naming `calendar` when field figures would
+/// be reported (no ticket-only filter or dimension).
+fn check_calendar(
+    calendar: Option<i64>,
+    basis: model::TimeBasis,
+    with_field: bool,
+) -> ApiResult<()> {
+    if calendar.is_some() && basis == model::TimeBasis::Business && with_field {
+        return Err(ApiError::invalid_field(
+            "calendar",
+            "work-order durations (travel, wrench, arrival) cannot be measured on a named \
+             calendar: add a ticket-only filter or breakdown (team, agent, current_team, \
+             current_agent, channel, category, sourcing, agent_employment_type), or ask \
+             time=calendar",
+        ));
+    }
+    Ok(())
+}
+
+/// [`read_store`] with the business calendar `calendar` (an id) read in the same snapshot: `read`
+/// gets it (`None` without one), and the answer names it. 422 naming `calendar` for an id no
+/// calendar has.
+async fn read_store_on<T, F>(
+    state: &web::Data<AppState>,
+    calendar: Option<i64>,
+    read: F,
+) -> ApiResult<(T, Option<MeasuringCalendar>)>
+where
+    F: FnOnce(&Reader<'_>, Option<&crate::domain::calendar::BusinessCalendar>) -> ApiResult<T>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    use crate::models::calendar::{CalendarRow, to_domain};
+    use crate::schema::business_calendars as bc;
+    use diesel::prelude::*;
+    let store = state.metrics_store.clone();
+    let pool = state.pool.clone();
+    db::blocking(move || {
+        store.read(&pool, |conn, reader| {
+            let Some(id) = calendar else {
+                return Ok((read(reader, None)?, None));
+            };
+            let row: CalendarRow = bc::table
+                .find(id)
+                .select(CalendarRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    ApiError::invalid_field("calendar", "no business calendar has this id")
+                })?;
+            let domain = to_domain(&row)?;
+            let out = read(reader, Some(&domain))?;
+            Ok((
+                out,
+                Some(MeasuringCalendar {
+                    id: row.id,
+                    name: row.name,
+                }),
+            ))
+        })
+    })
+    .await
 }
 
 /// Time on hold for one pause reason.
