@@ -369,8 +369,9 @@ impl<'a> Reader<'a> {
         }
         // A figure's slot: for buckets by its instant; by a dimension by the value of the row
         // or of whom the figure is credited to.
-        let mut slot = |r: &Row, a: &Attribution, credit: Credit, at: i64, accs: &mut Vec<Acc>| {
-            match grouping {
+        let mut slot =
+            |r: &Row, a: &Attribution, credit: Credit, at: i64, accs: &mut Vec<Acc>| match grouping
+            {
                 StoreGrouping::Buckets(_) => starts.partition_point(|&s| s <= at).max(1) - 1,
                 StoreGrouping::All => {
                     if accs.is_empty() {
@@ -393,8 +394,7 @@ impl<'a> Reader<'a> {
                     by_raw.insert(raw, s);
                     s
                 }
-            }
-        };
+            };
         let c = self.content;
         // Whether the credit of a figure matters: to group by an attributed dimension, or to
         // filter by one.
@@ -518,8 +518,7 @@ impl<'a> Reader<'a> {
             &c.surveys
         };
         for rating in surveys.ratings.iter().filter(|r| inside(r.answered)) {
-            if let Some((r, a, credit)) = surveyed(rating.ticket_id, rating.team, rating.assignee)
-            {
+            if let Some((r, a, credit)) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
                 let g = slot(r, a, credit, rating.answered, &mut accs);
                 accs[g].satisfaction.add_rating(rating);
             }

@@ -40,10 +40,7 @@ impl Reader<'_> {
         let scope: Option<(Column, Option<u32>)> = match params.scope {
             ScopeKind::Company => None,
             ScopeKind::Team => Some((|c, r| c.attribution(r).team, interned(params.scope_id))),
-            ScopeKind::Agent => Some((
-                |c, r| c.attribution(r).assignee,
-                interned(params.scope_id),
-            )),
+            ScopeKind::Agent => Some((|c, r| c.attribution(r).assignee, interned(params.scope_id))),
             ScopeKind::Organization => Some((|_, r| r.organization, interned(params.scope_id))),
             ScopeKind::Site => Some((|_, r| r.site, interned(params.scope_id))),
             ScopeKind::Technician => return None,

@@ -175,13 +175,14 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
     );
     Ok(match which {
         Selection::After(after, n) => {
-            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)> = t::table
-                .left_join(m::table)
-                .filter(t::id.gt(after))
-                .order(t::id)
-                .limit(n)
-                .select(select)
-                .load(conn)?;
+            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)> =
+                t::table
+                    .left_join(m::table)
+                    .filter(t::id.gt(after))
+                    .order(t::id)
+                    .limit(n)
+                    .select(select)
+                    .load(conn)?;
             let clocks = match tickets.last() {
                 Some((last, ..)) => c::table
                     .filter(c::ticket_id.gt(after).and(c::ticket_id.le(last.0)))

@@ -387,11 +387,7 @@ pub async fn get_summary(
         contact_rates: with_contact,
         ftf_days: ftf_days(query.ftf_days)?,
     };
-    check_calendar(
-        query.calendar,
-        basis,
-        model::field_applies(None, &filters),
-    )?;
+    check_calendar(query.calendar, basis, model::field_applies(None, &filters))?;
     let ((report, holds), calendar) =
         read_store_on(&state, query.calendar, move |store, calendar| {
             let report = store.summary_on(&filters, lo, hi, options, calendar);
@@ -473,18 +469,6 @@ pub async fn get_summary(
     }))
 }
 
-/// Runs `read` on a blocking thread with the metrics store brought up to the database's current
-/// snapshot.
-async fn read_store<T, F>(state: &web::Data<AppState>, read: F) -> ApiResult<T>
-where
-    F: FnOnce(&Reader<'_>) -> ApiResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let store = state.metrics_store.clone();
-    let pool = state.pool.clone();
-    db::blocking(move || store.read(&pool, |_, reader| read(reader))).await
-}
-
 /// The calendar a request's business durations were measured on (the `calendar` parameter).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MeasuringCalendar {
@@ -515,8 +499,9 @@ fn check_calendar(
     Ok(())
 }
 
-/// [`read_store`] with the business calendar `calendar` (an id) read in the same snapshot: `read`
-/// gets it (`None` without one), and the answer names it. 422 naming `calendar` for an id no
+/// Runs `read` on a blocking thread with the metrics store brought up to the database's current
+/// snapshot, and the business calendar `calendar` (an id) read in the same snapshot: `read` gets
+/// it (`None` without one), and the answer names it. 422 naming `calendar` for an id no
 /// calendar has.
 async fn read_store_on<T, F>(
     state: &web::Data<AppState>,
