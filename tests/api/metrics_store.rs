@@ -6,6 +6,7 @@
 use crate::helpers::TestDb;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
+use frontline::domain::calendar::{BusinessCalendar, Interval};
 use frontline::domain::stats::DurationStats;
 use frontline::error::ApiError;
 use frontline::metrics::reference::{self as sql, Grouping};
@@ -117,8 +118,21 @@ pub(crate) fn compare(
     store: &Reader<'_>,
     grouping: &Grouping,
     filters: &MetricFilters,
+    period: (DateTime<Utc>, DateTime<Utc>),
+    basis: TimeBasis,
+) -> Result<usize, ApiError> {
+    compare_on(conn, store, grouping, filters, period, basis, None)
+}
+
+/// [`compare`] with the business durations measured on `calendar` (the `calendar` parameter).
+pub(crate) fn compare_on(
+    conn: &mut PgConnection,
+    store: &Reader<'_>,
+    grouping: &Grouping,
+    filters: &MetricFilters,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     basis: TimeBasis,
+    calendar: Option<&BusinessCalendar>,
 ) -> Result<usize, ApiError> {
     let options = ReportOptions {
         basis,
@@ -126,7 +140,7 @@ pub(crate) fn compare(
         contact_rates: true,
         ftf_days: 30,
     };
-    let reference = sql::report_by(conn, grouping, filters, from, to, options)?;
+    let reference = sql::report_by_on(conn, grouping, filters, from, to, options, calendar)?;
     let buckets: Vec<(String, DateTime<Utc>)>;
     let store_grouping = match grouping {
         Grouping::All => StoreGrouping::All,
@@ -142,18 +156,23 @@ pub(crate) fn compare(
             StoreGrouping::Buckets(&buckets)
         }
     };
-    let mine = store.report(store_grouping, filters, from, to, options);
+    let mine = store.report_on(store_grouping, filters, from, to, options, calendar);
     same_reports(
         &mine,
         &reference,
-        &format!("{grouping:?} {filters:?} {from}..{to} {basis:?}"),
+        &format!(
+            "{grouping:?} {filters:?} {from}..{to} {basis:?} on {:?}",
+            calendar.map(BusinessCalendar::zone)
+        ),
     );
     Ok(reference.len())
 }
 
-const DIMENSIONS: [Dimension; 9] = [
+const DIMENSIONS: [Dimension; 11] = [
     Dimension::Team,
     Dimension::Agent,
+    Dimension::CurrentTeam,
+    Dimension::CurrentAgent,
     Dimension::Organization,
     Dimension::Site,
     Dimension::Channel,
@@ -196,7 +215,19 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
             category: Some("no such category".into()),
             ..MetricFilters::default()
         },
+        MetricFilters {
+            current_team_id: Some(2),
+            employment_type: Some("employee".into()),
+            ..MetricFilters::default()
+        },
+        MetricFilters {
+            agent_id: Some(12),
+            sourcing: Some("in_house".into()),
+            ..MetricFilters::default()
+        },
     ];
+    // A calendar of no team's: weekdays 09:00–17:00 in Berlin, a holiday on 2026-04-03.
+    let office = office_calendar();
     let compared = store
         .read(&db.pool, |conn, reader| {
             assert!(reader.tickets() > 2_500, "{} tickets", reader.tickets());
@@ -218,6 +249,24 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
                             groups +=
                                 compare(conn, reader, &Grouping::Dimension(d), f, period, basis)?;
                         }
+                    }
+                }
+                // Every ticket's business durations on one named calendar.
+                for grouping in [
+                    Grouping::All,
+                    Grouping::Dimension(Dimension::Team),
+                    Grouping::Dimension(Dimension::Sourcing),
+                ] {
+                    for f in &filters[..2] {
+                        groups += compare_on(
+                            conn,
+                            reader,
+                            &grouping,
+                            f,
+                            period,
+                            TimeBasis::Business,
+                            Some(&office),
+                        )?;
                     }
                 }
             }
@@ -269,6 +318,22 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
         per_work_order <= 110,
         "{per_work_order} bytes per work order"
     );
+}
+
+/// Weekdays 09:00–17:00 in Europe/Berlin, closed on 2026-04-03.
+pub(crate) fn office_calendar() -> BusinessCalendar {
+    let day = || {
+        vec![Interval {
+            start: 9 * 3600,
+            end: 17 * 3600,
+        }]
+    };
+    BusinessCalendar::new(
+        "Europe/Berlin",
+        [day(), day(), day(), day(), day(), Vec::new(), Vec::new()],
+        [chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()],
+    )
+    .unwrap()
 }
 
 #[derive(QueryableByName)]
