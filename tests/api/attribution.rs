@@ -252,7 +252,7 @@ async fn an_escalated_tickets_first_reply_stays_with_the_outsourced_agent_who_wr
 }
 
 /// The group of `breakdown` keyed `key` (`None`: the group without a value).
-fn group<'a>(breakdown: &'a Value, key: Option<i64>) -> &'a Value {
+fn group(breakdown: &Value, key: Option<i64>) -> &Value {
     let key = key.map_or(Value::Null, |k| Value::String(k.to_string()));
     breakdown["groups"]
         .as_array()

@@ -293,6 +293,13 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
     let per_ticket = (store.heap_bytes() - field_bytes - survey_bytes) / store.len();
     let per_work_order = field_bytes / work_orders.max(1);
     let surveys_per_ticket = survey_bytes / store.len();
+    // Attribution (docs/METRICS.md §7): a 4-byte index per row into the distinct combinations
+    // of current team and assignee and the credits at creation, first reply and latest solve.
+    let (attributions, attribution_bytes) = store.attribution_heap_bytes();
+    eprintln!(
+        "metrics store: {attributions} distinct attributions, {attribution_bytes} bytes ({} per ticket)",
+        attribution_bytes / store.len()
+    );
     eprintln!(
         "metrics store: {per_ticket} bytes per ticket, {per_work_order} per work order ({work_orders} work orders, {} tickets), surveys {surveys_per_ticket} per ticket ({surveys} sent, {ratings} ratings)",
         store.len()

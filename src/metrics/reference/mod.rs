@@ -705,13 +705,13 @@ struct InstantsRow {
     has_resolution: bool,
 }
 
+/// Ticket ids with their first reply and resolution seconds (`None`: no value), in one order.
+type Measured = (Vec<i64>, Vec<Option<i64>>, Vec<Option<i64>>);
+
 /// Every ticket's `frt.v1` and `full_resolution.v1` in business seconds on `calendar`: creation
 /// → first reply and creation → latest solve, for the tickets with a stored value (ids, first
 /// reply, resolution; `None` without a value).
-fn on_calendar(
-    conn: &mut PgConnection,
-    calendar: &BusinessCalendar,
-) -> QueryResult<(Vec<i64>, Vec<Option<i64>>, Vec<Option<i64>>)> {
+fn on_calendar(conn: &mut PgConnection, calendar: &BusinessCalendar) -> QueryResult<Measured> {
     let rows: Vec<InstantsRow> = diesel::sql_query(
         "SELECT ticket_id, created_at, first_reply_at, latest_solved_at,
                 first_reply_seconds IS NOT NULL AS has_frt,

@@ -678,6 +678,21 @@ impl MetricsStore {
         })
     }
 
+    /// Distinct attributions held ([`Attribution`]: one per combination of current team and
+    /// assignee and the credits of creation, first reply and latest solve), and their bytes.
+    pub fn attribution_heap_bytes(&self) -> (usize, usize) {
+        self.content.read().as_ref().map_or((0, 0), |c| {
+            (
+                c.attributions.values.len(),
+                c.attributions.values.capacity() * std::mem::size_of::<Attribution>()
+                    + c.attributions.index.capacity()
+                        * (std::mem::size_of::<Attribution>() + 5)
+                        * 8
+                        / 7,
+            )
+        })
+    }
+
     /// True before the first read or when there is no ticket.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
