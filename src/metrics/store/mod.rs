@@ -4,8 +4,10 @@
 //! Why: docs/METRICS.md asks for exact medians and p90s (`percentile_cont`). Over a year of a large
 //! contact center that is a million values per metric, which PostgreSQL must sort on each request
 //! (0.9 s for a one-year summary, 4.6 s for a one-year breakdown at 1M tickets on two cores).
-//! Held here as packed rows (120 bytes per ticket with up to four SLA outcomes, ~145 with the
-//! look-up lists and side tables), the same figures are
+//! Held here as packed rows (120 bytes per ticket with up to four SLA outcomes, ~146 with the
+//! look-up lists and side tables; who each figure is credited to, docs/METRICS.md §7, is a
+//! 4-byte index into the distinct attributions, 59 of them for the 2,500 demo tickets), the
+//! same figures are
 //! one pass over the rows plus an O(n) selection per percentile. The contact rates' 7-day
 //! look-ups (`fcr.v1`, `repeat_contact.v1`) are kept as per-ticket flags, recomputed for a
 //! requester's tickets in a category when one of them changes what the look-ups read.

@@ -217,8 +217,8 @@ pub struct SummaryResponse {
     /// `nps.v1`: promoters, passives, detractors and the score, by `answered_at`.
     pub nps: NpsFigures,
     /// Field-service figures (docs/METRICS.md §8), by the work order's `finished_at`; `null`
-    /// when a filter names a ticket-only dimension (team, agent, channel, category, sourcing,
-    /// employment type).
+    /// when a filter names a ticket-only dimension (team, agent, current team, current agent,
+    /// channel, category, sourcing, agent employment type).
     pub field: Option<FieldBlock>,
 }
 
@@ -352,8 +352,14 @@ fn ftf_days(raw: Option<i64>) -> ApiResult<i64> {
 ///
 /// Managers and admins only.
 ///
+/// Team, agent, sourcing and agent employment type (filters) are those each figure is credited
+/// to (docs/METRICS.md §7, "Attribution"); `current_team` and `current_agent` the ticket's now.
+/// With `calendar` and `time=business`, first reply and full resolution times are measured on
+/// that one business calendar, which the response names.
+///
 /// Errors: 401 without a valid token; 403 for agents and technicians; 422 naming the field for a
-/// bad timestamp or `to` before `from`; 400 for an unknown parameter.
+/// bad timestamp or `to` before `from`, or a `calendar` that is unknown or asked with
+/// `time=business` while field figures are reported; 400 for an unknown parameter.
 #[utoipa::path(get, path = "/api/v1/metrics/summary", tag = "metrics", params(SummaryQuery),
     security(("bearer" = [])),
     responses(
@@ -657,6 +663,9 @@ pub struct Definitions {
     pub csat_response_rate: &'static str,
     /// `nps.v1`.
     pub nps: &'static str,
+    /// Whom each figure is credited to under the `team`, `agent`, `sourcing` and
+    /// `agent_employment_type` dimensions and filters (docs/METRICS.md §7, "Attribution").
+    pub attribution: &'static str,
     /// Period membership of each figure.
     pub periods: &'static str,
 }
@@ -680,6 +689,15 @@ pub const DEFINITIONS: Definitions = Definitions {
     csat: "csat.v1",
     csat_response_rate: "csat_response_rate.v1",
     nps: "nps.v1",
+    attribution: "who was responsible when the figure happened: tickets_created and \
+                  repeat_contact_rate to the team at creation (no agent); first_reply_time to the \
+                  agent who wrote the first reply and that agent's team, with sourcing and \
+                  employment type at that instant; tickets_solved, full_resolution_time, \
+                  reopen_rate, one_touch_rate, one_touch_strict_rate, fcr_rate and \
+                  on_hold_by_reason to the assignee and team at the latest solve; csat, \
+                  csat_response_rate and nps to the team and assignee at the solve surveyed; \
+                  sla_attainment to the ticket's current team and assignee; current_team and \
+                  current_agent are the ticket's now",
     periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
               first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
               one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \
