@@ -372,7 +372,8 @@ struct Content {
     /// Channels, priorities, sourcings, employment types, asset kinds and work-order statuses
     /// (a handful of enum values each).
     labels: Interned<String, u8>,
-    /// Distinct attributions of the rows ([`Row::attribution`]).
+    /// Distinct attributions of the rows ([`Row::attribution`]); only ever added to between
+    /// full loads, like `ids` (a full load starts afresh).
     attributions: Interned<Attribution, u32>,
     /// Positions in `rows` of the tickets with a requester, by (requester, category,
     /// `tickets.created_at`, id): the 7-day look-ups of `fcr.v1` read creations of a group.
