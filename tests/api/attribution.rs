@@ -710,14 +710,28 @@ B2,Take,2026-03-09 10:00:00+00:00,Dee
     assert_eq!(weeks["buckets"][0]["first_reply_time"]["max"], 12600);
     assert_eq!(weeks["buckets"][1]["first_reply_time"]["max"], 7200);
 
-    // An unknown calendar, and a named calendar beside work-order durations, are refused.
+    // The whole summary on the calendar: A1, B1 and B2 (7200, 12600, 7200): median 7200,
+    // mean 9000, p90 = 7200 + 0.8 × 5400 = 11520 (r = 0.9 × 2 = 1.8, between 7200 and 12600);
+    // no work order, so the field block is there and empty.
+    let all = app
+        .get_json(
+            &format!("/api/v1/metrics/summary?time=business&calendar={office}"),
+            200,
+        )
+        .await;
+    assert_eq!(
+        all["first_reply_time"],
+        json!({"count": 3, "mean": 9000.0, "median": 7200.0, "p90": 11520.0,
+               "min": 7200, "max": 12600})
+    );
+    assert_eq!(all["field"]["travel_time"]["count"], 0);
+    // An unknown calendar is refused.
     for path in [
         format!(
             "/api/v1/metrics/breakdown?by=team&time=business&calendar={}",
             office + 999
         ),
-        format!("/api/v1/metrics/summary?time=business&calendar={office}"),
-        format!("/api/v1/metrics/breakdown?by=site&time=business&calendar={office}"),
+        format!("/api/v1/metrics/summary?calendar={}", office + 999),
     ] {
         let r = app.get(&path).await;
         assert_eq!(r.status().as_u16(), 422, "{path}");

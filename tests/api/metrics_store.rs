@@ -11,7 +11,9 @@ use frontline::domain::stats::DurationStats;
 use frontline::error::ApiError;
 use frontline::metrics::reference::{self as sql, Grouping};
 use frontline::metrics::store::{MetricsStore, Reader, StoreGrouping};
-use frontline::metrics::{Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis};
+use frontline::metrics::{
+    Dimension, GroupReport, MetricFilters, OneCalendar, ReportOptions, TimeBasis,
+};
 use frontline::seed::{self, SeedOptions, Writer};
 
 fn seeded(tickets: usize, writer: Writer) -> TestDb {
@@ -140,7 +142,11 @@ pub(crate) fn compare_on(
         contact_rates: true,
         ftf_days: 30,
     };
-    let reference = sql::report_by_on(conn, grouping, filters, from, to, options, calendar)?;
+    let one = match calendar {
+        Some(c) => Some(OneCalendar::load(conn, c.clone(), from, to)?),
+        None => None,
+    };
+    let reference = sql::report_by_on(conn, grouping, filters, from, to, options, one.as_ref())?;
     let buckets: Vec<(String, DateTime<Utc>)>;
     let store_grouping = match grouping {
         Grouping::All => StoreGrouping::All,
@@ -156,7 +162,7 @@ pub(crate) fn compare_on(
             StoreGrouping::Buckets(&buckets)
         }
     };
-    let mine = store.report_on(store_grouping, filters, from, to, options, calendar);
+    let mine = store.report_on(store_grouping, filters, from, to, options, one.as_ref());
     same_reports(
         &mine,
         &reference,
@@ -267,6 +273,45 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
                             TimeBasis::Business,
                             Some(&office),
                         )?;
+                    }
+                }
+            }
+            // On a calendar open around the clock in UTC, business seconds are calendar seconds
+            // (docs/METRICS.md §3): measured on it from the instants, every duration — the
+            // tickets' and the work orders' — is the stored calendar value.
+            let always = frontline::domain::calendar::BusinessCalendar::always_open();
+            for period in periods {
+                let one = OneCalendar::load(conn, always.clone(), period.0, period.1)?;
+                for grouping in [
+                    StoreGrouping::All,
+                    StoreGrouping::Dimension(Dimension::Team),
+                    StoreGrouping::Dimension(Dimension::Site),
+                ] {
+                    let business = ReportOptions {
+                        basis: TimeBasis::Business,
+                        ..options()
+                    };
+                    let on = reader.report_on(
+                        grouping,
+                        &MetricFilters::default(),
+                        period.0,
+                        period.1,
+                        business,
+                        Some(&one),
+                    );
+                    let wall = reader.report(
+                        grouping,
+                        &MetricFilters::default(),
+                        period.0,
+                        period.1,
+                        options(),
+                    );
+                    assert_eq!(on.len(), wall.len(), "{grouping:?} {period:?}");
+                    for (a, b) in on.iter().zip(&wall) {
+                        let what = format!("24/7 {grouping:?} {period:?} {:?}", a.key);
+                        assert_eq!(a.figures, b.figures, "{what}");
+                        assert_eq!(a.field, b.field, "{what} field");
+                        groups += 1;
                     }
                 }
             }

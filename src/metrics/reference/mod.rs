@@ -8,6 +8,7 @@
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::stats::{DurationStats, Rate};
+use crate::metrics::one_calendar::OneCalendar;
 use crate::metrics::types::{
     ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, Nps, ReportOptions,
     Satisfaction, Summary, TimeBasis, empty_summary, field_applies, group_order,
@@ -751,8 +752,9 @@ pub fn report_by(
     report_by_on(conn, grouping, filters, from, to, options, None)
 }
 
-/// [`report_by`] with `frt.v1` and `full_resolution.v1` measured on `calendar` when the basis
-/// is business (see [`figures_by`]); the field figures keep their stored values.
+/// [`report_by`] with every business duration measured on one calendar when the basis is
+/// business: `frt.v1` and `full_resolution.v1` (see [`figures_by`]) and the work orders'
+/// travel, wrench and arrival times as [`OneCalendar`] measured them (loaded for `[from, to)`).
 ///
 /// # Errors
 /// Database errors.
@@ -763,8 +765,9 @@ pub fn report_by_on(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     options: ReportOptions,
-    calendar: Option<&BusinessCalendar>,
+    one: Option<&OneCalendar>,
 ) -> QueryResult<Vec<GroupReport>> {
+    let calendar = one.map(OneCalendar::calendar);
     use std::collections::BTreeMap;
     let wants_contact = options.contact_rates;
     let dimension = match grouping {
@@ -808,7 +811,7 @@ pub fn report_by_on(
     }
     if let Some(days) = field {
         for (key, label, figures) in
-            field_by(conn, grouping, filters, from, to, options.basis, days)?
+            field_by(conn, grouping, filters, from, to, options.basis, days, one)?
         {
             group(&mut groups, key, label, wants_contact, field).field = Some(figures);
         }

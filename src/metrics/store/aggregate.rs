@@ -316,12 +316,12 @@ impl<'a> Reader<'a> {
         self.report_on(grouping, filters, from, to, options, None)
     }
 
-    /// [`Reader::report`] with the business variants of `frt.v1` (ticket creation → first
-    /// reply) and `full_resolution.v1` (creation → latest solve) measured on `calendar` for every
-    /// ticket (docs/METRICS.md §7, "Comparisons on one calendar") instead of each ticket's own
-    /// calendars; `None`: as [`Reader::report`]. Only with `options.basis` business; the field
-    /// figures keep their stored values (the routes refuse a calendar where they would be
-    /// reported in business seconds).
+    /// [`Reader::report`] with every business duration measured on one calendar
+    /// (docs/METRICS.md §7, "Comparisons on one calendar") instead of each ticket's own
+    /// calendars: `frt.v1` (ticket creation → first reply) and `full_resolution.v1` (creation →
+    /// latest solve) from the instants held here, the work orders' travel, wrench and arrival
+    /// times as `calendar` measured them for the period (load it for `[from, to)`). Only with
+    /// `options.basis` business; `None`: as [`Reader::report`].
     pub fn report_on(
         &self,
         grouping: StoreGrouping<'_>,
@@ -329,9 +329,10 @@ impl<'a> Reader<'a> {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         options: ReportOptions,
-        calendar: Option<&BusinessCalendar>,
+        one: Option<&OneCalendar>,
     ) -> Vec<GroupReport> {
-        let calendar = calendar.filter(|_| options.basis == TimeBasis::Business);
+        let one = one.filter(|_| options.basis == TimeBasis::Business);
+        let calendar = one.map(OneCalendar::calendar);
         let (lo, hi, now) = (
             from.timestamp_micros(),
             to.timestamp_micros(),
@@ -596,7 +597,9 @@ impl<'a> Reader<'a> {
                         }
                     }
                 };
-                accs[s].field.add(c, i, b, n);
+                accs[s]
+                    .field
+                    .add(c, i, b, n, one.map(|k| k.field(f.work_order_id)));
             }
         }
         let mut out: Vec<GroupReport> = accs
@@ -690,14 +693,14 @@ impl<'a> Reader<'a> {
         self.summary_on(filters, from, to, options, None)
     }
 
-    /// [`Reader::summary`] with business durations on `calendar` (see [`Reader::report_on`]).
+    /// [`Reader::summary`] with business durations on one calendar (see [`Reader::report_on`]).
     pub fn summary_on(
         &self,
         filters: &MetricFilters,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         options: ReportOptions,
-        calendar: Option<&BusinessCalendar>,
+        calendar: Option<&OneCalendar>,
     ) -> GroupReport {
         self.report_on(StoreGrouping::All, filters, from, to, options, calendar)
             .into_iter()

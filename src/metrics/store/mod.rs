@@ -62,8 +62,8 @@
 //! ones back meanwhile. Each service copy keeps its own store; a full load at 1M tickets takes
 //! ~10 s (`make bench-scale`).
 
-use crate::domain::calendar::BusinessCalendar;
 use crate::domain::stats::{DurationStats, Rate};
+use crate::metrics::one_calendar::OneCalendar;
 use crate::metrics::types::{
     ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, ReportOptions, TimeBasis,
     empty_summary, field_applies, group_order,

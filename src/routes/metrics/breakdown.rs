@@ -67,8 +67,7 @@ pub struct BreakdownQuery {
     pub employment_type: Option<String>,
     /// A business calendar's id: every business duration of the request (`time=business`) is
     /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
-    /// "Comparisons on one calendar"). With `time=business` it needs a ticket-only filter or
-    /// dimension (work-order durations cannot be measured on it).
+    /// "Comparisons on one calendar").
     pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
@@ -122,7 +121,7 @@ pub struct BreakdownResponse {
 /// `Accept: text/csv` returns CSV (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a bad `by`, `from`,
-/// `to`, `time`, `include` or `calendar` (unknown, or with `time=business` beside field figures).
+/// `to`, `time`, `include` or `calendar` (unknown).
 #[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "metrics", params(BreakdownQuery),
     security(("bearer" = [])),
     responses(
@@ -154,18 +153,18 @@ pub async fn get_breakdown(
     let filters = metric_filters!(query);
     let with_field = model::field_applies(Some(dimension), &filters);
     let options = report_options(query.include.as_deref(), basis, query.ftf_days)?;
-    check_calendar(query.calendar, basis, with_field)?;
-    let (groups, calendar) = read_store_on(&state, query.calendar, move |store, calendar| {
-        Ok(store.report_on(
-            StoreGrouping::Dimension(dimension),
-            &filters,
-            lo,
-            hi,
-            options,
-            calendar,
-        ))
-    })
-    .await?;
+    let (groups, calendar) =
+        read_store_on(&state, query.calendar, (lo, hi), move |store, calendar| {
+            Ok(store.report_on(
+                StoreGrouping::Dimension(dimension),
+                &filters,
+                lo,
+                hi,
+                options,
+                calendar,
+            ))
+        })
+        .await?;
     if wants_csv(&req) {
         let rows = groups
             .into_iter()

@@ -144,8 +144,7 @@ pub struct SummaryQuery {
     pub employment_type: Option<String>,
     /// A business calendar's id: every business duration of the request (`time=business`) is
     /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
-    /// "Comparisons on one calendar"). With `time=business` it needs a ticket-only filter or
-    /// dimension (work-order durations cannot be measured on it).
+    /// "Comparisons on one calendar").
     pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
@@ -354,12 +353,12 @@ fn ftf_days(raw: Option<i64>) -> ApiResult<i64> {
 ///
 /// Team, agent, sourcing and agent employment type (filters) are those each figure is credited
 /// to (docs/METRICS.md §7, "Attribution"); `current_team` and `current_agent` the ticket's now.
-/// With `calendar` and `time=business`, first reply and full resolution times are measured on
-/// that one business calendar, which the response names.
+/// With `calendar` and `time=business`, every business duration (first reply, full resolution,
+/// travel, wrench and arrival times) is measured on that one business calendar, which the
+/// response names.
 ///
 /// Errors: 401 without a valid token; 403 for agents and technicians; 422 naming the field for a
-/// bad timestamp or `to` before `from`, or a `calendar` that is unknown or asked with
-/// `time=business` while field figures are reported; 400 for an unknown parameter.
+/// bad timestamp or `to` before `from`, or an unknown `calendar`; 400 for an unknown parameter.
 #[utoipa::path(get, path = "/api/v1/metrics/summary", tag = "metrics", params(SummaryQuery),
     security(("bearer" = [])),
     responses(
@@ -393,9 +392,8 @@ pub async fn get_summary(
         contact_rates: with_contact,
         ftf_days: ftf_days(query.ftf_days)?,
     };
-    check_calendar(query.calendar, basis, model::field_applies(None, &filters))?;
     let ((report, holds), calendar) =
-        read_store_on(&state, query.calendar, move |store, calendar| {
+        read_store_on(&state, query.calendar, (lo, hi), move |store, calendar| {
             let report = store.summary_on(&filters, lo, hi, options, calendar);
             let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
             Ok((report, holds))
@@ -484,40 +482,19 @@ pub struct MeasuringCalendar {
     pub name: String,
 }
 
-/// Checks the `calendar` parameter against what the request reports: with `time=business` every
-/// business duration must be measurable on it, and the work orders' durations are not (the store
-/// keeps their stored values, not their instants): 422 naming `calendar` when field figures would
-/// be reported (no ticket-only filter or dimension).
-fn check_calendar(
-    calendar: Option<i64>,
-    basis: model::TimeBasis,
-    with_field: bool,
-) -> ApiResult<()> {
-    if calendar.is_some() && basis == model::TimeBasis::Business && with_field {
-        return Err(ApiError::invalid_field(
-            "calendar",
-            "work-order durations (travel, wrench, arrival) cannot be measured on a named \
-             calendar: add a ticket-only filter or breakdown (team, agent, current_team, \
-             current_agent, channel, category, sourcing, agent_employment_type), or ask \
-             time=calendar",
-        ));
-    }
-    Ok(())
-}
-
 /// Runs `read` on a blocking thread with the metrics store brought up to the database's current
-/// snapshot, and the business calendar `calendar` (an id) read in the same snapshot: `read` gets
-/// it (`None` without one), and the answer names it. 422 naming `calendar` for an id no
+/// snapshot, and the business calendar `calendar` (an id) read in the same snapshot with the
+/// work orders of `[from, to)` measured on it: `read` gets it (`None` without one), and the
+/// answer names it. 422 naming `calendar` for an id no
 /// calendar has.
 async fn read_store_on<T, F>(
     state: &web::Data<AppState>,
     calendar: Option<i64>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
     read: F,
 ) -> ApiResult<(T, Option<MeasuringCalendar>)>
 where
-    F: FnOnce(&Reader<'_>, Option<&crate::domain::calendar::BusinessCalendar>) -> ApiResult<T>
-        + Send
-        + 'static,
+    F: FnOnce(&Reader<'_>, Option<&crate::metrics::OneCalendar>) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
     use crate::models::calendar::{CalendarRow, to_domain};
@@ -538,8 +515,8 @@ where
                 .ok_or_else(|| {
                     ApiError::invalid_field("calendar", "no business calendar has this id")
                 })?;
-            let domain = to_domain(&row)?;
-            let out = read(reader, Some(&domain))?;
+            let one = crate::metrics::OneCalendar::load(conn, to_domain(&row)?, from, to)?;
+            let out = read(reader, Some(&one))?;
             Ok((
                 out,
                 Some(MeasuringCalendar {

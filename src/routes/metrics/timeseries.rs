@@ -63,8 +63,7 @@ pub struct TimeseriesQuery {
     pub employment_type: Option<String>,
     /// A business calendar's id: every business duration of the request (`time=business`) is
     /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
-    /// "Comparisons on one calendar"). With `time=business` it needs a ticket-only filter or
-    /// dimension (work-order durations cannot be measured on it).
+    /// "Comparisons on one calendar").
     pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
@@ -118,8 +117,8 @@ pub struct TimeseriesResponse {
 /// (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a missing or bad
-/// `interval`, `from`, `to`, `time`, `include`, `calendar` (unknown, or with `time=business`
-/// beside field figures), or more than 1000 buckets.
+/// `interval`, `from`, `to`, `time`, `include`, `calendar` (unknown), or more than 1000
+/// buckets.
 #[utoipa::path(get, path = "/api/v1/metrics/timeseries", tag = "metrics", params(TimeseriesQuery),
     security(("bearer" = [])),
     responses(
@@ -156,17 +155,21 @@ pub async fn get_timeseries(
         .iter()
         .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
         .collect();
-    check_calendar(query.calendar, basis, with_field)?;
-    let (groups, calendar) = read_store_on(&state, query.calendar, move |store, calendar| {
-        Ok(store.report_on(
-            StoreGrouping::Buckets(&bucket_keys),
-            &filters,
-            from,
-            to,
-            options,
-            calendar,
-        ))
-    })
+    let (groups, calendar) = read_store_on(
+        &state,
+        query.calendar,
+        (from, to),
+        move |store, calendar| {
+            Ok(store.report_on(
+                StoreGrouping::Buckets(&bucket_keys),
+                &filters,
+                from,
+                to,
+                options,
+                calendar,
+            ))
+        },
+    )
     .await?;
     let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
         .into_iter()
