@@ -101,7 +101,7 @@ pub struct SummaryQuery {
     #[param(value_type = Option<crate::routes::openapi::SummaryInclude>)]
     pub include: Option<String>,
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
-    /// team calendar; 24/7 for a team without one).
+    /// team calendar, 24/7 for a team without one; or inside the one named by `calendar`).
     #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
