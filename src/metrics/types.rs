@@ -175,12 +175,23 @@ pub enum TimeBasis {
 }
 
 /// Ticket filters of the metrics endpoints (each `None` = any). They apply to every figure.
+///
+/// `team_id`, `agent_id`, `sourcing` and `employment_type` are **attributed** (docs/METRICS.md
+/// §7, "Attribution"): each figure is compared with whoever it is credited to — the replying
+/// agent and their team for `frt.v1`, the assignee and team at the latest solve for the
+/// resolution figures, the team at creation for volumes — with the sourcing and employment type
+/// of that instant. `current_team_id` and `current_agent_id` compare the ticket's team and
+/// assignee as they are now.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricFilters {
-    /// Team id.
+    /// Team id the figure is credited to.
     pub team_id: Option<i64>,
-    /// Assignee (agent) id.
+    /// Staff id the figure is credited to (the replying agent, or the assignee at the solve).
     pub agent_id: Option<i64>,
+    /// The ticket's current team id (workload views).
+    pub current_team_id: Option<i64>,
+    /// The ticket's current assignee id (workload views).
+    pub current_agent_id: Option<i64>,
     /// Organization id.
     pub organization_id: Option<i64>,
     /// Site id.
@@ -191,9 +202,10 @@ pub struct MetricFilters {
     pub priority: Option<String>,
     /// Category.
     pub category: Option<String>,
-    /// `in_house` or `outsourced`.
+    /// `in_house` or `outsourced`: the sourcing of the credited team at the figure's instant.
     pub sourcing: Option<String>,
-    /// `employee` or `contractor` (of the assignee).
+    /// `employee` or `contractor`: the credited agent's employment type at the figure's instant
+    /// (the `agent_employment_type` parameter).
     pub employment_type: Option<String>,
     /// An imported data set's label (`tickets.source`): only its tickets. `None`: only the
     /// company's own tickets (imported data sets never mix in unless asked for).
@@ -211,6 +223,8 @@ impl MetricFilters {
     pub fn has_ticket_only(&self) -> bool {
         self.team_id.is_some()
             || self.agent_id.is_some()
+            || self.current_team_id.is_some()
+            || self.current_agent_id.is_some()
             || self.channel.is_some()
             || self.category.is_some()
             || self.sourcing.is_some()
@@ -224,13 +238,19 @@ pub fn field_applies(dimension: Option<Dimension>, filters: &MetricFilters) -> b
     !filters.has_ticket_only() && dimension.is_none_or(Dimension::has_field)
 }
 
-/// Breakdown dimensions (docs/METRICS.md §7).
+/// Breakdown dimensions (docs/METRICS.md §7). `Team`, `Agent`, `Sourcing` and
+/// `EmploymentType` are attributed (see [`MetricFilters`]); `CurrentTeam` and `CurrentAgent` are
+/// the ticket's as it is now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
-    /// The ticket's team.
+    /// The team the figure is credited to.
     Team,
-    /// The ticket's assignee.
+    /// The staff member the figure is credited to.
     Agent,
+    /// The ticket's current team (`current_team`).
+    CurrentTeam,
+    /// The ticket's current assignee (`current_agent`).
+    CurrentAgent,
     /// The ticket's organization.
     Organization,
     /// The ticket's site.
@@ -241,9 +261,10 @@ pub enum Dimension {
     Priority,
     /// The category.
     Category,
-    /// The sourcing of the ticket's team (`in_house`, `outsourced`).
+    /// The sourcing of the credited team at the figure's instant (`in_house`, `outsourced`).
     Sourcing,
-    /// The employment type of the assignee (`employee`, `contractor`).
+    /// The credited agent's employment type at the figure's instant (`employee`,
+    /// `contractor`): `agent_employment_type` (`employment_type` is read as the same).
     EmploymentType,
     /// The work order's technician (field figures only).
     Technician,
@@ -259,18 +280,29 @@ impl Dimension {
         Some(match s {
             "team" => Dimension::Team,
             "agent" => Dimension::Agent,
+            "current_team" => Dimension::CurrentTeam,
+            "current_agent" => Dimension::CurrentAgent,
             "organization" => Dimension::Organization,
             "site" => Dimension::Site,
             "channel" => Dimension::Channel,
             "priority" => Dimension::Priority,
             "category" => Dimension::Category,
             "sourcing" => Dimension::Sourcing,
-            "employment_type" => Dimension::EmploymentType,
+            "agent_employment_type" | "employment_type" => Dimension::EmploymentType,
             "technician" => Dimension::Technician,
             "asset_kind" => Dimension::AssetKind,
             "technician_employment_type" => Dimension::TechnicianEmploymentType,
             _ => return None,
         })
+    }
+
+    /// Credited to whoever was responsible when the figure happened (team, agent, sourcing,
+    /// agent employment type), not read from the ticket as it is now.
+    pub fn attributed(self) -> bool {
+        matches!(
+            self,
+            Dimension::Team | Dimension::Agent | Dimension::Sourcing | Dimension::EmploymentType
+        )
     }
 
     /// Only field figures have it (technician, asset kind, technician employment type): ticket

@@ -437,20 +437,54 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
             .find(|g| g["label"].as_str() == label)
             .unwrap_or_else(|| panic!("{label:?} in {body}"))
     };
-    // Bob is assigned A (closed) and C (solved); Cid took B over; D has no assignee.
+    // Each figure is the agent's who was responsible (docs/METRICS.md §7): Bob wrote A's first
+    // reply (1800 s) and was the assignee at the latest solve of A and C (resolutions 14400 s
+    // and 8100 s). Bob created B with a public comment, so B's first reply is Cid's (0 s); B's
+    // solve, at 08:00, is credited to the assignee as of 08:00, Cid (Cid took it over in the
+    // same second), and B was reopened since. Volumes are a team's, never an agent's: all four
+    // tickets are in the group without an agent.
     let bob = find(Some("Bob"));
-    assert_eq!(bob["tickets_created"], 2);
+    assert_eq!(bob["tickets_created"], 0);
     assert_eq!(bob["tickets_solved"], 2);
+    assert_eq!(
+        bob["reopen_rate"],
+        json!({"numerator": 0, "denominator": 2, "value": 0.0})
+    );
     assert_eq!(bob["full_resolution_time"]["min"], 8100);
     assert_eq!(bob["full_resolution_time"]["max"], 14400);
+    assert_eq!(bob["first_reply_time"]["count"], 1);
+    assert_eq!(bob["first_reply_time"]["max"], 1800);
     let cid = find(Some("Cid"));
     assert_eq!(
         cid["reopen_rate"],
         json!({"numerator": 1, "denominator": 1, "value": 1.0})
     );
+    assert_eq!(cid["full_resolution_time"]["count"], 0);
+    assert_eq!(cid["first_reply_time"]["count"], 1);
+    assert_eq!(cid["first_reply_time"]["max"], 0);
     let nobody = find(None);
     assert_eq!(nobody["key"], Value::Null);
-    assert_eq!(nobody["tickets_created"], 1);
+    assert_eq!(nobody["tickets_created"], 4);
+    assert_eq!(nobody["tickets_solved"], 0);
+    assert_eq!(groups.len(), 3, "{body}");
+    // The workload view: Bob is assigned A (closed) and C (solved), Cid B; D has no assignee.
+    let current = app
+        .get_json("/api/v1/metrics/breakdown?by=current_agent", 200)
+        .await;
+    let created: Vec<(Value, Value)> = current["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["label"].clone(), g["tickets_created"].clone()))
+        .collect();
+    assert_eq!(
+        created,
+        vec![
+            (json!("Bob"), json!(2)),
+            (json!("Cid"), json!(1)),
+            (Value::Null, json!(1))
+        ]
+    );
 
     let csv = app
         .client
@@ -726,12 +760,21 @@ async fn every_metrics_endpoint_takes_the_same_ticket_filters() {
         .await;
     assert_eq!(none["tickets_created"], 0);
     assert_eq!(none["full_resolution_time"], null_stats());
-    // Bob's tickets: A (14400 s) and C (8100 s) solved, both created.
+    // Bob's figures: the solves of A (14400 s) and C (8100 s), A's first reply; no volume
+    // (volumes are credited to a team).
     let bob_summary = app
         .get_json(&format!("/api/v1/metrics/summary?agent={bob}"), 200)
         .await;
-    assert_eq!(bob_summary["tickets_created"], 2);
+    assert_eq!(bob_summary["tickets_created"], 0);
+    assert_eq!(bob_summary["tickets_solved"], 2);
+    assert_eq!(bob_summary["first_reply_time"]["max"], 1800);
     assert_eq!(bob_summary["full_resolution_time"]["mean"], 11250.0);
+    // The tickets assigned to Bob now: A and C, both created.
+    let assigned = app
+        .get_json(&format!("/api/v1/metrics/summary?current_agent={bob}"), 200)
+        .await;
+    assert_eq!(assigned["tickets_created"], 2);
+    assert_eq!(assigned["tickets_solved"], 2);
     let breakdown = app
         .get_json(
             &format!("/api/v1/metrics/breakdown?by=agent&agent={bob}"),
@@ -742,7 +785,7 @@ async fn every_metrics_endpoint_takes_the_same_ticket_filters() {
     assert_eq!(breakdown["groups"][0]["label"], "Bob");
     let series = app
         .get_json(
-            &format!("/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z&agent={bob}"),
+            &format!("/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z&current_agent={bob}"),
             200,
         )
         .await;
@@ -752,6 +795,9 @@ async fn every_metrics_endpoint_takes_the_same_ticket_filters() {
         "priority=asap",
         "sourcing=vendor",
         "employment_type=intern",
+        "agent_employment_type=intern",
+        "current_team=x",
+        "calendar=x",
     ] {
         let r = app.get(&format!("/api/v1/metrics/summary?{query}")).await;
         assert_eq!(r.status().as_u16(), 422, "{query}");

@@ -6,11 +6,14 @@
 use crate::helpers::TestDb;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
+use frontline::domain::calendar::{BusinessCalendar, Interval};
 use frontline::domain::stats::DurationStats;
 use frontline::error::ApiError;
 use frontline::metrics::reference::{self as sql, Grouping};
 use frontline::metrics::store::{MetricsStore, Reader, StoreGrouping};
-use frontline::metrics::{Dimension, GroupReport, MetricFilters, ReportOptions, TimeBasis};
+use frontline::metrics::{
+    Dimension, GroupReport, MetricFilters, OneCalendar, ReportOptions, TimeBasis,
+};
 use frontline::seed::{self, SeedOptions, Writer};
 
 fn seeded(tickets: usize, writer: Writer) -> TestDb {
@@ -117,8 +120,21 @@ pub(crate) fn compare(
     store: &Reader<'_>,
     grouping: &Grouping,
     filters: &MetricFilters,
+    period: (DateTime<Utc>, DateTime<Utc>),
+    basis: TimeBasis,
+) -> Result<usize, ApiError> {
+    compare_on(conn, store, grouping, filters, period, basis, None)
+}
+
+/// [`compare`] with the business durations measured on `calendar` (the `calendar` parameter).
+pub(crate) fn compare_on(
+    conn: &mut PgConnection,
+    store: &Reader<'_>,
+    grouping: &Grouping,
+    filters: &MetricFilters,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     basis: TimeBasis,
+    calendar: Option<&BusinessCalendar>,
 ) -> Result<usize, ApiError> {
     let options = ReportOptions {
         basis,
@@ -126,7 +142,11 @@ pub(crate) fn compare(
         contact_rates: true,
         ftf_days: 30,
     };
-    let reference = sql::report_by(conn, grouping, filters, from, to, options)?;
+    let one = match calendar {
+        Some(c) => Some(OneCalendar::load(conn, c.clone(), from, to)?),
+        None => None,
+    };
+    let reference = sql::report_by_on(conn, grouping, filters, from, to, options, one.as_ref())?;
     let buckets: Vec<(String, DateTime<Utc>)>;
     let store_grouping = match grouping {
         Grouping::All => StoreGrouping::All,
@@ -142,18 +162,23 @@ pub(crate) fn compare(
             StoreGrouping::Buckets(&buckets)
         }
     };
-    let mine = store.report(store_grouping, filters, from, to, options);
+    let mine = store.report_on(store_grouping, filters, from, to, options, one.as_ref());
     same_reports(
         &mine,
         &reference,
-        &format!("{grouping:?} {filters:?} {from}..{to} {basis:?}"),
+        &format!(
+            "{grouping:?} {filters:?} {from}..{to} {basis:?} on {:?}",
+            calendar.map(BusinessCalendar::zone)
+        ),
     );
     Ok(reference.len())
 }
 
-const DIMENSIONS: [Dimension; 9] = [
+const DIMENSIONS: [Dimension; 11] = [
     Dimension::Team,
     Dimension::Agent,
+    Dimension::CurrentTeam,
+    Dimension::CurrentAgent,
     Dimension::Organization,
     Dimension::Site,
     Dimension::Channel,
@@ -196,7 +221,19 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
             category: Some("no such category".into()),
             ..MetricFilters::default()
         },
+        MetricFilters {
+            current_team_id: Some(2),
+            employment_type: Some("employee".into()),
+            ..MetricFilters::default()
+        },
+        MetricFilters {
+            agent_id: Some(12),
+            sourcing: Some("in_house".into()),
+            ..MetricFilters::default()
+        },
     ];
+    // A calendar of no team's: weekdays 09:00–17:00 in Berlin, a holiday on 2026-04-03.
+    let office = office_calendar();
     let compared = store
         .read(&db.pool, |conn, reader| {
             assert!(reader.tickets() > 2_500, "{} tickets", reader.tickets());
@@ -218,6 +255,63 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
                             groups +=
                                 compare(conn, reader, &Grouping::Dimension(d), f, period, basis)?;
                         }
+                    }
+                }
+                // Every ticket's business durations on one named calendar.
+                for grouping in [
+                    Grouping::All,
+                    Grouping::Dimension(Dimension::Team),
+                    Grouping::Dimension(Dimension::Sourcing),
+                ] {
+                    for f in &filters[..2] {
+                        groups += compare_on(
+                            conn,
+                            reader,
+                            &grouping,
+                            f,
+                            period,
+                            TimeBasis::Business,
+                            Some(&office),
+                        )?;
+                    }
+                }
+            }
+            // On a calendar open around the clock in UTC, business seconds are calendar seconds
+            // (docs/METRICS.md §3): measured on it from the instants, every duration — the
+            // tickets' and the work orders' — is the stored calendar value.
+            let always = frontline::domain::calendar::BusinessCalendar::always_open();
+            for period in periods {
+                let one = OneCalendar::load(conn, always.clone(), period.0, period.1)?;
+                for grouping in [
+                    StoreGrouping::All,
+                    StoreGrouping::Dimension(Dimension::Team),
+                    StoreGrouping::Dimension(Dimension::Site),
+                ] {
+                    let business = ReportOptions {
+                        basis: TimeBasis::Business,
+                        ..options()
+                    };
+                    let on = reader.report_on(
+                        grouping,
+                        &MetricFilters::default(),
+                        period.0,
+                        period.1,
+                        business,
+                        Some(&one),
+                    );
+                    let wall = reader.report(
+                        grouping,
+                        &MetricFilters::default(),
+                        period.0,
+                        period.1,
+                        options(),
+                    );
+                    assert_eq!(on.len(), wall.len(), "{grouping:?} {period:?}");
+                    for (a, b) in on.iter().zip(&wall) {
+                        let what = format!("24/7 {grouping:?} {period:?} {:?}", a.key);
+                        assert_eq!(a.figures, b.figures, "{what}");
+                        assert_eq!(a.field, b.field, "{what} field");
+                        groups += 1;
                     }
                 }
             }
@@ -244,6 +338,13 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
     let per_ticket = (store.heap_bytes() - field_bytes - survey_bytes) / store.len();
     let per_work_order = field_bytes / work_orders.max(1);
     let surveys_per_ticket = survey_bytes / store.len();
+    // Attribution (docs/METRICS.md §7): a 4-byte index per row into the distinct combinations
+    // of current team and assignee and the credits at creation, first reply and latest solve.
+    let (attributions, attribution_bytes) = store.attribution_heap_bytes();
+    eprintln!(
+        "metrics store: {attributions} distinct attributions, {attribution_bytes} bytes ({} per ticket)",
+        attribution_bytes / store.len()
+    );
     eprintln!(
         "metrics store: {per_ticket} bytes per ticket, {per_work_order} per work order ({work_orders} work orders, {} tickets), surveys {surveys_per_ticket} per ticket ({surveys} sent, {ratings} ratings)",
         store.len()
@@ -269,6 +370,22 @@ fn the_store_computes_what_the_sql_read_side_computes_for_every_grouping_and_fil
         per_work_order <= 110,
         "{per_work_order} bytes per work order"
     );
+}
+
+/// Weekdays 09:00–17:00 in Europe/Berlin, closed on 2026-04-03.
+pub(crate) fn office_calendar() -> BusinessCalendar {
+    let day = || {
+        vec![Interval {
+            start: 9 * 3600,
+            end: 17 * 3600,
+        }]
+    };
+    BusinessCalendar::new(
+        "Europe/Berlin",
+        [day(), day(), day(), day(), day(), Vec::new(), Vec::new()],
+        [chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()],
+    )
+    .unwrap()
 }
 
 #[derive(QueryableByName)]

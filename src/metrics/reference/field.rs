@@ -32,10 +32,12 @@ struct FieldRow {
 /// and priority (its ticket's) apply; the caller asks only when field figures apply
 /// ([`crate::metrics::types::field_applies`]). `first_time_fix.v1` and the repeat-visit rate look
 /// for other work orders created in `(created, finished + N days]` and `(finished, finished + N
-/// days]`, N = `ftf_days`.
+/// days]`, N = `ftf_days`. With `one` and the business basis, the three durations are those
+/// [`OneCalendar`] measured on its calendar.
 ///
 /// # Errors
 /// Database errors.
+#[allow(clippy::too_many_arguments)]
 pub fn field_by(
     conn: &mut PgConnection,
     grouping: &Grouping,
@@ -44,6 +46,7 @@ pub fn field_by(
     to: DateTime<Utc>,
     basis: TimeBasis,
     ftf_days: i64,
+    one: Option<&OneCalendar>,
 ) -> QueryResult<Vec<FieldGroup>> {
     let suffix = match basis {
         TimeBasis::Calendar => "seconds",
@@ -54,7 +57,7 @@ pub fn field_by(
             let (k, l) = d.field_sql();
             (k.to_string(), l.to_string())
         }
-        _ => grouping.key_sql("f.finished_at", 3),
+        _ => grouping.key_sql("f.finished_at", 3, CURRENT),
     };
     let mut conditions = String::new();
     let mut values = Vec::new();
@@ -91,9 +94,49 @@ pub fn field_by(
                'min', min({column}), 'max', max({column}))"
         )
     };
+    // On one calendar: the durations as it measures them, joined as `fcal`.
+    let one = one.filter(|_| basis == TimeBasis::Business);
+    let (with, fcal_join, columns) = match one {
+        Some(one) => {
+            let (ids, [travel, wrench, arrival]) = one.field_columns();
+            let n = 5 + values.len();
+            values.push(FilterValue::Ids(ids));
+            values.push(FilterValue::MaybeIds(travel));
+            values.push(FilterValue::MaybeIds(wrench));
+            values.push(FilterValue::MaybeIds(arrival));
+            (
+                format!(
+                    "fcal (work_order_id, travel, wrench, arrival) AS (
+                       SELECT * FROM unnest(${n}::bigint[], ${}::bigint[], ${}::bigint[],
+                                            ${}::bigint[])),",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                ),
+                "LEFT JOIN fcal ON fcal.work_order_id = f.work_order_id",
+                [
+                    "fcal.travel".to_string(),
+                    "fcal.wrench".to_string(),
+                    "fcal.arrival".to_string(),
+                ],
+            )
+        }
+        None => (
+            String::new(),
+            "",
+            [
+                format!("f.travel_{suffix}"),
+                format!("f.wrench_{suffix}"),
+                format!("f.time_to_arrival_{suffix}"),
+            ],
+        ),
+    };
+    let [travel_column, wrench_column, arrival_column] = columns;
     let sql = format!(
-        "WITH w AS (
+        "WITH {with} w AS (
            SELECT f.*, {key} AS key, {label} AS label,
+                  {travel_column} AS travel_measured, {wrench_column} AS wrench_measured,
+                  {arrival_column} AS arrival_measured,
                   f.status IN ('completed', 'cannot_complete') AS ended,
                   f.finished_at + make_interval(secs => $4) AS until_at,
                   EXISTS (SELECT 1 {other} AND x.created_at > f.created_at
@@ -104,6 +147,7 @@ pub fn field_by(
                     AS later_since_finished
              FROM work_order_metrics f
              JOIN tickets t ON t.id = f.ticket_id
+             {fcal_join}
              LEFT JOIN organizations o ON o.id = f.organization_id
              LEFT JOIN sites s ON s.id = f.site_id
              LEFT JOIN users u ON u.id = f.technician_id
@@ -119,9 +163,9 @@ pub fn field_by(
                 count(*) FILTER (WHERE ended AND later_since_finished) AS repeats,
                 jsonb_build_array({travel}, {wrench}, {arrival}) AS stats
            FROM w GROUP BY key",
-        travel = stats(format!("travel_{suffix}")),
-        wrench = stats(format!("wrench_{suffix}")),
-        arrival = stats(format!("time_to_arrival_{suffix}")),
+        travel = stats("travel_measured".to_string()),
+        wrench = stats("wrench_measured".to_string()),
+        arrival = stats("arrival_measured".to_string()),
     );
     let query = diesel::sql_query(sql)
         .into_boxed()

@@ -6,7 +6,9 @@
 //! Not in the shipped binary: compiled only with the `sql-reference` feature, which the test
 //! targets turn on (Cargo.toml: the package's dev-dependency on itself).
 
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::stats::{DurationStats, Rate};
+use crate::metrics::one_calendar::OneCalendar;
 use crate::metrics::types::{
     ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, Nps, ReportOptions,
     Satisfaction, Summary, TimeBasis, empty_summary, field_applies, group_order,
@@ -48,9 +50,9 @@ pub fn sla_attainment_by(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<GroupMap<Rate>> {
-    let joins = grouping.joins(filters);
-    let (key, label) = grouping.key_sql("sla.at", 4);
-    let (conditions, values) = filters.sql(5);
+    let joins = joins(CURRENT);
+    let (key, label) = grouping.key_sql("sla.at", 4, CURRENT);
+    let (conditions, values) = filters.sql(5, CURRENT);
     // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
     // breached at its breach instant, or at its due instant when it still runs past it at `now`.
     // The ticket is joined only to group or filter by it.
@@ -144,15 +146,15 @@ pub fn contact_rates_by(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<GroupMap<ContactRates>> {
-    let joins = grouping.joins(filters);
-    let (conditions, values) = filters.sql(4);
+    let (conditions, values) = filters.sql(4, SOLVED);
     // The 7-day look-ups are index ranges (tickets_requester_category_created_idx and
     // tickets_requester_category_solved_idx): categories are compared with `=` and, for tickets
     // without one, `IS NULL` in a second branch (`IS NOT DISTINCT FROM` cannot use an index, and
     // a requester with thousands of tickets then made the rate quadratic). `tickets.solved_at` is
     // the latest solve, the same instant as `ticket_metrics.latest_solved_at` (both are set by
     // every change to `solved`).
-    let (key, label) = grouping.key_sql("m.latest_solved_at", 3);
+    let solved_joins = joins(SOLVED);
+    let (key, label) = grouping.key_sql("m.latest_solved_at", 3, SOLVED);
     let solved_sql = format!(
         "SELECT {key} AS key, {label} AS label,
                 count(*) FILTER (WHERE m.one_touch IS NOT NULL) AS resolved,
@@ -175,12 +177,14 @@ pub fn contact_rates_by(
                        AND t2.created_at > m.latest_solved_at
                        AND t2.created_at <= m.latest_solved_at + interval '7 days')))) AS fcr
            FROM ticket_metrics m JOIN tickets t ON t.id = m.ticket_id
-           {joins}
+           {solved_joins}
           WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2
             AND $3::text IS NOT NULL{conditions}
           GROUP BY 1, 2"
     );
-    let (key, label) = grouping.key_sql("t.created_at", 3);
+    let created_joins = joins(CREATED);
+    let (created_conditions, created_values) = filters.sql(4, CREATED);
+    let (key, label) = grouping.key_sql("t.created_at", 3, CREATED);
     let created_sql = format!(
         "SELECT {key} AS key, {label} AS label, count(*) AS created,
                 count(*) FILTER (WHERE t.requester_id IS NOT NULL AND (EXISTS (
@@ -200,8 +204,10 @@ pub fn contact_rates_by(
                        AND t2.solved_at < t.created_at
                        AND t2.solved_at >= t.created_at - interval '7 days')))) AS repeats
            FROM tickets t
-           {joins}
-          WHERE t.created_at >= $1 AND t.created_at < $2 AND $3::text IS NOT NULL{conditions}
+           LEFT JOIN ticket_metrics m ON m.ticket_id = t.id
+           {created_joins}
+          WHERE t.created_at >= $1 AND t.created_at < $2
+            AND $3::text IS NOT NULL{created_conditions}
           GROUP BY 1, 2"
     );
     let bind = |sql: String, values| {
@@ -213,7 +219,7 @@ pub fn contact_rates_by(
         bind_filters(query, values)
     };
     let solved: Vec<SolvedContactRow> = bind(solved_sql, values).load(conn)?;
-    let created: Vec<CreatedContactRow> = bind(created_sql, filters.sql(4).1).load(conn)?;
+    let created: Vec<CreatedContactRow> = bind(created_sql, created_values).load(conn)?;
     let mut out: GroupMap<ContactRates> = GroupMap::new();
     for r in solved {
         let (_, rates) = out
@@ -256,8 +262,8 @@ pub fn hold_reasons(
     to: DateTime<Utc>,
     filters: &MetricFilters,
 ) -> QueryResult<std::collections::BTreeMap<String, (i64, i64)>> {
-    let joins = filters.joins();
-    let (conditions, values) = filters.sql(3);
+    let joins = joins(SOLVED);
+    let (conditions, values) = filters.sql(3, SOLVED);
     let sql = format!(
         "SELECT r.key AS reason, count(*) AS tickets, sum(r.value::bigint)::bigint AS seconds
            FROM ticket_metrics m
@@ -284,22 +290,85 @@ enum FilterValue {
     Id(i64),
     Text(String),
     MaybeText(Option<String>),
+    /// A `bigint[]`.
+    Ids(Vec<i64>),
+    /// A `bigint[]` with NULLs.
+    MaybeIds(Vec<Option<i64>>),
 }
 
-/// The joins every filtered query carries (aliases `t`, `tm`, `u`, `o`, `s`).
-const FILTER_JOINS: &str = "LEFT JOIN teams tm ON tm.id = t.team_id
-               LEFT JOIN users u ON u.id = t.assignee_id
+/// Whom a query's figures are credited to (docs/METRICS.md §7, "Attribution"): SQL of the
+/// credited team and agent ids and of the sourcing and employment type (text). The joins of
+/// [`joins`] name the credited team `tm` and staff member `u`.
+#[derive(Debug, Clone, Copy)]
+struct Credit {
+    team: &'static str,
+    agent: &'static str,
+    sourcing: &'static str,
+    employment: &'static str,
+}
+
+/// Volumes and repeat contacts: the team at creation (no agent).
+const CREATED: Credit = Credit {
+    team: "m.created_team_id",
+    agent: "NULL::bigint",
+    sourcing: "m.created_sourcing::text",
+    employment: "NULL::text",
+};
+
+/// `frt.v1`: the replying agent and their team at the reply.
+const FIRST_REPLY: Credit = Credit {
+    team: "m.first_reply_team_id",
+    agent: "m.first_reply_agent_id",
+    sourcing: "m.first_reply_sourcing::text",
+    employment: "m.first_reply_agent_employment::text",
+};
+
+/// Resolution figures: the assignee and team at the latest solve.
+const SOLVED: Credit = Credit {
+    team: "m.solved_team_id",
+    agent: "m.solved_assignee_id",
+    sourcing: "m.solved_sourcing::text",
+    employment: "m.solved_assignee_employment::text",
+};
+
+/// SLA attainment: the ticket's current team and assignee, their current sourcing and
+/// employment type.
+const CURRENT: Credit = Credit {
+    team: "t.team_id",
+    agent: "t.assignee_id",
+    sourcing: "tm.sourcing::text",
+    employment: "u.employment_type::text",
+};
+
+/// Satisfaction: the survey's team and assignee (at the solve surveyed), their current sourcing
+/// and employment type.
+const SURVEY: Credit = Credit {
+    team: "sv.team_id",
+    agent: "sv.assignee_id",
+    sourcing: "tm.sourcing::text",
+    employment: "u.employment_type::text",
+};
+
+/// The joins of a ticket query (aliases: `t` the ticket, and `m` its projection where the
+/// credit reads it, already in the query): the credited team `tm` and staff member `u`, the
+/// ticket's current team `ct` and assignee `cu`, its organization `o` and site `s`.
+fn joins(credit: Credit) -> String {
+    format!(
+        "LEFT JOIN teams tm ON tm.id = {team}
+               LEFT JOIN users u ON u.id = {agent}
+               LEFT JOIN teams ct ON ct.id = t.team_id
+               LEFT JOIN users cu ON cu.id = t.assignee_id
                LEFT JOIN organizations o ON o.id = t.organization_id
-               LEFT JOIN sites s ON s.id = t.site_id";
+               LEFT JOIN sites s ON s.id = t.site_id",
+        team = credit.team,
+        agent = credit.agent,
+    )
+}
 
 impl MetricFilters {
-    /// The joins the conditions need: none without filters (the common, fast case).
-    fn joins(&self) -> &'static str {
-        if self.is_empty() { "" } else { FILTER_JOINS }
-    }
-
-    /// ` AND …` conditions with placeholders from `$first` on, and their values in order.
-    fn sql(&self, first: usize) -> (String, Vec<FilterValue>) {
+    /// ` AND …` conditions with placeholders from `$first` on, and their values in order; the
+    /// attributed filters compare `credit`.
+    fn sql(&self, first: usize, credit: Credit) -> (String, Vec<FilterValue>) {
         let mut sql = String::new();
         let mut values = Vec::new();
         let mut add = |column: &str, value: FilterValue| {
@@ -307,9 +376,15 @@ impl MetricFilters {
             values.push(value);
         };
         if let Some(v) = self.team_id {
-            add("t.team_id", FilterValue::Id(v));
+            add(credit.team, FilterValue::Id(v));
         }
         if let Some(v) = self.agent_id {
+            add(credit.agent, FilterValue::Id(v));
+        }
+        if let Some(v) = self.current_team_id {
+            add("t.team_id", FilterValue::Id(v));
+        }
+        if let Some(v) = self.current_agent_id {
             add("t.assignee_id", FilterValue::Id(v));
         }
         if let Some(v) = self.organization_id {
@@ -328,10 +403,10 @@ impl MetricFilters {
             add("t.category", FilterValue::Text(v.clone()));
         }
         if let Some(v) = &self.sourcing {
-            add("tm.sourcing::text", FilterValue::Text(v.clone()));
+            add(credit.sourcing, FilterValue::Text(v.clone()));
         }
         if let Some(v) = &self.employment_type {
-            add("u.employment_type::text", FilterValue::Text(v.clone()));
+            add(credit.employment, FilterValue::Text(v.clone()));
         }
         // Always: the company's own tickets unless a data set is asked for.
         sql.push_str(&format!(
@@ -358,6 +433,10 @@ fn bind_filters<'a>(
             FilterValue::MaybeText(text) => {
                 query.bind::<Nullable<diesel::sql_types::Text>, _>(text)
             }
+            FilterValue::Ids(ids) => query.bind::<diesel::sql_types::Array<BigInt>, _>(ids),
+            FilterValue::MaybeIds(ids) => {
+                query.bind::<diesel::sql_types::Array<Nullable<BigInt>>, _>(ids)
+            }
         };
     }
     query
@@ -382,9 +461,10 @@ pub enum Grouping {
 }
 
 impl Grouping {
-    /// SQL of the group key and label of a row whose period-membership instant is `period`; the
-    /// reporting zone is bound at placeholder `$zone_param` (fixed strings: no user input).
-    fn key_sql(&self, period: &str, zone_param: usize) -> (String, String) {
+    /// SQL of the group key and label of a row whose period-membership instant is `period` and
+    /// whose figure is credited to `credit`; the reporting zone is bound at placeholder
+    /// `$zone_param` (fixed strings: no user input).
+    fn key_sql(&self, period: &str, zone_param: usize, credit: Credit) -> (String, String) {
         match self {
             Grouping::Bucket { interval, .. } => (
                 format!(
@@ -393,10 +473,7 @@ impl Grouping {
                 ),
                 "NULL::text".to_string(),
             ),
-            Grouping::Dimension(d) => {
-                let (k, l) = d.sql();
-                (k.to_string(), l.to_string())
-            }
+            Grouping::Dimension(d) => d.sql(credit),
             Grouping::All => ("'all'::text".to_string(), "NULL::text".to_string()),
         }
     }
@@ -408,34 +485,30 @@ impl Grouping {
             _ => "UTC".to_string(),
         }
     }
-
-    /// The joins a grouped query needs: the dimension labels and the filters.
-    fn joins(&self, filters: &MetricFilters) -> &'static str {
-        match self {
-            Grouping::Dimension(_) => FILTER_JOINS,
-            _ => filters.joins(),
-        }
-    }
 }
 
 impl Dimension {
-    /// SQL of the group key and its label (fixed strings: no user input).
-    fn sql(self) -> (&'static str, &'static str) {
-        match self {
-            Dimension::Team => ("t.team_id::text", "tm.name"),
-            Dimension::Agent => ("t.assignee_id::text", "u.name"),
-            Dimension::Organization => ("t.organization_id::text", "o.name"),
-            Dimension::Site => ("t.site_id::text", "s.name"),
-            Dimension::Channel => ("t.channel::text", "t.channel::text"),
-            Dimension::Priority => ("t.priority::text", "t.priority::text"),
-            Dimension::Category => ("t.category", "t.category"),
-            Dimension::Sourcing => ("tm.sourcing::text", "tm.sourcing::text"),
-            Dimension::EmploymentType => ("u.employment_type::text", "u.employment_type::text"),
+    /// SQL of the group key and its label for a figure credited to `credit` (fixed strings: no
+    /// user input).
+    fn sql(self, credit: Credit) -> (String, String) {
+        let (key, label) = match self {
+            Dimension::Team => (format!("{}::text", credit.team), "tm.name".to_string()),
+            Dimension::Agent => (format!("{}::text", credit.agent), "u.name".to_string()),
+            Dimension::CurrentTeam => ("t.team_id::text".into(), "ct.name".into()),
+            Dimension::CurrentAgent => ("t.assignee_id::text".into(), "cu.name".into()),
+            Dimension::Organization => ("t.organization_id::text".into(), "o.name".into()),
+            Dimension::Site => ("t.site_id::text".into(), "s.name".into()),
+            Dimension::Channel => ("t.channel::text".into(), "t.channel::text".into()),
+            Dimension::Priority => ("t.priority::text".into(), "t.priority::text".into()),
+            Dimension::Category => ("t.category".into(), "t.category".into()),
+            Dimension::Sourcing => (credit.sourcing.into(), credit.sourcing.into()),
+            Dimension::EmploymentType => (credit.employment.into(), credit.employment.into()),
             // Field-only: tickets are not grouped by them.
             Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType => {
-                ("NULL::text", "NULL::text")
+                ("NULL::text".into(), "NULL::text".into())
             }
-        }
+        };
+        (key, label)
     }
 
     /// SQL of the group key and label of a work order (`f`: `work_order_metrics`, `t` its
@@ -494,7 +567,11 @@ struct FamilyRow {
 
 /// Aggregates `[from, to)` by `grouping`, each metric by its own period-membership instant
 /// (created: `created_at`; first reply: `first_reply_at`; solved, reopen rate, full resolution:
-/// `latest_solved_at`). Groups with no figure at all are absent.
+/// `latest_solved_at`) and credited as docs/METRICS.md §7 says (volumes: the team at creation;
+/// `frt.v1`: the replying agent and their team; resolution: the assignee and team at the latest
+/// solve). With `calendar` and the business basis, `frt.v1` and `full_resolution.v1` are the
+/// business seconds of creation → first reply and creation → latest solve on that calendar
+/// (for the tickets that have a stored value). Groups with no figure at all are absent.
 ///
 /// # Errors
 /// Database errors.
@@ -505,33 +582,63 @@ pub fn figures_by(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     basis: TimeBasis,
+    calendar: Option<&BusinessCalendar>,
 ) -> QueryResult<Vec<GroupFigures>> {
     use std::collections::BTreeMap;
     let suffix = match basis {
         TimeBasis::Calendar => "seconds",
         TimeBasis::Business => "business_seconds",
     };
-    // (period column, duration column or NULL)
-    let families = [
-        ("m.created_at", "NULL::bigint".to_string()),
-        ("m.first_reply_at", format!("m.first_reply_{suffix}")),
-        ("m.latest_solved_at", format!("m.full_resolution_{suffix}")),
-    ];
-    // Tickets are always joined (every query filters by data set); the tables behind their
-    // dimensions only to group or filter by them.
-    let ticket_join = "JOIN tickets t ON t.id = m.ticket_id";
-    let joins = if matches!(grouping, Grouping::Dimension(_)) || !filters.is_empty() {
-        FILTER_JOINS
-    } else {
-        ""
+    let calendar = calendar.filter(|_| basis == TimeBasis::Business);
+    // On one calendar: each ticket's two durations, measured here and joined as `cal`.
+    let (cal_join, frt, resolution) = match calendar {
+        Some(_) => (
+            "LEFT JOIN cal ON cal.ticket_id = m.ticket_id",
+            "cal.frt".to_string(),
+            "cal.resolution".to_string(),
+        ),
+        None => (
+            "",
+            format!("m.first_reply_{suffix}"),
+            format!("m.full_resolution_{suffix}"),
+        ),
     };
+    let measured = match calendar {
+        Some(cal) => Some(on_calendar(conn, cal)?),
+        None => None,
+    };
+    // (period column, duration column or NULL, credit)
+    let families = [
+        ("m.created_at", "NULL::bigint".to_string(), CREATED),
+        ("m.first_reply_at", frt, FIRST_REPLY),
+        ("m.latest_solved_at", resolution, SOLVED),
+    ];
+    // Tickets are always joined (every query filters by data set).
+    let ticket_join = "JOIN tickets t ON t.id = m.ticket_id";
     let mut groups: BTreeMap<Option<String>, GroupFigures> = BTreeMap::new();
-    for (index, (period, value)) in families.iter().enumerate() {
-        let (key, label) = grouping.key_sql(period, 3);
+    for (index, (period, value, credit)) in families.iter().enumerate() {
+        let (key, label) = grouping.key_sql(period, 3, *credit);
         let zone = grouping.zone();
-        let (conditions, values) = filters.sql(4);
+        let joins = joins(*credit);
+        let (conditions, mut values) = filters.sql(4, *credit);
+        let with = match &measured {
+            Some((ids, frt, resolution)) => {
+                let n = 4 + values.len();
+                values.push(FilterValue::Ids(ids.clone()));
+                values.push(FilterValue::MaybeIds(frt.clone()));
+                values.push(FilterValue::MaybeIds(resolution.clone()));
+                format!(
+                    "WITH cal (ticket_id, frt, resolution) AS (
+                       SELECT * FROM unnest(${n}::bigint[], ${}::bigint[], ${}::bigint[]))",
+                    n + 1,
+                    n + 2
+                )
+            }
+            None => String::new(),
+        };
         let sql = format!(
-            "SELECT {key} AS key, {label} AS label, count(*) AS n,
+            "{with}
+             SELECT {key} AS key, {label} AS label, count(*) AS n,
                     count(*) FILTER (WHERE m.reopens > 0) AS reopened,
                     count({value}) AS c, avg({value})::float8 AS mean,
                     percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}) AS median,
@@ -539,6 +646,7 @@ pub fn figures_by(
                     min({value}) AS min, max({value}) AS max
                FROM ticket_metrics m
                {ticket_join}
+               {cal_join}
                {joins}
               WHERE {period} >= $1 AND {period} < $2 AND $3::text IS NOT NULL{conditions}
               GROUP BY 1, 2"
@@ -582,6 +690,51 @@ pub fn figures_by(
     Ok(out)
 }
 
+#[derive(QueryableByName)]
+struct InstantsRow {
+    #[diesel(sql_type = BigInt)]
+    ticket_id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    first_reply_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    latest_solved_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_frt: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_resolution: bool,
+}
+
+/// Ticket ids with their first reply and resolution seconds (`None`: no value), in one order.
+type Measured = (Vec<i64>, Vec<Option<i64>>, Vec<Option<i64>>);
+
+/// Every ticket's `frt.v1` and `full_resolution.v1` in business seconds on `calendar`: creation
+/// → first reply and creation → latest solve, for the tickets with a stored value (ids, first
+/// reply, resolution; `None` without a value).
+fn on_calendar(conn: &mut PgConnection, calendar: &BusinessCalendar) -> QueryResult<Measured> {
+    let rows: Vec<InstantsRow> = diesel::sql_query(
+        "SELECT ticket_id, created_at, first_reply_at, latest_solved_at,
+                first_reply_seconds IS NOT NULL AS has_frt,
+                full_resolution_seconds IS NOT NULL AS has_resolution
+           FROM ticket_metrics",
+    )
+    .load(conn)?;
+    let measure = |to: Option<DateTime<Utc>>, from: DateTime<Utc>, has: bool| {
+        to.filter(|_| has)
+            .map(|to| calendar.business_seconds(from, to))
+    };
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for r in rows {
+        out.0.push(r.ticket_id);
+        out.1
+            .push(measure(r.first_reply_at, r.created_at, r.has_frt));
+        out.2
+            .push(measure(r.latest_solved_at, r.created_at, r.has_resolution));
+    }
+    Ok(out)
+}
+
 /// [`figures_by`], [`sla_attainment_by`], [`satisfaction_by`] and (optionally) [`contact_rates_by`] of `[from, to)`
 /// merged per group: a group is present when any of them has a figure for it; the missing ones
 /// are zero (counts and rates 0 / 0, statistics `None`). Ordered as [`figures_by`].
@@ -596,6 +749,25 @@ pub fn report_by(
     to: DateTime<Utc>,
     options: ReportOptions,
 ) -> QueryResult<Vec<GroupReport>> {
+    report_by_on(conn, grouping, filters, from, to, options, None)
+}
+
+/// [`report_by`] with every business duration measured on one calendar when the basis is
+/// business: `frt.v1` and `full_resolution.v1` (see [`figures_by`]) and the work orders'
+/// travel, wrench and arrival times as [`OneCalendar`] measured them (loaded for `[from, to)`).
+///
+/// # Errors
+/// Database errors.
+pub fn report_by_on(
+    conn: &mut PgConnection,
+    grouping: &Grouping,
+    filters: &MetricFilters,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    options: ReportOptions,
+    one: Option<&OneCalendar>,
+) -> QueryResult<Vec<GroupReport>> {
+    let calendar = one.map(OneCalendar::calendar);
     use std::collections::BTreeMap;
     let wants_contact = options.contact_rates;
     let dimension = match grouping {
@@ -620,7 +792,7 @@ pub fn report_by(
         entry
     }
     if !dimension.is_some_and(Dimension::field_only) {
-        for g in figures_by(conn, grouping, filters, from, to, options.basis)? {
+        for g in figures_by(conn, grouping, filters, from, to, options.basis, calendar)? {
             group(&mut groups, g.key, g.label, wants_contact, field).figures = g.figures;
         }
         for (key, (label, rate)) in
@@ -639,7 +811,7 @@ pub fn report_by(
     }
     if let Some(days) = field {
         for (key, label, figures) in
-            field_by(conn, grouping, filters, from, to, options.basis, days)?
+            field_by(conn, grouping, filters, from, to, options.basis, days, one)?
         {
             group(&mut groups, key, label, wants_contact, field).field = Some(figures);
         }

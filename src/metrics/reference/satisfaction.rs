@@ -35,20 +35,6 @@ struct SentRow {
     answered: i64,
 }
 
-/// The joins of a survey (`sv`) query: its ticket `t`, and the team and staff member at the
-/// solve (`tm`, `u`) — not the ticket's current ones (docs/METRICS.md attribution of CSAT).
-const SURVEY_JOINS: &str = "JOIN tickets t ON t.id = sv.ticket_id
-               LEFT JOIN teams tm ON tm.id = sv.team_id
-               LEFT JOIN users u ON u.id = sv.assignee_id
-               LEFT JOIN organizations o ON o.id = t.organization_id
-               LEFT JOIN sites s ON s.id = t.site_id";
-
-/// A ticket query's SQL made a survey query's: team and assignee are the survey's.
-fn at_the_solve(sql: &str) -> String {
-    sql.replace("t.team_id", "sv.team_id")
-        .replace("t.assignee_id", "sv.assignee_id")
-}
-
 /// `csat.v1`, `csat_response_rate.v1` and `nps.v1` of `[from, to)` per group: group key →
 /// (label, figures). A ticket's rating is its most recently answered survey (latest
 /// `answered_at`, ties to the higher id; `pre_reopen` or not), in the period by its
@@ -66,9 +52,15 @@ pub fn satisfaction_by(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<GroupMap<Satisfaction>> {
-    let (conditions, values) = filters.sql(4);
-    let conditions = at_the_solve(&conditions);
-    let (key, label) = grouping.key_sql("sv.answered_at", 3);
+    let (conditions, values) = filters.sql(4, SURVEY);
+    // The survey's ticket `t`, the team and staff member at the solve (`tm`, `u`) — not the
+    // ticket's current ones (docs/METRICS.md attribution of CSAT).
+    let survey_joins = format!(
+        "JOIN tickets t ON t.id = sv.ticket_id
+               {}",
+        joins(SURVEY)
+    );
+    let (key, label) = grouping.key_sql("sv.answered_at", 3, SURVEY);
     let ratings_sql = format!(
         "SELECT {key} AS key, {label} AS label, count(*) AS ratings,
                 count(*) FILTER (WHERE sv.score >= 4) AS satisfied,
@@ -79,23 +71,19 @@ pub fn satisfaction_by(
            FROM (SELECT DISTINCT ON (ticket_id) *
                    FROM surveys WHERE answered_at IS NOT NULL
                   ORDER BY ticket_id, answered_at DESC, id DESC) AS sv
-           {SURVEY_JOINS}
+           {survey_joins}
           WHERE sv.answered_at >= $1 AND sv.answered_at < $2
             AND $3::text IS NOT NULL{conditions}
           GROUP BY 1, 2",
-        key = at_the_solve(&key),
-        label = at_the_solve(&label),
     );
-    let (key, label) = grouping.key_sql("sv.sent_at", 3);
+    let (key, label) = grouping.key_sql("sv.sent_at", 3, SURVEY);
     let sent_sql = format!(
         "SELECT {key} AS key, {label} AS label, count(*) AS surveyed,
                 count(sv.answered_at) AS answered
            FROM surveys sv
-           {SURVEY_JOINS}
+           {survey_joins}
           WHERE sv.sent_at >= $1 AND sv.sent_at < $2 AND $3::text IS NOT NULL{conditions}
           GROUP BY 1, 2",
-        key = at_the_solve(&key),
-        label = at_the_solve(&label),
     );
     let bind = |sql: String, values| {
         let query = diesel::sql_query(sql)
@@ -106,7 +94,7 @@ pub fn satisfaction_by(
         bind_filters(query, values)
     };
     let ratings: Vec<RatingRow> = bind(ratings_sql, values).load(conn)?;
-    let sent: Vec<SentRow> = bind(sent_sql, filters.sql(4).1).load(conn)?;
+    let sent: Vec<SentRow> = bind(sent_sql, filters.sql(4, SURVEY).1).load(conn)?;
     let mut out: GroupMap<Satisfaction> = GroupMap::new();
     for r in ratings {
         let (_, figures) = out

@@ -4,21 +4,41 @@
 use super::*;
 
 impl Resolved {
-    pub(super) fn matches(&self, r: &Row) -> bool {
+    /// Whether a ticket passes the filters on what it has itself (organization, site, channel,
+    /// priority, category, data set, current team and assignee).
+    pub(super) fn matches_ticket(&self, r: &Row, a: &Attribution) -> bool {
         fn is<T: PartialEq>(want: Option<T>, have: T) -> bool {
             want.is_none_or(|w| w == have)
         }
         !self.impossible
-            && is(self.team, r.team)
-            && is(self.assignee, r.assignee)
             && is(self.organization, r.organization)
             && is(self.site, r.site)
             && is(self.channel, r.channel)
             && is(self.priority, r.priority)
             && is(self.category, r.category)
             && self.source == r.source
-            && self.teams.as_ref().is_none_or(|t| t.contains(&r.team))
-            && self.staff.as_ref().is_none_or(|s| s.contains(&r.assignee))
+            && is(self.current_team, a.team)
+            && is(self.current_agent, a.assignee)
+    }
+
+    /// Whether a figure credited to `credit` passes the attributed filters (team, agent,
+    /// sourcing, employment type).
+    pub(super) fn matches_credit(&self, credit: Credit) -> bool {
+        fn is<T: PartialEq>(want: Option<T>, have: T) -> bool {
+            want.is_none_or(|w| w == have)
+        }
+        is(self.team, credit.team)
+            && is(self.assignee, credit.agent)
+            && is(self.sourcing, credit.sourcing)
+            && is(self.employment, credit.employment)
+    }
+
+    /// Whether only ticket filters are set: the credit never matters.
+    pub(super) fn credits_any(&self) -> bool {
+        self.team.is_none()
+            && self.assignee.is_none()
+            && self.sourcing.is_none()
+            && self.employment.is_none()
     }
 }
 
@@ -49,7 +69,7 @@ impl Acc {
     }
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     /// Tickets held.
     pub fn tickets(&self) -> usize {
         self.content.rows.len()
@@ -59,6 +79,62 @@ impl Reader<'_> {
     /// (`tickets.source`): then every aggregate filters by data set.
     pub(super) fn labelled(&self) -> bool {
         self.content.sources.values.len() > 1
+    }
+
+    /// A reader of `content` with the dimension tables of its snapshot.
+    pub(super) fn new(content: &'a Content, dimensions: Dimensions) -> Reader<'a> {
+        let c = content;
+        let current_sourcing = dimensions
+            .teams
+            .iter()
+            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, c.labels.get(s)?)))
+            .collect();
+        let current_employment = dimensions
+            .users
+            .iter()
+            .filter_map(|(id, (_, e))| Some((c.ids.get(id)?, c.labels.get(e)?)))
+            .collect();
+        Reader {
+            content,
+            dimensions,
+            current_sourcing,
+            current_employment,
+        }
+    }
+
+    /// The team and agent (interned) with their current sourcing and employment type.
+    pub(super) fn current_credit(&self, team: u32, agent: u32) -> Credit {
+        Credit {
+            team,
+            agent,
+            sourcing: self.current_sourcing.get(&team).copied().unwrap_or(0),
+            employment: self.current_employment.get(&agent).copied().unwrap_or(0),
+        }
+    }
+
+    /// Whom `r`'s figures of `role` are credited to (docs/METRICS.md §7, "Attribution").
+    pub(super) fn credit(&self, a: &Attribution, role: Role) -> Credit {
+        match role {
+            Role::Created => Credit {
+                team: a.created_team,
+                agent: 0,
+                sourcing: a.created_sourcing,
+                employment: 0,
+            },
+            Role::FirstReply => Credit {
+                team: a.first_reply_team,
+                agent: a.first_reply_agent,
+                sourcing: a.first_reply_sourcing,
+                employment: a.first_reply_employment,
+            },
+            Role::Solved => Credit {
+                team: a.solved_team,
+                agent: a.solved_assignee,
+                sourcing: a.solved_sourcing,
+                employment: a.solved_employment,
+            },
+            Role::Current => self.current_credit(a.team, a.assignee),
+        }
     }
 
     pub(super) fn resolve(&self, f: &MetricFilters) -> Resolved {
@@ -72,6 +148,8 @@ impl Reader<'_> {
         };
         let team = known(f.team_id.map(|v| c.ids.get(&v)));
         let assignee = known(f.agent_id.map(|v| c.ids.get(&v)));
+        let current_team = known(f.current_team_id.map(|v| c.ids.get(&v)));
+        let current_agent = known(f.current_agent_id.map(|v| c.ids.get(&v)));
         let organization = known(f.organization_id.map(|v| c.ids.get(&v)));
         let site = known(f.site_id.map(|v| c.ids.get(&v)));
         let category = known(f.category.as_ref().map(|v| c.strings.get(v)));
@@ -84,53 +162,52 @@ impl Reader<'_> {
             })
         };
         let (channel, priority) = (label(&f.channel), label(&f.priority));
-        let d = &self.dimensions;
-        let interned = |ids: Vec<i64>| ids.iter().filter_map(|v| c.ids.get(v)).collect();
+        let (sourcing, employment) = (label(&f.sourcing), label(&f.employment_type));
         Resolved {
             team,
             assignee,
+            current_team,
+            current_agent,
+            sourcing,
+            employment,
             organization,
             site,
             channel,
             priority,
             category,
             source,
-            teams: f.sourcing.as_ref().map(|want| {
-                interned(
-                    d.teams
-                        .iter()
-                        .filter(|(_, (_, s))| s == want)
-                        .map(|(id, _)| *id)
-                        .collect(),
-                )
-            }),
-            staff: f.employment_type.as_ref().map(|want| {
-                interned(
-                    d.users
-                        .iter()
-                        .filter(|(_, (_, e))| e == want)
-                        .map(|(id, _)| *id)
-                        .collect(),
-                )
-            }),
             impossible,
         }
     }
 
-    /// The group key and label of a dimension value of `row`, as the SQL read side writes them.
-    pub(super) fn dimension_key(&self, d: Dimension, r: &Row) -> (Option<String>, Option<String>) {
+    /// The group key and label of a dimension value of `row` (current team and assignee in
+    /// `a`, the figure credited to `credit`), as the SQL read side writes them.
+    pub(super) fn dimension_key(
+        &self,
+        d: Dimension,
+        r: &Row,
+        a: &Attribution,
+        credit: Credit,
+    ) -> (Option<String>, Option<String>) {
         let (c, dims) = (self.content, &self.dimensions);
         let id = |v: u32| c.ids.value(v).copied();
         let named = |v: Option<i64>, name: Option<&String>| {
             v.map_or((None, None), |v| (Some(v.to_string()), name.cloned()))
         };
         let same = |s: Option<String>| (s.clone(), s);
-        let (team, assignee) = (id(r.team), id(r.assignee));
-        let team_row = team.and_then(|t| dims.teams.get(&t));
-        let user_row = assignee.and_then(|u| dims.users.get(&u));
+        let team = |t: u32| {
+            let t = id(t);
+            named(t, t.and_then(|t| dims.teams.get(&t)).map(|t| &t.0))
+        };
+        let staff = |u: u32| {
+            let u = id(u);
+            named(u, u.and_then(|u| dims.users.get(&u)).map(|u| &u.0))
+        };
         match d {
-            Dimension::Team => named(team, team_row.map(|t| &t.0)),
-            Dimension::Agent => named(assignee, user_row.map(|u| &u.0)),
+            Dimension::Team => team(credit.team),
+            Dimension::Agent => staff(credit.agent),
+            Dimension::CurrentTeam => team(a.team),
+            Dimension::CurrentAgent => staff(a.assignee),
             Dimension::Organization => {
                 let o = id(r.organization);
                 named(o, o.and_then(|o| dims.organizations.get(&o)))
@@ -142,8 +219,8 @@ impl Reader<'_> {
             Dimension::Channel => same(c.labels.value(r.channel).cloned()),
             Dimension::Priority => same(c.labels.value(r.priority).cloned()),
             Dimension::Category => same(c.strings.value(r.category).cloned()),
-            Dimension::Sourcing => same(team_row.map(|t| t.1.clone())),
-            Dimension::EmploymentType => same(user_row.map(|u| u.1.clone())),
+            Dimension::Sourcing => same(c.labels.value(credit.sourcing).cloned()),
+            Dimension::EmploymentType => same(c.labels.value(credit.employment).cloned()),
             // Field-only: tickets are not grouped by them.
             Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType => {
                 (None, None)
@@ -202,10 +279,14 @@ impl Reader<'_> {
     }
 
     /// The raw value a dimension groups `row` by (an interned id or string).
-    pub(super) fn dimension_raw(d: Dimension, r: &Row) -> u32 {
+    pub(super) fn dimension_raw(d: Dimension, r: &Row, a: &Attribution, credit: Credit) -> u32 {
         match d {
-            Dimension::Team | Dimension::Sourcing => r.team,
-            Dimension::Agent | Dimension::EmploymentType => r.assignee,
+            Dimension::Team => credit.team,
+            Dimension::Agent => credit.agent,
+            Dimension::CurrentTeam => a.team,
+            Dimension::CurrentAgent => a.assignee,
+            Dimension::Sourcing => u32::from(credit.sourcing),
+            Dimension::EmploymentType => u32::from(credit.employment),
             Dimension::Organization => r.organization,
             Dimension::Site => r.site,
             Dimension::Channel => u32::from(r.channel),
@@ -232,6 +313,26 @@ impl Reader<'_> {
         to: DateTime<Utc>,
         options: ReportOptions,
     ) -> Vec<GroupReport> {
+        self.report_on(grouping, filters, from, to, options, None)
+    }
+
+    /// [`Reader::report`] with every business duration measured on one calendar
+    /// (docs/METRICS.md §7, "Comparisons on one calendar") instead of each ticket's own
+    /// calendars: `frt.v1` (ticket creation → first reply) and `full_resolution.v1` (creation →
+    /// latest solve) from the instants held here, the work orders' travel, wrench and arrival
+    /// times as `calendar` measured them for the period (load it for `[from, to)`). Only with
+    /// `options.basis` business; `None`: as [`Reader::report`].
+    pub fn report_on(
+        &self,
+        grouping: StoreGrouping<'_>,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        options: ReportOptions,
+        one: Option<&OneCalendar>,
+    ) -> Vec<GroupReport> {
+        let one = one.filter(|_| options.basis == TimeBasis::Business);
+        let calendar = one.map(OneCalendar::calendar);
         let (lo, hi, now) = (
             from.timestamp_micros(),
             to.timestamp_micros(),
@@ -267,15 +368,12 @@ impl Reader<'_> {
                 keys.push((Some(key.clone()), None));
             }
         }
-        // `cached`: a row's slot when it does not depend on the instant (not buckets).
-        let mut slot = |r: &Row, at: i64, accs: &mut Vec<Acc>, cached: &mut Option<usize>| {
-            if let Some(s) = *cached {
-                return s;
-            }
-            let s = match grouping {
-                StoreGrouping::Buckets(_) => {
-                    return starts.partition_point(|&s| s <= at).max(1) - 1;
-                }
+        // A figure's slot: for buckets by its instant; by a dimension by the value of the row
+        // or of whom the figure is credited to.
+        let mut slot =
+            |r: &Row, a: &Attribution, credit: Credit, at: i64, accs: &mut Vec<Acc>| match grouping
+            {
+                StoreGrouping::Buckets(_) => starts.partition_point(|&s| s <= at).max(1) - 1,
                 StoreGrouping::All => {
                     if accs.is_empty() {
                         accs.push(Acc::default());
@@ -284,12 +382,11 @@ impl Reader<'_> {
                     0
                 }
                 StoreGrouping::Dimension(d) => {
-                    let raw = Self::dimension_raw(d, r);
+                    let raw = Self::dimension_raw(d, r, a, credit);
                     if let Some(&s) = by_raw.get(&raw) {
-                        *cached = Some(s);
                         return s;
                     }
-                    let key = self.dimension_key(d, r);
+                    let key = self.dimension_key(d, r, a, credit);
                     let s = *by_key.entry(key.0.clone()).or_insert_with(|| {
                         accs.push(Acc::default());
                         keys.push(key);
@@ -299,67 +396,103 @@ impl Reader<'_> {
                     s
                 }
             };
-            *cached = Some(s);
-            s
-        };
         let c = self.content;
+        // Whether the credit of a figure matters: to group by an attributed dimension, or to
+        // filter by one.
+        let credited = dimension.is_some_and(Dimension::attributed)
+            || filter.as_ref().is_some_and(|f| !f.credits_any());
+        let nobody = Credit {
+            team: 0,
+            agent: 0,
+            sourcing: 0,
+            employment: 0,
+        };
+        let credit = |a: &Attribution, role: Role| {
+            if credited {
+                self.credit(a, role)
+            } else {
+                nobody
+            }
+        };
+        let passes = |credit: Credit| filter.as_ref().is_none_or(|f| f.matches_credit(credit));
+        let on_calendar = |start: i64, stop: i64, stored: i64| match calendar {
+            Some(cal) if stored != NONE => {
+                match (
+                    DateTime::from_timestamp_micros(start),
+                    DateTime::from_timestamp_micros(stop),
+                ) {
+                    (Some(a), Some(b)) => cal.business_seconds(a, b),
+                    _ => stored,
+                }
+            }
+            _ => stored,
+        };
         for r in &c.rows {
             if field_only {
                 break;
             }
-            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+            let a = c.attribution(r);
+            if filter.as_ref().is_some_and(|f| !f.matches_ticket(r, a)) {
                 continue;
             }
-            let mut cached = None;
             if r.flags & flag::HAS_METRICS != 0 {
                 let created = c.metrics_created(r);
-                if inside(created) {
-                    let s = slot(r, created, &mut accs, &mut cached);
+                let at_creation = credit(a, Role::Created);
+                if inside(created) && passes(at_creation) {
+                    let s = slot(r, a, at_creation, created, &mut accs);
                     accs[s].created += 1;
                 }
                 let (frt, resolution) = c.durations(r, b);
-                if inside(r.first_reply_at) {
-                    let s = slot(r, r.first_reply_at, &mut accs, &mut cached);
+                let first_reply = credit(a, Role::FirstReply);
+                if inside(r.first_reply_at) && passes(first_reply) {
+                    let s = slot(r, a, first_reply, r.first_reply_at, &mut accs);
                     accs[s].first_replies += 1;
+                    let frt = on_calendar(created, r.first_reply_at, frt);
                     if frt != NONE {
                         accs[s].frt.push(frt);
                     }
                 }
                 let latest = c.latest(r);
-                if inside(latest) {
-                    let s = slot(r, latest, &mut accs, &mut cached);
-                    let a = &mut accs[s];
-                    a.solved += 1;
+                let solve = credit(a, Role::Solved);
+                if inside(latest) && passes(solve) {
+                    let s = slot(r, a, solve, latest, &mut accs);
+                    let acc = &mut accs[s];
+                    acc.solved += 1;
                     let has = |bit: u32| i64::from(r.flags & bit != 0);
-                    a.reopened += has(flag::REOPENED);
+                    acc.reopened += has(flag::REOPENED);
+                    let resolution = on_calendar(created, latest, resolution);
                     if resolution != NONE {
-                        a.resolution.push(resolution);
+                        acc.resolution.push(resolution);
                     }
                     if contact {
-                        a.resolved += has(flag::ONE_TOUCH_SET);
-                        a.one_touch += has(flag::ONE_TOUCH);
-                        a.one_touch_strict += has(flag::STRICT);
+                        acc.resolved += has(flag::ONE_TOUCH_SET);
+                        acc.one_touch += has(flag::ONE_TOUCH);
+                        acc.one_touch_strict += has(flag::STRICT);
                         let fcr = flag::FCR_CANDIDATE | flag::FIRST_CONTACT;
-                        a.fcr += i64::from(r.flags & fcr == fcr);
+                        acc.fcr += i64::from(r.flags & fcr == fcr);
                     }
                 }
             }
-            if contact && inside(r.created) {
-                let s = slot(r, r.created, &mut accs, &mut cached);
+            let at_creation = credit(a, Role::Created);
+            if contact && inside(r.created) && passes(at_creation) {
+                let s = slot(r, a, at_creation, r.created, &mut accs);
                 accs[s].contacts += 1;
                 accs[s].repeats += i64::from(r.flags & flag::REPEAT_CONTACT != 0);
             }
-            c.outcomes(r, |o| {
-                if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
-                    return;
-                }
-                let s = slot(r, o.at, &mut accs, &mut cached);
-                if o.kind == OutcomeKind::Achieved {
-                    accs[s].achieved += 1;
-                } else {
-                    accs[s].breached += 1;
-                }
-            });
+            let now_credit = credit(a, Role::Current);
+            if passes(now_credit) {
+                c.outcomes(r, |o| {
+                    if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
+                        return;
+                    }
+                    let s = slot(r, a, now_credit, o.at, &mut accs);
+                    if o.kind == OutcomeKind::Achieved {
+                        accs[s].achieved += 1;
+                    } else {
+                        accs[s].breached += 1;
+                    }
+                });
+            }
         }
         // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
         // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at
@@ -372,10 +505,13 @@ impl Reader<'_> {
             } else {
                 c.rows.first()
             };
-            let mut r = *base?;
-            r.team = team;
-            r.assignee = assignee;
-            filter.as_ref().is_none_or(|f| f.matches(&r)).then_some(r)
+            let r = base?;
+            let a = c.attribution(r);
+            let credit = self.current_credit(team, assignee);
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches_ticket(r, a) && f.matches_credit(credit))
+                .then_some((r, a, credit))
         };
         let surveys = if field_only {
             &Surveys::default()
@@ -383,8 +519,8 @@ impl Reader<'_> {
             &c.surveys
         };
         for rating in surveys.ratings.iter().filter(|r| inside(r.answered)) {
-            if let Some(r) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
-                let g = slot(&r, rating.answered, &mut accs, &mut None);
+            if let Some((r, a, credit)) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
+                let g = slot(r, a, credit, rating.answered, &mut accs);
                 accs[g].satisfaction.add_rating(rating);
             }
         }
@@ -392,8 +528,8 @@ impl Reader<'_> {
             if !inside(sent.sent) {
                 continue;
             }
-            if let Some(r) = surveyed(sent.ticket_id, sent.team, sent.assignee) {
-                let g = slot(&r, sent.sent, &mut accs, &mut None);
+            if let Some((r, a, credit)) = surveyed(sent.ticket_id, sent.team, sent.assignee) {
+                let g = slot(r, a, credit, sent.sent, &mut accs);
                 accs[g].satisfaction.add_sent(surveys.is_answered(i));
             }
         }
@@ -461,7 +597,9 @@ impl Reader<'_> {
                         }
                     }
                 };
-                accs[s].field.add(c, i, b, n);
+                accs[s]
+                    .field
+                    .add(c, i, b, n, one.map(|k| k.field(f.work_order_id)));
             }
         }
         let mut out: Vec<GroupReport> = accs
@@ -517,7 +655,10 @@ impl Reader<'_> {
             if solved == NONE || solved < lo || solved >= hi {
                 continue;
             }
-            if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+            if filter.as_ref().is_some_and(|f| {
+                let a = c.attribution(r);
+                !f.matches_ticket(r, a) || !f.matches_credit(self.credit(a, Role::Solved))
+            }) {
                 continue;
             }
             for &(reason, seconds) in c.holds.get(&r.ticket_id).into_iter().flatten() {
@@ -549,7 +690,19 @@ impl Reader<'_> {
         to: DateTime<Utc>,
         options: ReportOptions,
     ) -> GroupReport {
-        self.report(StoreGrouping::All, filters, from, to, options)
+        self.summary_on(filters, from, to, options, None)
+    }
+
+    /// [`Reader::summary`] with business durations on one calendar (see [`Reader::report_on`]).
+    pub fn summary_on(
+        &self,
+        filters: &MetricFilters,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        options: ReportOptions,
+        calendar: Option<&OneCalendar>,
+    ) -> GroupReport {
+        self.report_on(StoreGrouping::All, filters, from, to, options, calendar)
             .into_iter()
             .next()
             .unwrap_or_else(|| {

@@ -13,6 +13,12 @@ fn solved_of(r: &Row) -> i64 {
 
 impl Content {
     pub(super) fn empty() -> Content {
+        // The sourcings and employment types are always known, so that a filter on one is
+        // resolved even before any ticket has it.
+        let mut labels = Interned::new();
+        for v in SOURCINGS.iter().chain(EMPLOYMENT_TYPES) {
+            labels.intern(Some((*v).to_string()));
+        }
         Content {
             snapshot: String::new(),
             rows: Vec::new(),
@@ -21,13 +27,22 @@ impl Content {
             ids: Interned::new(),
             strings: Interned::new(),
             sources: Interned::new(),
-            labels: Interned::new(),
+            labels,
+            attributions: Interned::new(),
             by_created: Vec::new(),
             by_solved: Vec::new(),
             fields: Vec::new(),
             next_visit: Vec::new(),
             surveys: Surveys::default(),
         }
+    }
+
+    /// Who `r`'s figures are credited to, and its current team and assignee.
+    pub(super) fn attribution(&self, r: &Row) -> &Attribution {
+        self.attributions
+            .values
+            .get(r.attribution as usize)
+            .unwrap_or(&NOBODY)
     }
 
     /// The position of a ticket in `rows`.
@@ -466,5 +481,10 @@ impl Content {
                 .map(|s| 24 + s.capacity() * 2)
                 .sum::<usize>()
             + map(self.strings.index.capacity(), 28)
+            + self.attributions.values.capacity() * std::mem::size_of::<Attribution>()
+            + map(
+                self.attributions.index.capacity(),
+                std::mem::size_of::<Attribution>() + 4,
+            )
     }
 }

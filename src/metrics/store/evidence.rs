@@ -16,8 +16,8 @@ use super::*;
 use crate::reports::inputs::{FTF_DAYS, TicketInput, WorkOrderInput, sourcing_of, ticket_counts};
 use crate::reports::params::{EvidenceParams, ScopeKind};
 
-/// A row's id column (team, assignee, organization, site: interned).
-type Column = fn(&Row) -> u32;
+/// A row's id column (current team, current assignee, organization, site: interned).
+type Column = fn(&Content, &Row) -> u32;
 
 /// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
 fn whole_seconds(micros: i64) -> i64 {
@@ -39,10 +39,10 @@ impl Reader<'_> {
         // The scope's column and its interned value; a value no ticket has selects nothing.
         let scope: Option<(Column, Option<u32>)> = match params.scope {
             ScopeKind::Company => None,
-            ScopeKind::Team => Some((|r| r.team, interned(params.scope_id))),
-            ScopeKind::Agent => Some((|r| r.assignee, interned(params.scope_id))),
-            ScopeKind::Organization => Some((|r| r.organization, interned(params.scope_id))),
-            ScopeKind::Site => Some((|r| r.site, interned(params.scope_id))),
+            ScopeKind::Team => Some((|c, r| c.attribution(r).team, interned(params.scope_id))),
+            ScopeKind::Agent => Some((|c, r| c.attribution(r).assignee, interned(params.scope_id))),
+            ScopeKind::Organization => Some((|_, r| r.organization, interned(params.scope_id))),
+            ScopeKind::Site => Some((|_, r| r.site, interned(params.scope_id))),
             ScopeKind::Technician => return None,
         };
         if let Some((_, None)) = scope {
@@ -71,7 +71,7 @@ impl Reader<'_> {
                 continue;
             }
             if let Some((column, Some(want))) = scope
-                && column(r) != want
+                && column(c, r) != want
             {
                 continue;
             }
@@ -101,7 +101,7 @@ impl Reader<'_> {
                         && latest != NONE
                         && self.first_contact(r, latest, as_of)
                 }),
-                sourcing: sourcing.get(&r.team).copied().flatten(),
+                sourcing: sourcing.get(&c.attribution(r).team).copied().flatten(),
                 sla: sla
                     .iter()
                     .map(|&(at, achieved)| (whole_seconds(at), achieved))
@@ -167,7 +167,10 @@ impl Reader<'_> {
         let (lo, hi) = (lo.timestamp_micros(), hi.timestamp_micros());
         let as_of = params.as_of.timestamp_micros();
         let n = FTF_DAYS * 86_400 * 1_000_000;
-        let assignee = |ticket_id: i64| c.position(ticket_id).map_or(0, |p| c.rows[p].assignee);
+        let assignee = |ticket_id: i64| {
+            c.position(ticket_id)
+                .map_or(0, |p| c.attribution(&c.rows[p]).assignee)
+        };
         let mut out = Vec::new();
         for (i, f) in c.fields.iter().enumerate() {
             if f.finished == NONE || f.finished < lo || f.finished >= hi || f.finished > as_of {

@@ -259,11 +259,28 @@ impl FieldAcc {
     }
 
     /// Adds a work order whose `finished_at` is in the period; `n` is N days in microseconds.
-    pub(super) fn add(&mut self, c: &Content, i: usize, b: usize, n: i64) {
+    pub(super) fn add(
+        &mut self,
+        c: &Content,
+        i: usize,
+        b: usize,
+        n: i64,
+        on_calendar: Option<[Option<i64>; 3]>,
+    ) {
         let f = &c.fields[i];
-        for (acc, d) in self.durations.iter_mut().zip(f.durations) {
-            if d[b] != NO_DURATION {
-                acc.push(i64::from(d[b]));
+        match on_calendar {
+            // Business seconds on the request's one calendar (`metrics::OneCalendar`).
+            Some(values) => {
+                for (acc, v) in self.durations.iter_mut().zip(values) {
+                    acc.extend(v);
+                }
+            }
+            None => {
+                for (acc, d) in self.durations.iter_mut().zip(f.durations) {
+                    if d[b] != NO_DURATION {
+                        acc.push(i64::from(d[b]));
+                    }
+                }
             }
         }
         if f.flags & field_flag::WINDOW_SET != 0 {

@@ -92,7 +92,7 @@ pub(super) fn full_load(
     let mut after = i64::MIN;
     loop {
         let (tickets, clocks) = load_rows(conn, Selection::After(after, chunk))?;
-        let Some(last) = tickets.last().map(|(t, _, _)| t.0) else {
+        let Some(last) = tickets.last().map(|(t, ..)| t.0) else {
             break;
         };
         for p in assemble(&mut fresh, tickets, clocks) {
@@ -153,6 +153,18 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
                 "nullif(ticket_metrics.on_hold_by_reason, '{}'::jsonb)",
             ),
         ),
+        (
+            m::created_team_id.nullable(),
+            sql::<Nullable<Text>>("ticket_metrics.created_sourcing::text"),
+            m::first_reply_agent_id.nullable(),
+            m::first_reply_team_id.nullable(),
+            sql::<Nullable<Text>>("ticket_metrics.first_reply_sourcing::text"),
+            sql::<Nullable<Text>>("ticket_metrics.first_reply_agent_employment::text"),
+            m::solved_assignee_id.nullable(),
+            m::solved_team_id.nullable(),
+            sql::<Nullable<Text>>("ticket_metrics.solved_sourcing::text"),
+            sql::<Nullable<Text>>("ticket_metrics.solved_assignee_employment::text"),
+        ),
     );
     let clock_select = (
         c::ticket_id,
@@ -163,15 +175,16 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
     );
     Ok(match which {
         Selection::After(after, n) => {
-            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)> = t::table
-                .left_join(m::table)
-                .filter(t::id.gt(after))
-                .order(t::id)
-                .limit(n)
-                .select(select)
-                .load(conn)?;
+            let tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)> =
+                t::table
+                    .left_join(m::table)
+                    .filter(t::id.gt(after))
+                    .order(t::id)
+                    .limit(n)
+                    .select(select)
+                    .load(conn)?;
             let clocks = match tickets.last() {
-                Some((last, _, _)) => c::table
+                Some((last, ..)) => c::table
                     .filter(c::ticket_id.gt(after).and(c::ticket_id.le(last.0)))
                     .select(clock_select)
                     .load(conn)?,
@@ -200,7 +213,7 @@ pub(super) fn micros(t: Option<DateTime<Utc>>) -> i64 {
 /// Packs loaded tuples into rows (interning their strings into `content`).
 pub(super) fn assemble(
     content: &mut Content,
-    tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
+    tickets: Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)>,
     clocks: Vec<ClockTuple>,
 ) -> Vec<Packed> {
     let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::default();
@@ -228,7 +241,7 @@ pub(super) fn assemble(
     }
     tickets
         .into_iter()
-        .map(|(t, m, contact)| {
+        .map(|(t, m, contact, credit)| {
             let (
                 requester_id,
                 ticket_created_at,
@@ -290,8 +303,7 @@ pub(super) fn assemble(
                 channel: content.labels.intern(channel),
                 priority: content.labels.intern(priority),
                 category: content.strings.intern(category),
-                team: content.ids.intern(team_id),
-                assignee: content.ids.intern(assignee_id),
+                attribution: content.intern_attribution(team_id, assignee_id, credit),
                 organization: content.ids.intern(organization_id),
                 site: content.ids.intern(site_id),
                 source: content.sources.intern(source),
@@ -306,4 +318,46 @@ pub(super) fn assemble(
             })
         })
         .collect()
+}
+
+impl Content {
+    /// The index in `attributions` of a ticket's current team and assignee and its attribution
+    /// columns (interning ids and labels).
+    pub(super) fn intern_attribution(
+        &mut self,
+        team: Option<i64>,
+        assignee: Option<i64>,
+        credit: AttributionTuple,
+    ) -> u32 {
+        let (
+            created_team,
+            created_sourcing,
+            first_reply_agent,
+            first_reply_team,
+            first_reply_sourcing,
+            first_reply_employment,
+            solved_assignee,
+            solved_team,
+            solved_sourcing,
+            solved_employment,
+        ) = credit;
+        let a = Attribution {
+            team: self.ids.intern(team),
+            assignee: self.ids.intern(assignee),
+            created_team: self.ids.intern(created_team),
+            created_sourcing: self.labels.intern(created_sourcing),
+            first_reply_agent: self.ids.intern(first_reply_agent),
+            first_reply_team: self.ids.intern(first_reply_team),
+            first_reply_sourcing: self.labels.intern(first_reply_sourcing),
+            first_reply_employment: self.labels.intern(first_reply_employment),
+            solved_assignee: self.ids.intern(solved_assignee),
+            solved_team: self.ids.intern(solved_team),
+            solved_sourcing: self.labels.intern(solved_sourcing),
+            solved_employment: self.labels.intern(solved_employment),
+        };
+        if a == NOBODY {
+            return 0;
+        }
+        self.attributions.intern(Some(a))
+    }
 }

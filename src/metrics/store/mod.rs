@@ -4,8 +4,10 @@
 //! Why: docs/METRICS.md asks for exact medians and p90s (`percentile_cont`). Over a year of a large
 //! contact center that is a million values per metric, which PostgreSQL must sort on each request
 //! (0.9 s for a one-year summary, 4.6 s for a one-year breakdown at 1M tickets on two cores).
-//! Held here as packed rows (120 bytes per ticket with up to four SLA outcomes, ~145 with the
-//! look-up lists and side tables), the same figures are
+//! Held here as packed rows (120 bytes per ticket with up to four SLA outcomes, ~146 with the
+//! look-up lists and side tables; who each figure is credited to, docs/METRICS.md §7, is a
+//! 4-byte index into the distinct attributions, 59 of them for the 2,500 demo tickets), the
+//! same figures are
 //! one pass over the rows plus an O(n) selection per percentile. The contact rates' 7-day
 //! look-ups (`fcr.v1`, `repeat_contact.v1`) are kept as per-ticket flags, recomputed for a
 //! requester's tickets in a category when one of them changes what the look-ups read.
@@ -61,6 +63,7 @@
 //! ~10 s (`make bench-scale`).
 
 use crate::domain::stats::{DurationStats, Rate};
+use crate::metrics::one_calendar::OneCalendar;
 use crate::metrics::types::{
     ContactRates, Dimension, FieldFigures, GroupReport, MetricFilters, ReportOptions, TimeBasis,
     empty_summary, field_applies, group_order,
@@ -179,9 +182,10 @@ struct Row {
     first_reply: [i32; 2],
     /// `full_resolution_seconds`, `full_resolution_business_seconds`.
     full_resolution: [i32; 2],
-    /// Team, assignee, organization and site ids, interned in `Content::ids` (0 = NULL).
-    team: u32,
-    assignee: u32,
+    /// Who the ticket's figures are credited to, and its current team and assignee: an index
+    /// in `Content::attributions` (0 = nobody, no team, nothing recorded).
+    attribution: u32,
+    /// Organization and site ids, interned in `Content::ids` (0 = NULL).
     organization: u32,
     site: u32,
     /// Interned `category` in `Content::strings` (0 = NULL).
@@ -199,6 +203,78 @@ const _: () = assert!(
     std::mem::size_of::<Row>() == 120,
     "a packed row is 120 bytes"
 );
+
+/// Who a ticket's figures are credited to (docs/METRICS.md §7, "Attribution"; the attribution
+/// columns of `ticket_metrics`) and its current team and assignee: ids interned in
+/// `Content::ids`, sourcing and employment types in `Content::labels` (0 = NULL). Held once per
+/// distinct combination (`Content::attributions`), not per ticket: most tickets of one agent
+/// share theirs, so the packed row keeps its 120 bytes with a 4-byte index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+struct Attribution {
+    /// `tickets.team_id`, `tickets.assignee_id`: as they are now (`current_team`,
+    /// `current_agent`; SLA attainment).
+    team: u32,
+    assignee: u32,
+    /// `created_team_id`, `created_sourcing`: volumes and repeat contacts.
+    created_team: u32,
+    created_sourcing: u8,
+    /// `first_reply_agent_id`, `first_reply_team_id`, `first_reply_sourcing`,
+    /// `first_reply_agent_employment`: `frt.v1`.
+    first_reply_agent: u32,
+    first_reply_team: u32,
+    first_reply_sourcing: u8,
+    first_reply_employment: u8,
+    /// `solved_assignee_id`, `solved_team_id`, `solved_sourcing`, `solved_assignee_employment`:
+    /// resolution figures, reopens, one-touch, FCR, time on hold by reason.
+    solved_assignee: u32,
+    solved_team: u32,
+    solved_sourcing: u8,
+    solved_employment: u8,
+}
+
+/// `team_sourcing` values.
+const SOURCINGS: &[&str] = &["in_house", "outsourced"];
+/// `employment_type` values.
+const EMPLOYMENT_TYPES: &[&str] = &["employee", "contractor"];
+
+/// No team, no agent, nothing recorded.
+const NOBODY: Attribution = Attribution {
+    team: 0,
+    assignee: 0,
+    created_team: 0,
+    created_sourcing: 0,
+    first_reply_agent: 0,
+    first_reply_team: 0,
+    first_reply_sourcing: 0,
+    first_reply_employment: 0,
+    solved_assignee: 0,
+    solved_team: 0,
+    solved_sourcing: 0,
+    solved_employment: 0,
+};
+
+/// Whom a figure is credited to (see [`Attribution`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Volumes and repeat contacts: the team at creation (no agent).
+    Created,
+    /// `frt.v1`: the replying agent and their team at the reply.
+    FirstReply,
+    /// Resolution figures: the assignee and team at the latest solve.
+    Solved,
+    /// The ticket's current team and assignee, with their current sourcing and employment
+    /// type (SLA attainment; satisfaction reads its survey's team and assignee the same way).
+    Current,
+}
+
+/// The team, agent, sourcing and employment type a figure is credited to (interned; 0 = none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Credit {
+    team: u32,
+    agent: u32,
+    sourcing: u8,
+    employment: u8,
+}
 
 /// What does not fit a packed row, for the few tickets that have it.
 #[derive(Debug, Clone, Default)]
@@ -230,8 +306,7 @@ struct Unpacked {
     priority: u8,
     category: u32,
     source: u32,
-    team: u32,
-    assignee: u32,
+    attribution: u32,
     organization: u32,
     site: u32,
     outcomes: Vec<Outcome>,
@@ -294,8 +369,12 @@ struct Content {
     /// Data-set labels (`tickets.source`): only ever added to, so more than the NULL entry means
     /// some ticket has (or had) one.
     sources: Interned<String, u32>,
-    /// Channels and priorities (a handful of enum values).
+    /// Channels, priorities, sourcings, employment types, asset kinds and work-order statuses
+    /// (a handful of enum values each).
     labels: Interned<String, u8>,
+    /// Distinct attributions of the rows ([`Row::attribution`]); only ever added to between
+    /// full loads, like `ids` (a full load starts afresh).
+    attributions: Interned<Attribution, u32>,
     /// Positions in `rows` of the tickets with a requester, by (requester, category,
     /// `tickets.created_at`, id): the 7-day look-ups of `fcr.v1` read creations of a group.
     by_created: Vec<u32>,
@@ -387,6 +466,11 @@ pub enum StoreGrouping<'a> {
 pub struct Reader<'a> {
     content: &'a Content,
     dimensions: Dimensions,
+    /// Interned team id → its current sourcing (interned label), for the figures credited to
+    /// the current team (SLA attainment) or a survey's team.
+    current_sourcing: HashMap<u32, u8>,
+    /// Interned staff id → their current employment type (interned label), likewise.
+    current_employment: HashMap<u32, u8>,
 }
 
 /// What a refresh did (for logs and tests).
@@ -559,10 +643,7 @@ impl MetricsStore {
                 &empty
             }
         };
-        let reader = Reader {
-            content,
-            dimensions: Dimensions::load(conn)?,
-        };
+        let reader = Reader::new(content, Dimensions::load(conn)?);
         let read = read.take().ok_or_else(|| {
             crate::error::ApiError::Unexpected(anyhow::anyhow!("metrics store: read twice"))
         })?;
@@ -600,6 +681,21 @@ impl MetricsStore {
         })
     }
 
+    /// Distinct attributions held ([`Attribution`]: one per combination of current team and
+    /// assignee and the credits of creation, first reply and latest solve), and their bytes.
+    pub fn attribution_heap_bytes(&self) -> (usize, usize) {
+        self.content.read().as_ref().map_or((0, 0), |c| {
+            (
+                c.attributions.values.len(),
+                c.attributions.values.capacity() * std::mem::size_of::<Attribution>()
+                    + c.attributions.index.capacity()
+                        * (std::mem::size_of::<Attribution>() + 5)
+                        * 8
+                        / 7,
+            )
+        })
+    }
+
     /// True before the first read or when there is no ticket.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -615,6 +711,19 @@ type TicketTuple = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<String>,
+);
+/// The attribution columns of `ticket_metrics`, in [`Attribution`]'s order.
+type AttributionTuple = (
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
     Option<String>,
 );
 type MetricsTuple = (
@@ -639,7 +748,7 @@ type ContactTuple = (
 );
 /// Tickets with their projection, and SLA clocks, as loaded.
 type Loaded = (
-    Vec<(TicketTuple, MetricsTuple, ContactTuple)>,
+    Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)>,
     Vec<ClockTuple>,
 );
 type ClockTuple = (
@@ -665,8 +774,15 @@ enum Selection<'a> {
 /// A filter resolved against the store (ids and strings as interned): `None` fields match
 /// anything.
 struct Resolved {
+    /// Credited team and agent (see [`Credit`]).
     team: Option<u32>,
     assignee: Option<u32>,
+    /// The ticket's current team and assignee.
+    current_team: Option<u32>,
+    current_agent: Option<u32>,
+    /// Credited sourcing and employment type (interned labels).
+    sourcing: Option<u8>,
+    employment: Option<u8>,
     organization: Option<u32>,
     site: Option<u32>,
     channel: Option<u8>,
@@ -675,10 +791,6 @@ struct Resolved {
     /// The data set: 0 for the company's own tickets (no `source` asked for), else the
     /// interned label.
     source: u32,
-    /// Teams whose sourcing is the one asked for.
-    teams: Option<Vec<u32>>,
-    /// Staff whose employment type is the one asked for.
-    staff: Option<Vec<u32>>,
     /// A filter names a value no ticket has: nothing matches.
     impossible: bool,
 }

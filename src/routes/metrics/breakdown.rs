@@ -7,9 +7,11 @@ use super::*;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
-    /// `team`, `agent`, `organization`, `site`, `channel`, `priority`, `category`, `sourcing`
-    /// or `employment_type` (of the assignee); `technician`, `asset_kind` or
-    /// `technician_employment_type` (field figures only).
+    /// `team`, `agent`, `sourcing` or `agent_employment_type` (of whom each figure is credited
+    /// to, docs/METRICS.md §7; `employment_type` is read as `agent_employment_type`),
+    /// `current_team`, `current_agent` (the ticket's now), `organization`, `site`, `channel`,
+    /// `priority`, `category`; `technician`, `asset_kind` or `technician_employment_type` (field
+    /// figures only).
     #[param(value_type = crate::routes::openapi::DimensionName)]
     pub by: String,
     /// Start, inclusive (RFC 3339). Default: the beginning of the data.
@@ -28,10 +30,17 @@ pub struct BreakdownQuery {
     /// repeat contact rates per group). Left out unless asked for.
     #[param(value_type = Option<crate::routes::openapi::ReportInclude>)]
     pub include: Option<String>,
-    /// Only this team's tickets.
+    /// Only figures credited to this team (docs/METRICS.md §7, "Attribution"): the replying
+    /// agent's team at the first reply for `frt.v1`, the team at the latest solve for the
+    /// resolution figures, the team at creation for volumes and repeat contacts.
     pub team: Option<i64>,
-    /// Only tickets assigned to this staff member.
+    /// Only figures credited to this staff member: the agent who wrote the first reply
+    /// (`frt.v1`), the assignee at the latest solve (resolution figures).
     pub agent: Option<i64>,
+    /// Only tickets whose team is this one now (workload views).
+    pub current_team: Option<i64>,
+    /// Only tickets assigned to this staff member now (workload views).
+    pub current_agent: Option<i64>,
     /// Only this organization's tickets.
     pub organization: Option<i64>,
     /// Only this site's tickets.
@@ -45,12 +54,21 @@ pub struct BreakdownQuery {
     /// Only this category (not blank; compared lower-cased).
     #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
-    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    /// Only figures credited to a team with this sourcing (`in_house`, `outsourced`) at the
+    /// figure's instant.
     #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
-    /// Only assignees with this employment type (`employee`, `contractor`).
+    /// Only figures credited to an agent with this employment type (`employee`, `contractor`)
+    /// at the figure's instant.
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
+    pub agent_employment_type: Option<String>,
+    /// Former name of `agent_employment_type`, still read as the same filter.
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// A business calendar's id: every business duration of the request (`time=business`) is
+    /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
+    /// "Comparisons on one calendar").
+    pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
     #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
@@ -82,6 +100,9 @@ pub struct BreakdownResponse {
     pub by: String,
     /// `calendar` or `business`.
     pub time: &'static str,
+    /// The business calendar every business duration was measured on (the `calendar`
+    /// parameter); `null`: each ticket's own calendars.
+    pub calendar: Option<MeasuringCalendar>,
     /// The docs/METRICS.md definitions (ids) of the figures.
     pub definitions: Definitions,
     /// The period.
@@ -90,16 +111,17 @@ pub struct BreakdownResponse {
     pub groups: Vec<Group>,
 }
 
-/// Figures per team, agent, organization, site, channel, priority, category, sourcing or
-/// employment type (of the ticket, as it is now), each metric by its own period-membership
-/// instant (docs/METRICS.md §5; attribution: §7): the figures of the timeseries (`frt.v1`,
+/// Figures per team, agent, sourcing or agent employment type (of whom each figure is credited
+/// to, as of the figure's instant: docs/METRICS.md §7, "Attribution"), per current team or
+/// current agent (the ticket's now), or per organization, site, channel, priority or category,
+/// each metric by its own period-membership instant (docs/METRICS.md §5): the figures of the timeseries (`frt.v1`,
 /// `full_resolution.v1`, `reopen_rate.v1`), SLA attainment (`sla_attainment`) included, and the
 /// contact rates (`one_touch.v1`, `one_touch_strict.v1`, `fcr.v1`, `repeat_contact.v1`) with
 /// `include=contact_rates`. The groups add up to the summary of the same period and filters.
 /// `Accept: text/csv` returns CSV (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a bad `by`, `from`,
-/// `to`, `time` or `include`.
+/// `to`, `time`, `include` or `calendar` (unknown).
 #[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "metrics", params(BreakdownQuery),
     security(("bearer" = [])),
     responses(
@@ -119,8 +141,9 @@ pub async fn get_breakdown(
     let dimension = model::Dimension::parse(&query.by).ok_or_else(|| {
         ApiError::invalid_field(
             "by",
-            "expected team, agent, organization, site, channel, priority, category, sourcing, \
-             employment_type, technician, asset_kind or technician_employment_type",
+            "expected team, agent, current_team, current_agent, organization, site, channel, \
+             priority, category, sourcing, agent_employment_type, technician, asset_kind or \
+             technician_employment_type",
         )
     })?;
     let tickets = !dimension.field_only();
@@ -130,16 +153,18 @@ pub async fn get_breakdown(
     let filters = metric_filters!(query);
     let with_field = model::field_applies(Some(dimension), &filters);
     let options = report_options(query.include.as_deref(), basis, query.ftf_days)?;
-    let groups = read_store(&state, move |store| {
-        Ok(store.report(
-            StoreGrouping::Dimension(dimension),
-            &filters,
-            lo,
-            hi,
-            options,
-        ))
-    })
-    .await?;
+    let (groups, calendar) =
+        read_store_on(&state, query.calendar, (lo, hi), move |store, calendar| {
+            Ok(store.report_on(
+                StoreGrouping::Dimension(dimension),
+                &filters,
+                lo,
+                hi,
+                options,
+                calendar,
+            ))
+        })
+        .await?;
     if wants_csv(&req) {
         let rows = groups
             .into_iter()
@@ -157,6 +182,7 @@ pub async fn get_breakdown(
     Ok(HttpResponse::Ok().json(BreakdownResponse {
         by: query.by.clone(),
         time,
+        calendar,
         definitions: DEFINITIONS,
         period: Period { from, to },
         groups: groups

@@ -36,6 +36,8 @@ macro_rules! metric_filters {
         model::MetricFilters {
             team_id: q.team,
             agent_id: q.agent,
+            current_team_id: q.current_team,
+            current_agent_id: q.current_agent,
             organization_id: q.organization,
             site_id: q.site,
             channel: one_of(
@@ -58,11 +60,26 @@ macro_rules! metric_filters {
                 c => c,
             },
             sourcing: one_of("sourcing", &q.sourcing, &["in_house", "outsourced"])?,
-            employment_type: one_of(
-                "employment_type",
-                &q.employment_type,
-                &["employee", "contractor"],
-            )?,
+            employment_type: match (
+                one_of(
+                    "agent_employment_type",
+                    &q.agent_employment_type,
+                    &["employee", "contractor"],
+                )?,
+                one_of(
+                    "employment_type",
+                    &q.employment_type,
+                    &["employee", "contractor"],
+                )?,
+            ) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(ApiError::invalid_field(
+                        "agent_employment_type",
+                        "differs from employment_type, its former name: give one of them",
+                    ));
+                }
+                (a, b) => a.or(b),
+            },
             source: crate::import::event_log::source_filter(q.source.as_deref())?,
         }
     }};
@@ -84,16 +101,23 @@ pub struct SummaryQuery {
     #[param(value_type = Option<crate::routes::openapi::SummaryInclude>)]
     pub include: Option<String>,
     /// `calendar` (default: wall-clock seconds) or `business` (seconds inside each ticket's
-    /// team calendar; 24/7 for a team without one).
+    /// team calendar, 24/7 for a team without one; or inside the one named by `calendar`).
     #[param(value_type = Option<crate::routes::openapi::TimeBasisName>)]
     pub time: Option<String>,
     /// N of `first_time_fix.v1` and the repeat-visit rate, days (1–365; default 30).
     #[param(minimum = 1, maximum = 365)]
     pub ftf_days: Option<i64>,
-    /// Only this team's tickets.
+    /// Only figures credited to this team (docs/METRICS.md §7, "Attribution"): the replying
+    /// agent's team at the first reply for `frt.v1`, the team at the latest solve for the
+    /// resolution figures, the team at creation for volumes and repeat contacts.
     pub team: Option<i64>,
-    /// Only tickets assigned to this staff member.
+    /// Only figures credited to this staff member: the agent who wrote the first reply
+    /// (`frt.v1`), the assignee at the latest solve (resolution figures).
     pub agent: Option<i64>,
+    /// Only tickets whose team is this one now (workload views).
+    pub current_team: Option<i64>,
+    /// Only tickets assigned to this staff member now (workload views).
+    pub current_agent: Option<i64>,
     /// Only this organization's tickets.
     pub organization: Option<i64>,
     /// Only this site's tickets.
@@ -107,12 +131,21 @@ pub struct SummaryQuery {
     /// Only this category (not blank; compared lower-cased).
     #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
-    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    /// Only figures credited to a team with this sourcing (`in_house`, `outsourced`) at the
+    /// figure's instant.
     #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
-    /// Only assignees with this employment type (`employee`, `contractor`).
+    /// Only figures credited to an agent with this employment type (`employee`, `contractor`)
+    /// at the figure's instant.
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
+    pub agent_employment_type: Option<String>,
+    /// Former name of `agent_employment_type`, still read as the same filter.
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// A business calendar's id: every business duration of the request (`time=business`) is
+    /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
+    /// "Comparisons on one calendar").
+    pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
     #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
@@ -139,6 +172,9 @@ pub struct SummaryResponse {
     pub period: Period,
     /// `calendar` or `business`: the variant of the durations.
     pub time: &'static str,
+    /// The business calendar every business duration was measured on (the `calendar`
+    /// parameter); `null`: each ticket's own calendars (its teams', as they were).
+    pub calendar: Option<MeasuringCalendar>,
     /// The docs/METRICS.md definitions (ids) of the figures.
     pub definitions: Definitions,
     /// Tickets created in the period.
@@ -180,8 +216,8 @@ pub struct SummaryResponse {
     /// `nps.v1`: promoters, passives, detractors and the score, by `answered_at`.
     pub nps: NpsFigures,
     /// Field-service figures (docs/METRICS.md §8), by the work order's `finished_at`; `null`
-    /// when a filter names a ticket-only dimension (team, agent, channel, category, sourcing,
-    /// employment type).
+    /// when a filter names a ticket-only dimension (team, agent, current team, current agent,
+    /// channel, category, sourcing, agent employment type).
     pub field: Option<FieldBlock>,
 }
 
@@ -315,8 +351,14 @@ fn ftf_days(raw: Option<i64>) -> ApiResult<i64> {
 ///
 /// Managers and admins only.
 ///
+/// Team, agent, sourcing and agent employment type (filters) are those each figure is credited
+/// to (docs/METRICS.md §7, "Attribution"); `current_team` and `current_agent` the ticket's now.
+/// With `calendar` and `time=business`, every business duration (first reply, full resolution,
+/// travel, wrench and arrival times) is measured on that one business calendar, which the
+/// response names.
+///
 /// Errors: 401 without a valid token; 403 for agents and technicians; 422 naming the field for a
-/// bad timestamp or `to` before `from`; 400 for an unknown parameter.
+/// bad timestamp or `to` before `from`, or an unknown `calendar`; 400 for an unknown parameter.
 #[utoipa::path(get, path = "/api/v1/metrics/summary", tag = "metrics", params(SummaryQuery),
     security(("bearer" = [])),
     responses(
@@ -350,12 +392,13 @@ pub async fn get_summary(
         contact_rates: with_contact,
         ftf_days: ftf_days(query.ftf_days)?,
     };
-    let (report, holds) = read_store(&state, move |store| {
-        let report = store.summary(&filters, lo, hi, options);
-        let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
-        Ok((report, holds))
-    })
-    .await?;
+    let ((report, holds), calendar) =
+        read_store_on(&state, query.calendar, (lo, hi), move |store, calendar| {
+            let report = store.summary_on(&filters, lo, hi, options, calendar);
+            let holds = with_holds.then(|| store.hold_reasons(&filters, lo, hi));
+            Ok((report, holds))
+        })
+        .await?;
     let (s, attainment, contact, field, sat) = (
         report.figures,
         report.sla_attainment,
@@ -398,6 +441,7 @@ pub async fn get_summary(
     Ok(HttpResponse::Ok().json(SummaryResponse {
         period: Period { from, to },
         time,
+        calendar,
         definitions: DEFINITIONS,
         tickets_created: s.tickets_created,
         tickets_solved: s.tickets_solved,
@@ -429,16 +473,60 @@ pub async fn get_summary(
     }))
 }
 
+/// The calendar a request's business durations were measured on (the `calendar` parameter).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasuringCalendar {
+    /// Business calendar id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+}
+
 /// Runs `read` on a blocking thread with the metrics store brought up to the database's current
-/// snapshot.
-async fn read_store<T, F>(state: &web::Data<AppState>, read: F) -> ApiResult<T>
+/// snapshot, and the business calendar `calendar` (an id) read in the same snapshot with the
+/// work orders of `[from, to)` measured on it: `read` gets it (`None` without one), and the
+/// answer names it. 422 naming `calendar` for an id no
+/// calendar has.
+async fn read_store_on<T, F>(
+    state: &web::Data<AppState>,
+    calendar: Option<i64>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    read: F,
+) -> ApiResult<(T, Option<MeasuringCalendar>)>
 where
-    F: FnOnce(&Reader<'_>) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&Reader<'_>, Option<&crate::metrics::OneCalendar>) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    use crate::models::calendar::{CalendarRow, to_domain};
+    use crate::schema::business_calendars as bc;
+    use diesel::prelude::*;
     let store = state.metrics_store.clone();
     let pool = state.pool.clone();
-    db::blocking(move || store.read(&pool, |_, reader| read(reader))).await
+    db::blocking(move || {
+        store.read(&pool, |conn, reader| {
+            let Some(id) = calendar else {
+                return Ok((read(reader, None)?, None));
+            };
+            let row: CalendarRow = bc::table
+                .find(id)
+                .select(CalendarRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    ApiError::invalid_field("calendar", "no business calendar has this id")
+                })?;
+            let one = crate::metrics::OneCalendar::load(conn, to_domain(&row)?, from, to)?;
+            let out = read(reader, Some(&one))?;
+            Ok((
+                out,
+                Some(MeasuringCalendar {
+                    id: row.id,
+                    name: row.name,
+                }),
+            ))
+        })
+    })
+    .await
 }
 
 /// Time on hold for one pause reason.
@@ -552,6 +640,9 @@ pub struct Definitions {
     pub csat_response_rate: &'static str,
     /// `nps.v1`.
     pub nps: &'static str,
+    /// Whom each figure is credited to under the `team`, `agent`, `sourcing` and
+    /// `agent_employment_type` dimensions and filters (docs/METRICS.md §7, "Attribution").
+    pub attribution: &'static str,
     /// Period membership of each figure.
     pub periods: &'static str,
 }
@@ -575,6 +666,15 @@ pub const DEFINITIONS: Definitions = Definitions {
     csat: "csat.v1",
     csat_response_rate: "csat_response_rate.v1",
     nps: "nps.v1",
+    attribution: "who was responsible when the figure happened: tickets_created and \
+                  repeat_contact_rate to the team at creation (no agent); first_reply_time to the \
+                  agent who wrote the first reply and that agent's team, with sourcing and \
+                  employment type at that instant; tickets_solved, full_resolution_time, \
+                  reopen_rate, one_touch_rate, one_touch_strict_rate, fcr_rate and \
+                  on_hold_by_reason to the assignee and team at the latest solve; csat, \
+                  csat_response_rate and nps to the team and assignee at the solve surveyed; \
+                  sla_attainment to the ticket's current team and assignee; current_team and \
+                  current_agent are the ticket's now",
     periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
               first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
               one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \

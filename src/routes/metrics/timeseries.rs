@@ -26,10 +26,17 @@ pub struct TimeseriesQuery {
     /// repeat contact rates per group). Left out unless asked for.
     #[param(value_type = Option<crate::routes::openapi::ReportInclude>)]
     pub include: Option<String>,
-    /// Only this team's tickets.
+    /// Only figures credited to this team (docs/METRICS.md §7, "Attribution"): the replying
+    /// agent's team at the first reply for `frt.v1`, the team at the latest solve for the
+    /// resolution figures, the team at creation for volumes and repeat contacts.
     pub team: Option<i64>,
-    /// Only tickets assigned to this staff member.
+    /// Only figures credited to this staff member: the agent who wrote the first reply
+    /// (`frt.v1`), the assignee at the latest solve (resolution figures).
     pub agent: Option<i64>,
+    /// Only tickets whose team is this one now (workload views).
+    pub current_team: Option<i64>,
+    /// Only tickets assigned to this staff member now (workload views).
+    pub current_agent: Option<i64>,
     /// Only this organization's tickets.
     pub organization: Option<i64>,
     /// Only this site's tickets.
@@ -43,12 +50,21 @@ pub struct TimeseriesQuery {
     /// Only this category (not blank; compared lower-cased).
     #[param(value_type = Option<crate::routes::openapi::NonBlank>)]
     pub category: Option<String>,
-    /// Only teams with this sourcing (`in_house`, `outsourced`).
+    /// Only figures credited to a team with this sourcing (`in_house`, `outsourced`) at the
+    /// figure's instant.
     #[param(value_type = Option<crate::models::enums::TeamSourcing>)]
     pub sourcing: Option<String>,
-    /// Only assignees with this employment type (`employee`, `contractor`).
+    /// Only figures credited to an agent with this employment type (`employee`, `contractor`)
+    /// at the figure's instant.
+    #[param(value_type = Option<crate::models::enums::EmploymentType>)]
+    pub agent_employment_type: Option<String>,
+    /// Former name of `agent_employment_type`, still read as the same filter.
     #[param(value_type = Option<crate::models::enums::EmploymentType>)]
     pub employment_type: Option<String>,
+    /// A business calendar's id: every business duration of the request (`time=business`) is
+    /// measured on this one calendar instead of each ticket's own (docs/METRICS.md §7,
+    /// "Comparisons on one calendar").
+    pub calendar: Option<i64>,
     /// An imported data set's label (`frontline import event-log … --source LABEL`): only its
     /// tickets. Without it, only the company's own tickets count.
     #[param(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
@@ -78,6 +94,9 @@ pub struct TimeseriesResponse {
     pub time_zone: String,
     /// `calendar` or `business`.
     pub time: &'static str,
+    /// The business calendar every business duration was measured on (the `calendar`
+    /// parameter); `null`: each ticket's own calendars.
+    pub calendar: Option<MeasuringCalendar>,
     /// The docs/METRICS.md definitions (ids) of the figures.
     pub definitions: Definitions,
     /// The period.
@@ -98,7 +117,8 @@ pub struct TimeseriesResponse {
 /// (numerator, denominator and value columns for every rate).
 ///
 /// Errors: 401; 403 for agents and technicians; 422 naming the field for a missing or bad
-/// `interval`, `from`, `to`, `time`, `include`, or more than 1000 buckets.
+/// `interval`, `from`, `to`, `time`, `include`, `calendar` (unknown), or more than 1000
+/// buckets.
 #[utoipa::path(get, path = "/api/v1/metrics/timeseries", tag = "metrics", params(TimeseriesQuery),
     security(("bearer" = [])),
     responses(
@@ -135,15 +155,21 @@ pub async fn get_timeseries(
         .iter()
         .map(|(local, start)| (local.format("%Y-%m-%dT%H:%M:%S").to_string(), *start))
         .collect();
-    let groups = read_store(&state, move |store| {
-        Ok(store.report(
-            StoreGrouping::Buckets(&bucket_keys),
-            &filters,
-            from,
-            to,
-            options,
-        ))
-    })
+    let (groups, calendar) = read_store_on(
+        &state,
+        query.calendar,
+        (from, to),
+        move |store, calendar| {
+            Ok(store.report_on(
+                StoreGrouping::Buckets(&bucket_keys),
+                &filters,
+                from,
+                to,
+                options,
+                calendar,
+            ))
+        },
+    )
     .await?;
     let mut by_key: std::collections::HashMap<String, model::GroupReport> = groups
         .into_iter()
@@ -181,6 +207,7 @@ pub async fn get_timeseries(
         interval: interval.as_str().to_string(),
         time_zone: zone_name,
         time,
+        calendar,
         definitions: DEFINITIONS,
         period: Period {
             from: Some(from),
