@@ -73,6 +73,19 @@ pub fn rules_version(conn: &mut PgConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
+/// [`rules_version`] and the webhook subscriptions' version
+/// ([`crate::models::webhook::webhooks_version`]) in one statement: the first statement of every
+/// ticket write.
+///
+/// # Errors
+/// Database errors.
+pub fn write_versions(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
+    use crate::schema::rules_version as r;
+    r::table
+        .select((r::version, r::webhooks_version))
+        .first(conn)
+}
+
 /// Replaces a ticket's stored SLA clocks with `rows` (computed by
 /// [`crate::tickets::projection`]). `had_clocks: false` promises the ticket has none stored (a
 /// ticket created in this transaction), which saves the delete. Call while holding the ticket's
