@@ -615,22 +615,3 @@ pub fn attempts(
     }
     query.load(conn)
 }
-
-/// Endpoint `endpoint_id`'s deliveries still pending (waiting for an attempt, or for the endpoint
-/// to be re-enabled), oldest first, at most `limit`.
-///
-/// # Errors
-/// Database errors.
-pub fn pending(
-    conn: &mut PgConnection,
-    endpoint_id: i64,
-    limit: i64,
-) -> QueryResult<Vec<DeliveryRow>> {
-    webhook_deliveries::table
-        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
-        .filter(webhook_deliveries::status.eq(status::PENDING))
-        .order(webhook_deliveries::id.asc())
-        .limit(limit)
-        .select(DeliveryRow::as_select())
-        .load(conn)
-}

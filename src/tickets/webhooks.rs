@@ -264,3 +264,108 @@ pub fn enqueue_breach_tx(
     );
     queue_tx(conn, subscriptions, vec![e], now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::work_order::WorkOrderStatus;
+    use crate::models::enums::{DbTicketPriority, DbTicketStatus};
+
+    fn ticket(status: DbTicketStatus) -> Ticket {
+        let at: DateTime<Utc> = "2026-12-02T09:20:00.5Z".parse().unwrap();
+        Ticket {
+            id: 12,
+            number: 1012,
+            external_id: None,
+            subject: "Kiosk down".into(),
+            description: "A long description".into(),
+            status,
+            priority: DbTicketPriority::High,
+            channel: None,
+            category: None,
+            tags: vec!["kiosk".into()],
+            requester_id: Some(3),
+            organization_id: None,
+            team_id: None,
+            assignee_id: Some(7),
+            created_by_id: Some(7),
+            version: 4,
+            created_at: at,
+            updated_at: at,
+            solved_at: None,
+            closed_at: None,
+            site_id: None,
+            asset_id: None,
+            hold_reason: None,
+        }
+    }
+
+    fn at(kind: EventKind) -> TicketEvent {
+        TicketEvent {
+            occurred_at: "2026-12-02T09:20:00.5Z".parse().unwrap(),
+            actor: Some(7),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_solve_is_an_update_and_a_solve_and_notices_are_not_changes() {
+        let events = [
+            at(EventKind::StatusChanged {
+                from: TicketStatus::Open,
+                to: TicketStatus::Solved,
+                reason: None,
+            }),
+            at(EventKind::Notification {
+                notice: "ticket_solved".into(),
+                customer_id: Some(3),
+                outcome: "queued".into(),
+                reason: None,
+            }),
+        ];
+        let out = events_of(&ticket(DbTicketStatus::Solved), &events);
+        let types: Vec<&str> = out.iter().map(|e| e.event_type).collect();
+        assert_eq!(types, ["ticket.updated", "ticket.solved"]);
+        let updated = &out[0].payload;
+        assert_eq!(updated["type"], "ticket.updated");
+        assert_eq!(updated["id"], json!(out[0].id));
+        assert_eq!(updated["occurred_at"], "2026-12-02T09:20:00.500Z");
+        assert_eq!(
+            updated["data"]["changes"],
+            json!([{"kind": "status_changed", "from": "open", "to": "solved",
+                    "occurred_at": "2026-12-02T09:20:00.500Z", "actor_id": 7}])
+        );
+        let t = &updated["data"]["ticket"];
+        assert_eq!(
+            (&t["id"], &t["number"], &t["status"], &t["priority"]),
+            (&json!(12), &json!(1012), &json!("solved"), &json!("high"))
+        );
+        assert!(t.get("description").is_none());
+        assert_ne!(out[0].id, out[1].id);
+    }
+
+    #[test]
+    fn a_creation_is_only_created_and_work_order_events_are_their_own() {
+        let created = at(EventKind::Created {
+            agent_created: true,
+            with_public_agent_comment: false,
+        });
+        let out = events_of(&ticket(DbTicketStatus::New), &[created]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].event_type, "ticket.created");
+
+        let dispatched = at(EventKind::WorkOrder {
+            work_order_id: 5,
+            from: Some(WorkOrderStatus::Scheduled),
+            to: WorkOrderStatus::Dispatched,
+            detail: serde_json::Value::Null,
+        });
+        let out = events_of(&ticket(DbTicketStatus::OnHold), &[dispatched]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].event_type, "work_order.changed");
+        assert_eq!(
+            out[0].payload["data"]["work_order"],
+            json!({"id": 5, "from": "scheduled", "to": "dispatched", "detail": null, "actor_id": 7})
+        );
+    }
+}
