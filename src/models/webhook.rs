@@ -526,12 +526,12 @@ pub fn record_attempt_tx(
     })
 }
 
-/// Hands claimed deliveries `ids` back unattempted (their endpoint was disabled during the
-/// pass): the claim's attempt is not counted and they wait for the endpoint, due at `now`.
+/// Hands claimed deliveries `ids` back unattempted (their endpoint failed earlier in the pass):
+/// the claim's attempt is not counted and they are due at `at` (the failed one's retry).
 ///
 /// # Errors
 /// Database errors.
-pub fn release(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn release(conn: &mut PgConnection, ids: &[i64], at: DateTime<Utc>) -> QueryResult<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
@@ -541,7 +541,7 @@ pub fn release(conn: &mut PgConnection, ids: &[i64], now: DateTime<Utc>) -> Quer
             .filter(webhook_deliveries::status.eq(status::PENDING)),
     )
     .set((
-        webhook_deliveries::next_attempt_at.eq(now),
+        webhook_deliveries::next_attempt_at.eq(at),
         webhook_deliveries::attempts.eq(webhook_deliveries::attempts - 1),
     ))
     .execute(conn)

@@ -12,8 +12,9 @@
 //!   re-enables it.
 //!
 //! Endpoints are served `concurrency` at a time, each endpoint's deliveries one after another in
-//! the order they were queued; once an endpoint reaches its failure limit in a pass, its other
-//! deliveries of the pass are handed back unattempted. Delivery is at least once (a worker that
+//! the order they were queued; an endpoint's first failure in a pass ends its turn, and its other
+//! claimed deliveries are handed back unattempted to wait for that failure's retry (a failing
+//! endpoint backs off as a whole: its failures in a row count retries, not queued events). Delivery is at least once (a worker that
 //! dies between the request and its record sends again after the lease): receivers dedupe on
 //! the `Frontline-Event-Id` header.
 
@@ -92,7 +93,7 @@ pub struct PassReport {
     pub retried: usize,
     /// Failed for the last time (given up).
     pub failed: usize,
-    /// Handed back unattempted (their endpoint was disabled during the pass).
+    /// Handed back unattempted (their endpoint failed earlier in the pass, or the pass ran long).
     pub released: usize,
     /// Endpoints disabled by this pass.
     pub disabled: usize,
@@ -206,8 +207,11 @@ impl WebhookWorker {
         }
     }
 
-    /// Sends each endpoint's `rows` in order on up to `concurrency` threads; an endpoint that
-    /// reaches the failure limit is sent nothing more this pass (its later rows: `None`).
+    /// Sends each endpoint's `rows` in order on up to `concurrency` threads. An endpoint's first
+    /// failed attempt ends its turn: its later rows are not sent this pass (`None`: handed back
+    /// to wait with the failed one), so a failing endpoint backs off as a whole and its failures
+    /// in a row grow by one per retry, not by one per queued event. Rows still unsent once half
+    /// the claim lease is gone are handed back too, before another worker may claim them.
     fn deliver(
         &self,
         groups: &[(EndpointRow, Vec<DeliveryRow>)],
@@ -217,6 +221,8 @@ impl WebhookWorker {
         let results: Vec<Mutex<Vec<Option<Sent>>>> =
             groups.iter().map(|_| Mutex::new(Vec::new())).collect();
         let threads = self.settings.concurrency.max(1).min(groups.len());
+        let started = std::time::Instant::now();
+        let half_lease = std::time::Duration::from_secs(self.settings.claim_lease_seconds / 2);
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|| {
@@ -225,15 +231,15 @@ impl WebhookWorker {
                         let Some((endpoint, rows)) = groups.get(i) else {
                             break;
                         };
-                        let mut failures = endpoint.consecutive_failures;
+                        let mut failed = false;
                         let mut out = Vec::with_capacity(rows.len());
                         for row in rows {
-                            if failures >= self.settings.disable_after_failures {
+                            if failed || started.elapsed() >= half_lease {
                                 out.push(None);
                                 continue;
                             }
                             let sent = self.send(endpoint, row, now);
-                            failures = if sent.succeeded() { 0 } else { failures + 1 };
+                            failed = !sent.succeeded();
                             out.push(Some(sent));
                         }
                         if let Some(slot) = results.get(i)
@@ -289,8 +295,10 @@ impl WebhookWorker {
             }
         }
         let results = self.deliver(&groups, now);
-        let mut unattempted = Vec::new();
         for ((endpoint, rows), sent) in groups.iter().zip(results) {
+            // The endpoint's unsent rows wait for its failed attempt's retry (or go at once).
+            let mut unattempted = Vec::new();
+            let mut hold_until = now;
             for (row, sent) in rows
                 .iter()
                 .zip(sent.into_iter().chain(std::iter::repeat(None)))
@@ -323,6 +331,9 @@ impl WebhookWorker {
                         _ => None,
                     },
                 };
+                if let After::Retry(at) = after {
+                    hold_until = at;
+                }
                 let finished = Utc::now().max(now);
                 let disabled = model::record_attempt_tx(
                     conn,
@@ -339,8 +350,8 @@ impl WebhookWorker {
                     tracing::warn!(target: "audit", { webhook.id = endpoint.id, url = %endpoint.url }, "webhook endpoint disabled after failures in a row");
                 }
             }
+            report.released += model::release(conn, &unattempted, hold_until)?;
         }
-        report.released = model::release(conn, &unattempted, now)?;
         Ok(report)
     }
 }

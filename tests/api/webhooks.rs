@@ -831,3 +831,52 @@ async fn only_admins_manage_webhooks_and_bad_input_names_the_field() {
         .await;
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_endpoint_backs_off_as_a_whole_and_keeps_the_order_of_its_events() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let (hook, secret) = subscribe(&app, &receiver.url, &["ticket.created"]).await;
+    let agent = Desk::new(&app, UserRole::Agent);
+    let mut ids = Vec::new();
+    for subject in ["First", "Second", "Third"] {
+        ids.push(agent.ticket(subject).await["id"].clone());
+    }
+    receiver.fail_next(1);
+    let worker = worker(&app);
+    let t0 = Utc::now();
+    // The first fails: the other two are not tried, and wait for its retry.
+    assert_eq!(pass(&app, &worker, t0).await, 3);
+    assert_eq!(receiver.requests().len(), 1);
+    let endpoint = app.get_json(&format!("/api/v1/webhooks/{hook}"), 200).await;
+    assert_eq!(endpoint["consecutive_failures"], 1);
+    let list = attempts(&app, hook).await;
+    assert_eq!(list.len(), 1);
+    let retry: DateTime<Utc> = list[0]["next_retry_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(pass(&app, &worker, retry - Duration::seconds(1)).await, 0);
+    // At the retry all three go, in the order they were queued; the waiting two count no attempt.
+    assert_eq!(pass(&app, &worker, retry).await, 3);
+    let got = receiver.requests();
+    assert_eq!(got.len(), 4);
+    let sent: Vec<(Value, String)> = got[1..]
+        .iter()
+        .map(|r| {
+            verify(r, &secret);
+            (
+                r.json()["data"]["ticket"]["id"].clone(),
+                r.header("frontline-delivery-attempt").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (ids[0].clone(), "2".to_string()),
+            (ids[1].clone(), "1".to_string()),
+            (ids[2].clone(), "1".to_string())
+        ]
+    );
+    let endpoint = app.get_json(&format!("/api/v1/webhooks/{hook}"), 200).await;
+    assert_eq!(endpoint["consecutive_failures"], 0);
+    receiver.server.stop(false).await;
+}
