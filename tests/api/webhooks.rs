@@ -880,3 +880,49 @@ async fn a_failing_endpoint_backs_off_as_a_whole_and_keeps_the_order_of_its_even
     assert_eq!(endpoint["consecutive_failures"], 0);
     receiver.server.stop(false).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_at_once_send_each_delivery_once() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let (first, _) = subscribe(&app, &receiver.url, &["ticket.created"]).await;
+    let (second, _) = subscribe(&app, &receiver.url, &["ticket.created"]).await;
+    let agent = Desk::new(&app, UserRole::Agent);
+    for i in 0..6 {
+        agent.ticket(&format!("Ticket {i}")).await;
+    }
+    // Each event for each endpoint.
+    assert_eq!(deliveries(&app), 12);
+    let (a, b) = (worker(&app), worker(&app));
+    let now = Utc::now();
+    let (x, y) = tokio::join!(pass(&app, &a, now), pass(&app, &b, now));
+    assert_eq!(x + y, 12);
+    assert_eq!(pass(&app, &a, now).await, 0);
+    let got = receiver.requests();
+    assert_eq!(got.len(), 12);
+    let mut seen: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            (
+                r.header("frontline-event-id").to_string(),
+                r.header("frontline-delivery-id").to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 12, "a delivery went twice");
+    // One event id per ticket, shared by the two endpoints.
+    let events: std::collections::BTreeSet<&str> =
+        got.iter().map(|r| r.header("frontline-event-id")).collect();
+    assert_eq!(events.len(), 6);
+    for hook in [first, second] {
+        let list = attempts(&app, hook).await;
+        assert_eq!(list.len(), 6);
+        assert!(
+            list.iter()
+                .all(|a| a["status_code"] == 200 && a["attempt"] == 1)
+        );
+    }
+    receiver.server.stop(false).await;
+}
