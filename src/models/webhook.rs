@@ -547,6 +547,26 @@ pub fn release(conn: &mut PgConnection, ids: &[i64], at: DateTime<Utc>) -> Query
     .execute(conn)
 }
 
+/// Makes endpoint `endpoint_id`'s pending deliveries due at `now` at the latest (it was just
+/// re-enabled: what waited for it goes at the next pass). Returns how many.
+///
+/// # Errors
+/// Database errors.
+pub fn due_now_tx(
+    conn: &mut PgConnection,
+    endpoint_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+            .filter(webhook_deliveries::status.eq(status::PENDING))
+            .filter(webhook_deliveries::next_attempt_at.gt(now)),
+    )
+    .set(webhook_deliveries::next_attempt_at.eq(now))
+    .execute(conn)
+}
+
 /// An attempt as the deliveries list shows it: the attempt with its delivery's event and state.
 #[derive(Debug, Clone, PartialEq, Queryable)]
 pub struct AttemptListRow {

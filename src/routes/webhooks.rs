@@ -447,6 +447,9 @@ pub async fn update_webhook(
                 _ => {}
             }
             let row = model::update(conn, id, &changes)?;
+            if !current.active && row.active {
+                model::due_now_tx(conn, id, now)?;
+            }
             tracing::info!(target: "audit", { webhook.id = id, user.id = admin, active = row.active }, "webhook endpoint changed");
             Ok::<_, ApiError>(row)
         })

@@ -528,7 +528,7 @@ async fn an_endpoint_failing_the_configured_times_in_a_row_is_disabled_until_re_
     assert_eq!(enabled["consecutive_failures"], 0);
     assert_eq!(enabled["disabled_at"], Value::Null);
     assert_eq!(enabled["disabled_reason"], Value::Null);
-    assert_eq!(pass(&app, &worker, t0 + Duration::hours(7)).await, 1);
+    assert_eq!(pass(&app, &worker, Utc::now()).await, 1);
     let got = receiver.requests();
     assert_eq!(got.len(), 4);
     verify(&got[3], &secret);
