@@ -13,7 +13,7 @@
 //!
 //! The active webhook subscriptions ride along ([`Rules::webhooks`]): the same first statement
 //! reads `rules_version.webhooks_version` too, which every change of an endpoint's events or
-//! active flag bumps, and the subscriptions alone are reloaded (one query) when it moved. So a
+//! active flag bumps, and the subscriptions alone are reloaded (two queries) when it moved. So a
 //! write knows without a query whether any endpoint wants its events (docs/WEBHOOKS.md), and a
 //! webhook change never re-projects tickets.
 
