@@ -330,6 +330,7 @@ diesel::table! {
         singleton -> Bool,
         version -> Int8,
         reproject_version -> Int8,
+        webhooks_version -> Int8,
     }
 }
 
@@ -651,3 +652,63 @@ diesel::table! {
 }
 
 diesel::joinable!(bake_off_protocols -> users (created_by));
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        url -> Text,
+        description -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        active -> Bool,
+        consecutive_failures -> Int4,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamptz>,
+        last_failure_at -> Nullable<Timestamptz>,
+        created_by_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        endpoint_id -> Int8,
+        event_id -> Uuid,
+        event_type -> Text,
+        ticket_id -> Nullable<Int8>,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        endpoint_id -> Int8,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        succeeded -> Bool,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+        next_retry_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts
+);

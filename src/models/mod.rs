@@ -16,6 +16,7 @@ pub mod survey_bulk;
 pub mod ticket;
 pub mod ticket_view;
 pub mod training;
+pub mod webhook;
 pub mod work_order;
 pub mod work_order_bulk;
 pub mod work_order_metrics;

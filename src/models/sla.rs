@@ -58,8 +58,9 @@ pub fn active_policies(conn: &mut PgConnection) -> QueryResult<Vec<Policy>> {
     rows.iter().map(to_domain).collect()
 }
 
-/// The rules version in force as this statement sees it: the first statement of every ticket
-/// write ([`crate::tickets::RulesCache::for_write_tx`]), which projects the ticket with the rules
+/// The rules version in force as this statement sees it: read (with the webhooks version, by
+/// [`write_versions`]) by the first statement of every ticket write
+/// ([`crate::tickets::RulesCache::for_write_tx`]), which projects the ticket with the rules
 /// of that version and stamps its projection with it (`ticket_metrics.rules_version`), and of
 /// reads that compute live clocks. No lock: a rules change committed after this read is applied
 /// to the ticket by the background re-projection ([`crate::tickets::reproject`]), which finds it
@@ -70,6 +71,19 @@ pub fn active_policies(conn: &mut PgConnection) -> QueryResult<Vec<Policy>> {
 pub fn rules_version(conn: &mut PgConnection) -> QueryResult<i64> {
     crate::schema::rules_version::table
         .select(crate::schema::rules_version::version)
+        .first(conn)
+}
+
+/// [`rules_version`] and the webhook subscriptions' version
+/// ([`crate::models::webhook::webhooks_version`]) in one statement: the first statement of every
+/// ticket write.
+///
+/// # Errors
+/// Database errors.
+pub fn write_versions(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
+    use crate::schema::rules_version as r;
+    r::table
+        .select((r::version, r::webhooks_version))
         .first(conn)
 }
 

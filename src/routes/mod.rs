@@ -30,6 +30,8 @@
 //! POST /api/v1/bake-off/protocols  register a bake-off protocol (hashed; never changed after)
 //! GET /api/v1/bake-off/protocols[/{id}]  the registered protocols
 //! POST /api/v1/reports/bake-off     generate and store a bake-off report (docs/REPORTS.md)
+//! GET /api/v1/webhooks              webhook endpoints (admin; POST subscribes; /{id} GET, PATCH,
+//!                                   DELETE; /{id}/rotate-secret; /{id}/deliveries: attempts)
 //! GET /api/v1/openapi.json          OpenAPI 3 document
 //! GET/POST /surveys/{token}         the customer's survey page (HTML; public, signed token)
 //! GET/POST /login, POST /logout     the dashboard's log-in (HTML; session cookie, CSRF token)
@@ -62,6 +64,7 @@ pub mod tickets;
 pub mod time_off;
 pub mod training;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod work_orders;
 
 use crate::error::{ApiError, Problem, extractor_error};
@@ -176,6 +179,13 @@ use utoipa_swagger_ui::SwaggerUi;
         bake_off::create_bake_off_report,
         outbox::list_dead_letters,
         outbox::requeue,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::get_webhook,
+        webhooks::update_webhook,
+        webhooks::delete_webhook,
+        webhooks::rotate_secret,
+        webhooks::list_deliveries,
         inbound::receive_email
     ),
     // The shapes that only query parameters name (a request body's are collected with it).
@@ -223,6 +233,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "metrics", description = "Service metrics, cited by docs/METRICS.md id (`frt.v1`, …)"),
         (name = "surveys", description = "The customer's CSAT/NPS survey page (HTML, public: the signed token in the link is the credential)"),
         (name = "email", description = "The customer email outbox: dead letters and their re-queueing"),
+        (name = "webhooks", description = "Webhook endpoints: signed event deliveries to subscribed URLs, their attempts (docs/WEBHOOKS.md)"),
         (name = "inbound", description = "Replies by email: raw messages from the inbound-mail service"),
         (name = "ops", description = "Health and readiness")
     )
@@ -497,6 +508,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(macros::get_macro))
                         .route(web::put().to(macros::replace_macro))
                         .route(web::delete().to(macros::delete_macro)),
+                )
+                .service(
+                    resource("/webhooks", "GET, HEAD, POST")
+                        .route(get().to(webhooks::list_webhooks))
+                        .route(web::post().to(webhooks::create_webhook)),
+                )
+                .service(
+                    resource("/webhooks/{id}", "GET, HEAD, PATCH, DELETE")
+                        .route(get().to(webhooks::get_webhook))
+                        .route(web::patch().to(webhooks::update_webhook))
+                        .route(web::delete().to(webhooks::delete_webhook)),
+                )
+                .service(
+                    resource("/webhooks/{id}/rotate-secret", "POST")
+                        .route(web::post().to(webhooks::rotate_secret)),
+                )
+                .service(
+                    resource("/webhooks/{id}/deliveries", "GET, HEAD")
+                        .route(get().to(webhooks::list_deliveries)),
                 )
                 .service(
                     resource("/tickets/{id}/events", "GET, HEAD")

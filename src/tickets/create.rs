@@ -166,5 +166,6 @@ pub(super) fn insert_tx(
         .map_err(|e| on_constraint(e, TICKET_CONSTRAINTS))?;
     let comments = model::append_events_tx(conn, ticket.id, 1, events, bodies)?;
     projection::refresh_tx(conn, rules, &ticket, events, false)?;
+    super::webhooks::enqueue_tx(conn, &rules.webhooks, &ticket, events, chrono::Utc::now())?;
     Ok((ticket, comments))
 }

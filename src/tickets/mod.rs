@@ -52,6 +52,7 @@ pub mod rules;
 pub mod sla_events;
 pub mod survey;
 pub mod update;
+pub mod webhooks;
 pub mod work_order;
 pub mod work_order_edit;
 
@@ -237,6 +238,7 @@ fn save_with_log_tx(
     };
     let saved = model::update_tx(conn, ticket, state, changes)
         .map_err(|e| crate::error::on_constraint(e, TICKET_CONSTRAINTS))?;
+    webhooks::enqueue_tx(conn, &rules.webhooks, &saved, &events, chrono::Utc::now())?;
     log.extend(events);
     projection::refresh_tx(conn, rules, &saved, &log, true)?;
     Ok((saved, comments))

@@ -10,12 +10,19 @@
 //! lock: a change that commits while the write runs is applied to that ticket afterwards by the
 //! background re-projection ([`super::reproject`]), which finds the ticket by the version its
 //! projection is stamped with.
+//!
+//! The active webhook subscriptions ride along ([`Rules::webhooks`]): the same first statement
+//! reads `rules_version.webhooks_version` too, which every change of an endpoint's events or
+//! active flag bumps, and the subscriptions alone are reloaded (two queries) when it moved. So a
+//! write knows without a query whether any endpoint wants its events (docs/WEBHOOKS.md), and a
+//! webhook change never re-projects tickets.
 
 use super::attribution::Directory;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::sla::Policy;
 use crate::domain::ticket::TicketEvent;
 use crate::domain::timeline::{self, CalendarTimeline};
+use crate::models::webhook::Subscriptions;
 use crate::models::{calendar, sla};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -34,10 +41,13 @@ pub struct Rules {
     /// Who was in which team, and each team's sourcing, over time (attribution, docs/METRICS.md
     /// §7; its changes bump the rules version too).
     pub directory: Directory,
+    /// The active webhook subscriptions (at their own version, `webhooks.version`).
+    pub webhooks: Arc<Subscriptions>,
 }
 
 impl Rules {
-    /// Reads the rules in force (policies, then team calendars) and labels them `version`.
+    /// Reads the rules in force (policies, then team calendars, then the webhook
+    /// subscriptions) and labels them `version`.
     ///
     /// # Errors
     /// Database errors; a stored policy or calendar that does not parse.
@@ -48,6 +58,7 @@ impl Rules {
             teams: calendar::team_timelines(conn)?,
             always_open: Arc::new(BusinessCalendar::always_open()),
             directory: Directory::load(conn)?,
+            webhooks: Arc::new(Subscriptions::load(conn)?),
         })
     }
 
@@ -110,8 +121,25 @@ impl RulesCache {
     /// # Errors
     /// Database errors.
     pub fn for_write_tx(&self, conn: &mut PgConnection) -> QueryResult<Arc<Rules>> {
-        let version = sla::rules_version(conn)?;
-        self.at_version(conn, version)
+        let (version, webhooks) = sla::write_versions(conn)?;
+        let rules = self.at_version(conn, version)?;
+        if rules.webhooks.version >= webhooks {
+            return Ok(rules);
+        }
+        // Only the subscriptions changed: the rest is kept.
+        let rules = Arc::new(Rules {
+            webhooks: Arc::new(Subscriptions::load(conn)?),
+            ..(*rules).clone()
+        });
+        if let Ok(mut guard) = self.current.write()
+            && guard.as_ref().is_none_or(|r| {
+                r.version < rules.version
+                    || (r.version == rules.version && r.webhooks.version < rules.webhooks.version)
+            })
+        {
+            *guard = Some(rules.clone());
+        }
+        Ok(rules)
     }
 
     /// The rules of `version`, read by the caller's connection when the cache holds another.

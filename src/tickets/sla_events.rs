@@ -105,6 +105,11 @@ pub fn record_due(
         .load(conn)?;
     due.dedup();
     let mut recorded = Recorded::default();
+    if due.is_empty() {
+        return Ok(recorded);
+    }
+    // Who wants `sla.breached` (docs/WEBHOOKS.md): read once per pass that has work.
+    let subscriptions = crate::models::webhook::Subscriptions::load(conn)?;
     let mut next = 0;
     while next < due.len() {
         conn.transaction(|conn| {
@@ -115,7 +120,7 @@ pub fn record_due(
                     break;
                 }
                 next += 1;
-                record_ticket_tx(conn, ticket_id, now, &mut recorded)?;
+                record_ticket_tx(conn, ticket_id, now, &subscriptions, &mut recorded)?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
@@ -123,26 +128,28 @@ pub fn record_due(
     Ok(recorded)
 }
 
-/// Locks ticket `ticket_id` unless someone else holds it, and records its due events.
+/// Locks ticket `ticket_id` unless someone else holds it, and records its due events; each
+/// breach recorded queues its `sla.breached` webhook deliveries in the same transaction.
 fn record_ticket_tx(
     conn: &mut PgConnection,
     ticket_id: i64,
     now: DateTime<Utc>,
+    subscriptions: &crate::models::webhook::Subscriptions,
     recorded: &mut Recorded,
 ) -> QueryResult<()> {
     // Lock the ticket so an event's `seq` does not race a write of the ticket; a ticket a
     // writer (an API write, the auto-close worker, the re-projection) holds is left to the next
     // pass. Never waiting here matters: the pass must not hold other tickets while it waits.
-    let free: Option<i64> = tickets::table
+    let free: Option<crate::models::ticket::Ticket> = tickets::table
         .find(ticket_id)
-        .select(tickets::id)
+        .select(crate::models::ticket::Ticket::as_select())
         .for_update()
         .skip_locked()
         .first(conn)
         .optional()?;
-    if free.is_none() {
+    let Some(ticket) = free else {
         return Ok(());
-    }
+    };
     // Only writers holding the ticket change its clocks: these rows are stable now.
     let rows: Vec<Row> = c::table
         .filter(c::ticket_id.eq(ticket_id))
@@ -171,6 +178,15 @@ fn record_ticket_tx(
         if let Some(at) = breach_due(running, due_at, breached_at, now) {
             if record_tx(conn, ticket_id, "sla_breached", &kind, at, policy_id)? {
                 recorded.breaches.push((ticket_id, kind.clone(), at));
+                super::webhooks::enqueue_breach_tx(
+                    conn,
+                    subscriptions,
+                    &ticket,
+                    &kind,
+                    at,
+                    policy_id,
+                    now,
+                )?;
             }
             diesel::update(this())
                 .set(c::breach_recorded.eq(true))

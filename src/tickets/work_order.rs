@@ -744,6 +744,7 @@ fn couple_tx(
         // projection follows.
         let first_seq = i32::try_from(log.len() + 1).unwrap_or(i32::MAX);
         ticket_model::append_events_tx(conn, ticket.id, first_seq, &events, &[])?;
+        super::webhooks::enqueue_tx(conn, &rules.webhooks, ticket, &events, now)?;
         log.extend(events);
         super::projection::refresh_work_orders_tx(conn, rules, ticket, &log)?;
         super::notify::write_tx(conn, notices, told, ticket, &[], now)?;

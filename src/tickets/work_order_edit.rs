@@ -167,6 +167,13 @@ pub fn edit_tx(
         std::slice::from_ref(&event),
         &[],
     )?;
+    super::webhooks::enqueue_tx(
+        conn,
+        &rules.webhooks,
+        &ticket,
+        std::slice::from_ref(&event),
+        now,
+    )?;
     log.push(event);
     super::projection::refresh_work_orders_tx(conn, &rules, &ticket, &log)?;
     tracing::info!(target: "audit", { work_order.id = row.id, user.id = actor.id.get() }, "work order edited");

@@ -7,12 +7,16 @@
 //! - [`reproject`]: applies a rules change (SLA policy, calendar) to the stored clocks and
 //!   metrics of the tickets, in short batches.
 //! - [`outbox`]: sends the customer emails of the outbox, with retries and dead letters.
+//! - [`webhooks`]: delivers the webhook events queued for subscribed endpoints, signed, with the
+//!   outbox's claim and retry schedule ([`retry`]); disables an endpoint that keeps failing.
 
 pub mod auto_close;
 pub mod outbox;
 pub mod reproject;
+pub mod retry;
 pub mod runner;
 pub mod sla;
+pub mod webhooks;
 
 use crate::configuration::Settings;
 use crate::db::PgPool;
@@ -44,6 +48,10 @@ pub fn start(all: &Settings, pool: PgPool) -> anyhow::Result<Runner> {
         runner.spawn(
             outbox_worker(all)?,
             Duration::from_millis(all.email.outbox_interval_ms),
+        );
+        runner.spawn(
+            webhooks::WebhookWorker::new(&all.webhooks),
+            Duration::from_millis(all.webhooks.interval_ms),
         );
         runner.spawn(
             sla::SlaScan { batch: 1_000 },

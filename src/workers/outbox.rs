@@ -13,6 +13,7 @@
 //! In normal operation (no crash in that window) every message goes out exactly once. A pass
 //! that claimed a full batch is followed at once by the next (see [`OutboxWorker::pass`]).
 
+use super::retry::jitter;
 use crate::configuration::EmailSettings;
 use crate::error::ApiError;
 use crate::models::outbox::{self, OutboxRow};
@@ -23,7 +24,6 @@ use crate::notify::transport::Mailer;
 use crate::workers::runner::Job;
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
-use rand::Rng;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -74,12 +74,7 @@ impl OutboxWorker {
     /// The delay before attempt `attempts + 1` after `attempts` failed ones, without jitter:
     /// `retry_base × 2^(attempts−1)`, at most `retry_max`.
     pub fn backoff(&self, attempts: i32) -> Duration {
-        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-        let millis = self
-            .retry_base
-            .num_milliseconds()
-            .saturating_mul(1_i64 << exponent);
-        Duration::milliseconds(millis.min(self.retry_max.num_milliseconds()))
+        super::retry::backoff(self.retry_base, self.retry_max, attempts)
     }
 
     /// One pass at `now`: claims, sends and records up to one batch.
@@ -232,14 +227,6 @@ impl OutboxWorker {
 enum Outcome {
     Sent,
     Failed { error: String, permanent: bool },
-}
-
-/// `delay` × a factor drawn uniformly from [0.75, 1.25).
-fn jitter(delay: Duration) -> Duration {
-    let factor: f64 = rand::rng().random_range(0.75..1.25);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    let millis = (delay.num_milliseconds() as f64 * factor) as i64;
-    Duration::milliseconds(millis)
 }
 
 impl Job for OutboxWorker {

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Settings of the `test` environment (`FRONTLINE__…` variables still apply).
 pub fn test_settings() -> Settings {
+    // reqwest (the tests' client and the webhook worker's: one build) needs a rustls provider.
+    frontline::workers::webhooks::install_crypto_provider();
     if std::env::var("TEST_LOG").is_ok() {
         frontline::telemetry::init(frontline::configuration::LogFormat::Pretty, "info");
     }

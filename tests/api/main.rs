@@ -45,6 +45,7 @@ mod ticket_lifecycle;
 mod ticket_numbers;
 mod tickets;
 mod training;
+mod webhooks;
 mod work_orders;
 mod workers;
 mod write_path;

@@ -68,11 +68,14 @@ fn every_migration_applies_reverts_and_reapplies() {
         "training_courses",
         "user_periods",
         "users",
+        "webhook_attempts",
+        "webhook_deliveries",
+        "webhook_endpoints",
         "work_order_metrics",
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 38);
+    assert_eq!(applied.len(), 39);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -123,7 +126,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 38]);
+    assert_eq!(counts, vec![0, 0, 39]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

@@ -324,6 +324,28 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             none(),
             [200, 403, 403, 403, 401],
         ),
+        (
+            Method::GET,
+            "/api/v1/webhooks".into(),
+            none(),
+            [200, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Box::new(|| {
+                Some(json!({"url": "https://hooks.example.com/frontline",
+                            "events": ["ticket.created"]}))
+            }),
+            [201, 403, 403, 403, 401],
+        ),
+        // No such endpoint: an admin gets the 404.
+        (
+            Method::GET,
+            "/api/v1/webhooks/999999/deliveries".into(),
+            none(),
+            [404, 403, 403, 403, 401],
+        ),
         // No dead letter in the fixture: an admin gets the 404 of the message.
         (
             Method::POST,
