@@ -2,8 +2,8 @@
 //! (docs/WEBHOOKS.md).
 //!
 //! Every write of a ticket that appends events goes through one of the few places that store
-//! them — [`super::save_with_log_tx`] (updates, comments, solves, macros, auto-close, inbound
-//! replies, a work order that moves its ticket), [`super::create::insert_tx`] (creations and
+//! them — `save_with_log_tx` (updates, comments, solves, macros, auto-close, inbound
+//! replies, a work order that moves its ticket), `create::insert_tx` (creations and
 //! follow-ups), the work-order writes that leave the ticket's row alone ([`super::work_order`],
 //! [`super::work_order_edit`]) and the SLA worker ([`super::sla_events`]) — and each calls
 //! [`enqueue_tx`] (or [`enqueue_breach_tx`]) with the saved ticket and the events it appended.

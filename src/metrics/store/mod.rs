@@ -681,7 +681,7 @@ impl MetricsStore {
         })
     }
 
-    /// Distinct attributions held ([`Attribution`]: one per combination of current team and
+    /// Distinct attributions held (`Attribution`: one per combination of current team and
     /// assignee and the credits of creation, first reply and latest solve), and their bytes.
     pub fn attribution_heap_bytes(&self) -> (usize, usize) {
         self.content.read().as_ref().map_or((0, 0), |c| {
