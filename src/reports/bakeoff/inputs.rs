@@ -482,19 +482,34 @@ pub fn load(
                      OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
                      OR o.ticket_id IS NOT NULL)
               ORDER BY t.id",
-            sla = crate::reports::inputs::SLA_OUTCOMES_AS_OF_SQL,
-            fcr = crate::reports::inputs::FCR_AS_OF_SQL,
+            // What a metric not compared would cost is not read: no SLA outcomes, no FCR look-up.
+            sla = if c.wants(BakeOffMetric::SlaAttainment) {
+                crate::reports::inputs::SLA_OUTCOMES_AS_OF_SQL
+            } else {
+                "SELECT NULL::int8 AS ticket_id, NULL::timestamptz AS at, NULL::bool AS achieved
+                  WHERE FALSE"
+            },
+            fcr = if c.wants(BakeOffMetric::FirstContactResolution) {
+                crate::reports::inputs::FCR_AS_OF_SQL
+            } else {
+                "NULL::bool"
+            },
         );
         // The tickets with an event in the period, found through the instants' indexes: the
         // first reply, the latest solve, and an SLA clock's breach, fulfilment or running due
         // instant (a superset of the outcomes in the period; the query keeps the outcomes).
-        let mut ids: Vec<i64> = diesel::sql_query(
+        let sla_ids = if c.wants(BakeOffMetric::SlaAttainment) {
+            "UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE breached_at >= $1 AND breached_at < $2
+             UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE fulfilled_at >= $1 AND fulfilled_at < $2
+             UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE running AND due_at >= $1 AND due_at < $2"
+        } else {
+            ""
+        };
+        let mut ids: Vec<i64> = diesel::sql_query(format!(
             "SELECT ticket_id AS id FROM ticket_metrics WHERE first_reply_at >= $1 AND first_reply_at < $2
-             UNION SELECT ticket_id FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2
-             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE breached_at >= $1 AND breached_at < $2
-             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE fulfilled_at >= $1 AND fulfilled_at < $2
-             UNION SELECT ticket_id FROM ticket_sla_clocks WHERE running AND due_at >= $1 AND due_at < $2",
-        )
+             UNION ALL SELECT ticket_id FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2
+             {sla_ids}"
+        ))
         .bind::<Timestamptz, _>(start)
         .bind::<Timestamptz, _>(end)
         .load::<Id>(conn)?
@@ -502,6 +517,7 @@ pub fn load(
         .map(|r| r.id)
         .collect();
         ids.sort_unstable();
+        ids.dedup();
         // In chunks of ids, each read over its id range so the SLA clocks are read by range.
         for chunk in ids.chunks(CHUNK_IDS) {
             let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
