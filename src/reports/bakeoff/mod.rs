@@ -456,8 +456,15 @@ fn short(r: &MetricResult) -> String {
     )
 }
 
-/// Compares the stored document `old` with the recomputed `new`.
+/// Compares the stored document `old` (as read from its JSON) with the recomputed `new`. The
+/// new document goes through its JSON too, so both sides' numbers are parsed alike (serde_json's
+/// float parsing is not always the exact inverse of its printing).
 pub fn compare(old: &BakeOffDocument, new: &BakeOffDocument) -> Verification {
+    let reparsed = new
+        .to_json()
+        .ok()
+        .and_then(|json| serde_json::from_str::<BakeOffDocument>(&json).ok());
+    let new = reparsed.as_ref().unwrap_or(new);
     let mut lines = Vec::new();
     let mut changed = Vec::new();
     if old.protocol.sha256 == new.protocol.sha256
