@@ -88,18 +88,29 @@ phases=()
 [ -n "${FUZZ_PHASES:-}" ] && phases=(--phases "$FUZZ_PHASES")
 echo "[fuzz] schemathesis $SCHEMATHESIS_VERSION --checks all --max-examples $MAX_EXAMPLES --seed $SEED against $BASE" >&2
 start=$(date +%s)
-status=0
-"$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "$BASE/api/v1/openapi.json" \
-  --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers "$WORKERS" \
-  --header "Authorization: Bearer $TOKEN" "${phases[@]}" \
-  --generation-database none --generation-allow-x00 false --no-color --output-sanitize true \
-  --report junit,ndjson --report-dir "$OUT" 2>&1 | tee "$OUT/schemathesis.txt" || status=$?
-echo "[fuzz] schemathesis exited $status after $(($(date +%s) - start)) s (report: $OUT/)" >&2
-# Its count, as one closing line: "<cases> generated, <cases> passed, …" or "<cases> generated,
-# <cases> found <failures> unique failures, …".
-summary=$(grep -E '^ *[0-9]+ generated, ' "$OUT/schemathesis.txt" | tail -n 1 || true)
-generated=$(sed -E 's/^ *([0-9]+) generated.*/\1/' <<<"$summary")
-failing=$(sed -nE 's/.* ([0-9]+) found ([0-9]+) unique failures?.*/\1/p' <<<"$summary")
-failures=$(sed -nE 's/.* found ([0-9]+) unique failures?.*/\1/p' <<<"$summary")
+run_schemathesis() {
+  status=0
+  "$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "$BASE/api/v1/openapi.json" \
+    --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers "$WORKERS" \
+    --header "Authorization: Bearer $TOKEN" "${phases[@]}" \
+    --generation-database none --generation-allow-x00 false --no-color --output-sanitize true \
+    --report junit,ndjson --report-dir "$OUT" 2>&1 | tee "$OUT/schemathesis.txt" || status=$?
+  echo "[fuzz] schemathesis exited $status after $(($(date +%s) - start)) s (report: $OUT/)" >&2
+  # Its count, as one closing line: "<cases> generated, <cases> passed, …" or "<cases> generated,
+  # <cases> found <failures> unique failures, …".
+  summary=$(grep -E '^ *[0-9]+ generated, ' "$OUT/schemathesis.txt" | tail -n 1 || true)
+  generated=$(sed -E 's/^ *([0-9]+) generated.*/\1/' <<<"$summary")
+  failing=$(sed -nE 's/.* ([0-9]+) found ([0-9]+) unique failures?.*/\1/p' <<<"$summary")
+  failures=$(sed -nE 's/.* found ([0-9]+) unique failures?.*/\1/p' <<<"$summary")
+}
+run_schemathesis
+# schemathesis itself (Hypothesis, Python) has stopped on an internal error once with every
+# check passing ("AST constructor recursion depth mismatch"): such a run, non-zero without a
+# failed check, is run once more. A failed check is never retried.
+if [ "$status" -ne 0 ] && [ "${failures:-0}" -eq 0 ] && ! grep -q "unique failure" "$OUT/schemathesis.txt"; then
+  echo "[fuzz] schemathesis stopped without a failed check (an error of the tool's own): once more" >&2
+  start=$(date +%s)
+  run_schemathesis
+fi
 echo "fuzz: $((${generated:-0} - ${failing:-0})) passed, ${failures:-0} failed"
 exit "$status"
