@@ -114,7 +114,13 @@ fn short(f: &Value) -> String {
 /// Compares the stored document `old` with the recomputed `new`: the manifest's hash first, then
 /// each figure.
 pub fn compare(old: &Value, new: &EvidenceDocument) -> Verification {
-    let new_value = serde_json::to_value(new).unwrap_or(Value::Null);
+    // Through its JSON, as the stored document was read: serde_json's float parsing is not always
+    // the exact inverse of its printing, so both sides' numbers must be parsed alike.
+    let new_value = new
+        .to_json()
+        .ok()
+        .and_then(|json| serde_json::from_str::<Value>(&json).ok())
+        .unwrap_or_else(|| serde_json::to_value(new).unwrap_or(Value::Null));
     let manifest_matches = old["manifest"]["sha256"] == new_value["manifest"]["sha256"];
     let mut lines = vec![if manifest_matches {
         format!("ok manifest {}", new.manifest.sha256)
