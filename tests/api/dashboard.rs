@@ -718,6 +718,13 @@ async fn the_bake_off_form_names_a_bad_field_then_registers_the_protocol_and_sho
     assert_eq!(status, 200);
     assert!(page.contains("In-house vs outsourced contact center, 2026-01-01 to 2026-04-01"));
     assert_eq!(count(&mut app.db.conn(), "bake_off_protocols"), 1);
+    let (_, _, dashboard) = get_page(&app, Some(&cookie), "/dashboard").await;
+    assert!(
+        dashboard.contains(&format!(
+            "<a href=\"/dashboard/reports/{id}\">Report {id}</a> (bake_off): bake-off under protocol "
+        )),
+        "{dashboard}"
+    );
     let api = app
         .client
         .get(format!("{}/api/v1/reports/{id}?format=html", app.address))

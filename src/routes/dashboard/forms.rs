@@ -287,18 +287,25 @@ pub struct ReportLink {
 
 impl From<StoredReportHeader> for ReportLink {
     fn from(r: StoredReportHeader) -> Self {
+        let bake_off = (r.kind == "bake_off").then(|| {
+            format!(
+                "bake-off under protocol {}, as of {}",
+                r.parameters["protocol_id"],
+                r.parameters["as_of"].as_str().unwrap_or("?")
+            )
+        });
         let summary = StoredReportSummary::from(r);
-        let about = summary.parameters.as_ref().map_or_else(
-            || "(parameters unreadable)".to_string(),
-            |p| {
+        let about = bake_off.or_else(|| {
+            summary.parameters.as_ref().map(|p| {
                 let scope = crate::reports::render::format::words(p.scope.as_str());
                 let who = p.scope_id.map(|id| format!(" {id}")).unwrap_or_default();
                 format!(
                     "{scope}{who}, {}",
                     crate::reports::render::format::period(p.from, p.to)
                 )
-            },
-        );
+            })
+        });
+        let about = about.unwrap_or_else(|| "(parameters unreadable)".to_string());
         ReportLink {
             id: summary.id,
             kind: summary.kind,
