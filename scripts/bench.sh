@@ -2,7 +2,8 @@
 # `make bench`: the measurements quoted in closing notes, on this machine, in one go. Loopback only.
 #   1. import time of the bundled help-desk log into an empty database (3 runs, release build);
 #   2. GET /api/v1/metrics/summary latency (whole history, one year);
-#   3. POST /api/v1/tickets, GET /api/v1/tickets/{id}, GET /api/v1/tickets?per_page=50 and the
+#   3. POST /api/v1/tickets, GET /api/v1/tickets/{id}, GET /api/v1/tickets?per_page=50, the queue
+#      (`?status=unsolved&sort=sla_due&per_page=50`) and the
 #      metrics summary: throughput and latency at 16 concurrent clients (wrk), and in the same run
 #      PostgreSQL's own rate for the least SQL of each request (pgbench, 16 clients, on the
 #      1M-ticket database of scripts/bench/pg-limit/, built once as `frontline_pglimit`), with
@@ -137,6 +138,9 @@ wrk_run summary_all "/api/v1/metrics/summary"
 wrk_run summary_year "/api/v1/metrics/summary?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z"
 wrk_run get_ticket "/api/v1/tickets/1" -s scripts/bench/get_ticket.lua
 wrk_run list_tickets "/api/v1/tickets?per_page=50"
+# An agent's queue (issue 15): unsolved tickets, next SLA breach first, 50 with the names and SLA
+# due instants the list carries.
+wrk_run queue_sla_due "/api/v1/tickets?status=unsolved&sort=sla_due&per_page=50"
 pgbench_run pgbench_list_tickets scripts/bench/list_tickets.sql
 wrk_run create_ticket "/api/v1/tickets" -s scripts/bench/create_ticket.lua
 pgbench_run pgbench_create_ticket scripts/bench/create_ticket.sql
