@@ -246,7 +246,13 @@ macro_rules! filtered {
         if let Some(v) = &filter.category {
             query = query.filter(tickets::category.eq(v.clone()));
         }
-        query = query.filter(tickets::source.is_not_distinct_from(filter.source.clone()));
+        // `IS NULL` / `=` rather than `IS NOT DISTINCT FROM $n`: the planner reads the latter's
+        // selectivity as unknown and sorted every ticket for a page (250 ms at 40,000 tickets);
+        // with these it walks the sort's index and stops after the page.
+        query = match &filter.source {
+            None => query.filter(tickets::source.is_null()),
+            Some(label) => query.filter(tickets::source.eq(label.clone())),
+        };
         if let Some(v) = &filter.tag {
             query = query.filter(tickets::tags.contains(vec![v.clone()]));
         }
