@@ -571,12 +571,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                 "csv" => reports::csv::figures_csv(&serde_json::from_str(&json)?)?,
                 _ => json.into_bytes(),
             };
-            match out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
-            }
-            Ok(())
+            write_output(out, &bytes)
         }
         ReportAction::BakeOff {
             protocol,
@@ -630,12 +625,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                 "csv" => bakeoff::render::csv(&document)?,
                 _ => document.to_json()?.into_bytes(),
             };
-            match out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
-            }
-            Ok(())
+            write_output(out, &bytes)
         }
         ReportAction::Verify { file } => {
             let text = std::fs::read_to_string(&file)
@@ -680,6 +670,16 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                 )
             }
         }
+    }
+}
+
+/// Writes a report's bytes to `out`, or to standard output.
+fn write_output(out: Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+        }
+        None => Ok(std::io::Write::write_all(&mut std::io::stdout(), bytes)?),
     }
 }
 

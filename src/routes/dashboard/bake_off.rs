@@ -10,7 +10,7 @@
 //!   is refused: 422, the form again with the field named and the input kept.
 
 use super::forms::Choice;
-use super::{failure, html, post_refusal, viewer};
+use super::{failure, post_refusal, viewer};
 use crate::auth::session::Session;
 use crate::error::ApiError;
 use crate::reports::bakeoff::ProtocolRequest;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -189,19 +189,7 @@ fn form_page(session: &Session, status: StatusCode, view: &BakeOffFormView) -> H
         csrf_token: &session.csrf_token,
         bake_off: view,
     };
-    match page.render() {
-        Ok(body) => html(status, body),
-        Err(e) => failure(ApiError::Unexpected(e.into()), Some(session)),
-    }
-}
-
-fn today(state: &AppState) -> (NaiveDate, String) {
-    let zone = state.settings.metrics.reporting_time_zone.clone();
-    let today = zone.parse::<chrono_tz::Tz>().map_or_else(
-        |_| Utc::now().date_naive(),
-        |z| Utc::now().with_timezone(&z).date_naive(),
-    );
-    (today, zone)
+    super::forms::rendered(session, status, page.render())
 }
 
 /// `GET /dashboard/reports/bake-off`: the blank form (200).
@@ -210,7 +198,7 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(s) => s,
         Err(answer) => return answer,
     };
-    let (today, zone) = today(&state);
+    let (today, zone) = super::forms::today(&state);
     form_page(
         &session,
         StatusCode::OK,

@@ -329,13 +329,23 @@ fn form_page(session: &Session, status: StatusCode, view: &EvidenceFormView) -> 
         csrf_token: &session.csrf_token,
         evidence: view,
     };
-    match page.render() {
+    rendered(session, status, page.render())
+}
+
+/// A form page's response: the rendered page with `status`, or the failure page.
+pub(super) fn rendered(
+    session: &Session,
+    status: StatusCode,
+    page: Result<String, askama::Error>,
+) -> HttpResponse {
+    match page {
         Ok(body) => html(status, body),
         Err(e) => failure(ApiError::Unexpected(e.into()), Some(session)),
     }
 }
 
-fn today(state: &AppState) -> (NaiveDate, String) {
+/// Today's date in the reporting zone, and the zone.
+pub(super) fn today(state: &AppState) -> (NaiveDate, String) {
     let zone = state.settings.metrics.reporting_time_zone.clone();
     let today = zone.parse::<chrono_tz::Tz>().map_or_else(
         |_| Utc::now().date_naive(),
