@@ -228,8 +228,16 @@ pub async fn generate_and_store(
         }
     };
     let as_of = request.as_of.unwrap_or_else(Utc::now);
-    let document = db::run(&state.pool, move |conn| {
-        bakeoff::generate(conn, protocol_id, as_of).map_err(bake_off_error)
+    // The tickets come from the metrics store at the read's snapshot (one pass over packed rows
+    // rather than a year of tickets through the driver); the report is built once the store is
+    // let go.
+    let metrics = state.metrics_store.clone();
+    let pool = state.pool.clone();
+    let document = db::blocking(move || {
+        let (registered, as_of, observations) = metrics.read(&pool, |conn, reader| {
+            bakeoff::read_with_store(conn, reader, protocol_id, as_of).map_err(bake_off_error)
+        })?;
+        Ok(bakeoff::build(&registered, as_of, observations))
     })
     .await?;
     db::run(&state.pool, move |conn| {

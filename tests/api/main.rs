@@ -10,6 +10,7 @@ mod assets;
 mod attribution;
 mod auth;
 mod bake_off;
+mod bake_off_store;
 mod browser;
 mod calendars;
 mod cli;

@@ -126,7 +126,7 @@ impl Reader<'_> {
     /// `fcr.v1`'s look-up as of `as_of`: no other ticket of the same requester and category
     /// created in `(latest, latest + 7 days]` and by `as_of` (true without a requester). Once the
     /// window has closed by `as_of`, that is the row's kept flag.
-    fn first_contact(&self, r: &Row, latest: i64, as_of: i64) -> bool {
+    pub(super) fn first_contact(&self, r: &Row, latest: i64, as_of: i64) -> bool {
         let until = latest.saturating_add(SEVEN_DAYS);
         if r.requester_id == NONE || until <= as_of {
             return r.requester_id == NONE || r.flags & flag::FIRST_CONTACT != 0;

@@ -74,6 +74,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use parking_lot::{RwLock, RwLockWriteGuard};
 
 mod aggregate;
+mod bake_off;
 mod content;
 mod evidence;
 mod field;

@@ -11,6 +11,7 @@
 //! `user_periods`.
 
 use super::protocol::{BakeOffMetric, Cohort, Protocol, Stratum};
+use super::ticket_sql;
 use crate::domain::calendar::BusinessCalendar;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -56,6 +57,25 @@ impl Observations {
             .and_then(|v| v.get(index))
             .map_or("(none)", String::as_str)
     }
+}
+
+/// What a bake-off reads of the tickets: those of either cohort's data set (`None`: the
+/// company's own) with a first reply or latest solve in `[start, end)`, or an SLA outcome there,
+/// by `as_of` (created by then). `sla` and `fcr`: whether SLA outcomes and `fcr.v1`'s look-up
+/// are wanted (otherwise left empty / `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct TicketQuery<'a> {
+    /// Cohort A's and cohort B's data set.
+    pub sources: [Option<&'a str>; 2],
+    /// The period, UTC.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The report's as-of instant, whole seconds.
+    pub as_of: DateTime<Utc>,
+    /// SLA outcomes wanted.
+    pub sla: bool,
+    /// `fcr.v1` wanted.
+    pub fcr: bool,
 }
 
 /// The static facts of a ticket the filters and strata read.
@@ -269,46 +289,62 @@ impl Collector<'_> {
     }
 }
 
-#[derive(QueryableByName)]
-struct TicketRow {
+/// A ticket's facts and projection as a bake-off reads them (from the database or, in the
+/// service, from the metrics store: [`crate::metrics::store::Reader::bake_off_tickets`]).
+/// Instants in whole seconds since the Unix epoch (UTC, floored), durations in business seconds
+/// on the ticket's own calendar.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct TicketFacts {
+    /// The ticket id.
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    pub id: i64,
+    /// `tickets.source` (`None`: the company's own).
     #[diesel(sql_type = Nullable<Text>)]
-    source: Option<String>,
+    pub source: Option<String>,
+    /// `tickets.organization_id`, `tickets.site_id`.
     #[diesel(sql_type = Nullable<BigInt>)]
-    organization_id: Option<i64>,
+    pub organization_id: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    site_id: Option<i64>,
+    pub site_id: Option<i64>,
+    /// `tickets.channel`, `tickets.category`, `tickets.priority` as text.
     #[diesel(sql_type = Nullable<Text>)]
-    channel: Option<String>,
+    pub channel: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    category: Option<String>,
+    pub category: Option<String>,
     #[diesel(sql_type = Text)]
-    priority: String,
+    pub priority: String,
+    /// `tickets.created_at`.
     #[diesel(sql_type = BigInt)]
-    created: i64,
+    pub created: i64,
+    /// `ticket_metrics.first_reply_at` and `first_reply_business_seconds`.
     #[diesel(sql_type = Nullable<BigInt>)]
-    first_reply_at: Option<i64>,
+    pub first_reply_at: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    frt_business: Option<i64>,
+    pub frt_business: Option<i64>,
+    /// `ticket_metrics.latest_solved_at` and `full_resolution_business_seconds`.
     #[diesel(sql_type = Nullable<BigInt>)]
-    latest_solved_at: Option<i64>,
+    pub latest_solved_at: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    full_resolution_business: Option<i64>,
+    pub full_resolution_business: Option<i64>,
+    /// `ticket_metrics.reopens`.
     #[diesel(sql_type = Int4)]
-    reopens: i32,
+    pub reopens: i32,
+    /// `fcr.v1` as of the report's `as_of` (`None` when not solved or closed now).
     #[diesel(sql_type = Nullable<Bool>)]
-    fcr: Option<bool>,
+    pub fcr: Option<bool>,
+    /// The first reply's team and agent's employment type at the reply.
     #[diesel(sql_type = Nullable<BigInt>)]
-    first_reply_team_id: Option<i64>,
+    pub first_reply_team_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
-    first_reply_employment: Option<String>,
+    pub first_reply_employment: Option<String>,
+    /// The team and assignee's employment type at the latest solve.
     #[diesel(sql_type = Nullable<BigInt>)]
-    solved_team_id: Option<i64>,
+    pub solved_team_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
-    solved_employment: Option<String>,
+    pub solved_employment: Option<String>,
+    /// Per SLA outcome in the period and by `as_of`: achieved.
     #[diesel(sql_type = Array<Bool>)]
-    sla_achieved: Vec<bool>,
+    pub sla_achieved: Vec<bool>,
 }
 
 #[derive(QueryableByName)]
@@ -373,15 +409,6 @@ struct WorkOrderRow {
     wrench_seconds: Option<i64>,
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// Candidate tickets per read.
-const CHUNK_IDS: usize = 50_000;
-
 /// Why the observations cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -413,7 +440,9 @@ fn instant(t: i64) -> DateTime<Utc> {
 }
 
 /// Reads the observations of `protocol` as of `as_of` in the caller's transaction (run it under
-/// `REPEATABLE READ` so the reads share one snapshot). Only events by `as_of` count; the look-ups
+/// `REPEATABLE READ` so the reads share one snapshot); with `store` (a metrics-store read in that
+/// snapshot: [`crate::metrics::store::MetricsStore::read`]) the tickets' facts come from the
+/// store, the same values the SQL reads, in one pass over its packed rows. Only events by `as_of` count; the look-ups
 /// (FCR's 7 days, first-time fix's 30, SLA clocks running past due) see only rows that existed by
 /// then.
 ///
@@ -423,6 +452,7 @@ pub fn load(
     conn: &mut PgConnection,
     protocol: &Protocol,
     as_of: DateTime<Utc>,
+    store: Option<&crate::metrics::store::Reader<'_>>,
 ) -> Result<Observations, InputError> {
     let calendar = protocol
         .calendar
@@ -454,88 +484,20 @@ pub fn load(
     .iter()
     .any(|m| c.wants(*m))
     {
-        let sql = format!(
-            "WITH sla AS ({sla}
-             ), outcomes AS (
-                SELECT s.ticket_id, array_agg(s.achieved ORDER BY s.at, s.achieved) AS sla_achieved
-                  FROM sla s WHERE s.at >= $2 AND s.at < $3 GROUP BY s.ticket_id
-             )
-             SELECT t.id, t.source, t.organization_id, t.site_id, t.channel::text AS channel,
-                    t.category, t.priority::text AS priority,
-                    floor(extract(epoch FROM t.created_at))::int8 AS created,
-                    floor(extract(epoch FROM m.first_reply_at))::int8 AS first_reply_at,
-                    m.first_reply_business_seconds AS frt_business,
-                    floor(extract(epoch FROM m.latest_solved_at))::int8 AS latest_solved_at,
-                    m.full_resolution_business_seconds AS full_resolution_business,
-                    m.reopens, {fcr} AS fcr,
-                    m.first_reply_team_id, m.first_reply_agent_employment::text AS first_reply_employment,
-                    m.solved_team_id, m.solved_assignee_employment::text AS solved_employment,
-                    coalesce(o.sla_achieved, '{{}}') AS sla_achieved
-               FROM tickets t
-               JOIN ticket_metrics m ON m.ticket_id = t.id
-               LEFT JOIN outcomes o ON o.ticket_id = t.id
-              WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
-                AND t.id = ANY($8)
-                AND (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $7)
-                AND t.created_at <= $4
-                AND ((m.first_reply_at >= $2 AND m.first_reply_at < $3)
-                     OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
-                     OR o.ticket_id IS NOT NULL)
-              ORDER BY t.id",
-            // What a metric not compared would cost is not read: no SLA outcomes, no FCR look-up.
-            sla = if c.wants(BakeOffMetric::SlaAttainment) {
-                crate::reports::inputs::SLA_OUTCOMES_AS_OF_SQL
-            } else {
-                "SELECT NULL::int8 AS ticket_id, NULL::timestamptz AS at, NULL::bool AS achieved
-                  WHERE FALSE"
-            },
-            fcr = if c.wants(BakeOffMetric::FirstContactResolution) {
-                crate::reports::inputs::FCR_AS_OF_SQL
-            } else {
-                "NULL::bool"
-            },
-        );
-        // The tickets with an event in the period, found through the instants' indexes: the
-        // first reply, the latest solve, and an SLA clock's breach, fulfilment or running due
-        // instant (a superset of the outcomes in the period; the query keeps the outcomes).
-        let sla_ids = if c.wants(BakeOffMetric::SlaAttainment) {
-            "UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE breached_at >= $1 AND breached_at < $2
-             UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE fulfilled_at >= $1 AND fulfilled_at < $2
-             UNION ALL SELECT ticket_id FROM ticket_sla_clocks WHERE running AND due_at >= $1 AND due_at < $2"
-        } else {
-            ""
+        let query = TicketQuery {
+            sources: [src_a, src_b],
+            start,
+            end,
+            as_of,
+            sla: c.wants(BakeOffMetric::SlaAttainment),
+            fcr: c.wants(BakeOffMetric::FirstContactResolution),
         };
-        let mut ids: Vec<i64> = diesel::sql_query(format!(
-            "SELECT ticket_id AS id FROM ticket_metrics WHERE first_reply_at >= $1 AND first_reply_at < $2
-             UNION ALL SELECT ticket_id FROM ticket_metrics WHERE latest_solved_at >= $1 AND latest_solved_at < $2
-             {sla_ids}"
-        ))
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
-        .load::<Id>(conn)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        // In chunks of ids, each read over its id range so the SLA clocks are read by range.
-        for chunk in ids.chunks(CHUNK_IDS) {
-            let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
-                continue;
-            };
-            let rows = diesel::sql_query(&sql)
-                .bind::<Nullable<Text>, _>(src_a)
-                .bind::<Timestamptz, _>(start)
-                .bind::<Timestamptz, _>(end)
-                .bind::<Timestamptz, _>(as_of)
-                .bind::<BigInt, _>(first)
-                .bind::<BigInt, _>(last.saturating_add(1))
-                .bind::<Nullable<Text>, _>(src_b)
-                .bind::<Array<BigInt>, _>(chunk)
-                .load::<TicketRow>(conn)?;
-            for r in rows {
-                ticket_observations(&mut c, r, calendar.as_ref().map(|(c, _)| c), &in_period);
-            }
+        let calendar = calendar.as_ref().map(|(c, _)| c);
+        let mut visit =
+            |facts: TicketFacts| ticket_observations(&mut c, facts, calendar, &in_period);
+        match store {
+            Some(reader) => reader.bake_off_tickets(&query, &mut visit),
+            None => ticket_sql::read(conn, &query, &mut visit)?,
         }
     }
 
@@ -687,7 +649,7 @@ pub fn load(
 
 fn ticket_observations(
     c: &mut Collector<'_>,
-    r: TicketRow,
+    r: TicketFacts,
     calendar: Option<&BusinessCalendar>,
     in_period: &impl Fn(i64) -> bool,
 ) {

@@ -16,6 +16,7 @@ pub mod compute;
 pub mod inputs;
 pub mod protocol;
 pub mod render;
+pub mod ticket_sql;
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -359,8 +360,36 @@ pub fn build(
     }
 }
 
+/// `as_of` truncated to the second.
+fn whole_second(as_of: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(as_of.timestamp(), 0).unwrap_or(as_of)
+}
+
+/// Reads protocol `protocol_id` and its observations as of `as_of` (whole seconds) in the
+/// caller's transaction; the tickets from `store` when given.
+fn read(
+    conn: &mut PgConnection,
+    protocol_id: i64,
+    as_of: DateTime<Utc>,
+    store: Option<&crate::metrics::store::Reader<'_>>,
+) -> Result<(RegisteredProtocol, inputs::Observations), BakeOffError> {
+    let registered = match protocol::get(conn, protocol_id) {
+        Ok(r) => r,
+        Err(diesel::result::Error::NotFound) => {
+            return Err(BakeOffError::UnknownProtocol(protocol_id));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if as_of < registered.protocol.period.start {
+        return Err(BakeOffError::AsOfTooEarly);
+    }
+    let observations = inputs::load(conn, &registered.protocol, as_of, store)?;
+    Ok((registered, observations))
+}
+
 /// Reads and builds the report of protocol `protocol_id` as of `as_of` (truncated to the
-/// second) in one `REPEATABLE READ`, read-only transaction.
+/// second) in one `REPEATABLE READ`, read-only transaction, every input from the database (the
+/// command line's path).
 ///
 /// # Errors
 /// [`BakeOffError::UnknownProtocol`], [`BakeOffError::UnknownCalendar`],
@@ -370,26 +399,32 @@ pub fn generate(
     protocol_id: i64,
     as_of: DateTime<Utc>,
 ) -> Result<BakeOffDocument, BakeOffError> {
-    let as_of = DateTime::<Utc>::from_timestamp(as_of.timestamp(), 0).unwrap_or(as_of);
-    let (registered, observations) =
-        conn.build_transaction()
-            .repeatable_read()
-            .read_only()
-            .run(|conn| {
-                let registered = match protocol::get(conn, protocol_id) {
-                    Ok(r) => r,
-                    Err(diesel::result::Error::NotFound) => {
-                        return Err(BakeOffError::UnknownProtocol(protocol_id));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                if as_of < registered.protocol.period.start {
-                    return Err(BakeOffError::AsOfTooEarly);
-                }
-                let observations = inputs::load(conn, &registered.protocol, as_of)?;
-                Ok((registered, observations))
-            })?;
+    let as_of = whole_second(as_of);
+    let (registered, observations) = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| read(conn, protocol_id, as_of, None))?;
     Ok(build(&registered, as_of, observations))
+}
+
+/// Reads the report's inputs in the transaction of a metrics-store read (`conn` and `reader`
+/// share one `REPEATABLE READ` snapshot: [`crate::metrics::store::MetricsStore::read`]): the
+/// tickets from the store, surveys and work orders from the database — the same observations
+/// [`generate`] reads, without reading a year of tickets through the driver. Build the report
+/// with [`build`] once the store is let go.
+///
+/// # Errors
+/// As [`generate`].
+pub fn read_with_store(
+    conn: &mut PgConnection,
+    reader: &crate::metrics::store::Reader<'_>,
+    protocol_id: i64,
+    as_of: DateTime<Utc>,
+) -> Result<(RegisteredProtocol, DateTime<Utc>, inputs::Observations), BakeOffError> {
+    let as_of = whole_second(as_of);
+    let (registered, observations) = read(conn, protocol_id, as_of, Some(reader))?;
+    Ok((registered, as_of, observations))
 }
 
 /// Stores a bake-off report (kind `bake_off`).

@@ -1,0 +1,98 @@
+//! A bake-off's tickets ([`crate::reports::bakeoff::inputs::TicketFacts`]) read from the store
+//! instead of the database: the same tickets, values and order as the report's SQL
+//! (`reports::bakeoff::ticket_sql`), at the store's snapshot — one pass over the packed rows
+//! instead of a year of tickets read through the driver.
+//!
+//! As the SQL does, a ticket counts when it has a projection, was created by `as_of`, belongs
+//! to either cohort's data set and has a first reply, a latest solve or an SLA outcome in the
+//! period; its SLA outcomes are those in the period and by `as_of` (the evidence report's
+//! outcomes: `evidence.rs`), and `fcr.v1`'s look-up sees only tickets created by `as_of`. The
+//! equality of both paths is tested in `tests/api/bake_off.rs`.
+
+use super::*;
+use crate::reports::bakeoff::inputs::{TicketFacts, TicketQuery};
+
+/// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
+fn whole_seconds(micros: i64) -> i64 {
+    micros.div_euclid(1_000_000)
+}
+
+/// `Some(v)` unless `v` is [`NONE`].
+fn present(v: i64) -> Option<i64> {
+    (v != NONE).then_some(v)
+}
+
+impl Reader<'_> {
+    /// Calls `visit` with the facts of each ticket `q` selects, ascending by id, exactly as
+    /// `reports::bakeoff::ticket_sql::read` reads them from the database at this snapshot.
+    pub fn bake_off_tickets(&self, q: &TicketQuery<'_>, visit: &mut impl FnMut(TicketFacts)) {
+        let c = self.content;
+        // The interned data sets wanted (0: the company's own); a label no ticket has selects
+        // nothing.
+        let wanted: Vec<u32> = q
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                None => Some(0),
+                Some(label) => c.sources.get(&(*label).to_string()),
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let (start, end) = (q.start.timestamp_micros(), q.end.timestamp_micros());
+        let as_of = q.as_of.timestamp_micros();
+        let within = |t: i64| t != NONE && t >= start && t < end;
+        let id = |v: u32| c.ids.value(v).copied();
+        let label = |v: u8| c.labels.value(v).cloned();
+        let mut sla = Vec::new();
+        for r in &c.rows {
+            if r.flags & flag::HAS_METRICS == 0 || r.created > as_of || !wanted.contains(&r.source)
+            {
+                continue;
+            }
+            sla.clear();
+            if q.sla {
+                c.outcomes(r, |o| {
+                    if o.at >= start && o.at < end && o.at <= as_of {
+                        sla.push((o.at, o.kind == OutcomeKind::Achieved));
+                    }
+                });
+                // The SQL's `array_agg(achieved ORDER BY at, achieved)`.
+                sla.sort_unstable();
+            }
+            let latest = c.latest(r);
+            if !within(r.first_reply_at) && !within(latest) && sla.is_empty() {
+                continue;
+            }
+            let (first_reply_business, full_resolution_business) = c.durations(r, 1);
+            let fcr = (q.fcr && r.flags & flag::ONE_TOUCH_SET != 0).then(|| {
+                r.flags & flag::FCR_CANDIDATE != 0
+                    && latest != NONE
+                    && self.first_contact(r, latest, as_of)
+            });
+            let a = c.attribution(r);
+            visit(TicketFacts {
+                id: r.ticket_id,
+                source: c.sources.value(r.source).cloned(),
+                organization_id: id(r.organization),
+                site_id: id(r.site),
+                channel: label(r.channel),
+                category: c.strings.value(r.category).cloned(),
+                priority: label(r.priority).unwrap_or_default(),
+                created: whole_seconds(r.created),
+                first_reply_at: present(r.first_reply_at).map(whole_seconds),
+                frt_business: present(first_reply_business),
+                latest_solved_at: present(latest).map(whole_seconds),
+                full_resolution_business: present(full_resolution_business),
+                reopens: c.reopens(r),
+                fcr,
+                first_reply_team_id: id(a.first_reply_team),
+                first_reply_employment: label(a.first_reply_employment),
+                solved_team_id: id(a.solved_team),
+                solved_employment: label(a.solved_employment),
+                sla_achieved: sla.iter().map(|&(_, achieved)| achieved).collect(),
+            });
+        }
+    }
+}
