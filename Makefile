@@ -4,7 +4,7 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test db test-db browser lint fuzz bench bench-scale bench-evidence bench-bake-off clean-db
+.PHONY: run demo test db test-db browser lint fuzz bench bench-scale bench-evidence bench-bake-off bench-dashboard clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
@@ -61,3 +61,7 @@ bench-evidence: db
 ## bench-bake-off: over the million tickets bench-evidence seeds, time bake-off reports of a month, a quarter and a year (scripts/bench-bake-off.sh)
 bench-bake-off: db
 	bash scripts/bench-bake-off.sh
+
+## bench-dashboard: over the million tickets, seeded up to today (BENCH_SCALE_UNTIL), time GET /dashboard as a logged-in manager (scripts/bench-dashboard.sh)
+bench-dashboard: db
+	bash scripts/bench-dashboard.sh

@@ -40,7 +40,7 @@ else
   "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
   $BIN migrate >/dev/null
   echo "== frontline seed --profile scale --tickets $TICKETS" | tee "$OUT/evidence.txt"
-  $BIN seed --profile scale --tickets "$TICKETS" | grep seeded | tee -a "$OUT/evidence.txt"
+  $BIN seed --profile scale --tickets "$TICKETS" --until "${BENCH_SCALE_UNTIL:-2026-11-01}" | grep seeded | tee -a "$OUT/evidence.txt"
   "${PSQL[@]}" -d $DB -c "VACUUM ANALYZE" 2>/dev/null || true
 fi
 echo "tickets in the database: $("${PSQL[@]}" -d $DB -At -c 'SELECT count(*) FROM tickets')" \
