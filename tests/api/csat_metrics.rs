@@ -1,7 +1,7 @@
 //! `csat.v1`, `csat_response_rate.v1` and `nps.v1` (docs/METRICS.md "Satisfaction") on a small
 //! fixture worked out by hand: the summary, a breakdown by team and sourcing (the team at the
-//! solve, not the ticket's current one), the CSV columns, and the store staying exact when an
-//! answer arrives between two reads.
+//! solve, not the ticket's current one, with its sourcing then: a later change moves nothing),
+//! the CSV columns, and the store staying exact when an answer arrives between two reads.
 
 use crate::helpers::{small_mapping, spawn_app};
 use crate::metrics_store::compare;
@@ -390,4 +390,52 @@ async fn csat_response_rate_and_nps_match_figures_worked_out_by_hand() {
         after["csat_response_rate"],
         json!({ "numerator": 7, "denominator": 8, "value": 0.875 })
     );
+
+    // The vendor's team is taken in-house today: March's ratings keep the sourcing of their
+    // solve (docs/METRICS.md §7). Outsourced in March: B 4, C 3, D 1 → CSAT 1/3, mean 8/3; sent
+    // B's second, C, D, all three answered. In-house: A 5, E 4 → 2/2, mean 4.5.
+    diesel::sql_query(format!(
+        "UPDATE teams SET sourcing = 'in_house', vendor_name = NULL WHERE id = {vendor}"
+    ))
+    .execute(&mut app.db.conn())
+    .unwrap();
+    let by_sourcing = app
+        .get_json(
+            &format!("/api/v1/metrics/breakdown?by=sourcing&{MARCH}"),
+            200,
+        )
+        .await;
+    let outsourced = group(&by_sourcing, "outsourced");
+    assert_eq!(
+        outsourced["csat"],
+        json!({ "numerator": 1, "denominator": 3, "value": 1.0 / 3.0, "mean_score": 8.0 / 3.0 })
+    );
+    assert_eq!(
+        outsourced["csat_response_rate"],
+        json!({ "numerator": 3, "denominator": 3, "value": 1.0 })
+    );
+    assert_eq!(
+        group(&by_sourcing, "in_house")["csat"],
+        json!({ "numerator": 2, "denominator": 2, "value": 1.0, "mean_score": 4.5 })
+    );
+    let in_house_now = app
+        .get_json(
+            &format!("/api/v1/metrics/summary?{MARCH}&sourcing=in_house"),
+            200,
+        )
+        .await;
+    assert_eq!(in_house_now["csat"]["denominator"], 2);
+    let store = frontline::metrics::MetricsStore::new();
+    store
+        .read(&app.db.pool, |conn, reader| {
+            compare(
+                conn,
+                reader,
+                &Grouping::Dimension(Dimension::Sourcing),
+                &MetricFilters::default(),
+                march_range,
+                TimeBasis::Calendar,
+            )
+        })
+        .unwrap();
 }

@@ -340,13 +340,17 @@ const CURRENT: Credit = Credit {
     employment: "u.employment_type::text",
 };
 
-/// Satisfaction: the survey's team and assignee (at the solve surveyed), their current sourcing
-/// and employment type.
+/// Satisfaction: the survey's team and assignee (at the solve surveyed), with that team's
+/// sourcing and that assignee's employment type at the solve (the periods in force then).
 const SURVEY: Credit = Credit {
     team: "sv.team_id",
     agent: "sv.assignee_id",
-    sourcing: "tm.sourcing::text",
-    employment: "u.employment_type::text",
+    sourcing: "(SELECT p.sourcing::text FROM team_sourcing_periods p
+                  WHERE p.team_id = sv.team_id AND p.valid_from <= sv.solved_at
+                  ORDER BY p.valid_from DESC LIMIT 1)",
+    employment: "(SELECT p.employment_type::text FROM user_periods p
+                    WHERE p.user_id = sv.assignee_id AND p.valid_from <= sv.solved_at
+                    ORDER BY p.valid_from DESC LIMIT 1)",
 };
 
 /// The joins of a ticket query (aliases: `t` the ticket, and `m` its projection where the

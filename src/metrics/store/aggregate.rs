@@ -496,10 +496,11 @@ impl<'a> Reader<'a> {
         }
         // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
         // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at
-        // the solve it asked about) in place of the ticket's current ones. Summaries and buckets
+        // the solve it asked about, with their sourcing and employment type then) in place of
+        // the ticket's current ones. Summaries and buckets
         // read no dimension of the row: any row serves them.
         let ticket_row = filter.is_some() || dimension.is_some();
-        let surveyed = |ticket_id: i64, team: u32, assignee: u32| {
+        let surveyed = |ticket_id: i64, credit: Credit| {
             let base = if ticket_row {
                 c.position(ticket_id).ok().map(|p| &c.rows[p])
             } else {
@@ -507,7 +508,6 @@ impl<'a> Reader<'a> {
             };
             let r = base?;
             let a = c.attribution(r);
-            let credit = self.current_credit(team, assignee);
             filter
                 .as_ref()
                 .is_none_or(|f| f.matches_ticket(r, a) && f.matches_credit(credit))
@@ -519,7 +519,13 @@ impl<'a> Reader<'a> {
             &c.surveys
         };
         for rating in surveys.ratings.iter().filter(|r| inside(r.answered)) {
-            if let Some((r, a, credit)) = surveyed(rating.ticket_id, rating.team, rating.assignee) {
+            let credit = Credit {
+                team: rating.team,
+                agent: rating.assignee,
+                sourcing: rating.sourcing,
+                employment: rating.employment,
+            };
+            if let Some((r, a, credit)) = surveyed(rating.ticket_id, credit) {
                 let g = slot(r, a, credit, rating.answered, &mut accs);
                 accs[g].satisfaction.add_rating(rating);
             }
@@ -528,7 +534,13 @@ impl<'a> Reader<'a> {
             if !inside(sent.sent) {
                 continue;
             }
-            if let Some((r, a, credit)) = surveyed(sent.ticket_id, sent.team, sent.assignee) {
+            let credit = Credit {
+                team: sent.team,
+                agent: sent.assignee,
+                sourcing: sent.sourcing,
+                employment: sent.employment,
+            };
+            if let Some((r, a, credit)) = surveyed(sent.ticket_id, credit) {
                 let g = slot(r, a, credit, sent.sent, &mut accs);
                 accs[g].satisfaction.add_sent(surveys.is_answered(i));
             }

@@ -1,7 +1,10 @@
 //! The surveys of the store (docs/METRICS.md "Satisfaction": `csat.v1`,
 //! `csat_response_rate.v1`, `nps.v1`), for the tickets that have any: one [`SentRow`] per survey
-//! sent (24 bytes, and one bit: answered or not) for the response rate, and one [`RatingRow`]
-//! per ticket with a rating (32 bytes) for CSAT and NPS. Surveys neither sent nor the ticket's
+//! sent (32 bytes, and one bit: answered or not) for the response rate, and one [`RatingRow`]
+//! per ticket with a rating (32 bytes) for CSAT and NPS. Each is credited to the survey's team
+//! and assignee at the solve it asked about, with that team's sourcing and that assignee's
+//! employment type **at the solve** (`team_sourcing_periods`, `user_periods`; docs/METRICS.md
+//! §7): a later change of sourcing moves no rating. Surveys neither sent nor the ticket's
 //! rating count in no figure and are not held. Loaded with the tickets.
 //! A full load reads them all; a refresh reads again every survey of the tickets that changed,
 //! `changed_since` following `surveys.changed_xid` too (migration 2026-12-01-300010: an answer
@@ -14,11 +17,12 @@
 
 use super::*;
 use crate::metrics::types::{Nps, Satisfaction};
+use diesel::sql_types::{SmallInt, Timestamptz};
 
 /// A missing NPS answer in [`RatingRow::nps`].
 const NO_NPS: u8 = u8::MAX;
 
-/// One survey sent, packed (24 bytes; whether it was answered is a bit of
+/// One survey sent, packed (32 bytes; whether it was answered is a bit of
 /// [`Surveys::answered`]). Instants in microseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SentRow {
@@ -28,6 +32,10 @@ pub(super) struct SentRow {
     /// Team and assignee at the solve (interned in [`Content::ids`], 0 = NULL).
     pub(super) team: u32,
     pub(super) assignee: u32,
+    /// The team's sourcing and the assignee's employment type at the solve (interned in
+    /// `Content::labels`, 0 = NULL).
+    pub(super) sourcing: u8,
+    pub(super) employment: u8,
 }
 
 /// A ticket's rating (its most recently answered survey), packed (32 bytes).
@@ -39,6 +47,9 @@ pub(super) struct RatingRow {
     /// Team and assignee at the solve surveyed (interned, 0 = NULL).
     pub(super) team: u32,
     pub(super) assignee: u32,
+    /// Their sourcing and employment type at that solve (interned labels, 0 = NULL).
+    pub(super) sourcing: u8,
+    pub(super) employment: u8,
     /// 1–5.
     pub(super) score: u8,
     /// 0–10, [`NO_NPS`] without an NPS answer.
@@ -46,7 +57,7 @@ pub(super) struct RatingRow {
 }
 
 const _: () =
-    assert!(std::mem::size_of::<SentRow>() == 24 && std::mem::size_of::<RatingRow>() == 32);
+    assert!(std::mem::size_of::<SentRow>() == 32 && std::mem::size_of::<RatingRow>() == 32);
 
 /// The surveys held: both lists ascending by ticket id (a ticket's surveys sent in id order).
 #[derive(Default)]
@@ -81,40 +92,62 @@ impl Surveys {
 /// A ticket's surveys packed: those sent (with their answered bits) and its rating.
 pub(super) type PackedSurveys = (Vec<(SentRow, bool)>, Vec<RatingRow>);
 
-type SurveyTuple = (
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<i16>,
-    Option<i16>,
-);
+/// A survey as loaded: what the figures read of it.
+#[derive(QueryableByName)]
+pub(super) struct SurveyTuple {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    ticket_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    team_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    assignee_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    sent_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    answered_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    score: Option<i16>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    nps: Option<i16>,
+    /// The team's sourcing and the assignee's employment type at `solved_at`.
+    #[diesel(sql_type = Nullable<Text>)]
+    sourcing: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    employment: Option<String>,
+}
+
+/// The survey columns, with the team's sourcing and the assignee's employment type as of the
+/// solve surveyed (the period in force then; none before the first).
+pub(super) const SURVEY_CREDIT_SQL: &str = "
+       (SELECT p.sourcing::text FROM team_sourcing_periods p
+         WHERE p.team_id = s.team_id AND p.valid_from <= s.solved_at
+         ORDER BY p.valid_from DESC LIMIT 1) AS sourcing,
+       (SELECT p.employment_type::text FROM user_periods p
+         WHERE p.user_id = s.assignee_id AND p.valid_from <= s.solved_at
+         ORDER BY p.valid_from DESC LIMIT 1) AS employment";
 
 /// Reads the surveys sent or answered of `tickets` (of every ticket for `None`), by ticket and id.
 pub(super) fn load_surveys(
     conn: &mut PgConnection,
     tickets: Option<&[i64]>,
 ) -> QueryResult<Vec<SurveyTuple>> {
-    use crate::schema::surveys as s;
-    let query = s::table
-        .filter(s::sent_at.is_not_null().or(s::answered_at.is_not_null()))
-        .select((
-            s::id,
-            s::ticket_id,
-            s::team_id,
-            s::assignee_id,
-            s::sent_at,
-            s::answered_at,
-            s::score,
-            s::nps,
-        ))
-        .order((s::ticket_id, s::id))
-        .into_boxed();
+    use diesel::sql_types::Array;
+    let sql = |only: &str| {
+        format!(
+            "SELECT s.id, s.ticket_id, s.team_id, s.assignee_id, s.sent_at, s.answered_at,
+                    s.score, s.nps, {SURVEY_CREDIT_SQL}
+               FROM surveys s
+              WHERE (s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL){only}
+              ORDER BY s.ticket_id, s.id"
+        )
+    };
     match tickets {
-        Some(ids) => query.filter(s::ticket_id.eq_any(ids)).load(conn),
-        None => query.load(conn),
+        Some(ids) => diesel::sql_query(sql(" AND s.ticket_id = ANY($1)"))
+            .bind::<Array<BigInt>, _>(ids)
+            .load(conn),
+        None => diesel::sql_query(sql("")).load(conn),
     }
 }
 
@@ -125,17 +158,35 @@ impl Content {
         let mut ratings: Vec<RatingRow> = Vec::new();
         // The current ticket's rating so far, with its survey id.
         let mut best: Option<(RatingRow, i64)> = None;
-        for (id, ticket_id, team, assignee, sent_at, answered_at, score, nps) in loaded {
+        for survey in loaded {
+            let SurveyTuple {
+                id,
+                ticket_id,
+                sent_at,
+                answered_at,
+                score,
+                nps,
+                ..
+            } = survey;
             if best.is_some_and(|(r, _)| r.ticket_id != ticket_id) {
                 ratings.extend(best.take().map(|(r, _)| r));
             }
-            let (team, assignee) = (self.ids.intern(team), self.ids.intern(assignee));
+            let (team, assignee) = (
+                self.ids.intern(survey.team_id),
+                self.ids.intern(survey.assignee_id),
+            );
+            let (sourcing, employment) = (
+                self.labels.intern(survey.sourcing),
+                self.labels.intern(survey.employment),
+            );
             if let Some(at) = sent_at {
                 let row = SentRow {
                     ticket_id,
                     sent: at.timestamp_micros(),
                     team,
                     assignee,
+                    sourcing,
+                    employment,
                 };
                 sent.push((row, answered_at.is_some()));
             }
@@ -150,6 +201,8 @@ impl Content {
                     answered: at,
                     team,
                     assignee,
+                    sourcing,
+                    employment,
                     score: small(score, 0),
                     nps: small(nps, NO_NPS),
                 };
