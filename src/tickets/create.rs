@@ -44,13 +44,49 @@ pub struct NewTicket {
     pub status: Option<TicketStatus>,
 }
 
+/// The customer of an inline requester: the one who already has its email (found, unchanged:
+/// what Zendesk and Freshdesk do with a requester's email), else a new one. A concurrent creation
+/// of the same email finds that customer.
+///
+/// # Errors
+/// 422 naming `requester.<field>` for a constraint the new customer breaks; database errors.
+fn inline_requester(
+    conn: &mut PgConnection,
+    new: &NewCustomer,
+) -> Result<orgs::Customer, ApiError> {
+    if let Some(email) = &new.email
+        && let Some(found) = orgs::customer_by_email(conn, email)?
+    {
+        return Ok(found);
+    }
+    let created = orgs::create_customer_unless_email_taken(conn, new).map_err(|e| {
+        let prefixed: Vec<(&str, String, &str)> = CUSTOMER_CONSTRAINTS
+            .iter()
+            .map(|(c, f, m)| (*c, format!("requester.{f}"), *m))
+            .collect();
+        let fields: Vec<(&str, &str, &str)> = prefixed
+            .iter()
+            .map(|(c, f, m)| (*c, f.as_str(), *m))
+            .collect();
+        on_constraint(e, &fields)
+    })?;
+    match (created, &new.email) {
+        (Some(created), _) => Ok(created),
+        (None, Some(email)) => {
+            orgs::customer_by_email(conn, email)?.ok_or(ApiError::NotFound("customer"))
+        }
+        (None, None) => Err(ApiError::NotFound("customer")),
+    }
+}
+
 /// Creates a ticket inside the caller's transaction, created by `actor` at `now` (`None`: no
 /// staff member, e.g. a message by email: `created_by_id` and the events' actor stay NULL).
 ///
 /// # Errors
 /// 422 naming the field for unknown references (`requester_id`, `site_id`, `assignee_id`,
-/// `team_id`, `organization_id`, `asset_id`: also an asset of another organization or site) or an invalid inline requester (`requester.email`, …); 409 for
-/// a duplicate inline requester email; 409/422 for a status the state machine refuses.
+/// `team_id`, `organization_id`, `asset_id`: also an asset of another organization or site) or
+/// an invalid inline requester (`requester.email`, …: an inline requester whose email a
+/// customer already has is that customer); 409/422 for a status the state machine refuses.
 pub fn create_tx(
     conn: &mut PgConnection,
     rules: &RulesCache,
@@ -65,17 +101,7 @@ pub fn create_tx(
         Requester::Existing(id) => orgs::get_customer(conn, id.get())
             .optional()?
             .ok_or_else(|| ApiError::invalid_field("requester_id", "no such customer"))?,
-        Requester::New(new) => orgs::create_customer(conn, new).map_err(|e| {
-            let prefixed: Vec<(&str, String, &str)> = CUSTOMER_CONSTRAINTS
-                .iter()
-                .map(|(c, f, m)| (*c, format!("requester.{f}"), *m))
-                .collect();
-            let fields: Vec<(&str, &str, &str)> = prefixed
-                .iter()
-                .map(|(c, f, m)| (*c, f.as_str(), *m))
-                .collect();
-            on_constraint(e, &fields)
-        })?,
+        Requester::New(new) => inline_requester(conn, new)?,
     };
     fields.requester_id = Some(requester.id);
     fields.organization_id = fields.organization_id.or(requester.organization_id);

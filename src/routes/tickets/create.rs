@@ -30,7 +30,8 @@ use utoipa::ToSchema;
 pub struct CreateTicketRequest {
     /// An existing customer; or give `requester` instead.
     pub requester_id: Option<i64>,
-    /// A new customer, created with the ticket (the caller on the phone).
+    /// The caller on the phone: a new customer created with the ticket, or, when a customer
+    /// already has this email, that customer (found, unchanged; as Zendesk does).
     pub requester: Option<CreateCustomerRequest>,
     /// Organization (default: the requester's).
     pub organization_id: Option<i64>,
@@ -143,8 +144,8 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
 /// 422, and a request whose key is still in flight is 409: no retry ever creates a second ticket.
 ///
 /// Errors: 401; 403 for managers and technicians; 400 for malformed JSON or a bad key; 413 for a
-/// body over 512 KiB; 422 naming the field for anything invalid; 409 for a duplicate inline
-/// requester email.
+/// body over 512 KiB; 422 naming the field for anything invalid. An inline `requester` whose
+/// email a customer already has is that customer (found, unchanged), as Zendesk does.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicketRequest,
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe: 1–255 visible ASCII characters", pattern = r"^[!-~]{1,255}$")),
