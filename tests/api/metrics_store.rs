@@ -558,6 +558,28 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
     );
     check(&db, &store, "after requester and category changes");
 
+    // Merges (issue 15, item 7): merged tickets are duplicates, in no aggregate — a surveyed
+    // one, one with SLA clocks, one a requester's earlier solved ticket (a repeat-contact and
+    // FCR look-up target) — in the store as in the SQL. Tickets without work orders, as the API
+    // merges only those.
+    let before = summary_created(&db, &store);
+    let merged = diesel::sql_query(
+        "WITH pick AS (
+           (SELECT ticket_id AS id FROM surveys WHERE answered_at IS NOT NULL ORDER BY id LIMIT 1)
+           UNION (SELECT ticket_id FROM ticket_sla_clocks ORDER BY ticket_id LIMIT 1)
+           UNION (SELECT t.id FROM tickets t WHERE t.requester_id IS NOT NULL
+                     AND t.solved_at IS NOT NULL ORDER BY t.id DESC LIMIT 1))
+         UPDATE tickets t SET merged_into_id = (SELECT min(id) FROM tickets WHERE id <> t.id)
+          WHERE t.id IN (SELECT id FROM pick)
+            AND t.source IS NULL
+            AND NOT EXISTS (SELECT 1 FROM work_orders w WHERE w.ticket_id = t.id)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(merged >= 2, "{merged} merged");
+    check(&db, &store, "after merges");
+    assert_eq!(summary_created(&db, &store), before - merged as i64);
+
     // Two writers committing out of order: the earlier transaction commits last, after the
     // store has read a snapshot in which it was still running.
     let mut first = db.conn();

@@ -92,14 +92,22 @@ type SurveyTuple = (
     Option<i16>,
 );
 
-/// Reads the surveys sent or answered of `tickets` (of every ticket for `None`), by ticket and id.
+/// Reads the surveys sent or answered of `tickets` (of every ticket for `None`), by ticket and id;
+/// none of a ticket merged into another.
 pub(super) fn load_surveys(
     conn: &mut PgConnection,
     tickets: Option<&[i64]>,
 ) -> QueryResult<Vec<SurveyTuple>> {
     use crate::schema::surveys as s;
+    use crate::schema::tickets as t;
     let query = s::table
         .filter(s::sent_at.is_not_null().or(s::answered_at.is_not_null()))
+        // Not a merged ticket's (a duplicate, in no aggregate: docs/METRICS.md).
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            t::table
+                .filter(t::id.eq(s::ticket_id))
+                .filter(t::merged_into_id.is_not_null()),
+        )))
         .select((
             s::id,
             s::ticket_id,
