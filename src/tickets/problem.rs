@@ -262,7 +262,7 @@ pub fn standard_reply(problem: &Ticket) -> String {
 /// # Errors
 /// What solving an incident refuses (e.g. 409 for an open work order), with the incident named
 /// in the detail; nothing is written then (the caller's transaction rolls back).
-pub(super) fn solve_incidents_tx(
+pub fn solve_incidents_tx(
     conn: &mut PgConnection,
     cache: &RulesCache,
     problem: &Ticket,

@@ -483,7 +483,6 @@ fn the_store_follows_every_write_exactly_whatever_the_commit_order() {
     check(&db, &store, "first load");
     let loaded = store.len();
     assert!(loaded > 300);
-    let created = summary_created(&db, &store);
 
     // Plain writes: a projection, a ticket's dimension, a clock, a new ticket row.
     let mut conn = db.conn();
