@@ -327,7 +327,7 @@ async fn solving_a_problem_solves_its_incidents_with_a_public_reply_to_each_requ
                "description": "Outbox full.", "description_author": "requester"}),
     )
     .await;
-    let (other, _) = ticket(
+    let (other, other_number) = ticket(
         &app,
         &ann_token,
         json!({"requester_id": ops, "subject": "Another problem", "channel": "web",
@@ -459,4 +459,50 @@ async fn solving_a_problem_solves_its_incidents_with_a_public_reply_to_each_requ
         .get_json(&format!("/api/v1/tickets/{sam_ticket}"), 200)
         .await;
     assert_eq!(sam_after["ticket"]["status"], "solved");
+
+    // A problem solved by PATCH (no comment): its incident's requester gets the standard reply.
+    let (late, _) = ticket(
+        &app,
+        &bob_token,
+        json!({"requester_id": sam, "subject": "Printing slow", "channel": "email",
+               "description": "Slow.", "description_author": "requester", "assignee_id": bob}),
+    )
+    .await;
+    let (status, _) = send(
+        &app,
+        &ann_token,
+        Method::POST,
+        &format!("/api/v1/tickets/{other}/incidents"),
+        json!({"ticket_ids": [late]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let version = app.get_json(&format!("/api/v1/tickets/{other}"), 200).await["ticket"]["version"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/tickets/{other}", app.address))
+        .bearer_auth(&ann_token)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&json!({"status": "solved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let t = app.get_json(&format!("/api/v1/tickets/{late}"), 200).await;
+    assert_eq!(t["ticket"]["status"], "solved");
+    assert_eq!(
+        comments(&app, late).await.last().unwrap(),
+        &(
+            "agent".to_string(),
+            true,
+            format!(
+                "The problem behind your request has been solved (ticket #{other_number}: \
+                 Another problem). If the issue persists, reply to this message and we will \
+                 reopen your request."
+            )
+        )
+    );
+    assert_eq!(outbox(&app, late, "agent_reply"), 1);
 }
