@@ -189,6 +189,39 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
+impl ApiError {
+    /// The problem details of this error, as its response carries them (the per-ticket result
+    /// of a bulk update carries one too). An unexpected error's detail is the generic one, as
+    /// in a response; it is not logged here.
+    pub fn problem(&self) -> Problem {
+        let detail = match self {
+            ApiError::Unexpected(_) => "The server could not complete the request.".to_string(),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::BadRequest { errors, .. }
+            | ApiError::Validation { errors, .. }
+            | ApiError::ForbiddenField { errors, .. }
+            | ApiError::Conflict { errors, .. } => errors.clone(),
+            _ => FieldErrors::new(),
+        };
+        self.problem_with(detail, errors)
+    }
+
+    fn problem_with(&self, detail: String, errors: FieldErrors) -> Problem {
+        let status = self.status_code();
+        Problem {
+            type_: format!("https://frontline.dev/problems/{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_string(),
+            errors,
+            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -230,15 +263,7 @@ impl ResponseError for ApiError {
             | ApiError::Conflict { errors, .. } => errors.clone(),
             _ => FieldErrors::new(),
         };
-        let problem = Problem {
-            type_: format!("https://frontline.dev/problems/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
-            code: self.code().to_string(),
-            errors,
-            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
-        };
+        let problem = self.problem_with(detail, errors);
         let mut response = HttpResponse::build(status);
         response.insert_header((
             header::CONTENT_TYPE,

@@ -202,6 +202,7 @@ diesel::table! {
         hold_reason -> Nullable<Text>,
         sla_due_at -> Nullable<Timestamptz>,
         source -> Nullable<Text>,
+        merged_into_id -> Nullable<Int8>,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }

@@ -341,7 +341,8 @@ pub fn first_reply_facts(
              ORDER BY c.id LIMIT 1) c \
          WHERE m.first_reply_at >= $1 AND m.first_reply_at < $2 \
            AND {column} IS NOT NULL AND c.author_user_id IS NOT NULL \
-           AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id AND t.source IS NOT NULL) \
+           AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id \
+                         AND (t.source IS NOT NULL OR t.merged_into_id IS NOT NULL)) \
          ORDER BY m.first_reply_at, m.ticket_id"
     ))
     .bind::<Timestamptz, _>(from)
@@ -373,7 +374,8 @@ pub fn reopen_facts(
              ORDER BY e.seq DESC LIMIT 1) e \
          WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2 \
            AND e.actor_user_id IS NOT NULL \
-           AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id AND t.source IS NOT NULL) \
+           AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id \
+                         AND (t.source IS NOT NULL OR t.merged_into_id IS NOT NULL)) \
          ORDER BY m.latest_solved_at, m.ticket_id",
     )
     .bind::<Timestamptz, _>(from)

@@ -170,6 +170,7 @@ pub const FCR_AS_OF_SQL: &str = "CASE WHEN m.one_touch IS NULL THEN NULL
                                   SELECT 1 FROM tickets o
                                    WHERE o.requester_id = t.requester_id
                                      AND o.source IS NOT DISTINCT FROM t.source AND o.category IS NULL
+                                     AND o.merged_into_id IS NULL
                                      AND o.created_at > m.latest_solved_at
                                      AND o.created_at <= m.latest_solved_at + interval '7 days'
                                      AND o.created_at <= $4 AND o.id <> t.id)
@@ -177,6 +178,7 @@ pub const FCR_AS_OF_SQL: &str = "CASE WHEN m.one_touch IS NULL THEN NULL
                                   SELECT 1 FROM tickets o
                                    WHERE o.requester_id = t.requester_id
                                      AND o.source IS NOT DISTINCT FROM t.source
+                                     AND o.merged_into_id IS NULL
                                      AND o.category = t.category
                                      AND o.created_at > m.latest_solved_at
                                      AND o.created_at <= m.latest_solved_at + interval '7 days'
@@ -353,6 +355,7 @@ pub fn load_tickets(
           WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
             AND {scope} AND t.created_at < $3 AND t.created_at <= $4
             AND t.source IS NOT DISTINCT FROM $7
+            AND t.merged_into_id IS NULL
             AND (t.created_at >= $2
                  OR (m.first_reply_at >= $2 AND m.first_reply_at < $3)
                  OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)
@@ -437,6 +440,7 @@ pub fn load_beside(
            LEFT JOIN customers rq ON rq.id = t.requester_id
           WHERE {survey_scope} AND s.answered_at >= $2 AND s.answered_at < $3
             AND t.source IS NOT DISTINCT FROM $5
+            AND t.merged_into_id IS NULL
           ORDER BY s.id"
     );
     let ratings = diesel::sql_query(ratings_sql)
@@ -522,6 +526,7 @@ pub fn load_work_orders(
            JOIN tickets t ON t.id = wm.ticket_id
           WHERE {wo_scope} AND wm.finished_at >= $2 AND wm.finished_at < $3
             AND t.source IS NOT DISTINCT FROM $5
+            AND t.merged_into_id IS NULL
             AND wm.finished_at <= $4
           ORDER BY wm.work_order_id"
     );

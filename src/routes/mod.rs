@@ -24,6 +24,9 @@
 //! GET /api/v1/metrics/summary       period figures (docs/METRICS.md)
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
+//! POST /api/v1/tickets/{id}/merge    merge duplicates into the ticket
+//! GET|POST /api/v1/tickets/{id}/incidents  a problem's incidents (solving it solves them)
+//! POST /api/v1/tickets/bulk          the same changes to up to 100 tickets
 //! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
 //! GET /api/v1/reports               the stored reports, newest first
 //! GET /api/v1/reports/{id}          a stored report: JSON, or ?format=csv|html|markdown
@@ -149,6 +152,10 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::comments::create_comment,
         tickets::comments::list_comments,
         tickets::redactions::create_redaction,
+        tickets::merge::merge_tickets,
+        tickets::merge::link_incidents,
+        tickets::merge::list_incidents,
+        tickets::bulk::bulk_update,
         macros::create_macro,
         macros::list_macros,
         macros::get_macro,
@@ -475,6 +482,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/ticket-views/{id}", "DELETE")
                         .route(web::delete().to(tickets::views::delete_ticket_view)),
+                )
+                .service(
+                    // Before `/tickets/{id}`, which would take `bulk` for an id.
+                    resource("/tickets/bulk", "POST")
+                        .route(web::post().to(tickets::bulk::bulk_update)),
+                )
+                .service(
+                    resource("/tickets/{id}/merge", "POST")
+                        .route(web::post().to(tickets::merge::merge_tickets)),
+                )
+                .service(
+                    resource("/tickets/{id}/incidents", "GET, HEAD, POST")
+                        .route(get().to(tickets::merge::list_incidents))
+                        .route(web::post().to(tickets::merge::link_incidents)),
                 )
                 .service(
                     resource("/tickets/by-number/{number}", "GET, HEAD")

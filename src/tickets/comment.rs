@@ -1,6 +1,7 @@
 //! `comment`: a public reply or an internal note on a ticket. A requester's public comment
 //! reopens a pending, on-hold or solved ticket (unless the agent keeps an on-hold ticket's hold);
-//! on a closed ticket it starts a follow-up ([`super::follow_up`]).
+//! on a closed ticket it starts a follow-up ([`super::follow_up`]), except on a merged duplicate:
+//! then it goes to the ticket it was merged into ([`super::merge`]).
 //!
 //! A comment may carry the status (and pause reason) to set with it — what an agent does at once
 //! ("reply and solve", "note and put on hold awaiting parts"): one transaction, whose events are
@@ -73,7 +74,7 @@ pub fn comment_tx(
     actor: Option<Actor>,
     now: DateTime<Utc>,
 ) -> Result<Commented, ApiError> {
-    let notices = rules.notices();
+    let (cache, notices) = (rules, rules.notices());
     let rules = rules.for_write_tx(conn)?;
     let visibility = actor.map_or(Visibility::All, |a| a.visibility);
     let ticket =
@@ -130,6 +131,11 @@ pub fn comment_tx(
         if sets_status || comment.keep_hold {
             return Err(command_error(CommandError::Closed));
         }
+        // A requester writing on a merged duplicate writes on the ticket it was merged into.
+        if let Some(into) = ticket.merged_into_id {
+            let actor = actor.map(|id| Actor { id, visibility });
+            return comment_tx(conn, cache, TicketId::new(into), comment, actor, now);
+        }
         let (follow_up, comment) =
             follow_up::follow_up_tx(conn, &rules, notices, &ticket, &comment.body, actor, now)?;
         return Ok(Commented {
@@ -180,6 +186,7 @@ pub fn comment_tx(
         events.extend(notes);
         told
     };
+    let solves = super::problem::solves(&events);
     let (saved, mut written) = super::save_tx(
         conn,
         &rules,
@@ -190,6 +197,12 @@ pub fn comment_tx(
         std::slice::from_ref(&comment.body),
     )?;
     notify::write_tx(conn, notices, told, &saved, &written, now)?;
+    if let (true, Some(id)) = (solves, actor) {
+        // A problem's public solving comment is the reply its incidents' requesters get.
+        let reply = (comment.public && !from_requester).then_some(comment.body.as_str());
+        let actor = Actor { id, visibility };
+        super::problem::solve_incidents_tx(conn, cache, &saved, reply, actor, now)?;
+    }
     let comment = written
         .pop()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("comment not written")))?;

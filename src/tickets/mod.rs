@@ -25,6 +25,11 @@
 //!   /tickets/{id}/comments/{comment_id}/redactions`), audited without the text.
 //! - [`survey`]: the requester's CSAT/NPS answer (`POST /surveys/{token}`): the survey row and
 //!   a `survey_answered` event, the ticket's row untouched.
+//! - [`merge`]: merges duplicates into one ticket (`POST /tickets/{id}/merge`).
+//! - [`problem`]: incidents linked to a problem (`POST /tickets/{id}/incidents`); solving the
+//!   problem solves them.
+//! - [`bulk_update`]: the same changes to up to 100 tickets (`POST /tickets/bulk`), each in a
+//!   transaction of its own.
 //! - [`import`]: stores imported histories (the event-log importer).
 //! - [`history`]: appends already-played events to a stored ticket (the seed).
 //! - [`notify`]: the customer notices a change queues in the outbox, in its transaction.
@@ -37,6 +42,7 @@
 
 pub mod attribution;
 pub mod auto_close;
+pub mod bulk_update;
 pub mod comment;
 pub mod create;
 pub mod follow_up;
@@ -44,7 +50,9 @@ pub mod history;
 pub mod import;
 pub mod inbound;
 pub mod macros;
+pub mod merge;
 pub mod notify;
+pub mod problem;
 pub mod projection;
 pub mod redact;
 pub mod reproject;

@@ -69,7 +69,8 @@ pub enum Updated {
 /// # Errors
 /// 404 for a ticket the caller cannot see; 412 when its version is not `if_version`; 409 for a
 /// status change the state machine refuses, a change to a closed ticket, or a solve or close
-/// while a work order of the ticket is open; 422 naming the field
+/// while a work order of the ticket is open (of the ticket, or of an incident a problem's solve
+/// solves: [`super::problem`]); 422 naming the field
 /// for an unknown reference or a rule of the state machine (e.g. solving without an assignee).
 pub fn update_tx(
     conn: &mut PgConnection,
@@ -80,7 +81,7 @@ pub fn update_tx(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Updated, ApiError> {
-    let notices = rules.notices();
+    let (cache, notices) = (rules, rules.notices());
     let rules = rules.for_write_tx(conn)?;
     let ticket =
         model::lock_tx(conn, id.get(), actor.visibility).map_err(ApiError::not_found("ticket"))?;
@@ -105,8 +106,12 @@ pub fn update_tx(
     let requester = notify::requester_for(conn, notices, requester_id, &events)?;
     let (told, notes) = notify::plan(notices, requester.as_ref(), &events);
     events.extend(notes);
+    let solves = super::problem::solves(&events);
     let (saved, _) = super::save_tx(conn, &rules, &ticket, &state, &changes, events, &[])?;
     notify::write_tx(conn, notices, told, &saved, &[], now)?;
+    if solves {
+        super::problem::solve_incidents_tx(conn, cache, &saved, None, actor, now)?;
+    }
     tracing::info!(target: "audit", { ticket.id = ticket.id, user.id = actor.id.get() }, "ticket updated");
     Ok(Updated::Changed(saved))
 }

@@ -297,6 +297,7 @@ mod tests {
             site_id: None,
             asset_id: None,
             hold_reason: None,
+            merged_into_id: None,
         }
     }
 

@@ -255,6 +255,32 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             none(),
             [404, 403, 404, 403, 401],
         ),
+        // Merge, incidents and bulk (issue 15, item 7): admins, agents and managers; a manager
+        // changes only assignees in bulk.
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/merge"),
+            Box::new(|| Some(json!({"ticket_ids": [999_999]}))),
+            [404, 404, 404, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/incidents"),
+            Box::new(|| Some(json!({"ticket_ids": [999_999]}))),
+            [404, 404, 404, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{t}/incidents"),
+            none(),
+            [200, 200, 200, 404, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/tickets/bulk".into(),
+            Box::new(move || Some(json!({"ticket_ids": [t], "add_tags": ["bulk"]}))),
+            [200, 403, 200, 403, 401],
+        ),
         // Redaction: admins only (no such comment here: 404).
         (
             Method::POST,

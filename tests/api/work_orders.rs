@@ -651,6 +651,9 @@ async fn a_technician_never_reaches_another_technicians_work_order_or_its_ticket
             let body = match (method.as_str(), path.as_str()) {
                 (_, p) if p.ends_with("/comments") => json!({"body": "x", "public": false}),
                 (_, p) if p.ends_with("/redactions") => json!({"text": "x"}),
+                (_, p) if p.ends_with("/merge") || p.ends_with("/incidents") => {
+                    json!({"ticket_ids": [id + 1_000_000]})
+                }
                 (_, p) if p.ends_with("/transitions") => json!({"to": "en_route"}),
                 (_, p) if p.ends_with("/work-orders") => json!({"summary": "Look again"}),
                 ("PATCH", _) => json!({"priority": "high"}),

@@ -164,6 +164,7 @@ pub fn contact_rates_by(
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
                        AND t2.source IS NOT DISTINCT FROM t.source
+                       AND t2.merged_into_id IS NULL
                        AND t2.category = t.category
                        AND t2.id <> t.id
                        AND t2.created_at > m.latest_solved_at
@@ -172,6 +173,7 @@ pub fn contact_rates_by(
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
                        AND t2.source IS NOT DISTINCT FROM t.source
+                       AND t2.merged_into_id IS NULL
                        AND t2.category IS NULL
                        AND t2.id <> t.id
                        AND t2.created_at > m.latest_solved_at
@@ -191,6 +193,7 @@ pub fn contact_rates_by(
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
                        AND t2.source IS NOT DISTINCT FROM t.source
+                       AND t2.merged_into_id IS NULL
                        AND t2.category = t.category
                        AND t2.id <> t.id
                        AND t2.solved_at < t.created_at
@@ -199,6 +202,7 @@ pub fn contact_rates_by(
                     SELECT 1 FROM tickets t2
                      WHERE t2.requester_id = t.requester_id
                        AND t2.source IS NOT DISTINCT FROM t.source
+                       AND t2.merged_into_id IS NULL
                        AND t2.category IS NULL
                        AND t2.id <> t.id
                        AND t2.solved_at < t.created_at
@@ -412,9 +416,10 @@ impl MetricFilters {
         if let Some(v) = &self.employment_type {
             add(credit.employment, FilterValue::Text(v.clone()));
         }
-        // Always: the company's own tickets unless a data set is asked for.
+        // Always: the company's own tickets unless a data set is asked for, never a ticket
+        // merged into another (a duplicate: docs/METRICS.md, merged tickets).
         sql.push_str(&format!(
-            " AND t.source IS NOT DISTINCT FROM ${}",
+            " AND t.merged_into_id IS NULL AND t.source IS NOT DISTINCT FROM ${}",
             first + values.len()
         ));
         values.push(FilterValue::MaybeText(self.source.clone()));

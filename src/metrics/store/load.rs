@@ -114,7 +114,8 @@ pub(super) fn full_load(
     Ok(Refresh::Full { tickets })
 }
 
-/// Reads tickets with their projection, and their SLA clocks.
+/// Reads tickets with their projection, and their SLA clocks; never a ticket merged into another
+/// (a duplicate, in no aggregate: it is then "gone" from the store).
 pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryResult<Loaded> {
     use crate::schema::{ticket_metrics as m, ticket_sla_clocks as c, tickets as t};
     use diesel::dsl::sql;
@@ -179,6 +180,8 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
                 t::table
                     .left_join(m::table)
                     .filter(t::id.gt(after))
+                    // A merged ticket is a duplicate: in no aggregate (docs/METRICS.md).
+                    .filter(t::merged_into_id.is_null())
                     .order(t::id)
                     .limit(n)
                     .select(select)
@@ -196,6 +199,7 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
             t::table
                 .left_join(m::table)
                 .filter(t::id.eq_any(ids))
+                .filter(t::merged_into_id.is_null())
                 .select(select)
                 .load(conn)?,
             c::table

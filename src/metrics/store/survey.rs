@@ -128,7 +128,8 @@ pub(super) const SURVEY_CREDIT_SQL: &str = "
          WHERE p.user_id = s.assignee_id AND p.valid_from <= s.solved_at
          ORDER BY p.valid_from DESC LIMIT 1) AS employment";
 
-/// Reads the surveys sent or answered of `tickets` (of every ticket for `None`), by ticket and id.
+/// Reads the surveys sent or answered of `tickets` (of every ticket for `None`), by ticket and id;
+/// none of a ticket merged into another.
 pub(super) fn load_surveys(
     conn: &mut PgConnection,
     tickets: Option<&[i64]>,
@@ -140,6 +141,9 @@ pub(super) fn load_surveys(
                     s.score, s.nps, {SURVEY_CREDIT_SQL}
                FROM surveys s
               WHERE (s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL){only}
+                -- Not a merged ticket's (a duplicate, in no aggregate: docs/METRICS.md).
+                AND NOT EXISTS (SELECT 1 FROM tickets t
+                                 WHERE t.id = s.ticket_id AND t.merged_into_id IS NOT NULL)
               ORDER BY s.ticket_id, s.id"
         )
     };

@@ -80,6 +80,8 @@ pub struct Ticket {
     /// Why it is on hold (`on_hold.v1` pause reason); `None` unless on hold (see
     /// [`hold_reason_after`]).
     pub hold_reason: Option<String>,
+    /// The ticket this one was merged into (a duplicate: closed, in no metric aggregate).
+    pub merged_into_id: Option<i64>,
 }
 
 /// The pause reason of a ticket in `status` after `events` were appended to its log, when it
@@ -398,6 +400,8 @@ pub struct TicketChangeset {
     pub asset_id: Option<Option<i64>>,
     /// Pause reason (set by the use-case layer from the state and events it saves).
     pub hold_reason: Option<Option<String>>,
+    /// The ticket this one was merged into (set once, by [`crate::tickets::merge`]).
+    pub merged_into_id: Option<Option<i64>>,
 }
 
 /// A `comments` row.

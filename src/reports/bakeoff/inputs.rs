@@ -518,6 +518,7 @@ pub fn load(
                          THEN s.score END AS csat_score
                FROM surveys s JOIN tickets t ON t.id = s.ticket_id
               WHERE (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $5)
+                AND t.merged_into_id IS NULL
                 AND ((s.sent_at >= $2 AND s.sent_at < $3)
                      OR (s.answered_at >= $2 AND s.answered_at < $3 AND s.score IS NOT NULL))
               ORDER BY s.id";
@@ -582,6 +583,7 @@ pub fn load(
                     wm.arrival_window_met, wm.wrench_seconds
                FROM work_order_metrics wm JOIN tickets t ON t.id = wm.ticket_id
               WHERE (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $5)
+                AND t.merged_into_id IS NULL
                 AND ((wm.finished_at >= $2 AND wm.finished_at < $3)
                      OR (wm.on_site_at >= $2 AND wm.on_site_at < $3))
               ORDER BY wm.work_order_id",

@@ -49,6 +49,7 @@ pub fn read(
           WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
             AND t.id = ANY($8)
             AND (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $7)
+            AND t.merged_into_id IS NULL
             AND t.created_at <= $4
             AND ((m.first_reply_at >= $2 AND m.first_reply_at < $3)
                  OR (m.latest_solved_at >= $2 AND m.latest_solved_at < $3)

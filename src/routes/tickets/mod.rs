@@ -1,6 +1,6 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`), [`merge`] (`POST /tickets/{id}/merge`, `GET`/`POST /tickets/{id}/incidents`), [`bulk`] (`POST /tickets/bulk`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
@@ -9,11 +9,13 @@
 //! agent role too, `users.also_agent`); technicians see only tickets with a work order assigned
 //! to them (404 otherwise).
 
+pub mod bulk;
 pub mod comments;
 pub mod create;
 pub mod events;
 pub mod get;
 pub mod list;
+pub mod merge;
 pub mod redactions;
 pub mod surveys;
 pub mod update;
@@ -94,6 +96,9 @@ pub struct TicketResponse {
     /// `third_party`, `other`); `null` unless on hold.
     #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
     pub hold_reason: Option<String>,
+    /// The ticket this one was merged into (`POST /tickets/{id}/merge`): this one is then
+    /// closed, a duplicate counted in no metric; `null` otherwise.
+    pub merged_into_id: Option<i64>,
 }
 
 impl From<Ticket> for TicketResponse {
@@ -122,6 +127,7 @@ impl From<Ticket> for TicketResponse {
             solved_at: t.solved_at,
             closed_at: t.closed_at,
             hold_reason: t.hold_reason,
+            merged_into_id: t.merged_into_id,
         }
     }
 }
