@@ -6,6 +6,7 @@
     clippy::expect_used,
     reason = "test helpers fail the test loudly by panicking"
 )]
+mod agent_day;
 mod assets;
 mod attribution;
 mod auth;
