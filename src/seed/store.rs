@@ -87,6 +87,7 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
         site_id: g.fields.site_id,
         asset_id: g.fields.asset_id,
         hold_reason: ticket_model::hold_reason_after(g.state.status, None, &g.events),
+        custom_fields: serde_json::json!({}),
     }
 }
 

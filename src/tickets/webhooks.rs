@@ -297,6 +297,7 @@ mod tests {
             site_id: None,
             asset_id: None,
             hold_reason: None,
+            custom_fields: serde_json::json!({}),
         }
     }
 

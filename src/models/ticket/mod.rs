@@ -80,6 +80,9 @@ pub struct Ticket {
     /// Why it is on hold (`on_hold.v1` pause reason); `None` unless on hold (see
     /// [`hold_reason_after`]).
     pub hold_reason: Option<String>,
+    /// Custom field values, `{"key": value}` (a field without a value is absent; definitions in
+    /// `ticket_fields`, [`crate::models::custom_field`]).
+    pub custom_fields: serde_json::Value,
 }
 
 /// The pause reason of a ticket in `status` after `events` were appended to its log, when it
@@ -350,6 +353,8 @@ pub struct TicketFields {
     pub team_id: Option<i64>,
     /// The asset the ticket is about (checked against the organization and site by the caller).
     pub asset_id: Option<i64>,
+    /// Custom field values by key (validated by the caller; empty: none).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Insertable)]
@@ -369,6 +374,7 @@ struct NewApiTicket<'a> {
     asset_id: Option<i64>,
     assignee_id: Option<i64>,
     created_by_id: Option<i64>,
+    custom_fields: serde_json::Value,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -398,6 +404,8 @@ pub struct TicketChangeset {
     pub asset_id: Option<Option<i64>>,
     /// Pause reason (set by the use-case layer from the state and events it saves).
     pub hold_reason: Option<Option<String>>,
+    /// Custom field values (the whole object).
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 /// A `comments` row.
@@ -492,6 +500,7 @@ pub fn insert_ticket_tx(
             asset_id: fields.asset_id,
             assignee_id: state.assignee,
             created_by_id: created_by,
+            custom_fields: serde_json::Value::Object(fields.custom_fields.clone()),
             version: 1,
             created_at: state.created_at,
             updated_at: state.updated_at,

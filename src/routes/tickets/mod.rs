@@ -62,8 +62,12 @@ pub struct TicketResponse {
     pub priority: TicketPriority,
     /// Channel (`null`: not recorded by the source).
     pub channel: Option<TicketChannel>,
-    /// Category.
+    /// Category: the stable key of a catalogue category (`/ticket-categories`), which never
+    /// changes when the category is renamed.
     pub category: Option<String>,
+    /// The category's display name as it is now (a rename shows on every ticket, old ones
+    /// too); `null` without a category.
+    pub category_name: Option<String>,
     /// Tags.
     pub tags: Vec<String>,
     /// Requester (customer id).
@@ -94,9 +98,38 @@ pub struct TicketResponse {
     /// `third_party`, `other`); `null` unless on hold.
     #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
     pub hold_reason: Option<String>,
+    /// Custom field values by field key (`/ticket-fields`): text and drop-down values and
+    /// dates (`YYYY-MM-DD`) as strings, numbers as numbers, checkboxes as booleans; a field
+    /// without a value is absent.
+    #[schema(value_type = Object)]
+    pub custom_fields: serde_json::Value,
+}
+
+impl TicketResponse {
+    /// The response of `t` with its category's name from `names` (key → display name).
+    pub fn named(t: Ticket, names: &std::collections::HashMap<String, String>) -> Self {
+        let mut r = TicketResponse::from(t);
+        r.category_name = r.category.as_ref().and_then(|k| names.get(k).cloned());
+        r
+    }
+
+    /// The response of `t` with its category's name read from the catalogue.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn read(conn: &mut diesel::PgConnection, t: Ticket) -> diesel::QueryResult<Self> {
+        let name = match &t.category {
+            Some(key) => crate::models::category::name_of(conn, key)?,
+            None => None,
+        };
+        let mut r = TicketResponse::from(t);
+        r.category_name = name;
+        Ok(r)
+    }
 }
 
 impl From<Ticket> for TicketResponse {
+    /// Without the category's name (`category_name` stays `null`: see [`TicketResponse::read`]).
     fn from(t: Ticket) -> Self {
         TicketResponse {
             id: t.id,
@@ -108,6 +141,7 @@ impl From<Ticket> for TicketResponse {
             priority: t.priority.into(),
             channel: t.channel,
             category: t.category,
+            category_name: None,
             tags: t.tags,
             requester_id: t.requester_id,
             organization_id: t.organization_id,
@@ -122,6 +156,7 @@ impl From<Ticket> for TicketResponse {
             solved_at: t.solved_at,
             closed_at: t.closed_at,
             hold_reason: t.hold_reason,
+            custom_fields: t.custom_fields,
         }
     }
 }
