@@ -10,7 +10,6 @@
 use crate::schema::{ticket_categories, ticket_category_events};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 /// A `ticket_categories` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -77,18 +76,6 @@ pub fn get(conn: &mut PgConnection, id: i64) -> QueryResult<CategoryRow> {
         .find(id)
         .select(CategoryRow::as_select())
         .first(conn)
-}
-
-/// Key → display name of every category (for ticket responses).
-///
-/// # Errors
-/// Database errors.
-pub fn names(conn: &mut PgConnection) -> QueryResult<HashMap<String, String>> {
-    Ok(ticket_categories::table
-        .select((ticket_categories::key, ticket_categories::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
 }
 
 /// The display name of the category `key`, if it is in the catalogue.

@@ -112,6 +112,8 @@ pub struct TicketListRow {
     pub team_name: Option<String>,
     /// The earliest due instant of its running SLA clocks (`tickets.sla_due_at`).
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// Its category's display name (`ticket_categories.name` of its key).
+    pub category_name: Option<String>,
 }
 
 /// SLA filters of the ticket list.
@@ -371,6 +373,10 @@ pub fn list(
                 users::name.nullable(),
                 teams::name.nullable(),
                 tickets::sla_due_at,
+                // The catalogue's unique key: one row at most.
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                    "(SELECT c.name FROM ticket_categories c WHERE c.key = tickets.category)",
+                ),
             ))
             .into_boxed(),
         filter

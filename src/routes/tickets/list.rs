@@ -59,7 +59,10 @@ pub struct TicketListItem {
 impl From<model::TicketListRow> for TicketListItem {
     fn from(r: model::TicketListRow) -> Self {
         TicketListItem {
-            ticket: r.ticket.into(),
+            ticket: TicketResponse {
+                category_name: r.category_name,
+                ..r.ticket.into()
+            },
             requester_name: r.requester_name,
             organization_name: r.organization_name,
             assignee_name: r.assignee_name,
@@ -600,17 +603,16 @@ pub async fn list_tickets(
         filter.assignee_id = Some(user.id);
     }
     let sort = filter.sort;
-    let (rows, more, total, names) = db::run(&state.pool, move |conn| {
+    let (rows, more, total) = db::run(&state.pool, move |conn| {
         let mut filter = filter;
         filter.custom_fields = resolve_field_filters(conn, &field_filters)?;
-        let names = crate::models::category::names(conn)?;
         let (rows, more) = model::list(conn, &filter)?;
         let total = if total {
             Some(model::count(conn, &filter)?)
         } else {
             None
         };
-        Ok((rows, more, total, names))
+        Ok((rows, more, total))
     })
     .await?;
     let next_cursor = if more {
@@ -619,18 +621,7 @@ pub async fn list_tickets(
     } else {
         None
     };
-    let tickets: Vec<TicketListItem> = rows
-        .into_iter()
-        .map(|r| {
-            let mut item = TicketListItem::from(r);
-            item.ticket.category_name = item
-                .ticket
-                .category
-                .as_ref()
-                .and_then(|k| names.get(k).cloned());
-            item
-        })
-        .collect();
+    let tickets: Vec<TicketListItem> = rows.into_iter().map(Into::into).collect();
     if csv {
         return csv_page(&tickets, next_cursor.as_deref(), total);
     }

@@ -106,13 +106,6 @@ pub struct TicketResponse {
 }
 
 impl TicketResponse {
-    /// The response of `t` with its category's name from `names` (key → display name).
-    pub fn named(t: Ticket, names: &std::collections::HashMap<String, String>) -> Self {
-        let mut r = TicketResponse::from(t);
-        r.category_name = r.category.as_ref().and_then(|k| names.get(k).cloned());
-        r
-    }
-
     /// The response of `t` with its category's name read from the catalogue.
     ///
     /// # Errors
