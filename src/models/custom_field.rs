@@ -1,5 +1,5 @@
 //! Custom ticket field definitions (`ticket_fields`). A ticket's values live in
-//! `tickets.custom_fields` (`{"key": value}`); [`crate::tickets::custom_fields`] validates them.
+//! `tickets.custom_fields` (`{"key": value}`); [`crate::tickets::fields`] validates them.
 
 use crate::schema::ticket_fields;
 use chrono::{DateTime, Utc};
