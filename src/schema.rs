@@ -203,6 +203,7 @@ diesel::table! {
         sla_due_at -> Nullable<Timestamptz>,
         source -> Nullable<Text>,
         merged_into_id -> Nullable<Int8>,
+        custom_fields -> Jsonb,
         // `search_vector -> Tsvector` is left out: diesel has no tsvector type; full-text queries
         // use SQL fragments (models::ticket) and triggers maintain the column.
     }
@@ -713,3 +714,44 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts
 );
+
+diesel::table! {
+    ticket_categories (id) {
+        id -> Int8,
+        key -> Text,
+        name -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_category_events (id) {
+        id -> Int8,
+        category_id -> Int8,
+        kind -> Text,
+        from_name -> Nullable<Text>,
+        to_name -> Nullable<Text>,
+        actor_user_id -> Nullable<Int8>,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_fields (id) {
+        id -> Int8,
+        key -> Text,
+        label -> Text,
+        field_type -> Text,
+        options -> Array<Text>,
+        required_on_solve -> Bool,
+        active -> Bool,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(ticket_category_events -> ticket_categories (category_id));
+diesel::allow_tables_to_appear_in_same_query!(ticket_categories, ticket_category_events);

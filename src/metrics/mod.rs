@@ -25,6 +25,6 @@ pub use rebuild::{
 };
 pub use store::MetricsStore;
 pub use types::{
-    ContactRates, Dimension, GroupReport, MetricFilters, Nps, ReportOptions, Satisfaction, Summary,
-    TimeBasis,
+    ContactRates, Dimension, FieldKey, GroupReport, MetricFilters, Nps, ReportOptions,
+    Satisfaction, Summary, TimeBasis,
 };

@@ -272,6 +272,48 @@ pub enum Dimension {
     AssetKind,
     /// The technician's employment type when the work order ended (field figures only).
     TechnicianEmploymentType,
+    /// The value of a custom drop-down field (`field.<key>`: `tickets.custom_fields ->> key`)
+    /// as the ticket holds it now, like `category`. The route checks that the key names a
+    /// drop-down field.
+    Field(FieldKey),
+}
+
+/// A custom field's key (`^[a-z][a-z0-9_]{0,39}$`) held inline, so that [`Dimension`] stays
+/// `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FieldKey {
+    len: u8,
+    bytes: [u8; 40],
+}
+
+impl FieldKey {
+    /// The key, when `key` is one (`^[a-z][a-z0-9_]{0,39}$`).
+    pub fn new(key: &str) -> Option<FieldKey> {
+        let mut chars = key.bytes();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && key.len() <= 40
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+        if !valid {
+            return None;
+        }
+        let mut bytes = [0u8; 40];
+        bytes[..key.len()].copy_from_slice(key.as_bytes());
+        Some(FieldKey {
+            len: u8::try_from(key.len()).ok()?,
+            bytes,
+        })
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for FieldKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FieldKey({:?})", self.as_str())
+    }
 }
 
 impl Dimension {
@@ -292,7 +334,12 @@ impl Dimension {
             "technician" => Dimension::Technician,
             "asset_kind" => Dimension::AssetKind,
             "technician_employment_type" => Dimension::TechnicianEmploymentType,
-            _ => return None,
+            _ => {
+                return s
+                    .strip_prefix("field.")
+                    .and_then(FieldKey::new)
+                    .map(Dimension::Field);
+            }
         })
     }
 

@@ -3,6 +3,8 @@
 
 pub mod asset;
 pub mod calendar;
+pub mod category;
+pub mod custom_field;
 pub mod enums;
 pub mod idempotency;
 pub mod inbound;

@@ -404,7 +404,7 @@ pub async fn apply_macro(
                 Utc::now(),
             )?;
             Ok(MacroAppliedResponse {
-                ticket: done.ticket.into(),
+                ticket: TicketResponse::read(conn, done.ticket)?,
                 comment: done.comment.map(Into::into),
             })
         })

@@ -18,6 +18,10 @@
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
 //! GET /api/v1/ticket-views          saved list views and their counts (POST saves; DELETE /{id})
+//! GET /api/v1/ticket-categories     the category catalogue (POST adds; /{id} GET with its
+//!                                   history, PATCH renames or (de)activates)
+//! GET /api/v1/ticket-fields         custom ticket field definitions (POST defines; /{id} GET,
+//!                                   PATCH)
 //! POST /api/v1/tickets/{id}/work-orders  a field visit for a ticket
 //! POST /api/v1/work-orders/{id}/transitions  dispatch, en route, on site, complete, …
 //! GET /api/v1/me/work-orders        the technician's day
@@ -48,6 +52,7 @@ pub mod auth;
 pub mod bake_off;
 pub mod body;
 pub mod calendars;
+pub mod categories;
 pub mod dashboard;
 pub mod fields;
 pub mod health;
@@ -63,6 +68,7 @@ pub mod reports;
 pub mod sla;
 pub mod staff;
 pub mod surveys;
+pub mod ticket_fields;
 pub mod tickets;
 pub mod time_off;
 pub mod training;
@@ -144,6 +150,14 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::list::list_tickets,
         tickets::get::get_ticket,
         tickets::get::get_ticket_by_number,
+        categories::create_category,
+        categories::list_categories,
+        categories::get_category,
+        categories::update_category,
+        ticket_fields::create_field,
+        ticket_fields::list_fields,
+        ticket_fields::get_field,
+        ticket_fields::update_field,
         tickets::views::create_ticket_view,
         tickets::views::list_ticket_views,
         tickets::views::delete_ticket_view,
@@ -478,6 +492,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/ticket-views", "GET, HEAD, POST")
                         .route(get().to(tickets::views::list_ticket_views))
                         .route(web::post().to(tickets::views::create_ticket_view)),
+                )
+                .service(
+                    resource("/ticket-categories", "GET, HEAD, POST")
+                        .route(get().to(categories::list_categories))
+                        .route(web::post().to(categories::create_category)),
+                )
+                .service(
+                    resource("/ticket-categories/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(categories::get_category))
+                        .route(web::patch().to(categories::update_category)),
+                )
+                .service(
+                    resource("/ticket-fields", "GET, HEAD, POST")
+                        .route(get().to(ticket_fields::list_fields))
+                        .route(web::post().to(ticket_fields::create_field)),
+                )
+                .service(
+                    resource("/ticket-fields/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(ticket_fields::get_field))
+                        .route(web::patch().to(ticket_fields::update_field)),
                 )
                 .service(
                     resource("/ticket-views/{id}", "DELETE")

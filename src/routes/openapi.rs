@@ -628,28 +628,27 @@ enum_shape!(
     "`day`, `week` (from Monday) or `month`",
     ["day", "week", "month"]
 );
-enum_shape!(
-    /// `GET /metrics/breakdown?by=`.
-    DimensionName,
-    "The grouping of a breakdown",
-    [
-        "team",
-        "agent",
-        "current_team",
-        "current_agent",
-        "organization",
-        "site",
-        "channel",
-        "priority",
-        "category",
-        "sourcing",
-        "agent_employment_type",
-        "employment_type",
-        "technician",
-        "asset_kind",
-        "technician_employment_type"
-    ]
-);
+/// `GET /metrics/breakdown?by=`: a dimension name or `field.<key>` (a custom drop-down field).
+pub struct DimensionName;
+
+impl utoipa::PartialSchema for DimensionName {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        RefOr::T(utoipa::openapi::schema::Schema::Object(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .description(Some(
+                    "The grouping of a breakdown: a dimension or `field.<key>` (a custom \
+                     drop-down field's value)",
+                ))
+                .pattern(Some(
+                    r"^(?:team|agent|current_team|current_agent|organization|site|channel|priority|category|sourcing|agent_employment_type|employment_type|technician|asset_kind|technician_employment_type|field\.[a-z][a-z0-9_]{0,39})$",
+                ))
+                .build(),
+        ))
+    }
+}
+
+impl utoipa::ToSchema for DimensionName {}
 enum_shape!(
     /// `GET /tickets?sla=`.
     SlaRiskName,

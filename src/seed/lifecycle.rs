@@ -212,6 +212,7 @@ pub fn generate(
             site_id: intake.site.map(|(id, _)| id),
             team_id: Some(life.handler.team.id),
             asset_id: life.asset,
+            custom_fields: Default::default(),
         },
         created_by,
         state: life.play.state,

@@ -88,6 +88,7 @@ fn ticket_row(g: &GeneratedTicket, id: i64, number: i64) -> Ticket {
         asset_id: g.fields.asset_id,
         hold_reason: ticket_model::hold_reason_after(g.state.status, None, &g.events),
         merged_into_id: None,
+        custom_fields: serde_json::json!({}),
     }
 }
 

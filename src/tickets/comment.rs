@@ -171,6 +171,9 @@ pub fn comment_tx(
             actor.map(UserId::get),
             now,
         )?;
+        if state.status == TicketStatus::Solved && ticket.status != DbTicketStatus::Solved {
+            super::fields::check_solvable_tx(conn, &ticket.custom_fields)?;
+        }
         // Each part's notices follow it, as after two separate calls.
         let both: Vec<_> = events.iter().chain(&changed).cloned().collect();
         let requester = notify::requester_for(conn, notices, ticket.requester_id, &both)?;

@@ -86,7 +86,10 @@ fn inline_requester(
 /// 422 naming the field for unknown references (`requester_id`, `site_id`, `assignee_id`,
 /// `team_id`, `organization_id`, `asset_id`: also an asset of another organization or site) or
 /// an invalid inline requester (`requester.email`, …: an inline requester whose email a
-/// customer already has is that customer); 409/422 for a status the state machine refuses.
+/// customer already has is that customer); 409/422 for a status the state machine refuses; 422
+/// naming `category` for a category outside the catalogue (listing the accepted ones), naming
+/// `custom_fields.<key>` for a value that does not fit its field, or a `solved` ticket without a
+/// required-on-solve field.
 pub fn create_tx(
     conn: &mut PgConnection,
     rules: &RulesCache,
@@ -97,6 +100,9 @@ pub fn create_tx(
     let notices = rules.notices();
     let rules = rules.for_write_tx(conn)?;
     let mut fields = command.fields.clone();
+    fields.category = super::fields::category_tx(conn, fields.category.as_deref())?;
+    fields.custom_fields =
+        super::fields::custom_fields_tx(conn, &Default::default(), &fields.custom_fields)?.0;
     let requester = match &command.requester {
         Requester::Existing(id) => orgs::get_customer(conn, id.get())
             .optional()?
@@ -163,6 +169,12 @@ pub fn create_tx(
         && status != state.status
     {
         apply(&mut state, Command::SetStatus(status))?;
+    }
+    if state.status == crate::domain::ticket::TicketStatus::Solved {
+        super::fields::check_solvable_tx(
+            conn,
+            &serde_json::Value::Object(fields.custom_fields.clone()),
+        )?;
     }
     let requester = super::notify::Requester::from(requester);
     let (told, notes) = super::notify::plan(notices, Some(&requester), &events);

@@ -43,6 +43,12 @@ pub fn follow_up_tx(
         site_id: closed.site_id,
         team_id: closed.team_id,
         asset_id: closed.asset_id,
+        // A follow-up carries the closed ticket's values, as Zendesk's does.
+        custom_fields: closed
+            .custom_fields
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     };
     let (mut state, created) = TicketState::create(&Creation {
         at: now,

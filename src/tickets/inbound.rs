@@ -273,6 +273,7 @@ fn write_tx(
                     site_id: None,
                     team_id: None,
                     asset_id: None,
+                    custom_fields: Default::default(),
                 },
                 description_author: AuthorKind::Customer,
                 priority: TicketPriority::Normal,

@@ -13,6 +13,7 @@
 //!
 //! - [`create`]: a new ticket (`POST /tickets`), with an inline new requester.
 //! - [`update`]: fields, assignment, priority and status (`PATCH /tickets/{id}`).
+//! - [`fields`]: the category catalogue and custom field checks of those writes.
 //! - [`comment`]: a reply or note (`POST /tickets/{id}/comments`); a requester's comment on a
 //!   closed ticket starts a [`follow_up`].
 //! - [`inbound`]: a customer's email (`POST /inbound/email`): a reply threads onto its ticket
@@ -45,6 +46,7 @@ pub mod auto_close;
 pub mod bulk_update;
 pub mod comment;
 pub mod create;
+pub mod fields;
 pub mod follow_up;
 pub mod history;
 pub mod import;

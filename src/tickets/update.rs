@@ -52,6 +52,10 @@ pub struct TicketUpdate {
     /// Pause reason (one of [`HOLD_REASONS`]): with `status: on_hold`, or alone on a ticket
     /// already on hold.
     pub hold_reason: Option<String>,
+    /// Custom field values to change, by key (`null` clears one; fields not named stay):
+    /// checked against their definitions here. Each change is a `field_changed` event named
+    /// `custom_fields.<key>`.
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a PATCH found and did.
@@ -71,7 +75,9 @@ pub enum Updated {
 /// status change the state machine refuses, a change to a closed ticket, or a solve or close
 /// while a work order of the ticket is open (of the ticket, or of an incident a problem's solve
 /// solves: [`super::problem`]); 422 naming the field
-/// for an unknown reference or a rule of the state machine (e.g. solving without an assignee).
+/// for an unknown reference or a rule of the state machine (e.g. solving without an assignee),
+/// naming `category` for a category outside the catalogue, naming `custom_fields.<key>` for a
+/// value that does not fit its field or a solve without a required-on-solve field.
 pub fn update_tx(
     conn: &mut PgConnection,
     rules: &RulesCache,
@@ -99,6 +105,13 @@ pub fn update_tx(
         super::work_order::check_no_open_work(conn, ticket.id)?;
     }
     let (state, changes, mut events) = plan(conn, &ticket, update, actor.id, now)?;
+    if state.status == TicketStatus::Solved && state_of(&ticket).status != TicketStatus::Solved {
+        let values = changes
+            .custom_fields
+            .as_ref()
+            .unwrap_or(&ticket.custom_fields);
+        super::fields::check_solvable_tx(conn, values)?;
+    }
     if events.is_empty() {
         return Ok(Updated::Unchanged(ticket));
     }
@@ -156,12 +169,25 @@ fn plan(
         )?;
         changes.subject = Some(subject.clone());
     }
-    if let Some(category) = &r.category {
+    if let Some(requested) = &r.category {
+        let category = super::fields::category_tx(conn, requested.as_deref())?;
         apply(
             &mut state,
             field("category", json!(ticket.category), json!(category)),
         )?;
-        changes.category = Some(category.clone());
+        changes.category = Some(category);
+    }
+    if !r.custom_fields.is_empty() {
+        let current = ticket
+            .custom_fields
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let (values, changed) = super::fields::custom_fields_tx(conn, &current, &r.custom_fields)?;
+        for (key, from, to) in changed {
+            apply(&mut state, field(&format!("custom_fields.{key}"), from, to))?;
+        }
+        changes.custom_fields = Some(serde_json::Value::Object(values));
     }
     if let Some(tags) = &r.tags {
         apply(&mut state, field("tags", json!(ticket.tags), json!(tags)))?;

@@ -298,6 +298,7 @@ mod tests {
             asset_id: None,
             hold_reason: None,
             merged_into_id: None,
+            custom_fields: serde_json::json!({}),
         }
     }
 

@@ -56,6 +56,7 @@ impl<'a> Counted<'a> {
 #[tokio::test]
 async fn a_phone_call_with_a_field_visit_takes_three_calls_and_a_billing_email_two() {
     let app = spawn_app().await;
+    app.add_categories(&["billing"]);
     let admin = Counted::new(&app, UserRole::Admin);
     let technician = Counted::new(&app, UserRole::Technician);
     // The company's set-up, not the agent's task: a facility, its site, a caller known before.

@@ -242,6 +242,12 @@ impl TestApp {
         panic!("tickets still pending after 100 re-projection passes");
     }
 
+    /// Adds categories (by key, named by their key) to the catalogue, as an import does: the
+    /// API accepts only catalogue categories.
+    pub fn add_categories(&self, keys: &[&str]) {
+        frontline::models::category::ensure_tx(&mut self.db.conn(), keys.iter().copied()).unwrap();
+    }
+
     /// GET `path` and parse the JSON body, asserting the status.
     pub async fn get_json(&self, path: &str, status: u16) -> serde_json::Value {
         let response = self.get(path).await;

@@ -540,6 +540,7 @@ async fn a_breakdown_by_agent_matches_figures_worked_out_by_hand_and_downloads_a
 async fn one_touch_first_contact_and_repeat_contact_rates_worked_out_by_hand_overall_and_per_group()
 {
     let app = spawn_app().await;
+    app.add_categories(&["billing", "equipment"]);
     let (agent, _) = app.create_staff(frontline::models::enums::UserRole::Agent);
     let send = |method: reqwest::Method, path: String, body: Value, if_match: Option<i64>| {
         let mut r = app
@@ -1063,6 +1064,7 @@ async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a
 #[tokio::test]
 async fn tickets_without_a_category_repeat_only_tickets_without_one() {
     let app = spawn_app().await;
+    app.add_categories(&["billing"]);
     let (agent, _) = app.create_staff(frontline::models::enums::UserRole::Agent);
     let create = |body: Value| {
         app.client
@@ -1122,6 +1124,7 @@ async fn tickets_without_a_category_repeat_only_tickets_without_one() {
 #[tokio::test]
 async fn csv_downloads_negotiate_carry_on_hold_time_and_defuse_formulas() {
     let app = spawn_app().await;
+    app.add_categories(&["=1+1"]);
     import_file(
         &mut app.db.conn(),
         &helpdesk_log(),

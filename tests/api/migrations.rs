@@ -57,7 +57,10 @@ fn every_migration_applies_reverts_and_reapplies() {
         "team_calendar_periods",
         "team_sourcing_periods",
         "teams",
+        "ticket_categories",
+        "ticket_category_events",
         "ticket_events",
+        "ticket_fields",
         "ticket_links",
         "ticket_metrics",
         "ticket_sla_clocks",
@@ -75,7 +78,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 40);
+    assert_eq!(applied.len(), 41);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -126,7 +129,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 40]);
+    assert_eq!(counts, vec![0, 0, 41]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

@@ -232,6 +232,47 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             Box::new(|| Some(json!({"body": "note", "public": false}))),
             [201, 201, 201, 404, 401],
         ),
+        // The category catalogue and custom fields: every staff role reads, admins change.
+        (
+            Method::GET,
+            "/api/v1/ticket-categories".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/ticket-categories".into(),
+            Box::new(|| Some(json!({"name": format!("Category {}", unique())}))),
+            [201, 403, 403, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/ticket-categories/999999".into(),
+            Box::new(|| Some(json!({"name": "Renamed"}))),
+            [404, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/ticket-fields".into(),
+            none(),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/ticket-fields".into(),
+            Box::new(|| {
+                Some(
+                    json!({"key": format!("field_{}", unique()), "label": "A field", "type": "text"}),
+                )
+            }),
+            [201, 403, 403, 403, 401],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/ticket-fields/999999".into(),
+            Box::new(|| Some(json!({"label": "Renamed"}))),
+            [404, 403, 403, 403, 401],
+        ),
         // Macros: admins and agents (a manager with the agent role too).
         (
             Method::POST,

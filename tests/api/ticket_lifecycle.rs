@@ -1,7 +1,14 @@
 //! Working tickets through the API: create (idempotent), patch (If-Match), comments, reopen and
 //! follow-up rules, and refusals that write nothing.
 
-use crate::helpers::{TestApp, count, spawn_app};
+use crate::helpers::{TestApp, count};
+
+/// A server whose category catalogue holds the category of [`phone_ticket`].
+async fn spawn_app() -> TestApp {
+    let app = crate::helpers::spawn_app().await;
+    app.add_categories(&["account funding"]);
+    app
+}
 use frontline::models::enums::UserRole;
 use serde_json::{Value, json};
 

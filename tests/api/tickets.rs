@@ -225,6 +225,7 @@ async fn list_filters_and_full_text_search_over_api_made_tickets() {
     use frontline::models::enums::{TeamKind, TeamSourcing};
     use frontline::schema::teams;
     let app = spawn_app().await;
+    app.add_categories(&["video visits", "billing", "equipment"]);
     let vendor: i64 = diesel::insert_into(teams::table)
         .values((
             teams::name.eq("Night desk"),

@@ -608,6 +608,7 @@ async fn a_rolled_back_or_refused_write_sends_nothing() {
                     site_id: None,
                     team_id: None,
                     asset_id: None,
+                    custom_fields: Default::default(),
                 },
                 description_author: AuthorKind::Agent,
                 priority: TicketPriority::Normal,

@@ -510,6 +510,11 @@ impl Dimension {
             Dimension::Channel => ("t.channel::text".into(), "t.channel::text".into()),
             Dimension::Priority => ("t.priority::text".into(), "t.priority::text".into()),
             Dimension::Category => ("t.category".into(), "t.category".into()),
+            // The key matches ^[a-z][a-z0-9_]{0,39}$ (FieldKey): safe inside quotes.
+            Dimension::Field(key) => {
+                let value = format!("(t.custom_fields ->> '{}')", key.as_str());
+                (value.clone(), value)
+            }
             Dimension::Sourcing => (credit.sourcing.into(), credit.sourcing.into()),
             Dimension::EmploymentType => (credit.employment.into(), credit.employment.into()),
             // Field-only: tickets are not grouped by them.

@@ -219,6 +219,11 @@ impl<'a> Reader<'a> {
             Dimension::Channel => same(c.labels.value(r.channel).cloned()),
             Dimension::Priority => same(c.labels.value(r.priority).cloned()),
             Dimension::Category => same(c.strings.value(r.category).cloned()),
+            Dimension::Field(key) => same(
+                c.customs
+                    .value(r.custom)
+                    .and_then(|text| custom_value(text, key.as_str())),
+            ),
             Dimension::Sourcing => same(c.labels.value(credit.sourcing).cloned()),
             Dimension::EmploymentType => same(c.labels.value(credit.employment).cloned()),
             // Field-only: tickets are not grouped by them.
@@ -292,6 +297,8 @@ impl<'a> Reader<'a> {
             Dimension::Channel => u32::from(r.channel),
             Dimension::Priority => u32::from(r.priority),
             Dimension::Category => r.category,
+            // The combination of values: several map to one group (by key).
+            Dimension::Field(_) => r.custom,
             Dimension::Technician | Dimension::AssetKind | Dimension::TechnicianEmploymentType => 0,
         }
     }
@@ -724,5 +731,16 @@ impl<'a> Reader<'a> {
                     field_applies(None, filters).then_some(options.ftf_days),
                 )
             })
+    }
+}
+
+/// The value of custom field `key` in `text` (a ticket's `custom_fields` JSON) as PostgreSQL's
+/// `->>` writes it: a string as is, other values as JSON text; `None` without one.
+fn custom_value(text: &str, key: &str) -> Option<String> {
+    let values: serde_json::Value = serde_json::from_str(text).ok()?;
+    match values.get(key)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
     }
 }

@@ -26,6 +26,7 @@ impl Content {
             holds: HashMap::default(),
             ids: Interned::new(),
             strings: Interned::new(),
+            customs: Interned::new(),
             sources: Interned::new(),
             labels,
             attributions: Interned::new(),
@@ -481,6 +482,13 @@ impl Content {
                 .map(|s| 24 + s.capacity() * 2)
                 .sum::<usize>()
             + map(self.strings.index.capacity(), 28)
+            + self
+                .customs
+                .values
+                .iter()
+                .map(|s| 24 + s.capacity() * 2)
+                .sum::<usize>()
+            + map(self.customs.index.capacity(), 28)
             + self.attributions.values.capacity() * std::mem::size_of::<Attribution>()
             + map(
                 self.attributions.index.capacity(),

@@ -130,6 +130,9 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
             t::organization_id,
             t::site_id,
             t::source,
+            // PostgreSQL's text of the JSON: equal values, equal text (jsonb keeps its keys in
+            // one order).
+            sql::<Nullable<Text>>("nullif(tickets.custom_fields, '{}'::jsonb)::text"),
         ),
         (
             m::ticket_id.nullable(),
@@ -280,6 +283,7 @@ pub(super) fn assemble(
                 organization_id,
                 site_id,
                 source,
+                custom,
             ) = t;
             let (
                 metrics_id,
@@ -311,6 +315,7 @@ pub(super) fn assemble(
                 organization: content.ids.intern(organization_id),
                 site: content.ids.intern(site_id),
                 source: content.sources.intern(source),
+                custom: content.customs.intern(custom),
                 outcomes: outcomes.remove(&id).unwrap_or_default(),
                 requester_id: requester_id.unwrap_or(NONE),
                 created: ticket_created_at.timestamp_micros(),

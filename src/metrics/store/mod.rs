@@ -198,6 +198,10 @@ struct Row {
     /// Interned `channel::text`, `priority::text` in `Content::labels` (0 = NULL).
     channel: u8,
     priority: u8,
+    /// The ticket's custom field values (`tickets.custom_fields`, as PostgreSQL writes the
+    /// JSON), interned in `Content::customs` (0 = none): breakdowns by a drop-down field read
+    /// it. Distinct combinations are few; the 4 bytes fill the row's padding (still 120).
+    custom: u32,
 }
 
 const _: () = assert!(
@@ -310,6 +314,7 @@ struct Unpacked {
     attribution: u32,
     organization: u32,
     site: u32,
+    custom: u32,
     outcomes: Vec<Outcome>,
     requester_id: i64,
     created: i64,
@@ -373,6 +378,9 @@ struct Content {
     /// Channels, priorities, sourcings, employment types, asset kinds and work-order statuses
     /// (a handful of enum values each).
     labels: Interned<String, u8>,
+    /// Distinct custom field values of the rows ([`Row::custom`]); only ever added to between
+    /// full loads.
+    customs: Interned<String, u32>,
     /// Distinct attributions of the rows ([`Row::attribution`]); only ever added to between
     /// full loads, like `ids` (a full load starts afresh).
     attributions: Interned<Attribution, u32>,
@@ -712,6 +720,7 @@ type TicketTuple = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<String>,
     Option<String>,
 );
 /// The attribution columns of `ticket_metrics`, in [`Attribution`]'s order.

@@ -107,6 +107,7 @@ impl Packed {
                 flags,
                 channel: u.channel,
                 priority: u.priority,
+                custom: u.custom,
             },
             extra: needs_extra.then_some(extra),
             hold: (!u.on_hold.is_empty()).then_some(u.on_hold),

@@ -194,6 +194,11 @@ pub fn copy_tickets_tx(conn: &mut PgConnection, batch: &[BulkTicket]) -> QueryRe
     diesel::copy_from(seed_ticket_staging::table)
         .from_insertable(&rows)
         .execute(conn)?;
+    // The seed's categories join the catalogue (named by their key) so that the API accepts them.
+    crate::models::category::ensure_tx(
+        conn,
+        batch.iter().filter_map(|b| b.ticket.category.as_deref()),
+    )?;
     for sql in [
         "ALTER TABLE tickets DISABLE TRIGGER tickets_search_vector_on_write",
         "ALTER TABLE comments DISABLE TRIGGER comments_search_vector_on_insert",

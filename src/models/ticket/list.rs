@@ -112,6 +112,8 @@ pub struct TicketListRow {
     pub team_name: Option<String>,
     /// The earliest due instant of its running SLA clocks (`tickets.sla_due_at`).
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// Its category's display name (`ticket_categories.name` of its key).
+    pub category_name: Option<String>,
 }
 
 /// SLA filters of the ticket list.
@@ -150,6 +152,9 @@ pub struct TicketFilter {
     pub asset_id: Option<i64>,
     /// Only this category.
     pub category: Option<String>,
+    /// Only tickets whose custom field `key` holds this value (each pair must hold; values
+    /// typed by the field's definition: see `routes::tickets::list`).
+    pub custom_fields: Vec<(String, serde_json::Value)>,
     /// Only the tickets of this outside data set (`tickets.source`); `None`: the company's own
     /// tickets only (imported sources never mix in unless asked for).
     pub source: Option<String>,
@@ -256,6 +261,15 @@ macro_rules! filtered {
         if let Some(v) = &filter.tag {
             query = query.filter(tickets::tags.contains(vec![v.clone()]));
         }
+        // Containment, which the GIN index `tickets_custom_fields_idx` answers.
+        for (key, value) in &filter.custom_fields {
+            let mut wanted = serde_json::Map::new();
+            wanted.insert(key.clone(), value.clone());
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("tickets.custom_fields @> ")
+                    .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(wanted)),
+            );
+        }
         if let Some(v) = filter.sourcing {
             // `teams` is joined already: the subquery names its own.
             query = query.filter(
@@ -359,6 +373,10 @@ pub fn list(
                 users::name.nullable(),
                 teams::name.nullable(),
                 tickets::sla_due_at,
+                // The catalogue's unique key: one row at most.
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                    "(SELECT c.name FROM ticket_categories c WHERE c.key = tickets.category)",
+                ),
             ))
             .into_boxed(),
         filter

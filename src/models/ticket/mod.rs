@@ -82,6 +82,9 @@ pub struct Ticket {
     pub hold_reason: Option<String>,
     /// The ticket this one was merged into (a duplicate: closed, in no metric aggregate).
     pub merged_into_id: Option<i64>,
+    /// Custom field values, `{"key": value}` (a field without a value is absent; definitions in
+    /// `ticket_fields`, [`crate::models::custom_field`]).
+    pub custom_fields: serde_json::Value,
 }
 
 /// The pause reason of a ticket in `status` after `events` were appended to its log, when it
@@ -352,6 +355,8 @@ pub struct TicketFields {
     pub team_id: Option<i64>,
     /// The asset the ticket is about (checked against the organization and site by the caller).
     pub asset_id: Option<i64>,
+    /// Custom field values by key (validated by the caller; empty: none).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Insertable)]
@@ -371,6 +376,7 @@ struct NewApiTicket<'a> {
     asset_id: Option<i64>,
     assignee_id: Option<i64>,
     created_by_id: Option<i64>,
+    custom_fields: serde_json::Value,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -402,6 +408,8 @@ pub struct TicketChangeset {
     pub hold_reason: Option<Option<String>>,
     /// The ticket this one was merged into (set once, by [`crate::tickets::merge`]).
     pub merged_into_id: Option<Option<i64>>,
+    /// Custom field values (the whole object).
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 /// A `comments` row.
@@ -496,6 +504,7 @@ pub fn insert_ticket_tx(
             asset_id: fields.asset_id,
             assignee_id: state.assignee,
             created_by_id: created_by,
+            custom_fields: serde_json::Value::Object(fields.custom_fields.clone()),
             version: 1,
             created_at: state.created_at,
             updated_at: state.updated_at,

@@ -11,7 +11,8 @@ pub struct BreakdownQuery {
     /// to, docs/METRICS.md §7; `employment_type` is read as `agent_employment_type`),
     /// `current_team`, `current_agent` (the ticket's now), `organization`, `site`, `channel`,
     /// `priority`, `category`; `technician`, `asset_kind` or `technician_employment_type` (field
-    /// figures only).
+    /// figures only); `field.<key>`: the value of a custom drop-down field, as the ticket holds
+    /// it now (`null` group: no value).
     #[param(value_type = crate::routes::openapi::DimensionName)]
     pub by: String,
     /// Start, inclusive (RFC 3339). Default: the beginning of the data.
@@ -142,10 +143,23 @@ pub async fn get_breakdown(
         ApiError::invalid_field(
             "by",
             "expected team, agent, current_team, current_agent, organization, site, channel, \
-             priority, category, sourcing, agent_employment_type, technician, asset_kind or \
-             technician_employment_type",
+             priority, category, sourcing, agent_employment_type, technician, asset_kind, \
+             technician_employment_type or field.<key> (a drop-down custom field)",
         )
     })?;
+    if let model::Dimension::Field(key) = dimension {
+        let key = key.as_str().to_string();
+        let def = db::run(&state.pool, move |conn| {
+            Ok(crate::models::custom_field::by_key(conn, &key)?)
+        })
+        .await?;
+        if def.is_none_or(|d| d.field_type != "dropdown") {
+            return Err(ApiError::invalid_field(
+                "by",
+                "field.<key> names a drop-down custom field (GET /ticket-fields)",
+            ));
+        }
+    }
     let tickets = !dimension.field_only();
     let (from, to) = parse_range("from", "to", query.from.as_deref(), query.to.as_deref())?;
     let (lo, hi) = bounds(from, to);

@@ -247,7 +247,7 @@ pub async fn create_comment(
             )?;
             Ok(CommentCreatedResponse {
                 comment: done.comment.into(),
-                ticket: done.ticket.into(),
+                ticket: TicketResponse::read(conn, done.ticket)?,
                 follow_up_of: done.follow_up_of.map(TicketId::get),
             })
         })

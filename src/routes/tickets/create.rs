@@ -46,7 +46,9 @@ pub struct CreateTicketRequest {
     pub description: String,
     /// Who wrote the description (default: `agent` for `phone` and `field`, `requester` otherwise).
     pub description_author: Option<CommentAuthor>,
-    /// Category, e.g. `billing` (1–100 characters; stored lower-cased).
+    /// Category: the key (or the name, case-insensitive) of an active category of the catalogue
+    /// (`/ticket-categories`), e.g. `billing`; stored as its key. Any other is a 422 naming
+    /// `category` that lists the accepted keys.
     #[schema(value_type = Option<crate::routes::openapi::Category>)]
     pub category: Option<String>,
     /// Priority (default `normal`).
@@ -64,8 +66,15 @@ pub struct CreateTicketRequest {
     pub asset_id: Option<i64>,
     /// Assignee (an active admin, manager or agent).
     pub assignee_id: Option<i64>,
-    /// Initial status other than `new` (e.g. `solved` for a call resolved on the spot).
+    /// Initial status other than `new` (e.g. `solved` for a call resolved on the spot: then
+    /// every required-on-solve custom field needs a value).
     pub status: Option<TicketStatus>,
+    /// Custom field values by field key (`/ticket-fields`), e.g.
+    /// `{"power_source": "battery", "visits": 2}`; each checked against its field's type (422
+    /// naming `custom_fields.<key>`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl TryFrom<CreateTicketRequest> for NewTicket {
@@ -130,6 +139,7 @@ impl TryFrom<CreateTicketRequest> for NewTicket {
                 site_id: r.site_id,
                 team_id: r.team_id,
                 asset_id: r.asset_id,
+                custom_fields: r.custom_fields,
             },
             description_author,
             priority: r.priority.unwrap_or(TicketPriority::Normal),
@@ -179,7 +189,7 @@ pub async fn create_ticket(
                     Some(UserId::new(user.id)),
                     Utc::now(),
                 )?;
-                let body = serde_json::to_value(TicketResponse::from(ticket))
+                let body = serde_json::to_value(TicketResponse::read(conn, ticket)?)
                     .map_err(|e| ApiError::Unexpected(e.into()))?;
                 Ok((201, body))
             })

@@ -91,7 +91,7 @@ async fn detail(
 ) -> ApiResult<HttpResponse> {
     let visibility = user.visibility();
     let rules = state.rules.clone();
-    let (detail, sla) = db::run(&state.pool, move |conn| {
+    let (detail, sla, category_name) = db::run(&state.pool, move |conn| {
         let id = match which {
             Ticket::Id(id) => id,
             Ticket::Number(number) => model::id_by_number(conn, number, visibility)
@@ -113,7 +113,11 @@ async fn detail(
             }
             None => None,
         };
-        Ok((detail, sla))
+        let category_name = match &detail.ticket.category {
+            Some(key) => crate::models::category::name_of(conn, key)?,
+            None => None,
+        };
+        Ok((detail, sla, category_name))
     })
     .await?;
     let model::TicketDetail {
@@ -132,7 +136,10 @@ async fn detail(
     Ok(response
         .insert_header((header::ETAG, format!("\"{}\"", ticket.version)))
         .json(TicketDetailResponse {
-            ticket: ticket.into(),
+            ticket: super::TicketResponse {
+                category_name,
+                ..ticket.into()
+            },
             events: events.into_iter().map(Into::into).collect(),
             metrics: metrics.map(Into::into),
             sla: sla.map(|(policy, clocks)| SlaResponse {

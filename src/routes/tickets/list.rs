@@ -59,7 +59,10 @@ pub struct TicketListItem {
 impl From<model::TicketListRow> for TicketListItem {
     fn from(r: model::TicketListRow) -> Self {
         TicketListItem {
-            ticket: r.ticket.into(),
+            ticket: TicketResponse {
+                category_name: r.category_name,
+                ..r.ticket.into()
+            },
             requester_name: r.requester_name,
             organization_name: r.organization_name,
             assignee_name: r.assignee_name,
@@ -236,6 +239,56 @@ pub fn parse_ticket_number(value: &str) -> Option<(i64, bool)> {
         .map(|n| (n, hash))
 }
 
+/// Splits the custom field filters (`field.<key>=<value>`) out of a `GET /tickets` query
+/// string: the other parameters (re-encoded, for [`crate::routes::body::parse_query`]) and the
+/// filters, in order.
+pub fn split_field_filters(query: &str) -> (String, Vec<(String, String)>) {
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    let mut fields = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.strip_prefix("field.") {
+            Some(key) => fields.push((key.to_string(), v.into_owned())),
+            None => {
+                rest.append_pair(&k, &v);
+            }
+        }
+    }
+    (rest.finish(), fields)
+}
+
+/// The typed values of custom field filters (`field.<key>=<value>`), read as the field's type
+/// reads a value: text (trimmed) and drop-down (one of its options) as strings, a number
+/// (`2.5`), a date (`YYYY-MM-DD`), a checkbox (`true`, `false`).
+///
+/// # Errors
+/// 422 naming `field.<key>` for an unknown field or a value its type refuses.
+fn resolve_field_filters(
+    conn: &mut diesel::PgConnection,
+    raw: &[(String, String)],
+) -> Result<Vec<(String, serde_json::Value)>, ApiError> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    let defs = crate::models::custom_field::list(conn)?;
+    raw.iter()
+        .map(|(key, value)| {
+            let name = format!("field.{}", clip(key));
+            let def = defs
+                .iter()
+                .find(|d| d.key == *key)
+                .ok_or_else(|| ApiError::invalid_field(&name, "no such custom field"))?;
+            let candidate = match def.field_type.as_str() {
+                "number" | "checkbox" => serde_json::from_str(value.trim())
+                    .unwrap_or_else(|_| serde_json::Value::String(value.clone())),
+                _ => serde_json::Value::String(value.clone()),
+            };
+            crate::tickets::fields::check_value(def, &candidate)
+                .map(|v| (key.clone(), v))
+                .map_err(|m| ApiError::invalid_field(&name, m))
+        })
+        .collect()
+}
+
 /// Parses a comma-separated list of snake_case enum values.
 fn parse_list<T>(field: &str, value: Option<&str>, expected: &str) -> Result<Vec<T>, ApiError>
 where
@@ -402,6 +455,8 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
             site_id: q.site,
             asset_id: q.asset_id,
             category: q.category.map(|c| c.trim().to_lowercase()),
+            // Resolved against the field definitions by the handler (`field.<key>=`).
+            custom_fields: Vec::new(),
             tag: q.tag.map(|t| t.trim().to_lowercase()),
             source,
             sourcing,
@@ -510,10 +565,13 @@ fn csv_page(
 /// Lists tickets, newest first, with filters and keyset pagination.
 ///
 /// Every staff role may list; a technician sees only tickets with a work order assigned to them.
+/// `field.<key>=<value>` (repeatable, all must hold) keeps the tickets whose custom field `key`
+/// holds the value, read as the field's type reads it (`field.power_source=battery`,
+/// `field.visits=2`, `field.warranty=true`, `field.install_date=2026-11-30`).
 ///
 /// Errors: 401 without a valid token; 400 for an unknown parameter or a non-numeric id; 422
 /// naming the field for an unknown status, a bad timestamp, a bad cursor or `per_page` outside
-/// 1–100.
+/// 1–100, naming `field.<key>` for an unknown custom field or a value its type refuses.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListTicketsQuery),
     security(("bearer" = [])),
     responses(
@@ -528,8 +586,9 @@ pub async fn list_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
     req: actix_web::HttpRequest,
-    query: QueryParams<ListTicketsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let (rest, field_filters) = split_field_filters(req.query_string());
+    let query = QueryParams::<ListTicketsQuery>(crate::routes::body::parse_query(&rest)?);
     let csv = match query.0.format.as_deref() {
         None => crate::routes::metrics::csv::wants_csv(&req),
         Some("csv") => true,
@@ -545,6 +604,8 @@ pub async fn list_tickets(
     }
     let sort = filter.sort;
     let (rows, more, total) = db::run(&state.pool, move |conn| {
+        let mut filter = filter;
+        filter.custom_fields = resolve_field_filters(conn, &field_filters)?;
         let (rows, more) = model::list(conn, &filter)?;
         let total = if total {
             Some(model::count(conn, &filter)?)

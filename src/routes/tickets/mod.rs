@@ -64,8 +64,12 @@ pub struct TicketResponse {
     pub priority: TicketPriority,
     /// Channel (`null`: not recorded by the source).
     pub channel: Option<TicketChannel>,
-    /// Category.
+    /// Category: the stable key of a catalogue category (`/ticket-categories`), which never
+    /// changes when the category is renamed.
     pub category: Option<String>,
+    /// The category's display name as it is now (a rename shows on every ticket, old ones
+    /// too); `null` without a category.
+    pub category_name: Option<String>,
     /// Tags.
     pub tags: Vec<String>,
     /// Requester (customer id).
@@ -99,9 +103,31 @@ pub struct TicketResponse {
     /// The ticket this one was merged into (`POST /tickets/{id}/merge`): this one is then
     /// closed, a duplicate counted in no metric; `null` otherwise.
     pub merged_into_id: Option<i64>,
+    /// Custom field values by field key (`/ticket-fields`): text and drop-down values and
+    /// dates (`YYYY-MM-DD`) as strings, numbers as numbers, checkboxes as booleans; a field
+    /// without a value is absent.
+    #[schema(value_type = Object)]
+    pub custom_fields: serde_json::Value,
+}
+
+impl TicketResponse {
+    /// The response of `t` with its category's name read from the catalogue.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn read(conn: &mut diesel::PgConnection, t: Ticket) -> diesel::QueryResult<Self> {
+        let name = match &t.category {
+            Some(key) => crate::models::category::name_of(conn, key)?,
+            None => None,
+        };
+        let mut r = TicketResponse::from(t);
+        r.category_name = name;
+        Ok(r)
+    }
 }
 
 impl From<Ticket> for TicketResponse {
+    /// Without the category's name (`category_name` stays `null`: see [`TicketResponse::read`]).
     fn from(t: Ticket) -> Self {
         TicketResponse {
             id: t.id,
@@ -113,6 +139,7 @@ impl From<Ticket> for TicketResponse {
             priority: t.priority.into(),
             channel: t.channel,
             category: t.category,
+            category_name: None,
             tags: t.tags,
             requester_id: t.requester_id,
             organization_id: t.organization_id,
@@ -128,6 +155,7 @@ impl From<Ticket> for TicketResponse {
             closed_at: t.closed_at,
             hold_reason: t.hold_reason,
             merged_into_id: t.merged_into_id,
+            custom_fields: t.custom_fields,
         }
     }
 }

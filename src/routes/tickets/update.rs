@@ -34,7 +34,8 @@ pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = TicketPriority)]
     pub priority: Option<Option<TicketPriority>>,
-    /// Category, 1–100 characters (`null` clears).
+    /// Category: the key (or name) of an active catalogue category (`null` clears); any other
+    /// is a 422 naming `category` that lists the accepted keys.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<crate::routes::openapi::Category>)]
     pub category: Option<Option<String>>,
@@ -74,6 +75,12 @@ pub struct UpdateTicketRequest {
     /// hold (`null`: unchanged).
     #[schema(value_type = Option<crate::routes::openapi::HoldReason>)]
     pub hold_reason: Option<String>,
+    /// Custom field values to change, by field key (`null` as a value clears that field; fields
+    /// not named keep their values). Each change is a `field_changed` event named
+    /// `custom_fields.<key>`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The version of the `If-Match` header (`"3"`, `W/"3"` or `3`).
@@ -108,6 +115,7 @@ fn supervisor_may_set(r: &UpdateTicketRequest) -> Result<(), ApiError> {
         ("site_id", r.site_id.is_some()),
         ("asset_id", r.asset_id.is_some()),
         ("hold_reason", r.hold_reason.is_some()),
+        ("custom_fields", r.custom_fields.is_some()),
     ];
     match others.iter().find(|(_, set)| *set) {
         Some((field, _)) => Err(ApiError::forbidden_field(
@@ -160,6 +168,7 @@ impl TryFrom<UpdateTicketRequest> for TicketUpdate {
             asset: r.asset_id.map(|o| o.map(AssetId::new)),
             assignee: r.assignee_id.map(|o| o.map(UserId::new)),
             hold_reason: r.hold_reason,
+            custom_fields: r.custom_fields.unwrap_or_default(),
         })
     }
 }
@@ -208,15 +217,15 @@ pub async fn update_ticket(
                 id: UserId::new(user.id),
                 visibility,
             };
-            Ok(
+            let ticket =
                 match update::update_tx(conn, &rules, id, given, &update, actor, Utc::now())? {
                     Updated::Changed(t) | Updated::Unchanged(t) => t,
-                },
-            )
+                };
+            Ok(TicketResponse::read(conn, ticket)?)
         })
     })
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(ticket.version))
-        .json(TicketResponse::from(ticket)))
+        .json(ticket))
 }
