@@ -7,6 +7,7 @@
     reason = "test helpers fail the test loudly by panicking"
 )]
 mod assets;
+mod attachments;
 mod attribution;
 mod auth;
 mod bake_off;
