@@ -107,12 +107,12 @@ mod tests {
         assert_eq!(sniff(b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00"), "image/jpeg");
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), "image/png");
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(
-            sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00"),
-            "application/x-executable"
-        );
+        let mut elf =
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00".to_vec();
+        elf.extend([0u8; 40]);
+        assert_eq!(sniff(&elf), "application/x-executable");
         assert_eq!(sniff("Receipt: 12,50 €\r\n".as_bytes()), "text/plain");
-        assert_eq!(sniff(b"<html><script>alert(1)</script>"), "text/plain");
+        assert_eq!(sniff(b"<html><script>alert(1)</script>"), "text/html");
         assert_eq!(sniff(b"a\x00b"), "application/octet-stream");
     }
 

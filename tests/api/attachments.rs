@@ -346,6 +346,24 @@ async fn refused_files_write_nothing_and_name_the_field() {
         "kiosk.png is application/x-executable, which is not accepted; accepted: image/jpeg, \
          image/png, image/gif, image/webp, image/heif, application/pdf, text/plain"
     );
+    // An HTML page is not a photo, whatever it is called.
+    let page = b"<html><body><script>alert(document.cookie)</script></body></html>";
+    let (status, problem, _) = comment_with_files(
+        &app,
+        &agent.token,
+        ticket,
+        &fields,
+        &[("attachments", "receipt.jpg", page)],
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem["errors"]["attachments"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("receipt.jpg is text/html, which is not accepted"),
+        "{problem}"
+    );
     // Too many files, an empty file, a file under another field.
     let p = png();
     let (status, problem, _) = comment_with_files(
