@@ -8,6 +8,7 @@
 )]
 mod assets;
 mod attachments;
+mod attachments_s3;
 mod attribution;
 mod auth;
 mod bake_off;

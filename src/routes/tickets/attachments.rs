@@ -350,8 +350,11 @@ pub fn by_comment(
     params(("id" = i64, Path, description = "Ticket id"),
            ("attachment_id" = i64, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "application/octet-stream",
-         body = Vec<u8>,
+        (status = 200, description = "The file's bytes, as a download",
+         content(
+            (Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"),
+            (Vec<u8> = "application/pdf"), (String = "text/plain")),
          headers(("Content-Disposition" = String), ("X-Content-Type-Options" = String))),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, body = crate::error::Problem, content_type = "application/problem+json")))]
