@@ -103,6 +103,10 @@ pub struct CreateCommentForm {
     attachments: Vec<Vec<u8>>,
 }
 
+/// Most parts of a comment's form besides its files (the comment has six fields; empty file
+/// parts of a browser's form count too).
+const MAX_FORM_FIELDS: usize = 32;
+
 /// A file as received.
 #[derive(Debug)]
 pub struct Upload {
@@ -145,8 +149,16 @@ pub async fn read_comment_form<T: serde::de::DeserializeOwned>(
         let mut fields = serde_json::Map::new();
         let mut files = Vec::new();
         let mut text_bytes = 0usize;
+        let mut parts = 0usize;
         while let Some(part) = form.next().await {
             let mut part = part.map_err(malformed)?;
+            parts += 1;
+            if parts > limits.max_files + MAX_FORM_FIELDS {
+                return Err(ApiError::invalid_field(
+                    "body",
+                    "too many parts in the form",
+                ));
+            }
             let (name, filename) = match part.content_disposition() {
                 Some(cd) => (
                     cd.get_name().unwrap_or_default().to_string(),
