@@ -86,21 +86,30 @@ impl From<AttachmentRow> for AttachmentResponse {
 #[allow(dead_code)]
 pub struct CreateCommentForm {
     /// Text, 1–65,536 characters, not blank.
+    #[schema(
+        max_length = 65536,
+        pattern = r"^[^\x00]*[^\x00\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00]*$"
+    )]
     body: String,
     /// `true` (default) or `false` (an internal note).
+    #[schema(nullable = false)]
     public: Option<bool>,
     /// `agent` (default) or `requester`.
-    author: Option<String>,
+    #[schema(nullable = false)]
+    author: Option<super::CommentAuthor>,
     /// The status to set with the comment.
-    status: Option<String>,
+    #[schema(nullable = false)]
+    status: Option<crate::domain::ticket::TicketStatus>,
     /// Why the ticket goes on hold.
+    #[schema(nullable = false, value_type = Option<crate::routes::openapi::HoldReason>)]
     hold_reason: Option<String>,
     /// `true` to keep an on-hold ticket on hold (a requester's comment).
+    #[schema(nullable = false)]
     keep_hold: Option<bool>,
     /// The files (each at most `attachments.max_bytes`, at most `attachments.max_files`, of an
     /// allowed type as sniffed from its bytes). `attachments[]` is accepted as the same field.
-    #[schema(value_type = Vec<String>, format = Binary)]
-    attachments: Vec<Vec<u8>>,
+    #[schema(nullable = false, value_type = Option<Vec<String>>, format = Binary)]
+    attachments: Option<Vec<Vec<u8>>>,
 }
 
 /// Most parts of a comment's form besides its files (the comment has six fields; empty file
