@@ -4,7 +4,7 @@ CARGO ?= cargo
 # One migrated template per checkout, so two checkouts on one machine never rebuild each other's.
 export FRONTLINE_TEST_TEMPLATE ?= frontline_template_$(shell printf '%s' "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-.PHONY: run demo test db test-db browser lint fuzz bench bench-scale bench-evidence bench-bake-off bench-dashboard clean-db
+.PHONY: run demo test db test-db browser s3 lint fuzz bench bench-scale bench-evidence bench-bake-off bench-dashboard clean-db
 
 ## run: install/start PostgreSQL, build, migrate, import the bundled help-desk log (first start), serve on 127.0.0.1:8080
 run: db
@@ -19,8 +19,8 @@ demo:
 	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline seed --profile demo --if-empty
 	FRONTLINE_ENV=$${FRONTLINE_ENV:-local} ./target/release/frontline serve
 
-## test: the same database bootstrap, a migrated template database, Chromium for the browser tests, then the whole test suite
-test: db test-db browser
+## test: the same database bootstrap, a migrated template database, Chromium for the browser tests, moto's S3 server for the attachment-store tests, then the whole test suite
+test: db test-db browser s3
 	$(CARGO) test --all-targets
 
 ## db: install PostgreSQL and libpq-dev when missing, start the cluster, create role and database (idempotent)
@@ -30,6 +30,10 @@ db:
 ## browser: install Debian's Chromium when missing (headless browser tests of the HTML pages; idempotent)
 browser:
 	bash scripts/browser-setup.sh
+
+## s3: install moto's S3-compatible server (pinned) into .venv-s3/ when missing (attachment-store tests; idempotent)
+s3:
+	bash scripts/s3-setup.sh
 
 ## test-db: (re)build the migrated template database that tests clone
 test-db:

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Webhook deliveries (docs/WEBHOOKS.md).
     #[serde(default)]
     pub webhooks: WebhookSettings,
+    /// Files on comments: limits, the store, the virus-scan hook (docs/TICKETS.md).
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentSettings,
 }
 
 /// Webhook delivery settings (`[webhooks]`, docs/WEBHOOKS.md): the worker's pace, the request
@@ -651,6 +654,7 @@ impl Settings {
             );
         }
         self.email.validate()?;
+        self.attachments.validate()?;
         self.webhooks.validate()
     }
 }

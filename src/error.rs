@@ -94,6 +94,15 @@ pub enum ApiError {
     /// 413: the body is larger than allowed.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// 413 naming the field whose value is too large (an attachment over
+    /// `attachments.max_bytes`: `attachments`).
+    #[error("{detail}")]
+    PayloadTooLargeField {
+        /// Human-readable detail.
+        detail: String,
+        /// The field → why.
+        errors: FieldErrors,
+    },
     /// 503: a dependency (the database) is unavailable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -136,6 +145,15 @@ impl ApiError {
         }
     }
 
+    /// A 413 for one field whose value is too large.
+    pub fn too_large_field(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::PayloadTooLargeField {
+            detail: format!("{field}: {message}"),
+            errors: BTreeMap::from([(field.to_string(), vec![message])]),
+        }
+    }
+
     /// A 400 for one field (a value that does not parse).
     pub fn bad_field(field: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
@@ -158,7 +176,9 @@ impl ApiError {
             ApiError::Conflict { code, .. } => code,
             ApiError::PreconditionFailed { .. } => "version_mismatch",
             ApiError::PreconditionRequired => "if_match_required",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::PayloadTooLarge(_) | ApiError::PayloadTooLargeField { .. } => {
+                "payload_too_large"
+            }
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "unavailable",
@@ -235,7 +255,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) | ApiError::PayloadTooLargeField { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -260,6 +282,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { errors, .. }
             | ApiError::Validation { errors, .. }
             | ApiError::ForbiddenField { errors, .. }
+            | ApiError::PayloadTooLargeField { errors, .. }
             | ApiError::Conflict { errors, .. } => errors.clone(),
             _ => FieldErrors::new(),
         };

@@ -20,6 +20,7 @@
 //!   import, projections): the only way anything changes a ticket.
 //! - [`workers`]: background work (auto-close of solved tickets).
 
+pub mod attachments;
 pub mod auth;
 pub mod configuration;
 pub mod db;

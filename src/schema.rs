@@ -527,6 +527,7 @@ diesel::table! {
 diesel::joinable!(training_completions -> training_courses (course_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
     dashboard_sessions,
     reports,
     team_sourcing_periods,
@@ -755,3 +756,22 @@ diesel::table! {
 
 diesel::joinable!(ticket_category_events -> ticket_categories (category_id));
 diesel::allow_tables_to_appear_in_same_query!(ticket_categories, ticket_category_events);
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        comment_id -> Int8,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        redacted_at -> Nullable<Timestamptz>,
+        redacted_by_id -> Nullable<Int8>,
+    }
+}
+
+diesel::joinable!(attachments -> comments (comment_id));

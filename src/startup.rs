@@ -80,7 +80,9 @@ impl Application {
             &settings.auth.jwt_secret,
             &settings.auth.issuer,
         )?;
+        let attachments = crate::attachments::storage::from_settings(&settings.attachments)?;
         let state = web::Data::new(AppState {
+            attachments,
             pool,
             settings,
             jwt,

@@ -29,4 +29,6 @@ pub struct AppState {
     pub access: Arc<AccessCache>,
     /// Signs and checks customers' survey and unsubscribe links.
     pub links: crate::notify::links::LinkSigner,
+    /// The attachment store (`[attachments]` settings: a local folder or an S3 bucket).
+    pub attachments: Arc<dyn crate::attachments::storage::Storage>,
 }

@@ -420,6 +420,29 @@ pub enum EventKind {
         #[serde(default)]
         description: bool,
     },
+    /// A file was attached to a comment (docs/TICKETS.md, Attachments). The file's name is not
+    /// recorded here (a redaction of the attachment could not remove it from the append-only
+    /// log); its hash, type and size are. No effect on status or metrics.
+    AttachmentAdded {
+        /// The attachment.
+        attachment_id: i64,
+        /// The comment it is on.
+        comment_id: i64,
+        /// Its content type, sniffed from the bytes.
+        content_type: String,
+        /// Its size, bytes.
+        size_bytes: i64,
+        /// Lower-case hex SHA-256 of its bytes.
+        sha256: String,
+    },
+    /// An attachment was redacted: its stored bytes deleted, its name removed. No effect on
+    /// status or metrics.
+    AttachmentRedacted {
+        /// The attachment.
+        attachment_id: i64,
+        /// The comment it was on.
+        comment_id: i64,
+    },
     /// A macro was applied: the events of the changes it made follow, at the same instant and
     /// by the same actor. No effect of its own on status or metrics.
     MacroApplied {
@@ -458,6 +481,8 @@ impl EventKind {
             EventKind::SurveyAnswered { .. } => "survey_answered",
             EventKind::CommentRedacted { .. } => "comment_redacted",
             EventKind::MacroApplied { .. } => "macro_applied",
+            EventKind::AttachmentAdded { .. } => "attachment_added",
+            EventKind::AttachmentRedacted { .. } => "attachment_redacted",
         }
     }
 }

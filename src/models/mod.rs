@@ -2,6 +2,7 @@
 //! `&mut PgConnection` so that callers compose them inside one transaction.
 
 pub mod asset;
+pub mod attachment;
 pub mod calendar;
 pub mod category;
 pub mod custom_field;

@@ -17,6 +17,7 @@
 //! GET /api/v1/tickets               list (filters, keyset pagination)
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
+//! GET /api/v1/tickets/{id}/attachments/{attachment_id}  a comment's file, as a download
 //! GET /api/v1/ticket-views          saved list views and their counts (POST saves; DELETE /{id})
 //! GET /api/v1/ticket-categories     the category catalogue (POST adds; /{id} GET with its
 //!                                   history, PATCH renames or (de)activates)
@@ -170,6 +171,8 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::merge::link_incidents,
         tickets::merge::list_incidents,
         tickets::bulk::bulk_update,
+        tickets::attachments::download_attachment,
+        tickets::attachments::redact_attachment,
         macros::create_macro,
         macros::list_macros,
         macros::get_macro,
@@ -544,6 +547,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/comments", "GET, HEAD, POST")
                         .route(get().to(tickets::comments::list_comments))
                         .route(web::post().to(tickets::comments::create_comment)),
+                )
+                .service(
+                    resource("/tickets/{id}/attachments/{attachment_id}", "GET, HEAD")
+                        .route(get().to(tickets::attachments::download_attachment)),
+                )
+                .service(
+                    resource(
+                        "/tickets/{id}/attachments/{attachment_id}/redaction",
+                        "POST",
+                    )
+                    .route(web::post().to(tickets::attachments::redact_attachment)),
                 )
                 .service(
                     resource("/tickets/{id}/comments/{comment_id}/redactions", "POST")

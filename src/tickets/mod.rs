@@ -41,6 +41,7 @@
 //! that changes its ticket), takes `(conn, &RulesCache, command, actor, now)` and returns the
 //! rows it wrote.
 
+pub mod attach;
 pub mod attribution;
 pub mod auto_close;
 pub mod bulk_update;

@@ -8,6 +8,8 @@
 )]
 mod agent_day;
 mod assets;
+mod attachments;
+mod attachments_s3;
 mod attribution;
 mod auth;
 mod bake_off;

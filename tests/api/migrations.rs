@@ -37,6 +37,7 @@ fn every_migration_applies_reverts_and_reapplies() {
     let mut conn = db.conn();
     let expected = vec![
         "assets",
+        "attachments",
         "bake_off_protocols",
         "business_calendars",
         "comments",
@@ -78,7 +79,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 41);
+    assert_eq!(applied.len(), 42);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -129,7 +130,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 41]);
+    assert_eq!(counts, vec![0, 0, 42]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

@@ -329,6 +329,20 @@ async fn each_role_gets_the_documented_status_on_every_endpoint() {
             Box::new(|| Some(json!({"text": "4111"}))),
             [404, 403, 403, 403, 401],
         ),
+        // Attachments: whoever may read the ticket downloads (no such attachment here: 404);
+        // admins redact.
+        (
+            Method::GET,
+            format!("/api/v1/tickets/{t}/attachments/999999"),
+            none(),
+            [404, 404, 404, 404, 401],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{t}/attachments/999999/redaction"),
+            none(),
+            [404, 403, 403, 403, 401],
+        ),
         // Public replies need the agent role: not a manager's (without `also_agent`).
         (
             Method::POST,

@@ -647,6 +647,7 @@ async fn a_technician_never_reaches_another_technicians_work_order_or_its_ticket
             let concrete = path
                 .replace("{id}", &id.to_string())
                 .replace("{comment_id}", "1")
+                .replace("{attachment_id}", "1")
                 .replace("{macro_id}", "1");
             let body = match (method.as_str(), path.as_str()) {
                 (_, p) if p.ends_with("/comments") => json!({"body": "x", "public": false}),

@@ -1,5 +1,7 @@
-//! `POST /tickets/{id}/comments` and `GET /tickets/{id}/comments`.
+//! `POST /tickets/{id}/comments` (JSON, or `multipart/form-data` with files) and
+//! `GET /tickets/{id}/comments` (each comment with its attachments).
 
+use super::attachments::{self, AttachmentResponse};
 use super::{CommentAuthor, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
 use crate::db;
@@ -13,10 +15,11 @@ use crate::routes::fields::parse_comment;
 use crate::schema::comments;
 use crate::state::AppState;
 use crate::tickets::Actor;
+use crate::tickets::attach;
 use crate::tickets::comment::{self, NewComment};
 use crate::tickets::update::HOLD_REASONS;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -99,7 +102,7 @@ fn agent() -> CommentAuthor {
 }
 
 /// A comment.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Queryable)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CommentResponse {
     /// Id.
     pub id: i64,
@@ -115,6 +118,9 @@ pub struct CommentResponse {
     pub body: String,
     /// When (UTC).
     pub created_at: DateTime<Utc>,
+    /// Its files (docs/TICKETS.md, Attachments), oldest first.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentResponse>,
 }
 
 impl From<CommentRow> for CommentResponse {
@@ -127,6 +133,7 @@ impl From<CommentRow> for CommentResponse {
             public: c.public,
             body: c.body,
             created_at: c.created_at,
+            attachments: Vec::new(),
         }
     }
 }
@@ -164,8 +171,18 @@ pub struct CommentListResponse {
 /// (naming `status`; nothing is written); 412 for a stale `If-Match` (or `null`); 422 naming the field for a
 /// blank or oversized body, an unknown `hold_reason`, `on_hold` without one, or a `keep_hold`
 /// that does not apply; 403 when a technician sends a status; 404 for an unknown ticket.
+///
+/// With files: send `multipart/form-data`, the same fields as form fields and each file as an
+/// `attachments` part (docs/TICKETS.md, Attachments). Each file at most
+/// `attachments.max_bytes` (413 naming `attachments`), at most `attachments.max_files` files, of
+/// a type allowed as sniffed from its bytes (422 naming `attachments`), passed by the virus-scan
+/// hook when one is configured (422; 503 when it fails). The files are written with the comment
+/// or not at all, each an `attachment_added` event after the comment's.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
-    request_body = CreateCommentRequest, security(("bearer" = [])),
+    request_body(content(
+        (CreateCommentRequest = "application/json"),
+        (super::attachments::CreateCommentForm = "multipart/form-data"))),
+    security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id"),
            ("If-Match" = Option<String>, Header, description = "Optional: the ticket's ETag, e.g. \"3\"",
             pattern = r#"^(?:W/)?"*[+-]?[0-9]{1,9}"*$"#)),
@@ -174,15 +191,33 @@ pub struct CommentListResponse {
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonBody<CreateCommentRequest>,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    let mut payload = payload.into_inner();
+    let (r, uploads) = if attachments::is_multipart(&req) {
+        attachments::read_comment_form::<CreateCommentRequest>(&req, payload, &state.settings)
+            .await?
+    } else {
+        let body = JsonBody::<CreateCommentRequest>::from_request(&req, &mut payload).await;
+        match body {
+            Ok(body) => (body.value, Vec::new()),
+            Err(ApiError::UnsupportedMediaType(_)) => {
+                return Err(ApiError::UnsupportedMediaType(
+                    "application/json or multipart/form-data",
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     // Technicians may add internal notes to tickets with a work order assigned to them; the
     // visibility rule below answers 404 for every other ticket.
     // Managers (supervisors) add internal notes; public replies need the agent role too.
@@ -192,7 +227,6 @@ pub async fn create_comment(
         UserRole::Technician,
         UserRole::Manager,
     ])?;
-    let r = body.value;
     if user.is_supervisor_only() {
         supervisor_may_write(&r)?;
     }
@@ -232,8 +266,12 @@ pub async fn create_comment(
     let id = TicketId::new(id.into_inner());
     let visibility = user.visibility();
     let rules = state.rules.clone();
+    let files = attachments::prepare_files(&state.settings, uploads).await?;
+    attachments::store_files(state.attachments.as_ref(), &files).await?;
+    let stored: Vec<_> = files.iter().map(|(f, _)| f.clone()).collect();
     let created = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
+            let now = Utc::now();
             let done = comment::comment_tx(
                 conn,
                 &rules,
@@ -243,16 +281,33 @@ pub async fn create_comment(
                     id: UserId::new(user.id),
                     visibility,
                 }),
-                Utc::now(),
+                now,
             )?;
+            let files = attach::attach_tx(
+                conn,
+                done.comment.ticket_id,
+                done.comment.id,
+                &stored,
+                Some(UserId::new(user.id)),
+                now,
+            )?;
+            let mut comment: CommentResponse = done.comment.into();
+            comment.attachments = files.into_iter().map(Into::into).collect();
             Ok(CommentCreatedResponse {
-                comment: done.comment.into(),
+                comment,
                 ticket: TicketResponse::read(conn, done.ticket)?,
                 follow_up_of: done.follow_up_of.map(TicketId::get),
             })
         })
     })
-    .await?;
+    .await;
+    let created = match created {
+        Ok(created) => created,
+        Err(e) => {
+            attachments::discard(state.attachments.as_ref(), &files).await;
+            return Err(e);
+        }
+    };
     Ok(HttpResponse::Created()
         .insert_header(etag(created.ticket.version))
         .json(created))
@@ -272,19 +327,22 @@ pub async fn list_comments(
     let visibility = user.visibility();
     let rows = db::run(&state.pool, move |conn| {
         model::check_visible(conn, id, visibility).map_err(ApiError::not_found("ticket"))?;
-        Ok(comments::table
+        let rows: Vec<CommentRow> = comments::table
             .filter(comments::ticket_id.eq(id))
             .order(comments::id.asc())
-            .select((
-                comments::id,
-                comments::ticket_id,
-                diesel::dsl::sql::<diesel::sql_types::Text>("author_kind::text"),
-                comments::author_user_id,
-                comments::public,
-                comments::body,
-                comments::created_at,
-            ))
-            .load::<CommentResponse>(conn)?)
+            .select(CommentRow::as_select())
+            .load(conn)?;
+        let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+        let mut files = attachments::by_comment(conn, &ids)?;
+        Ok(rows
+            .into_iter()
+            .map(|c| {
+                let id = c.id;
+                let mut comment = CommentResponse::from(c);
+                comment.attachments = files.remove(&id).unwrap_or_default();
+                comment
+            })
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(HttpResponse::Ok().json(CommentListResponse { comments: rows }))

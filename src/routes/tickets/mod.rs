@@ -1,6 +1,6 @@
 //! The ticket endpoints, one file per operation: [`list`] (`GET /tickets`), [`get`]
 //! (`GET /tickets/{id}`), [`create`] (`POST /tickets`), [`update`] (`PATCH /tickets/{id}`),
-//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`), [`merge`] (`POST /tickets/{id}/merge`, `GET`/`POST /tickets/{id}/incidents`), [`bulk`] (`POST /tickets/bulk`).
+//! [`comments`] (`GET`/`POST /tickets/{id}/comments`), [`redactions`] (`POST /tickets/{id}/comments/{comment_id}/redactions`), [`attachments`] (files on comments: download, redaction), [`views`] (saved list views, `/ticket-views`), [`events`] (`GET /tickets/{id}/events`), [`surveys`] (`GET /tickets/{id}/surveys`), [`merge`] (`POST /tickets/{id}/merge`, `GET`/`POST /tickets/{id}/incidents`), [`bulk`] (`POST /tickets/bulk`).
 //! This file holds the shapes they share; request values are parsed by [`crate::routes::fields`].
 //!
 //! A handler parses its request into a command, authorises, and runs one use case of
@@ -9,6 +9,7 @@
 //! agent role too, `users.also_agent`); technicians see only tickets with a work order assigned
 //! to them (404 otherwise).
 
+pub mod attachments;
 pub mod bulk;
 pub mod comments;
 pub mod create;

@@ -67,21 +67,26 @@ pub async fn create_redaction(
     let text = body.value.text;
     let done = db::run(&state.pool, move |conn| {
         diesel::Connection::transaction(conn, |conn| {
-            redact::redact_tx(
+            let done = redact::redact_tx(
                 conn,
                 TicketId::new(id),
                 comment_id,
                 &text,
                 UserId::new(user.id),
                 Utc::now(),
-            )
+            )?;
+            let files = super::attachments::by_comment(conn, &[done.comment.id])?;
+            Ok::<_, crate::error::ApiError>((done, files))
         })
     })
     .await?;
+    let (done, mut files) = done;
+    let mut comment: CommentResponse = done.comment.into();
+    comment.attachments = files.remove(&comment.id).unwrap_or_default();
     Ok(HttpResponse::Created()
         .insert_header(etag(done.ticket_version))
         .json(RedactionResponse {
-            comment: done.comment.into(),
+            comment,
             occurrences: done.occurrences,
             characters_removed: done.characters_removed,
             description_redacted: done.description,
