@@ -17,6 +17,7 @@ mod cli;
 mod csat_metrics;
 mod dashboard;
 mod email;
+mod evidence_attribution;
 mod field_metrics;
 mod hardening;
 mod health;
