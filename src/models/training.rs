@@ -251,8 +251,9 @@ pub fn comparable_staff(
 /// The facts the training-effect comparison of `cohorts` reads, in one query per kind: the first
 /// replies ([`first_reply_facts`], `business` or calendar seconds) and the reopen units
 /// ([`reopen_facts`]) placed in the span of their windows ([`crate::domain::training::span`]);
-/// with `until`, only those placed at or before it (the evidence report's `as_of`). Shared by the
-/// effect endpoint and the evidence report's training section.
+/// with `until`, only those placed at or before it (the evidence report's `as_of`); with
+/// `calendar` (and `business`), first replies measured on that one calendar (the evidence
+/// report's `calendar`). Shared by the effect endpoint and the evidence report's training section.
 ///
 /// # Errors
 /// Database errors.

@@ -599,7 +599,8 @@ pub fn load_tickets(
 }
 
 /// Reads everything but the tickets (ratings, work orders, names, the training section's
-/// inputs) in the caller's transaction, and returns them with `tickets`.
+/// inputs, its first replies measured on `calendar` when given) in the caller's transaction, and
+/// returns them with `tickets` (`calendar_name` left for the caller to set).
 ///
 /// # Errors
 /// Database errors.
