@@ -77,8 +77,9 @@ enum Command {
     },
     /// Reports: the evidence report, and verifying one against the database.
     Report {
+        // Boxed: the evidence report's options outweigh every other command's.
         #[command(subcommand)]
-        action: ReportAction,
+        action: Box<ReportAction>,
     },
     /// Manage staff accounts.
     User {
@@ -133,6 +134,10 @@ enum ReportAction {
         /// company's own).
         #[arg(long, value_name = "LABEL")]
         source: Option<String>,
+        /// A business calendar's id: every business duration measured on it (default: each
+        /// ticket's own calendar).
+        #[arg(long, value_name = "ID")]
+        calendar: Option<i64>,
         /// `json` (the document `report verify` reads), `html` (one self-contained page),
         /// `markdown` or `csv` (one row per figure); all are written from the JSON.
         #[arg(long, default_value = "json", value_parser = ["json", "html", "markdown", "csv"])]
@@ -269,7 +274,7 @@ fn run() -> anyhow::Result<()> {
                     source,
                 },
         } => import(&settings, &file, &mapping, strict, if_empty, source),
-        Command::Report { action } => report(&settings, action),
+        Command::Report { action } => report(&settings, *action),
         Command::Metrics {
             action: MetricsAction::Rebuild,
         } => {
@@ -531,6 +536,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
             seed,
             resamples,
             source,
+            calendar,
             format,
             out,
         } => {
@@ -557,6 +563,7 @@ fn report(settings: &Settings, action: ReportAction) -> anyhow::Result<()> {
                 "comparison": comparison, "comparison_from": cf, "comparison_to": ct,
                 "category": category, "word_limit": words, "as_of": as_of,
                 "bootstrap_seed": seed, "bootstrap_resamples": resamples, "source": source,
+                "calendar": calendar,
             }))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let params = request

@@ -251,8 +251,9 @@ pub fn comparable_staff(
 /// The facts the training-effect comparison of `cohorts` reads, in one query per kind: the first
 /// replies ([`first_reply_facts`], `business` or calendar seconds) and the reopen units
 /// ([`reopen_facts`]) placed in the span of their windows ([`crate::domain::training::span`]);
-/// with `until`, only those placed at or before it (the evidence report's `as_of`). Shared by the
-/// effect endpoint and the evidence report's training section.
+/// with `until`, only those placed at or before it (the evidence report's `as_of`); with
+/// `calendar` (and `business`), first replies measured on that one calendar (the evidence
+/// report's `calendar`). Shared by the effect endpoint and the evidence report's training section.
 ///
 /// # Errors
 /// Database errors.
@@ -261,6 +262,7 @@ pub fn effect_facts(
     cohorts: &[crate::domain::training::Cohort],
     business: bool,
     until: Option<DateTime<Utc>>,
+    calendar: Option<&crate::domain::calendar::BusinessCalendar>,
 ) -> QueryResult<(
     Vec<crate::domain::training::Fact>,
     Vec<crate::domain::training::Fact>,
@@ -280,7 +282,7 @@ pub fn effect_facts(
         }
     };
     Ok((
-        keep(first_reply_facts(conn, from, to, business)?),
+        keep(first_reply_facts(conn, from, to, business, calendar)?),
         keep(reopen_facts(conn, from, to)?),
     ))
 }
@@ -293,6 +295,9 @@ struct FactRow {
     staff: i64,
     #[diesel(sql_type = Timestamptz)]
     at: DateTime<Utc>,
+    /// `ticket_metrics.created_at` (first replies only: what one calendar measures from).
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    created: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     seconds: Option<i64>,
     #[diesel(sql_type = Bool)]
@@ -314,8 +319,10 @@ impl From<FactRow> for crate::domain::training::Fact {
 
 /// `frt.v1` of every ticket whose first reply falls in `[from, to)`, credited to the staff member
 /// who wrote that reply (the author of the public agent comment at `first_reply_at`; the first
-/// of them by id when several share the instant). `business`: business seconds, else calendar
-/// seconds. Replies without an author (imported without one) are left out.
+/// of them by id when several share the instant). `business`: business seconds — on `calendar`
+/// when given (creation → first reply, docs/METRICS.md §7, "Comparisons on one calendar"), else
+/// the ticket's own —, else calendar seconds. Replies without an author (imported without one)
+/// are left out.
 ///
 /// # Errors
 /// Database errors.
@@ -324,6 +331,7 @@ pub fn first_reply_facts(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     business: bool,
+    calendar: Option<&crate::domain::calendar::BusinessCalendar>,
 ) -> QueryResult<Vec<crate::domain::training::Fact>> {
     let column = if business {
         "m.first_reply_business_seconds"
@@ -331,7 +339,8 @@ pub fn first_reply_facts(
         "m.first_reply_seconds"
     };
     let rows: Vec<FactRow> = diesel::sql_query(format!(
-        "SELECT c.author_user_id AS staff, m.first_reply_at AS at, {column} AS seconds, \
+        "SELECT c.author_user_id AS staff, m.first_reply_at AS at, m.created_at AS created, \
+                {column} AS seconds, \
                 false AS reopened \
          FROM ticket_metrics m \
          CROSS JOIN LATERAL ( \
@@ -348,7 +357,16 @@ pub fn first_reply_facts(
     .bind::<Timestamptz, _>(from)
     .bind::<Timestamptz, _>(to)
     .load(conn)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    let calendar = calendar.filter(|_| business);
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if let (Some(cal), Some(created), Some(_)) = (calendar, r.created, r.seconds) {
+                r.seconds = Some(cal.business_seconds(created, r.at));
+            }
+            r.into()
+        })
+        .collect())
 }
 
 /// `reopen_rate.v1`'s units: every ticket whose latest solve falls in `[from, to)`, 1 when it
@@ -364,7 +382,8 @@ pub fn reopen_facts(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<crate::domain::training::Fact>> {
     let rows: Vec<FactRow> = diesel::sql_query(
-        "SELECT e.actor_user_id AS staff, m.latest_solved_at AS at, NULL::int8 AS seconds, \
+        "SELECT e.actor_user_id AS staff, m.latest_solved_at AS at, NULL::timestamptz AS created, \
+                NULL::int8 AS seconds, \
                 m.reopens > 0 AS reopened \
          FROM ticket_metrics m \
          CROSS JOIN LATERAL ( \

@@ -174,7 +174,7 @@ pub struct Methodology {
     /// Every definition used.
     pub definitions: Vec<Definition>,
     /// Which business calendar measured which duration.
-    pub calendars: &'static str,
+    pub calendars: String,
     /// Whose tickets, ratings and work orders count.
     pub filters: Vec<String>,
     /// What was left out, and why.
@@ -218,7 +218,7 @@ pub struct Statistics {
 pub struct Manifest {
     /// `SHA-256`.
     pub algorithm: &'static str,
-    /// The canonical form's name, `frontline.evidence.inputs.v2`.
+    /// The canonical form's name, `frontline.evidence.inputs.v3`.
     pub canonical_form: &'static str,
     /// SHA-256 (hex) of the parameters' JSON.
     pub parameters_sha256: String,

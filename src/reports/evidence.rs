@@ -3,7 +3,7 @@
 
 use super::anonymise::Anonymiser;
 use super::document::*;
-use super::inputs::{self, FTF_DAYS, Inputs, RatingInput, TicketInput, WorkOrderInput};
+use super::inputs::{self, FTF_DAYS, Inputs, RatingInput, Role, TicketInput, WorkOrderInput};
 use super::manifest;
 use super::params::EvidenceParams;
 use crate::domain::buckets::{Interval as Bucket, bucket_starts};
@@ -21,6 +21,9 @@ pub enum ReportError {
     /// `scope_id`).
     #[error("no such {0}")]
     ScopeNotFound(&'static str),
+    /// No business calendar has the parameters' `calendar` id (422 naming `calendar`).
+    #[error("no business calendar {0}")]
+    UnknownCalendar(i64),
     /// A database error.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -29,11 +32,21 @@ pub enum ReportError {
     Json(#[from] serde_json::Error),
 }
 
+impl From<inputs::CalendarError> for ReportError {
+    fn from(e: inputs::CalendarError) -> Self {
+        match e {
+            inputs::CalendarError::Unknown(id) => ReportError::UnknownCalendar(id),
+            inputs::CalendarError::Database(e) => ReportError::Database(e),
+        }
+    }
+}
+
 /// Reads the inputs of `params` in one read-only `REPEATABLE READ` transaction and builds the
 /// report.
 ///
 /// # Errors
-/// [`ReportError::ScopeNotFound`] for an unknown scope id; database errors.
+/// [`ReportError::ScopeNotFound`] for an unknown scope id; [`ReportError::UnknownCalendar`];
+/// database errors.
 pub fn generate(
     conn: &mut PgConnection,
     params: &EvidenceParams,
@@ -45,7 +58,7 @@ pub fn generate(
         .run(|conn| {
             let name = inputs::scope_name(conn, params)?;
             let inputs = inputs::load(conn, params)?;
-            Ok::<_, diesel::result::Error>((name, inputs))
+            Ok::<_, ReportError>((name, inputs))
         })?;
     let name = name.ok_or(ReportError::ScopeNotFound(params.scope.as_str()))?;
     Ok(build(params, &name, inputs))
@@ -58,7 +71,8 @@ pub fn generate(
 /// reads its tickets from the database, a team's its work orders.
 ///
 /// # Errors
-/// [`ReportError::ScopeNotFound`] for an unknown scope id; database errors.
+/// [`ReportError::ScopeNotFound`] for an unknown scope id; [`ReportError::UnknownCalendar`];
+/// database errors.
 pub fn read_with_store(
     conn: &mut PgConnection,
     reader: &crate::metrics::store::Reader<'_>,
@@ -66,15 +80,16 @@ pub fn read_with_store(
 ) -> Result<(String, Inputs), ReportError> {
     let name = inputs::scope_name(conn, params)?
         .ok_or(ReportError::ScopeNotFound(params.scope.as_str()))?;
-    let tickets = match reader.evidence_tickets(params) {
+    let calendar = inputs::calendar(conn, params)?;
+    let on = calendar.as_ref().map(|(c, _)| c);
+    let tickets = match reader.evidence_tickets(params, on) {
         Some(tickets) => tickets,
-        None => inputs::load_tickets(conn, params)?,
+        None => inputs::load_tickets(conn, params, on)?,
     };
     let work_orders = reader.evidence_work_orders(params);
-    Ok((
-        name,
-        inputs::load_beside(conn, params, tickets, work_orders)?,
-    ))
+    let mut inputs = inputs::load_beside(conn, params, tickets, work_orders, on)?;
+    inputs.calendar_name = calendar.map(|(_, name)| name);
+    Ok((name, inputs))
 }
 
 mod measures;
@@ -452,13 +467,23 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
     // Splits: only when the eligibility period holds both values.
     let mut splits = Vec::new();
     let sourcing_seen = |v: &str| {
-        inputs
-            .tickets
-            .iter()
-            .any(|t| t.sourcing == Some(v) && params.eligibility.holds(t.created))
-            || inputs.ratings.iter().any(|r| {
-                r.sourcing.as_deref() == Some(v) && params.eligibility.holds(r.answered_at)
+        inputs.tickets.iter().any(|t| {
+            // A figure of the eligibility period credited with that sourcing.
+            let during = |at: Option<i64>| at.is_some_and(|at| params.eligibility.holds(at));
+            Role::ALL.iter().any(|&role| {
+                t.holds(role)
+                    && t.sourcing(role) == Some(v)
+                    && match role {
+                        Role::Created => during(Some(t.created)),
+                        Role::FirstReply => during(t.first_reply_at),
+                        Role::Solved => during(t.latest_solved_at),
+                        Role::Sla => t.sla.iter().any(|(at, _)| during(Some(*at))),
+                    }
             })
+        }) || inputs
+            .ratings
+            .iter()
+            .any(|r| r.sourcing.as_deref() == Some(v) && params.eligibility.holds(r.answered_at))
     };
     if sourcing_seen("in_house") && sourcing_seen("outsourced") {
         let keys = [
@@ -631,27 +656,27 @@ fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodo
         Definition {
             id: "tickets_created",
             source: "docs/METRICS.md §5",
-            text: "tickets created in the period (by creation instant)",
+            text: "tickets created in the period (by creation instant), credited to the team at creation (no agent)",
         },
         Definition {
             id: "frt.v1",
             source: "docs/METRICS.md §4, §5",
-            text: "first reply time in business seconds on the ticket's calendar, over the tickets whose first reply is in the period",
+            text: "first reply time in business seconds (on the calendar named under calendars), over the tickets whose first reply is in the period, credited to the agent who wrote the reply and their team at that instant",
         },
         Definition {
             id: "full_resolution.v1",
             source: "docs/METRICS.md §4, §10",
-            text: "creation to latest solve, calendar seconds. Headline: the tickets created in the period, solved if their latest solve is before the period's end (an event), otherwise censored at the period's end (Kaplan–Meier); the naive median is that of the solved ones only. Monthly: the tickets whose latest solve is in the month (§5)",
+            text: "creation to latest solve, calendar seconds. Headline: the tickets created in the period, credited as the volume (the team at creation: an open ticket has no solve to credit), solved if their latest solve is before the period's end (an event), otherwise censored at the period's end (Kaplan–Meier); the naive median is that of the solved ones only. Monthly: the tickets whose latest solve is in the month (§5), credited to the assignee and team at that solve",
         },
         Definition {
             id: "sla_attainment",
             source: "docs/METRICS.md §6",
-            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant",
+            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant. Credited to the ticket's current team and assignee (with the team's current sourcing), as the metrics endpoints do: no outcome's team at its instant is recorded yet",
         },
         Definition {
             id: "reopen_rate.v1",
             source: "docs/METRICS.md §5",
-            text: "tickets with at least one reopen / tickets whose latest solve is in the period",
+            text: "tickets with at least one reopen / tickets whose latest solve is in the period, credited to the assignee and team at the latest solve (as one-touch and FCR)",
         },
         Definition {
             id: "one_touch.v1",
@@ -683,8 +708,8 @@ fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodo
     let filters = vec![
         scope,
         match params.scope {
-            super::params::ScopeKind::Team => "tickets of the team (its current tickets); ratings of the surveys sent for its solves; work orders of its technicians (team at the finish) or of its tickets".to_string(),
-            super::params::ScopeKind::Agent => "tickets assigned to the agent now; ratings of the surveys sent for the agent's solves".to_string(),
+            super::params::ScopeKind::Team => "each ticket figure credited to the team when it happened (docs/METRICS.md §7): volumes and the resolution cohort by the team at creation, first replies by the replying agent's team at the reply, resolution, reopens, one-touch and FCR by the team at the latest solve, SLA outcomes by the ticket's current team; ratings of the surveys sent for its solves; work orders of its technicians (team at the finish) or of its current tickets".to_string(),
+            super::params::ScopeKind::Agent => "each ticket figure credited to the agent when it happened (docs/METRICS.md §7): first replies the agent wrote, resolution, reopens, one-touch and FCR of the tickets assigned to the agent at their latest solve, SLA outcomes of the tickets assigned to the agent now; no volume or resolution cohort (they are credited to the team at creation, never to an agent); ratings of the surveys sent for the agent's solves".to_string(),
             super::params::ScopeKind::Technician => "the technician's work orders, and the tickets they were for".to_string(),
             super::params::ScopeKind::Organization | super::params::ScopeKind::Site => "the tickets and work orders of that organization or site".to_string(),
             super::params::ScopeKind::Company => "every ticket, rating and work order".to_string(),
@@ -719,7 +744,13 @@ fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodo
     }
     Methodology {
         definitions,
-        calendars: "first reply time in business seconds on each ticket's own calendar (its team's, as it was at each instant; docs/METRICS.md §3); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly; no single comparison calendar was requested (the `calendar` parameter is not available yet)",
+        calendars: match (params.calendar, inputs.calendar_name.as_deref()) {
+            (Some(id), name) => format!(
+                "first reply time in business seconds on one calendar for every ticket: {} (id {id}), from each ticket's creation to its first reply (docs/METRICS.md §7, \"Comparisons on one calendar\"); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly",
+                name.map_or_else(|| "?".to_string(), |n| format!("\"{n}\""))
+            ),
+            (None, _) => "first reply time in business seconds on each ticket's own calendar (its team's, as it was at each instant; docs/METRICS.md §3); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly; no single comparison calendar was requested (the `calendar` parameter)".to_string(),
+        },
         filters,
         exclusions,
         sample_sizes: SampleSizes {

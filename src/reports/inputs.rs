@@ -8,6 +8,7 @@
 //! rows that existed by then count, so a later run over the same data gives the same inputs.
 
 use super::params::{EvidenceParams, ScopeKind};
+use crate::domain::calendar::BusinessCalendar;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
@@ -15,6 +16,77 @@ use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 /// A ticket's SLA outcomes, inline up to four (a ticket has one or two per SLA clock: a million
 /// tickets' outcomes are then no million allocations).
 pub type SlaOutcomes = smallvec::SmallVec<[(i64, bool); 4]>;
+
+/// Whom a ticket's figure is credited to (docs/METRICS.md §7, "Attribution"), as the metrics
+/// endpoints credit it (`metrics::reference`, `metrics::store`): each figure of a ticket belongs
+/// to the team, agent and sourcing of its role, not to the ticket's current ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Volumes and the Kaplan–Meier cohort (tickets created): the team at creation
+    /// (`created_team_id`, `created_sourcing`); no agent.
+    Created = 0,
+    /// `frt.v1`: the agent who wrote the first reply and their team at the reply
+    /// (`first_reply_agent_id`, `first_reply_team_id`, `first_reply_sourcing`).
+    FirstReply = 1,
+    /// Resolution times of solved tickets, reopens, one-touch, FCR: the assignee and team at the
+    /// latest solve (`solved_assignee_id`, `solved_team_id`, `solved_sourcing`).
+    Solved = 2,
+    /// SLA attainment: the ticket's current team and assignee with the team's current sourcing
+    /// (no per-outcome attribution is recorded; the metrics endpoints do the same).
+    Sla = 3,
+}
+
+impl Role {
+    /// Every role, in index order.
+    pub const ALL: [Role; 4] = [Role::Created, Role::FirstReply, Role::Solved, Role::Sla];
+
+    /// The role's bit in [`TicketInput::roles`].
+    pub fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    /// The role's letter in the manifest's `roles` field: `c`, `f`, `s`, `a`.
+    pub fn letter(self) -> char {
+        match self {
+            Role::Created => 'c',
+            Role::FirstReply => 'f',
+            Role::Solved => 's',
+            Role::Sla => 'a',
+        }
+    }
+}
+
+/// Every role's bit: a scope that selects whole tickets (company, technician, organization,
+/// site).
+pub const ALL_ROLES: u8 = 0b1111;
+
+/// A team's sourcing (`team_sourcing`), one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sourcing {
+    /// `in_house`.
+    InHouse,
+    /// `outsourced`.
+    Outsourced,
+}
+
+impl Sourcing {
+    /// From its text; `None` for anything else (no team, nothing recorded).
+    pub fn parse(s: Option<&str>) -> Option<Sourcing> {
+        match s {
+            Some("in_house") => Some(Sourcing::InHouse),
+            Some("outsourced") => Some(Sourcing::Outsourced),
+            _ => None,
+        }
+    }
+
+    /// `in_house` or `outsourced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sourcing::InHouse => "in_house",
+            Sourcing::Outsourced => "outsourced",
+        }
+    }
+}
 
 /// One ticket's inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +97,8 @@ pub struct TicketInput {
     pub created: i64,
     /// `first_reply_at` (`frt.v1`'s stop).
     pub first_reply_at: Option<i64>,
-    /// `frt.v1`, business seconds on the ticket's calendar.
+    /// `frt.v1`, business seconds: on the ticket's own calendar, or with the parameters'
+    /// `calendar` the business seconds of `ticket_metrics.created_at` → `first_reply_at` on it.
     pub first_reply_business: Option<i64>,
     /// Latest solve (kept after a reopen).
     pub latest_solved_at: Option<i64>,
@@ -37,10 +110,25 @@ pub struct TicketInput {
     pub one_touch: Option<bool>,
     /// `fcr.v1` with the 7-day look-up made as of `as_of` (`null` when `one_touch` is).
     pub fcr: Option<bool>,
-    /// Sourcing of the ticket's team (`in_house` / `outsourced`), `null` without a team.
-    pub sourcing: Option<&'static str>,
+    /// The roles ([`Role::bit`]) whose credit is in the report's scope: a team's or an agent's
+    /// report counts only the figures credited to it ([`ALL_ROLES`] for the other scopes).
+    pub roles: u8,
+    /// The sourcing credited per role (indexed by [`Role`]), `None` without a team.
+    pub sourcing: [Option<Sourcing>; 4],
     /// The ticket's SLA outcomes: (instant, achieved), by instant then achieved-last.
     pub sla: SlaOutcomes,
+}
+
+impl TicketInput {
+    /// Whether the figures of `role` are the scope's.
+    pub fn holds(&self, role: Role) -> bool {
+        self.roles & role.bit() != 0
+    }
+
+    /// The sourcing the figures of `role` are credited with.
+    pub fn sourcing(&self, role: Role) -> Option<&'static str> {
+        self.sourcing[role as usize].map(Sourcing::as_str)
+    }
 }
 
 /// One ticket's rating (its most recently answered survey as of `as_of`).
@@ -99,30 +187,77 @@ pub struct Inputs {
     /// The training-effect section's completions, staff and per-ticket facts
     /// ([`super::training`]).
     pub training: super::training::TrainingInputs,
+    /// The name of the business calendar the parameters' `calendar` names (`None` without one:
+    /// each ticket's own calendar).
+    pub calendar_name: Option<String>,
 }
 
-/// `in_house` or `outsourced` as a static string (one allocation fewer per ticket); `None` for
-/// anything else (no team).
-pub fn sourcing_of(s: Option<&str>) -> Option<&'static str> {
-    match s {
-        Some("in_house") => Some("in_house"),
-        Some("outsourced") => Some("outsourced"),
-        _ => None,
-    }
-}
-
-/// Whether a ticket counts in a figure of either period: created, first replied (with a value),
-/// last solved or with an SLA outcome in one of them. Only those are kept and hashed.
+/// Whether a ticket counts in a figure of either period for the scope: created, first replied
+/// (with a value), last solved or with an SLA outcome in one of them, each only if that figure's
+/// credit ([`Role`]) is the scope's. Only those are kept and hashed.
 pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
     let any = |at: Option<i64>| {
         at.is_some_and(|at| params.eligibility.holds(at) || params.comparison.holds(at))
     };
-    any(Some(t.created))
-        || any(t
-            .first_reply_at
-            .filter(|_| t.first_reply_business.is_some()))
-        || any(t.latest_solved_at)
-        || t.sla.iter().any(|(at, _)| any(Some(*at)))
+    (t.holds(Role::Created) && any(Some(t.created)))
+        || (t.holds(Role::FirstReply)
+            && any(t
+                .first_reply_at
+                .filter(|_| t.first_reply_business.is_some())))
+        || (t.holds(Role::Solved) && any(t.latest_solved_at))
+        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, _)| any(Some(*at))))
+}
+
+/// `frt.v1` of a ticket created at `created` and first replied at `first_reply_at` (whole
+/// seconds) on `calendar` when there is one and the ticket has a stored value, else `stored`
+/// (docs/METRICS.md §7, "Comparisons on one calendar"; as `metrics::reference` measures it).
+pub fn frt_on(
+    calendar: Option<&BusinessCalendar>,
+    created: i64,
+    first_reply_at: Option<i64>,
+    stored: Option<i64>,
+) -> Option<i64> {
+    match (calendar, first_reply_at, stored) {
+        (Some(cal), Some(at), Some(_)) => {
+            let instant = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
+            Some(cal.business_seconds(instant(created), instant(at)))
+        }
+        _ => stored,
+    }
+}
+
+/// The business calendar `params.calendar` names, with its name: `Ok(None)` without one,
+/// [`CalendarError::Unknown`] when no calendar has that id.
+///
+/// # Errors
+/// [`CalendarError::Unknown`]; database errors.
+pub fn calendar(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+) -> Result<Option<(BusinessCalendar, String)>, CalendarError> {
+    use crate::models::calendar::{CalendarRow, to_domain};
+    use crate::schema::business_calendars as bc;
+    let Some(id) = params.calendar else {
+        return Ok(None);
+    };
+    let row: CalendarRow = bc::table
+        .find(id)
+        .select(CalendarRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CalendarError::Unknown(id))?;
+    Ok(Some((to_domain(&row)?, row.name)))
+}
+
+/// Why the parameters' calendar cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// No business calendar has this id (422 naming `calendar`).
+    #[error("no business calendar {0}")]
+    Unknown(i64),
+    /// A database error.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
 }
 
 /// Ticket ids per read: the rows of a chunk are converted and filtered before the next is read,
@@ -218,6 +353,8 @@ struct TicketRow {
     id: i64,
     #[diesel(sql_type = BigInt)]
     created: i64,
+    #[diesel(sql_type = BigInt)]
+    metrics_created: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
     first_reply_at: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -232,6 +369,14 @@ struct TicketRow {
     one_touch: Option<bool>,
     #[diesel(sql_type = Nullable<Bool>)]
     fcr: Option<bool>,
+    #[diesel(sql_type = Int4)]
+    roles: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    created_sourcing: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    first_reply_sourcing: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    solved_sourcing: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     sourcing: Option<String>,
     #[diesel(sql_type = Array<BigInt>)]
@@ -282,12 +427,18 @@ struct NameRow {
     name: String,
 }
 
-/// The ticket-side scope condition on `t` (`$1` is the scope id).
+/// The ticket-side scope condition on `t` and its projection `m` (`$1` is the scope id): for a
+/// team or an agent, any figure of the ticket credited to it ([`Role`]).
 fn ticket_scope(kind: ScopeKind) -> &'static str {
     match kind {
         ScopeKind::Company => "TRUE",
-        ScopeKind::Team => "t.team_id = $1",
-        ScopeKind::Agent => "t.assignee_id = $1",
+        ScopeKind::Team => {
+            "(t.team_id = $1 OR m.created_team_id = $1 OR m.first_reply_team_id = $1
+              OR m.solved_team_id = $1)"
+        }
+        ScopeKind::Agent => {
+            "(t.assignee_id = $1 OR m.first_reply_agent_id = $1 OR m.solved_assignee_id = $1)"
+        }
         ScopeKind::Technician => {
             "EXISTS (SELECT 1 FROM work_orders w WHERE w.ticket_id = t.id AND w.technician_id = $1)"
         }
@@ -296,31 +447,64 @@ fn ticket_scope(kind: ScopeKind) -> &'static str {
     }
 }
 
-/// Reads the inputs of `params` (both periods) in the caller's transaction. The caller runs it
-/// under `REPEATABLE READ` so that the reads share one snapshot.
+/// The roles ([`Role::bit`]) of a ticket's figures credited to the scope, as SQL (`int4`) over
+/// `t` and `m`: the same credits as the metrics endpoints (docs/METRICS.md §7, "Attribution").
+fn scope_roles(kind: ScopeKind) -> &'static str {
+    match kind {
+        ScopeKind::Team => {
+            "(((m.created_team_id = $1) IS TRUE)::int4
+              | (((m.first_reply_team_id = $1) IS TRUE)::int4 << 1)
+              | (((m.solved_team_id = $1) IS TRUE)::int4 << 2)
+              | (((t.team_id = $1) IS TRUE)::int4 << 3))"
+        }
+        // Volumes belong to a team: no agent is credited at creation.
+        ScopeKind::Agent => {
+            "((((m.first_reply_agent_id = $1) IS TRUE)::int4 << 1)
+              | (((m.solved_assignee_id = $1) IS TRUE)::int4 << 2)
+              | (((t.assignee_id = $1) IS TRUE)::int4 << 3))"
+        }
+        _ => "15",
+    }
+}
+
+/// Reads the inputs of `params` (both periods) in the caller's transaction, with `frt.v1` on the
+/// parameters' calendar when they name one ([`calendar`]). The caller runs it under
+/// `REPEATABLE READ` so that the reads share one snapshot.
 ///
 /// # Errors
-/// Database errors.
-pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Inputs> {
-    let tickets = load_tickets(conn, params)?;
-    load_beside(conn, params, tickets, None)
+/// [`CalendarError::Unknown`]; database errors.
+pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> Result<Inputs, CalendarError> {
+    let calendar = calendar(conn, params)?;
+    let tickets = load_tickets(conn, params, calendar.as_ref().map(|(c, _)| c))?;
+    let mut inputs = load_beside(
+        conn,
+        params,
+        tickets,
+        None,
+        calendar.as_ref().map(|(c, _)| c),
+    )?;
+    inputs.calendar_name = calendar.map(|(_, name)| name);
+    Ok(inputs)
 }
 
 /// Reads the tickets of `params` (both periods, those [`ticket_counts`] keeps) in the caller's
-/// transaction, ascending by id. The metrics store gives the same list at its snapshot
-/// ([`crate::metrics::store::Reader::evidence_tickets`]).
+/// transaction, ascending by id, each with the roles credited to the scope and the sourcing per
+/// role; `frt.v1` measured on `calendar` when given ([`frt_on`]). The metrics store gives the
+/// same list at its snapshot ([`crate::metrics::store::Reader::evidence_tickets`]).
 ///
 /// # Errors
 /// Database errors.
 pub fn load_tickets(
     conn: &mut PgConnection,
     params: &EvidenceParams,
+    calendar: Option<&BusinessCalendar>,
 ) -> QueryResult<Vec<TicketInput>> {
     let lo = params.eligibility.start.min(params.comparison.start);
     let hi = params.eligibility.end.max(params.comparison.end);
     let id = params.scope_id.unwrap_or(0);
     let as_of: DateTime<Utc> = params.as_of;
     let scope = ticket_scope(params.scope);
+    let roles = scope_roles(params.scope);
 
     // Tickets that may count in a figure of either period: created, first replied, last solved
     // or with an SLA outcome in [lo, hi). Outcomes per docs/METRICS.md §6, as of `as_of` ($4).
@@ -338,6 +522,7 @@ pub fn load_tickets(
          )
          SELECT t.id,
                 floor(extract(epoch FROM t.created_at))::int8 AS created,
+                floor(extract(epoch FROM m.created_at))::int8 AS metrics_created,
                 floor(extract(epoch FROM m.first_reply_at))::int8 AS first_reply_at,
                 m.first_reply_business_seconds AS first_reply_business,
                 floor(extract(epoch FROM m.latest_solved_at))::int8 AS latest_solved_at,
@@ -345,6 +530,10 @@ pub fn load_tickets(
                 m.reopens,
                 m.one_touch,
                 {fcr} AS fcr,
+                {roles} AS roles,
+                m.created_sourcing::text AS created_sourcing,
+                m.first_reply_sourcing::text AS first_reply_sourcing,
+                m.solved_sourcing::text AS solved_sourcing,
                 tm.sourcing::text AS sourcing,
                 coalesce(sl.sla_at, '{{}}') AS sla_at,
                 coalesce(sl.sla_achieved, '{{}}') AS sla_achieved
@@ -385,13 +574,24 @@ pub fn load_tickets(
                     id: r.id,
                     created: r.created,
                     first_reply_at: r.first_reply_at,
-                    first_reply_business: r.first_reply_business,
+                    first_reply_business: frt_on(
+                        calendar,
+                        r.metrics_created,
+                        r.first_reply_at,
+                        r.first_reply_business,
+                    ),
                     latest_solved_at: r.latest_solved_at,
                     full_resolution: r.full_resolution,
                     reopens: r.reopens,
                     one_touch: r.one_touch,
                     fcr: r.fcr,
-                    sourcing: sourcing_of(r.sourcing.as_deref()),
+                    roles: u8::try_from(r.roles & i32::from(ALL_ROLES)).unwrap_or(0),
+                    sourcing: [
+                        Sourcing::parse(r.created_sourcing.as_deref()),
+                        Sourcing::parse(r.first_reply_sourcing.as_deref()),
+                        Sourcing::parse(r.solved_sourcing.as_deref()),
+                        Sourcing::parse(r.sourcing.as_deref()),
+                    ],
                     sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
                 })
                 .filter(|t| ticket_counts(t, params)),
@@ -402,7 +602,8 @@ pub fn load_tickets(
 }
 
 /// Reads everything but the tickets (ratings, work orders, names, the training section's
-/// inputs) in the caller's transaction, and returns them with `tickets`.
+/// inputs, its first replies measured on `calendar` when given) in the caller's transaction, and
+/// returns them with `tickets` (`calendar_name` left for the caller to set).
 ///
 /// # Errors
 /// Database errors.
@@ -411,6 +612,7 @@ pub fn load_beside(
     params: &EvidenceParams,
     tickets: Vec<TicketInput>,
     work_orders: Option<Vec<WorkOrderInput>>,
+    calendar: Option<&BusinessCalendar>,
 ) -> QueryResult<Inputs> {
     let lo = params.eligibility.start.min(params.comparison.start);
     let hi = params.eligibility.end.max(params.comparison.end);
@@ -426,7 +628,10 @@ pub fn load_beside(
     let ratings_sql = format!(
         "SELECT s.id AS survey_id, s.ticket_id,
                 floor(extract(epoch FROM s.answered_at))::int8 AS answered_at, s.score,
-                tm.sourcing::text AS sourcing,
+                -- The surveyed team's sourcing at the solve (docs/METRICS.md §7, §9).
+                (SELECT p.sourcing::text FROM team_sourcing_periods p
+                  WHERE p.team_id = s.team_id AND p.valid_from <= s.solved_at
+                  ORDER BY p.valid_from DESC LIMIT 1) AS sourcing,
                 CASE WHEN s.consent_to_quote AND btrim(coalesce(s.comment, '')) <> ''
                      THEN s.comment END AS quotable,
                 array_remove(ARRAY[c.name, rq.name], NULL) AS customer_names
@@ -435,7 +640,6 @@ pub fn load_beside(
                   WHERE answered_at IS NOT NULL AND score IS NOT NULL AND answered_at <= $4
                   ORDER BY ticket_id, answered_at DESC, id DESC) s
            JOIN tickets t ON t.id = s.ticket_id
-           LEFT JOIN teams tm ON tm.id = s.team_id
            LEFT JOIN customers c ON c.id = s.customer_id
            LEFT JOIN customers rq ON rq.id = t.requester_id
           WHERE {survey_scope} AND s.answered_at >= $2 AND s.answered_at < $3
@@ -479,7 +683,7 @@ pub fn load_beside(
         "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
         conn,
     )?;
-    let training = super::training::load(conn, params)?;
+    let training = super::training::load(conn, params, calendar)?;
     Ok(Inputs {
         tickets,
         ratings,
@@ -487,6 +691,7 @@ pub fn load_beside(
         staff_names,
         facility_names,
         training,
+        calendar_name: None,
     })
 }
 

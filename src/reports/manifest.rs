@@ -8,7 +8,7 @@
 //! replies (`f`) and reopen units (`o`) by instant, staff, value:
 //!
 //! ```text
-//! t id created first_reply_at frt_business latest_solved_at full_resolution reopens one_touch fcr sourcing sla
+//! t id created first_reply_at frt_business latest_solved_at full_resolution reopens one_touch fcr roles created_sourcing first_reply_sourcing solved_sourcing sla_sourcing sla
 //! r survey_id ticket_id answered_at score sourcing quote
 //! w id ticket_id finished_at status first_visit fixed employment_type
 //! c course_id user_id completed_on course
@@ -17,18 +17,22 @@
 //! o staff at reopened
 //! ```
 //!
+//! `roles` is the letters of the ticket's figures credited to the scope (`c` creation, `f` first
+//! reply, `s` latest solve, `a` SLA outcomes: `cfsa` for a scope of whole tickets; v3); the four
+//! sourcings are those credited to each (v3; v2 had one, the current team's).
 //! `sla` is the ticket's outcomes as `instant:1` (achieved) or `instant:0` (breached), joined by
 //! `,` (`-` without any); `quote` is the anonymised quote as a JSON string (`-` without a
 //! consented comment); `completed_on` is `YYYY-MM-DD`; `course` the course's name as a JSON string.
 
 use super::document::Manifest;
-use super::inputs::Inputs;
+use super::inputs::{Inputs, Role};
 use super::params::EvidenceParams;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
-/// The name of the canonical form (bumped to v2 when the training section's lines were added).
-pub const CANONICAL_FORM: &str = "frontline.evidence.inputs.v2";
+/// The name of the canonical form (bumped to v2 when the training section's lines were added,
+/// to v3 when ticket lines got the roles credited to the scope and a sourcing per role).
+pub const CANONICAL_FORM: &str = "frontline.evidence.inputs.v3";
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
@@ -49,7 +53,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         line.clear();
         let _ = write!(
             line,
-            "t\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
+            "t\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
             t.id,
             t.created,
             opt(t.first_reply_at),
@@ -59,8 +63,17 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
             t.reopens,
             opt(t.one_touch.map(flag)),
             opt(t.fcr.map(flag)),
-            opt(t.sourcing),
         );
+        let roles: String = Role::ALL
+            .iter()
+            .filter(|r| t.holds(**r))
+            .map(|r| r.letter())
+            .collect();
+        line.push_str(if roles.is_empty() { "-" } else { &roles });
+        for role in Role::ALL {
+            let _ = write!(line, "\t{}", opt(t.sourcing(role)));
+        }
+        line.push('\t');
         if t.sla.is_empty() {
             line.push('-');
         }

@@ -117,6 +117,12 @@ pub struct EvidenceRequest {
     /// is over its tickets. Absent: the company's own tickets.
     #[schema(pattern = "^[a-z0-9][a-z0-9_.-]{0,62}$")]
     pub source: Option<String>,
+    /// A business calendar's id (`/api/v1/calendars`): every business duration of the report
+    /// (`frt.v1`, the training section's first replies) is measured on it for every ticket
+    /// (docs/METRICS.md §7, "Comparisons on one calendar"). Absent: each ticket's own calendar.
+    /// An unknown id is a 422 naming `calendar`.
+    #[schema(minimum = 1)]
+    pub calendar: Option<i64>,
 }
 
 /// A period as dates and as the UTC instants they start at. Named `ReportPeriod` in the OpenAPI
@@ -171,6 +177,10 @@ pub struct EvidenceParams {
     /// the JSON, so earlier reports hash as they did): the company's own tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The business calendar every business duration is measured on. Absent (and left out of
+    /// the JSON, so earlier reports hash as they did): each ticket's own calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<i64>,
 }
 
 fn period(zone: Tz, from: NaiveDate, to: NaiveDate, field: &str) -> Result<Period, ApiError> {
@@ -228,7 +238,8 @@ impl EvidenceRequest {
     /// 422 naming the failing field: `scope_id` (missing, or given for `company`), `from`/`to`
     /// (out of 2000–2100, `to` not after `from`, longer than [`MAX_PERIOD_DAYS`]), `time_zone`,
     /// `comparison_from`/`comparison_to` (missing for `dates`, given otherwise), `word_limit`,
-    /// `bootstrap_resamples`, `as_of` (before the eligibility period's start).
+    /// `bootstrap_resamples`, `as_of` (before the eligibility period's start), `calendar` (not a
+    /// positive id; an id no calendar has is refused when the report is read).
     pub fn parse(self, now: DateTime<Utc>) -> Result<EvidenceParams, ApiError> {
         match (self.scope, self.scope_id) {
             (ScopeKind::Company, Some(_)) => {
@@ -307,6 +318,9 @@ impl EvidenceRequest {
             ));
         }
         let source = crate::import::event_log::source_filter(self.source.as_deref())?;
+        if self.calendar.is_some_and(|c| c <= 0) {
+            return Err(ApiError::invalid_field("calendar", "must be a positive id"));
+        }
         let as_of = self.as_of.unwrap_or(now);
         let as_of = DateTime::<Utc>::from_timestamp(as_of.timestamp(), 0).unwrap_or(as_of);
         if as_of < eligibility.start {
@@ -328,6 +342,7 @@ impl EvidenceRequest {
             bootstrap_seed: self.bootstrap_seed.unwrap_or(DEFAULT_SEED),
             bootstrap_resamples: resamples,
             source,
+            calendar: self.calendar,
         })
     }
 }
@@ -393,6 +408,20 @@ mod tests {
     }
 
     #[test]
+    fn a_calendar_is_stored_only_when_named() {
+        let without = serde_json::to_value(request(base()).unwrap()).unwrap();
+        assert!(without.get("calendar").is_none(), "{without}");
+        let mut v = base();
+        v["calendar"] = 4.into();
+        let with = request(v).unwrap();
+        assert_eq!(with.calendar, Some(4));
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["calendar"], 4);
+        let back: EvidenceParams = serde_json::from_value(json).unwrap();
+        assert_eq!(back, with);
+    }
+
+    #[test]
     fn each_bad_value_names_its_field() {
         let cases: Vec<(&str, serde_json::Value, &str)> = vec![
             (
@@ -445,6 +474,7 @@ mod tests {
                 serde_json::json!({"as_of": "2025-01-01T00:00:00Z"}),
                 "as_of",
             ),
+            ("calendar 0", serde_json::json!({"calendar": 0}), "calendar"),
             (
                 "year 1999",
                 serde_json::json!({"from": "1999-01-01"}),

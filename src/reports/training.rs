@@ -374,7 +374,11 @@ struct StaffRow {
 ///
 /// # Errors
 /// Database errors.
-pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<TrainingInputs> {
+pub fn load(
+    conn: &mut PgConnection,
+    params: &EvidenceParams,
+    calendar: Option<&crate::domain::calendar::BusinessCalendar>,
+) -> QueryResult<TrainingInputs> {
     let in_scope = match params.scope {
         ScopeKind::Organization | ScopeKind::Site => return Ok(TrainingInputs::default()),
         ScopeKind::Company => "TRUE",
@@ -417,7 +421,7 @@ pub fn load(conn: &mut PgConnection, params: &EvidenceParams) -> QueryResult<Tra
         .flat_map(|c| c.cohorts)
         .collect();
     let (first_replies, reopens) =
-        crate::models::training::effect_facts(conn, &cohorts, true, Some(params.as_of))?;
+        crate::models::training::effect_facts(conn, &cohorts, true, Some(params.as_of), calendar)?;
     let as_input = |f: Fact| FactInput {
         staff: f.staff,
         at: f.at.timestamp(),
@@ -603,6 +607,6 @@ mod tests {
         i.training.first_replies[0].value = 101;
         let after = crate::reports::manifest::manifest(&p, &i);
         assert_ne!(before.inputs_sha256, after.inputs_sha256);
-        assert_eq!(before.canonical_form, "frontline.evidence.inputs.v2");
+        assert_eq!(before.canonical_form, "frontline.evidence.inputs.v3");
     }
 }

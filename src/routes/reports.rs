@@ -186,6 +186,9 @@ fn report_error(e: ReportError) -> ApiError {
         ReportError::ScopeNotFound(kind) => {
             ApiError::invalid_field("scope_id", format!("no such {kind}"))
         }
+        ReportError::UnknownCalendar(_) => {
+            ApiError::invalid_field("calendar", "no business calendar has this id")
+        }
         ReportError::Database(e) => e.into(),
         ReportError::Json(e) => ApiError::Unexpected(e.into()),
     }
@@ -196,8 +199,8 @@ fn report_error(e: ReportError) -> ApiError {
 /// both do.
 ///
 /// # Errors
-/// 422 naming `scope_id` when no such team, agent, technician, organization or site exists;
-/// database errors.
+/// 422 naming `scope_id` when no such team, agent, technician, organization or site exists,
+/// `calendar` when no business calendar has the id given; database errors.
 pub async fn generate_and_store(
     state: &AppState,
     params: reports::EvidenceParams,
@@ -224,7 +227,7 @@ pub async fn generate_and_store(
 /// Generates an evidence report (admin, manager), stores it and answers it with its id
 /// (`Location: /api/v1/reports/{id}`). The figures are those of docs/REPORTS.md; 422 names the
 /// failing parameter (`scope_id` also when no such team, agent, technician, organization or site
-/// exists).
+/// exists, `calendar` when no business calendar has that id).
 #[utoipa::path(post, path = "/api/v1/reports/evidence", tag = "reports",
     request_body = EvidenceRequest, security(("bearer" = [])),
     responses((status = 201, body = StoredReportResponse,

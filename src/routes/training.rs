@@ -633,7 +633,7 @@ pub async fn get_effect(
         })?;
         let completers: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
         let comparable = model::comparable_staff(conn, &completers)?;
-        let (frt, reopens) = model::effect_facts(conn, &cohorts, business, None)?;
+        let (frt, reopens) = model::effect_facts(conn, &cohorts, business, None, None)?;
         Ok((course, cohorts, frt, reopens, comparable))
     })
     .await?;

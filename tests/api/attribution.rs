@@ -10,14 +10,14 @@ use frontline::models::enums::UserRole;
 use serde_json::{Value, json};
 
 /// A staff member with a token.
-struct Staff {
-    id: i64,
+pub(crate) struct Staff {
+    pub(crate) id: i64,
     token: String,
 }
 
 impl Staff {
     /// An agent in `team` with `employment` (`employee` / `contractor`).
-    fn agent(app: &TestApp, team: i64, employment: &str) -> Staff {
+    pub(crate) fn agent(app: &TestApp, team: i64, employment: &str) -> Staff {
         let (id, _) = app.create_staff(UserRole::Agent);
         diesel::sql_query(
             "UPDATE users SET team_id = $1, employment_type = $2::employment_type WHERE id = $3",
@@ -33,7 +33,13 @@ impl Staff {
         Staff { id, token }
     }
 
-    async fn send(&self, app: &TestApp, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn send(
+        &self,
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> Value {
         let mut request = app
             .client
             .request(method.clone(), format!("{}{path}", app.address))
@@ -57,7 +63,7 @@ impl Staff {
     }
 }
 
-fn team(app: &TestApp, name: &str, sourcing: &str) -> i64 {
+pub(crate) fn team(app: &TestApp, name: &str, sourcing: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
@@ -528,7 +534,7 @@ async fn a_ticket_created_without_a_team_counts_in_its_creators_team_volume() {
 }
 
 /// `small_mapping` (`case,activity,time,who`) with the tickets in `team`.
-fn mapping_into(team: &str) -> frontline::import::event_log::Mapping {
+pub(crate) fn mapping_into(team: &str) -> frontline::import::event_log::Mapping {
     frontline::import::event_log::Mapping::parse(&format!(
         r#"
         [columns]
@@ -551,7 +557,7 @@ fn mapping_into(team: &str) -> frontline::import::event_log::Mapping {
 }
 
 /// POSTs a business calendar as the admin; returns its id.
-async fn calendar(app: &TestApp, body: Value) -> i64 {
+pub(crate) async fn calendar(app: &TestApp, body: Value) -> i64 {
     let r = app
         .send_admin(reqwest::Method::POST, "/api/v1/calendars", Some(&body))
         .await;
@@ -562,7 +568,7 @@ async fn calendar(app: &TestApp, body: Value) -> i64 {
 }
 
 /// POSTs an in-house team with a calendar as the admin; returns its id.
-async fn team_on(app: &TestApp, name: &str, calendar: i64) -> i64 {
+pub(crate) async fn team_on(app: &TestApp, name: &str, calendar: i64) -> i64 {
     let body = json!({"name": name, "kind": "contact_center", "sourcing": "in_house",
                       "calendar_id": calendar});
     let r = app

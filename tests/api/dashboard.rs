@@ -473,10 +473,19 @@ async fn the_evidence_form_names_a_bad_field_then_stores_a_report_through_the_ap
     let (status, _, body) = post_form(&app, &cookie, own, path, &fields).await;
     assert_eq!(status, 422);
     assert!(body.contains(r#"id="ev-scope_id-error""#), "{body}");
-    assert_eq!(count(&mut app.db.conn(), "reports"), 0);
-
+    // The optional calendar: an id no calendar has is named on the form, its value kept.
     fields[0] = ("scope", "company");
     fields[1] = ("scope_id", "");
+    fields.push(("calendar", "999999"));
+    let (status, _, body) = post_form(&app, &cookie, own, path, &fields).await;
+    assert_eq!(status, 422);
+    assert!(body.contains(r#"id="ev-calendar-error""#), "{body}");
+    assert!(body.contains(
+        r#"id="ev-calendar" name="calendar" inputmode="numeric" value="999999" aria-invalid="true""#
+    ));
+    fields.pop();
+    assert_eq!(count(&mut app.db.conn(), "reports"), 0);
+
     let (status, location, _) = post_form(&app, &cookie, own, path, &fields).await;
     assert_eq!(status, 303);
     let location = location.unwrap();

@@ -23,6 +23,7 @@ mod csat_metrics;
 mod custom_fields;
 mod dashboard;
 mod email;
+mod evidence_attribution;
 mod field_metrics;
 mod hardening;
 mod health;

@@ -2,7 +2,8 @@
 //! what the command line and `report verify` use) and the metrics store (what
 //! `POST /api/v1/reports/evidence` uses), on the seeded demo company, for every scope and for
 //! `as_of` instants that cut through FCR's 7-day windows, SLA clocks still running and
-//! first-time fix's 30 days.
+//! first-time fix's 30 days, on each ticket's own calendar and on one named calendar; a team's
+//! and an agent's tickets carry the figures credited to them (docs/METRICS.md §7).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,7 +38,8 @@ fn params(
 type FromSql = (Vec<TicketInput>, Vec<WorkOrderInput>);
 type FromStore = (Option<Vec<TicketInput>>, Option<Vec<WorkOrderInput>>);
 
-/// Both paths' tickets and work orders of `p`; the store's work orders are `None` for a team.
+/// Both paths' tickets and work orders of `p` (on its calendar, if it names one); the store's
+/// work orders are `None` for a team.
 fn both(
     db: &crate::helpers::TestDb,
     store: &MetricsStore,
@@ -49,15 +51,21 @@ fn both(
         .repeatable_read()
         .read_only()
         .run(|conn| {
+            let calendar = inputs::calendar(conn, p).unwrap();
             Ok::<_, diesel::result::Error>((
-                inputs::load_tickets(conn, p)?,
+                inputs::load_tickets(conn, p, calendar.as_ref().map(|(c, _)| c))?,
                 inputs::load_work_orders(conn, p)?,
             ))
         })
         .unwrap();
     let from_store = store
-        .read(&db.pool, |_, reader| {
-            Ok((reader.evidence_tickets(p), reader.evidence_work_orders(p)))
+        .read(&db.pool, |conn, reader| {
+            let calendar = inputs::calendar(conn, p).unwrap();
+            let calendar = calendar.as_ref().map(|(c, _)| c);
+            Ok((
+                reader.evidence_tickets(p, calendar),
+                reader.evidence_work_orders(p),
+            ))
         })
         .unwrap();
     (sql, from_store)
@@ -110,7 +118,24 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
     .load(&mut conn)
     .unwrap();
     let store = MetricsStore::new();
+    // One named calendar for some cases: an office's weekday hours, so that business seconds
+    // differ from each ticket's own.
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let office = diesel::sql_query(
+        "INSERT INTO business_calendars (name, time_zone, weekly_hours, holidays)
+         VALUES ('Comparison office', 'Europe/Berlin',
+                 '{\"monday\": [[\"09:00\", \"17:00\"]], \"wednesday\": [[\"10:00\", \"14:30\"]]}',
+                 '{2026-03-04}') RETURNING id",
+    )
+    .get_result::<Id>(&mut conn)
+    .unwrap()
+    .id;
     let (mut compared, mut repeats, mut fcr_windows, mut fixes) = (0, 0, 0, 0);
+    let (mut on_calendar, mut partial) = (0, 0);
     // Instants inside the data (mid-month, with open windows) and after it.
     let instants = [
         "2026-03-04T13:00:00Z",
@@ -136,6 +161,16 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
                 as_of.max("2026-01-01T00:00:00Z".parse().unwrap()),
             ));
         }
+        // The company, the team and the agent again on the office calendar.
+        let named: Vec<EvidenceParams> = cases
+            .iter()
+            .filter(|p| matches!(p.scope.as_str(), "company" | "team" | "agent"))
+            .map(|p| EvidenceParams {
+                calendar: Some(office),
+                ..p.clone()
+            })
+            .collect();
+        cases.extend(named);
         for p in &cases {
             let ((tickets, work_orders), (store_tickets, store_work_orders)) = both(&db, &store, p);
             match p.scope.as_str() {
@@ -159,6 +194,17 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
                     }
                 }
             }
+            if p.calendar.is_some() {
+                on_calendar += tickets
+                    .iter()
+                    .filter(|t| t.first_reply_business.is_some())
+                    .count();
+            }
+            // A team's or an agent's tickets of which only some figures are its own.
+            partial += tickets
+                .iter()
+                .filter(|t| t.roles != inputs::ALL_ROLES)
+                .count();
             let as_of = p.as_of.timestamp();
             repeats += tickets.iter().filter(|t| t.reopens >= 2).count();
             fcr_windows += tickets
@@ -173,5 +219,9 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
     assert!(
         repeats > 0 && fcr_windows > 0 && fixes > 0,
         "{repeats} {fcr_windows} {fixes}"
+    );
+    assert!(
+        on_calendar > 1_000 && partial > 0,
+        "{on_calendar} {partial}"
     );
 }

@@ -556,6 +556,8 @@ async fn bad_parameters_are_refused_naming_the_field_and_nothing_is_stored() {
             "comparison_from",
         ),
         ("unknown field", json!({"colour": "blue"}), "colour"),
+        ("unknown calendar", json!({"calendar": 999_999}), "calendar"),
+        ("calendar id 0", json!({"calendar": 0}), "calendar"),
     ];
     for (what, patch, field) in cases {
         let mut b = body();
@@ -722,7 +724,7 @@ async fn a_training_report_on_the_seeded_company_shows_and_states_the_training_e
     assert!(doc["manifest"]["facts"].as_u64().unwrap() > 0);
     assert_eq!(
         doc["manifest"]["canonical_form"],
-        "frontline.evidence.inputs.v2"
+        "frontline.evidence.inputs.v3"
     );
 
     // The narrative cites the effect, first among the achievements, and says nothing else of it.

@@ -13,11 +13,61 @@
 
 use super::field::field_flag;
 use super::*;
-use crate::reports::inputs::{FTF_DAYS, TicketInput, WorkOrderInput, sourcing_of, ticket_counts};
+use crate::domain::calendar::BusinessCalendar;
+use crate::reports::inputs::{
+    ALL_ROLES, FTF_DAYS, Role, Sourcing, TicketInput, WorkOrderInput, frt_on, ticket_counts,
+};
 use crate::reports::params::{EvidenceParams, ScopeKind};
 
-/// A row's id column (current team, current assignee, organization, site: interned).
-type Column = fn(&Content, &Row) -> u32;
+/// A row's id column (organization, site: interned).
+type Column = fn(&Row) -> u32;
+
+/// Which of a ticket's credits a scope selects by ([`Role`]).
+#[derive(Clone, Copy)]
+enum Scope {
+    /// Whole tickets (the company).
+    All,
+    /// A ticket column (organization, site) equal to the interned id.
+    Column(Column, u32),
+    /// The team credited per role (docs/METRICS.md §7, "Attribution").
+    Team(u32),
+    /// The agent credited per role (none at creation).
+    Agent(u32),
+}
+
+impl Scope {
+    /// The roles of `a`'s figures the scope holds ([`Role::bit`]).
+    fn roles(self, r: &Row, a: &Attribution) -> u8 {
+        let bits = |created: bool, first_reply: bool, solved: bool, sla: bool| {
+            [
+                (created, Role::Created),
+                (first_reply, Role::FirstReply),
+                (solved, Role::Solved),
+                (sla, Role::Sla),
+            ]
+            .into_iter()
+            .filter(|(held, _)| *held)
+            .fold(0, |bits, (_, role)| bits | role.bit())
+        };
+        match self {
+            Scope::All => ALL_ROLES,
+            Scope::Column(column, want) if column(r) == want => ALL_ROLES,
+            Scope::Column(..) => 0,
+            Scope::Team(v) => bits(
+                a.created_team == v,
+                a.first_reply_team == v,
+                a.solved_team == v,
+                a.team == v,
+            ),
+            Scope::Agent(v) => bits(
+                false,
+                a.first_reply_agent == v,
+                a.solved_assignee == v,
+                a.assignee == v,
+            ),
+        }
+    }
+}
 
 /// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
 fn whole_seconds(micros: i64) -> i64 {
@@ -31,35 +81,41 @@ fn present(v: i64) -> Option<i64> {
 
 impl Reader<'_> {
     /// The tickets of an evidence report over `params` (both periods), ascending by id, exactly
-    /// as `reports::inputs::load` reads them from the database at this snapshot; `None` for a
-    /// scope the store cannot select (a technician's: it follows work orders).
-    pub fn evidence_tickets(&self, params: &EvidenceParams) -> Option<Vec<TicketInput>> {
+    /// as `reports::inputs::load_tickets` reads them from the database at this snapshot (roles
+    /// credited to the scope and sourcing per role from the row's attribution; `frt.v1` on
+    /// `calendar` when given); `None` for a scope the store cannot select (a technician's: it
+    /// follows work orders).
+    pub fn evidence_tickets(
+        &self,
+        params: &EvidenceParams,
+        calendar: Option<&BusinessCalendar>,
+    ) -> Option<Vec<TicketInput>> {
         let c = self.content;
-        let interned = |id: Option<i64>| id.and_then(|id| c.ids.get(&id));
-        // The scope's column and its interned value; a value no ticket has selects nothing.
-        let scope: Option<(Column, Option<u32>)> = match params.scope {
-            ScopeKind::Company => None,
-            ScopeKind::Team => Some((|c, r| c.attribution(r).team, interned(params.scope_id))),
-            ScopeKind::Agent => Some((|c, r| c.attribution(r).assignee, interned(params.scope_id))),
-            ScopeKind::Organization => Some((|_, r| r.organization, interned(params.scope_id))),
-            ScopeKind::Site => Some((|_, r| r.site, interned(params.scope_id))),
-            ScopeKind::Technician => return None,
+        // The scope and its interned id; an id no ticket has selects nothing.
+        let id = params.scope_id.and_then(|id| c.ids.get(&id));
+        let scope = match (params.scope, id) {
+            (ScopeKind::Company, _) => Scope::All,
+            (ScopeKind::Technician, _) => return None,
+            (_, None) => return Some(Vec::new()),
+            (ScopeKind::Team, Some(v)) => Scope::Team(v),
+            (ScopeKind::Agent, Some(v)) => Scope::Agent(v),
+            (ScopeKind::Organization, Some(v)) => Scope::Column(|r| r.organization, v),
+            (ScopeKind::Site, Some(v)) => Scope::Column(|r| r.site, v),
         };
-        if let Some((_, None)) = scope {
-            return Some(Vec::new());
-        }
         let Some(source) = self.evidence_source(params) else {
             return Some(Vec::new());
         };
         let hi = params.eligibility.end.max(params.comparison.end);
         let hi = hi.timestamp_micros();
         let as_of = params.as_of.timestamp_micros();
-        let sourcing: HashMap<u32, Option<&'static str>> = self
+        // SLA outcomes: the current team's current sourcing; the others as recorded.
+        let current: HashMap<u32, Option<Sourcing>> = self
             .dimensions
             .teams
             .iter()
-            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, sourcing_of(Some(s)))))
+            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, Sourcing::parse(Some(s)))))
             .collect();
+        let recorded = |label: u8| Sourcing::parse(c.labels.value(label).map(String::as_str));
         let mut out = Vec::new();
         let mut sla = Vec::new();
         for r in &c.rows {
@@ -70,9 +126,9 @@ impl Reader<'_> {
             {
                 continue;
             }
-            if let Some((column, Some(want))) = scope
-                && column(c, r) != want
-            {
+            let a = c.attribution(r);
+            let roles = scope.roles(r, a);
+            if roles == 0 {
                 continue;
             }
             sla.clear();
@@ -91,7 +147,12 @@ impl Reader<'_> {
                 id: r.ticket_id,
                 created: whole_seconds(r.created),
                 first_reply_at: present(r.first_reply_at).map(whole_seconds),
-                first_reply_business: present(first_reply_business),
+                first_reply_business: frt_on(
+                    calendar,
+                    whole_seconds(c.metrics_created(r)),
+                    present(r.first_reply_at).map(whole_seconds),
+                    present(first_reply_business),
+                ),
                 latest_solved_at: present(latest).map(whole_seconds),
                 full_resolution: present(full_resolution),
                 reopens: c.reopens(r),
@@ -101,7 +162,13 @@ impl Reader<'_> {
                         && latest != NONE
                         && self.first_contact(r, latest, as_of)
                 }),
-                sourcing: sourcing.get(&c.attribution(r).team).copied().flatten(),
+                roles,
+                sourcing: [
+                    recorded(a.created_sourcing),
+                    recorded(a.first_reply_sourcing),
+                    recorded(a.solved_sourcing),
+                    current.get(&a.team).copied().flatten(),
+                ],
                 sla: sla
                     .iter()
                     .map(|&(at, achieved)| (whole_seconds(at), achieved))

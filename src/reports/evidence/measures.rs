@@ -1,8 +1,11 @@
 //! The raw material of a report's figures: per period (or per month, in one pass) and per
 //! selection of rows (all, a sourcing, a technician employment type), the counts, tallies and
-//! values the statistics are computed from.
+//! values the statistics are computed from. A ticket's figure counts when its credit ([`Role`]:
+//! creation, first reply, latest solve, SLA) is the scope's, with that credit's sourcing
+//! (docs/METRICS.md §7, "Attribution").
 
 use super::*;
+use crate::reports::inputs::Role;
 
 /// Which rows a set of figures is over.
 #[derive(Clone, Copy)]
@@ -13,12 +16,15 @@ pub(super) enum Selector<'a> {
 }
 
 impl Selector<'_> {
-    fn ticket(&self, t: &TicketInput) -> bool {
-        match self {
-            Selector::All => true,
-            Selector::Sourcing(s) => t.sourcing == Some(*s),
-            Selector::Employment(_) => false,
-        }
+    /// Whether `t`'s figures of `role` are selected: credited to the scope, and for a sourcing
+    /// with that sourcing.
+    fn ticket(&self, t: &TicketInput, role: Role) -> bool {
+        t.holds(role)
+            && match self {
+                Selector::All => true,
+                Selector::Sourcing(s) => t.sourcing(role) == Some(*s),
+                Selector::Employment(_) => false,
+            }
     }
     fn rating(&self, r: &RatingInput) -> bool {
         match self {
@@ -84,8 +90,9 @@ pub(super) fn measure_buckets(
         k.checked_sub(1).filter(|&k| t < buckets[k].1)
     };
     let mut all: Vec<Measures> = buckets.iter().map(|_| Measures::default()).collect();
-    for t in inputs.tickets.iter().filter(|t| sel.ticket(t)) {
-        if let Some(k) = bucket(t.created) {
+    for t in &inputs.tickets {
+        // Volumes and the Kaplan–Meier cohort: the tickets created, credited at creation.
+        if let Some(k) = bucket(t.created).filter(|_| sel.ticket(t, Role::Created)) {
             let m = &mut all[k];
             m.created += 1;
             // Kaplan–Meier cohort: created in the period; solved (latest solve) before the end
@@ -102,10 +109,15 @@ pub(super) fn measure_buckets(
         }
         if let (Some(at), Some(v)) = (t.first_reply_at, t.first_reply_business)
             && let Some(k) = bucket(at)
+            && sel.ticket(t, Role::FirstReply)
         {
             all[k].frt.push(v);
         }
-        if let Some(k) = t.latest_solved_at.and_then(bucket) {
+        if let Some(k) = t
+            .latest_solved_at
+            .and_then(bucket)
+            .filter(|_| sel.ticket(t, Role::Solved))
+        {
             let m = &mut all[k];
             tally(&mut m.reopen, t.reopens >= 1);
             if let Some(v) = t.full_resolution {
@@ -119,7 +131,12 @@ pub(super) fn measure_buckets(
         // The ticket is the unit: it attains in a period when all its outcomes there were
         // achieved. Outcomes are ascending by instant, so a bucket's are consecutive.
         let mut run: Option<(usize, bool)> = None;
-        for (at, achieved) in &t.sla {
+        let sla: &[(i64, bool)] = if sel.ticket(t, Role::Sla) {
+            &t.sla
+        } else {
+            &[]
+        };
+        for (at, achieved) in sla {
             let Some(k) = bucket(*at) else { continue };
             run = match run {
                 Some((j, all_achieved)) if j == k => Some((k, all_achieved && *achieved)),

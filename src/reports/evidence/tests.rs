@@ -38,7 +38,8 @@ fn ticket(
         reopens,
         one_touch,
         fcr,
-        sourcing: Some(sourcing),
+        roles: crate::reports::inputs::ALL_ROLES,
+        sourcing: [crate::reports::inputs::Sourcing::parse(Some(sourcing)); 4],
         sla: sla.into(),
     }
 }
@@ -155,6 +156,7 @@ fn inputs() -> Inputs {
         staff_names: vec!["Maria Lopez".into()],
         facility_names: vec!["North County Jail".into()],
         training: Default::default(),
+        calendar_name: None,
     }
 }
 
@@ -352,7 +354,7 @@ fn canonical_lines_are_the_documented_form() {
     assert_eq!(
         first,
         vec![format!(
-            "t\t1\t{}\t{}\t600\t{}\t82800\t0\t1\t1\tin_house\t{}:1",
+            "t\t1\t{}\t{}\t600\t{}\t82800\t0\t1\t1\tcfsa\tin_house\tin_house\tin_house\tin_house\t{}:1",
             D + 3600,
             D + 7200,
             D + DAY,
@@ -364,6 +366,42 @@ fn canonical_lines_are_the_documented_form() {
     assert!(
         lines.ends_with("w\t23\t3\t1770163200\tcancelled\t1\t0\tcontractor\n"),
         "{lines}"
+    );
+}
+
+#[test]
+fn each_figure_counts_where_its_credit_is_the_scopes_with_that_credits_sourcing() {
+    use crate::reports::inputs::{Role, Sourcing};
+    let mut i = inputs();
+    // Ticket 1: only its first reply is the scope's (an outsourced agent's); ticket 2: only its
+    // solve (the outsourced team's); ticket 3: its creation and SLA outcomes; ticket 4: nothing.
+    i.tickets[0].roles = Role::FirstReply.bit();
+    i.tickets[0].sourcing[Role::FirstReply as usize] = Some(Sourcing::Outsourced);
+    i.tickets[1].roles = Role::Solved.bit();
+    i.tickets[1].sourcing[Role::Solved as usize] = Some(Sourcing::Outsourced);
+    i.tickets[2].roles = Role::Created.bit() | Role::Sla.bit();
+    i.tickets[3].roles = 0;
+    let p = params();
+    assert!(!crate::reports::inputs::ticket_counts(&i.tickets[3], &p));
+    let as_of = p.as_of.timestamp();
+    let m = measure(&i, D, D + 59 * DAY, as_of, Selector::All);
+    // Created: ticket 3 only; first reply: ticket 1's 600 s; solves: ticket 2 (reopened, not
+    // one-touch, not FCR, 2 days); SLA: ticket 3's two achieved outcomes, one ticket.
+    assert_eq!((m.created, m.km.len()), (1, 1));
+    assert_eq!(m.frt, vec![600]);
+    assert_eq!(m.resolution_solved, vec![2 * DAY]);
+    assert_eq!((m.reopen, m.one_touch, m.fcr), ((1, 1), (0, 1), (0, 1)));
+    assert_eq!(m.sla, (1, 1));
+    // By sourcing: each figure with its own credit's.
+    let out = measure(&i, D, D + 59 * DAY, as_of, Selector::Sourcing("outsourced"));
+    assert_eq!(
+        (out.created, out.frt.clone(), out.reopen, out.sla),
+        (1, vec![600], (1, 1), (1, 1))
+    );
+    let own = measure(&i, D, D + 59 * DAY, as_of, Selector::Sourcing("in_house"));
+    assert_eq!(
+        (own.created, own.frt.len(), own.reopen, own.sla),
+        (0, 0, (0, 0), (0, 0))
     );
 }
 

@@ -34,7 +34,8 @@ fn ticket(id: i64, created: i64, frt: i64, solved_after: Option<i64>) -> TicketI
         reopens: 0,
         one_touch: solved_after.map(|_| true),
         fcr: solved_after.map(|_| true),
-        sourcing: Some("in_house"),
+        roles: crate::reports::inputs::ALL_ROLES,
+        sourcing: [Some(crate::reports::inputs::Sourcing::InHouse); 4],
         sla: vec![(created + frt, frt <= 3600)].into(),
     }
 }
@@ -62,6 +63,7 @@ fn document() -> EvidenceDocument {
         staff_names: vec![],
         facility_names: vec![],
         training: Default::default(),
+        calendar_name: None,
     };
     build(&params(), "Frontline", inputs)
 }
@@ -286,7 +288,7 @@ fn small_document() -> EvidenceDocument {
     m.exclusions.truncate(1);
     m.statistics.methods.truncate(1);
     m.flags.truncate(1);
-    m.calendars = "calendar seconds | business seconds";
+    m.calendars = "calendar seconds | business seconds".into();
     let mf = &mut doc.manifest;
     mf.parameters_sha256 = "a".repeat(64);
     mf.inputs_sha256 = "b".repeat(64);
@@ -360,7 +362,7 @@ Comments of customers who consented to be quoted, with names, contact details an
 
 | Id | Defined in | How the report applies it |
 | --- | --- | --- |
-| `tickets_created` | docs/METRICS.md §5 | tickets created in the period (by creation instant) |
+| `tickets_created` | docs/METRICS.md §5 | tickets created in the period (by creation instant), credited to the team at creation (no agent) |
 
 ### Calendars
 
@@ -406,7 +408,7 @@ Recompute with `frontline report verify FILE` on the JSON document: the same dat
 | Field | Value |
 | --- | --- |
 | Algorithm | `SHA-256` |
-| Canonical form | `frontline.evidence.inputs.v2` |
+| Canonical form | `frontline.evidence.inputs.v3` |
 | Parameters SHA-256 | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` |
 | Inputs SHA-256 | `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb` |
 | Report SHA-256 | `cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc` |

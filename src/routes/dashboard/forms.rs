@@ -83,6 +83,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("comparison_to", "Comparison to"),
     ("category", "Award category"),
     ("word_limit", "Word limit"),
+    ("calendar", "Calendar"),
     ("as_of", "As of"),
     ("bootstrap_resamples", "Bootstrap resamples"),
 ];
@@ -122,6 +123,9 @@ pub struct EvidenceFields {
     pub category: String,
     /// The essay's word limit (50–5,000).
     pub word_limit: String,
+    /// One business calendar's id for every ticket's business time, or empty (each ticket's
+    /// own).
+    pub calendar: String,
     /// The session's CSRF token.
     pub csrf_token: Option<String>,
 }
@@ -244,6 +248,16 @@ pub fn evidence_request(f: &EvidenceFields) -> Result<EvidenceRequest, BTreeMap<
     if word_limit.is_none() {
         fail("word_limit", "must be a whole number from 50 to 5000");
     }
+    let calendar = match f.calendar.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                fail("calendar", "must be a calendar id");
+                None
+            }
+        },
+    };
     let time_zone = Some(f.time_zone.trim())
         .filter(|z| !z.is_empty())
         .map(str::to_string);
@@ -266,6 +280,7 @@ pub fn evidence_request(f: &EvidenceFields) -> Result<EvidenceRequest, BTreeMap<
                 bootstrap_seed: None,
                 bootstrap_resamples: None,
                 source: None,
+                calendar,
             })
         }
         _ => Err(errors),
@@ -491,20 +506,25 @@ mod tests {
         assert_eq!(request.from, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
         assert_eq!(request.to, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         assert_eq!(request.word_limit, 500);
+        assert_eq!(request.calendar, None, "blank: each ticket's own calendar");
+        let mut on_one = view.fields.clone();
+        on_one.calendar = " 2 ".into();
+        assert_eq!(evidence_request(&on_one).unwrap().calendar, Some(2));
         let mut bad = view.fields.clone();
         bad.from = "1 Nov".into();
         bad.word_limit = "many".into();
         bad.scope = "galaxy".into();
+        bad.calendar = "office".into();
         let errors = evidence_request(&bad).unwrap_err();
         assert_eq!(
             errors.keys().map(String::as_str).collect::<Vec<_>>(),
-            ["from", "scope", "word_limit"]
+            ["calendar", "from", "scope", "word_limit"]
         );
         let view = EvidenceFormView::new(bad, errors);
         let summary: Vec<_> = view.summary().into_iter().map(|(_, l, _)| l).collect();
         assert_eq!(
             summary,
-            ["Whose work", "From", "Word limit"],
+            ["Whose work", "From", "Word limit", "Calendar"],
             "in the form's order"
         );
     }
