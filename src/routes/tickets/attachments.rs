@@ -82,7 +82,10 @@ impl From<AttachmentRow> for AttachmentResponse {
 
 /// `POST /tickets/{id}/comments` as `multipart/form-data`: the fields of the JSON body as form
 /// fields (`public` and `keep_hold` as `true`/`false`) and the files as `attachments` parts.
-#[derive(Debug, ToSchema)]
+/// No other part is accepted (`additionalProperties: false` in the schema: a part of another
+/// name is a 422).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct CreateCommentForm {
     /// Text, 1–65,536 characters, not blank.
