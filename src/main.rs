@@ -691,13 +691,16 @@ fn write_output(out: Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<PgConnection> {
-    PgConnection::establish(settings.database.url().expose_secret()).with_context(|| {
-        format!(
-            "cannot connect to database `{}` on {}:{} (`make db` creates it; it reads the same \
+    let mut conn =
+        PgConnection::establish(settings.database.url().expose_secret()).with_context(|| {
+            format!(
+                "cannot connect to database `{}` on {}:{} (`make db` creates it; it reads the same \
              FRONTLINE__DATABASE__… variables)",
-            settings.database.database_name, settings.database.host, settings.database.port
-        )
-    })
+                settings.database.database_name, settings.database.host, settings.database.port
+            )
+        })?;
+    diesel::RunQueryDsl::execute(diesel::sql_query(db::JIT_OFF), &mut conn)?;
+    Ok(conn)
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod category;
 pub mod custom_field;
 pub mod enums;
+pub mod fixed_sql;
 pub mod idempotency;
 pub mod inbound;
 pub mod macros;

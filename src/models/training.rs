@@ -318,11 +318,11 @@ impl From<FactRow> for crate::domain::training::Fact {
 }
 
 /// `frt.v1` of every ticket whose first reply falls in `[from, to)`, credited to the staff member
-/// who wrote that reply (the author of the public agent comment at `first_reply_at`; the first
-/// of them by id when several share the instant). `business`: business seconds — on `calendar`
-/// when given (creation → first reply, docs/METRICS.md §7, "Comparisons on one calendar"), else
-/// the ticket's own —, else calendar seconds. Replies without an author (imported without one)
-/// are left out.
+/// who wrote that reply (docs/METRICS.md §7: `ticket_metrics.first_reply_agent_id`, which the
+/// projection reads from the log: the author of the first public agent reply). `business`:
+/// business seconds — on `calendar` when given (creation → first reply, docs/METRICS.md §7,
+/// "Comparisons on one calendar"), else the ticket's own —, else calendar seconds. Replies
+/// without an author (imported without one) are left out.
 ///
 /// # Errors
 /// Database errors.
@@ -339,17 +339,12 @@ pub fn first_reply_facts(
         "m.first_reply_seconds"
     };
     let rows: Vec<FactRow> = diesel::sql_query(format!(
-        "SELECT c.author_user_id AS staff, m.first_reply_at AS at, m.created_at AS created, \
+        "SELECT m.first_reply_agent_id AS staff, m.first_reply_at AS at, m.created_at AS created, \
                 {column} AS seconds, \
                 false AS reopened \
          FROM ticket_metrics m \
-         CROSS JOIN LATERAL ( \
-             SELECT c.author_user_id FROM comments c \
-             WHERE c.ticket_id = m.ticket_id AND c.author_kind = 'agent' AND c.public \
-               AND c.created_at = m.first_reply_at \
-             ORDER BY c.id LIMIT 1) c \
          WHERE m.first_reply_at >= $1 AND m.first_reply_at < $2 \
-           AND {column} IS NOT NULL AND c.author_user_id IS NOT NULL \
+           AND {column} IS NOT NULL AND m.first_reply_agent_id IS NOT NULL \
            AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id \
                          AND (t.source IS NOT NULL OR t.merged_into_id IS NOT NULL)) \
          ORDER BY m.first_reply_at, m.ticket_id"
@@ -370,9 +365,10 @@ pub fn first_reply_facts(
 }
 
 /// `reopen_rate.v1`'s units: every ticket whose latest solve falls in `[from, to)`, 1 when it
-/// was reopened (`reopens.v1 ≥ 1`) and 0 otherwise, credited to the staff member who recorded
-/// that solve (the actor of the `status_changed` event to `solved` at `latest_solved_at`). Solves
-/// without an actor (automation, imports without one) are left out.
+/// was reopened (`reopens.v1 ≥ 1`) and 0 otherwise, credited to the ticket's assignee at that
+/// solve (docs/METRICS.md §7, "Resolution figures, reopens …: the assignee and team at the
+/// ticket's latest solve": `ticket_metrics.solved_assignee_id`). Solves without an assignee are
+/// left out.
 ///
 /// # Errors
 /// Database errors.
@@ -382,17 +378,12 @@ pub fn reopen_facts(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<crate::domain::training::Fact>> {
     let rows: Vec<FactRow> = diesel::sql_query(
-        "SELECT e.actor_user_id AS staff, m.latest_solved_at AS at, NULL::timestamptz AS created, \
-                NULL::int8 AS seconds, \
+        "SELECT m.solved_assignee_id AS staff, m.latest_solved_at AS at, \
+                NULL::timestamptz AS created, NULL::int8 AS seconds, \
                 m.reopens > 0 AS reopened \
          FROM ticket_metrics m \
-         CROSS JOIN LATERAL ( \
-             SELECT e.actor_user_id FROM ticket_events e \
-             WHERE e.ticket_id = m.ticket_id AND e.kind = 'status_changed' \
-               AND e.to_status = 'solved' AND e.occurred_at = m.latest_solved_at \
-             ORDER BY e.seq DESC LIMIT 1) e \
          WHERE m.latest_solved_at >= $1 AND m.latest_solved_at < $2 \
-           AND e.actor_user_id IS NOT NULL \
+           AND m.solved_assignee_id IS NOT NULL \
            AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id \
                          AND (t.source IS NOT NULL OR t.merged_into_id IS NOT NULL)) \
          ORDER BY m.latest_solved_at, m.ticket_id",

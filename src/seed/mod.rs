@@ -347,7 +347,8 @@ pub fn content_digest(conn: &mut PgConnection) -> QueryResult<String> {
         "SELECT id, name, position, active, conditions, targets, warning_seconds FROM sla_policies",
         "SELECT id, number, external_id, subject, description, status, priority, channel, category, \
          tags, requester_id, organization_id, team_id, assignee_id, created_by_id, version, \
-         created_at, updated_at, solved_at, closed_at, site_id, asset_id FROM tickets",
+         created_at, updated_at, solved_at, closed_at, site_id, asset_id, hold_reason, sla_due_at \
+         FROM tickets",
         "SELECT ticket_id, seq, kind, occurred_at, actor_user_id, from_status, to_status, data \
          FROM ticket_events",
         "SELECT ticket_id, author_kind, author_user_id, public, body, created_at FROM comments",

@@ -2,6 +2,7 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
+use crate::models::fixed_sql::fixed_sql;
 use crate::schema::{
     customers, organizations, rules_version, teams, ticket_events, ticket_metrics, tickets, users,
     work_orders,
@@ -59,7 +60,20 @@ pub enum SortKey {
     Priority(i16, DateTime<Utc>),
 }
 
-/// The rank `sort=priority` orders by (the expression of `tickets_priority_rank_idx`).
+/// `sort=sla_due`'s key: the next SLA due instant, tickets without a running clock last (the
+/// expression of `tickets_unsolved_sla_due_idx`, migration unsolved_queue_indexes).
+const SLA_DUE: &str = "coalesce(tickets.sla_due_at, 'infinity'::timestamptz)";
+/// `status=unsolved`: the predicate of the partial sort indexes, word for word.
+const UNSOLVED: &str = "tickets.status IN ('new', 'open', 'pending', 'on_hold')";
+
+/// Whether `statuses` is exactly the unsolved group (any order, repeats allowed).
+fn is_unsolved(statuses: &[DbTicketStatus]) -> bool {
+    use DbTicketStatus::{Closed, New, OnHold, Open, Pending, Solved};
+    let has = |s| statuses.contains(&s);
+    has(New) && has(Open) && has(Pending) && has(OnHold) && !has(Solved) && !has(Closed)
+}
+
+/// The rank `sort=priority` orders by (the expression of `tickets_unsolved_priority_rank_idx`).
 const PRIORITY_RANK: &str = "(CASE tickets.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
                              WHEN 'normal' THEN 2 ELSE 3 END)";
 
@@ -215,7 +229,11 @@ macro_rules! filtered {
         if let Visibility::Technician(technician) = filter.visible_to {
             query = query.filter(tickets::id.eq_any(assigned_tickets(technician)));
         }
-        if !filter.statuses.is_empty() {
+        if is_unsolved(&filter.statuses) {
+            // The queue's condition as the literal of the partial sort indexes (migration
+            // unsolved_queue_indexes): a cached generic plan can prove it uses them.
+            query = query.filter(fixed_sql::<Bool>(UNSOLVED));
+        } else if !filter.statuses.is_empty() {
             query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
         }
         if !filter.priorities.is_empty() {
@@ -374,14 +392,14 @@ pub fn list(
                 teams::name.nullable(),
                 tickets::sla_due_at,
                 // The catalogue's unique key: one row at most.
-                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                fixed_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
                     "(SELECT c.name FROM ticket_categories c WHERE c.key = tickets.category)",
                 ),
             ))
             .into_boxed(),
         filter
     );
-    let due = "coalesce(tickets.sla_due_at, 'infinity'::timestamptz)";
+    let due = SLA_DUE;
     if let Some((key, id)) = filter.after {
         query = match (filter.sort, key) {
             (TicketSort::SlaDue, SortKey::Due(Some(at))) => query.filter(
@@ -433,12 +451,11 @@ pub fn list(
         TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), tickets::id.asc())),
         TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), tickets::id.desc())),
         TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), tickets::id.asc())),
-        TicketSort::SlaDue => query.order((
-            diesel::dsl::sql::<Timestamptz>(due).asc(),
-            tickets::id.asc(),
-        )),
+        TicketSort::SlaDue => {
+            query.order((fixed_sql::<Timestamptz>(SLA_DUE).asc(), tickets::id.asc()))
+        }
         TicketSort::Priority => query.order((
-            diesel::dsl::sql::<diesel::sql_types::Integer>(PRIORITY_RANK).asc(),
+            fixed_sql::<diesel::sql_types::Integer>(PRIORITY_RANK).asc(),
             tickets::created_at.asc(),
             tickets::id.asc(),
         )),

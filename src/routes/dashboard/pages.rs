@@ -3,7 +3,7 @@
 //! - Today's backlog: unsolved tickets by status, and their SLA risk by the next due instant
 //!   of their running clocks (`tickets.sla_due_at`): breached, due within 4 hours, later, no
 //!   running clock. Two indexed SQL counts (`tickets_status_created_at_idx`,
-//!   `tickets_sla_due_idx`), nothing per ticket in Rust.
+//!   `tickets_unsolved_sla_due_idx`), nothing per ticket in Rust.
 //! - The last 30 days (the reporting zone's 30 days ending with today) against the 30 before:
 //!   the metrics engine's summary (as `GET /api/v1/metrics/summary?include=contact_rates`), a
 //!   daily trend (as `/metrics/timeseries?interval=day`) drawn by the report renderer's chart
@@ -81,7 +81,7 @@ pub fn backlog(conn: &mut PgConnection) -> QueryResult<Backlog> {
 }
 
 /// Counts the unsolved tickets with a running SLA clock by its next due instant against `now`
-/// (a range of `tickets_sla_due_idx`).
+/// (a range of `tickets_unsolved_sla_due_idx`).
 ///
 /// # Errors
 /// Database errors.
