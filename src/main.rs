@@ -294,12 +294,13 @@ fn run() -> anyhow::Result<()> {
                 );
             }
             println!(
-                "rebuilt the metrics of {} tickets and {} work orders in {:.2} s: {} and {} differed",
+                "rebuilt the metrics of {} tickets and {} work orders in {:.2} s: {} and {} differed; {} SLA outcome credits replaced",
                 report.tickets,
                 report.work_orders,
                 started.elapsed().as_secs_f64(),
                 report.changed_tickets,
-                report.changed_work_orders
+                report.changed_work_orders,
+                report.changed_clocks
             );
             Ok(())
         }

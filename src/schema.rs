@@ -273,6 +273,8 @@ diesel::table! {
         breached_at -> Nullable<Timestamptz>,
         breach_recorded -> Bool,
         warning_recorded -> Bool,
+        outcome_team_id -> Nullable<Int8>,
+        outcome_assignee_id -> Nullable<Int8>,
     }
 }
 

@@ -43,6 +43,10 @@ pub struct RebuildReport {
     pub changed_work_orders: u64,
     /// The first [`DETAILED_DIFFERENCES`] of them, stored and recomputed.
     pub field_differences: Vec<FieldDifference>,
+    /// `ticket_sla_clocks` rows whose outcome credit (`outcome_team_id`, `outcome_assignee_id`:
+    /// the team and assignee at the outcome's instant, docs/METRICS.md §7) differed from the one
+    /// recomputed from the log (and was replaced). The clocks themselves are left as stored.
+    pub changed_clocks: u64,
 }
 
 /// How many differences a [`RebuildReport`] details (the rest are counted): an upgrade that
@@ -127,8 +131,13 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                     .collect()
             };
             let mut replace: Vec<WorkOrderMetricsRow> = Vec::new();
+            let mut clocks = stored_clocks(conn, &ids)?;
+            let mut credits = ClockCredits::default();
             for (ticket_id, team_id, assignee_id, created_by) in &page {
                 let log = logs.remove(ticket_id).unwrap_or_default();
+                if let Some(stored) = clocks.remove(ticket_id) {
+                    credits.compare(*ticket_id, &log, *team_id, *assignee_id, stored);
+                }
                 let calendar = rules.timeline(*team_id, &log);
                 if let Some(inputs) = work_orders.get(ticket_id) {
                     for fresh in
@@ -178,10 +187,110 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
                 }
             }
             work_order_metrics::upsert_tx(conn, &replace)?;
+            report.changed_clocks += credits.store(conn)?;
             Ok::<_, diesel::result::Error>(())
         })?;
     }
     Ok(report)
+}
+
+/// A stored clock: kind, `running`, `due_at`, `fulfilled_at`, `breached_at`, and its outcome
+/// credit (team, assignee).
+type StoredClock = (
+    String,
+    bool,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// The stored SLA clocks of `ids`, by ticket.
+fn stored_clocks(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<StoredClock>>> {
+    use crate::schema::ticket_sla_clocks as c;
+    let rows: Vec<(i64, StoredClock)> = c::table
+        .filter(c::ticket_id.eq_any(ids))
+        .select((
+            c::ticket_id,
+            (
+                c::kind,
+                c::running,
+                c::due_at,
+                c::fulfilled_at,
+                c::breached_at,
+                c::outcome_team_id,
+                c::outcome_assignee_id,
+            ),
+        ))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<StoredClock>> = Default::default();
+    for (id, clock) in rows {
+        out.entry(id).or_default().push(clock);
+    }
+    Ok(out)
+}
+
+/// The outcome credits of stored clocks that differ from those recomputed from the logs:
+/// (ticket, kind, team, assignee), written in one statement.
+#[derive(Default)]
+struct ClockCredits {
+    tickets: Vec<i64>,
+    kinds: Vec<String>,
+    teams: Vec<Option<i64>>,
+    assignees: Vec<Option<i64>>,
+}
+
+impl ClockCredits {
+    /// Recomputes the credit of each of `stored` (a ticket's clocks) at its outcome's instant
+    /// from `log` (the ticket's team and assignee now: `team_id`, `assignee_id`), keeping those
+    /// that differ.
+    fn compare(
+        &mut self,
+        ticket_id: i64,
+        log: &[crate::domain::ticket::TicketEvent],
+        team_id: Option<i64>,
+        assignee_id: Option<i64>,
+        stored: Vec<StoredClock>,
+    ) {
+        use crate::tickets::attribution::{InForce, sla_outcome_at};
+        let in_force = InForce::new(log, team_id, assignee_id);
+        for (kind, running, due_at, fulfilled_at, breached_at, team, assignee) in stored {
+            let fresh = sla_outcome_at(running, due_at, fulfilled_at, breached_at)
+                .map_or((None, None), |t| in_force.at(t));
+            if fresh != (team, assignee) {
+                self.tickets.push(ticket_id);
+                self.kinds.push(kind);
+                self.teams.push(fresh.0);
+                self.assignees.push(fresh.1);
+            }
+        }
+    }
+
+    /// Writes the credits kept; returns how many.
+    fn store(self, conn: &mut PgConnection) -> QueryResult<u64> {
+        use diesel::sql_types::{Array, BigInt, Nullable, Text};
+        if self.tickets.is_empty() {
+            return Ok(0);
+        }
+        let n = self.tickets.len() as u64;
+        diesel::sql_query(
+            "UPDATE ticket_sla_clocks c
+                SET outcome_team_id = u.team_id, outcome_assignee_id = u.assignee_id
+               FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])
+                    AS u(ticket_id, kind, team_id, assignee_id)
+              WHERE c.ticket_id = u.ticket_id AND c.kind = u.kind",
+        )
+        .bind::<Array<BigInt>, _>(self.tickets)
+        .bind::<Array<Text>, _>(self.kinds)
+        .bind::<Array<Nullable<BigInt>>, _>(self.teams)
+        .bind::<Array<Nullable<BigInt>>, _>(self.assignees)
+        .execute(conn)?;
+        Ok(n)
+    }
 }
 
 /// Version of the per-ticket projection's definition (what [`rebuild`] computes into
@@ -192,7 +301,10 @@ pub fn rebuild(conn: &mut PgConnection, batch: i64) -> QueryResult<RebuildReport
 /// orders written before the ticket's refresh projected them.
 /// 3: business time on the ticket's calendar timeline (a calendar change or a move to another
 /// team applies from then on, docs/METRICS.md §3; migration `team_calendar_periods`).
-pub const PROJECTION_VERSION: i32 = 4;
+/// 4: attribution at the instant (migration `attribution`).
+/// 5: SLA outcomes credited at their instant (`ticket_sla_clocks.outcome_team_id`,
+/// `outcome_assignee_id`, migration `sla_outcome_attribution`).
+pub const PROJECTION_VERSION: i32 = 5;
 
 #[derive(QueryableByName)]
 struct ProjectionVersion {

@@ -179,6 +179,14 @@ pub struct ClockRow {
     pub breach_recorded: bool,
     /// The worker recorded the warning event.
     pub warning_recorded: bool,
+    /// Whom the clock's outcome is credited to (docs/METRICS.md §7, "Attribution"): the
+    /// ticket's team and assignee at the breach (`breached_at`), else at the fulfilment
+    /// (`fulfilled_at`), else, for a running clock, at its due instant (the breach it will be);
+    /// `None` without an outcome or without a team / assignee then
+    /// ([`crate::tickets::attribution::sla_outcome_at`]).
+    pub outcome_team_id: Option<i64>,
+    /// See `outcome_team_id`.
+    pub outcome_assignee_id: Option<i64>,
 }
 
 /// The snake_case name of a target kind.

@@ -218,7 +218,7 @@ pub struct Statistics {
 pub struct Manifest {
     /// `SHA-256`.
     pub algorithm: &'static str,
-    /// The canonical form's name, `frontline.evidence.inputs.v3`.
+    /// The canonical form's name, `frontline.evidence.inputs.v4`.
     pub canonical_form: &'static str,
     /// SHA-256 (hex) of the parameters' JSON.
     pub parameters_sha256: String,

@@ -471,13 +471,16 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             // A figure of the eligibility period credited with that sourcing.
             let during = |at: Option<i64>| at.is_some_and(|at| params.eligibility.holds(at));
             Role::ALL.iter().any(|&role| {
+                let credited = t.sourcing(role) == Some(v);
                 t.holds(role)
-                    && t.sourcing(role) == Some(v)
                     && match role {
-                        Role::Created => during(Some(t.created)),
-                        Role::FirstReply => during(t.first_reply_at),
-                        Role::Solved => during(t.latest_solved_at),
-                        Role::Sla => t.sla.iter().any(|(at, _)| during(Some(*at))),
+                        Role::Created => credited && during(Some(t.created)),
+                        Role::FirstReply => credited && during(t.first_reply_at),
+                        Role::Solved => credited && during(t.latest_solved_at),
+                        // Each outcome with the sourcing credited at its instant.
+                        Role::Sla => t.sla.iter().any(|(at, _, s)| {
+                            s.map(inputs::Sourcing::as_str) == Some(v) && during(Some(*at))
+                        }),
                     }
             })
         }) || inputs
@@ -671,7 +674,7 @@ fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodo
         Definition {
             id: "sla_attainment",
             source: "docs/METRICS.md §6",
-            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant. Credited to the ticket's current team and assignee (with the team's current sourcing), as the metrics endpoints do: no outcome's team at its instant is recorded yet",
+            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant. Each outcome is credited to the team and assignee the ticket had at its instant (achieved, breached, or due), with that team's sourcing then (docs/METRICS.md §7): a team's or an agent's report, and each sourcing of the split, counts a ticket over the outcomes credited to it",
         },
         Definition {
             id: "reopen_rate.v1",

@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 
-/// A ticket's SLA outcomes, inline up to four (a ticket has one or two per SLA clock: a million
-/// tickets' outcomes are then no million allocations).
-pub type SlaOutcomes = smallvec::SmallVec<[(i64, bool); 4]>;
+/// A ticket's SLA outcomes credited to the scope, `(instant, achieved, sourcing)` — the sourcing
+/// of the team credited at the instant (docs/METRICS.md §7) — inline up to four (a ticket has one
+/// per SLA clock: a million tickets' outcomes are then no million allocations).
+pub type SlaOutcomes = smallvec::SmallVec<[(i64, bool, Option<Sourcing>); 4]>;
 
 /// Whom a ticket's figure is credited to (docs/METRICS.md §7, "Attribution"), as the metrics
 /// endpoints credit it (`metrics::reference`, `metrics::store`): each figure of a ticket belongs
@@ -31,8 +32,10 @@ pub enum Role {
     /// Resolution times of solved tickets, reopens, one-touch, FCR: the assignee and team at the
     /// latest solve (`solved_assignee_id`, `solved_team_id`, `solved_sourcing`).
     Solved = 2,
-    /// SLA attainment: the ticket's current team and assignee with the team's current sourcing
-    /// (no per-outcome attribution is recorded; the metrics endpoints do the same).
+    /// SLA attainment: each outcome's own credit, the team and assignee at its instant
+    /// (`ticket_sla_clocks.outcome_team_id`, `outcome_assignee_id`) with that team's sourcing
+    /// then; the ticket holds the role when any of its outcomes is the scope's, and only those
+    /// are in [`TicketInput::sla`].
     Sla = 3,
 }
 
@@ -60,8 +63,8 @@ impl Role {
 /// site).
 pub const ALL_ROLES: u8 = 0b1111;
 
-/// A team's sourcing (`team_sourcing`), one byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A team's sourcing (`team_sourcing`), one byte; ordered as its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Sourcing {
     /// `in_house`.
     InHouse,
@@ -113,9 +116,11 @@ pub struct TicketInput {
     /// The roles ([`Role::bit`]) whose credit is in the report's scope: a team's or an agent's
     /// report counts only the figures credited to it ([`ALL_ROLES`] for the other scopes).
     pub roles: u8,
-    /// The sourcing credited per role (indexed by [`Role`]), `None` without a team.
+    /// The sourcing credited per role (indexed by [`Role`]), `None` without a team; always
+    /// `None` for [`Role::Sla`], whose outcomes each have their own (in `sla`).
     pub sourcing: [Option<Sourcing>; 4],
-    /// The ticket's SLA outcomes: (instant, achieved), by instant then achieved-last.
+    /// The ticket's SLA outcomes credited to the scope, by `as_of`: (instant, achieved,
+    /// sourcing), by instant, then achieved-last, then sourcing (none first).
     pub sla: SlaOutcomes,
 }
 
@@ -205,7 +210,7 @@ pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
                 .first_reply_at
                 .filter(|_| t.first_reply_business.is_some())))
         || (t.holds(Role::Solved) && any(t.latest_solved_at))
-        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, _)| any(Some(*at))))
+        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, ..)| any(Some(*at))))
 }
 
 /// `frt.v1` of a ticket created at `created` and first replied at `first_reply_at` (whole
@@ -283,7 +288,8 @@ pub const SLA_OUTCOMES_AS_OF_SQL: &str = "
                    CASE WHEN c.breached_at IS NOT NULL THEN c.breached_at
                         WHEN c.fulfilled_at IS NOT NULL THEN c.fulfilled_at
                         ELSE c.due_at END AS at,
-                   (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved
+                   (c.breached_at IS NULL AND c.fulfilled_at IS NOT NULL) AS achieved,
+                   c.outcome_team_id AS team_id, c.outcome_assignee_id AS assignee_id
               FROM ticket_sla_clocks c
              WHERE c.ticket_id >= $5 AND c.ticket_id < $6
                AND ((c.breached_at IS NOT NULL AND c.breached_at <= $4)
@@ -377,12 +383,12 @@ struct TicketRow {
     first_reply_sourcing: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     solved_sourcing: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    sourcing: Option<String>,
     #[diesel(sql_type = Array<BigInt>)]
     sla_at: Vec<i64>,
     #[diesel(sql_type = Array<Bool>)]
     sla_achieved: Vec<bool>,
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    sla_sourcing: Vec<Option<String>>,
 }
 
 #[derive(QueryableByName)]
@@ -432,12 +438,14 @@ struct NameRow {
 fn ticket_scope(kind: ScopeKind) -> &'static str {
     match kind {
         ScopeKind::Company => "TRUE",
+        // `sl`: the ticket's SLA outcomes credited to the scope (`load_tickets`).
         ScopeKind::Team => {
-            "(t.team_id = $1 OR m.created_team_id = $1 OR m.first_reply_team_id = $1
-              OR m.solved_team_id = $1)"
+            "(m.created_team_id = $1 OR m.first_reply_team_id = $1 OR m.solved_team_id = $1
+              OR sl.ticket_id IS NOT NULL)"
         }
         ScopeKind::Agent => {
-            "(t.assignee_id = $1 OR m.first_reply_agent_id = $1 OR m.solved_assignee_id = $1)"
+            "(m.first_reply_agent_id = $1 OR m.solved_assignee_id = $1
+              OR sl.ticket_id IS NOT NULL)"
         }
         ScopeKind::Technician => {
             "EXISTS (SELECT 1 FROM work_orders w WHERE w.ticket_id = t.id AND w.technician_id = $1)"
@@ -448,22 +456,33 @@ fn ticket_scope(kind: ScopeKind) -> &'static str {
 }
 
 /// The roles ([`Role::bit`]) of a ticket's figures credited to the scope, as SQL (`int4`) over
-/// `t` and `m`: the same credits as the metrics endpoints (docs/METRICS.md §7, "Attribution").
+/// `t`, `m` and `sl` (its SLA outcomes credited to the scope): the same credits as the metrics
+/// endpoints (docs/METRICS.md §7, "Attribution").
 fn scope_roles(kind: ScopeKind) -> &'static str {
     match kind {
         ScopeKind::Team => {
             "(((m.created_team_id = $1) IS TRUE)::int4
               | (((m.first_reply_team_id = $1) IS TRUE)::int4 << 1)
               | (((m.solved_team_id = $1) IS TRUE)::int4 << 2)
-              | (((t.team_id = $1) IS TRUE)::int4 << 3))"
+              | ((sl.ticket_id IS NOT NULL)::int4 << 3))"
         }
         // Volumes belong to a team: no agent is credited at creation.
         ScopeKind::Agent => {
             "((((m.first_reply_agent_id = $1) IS TRUE)::int4 << 1)
               | (((m.solved_assignee_id = $1) IS TRUE)::int4 << 2)
-              | (((t.assignee_id = $1) IS TRUE)::int4 << 3))"
+              | ((sl.ticket_id IS NOT NULL)::int4 << 3))"
         }
         _ => "15",
+    }
+}
+
+/// Which SLA outcomes (`s`: [`SLA_OUTCOMES_AS_OF_SQL`]'s rows) are the scope's: for a team or
+/// an agent, those credited to it at their instant; all of a ticket the scope selects otherwise.
+fn sla_scope(kind: ScopeKind) -> &'static str {
+    match kind {
+        ScopeKind::Team => "s.team_id = $1",
+        ScopeKind::Agent => "s.assignee_id = $1",
+        _ => "TRUE",
     }
 }
 
@@ -505,6 +524,7 @@ pub fn load_tickets(
     let as_of: DateTime<Utc> = params.as_of;
     let scope = ticket_scope(params.scope);
     let roles = scope_roles(params.scope);
+    let sla_scope = sla_scope(params.scope);
 
     // Tickets that may count in a figure of either period: created, first replied, last solved
     // or with an SLA outcome in [lo, hi). Outcomes per docs/METRICS.md §6, as of `as_of` ($4).
@@ -512,13 +532,23 @@ pub fn load_tickets(
     let sla_outcomes = SLA_OUTCOMES_AS_OF_SQL;
     let tickets_sql = format!(
         "WITH sla AS ({sla_outcomes}
+         ), credited AS (
+            -- Each outcome credited to the team at its instant, with that team's sourcing then.
+            SELECT s.ticket_id, s.at, s.achieved,
+                   (SELECT p.sourcing::text FROM team_sourcing_periods p
+                     WHERE p.team_id = s.team_id AND p.valid_from <= s.at
+                     ORDER BY p.valid_from DESC LIMIT 1) AS sourcing
+              FROM sla s WHERE {sla_scope}
          ), outcomes AS (
             SELECT s.ticket_id,
-                   array_agg(floor(extract(epoch FROM s.at))::int8 ORDER BY s.at, s.achieved)
-                       AS sla_at,
-                   array_agg(s.achieved ORDER BY s.at, s.achieved) AS sla_achieved,
+                   array_agg(floor(extract(epoch FROM s.at))::int8
+                             ORDER BY s.at, s.achieved, s.sourcing NULLS FIRST) AS sla_at,
+                   array_agg(s.achieved ORDER BY s.at, s.achieved, s.sourcing NULLS FIRST)
+                       AS sla_achieved,
+                   array_agg(s.sourcing ORDER BY s.at, s.achieved, s.sourcing NULLS FIRST)
+                       AS sla_sourcing,
                    bool_or(s.at >= $2 AND s.at < $3) AS in_range
-              FROM sla s GROUP BY s.ticket_id
+              FROM credited s GROUP BY s.ticket_id
          )
          SELECT t.id,
                 floor(extract(epoch FROM t.created_at))::int8 AS created,
@@ -534,12 +564,11 @@ pub fn load_tickets(
                 m.created_sourcing::text AS created_sourcing,
                 m.first_reply_sourcing::text AS first_reply_sourcing,
                 m.solved_sourcing::text AS solved_sourcing,
-                tm.sourcing::text AS sourcing,
                 coalesce(sl.sla_at, '{{}}') AS sla_at,
-                coalesce(sl.sla_achieved, '{{}}') AS sla_achieved
+                coalesce(sl.sla_achieved, '{{}}') AS sla_achieved,
+                coalesce(sl.sla_sourcing, '{{}}') AS sla_sourcing
            FROM tickets t
            JOIN ticket_metrics m ON m.ticket_id = t.id
-           LEFT JOIN teams tm ON tm.id = t.team_id
            LEFT JOIN outcomes sl ON sl.ticket_id = t.id
           WHERE t.id >= $5 AND t.id < $6 AND m.ticket_id >= $5 AND m.ticket_id < $6
             AND {scope} AND t.created_at < $3 AND t.created_at <= $4
@@ -590,9 +619,15 @@ pub fn load_tickets(
                         Sourcing::parse(r.created_sourcing.as_deref()),
                         Sourcing::parse(r.first_reply_sourcing.as_deref()),
                         Sourcing::parse(r.solved_sourcing.as_deref()),
-                        Sourcing::parse(r.sourcing.as_deref()),
+                        None,
                     ],
-                    sla: r.sla_at.into_iter().zip(r.sla_achieved).collect(),
+                    sla: r
+                        .sla_at
+                        .into_iter()
+                        .zip(r.sla_achieved)
+                        .zip(r.sla_sourcing)
+                        .map(|((at, achieved), s)| (at, achieved, Sourcing::parse(s.as_deref())))
+                        .collect(),
                 })
                 .filter(|t| ticket_counts(t, params)),
         );

@@ -8,7 +8,7 @@
 //! replies (`f`) and reopen units (`o`) by instant, staff, value:
 //!
 //! ```text
-//! t id created first_reply_at frt_business latest_solved_at full_resolution reopens one_touch fcr roles created_sourcing first_reply_sourcing solved_sourcing sla_sourcing sla
+//! t id created first_reply_at frt_business latest_solved_at full_resolution reopens one_touch fcr roles created_sourcing first_reply_sourcing solved_sourcing sla
 //! r survey_id ticket_id answered_at score sourcing quote
 //! w id ticket_id finished_at status first_visit fixed employment_type
 //! c course_id user_id completed_on course
@@ -18,10 +18,12 @@
 //! ```
 //!
 //! `roles` is the letters of the ticket's figures credited to the scope (`c` creation, `f` first
-//! reply, `s` latest solve, `a` SLA outcomes: `cfsa` for a scope of whole tickets; v3); the four
-//! sourcings are those credited to each (v3; v2 had one, the current team's).
-//! `sla` is the ticket's outcomes as `instant:1` (achieved) or `instant:0` (breached), joined by
-//! `,` (`-` without any); `quote` is the anonymised quote as a JSON string (`-` without a
+//! reply, `s` latest solve, `a` SLA outcomes: `cfsa` for a scope of whole tickets; v3); the three
+//! sourcings are those credited to each of the first three (v3; v2 had one, the current team's).
+//! `sla` is the ticket's outcomes credited to the scope as `instant:1:sourcing` (achieved) or
+//! `instant:0:sourcing` (breached), the sourcing being that of the team credited at the instant
+//! (`-` for none; v4, which dropped v3's one `sla_sourcing` of the current team), joined by `,`
+//! (`-` without any); `quote` is the anonymised quote as a JSON string (`-` without a
 //! consented comment); `completed_on` is `YYYY-MM-DD`; `course` the course's name as a JSON string.
 
 use super::document::Manifest;
@@ -31,8 +33,9 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
 /// The name of the canonical form (bumped to v2 when the training section's lines were added,
-/// to v3 when ticket lines got the roles credited to the scope and a sourcing per role).
-pub const CANONICAL_FORM: &str = "frontline.evidence.inputs.v3";
+/// to v3 when ticket lines got the roles credited to the scope and a sourcing per role, to v4
+/// when each SLA outcome got its own credit and sourcing, at its instant).
+pub const CANONICAL_FORM: &str = "frontline.evidence.inputs.v4";
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
@@ -70,16 +73,17 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
             .map(|r| r.letter())
             .collect();
         line.push_str(if roles.is_empty() { "-" } else { &roles });
-        for role in Role::ALL {
+        for role in [Role::Created, Role::FirstReply, Role::Solved] {
             let _ = write!(line, "\t{}", opt(t.sourcing(role)));
         }
         line.push('\t');
         if t.sla.is_empty() {
             line.push('-');
         }
-        for (i, (at, achieved)) in t.sla.iter().enumerate() {
+        for (i, (at, achieved, sourcing)) in t.sla.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            let _ = write!(line, "{sep}{at}:{}", flag(*achieved));
+            let sourcing = opt(sourcing.map(super::inputs::Sourcing::as_str));
+            let _ = write!(line, "{sep}{at}:{}:{sourcing}", flag(*achieved));
         }
         line.push('\n');
         emit(&line);

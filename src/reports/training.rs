@@ -607,6 +607,6 @@ mod tests {
         i.training.first_replies[0].value = 101;
         let after = crate::reports::manifest::manifest(&p, &i);
         assert_ne!(before.inputs_sha256, after.inputs_sha256);
-        assert_eq!(before.canonical_form, "frontline.evidence.inputs.v3");
+        assert_eq!(before.canonical_form, "frontline.evidence.inputs.v4");
     }
 }

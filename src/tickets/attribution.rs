@@ -9,6 +9,8 @@
 //!   instant (the ticket's team then, when the agent belonged to none).
 //! - Resolution figures, reopens, one-touch, FCR and CSAT: the ticket's assignee and team at its
 //!   latest solve.
+//! - SLA outcomes: the ticket's team and assignee at the instant the target was achieved or
+//!   breached ([`InForce`], [`sla_outcome_at`]; stored with each clock in `ticket_sla_clocks`).
 //! - Sourcing and employment type are those of the same instant: a later change of a team's
 //!   sourcing or of a person's team never moves what happened before.
 //!
@@ -174,6 +176,45 @@ fn segment_at(segments: &[(DateTime<Utc>, Option<i64>)], t: DateTime<Utc>) -> Op
         .checked_sub(1)
         .and_then(|i| segments.get(i))
         .and_then(|(_, v)| *v)
+}
+
+/// The team and assignee a ticket had at each instant of its history, from its log (team
+/// changes are `field_changed` events of `team_id`, assignee changes `assigned` events) and its
+/// team and assignee now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InForce {
+    teams: Vec<(DateTime<Utc>, Option<i64>)>,
+    assignees: Vec<(DateTime<Utc>, Option<i64>)>,
+}
+
+impl InForce {
+    /// The history of `log`, whose ticket has `team_id` and `assignee_id` now.
+    pub fn new(log: &[TicketEvent], team_id: Option<i64>, assignee_id: Option<i64>) -> InForce {
+        InForce {
+            teams: team_segments(log, team_id),
+            assignees: assignee_segments(log, assignee_id),
+        }
+    }
+
+    /// `(team, assignee)` at `t`, changes at `t` included (an outcome in the same call as a
+    /// reassignment belongs to the new one; an instant between two events has what the earlier
+    /// one left).
+    pub fn at(&self, t: DateTime<Utc>) -> (Option<i64>, Option<i64>) {
+        (segment_at(&self.teams, t), segment_at(&self.assignees, t))
+    }
+}
+
+/// The instant an SLA clock's outcome is credited at (docs/METRICS.md §7): its breach, else its
+/// fulfilment, else, while it runs, its due instant (it breaches then unless fulfilled first);
+/// `None` for a clock with no outcome (paused and not fulfilled). As the stored columns of
+/// `ticket_sla_clocks` give it (`running`, `due_at`, `fulfilled_at`, `breached_at`).
+pub fn sla_outcome_at(
+    running: bool,
+    due_at: Option<DateTime<Utc>>,
+    fulfilled_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    breached_at.or(fulfilled_at).or(due_at.filter(|_| running))
 }
 
 /// Credits `m` (the projection of `log`) per docs/METRICS.md §7. `team_id` and `assignee_id`
@@ -415,6 +456,31 @@ mod tests {
             Some(EmploymentType::Employee)
         );
         assert_eq!(a.first_reply_sourcing, Some(TeamSourcing::Outsourced));
+    }
+
+    #[test]
+    fn an_sla_outcome_is_credited_to_whoever_had_the_ticket_at_its_instant() {
+        let log = escalated_log();
+        let now = InForce::new(&log, Some(IN_HOUSE_TEAM), Some(OWN_AGENT));
+        let vendor = (Some(OUTSOURCED_TEAM), Some(VENDOR_AGENT));
+        let own = (Some(IN_HOUSE_TEAM), Some(OWN_AGENT));
+        // Before the assignment at 09:00 the ticket had its team and nobody.
+        assert_eq!(now.at(t(8, 59)), (Some(OUTSOURCED_TEAM), None));
+        assert_eq!(now.at(t(9, 30)), vendor);
+        // A due instant between two events: what the earlier one left.
+        assert_eq!(now.at(t(9, 59)), vendor);
+        // The escalation's instant belongs to the new team and assignee.
+        assert_eq!(now.at(t(10, 0)), own);
+        assert_eq!(now.at(t(23, 0)), own);
+        // The breach, else the fulfilment, else a running clock's due instant.
+        let (a, b, c) = (Some(t(9, 0)), Some(t(10, 0)), Some(t(11, 0)));
+        assert_eq!(sla_outcome_at(true, c, b, a), a);
+        assert_eq!(sla_outcome_at(false, None, b, None), b);
+        assert_eq!(sla_outcome_at(true, c, None, None), c);
+        assert_eq!(sla_outcome_at(false, c, None, None), None);
+        // A log without changes: the ticket's team and assignee now, from −∞.
+        let quiet = InForce::new(&log[..1], Some(IN_HOUSE_TEAM), Some(OWN_AGENT));
+        assert_eq!(quiet.at(t(9, 30)), own);
     }
 
     #[test]

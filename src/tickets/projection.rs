@@ -6,6 +6,7 @@
 //! with work orders (its log holds a `work_order` event) also gets its work orders' field
 //! metrics (`work_order_metrics`, docs/METRICS.md §8) refreshed.
 
+use super::attribution::{InForce, sla_outcome_at};
 use super::rules::Rules;
 use crate::domain::sla::{self, Clock, Policy, TicketFacts};
 use crate::domain::ticket::{EventKind, TicketEvent, TicketPriority};
@@ -70,23 +71,33 @@ pub fn clock_rows_on(
         return Vec::new();
     };
     let priority: TicketPriority = ticket.priority.into();
+    let in_force = InForce::new(log, ticket.team_id, ticket.assignee_id);
     // `now` = creation: the stored view depends on the log only; whether a running clock's due
     // instant has passed is decided when it is read (and by the SLA worker).
     sla::clocks(log, policy, priority, calendar, ticket.created_at)
         .iter()
-        .map(|k| ClockRow {
-            ticket_id: ticket.id,
-            kind: kind_name(k.kind),
-            policy_id: policy.id,
-            target_seconds: k.target_seconds,
-            business: k.business,
-            running: k.running,
-            due_at: if k.running { k.due_at } else { None },
-            warning_at: k.warning_at,
-            fulfilled_at: k.fulfilled_at,
-            breached_at: k.breached_at,
-            breach_recorded: false,
-            warning_recorded: false,
+        .map(|k| {
+            let due_at = if k.running { k.due_at } else { None };
+            // Credited at the outcome's instant (docs/METRICS.md §7, "Attribution").
+            let (outcome_team_id, outcome_assignee_id) =
+                sla_outcome_at(k.running, due_at, k.fulfilled_at, k.breached_at)
+                    .map_or((None, None), |t| in_force.at(t));
+            ClockRow {
+                ticket_id: ticket.id,
+                kind: kind_name(k.kind),
+                policy_id: policy.id,
+                target_seconds: k.target_seconds,
+                business: k.business,
+                running: k.running,
+                due_at,
+                warning_at: k.warning_at,
+                fulfilled_at: k.fulfilled_at,
+                breached_at: k.breached_at,
+                breach_recorded: false,
+                warning_recorded: false,
+                outcome_team_id,
+                outcome_assignee_id,
+            }
         })
         .collect()
 }

@@ -258,7 +258,7 @@ async fn an_escalated_tickets_first_reply_stays_with_the_outsourced_agent_who_wr
 }
 
 /// The group of `breakdown` keyed `key` (`None`: the group without a value).
-fn group(breakdown: &Value, key: Option<i64>) -> &Value {
+pub(crate) fn group(breakdown: &Value, key: Option<i64>) -> &Value {
     let key = key.map_or(Value::Null, |k| Value::String(k.to_string()));
     breakdown["groups"]
         .as_array()
@@ -281,7 +281,10 @@ fn counts(figures: &Value) -> (i64, i64, i64, i64) {
 
 /// The metrics store and the SQL reference give the same figures over every attributed and
 /// current dimension, with and without attributed filters, in one snapshot.
-fn store_agrees_with_the_reference(app: &TestApp, filters: &[frontline::metrics::MetricFilters]) {
+pub(crate) fn store_agrees_with_the_reference(
+    app: &TestApp,
+    filters: &[frontline::metrics::MetricFilters],
+) {
     use frontline::metrics::reference::Grouping;
     use frontline::metrics::{Dimension, TimeBasis};
     let store = frontline::metrics::store::MetricsStore::new();

@@ -46,6 +46,7 @@ mod reports;
 mod roles;
 mod seed;
 mod sla;
+mod sla_attribution;
 mod sla_policy_concurrency;
 mod sources;
 mod supervisors;

@@ -908,9 +908,24 @@ async fn sla_attainment_per_day_and_per_agent_is_worked_out_by_hand_and_adds_up_
     assert_eq!(buckets[1].get("fcr_rate"), None);
     assert_eq!(sum_of(buckets, "sla_attainment"), (4, 8));
 
-    // By assignee: Bob (A and C) 3 / 4, Cid (B) 1 / 2, D without assignee 0 / 2.
+    // By the assignee at each outcome's instant (docs/METRICS.md §7): Bob 3 / 3 (A's two, C's
+    // resolution), Cid (B) 1 / 2, nobody 0 / 3 (C's first reply breached at 10:00, before the
+    // solve at 11:15 assigned Bob; D's two).
     let breakdown = app
         .get_json("/api/v1/metrics/breakdown?by=agent", 200)
+        .await;
+    let groups = breakdown["groups"].as_array().unwrap();
+    let by_label: Vec<(Option<&str>, (i64, i64))> = groups
+        .iter()
+        .map(|g| (g["label"].as_str(), fraction(&g["sla_attainment"])))
+        .collect();
+    assert!(by_label.contains(&(Some("Bob"), (3, 3))), "{by_label:?}");
+    assert!(by_label.contains(&(Some("Cid"), (1, 2))), "{by_label:?}");
+    assert!(by_label.contains(&(None, (0, 3))), "{by_label:?}");
+    assert_eq!(sum_of(groups, "sla_attainment"), (4, 8));
+    // By the current assignee: Bob (A and C) 3 / 4, Cid (B) 1 / 2, D without assignee 0 / 2.
+    let breakdown = app
+        .get_json("/api/v1/metrics/breakdown?by=current_agent", 200)
         .await;
     let groups = breakdown["groups"].as_array().unwrap();
     let by_label: Vec<(Option<&str>, (i64, i64))> = groups
@@ -1017,7 +1032,8 @@ async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a
             );
         }
     }
-    // Filters apply to the new figures as to the others: Bob's tickets (A, C) only.
+    // Filters apply to the new figures as to the others: Bob's outcomes (A's two, C's
+    // resolution: C's first reply breached before he had it); his current tickets (A, C) all.
     let bob = app
         .get_json("/api/v1/metrics/breakdown?by=agent", 200)
         .await["groups"]
@@ -1030,7 +1046,11 @@ async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a
     let bob_summary = app
         .get_json(&format!("/api/v1/metrics/summary?agent={bob}"), 200)
         .await;
-    assert_eq!(fraction(&bob_summary["sla_attainment"]), (3, 4));
+    assert_eq!(fraction(&bob_summary["sla_attainment"]), (3, 3));
+    let bob_now = app
+        .get_json(&format!("/api/v1/metrics/summary?current_agent={bob}"), 200)
+        .await;
+    assert_eq!(fraction(&bob_now["sla_attainment"]), (3, 4));
     let bob_series = app
         .get_json(
             &format!("/api/v1/metrics/timeseries?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-09T00:00:00Z&agent={bob}"),
@@ -1039,7 +1059,7 @@ async fn grouped_figures_add_up_to_the_summary_with_filters_and_bad_include_is_a
         .await;
     assert_eq!(
         fraction(&bob_series["buckets"][0]["sla_attainment"]),
-        (3, 4)
+        (3, 3)
     );
 
     for path in [

@@ -724,7 +724,7 @@ async fn a_training_report_on_the_seeded_company_shows_and_states_the_training_e
     assert!(doc["manifest"]["facts"].as_u64().unwrap() > 0);
     assert_eq!(
         doc["manifest"]["canonical_form"],
-        "frontline.evidence.inputs.v3"
+        "frontline.evidence.inputs.v4"
     );
 
     // The narrative cites the effect, first among the achievements, and says nothing else of it.

@@ -57,7 +57,7 @@ pub fn field_by(
             let (k, l) = d.field_sql();
             (k.to_string(), l.to_string())
         }
-        _ => grouping.key_sql("f.finished_at", 3, CURRENT),
+        _ => grouping.key_sql("f.finished_at", 3, SOLVED),
     };
     let mut conditions = String::new();
     let mut values = Vec::new();

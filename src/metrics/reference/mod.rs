@@ -38,7 +38,10 @@ struct AttainmentRow {
 /// SLA attainment (docs/METRICS.md §6 `sla_attainment`: targets achieved / (achieved + breached))
 /// of `[from, to)` at instant `now`, per group: group key → (label, attainment). A target falls in
 /// the bucket of the instant it was achieved or breached, and in the dimension value of its ticket
-/// (as [`figures_by`] groups tickets). Groups without any outcome in the period are absent.
+/// (as [`figures_by`] groups tickets), credited to the team and assignee at that instant
+/// (docs/METRICS.md §7: `ticket_sla_clocks.outcome_team_id`, `outcome_assignee_id`, with the
+/// sourcing and employment type of that instant). Groups without any outcome in the period are
+/// absent.
 ///
 /// # Errors
 /// Database errors.
@@ -50,9 +53,9 @@ pub fn sla_attainment_by(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<GroupMap<Rate>> {
-    let joins = joins(CURRENT);
-    let (key, label) = grouping.key_sql("sla.at", 4, CURRENT);
-    let (conditions, values) = filters.sql(5, CURRENT);
+    let joins = joins(OUTCOME);
+    let (key, label) = grouping.key_sql("sla.at", 4, OUTCOME);
+    let (conditions, values) = filters.sql(5, OUTCOME);
     // Each clock gives up to two outcomes: achieved at its fulfilment (unless it breached), and
     // breached at its breach instant, or at its due instant when it still runs past it at `now`.
     // The ticket is joined only to group or filter by it.
@@ -64,15 +67,16 @@ pub fn sla_attainment_by(
         "SELECT {key} AS key, {label} AS label,
                 count(*) FILTER (WHERE sla.achieved) AS achieved,
                 count(*) FILTER (WHERE NOT sla.achieved) AS breached
-           FROM (SELECT c.ticket_id, TRUE AS achieved, c.fulfilled_at AS at
+           FROM (SELECT c.ticket_id, TRUE AS achieved, c.fulfilled_at AS at,
+                        c.outcome_team_id AS team_id, c.outcome_assignee_id AS assignee_id
                    FROM ticket_sla_clocks c
                   WHERE c.fulfilled_at >= $1 AND c.fulfilled_at < $2 AND c.breached_at IS NULL
                  UNION ALL
-                 SELECT c.ticket_id, FALSE, c.breached_at
+                 SELECT c.ticket_id, FALSE, c.breached_at, c.outcome_team_id, c.outcome_assignee_id
                    FROM ticket_sla_clocks c
                   WHERE c.breached_at >= $1 AND c.breached_at < $2
                  UNION ALL
-                 SELECT c.ticket_id, FALSE, c.due_at
+                 SELECT c.ticket_id, FALSE, c.due_at, c.outcome_team_id, c.outcome_assignee_id
                    FROM ticket_sla_clocks c
                   WHERE c.running AND c.breached_at IS NULL AND c.due_at >= $1 AND c.due_at < $2
                     AND c.due_at <= $3) AS sla
@@ -335,13 +339,21 @@ const SOLVED: Credit = Credit {
     employment: "m.solved_assignee_employment::text",
 };
 
-/// SLA attainment: the ticket's current team and assignee, their current sourcing and
-/// employment type.
-const CURRENT: Credit = Credit {
-    team: "t.team_id",
-    agent: "t.assignee_id",
-    sourcing: "tm.sourcing::text",
-    employment: "u.employment_type::text",
+/// SLA attainment: the team and assignee at the outcome's instant (`sla.at`), with that team's
+/// sourcing and that assignee's employment type then (the periods in force at the instant).
+/// `t.id IS NOT NULL` (always true: `t` is the outcome's ticket) ties the look-ups to the join
+/// with the ticket, so that a filter on them is not applied to the outcomes before it: with its
+/// default estimate there, PostgreSQL chose a nested loop over every outcome and ticket.
+const OUTCOME: Credit = Credit {
+    team: "sla.team_id",
+    agent: "sla.assignee_id",
+    sourcing: "(SELECT p.sourcing::text FROM team_sourcing_periods p
+                  WHERE p.team_id = sla.team_id AND p.valid_from <= sla.at AND t.id IS NOT NULL
+                  ORDER BY p.valid_from DESC LIMIT 1)",
+    employment: "(SELECT p.employment_type::text FROM user_periods p
+                    WHERE p.user_id = sla.assignee_id AND p.valid_from <= sla.at
+                      AND t.id IS NOT NULL
+                    ORDER BY p.valid_from DESC LIMIT 1)",
 };
 
 /// Satisfaction: the survey's team and assignee (at the solve surveyed), with that team's

@@ -84,31 +84,64 @@ impl<'a> Reader<'a> {
     /// A reader of `content` with the dimension tables of its snapshot.
     pub(super) fn new(content: &'a Content, dimensions: Dimensions) -> Reader<'a> {
         let c = content;
-        let current_sourcing = dimensions
-            .teams
-            .iter()
-            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, c.labels.get(s)?)))
-            .collect();
-        let current_employment = dimensions
-            .users
-            .iter()
-            .filter_map(|(id, (_, e))| Some((c.ids.get(id)?, c.labels.get(e)?)))
-            .collect();
+        // The periods of the teams and staff the store knows, with interned labels (a label no
+        // row has is 0, as NULL: no filter can name it then).
+        let interned =
+            |periods: &HashMap<i64, Vec<(i64, String)>>| -> HashMap<u32, Vec<(i64, u8)>> {
+                periods
+                    .iter()
+                    .filter_map(|(id, list)| {
+                        let mut list: Vec<(i64, u8)> = list
+                            .iter()
+                            .map(|(from, v)| (*from, c.labels.get(v).unwrap_or(0)))
+                            .collect();
+                        list.sort_unstable_by_key(|(from, _)| *from);
+                        Some((c.ids.get(id)?, list))
+                    })
+                    .collect()
+            };
+        let sourcing_periods = interned(&dimensions.sourcing_periods);
+        let employment_periods = interned(&dimensions.employment_periods);
         Reader {
             content,
             dimensions,
-            current_sourcing,
-            current_employment,
+            sourcing_periods,
+            employment_periods,
         }
     }
 
-    /// The team and agent (interned) with their current sourcing and employment type.
-    pub(super) fn current_credit(&self, team: u32, agent: u32) -> Credit {
+    /// Whom SLA outcome `o` is credited to (docs/METRICS.md §7): the ticket's team and
+    /// assignee at its instant, with that team's sourcing (when `sourcing`) and that assignee's
+    /// employment type (when `employment`) at the same instant — as
+    /// `metrics::reference::sla_attainment_by` reads `team_sourcing_periods` and `user_periods`
+    /// (the period starting last at or before the instant). What is not asked for is 0.
+    pub(super) fn outcome_credit(&self, o: &Outcome, sourcing: bool, employment: bool) -> Credit {
+        let (team, agent) = self
+            .content
+            .credits
+            .value(o.credit)
+            .copied()
+            .unwrap_or((0, 0));
+        let at = |periods: &HashMap<u32, Vec<(i64, u8)>>, id: u32| -> u8 {
+            let Some(list) = periods.get(&id).filter(|_| id != 0) else {
+                return 0;
+            };
+            let k = list.partition_point(|(from, _)| *from <= o.at);
+            k.checked_sub(1).map_or(0, |k| list[k].1)
+        };
         Credit {
             team,
             agent,
-            sourcing: self.current_sourcing.get(&team).copied().unwrap_or(0),
-            employment: self.current_employment.get(&agent).copied().unwrap_or(0),
+            sourcing: if sourcing {
+                at(&self.sourcing_periods, team)
+            } else {
+                0
+            },
+            employment: if employment {
+                at(&self.employment_periods, agent)
+            } else {
+                0
+            },
         }
     }
 
@@ -133,7 +166,6 @@ impl<'a> Reader<'a> {
                 sourcing: a.solved_sourcing,
                 employment: a.solved_employment,
             },
-            Role::Current => self.current_credit(a.team, a.assignee),
         }
     }
 
@@ -422,6 +454,14 @@ impl<'a> Reader<'a> {
             }
         };
         let passes = |credit: Credit| filter.as_ref().is_none_or(|f| f.matches_credit(credit));
+        // An SLA outcome's sourcing and employment type are looked up at its instant: only when
+        // grouped or filtered by them.
+        let outcome_sourcing = credited
+            && (dimension == Some(Dimension::Sourcing)
+                || filter.as_ref().is_some_and(|f| f.sourcing.is_some()));
+        let outcome_employment = credited
+            && (dimension == Some(Dimension::EmploymentType)
+                || filter.as_ref().is_some_and(|f| f.employment.is_some()));
         let on_calendar = |start: i64, stop: i64, stored: i64| match calendar {
             Some(cal) if stored != NONE => {
                 match (
@@ -486,20 +526,26 @@ impl<'a> Reader<'a> {
                 accs[s].contacts += 1;
                 accs[s].repeats += i64::from(r.flags & flag::REPEAT_CONTACT != 0);
             }
-            let now_credit = credit(a, Role::Current);
-            if passes(now_credit) {
-                c.outcomes(r, |o| {
-                    if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
-                        return;
-                    }
-                    let s = slot(r, a, now_credit, o.at, &mut accs);
-                    if o.kind == OutcomeKind::Achieved {
-                        accs[s].achieved += 1;
-                    } else {
-                        accs[s].breached += 1;
-                    }
-                });
-            }
+            // SLA outcomes: each credited to the team and assignee at its instant.
+            c.outcomes(r, |o| {
+                if !inside(o.at) || (o.kind == OutcomeKind::BreachedIfDue && o.at > now) {
+                    return;
+                }
+                let at_outcome = if credited {
+                    self.outcome_credit(&o, outcome_sourcing, outcome_employment)
+                } else {
+                    nobody
+                };
+                if !passes(at_outcome) {
+                    return;
+                }
+                let s = slot(r, a, at_outcome, o.at, &mut accs);
+                if o.kind == OutcomeKind::Achieved {
+                    accs[s].achieved += 1;
+                } else {
+                    accs[s].breached += 1;
+                }
+            });
         }
         // Surveys: each ticket's rating by its `answered_at`, each survey sent by its
         // `sent_at`; in the group of the ticket's row with the survey's team and assignee (at

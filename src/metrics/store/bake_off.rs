@@ -6,7 +6,8 @@
 //! As the SQL does, a ticket counts when it has a projection, was created by `as_of`, belongs
 //! to either cohort's data set and has a first reply, a latest solve or an SLA outcome in the
 //! period; its SLA outcomes are those in the period and by `as_of` (the evidence report's
-//! outcomes: `evidence.rs`), and `fcr.v1`'s look-up sees only tickets created by `as_of`. The
+//! outcomes: `evidence.rs`), credited to the team and assignee of the last of them, and
+//! `fcr.v1`'s look-up sees only tickets created by `as_of`. The
 //! equality of both paths is tested in `tests/api/bake_off.rs`.
 
 use super::*;
@@ -55,10 +56,17 @@ impl Reader<'_> {
             if q.sla {
                 c.outcomes(r, |o| {
                     if o.at >= start && o.at < end && o.at <= as_of {
-                        sla.push((o.at, o.kind == OutcomeKind::Achieved));
+                        let (team, assignee) = c.credits.value(o.credit).copied().unwrap_or((0, 0));
+                        sla.push((
+                            o.at,
+                            o.kind == OutcomeKind::Achieved,
+                            id(team),
+                            id(assignee),
+                        ));
                     }
                 });
-                // The SQL's `array_agg(achieved ORDER BY at, achieved)`.
+                // The SQL's `array_agg(achieved ORDER BY at, achieved)`; the last is the
+                // ticket's credit (team and assignee with none first, as the SQL orders them).
                 sla.sort_unstable();
             }
             let latest = c.latest(r);
@@ -91,7 +99,10 @@ impl Reader<'_> {
                 first_reply_employment: label(a.first_reply_employment),
                 solved_team_id: id(a.solved_team),
                 solved_employment: label(a.solved_employment),
-                sla_achieved: sla.iter().map(|&(_, achieved)| achieved).collect(),
+                sla_achieved: sla.iter().map(|&(_, achieved, ..)| achieved).collect(),
+                sla_team_id: sla.last().and_then(|o| o.2),
+                sla_assignee_id: sla.last().and_then(|o| o.3),
+                sla_at: sla.last().map(|o| whole_seconds(o.0)),
             });
         }
     }

@@ -30,6 +30,8 @@ impl Content {
             sources: Interned::new(),
             labels,
             attributions: Interned::new(),
+            credits: Interned::new(),
+            outcome_credits: Interned::new(),
             by_created: Vec::new(),
             by_solved: Vec::new(),
             fields: Vec::new(),
@@ -102,10 +104,22 @@ impl Content {
             }
             return;
         }
-        for i in 0..n as usize {
+        let credits = self
+            .outcome_credits
+            .value(r.outcome_credits)
+            .copied()
+            .unwrap_or([0; INLINE_OUTCOMES]);
+        for (i, (&at, &credit)) in r
+            .outcome_at
+            .iter()
+            .zip(&credits)
+            .enumerate()
+            .take(n as usize)
+        {
             f(Outcome {
-                at: r.outcome_at[i],
+                at,
                 kind: OutcomeKind::from_bits(r.flags >> (flag::KIND_SHIFT + 2 * i as u32)),
+                credit,
             });
         }
     }
@@ -494,5 +508,12 @@ impl Content {
                 self.attributions.index.capacity(),
                 std::mem::size_of::<Attribution>() + 4,
             )
+            + self.credits.values.capacity() * std::mem::size_of::<OutcomeCredit>()
+            + map(
+                self.credits.index.capacity(),
+                std::mem::size_of::<OutcomeCredit>() + 4,
+            )
+            + self.outcome_credits.values.capacity() * 16
+            + map(self.outcome_credits.index.capacity(), 16 + 2)
     }
 }

@@ -7,7 +7,9 @@
 //! report's `as_of`: a ticket counts only if created by then, `fcr.v1`'s look-up sees only
 //! tickets created by then, and an SLA clock gives an outcome only if its instant is by then
 //! (a breach at `breached_at`; an achievement at `fulfilled_at`; a running clock, past due, a
-//! breach at `due_at`). A clock is never running and fulfilled at once (`domain::sla`: fulfilling
+//! breach at `due_at`). Each outcome is credited to the team and assignee at its instant, with
+//! that team's sourcing then (docs/METRICS.md §7); a team's or an agent's report keeps only the
+//! outcomes credited to it. A clock is never running and fulfilled at once (`domain::sla`: fulfilling
 //! stops it, restarting clears `fulfilled_at`), so the store's outcomes per clock are the SQL's
 //! `CASE`. The equality of both paths is tested in `tests/api/reports.rs`.
 
@@ -36,8 +38,9 @@ enum Scope {
 }
 
 impl Scope {
-    /// The roles of `a`'s figures the scope holds ([`Role::bit`]).
-    fn roles(self, r: &Row, a: &Attribution) -> u8 {
+    /// The roles of `a`'s figures the scope holds ([`Role::bit`]); for a team or an agent, SLA
+    /// outcomes (`sla`) when one of them is credited to it ([`Scope::holds_outcome`]).
+    fn roles(self, r: &Row, a: &Attribution, sla: bool) -> u8 {
         let bits = |created: bool, first_reply: bool, solved: bool, sla: bool| {
             [
                 (created, Role::Created),
@@ -57,14 +60,20 @@ impl Scope {
                 a.created_team == v,
                 a.first_reply_team == v,
                 a.solved_team == v,
-                a.team == v,
+                sla,
             ),
-            Scope::Agent(v) => bits(
-                false,
-                a.first_reply_agent == v,
-                a.solved_assignee == v,
-                a.assignee == v,
-            ),
+            Scope::Agent(v) => bits(false, a.first_reply_agent == v, a.solved_assignee == v, sla),
+        }
+    }
+
+    /// Whether an SLA outcome credited to `credit` (team, assignee: interned) is the scope's:
+    /// for a team or an agent, when credited to it; for the other scopes, every outcome of a
+    /// ticket they select.
+    fn holds_outcome(self, (team, assignee): OutcomeCredit) -> bool {
+        match self {
+            Scope::Team(v) => team == v,
+            Scope::Agent(v) => assignee == v,
+            Scope::All | Scope::Column(..) => true,
         }
     }
 }
@@ -108,13 +117,6 @@ impl Reader<'_> {
         let hi = params.eligibility.end.max(params.comparison.end);
         let hi = hi.timestamp_micros();
         let as_of = params.as_of.timestamp_micros();
-        // SLA outcomes: the current team's current sourcing; the others as recorded.
-        let current: HashMap<u32, Option<Sourcing>> = self
-            .dimensions
-            .teams
-            .iter()
-            .filter_map(|(id, (_, s))| Some((c.ids.get(id)?, Sourcing::parse(Some(s)))))
-            .collect();
         let recorded = |label: u8| Sourcing::parse(c.labels.value(label).map(String::as_str));
         let mut out = Vec::new();
         let mut sla = Vec::new();
@@ -127,17 +129,21 @@ impl Reader<'_> {
                 continue;
             }
             let a = c.attribution(r);
-            let roles = scope.roles(r, a);
-            if roles == 0 {
-                continue;
-            }
+            // The outcomes by `as_of` credited to the scope, each with the sourcing of its
+            // team at its instant.
             sla.clear();
             c.outcomes(r, |o| {
-                if o.at <= as_of {
-                    sla.push((o.at, o.kind == OutcomeKind::Achieved));
+                let credit = c.credits.value(o.credit).copied().unwrap_or((0, 0));
+                if o.at <= as_of && scope.holds_outcome(credit) {
+                    let sourcing = self.outcome_credit(&o, true, false).sourcing;
+                    sla.push((o.at, o.kind == OutcomeKind::Achieved, recorded(sourcing)));
                 }
             });
             sla.sort_unstable();
+            let roles = scope.roles(r, a, !sla.is_empty());
+            if roles == 0 {
+                continue;
+            }
             let latest = c.latest(r);
             let one_touch =
                 (r.flags & flag::ONE_TOUCH_SET != 0).then_some(r.flags & flag::ONE_TOUCH != 0);
@@ -167,11 +173,11 @@ impl Reader<'_> {
                     recorded(a.created_sourcing),
                     recorded(a.first_reply_sourcing),
                     recorded(a.solved_sourcing),
-                    current.get(&a.team).copied().flatten(),
+                    None,
                 ],
                 sla: sla
                     .iter()
-                    .map(|&(at, achieved)| (whole_seconds(at), achieved))
+                    .map(|&(at, achieved, sourcing)| (whole_seconds(at), achieved, sourcing))
                     .collect(),
             };
             if ticket_counts(&input, params) {

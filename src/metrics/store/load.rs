@@ -176,6 +176,8 @@ pub(super) fn load_rows(conn: &mut PgConnection, which: Selection<'_>) -> QueryR
         c::due_at,
         c::fulfilled_at,
         c::breached_at,
+        c::outcome_team_id,
+        c::outcome_assignee_id,
     );
     Ok(match which {
         Selection::After(after, n) => {
@@ -224,25 +226,30 @@ pub(super) fn assemble(
     clocks: Vec<ClockTuple>,
 ) -> Vec<Packed> {
     let mut outcomes: HashMap<i64, Vec<Outcome>> = HashMap::default();
-    for (ticket_id, running, due_at, fulfilled_at, breached_at) in clocks {
-        // The three outcomes of `metrics::sla_attainment_by`, one UNION ALL branch each.
+    for (ticket_id, running, due_at, fulfilled_at, breached_at, team, assignee) in clocks {
+        // The three outcomes of `metrics::sla_attainment_by`, one UNION ALL branch each, each
+        // credited to the team and assignee at its instant (docs/METRICS.md §7).
+        let credit = content.intern_credit(team, assignee);
         let list = outcomes.entry(ticket_id).or_default();
         if let (Some(at), None) = (fulfilled_at, breached_at) {
             list.push(Outcome {
                 at: at.timestamp_micros(),
                 kind: OutcomeKind::Achieved,
+                credit,
             });
         }
         if let Some(at) = breached_at {
             list.push(Outcome {
                 at: at.timestamp_micros(),
                 kind: OutcomeKind::Breached,
+                credit,
             });
         }
         if let (true, None, Some(at)) = (running, breached_at, due_at) {
             list.push(Outcome {
                 at: at.timestamp_micros(),
                 kind: OutcomeKind::BreachedIfDue,
+                credit,
             });
         }
     }
@@ -296,6 +303,7 @@ pub(super) fn assemble(
                 resolution_business,
                 reopens,
             ) = m;
+            let outcomes = outcomes.remove(&id).unwrap_or_default();
             Packed::of(Unpacked {
                 ticket_id: id,
                 has_metrics: metrics_id.is_some(),
@@ -312,11 +320,12 @@ pub(super) fn assemble(
                 priority: content.labels.intern(priority),
                 category: content.strings.intern(category),
                 attribution: content.intern_attribution(team_id, assignee_id, credit),
+                outcome_credits: content.intern_outcome_credits(&outcomes),
                 organization: content.ids.intern(organization_id),
                 site: content.ids.intern(site_id),
                 source: content.sources.intern(source),
                 custom: content.customs.intern(custom),
-                outcomes: outcomes.remove(&id).unwrap_or_default(),
+                outcomes,
                 requester_id: requester_id.unwrap_or(NONE),
                 created: ticket_created_at.timestamp_micros(),
                 solved: micros(ticket_solved_at),
@@ -330,6 +339,33 @@ pub(super) fn assemble(
 }
 
 impl Content {
+    /// The index in `credits` of an SLA outcome's team and assignee (interning the ids; 0 for
+    /// neither).
+    pub(super) fn intern_credit(&mut self, team: Option<i64>, assignee: Option<i64>) -> u32 {
+        let pair = (self.ids.intern(team), self.ids.intern(assignee));
+        if pair == (0, 0) {
+            return 0;
+        }
+        self.credits.intern(Some(pair))
+    }
+
+    /// The index in `outcome_credits` of the credits of a row's SLA outcomes when the row can
+    /// hold them inline (at most [`INLINE_OUTCOMES`]): `Some(0)` when all are nobody's, `None`
+    /// for more outcomes or a full table (they go to [`Extra`] with their credits).
+    pub(super) fn intern_outcome_credits(&mut self, outcomes: &[Outcome]) -> Option<u16> {
+        if outcomes.len() > INLINE_OUTCOMES {
+            return None;
+        }
+        let mut inline = [0; INLINE_OUTCOMES];
+        for (slot, o) in inline.iter_mut().zip(outcomes) {
+            *slot = o.credit;
+        }
+        if inline == [0; INLINE_OUTCOMES] {
+            return Some(0);
+        }
+        Some(self.outcome_credits.intern(Some(inline))).filter(|&i| i != 0)
+    }
+
     /// The index in `attributions` of a ticket's current team and assignee and its attribution
     /// columns (interning ids and labels).
     pub(super) fn intern_attribution(

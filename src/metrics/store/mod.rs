@@ -118,7 +118,16 @@ struct Outcome {
     /// Microseconds since the Unix epoch, UTC.
     at: i64,
     kind: OutcomeKind,
+    /// Whom it is credited to: the ticket's team and assignee at `at` (docs/METRICS.md §7;
+    /// `ticket_sla_clocks.outcome_team_id`, `outcome_assignee_id`), an index in
+    /// `Content::credits` (0 = no team, no assignee). Fills the padding: still 16 bytes.
+    credit: u32,
 }
+
+const _: () = assert!(
+    std::mem::size_of::<Outcome>() == 16,
+    "an SLA outcome is 16 bytes"
+);
 
 /// The bits of [`Row::flags`].
 mod flag {
@@ -202,6 +211,11 @@ struct Row {
     /// JSON), interned in `Content::customs` (0 = none): breakdowns by a drop-down field read
     /// it. Distinct combinations are few; the 4 bytes fill the row's padding (still 120).
     custom: u32,
+    /// The credits of the row's inline SLA outcomes, in their order: an index in
+    /// `Content::outcome_credits` (0: every outcome credited to nobody, or none). Distinct
+    /// combinations are few; the 2 bytes fill the row's last padding (still 120). Past 65,535
+    /// combinations a row's outcomes go to [`Extra`], which holds each one's credit.
+    outcome_credits: u16,
 }
 
 const _: () = assert!(
@@ -217,7 +231,7 @@ const _: () = assert!(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 struct Attribution {
     /// `tickets.team_id`, `tickets.assignee_id`: as they are now (`current_team`,
-    /// `current_agent`; SLA attainment).
+    /// `current_agent`).
     team: u32,
     assignee: u32,
     /// `created_team_id`, `created_sourcing`: volumes and repeat contacts.
@@ -236,6 +250,10 @@ struct Attribution {
     solved_sourcing: u8,
     solved_employment: u8,
 }
+
+/// The team and assignee an SLA outcome is credited to (interned ids, 0 = none), held once
+/// per distinct pair in `Content::credits`.
+type OutcomeCredit = (u32, u32);
 
 /// `team_sourcing` values.
 const SOURCINGS: &[&str] = &["in_house", "outsourced"];
@@ -267,9 +285,6 @@ enum Role {
     FirstReply,
     /// Resolution figures: the assignee and team at the latest solve.
     Solved,
-    /// The ticket's current team and assignee, with their current sourcing and employment
-    /// type (SLA attainment; satisfaction reads its survey's team and assignee the same way).
-    Current,
 }
 
 /// The team, agent, sourcing and employment type a figure is credited to (interned; 0 = none).
@@ -316,6 +331,9 @@ struct Unpacked {
     site: u32,
     custom: u32,
     outcomes: Vec<Outcome>,
+    /// `Content::outcome_credits` of the outcomes' credits when they are inline; `None`: that
+    /// table is full, the outcomes go to [`Extra`].
+    outcome_credits: Option<u16>,
     requester_id: i64,
     created: i64,
     solved: i64,
@@ -384,6 +402,12 @@ struct Content {
     /// Distinct attributions of the rows ([`Row::attribution`]); only ever added to between
     /// full loads, like `ids` (a full load starts afresh).
     attributions: Interned<Attribution, u32>,
+    /// Distinct (team, assignee) credits of SLA outcomes ([`Outcome::credit`]); only ever
+    /// added to between full loads.
+    credits: Interned<OutcomeCredit, u32>,
+    /// Distinct combinations of the credits of a row's inline SLA outcomes, in their order
+    /// (indexes in `credits`, 0 past the row's count): [`Row::outcome_credits`].
+    outcome_credits: Interned<[u32; INLINE_OUTCOMES], u16>,
     /// Positions in `rows` of the tickets with a requester, by (requester, category,
     /// `tickets.created_at`, id): the 7-day look-ups of `fcr.v1` read creations of a group.
     by_created: Vec<u32>,
@@ -418,6 +442,22 @@ pub struct Dimensions {
     users: HashMap<i64, (String, String)>,
     organizations: HashMap<i64, String>,
     sites: HashMap<i64, String>,
+    /// team id → its sourcing periods `(valid_from µs, sourcing)`, ascending (`team_sourcing_periods`;
+    /// the first from [`NONE`], −∞).
+    sourcing_periods: HashMap<i64, Vec<(i64, String)>>,
+    /// staff id → their employment type periods, likewise (`user_periods`).
+    employment_periods: HashMap<i64, Vec<(i64, String)>>,
+}
+
+#[derive(QueryableByName)]
+struct Period {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    /// `NULL` for `-infinity`.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    valid_from: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    value: String,
 }
 
 #[derive(QueryableByName)]
@@ -431,11 +471,31 @@ struct Named {
 }
 
 impl Dimensions {
-    /// Reads the four small dimension tables.
+    /// Reads the four small dimension tables and the histories of the teams' sourcing and the
+    /// staff's employment types (what an SLA outcome's credit reads at its instant).
     ///
     /// # Errors
     /// Database errors.
     pub fn load(conn: &mut PgConnection) -> QueryResult<Dimensions> {
+        let mut periods = |sql: &str| -> QueryResult<HashMap<i64, Vec<(i64, String)>>> {
+            let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::default();
+            for p in diesel::sql_query(sql).load::<Period>(conn)? {
+                out.entry(p.id)
+                    .or_default()
+                    .push((load::micros(p.valid_from), p.value));
+            }
+            Ok(out)
+        };
+        let sourcing_periods = periods(
+            "SELECT team_id AS id, NULLIF(valid_from, '-infinity') AS valid_from,
+                    sourcing::text AS value
+               FROM team_sourcing_periods ORDER BY team_id, valid_from",
+        )?;
+        let employment_periods = periods(
+            "SELECT user_id AS id, NULLIF(valid_from, '-infinity') AS valid_from,
+                    employment_type::text AS value
+               FROM user_periods ORDER BY user_id, valid_from",
+        )?;
         let mut load = |sql: &str| -> QueryResult<Vec<Named>> { diesel::sql_query(sql).load(conn) };
         let attribute = |n: Named| (n.id, (n.name, n.attribute.unwrap_or_default()));
         Ok(Dimensions {
@@ -455,6 +515,8 @@ impl Dimensions {
                 .into_iter()
                 .map(|n| (n.id, n.name))
                 .collect(),
+            sourcing_periods,
+            employment_periods,
         })
     }
 }
@@ -475,11 +537,11 @@ pub enum StoreGrouping<'a> {
 pub struct Reader<'a> {
     content: &'a Content,
     dimensions: Dimensions,
-    /// Interned team id → its current sourcing (interned label), for the figures credited to
-    /// the current team (SLA attainment) or a survey's team.
-    current_sourcing: HashMap<u32, u8>,
-    /// Interned staff id → their current employment type (interned label), likewise.
-    current_employment: HashMap<u32, u8>,
+    /// Interned team id → its sourcing periods `(valid_from µs, interned label)`, ascending:
+    /// an SLA outcome's sourcing is its team's at the outcome's instant.
+    sourcing_periods: HashMap<u32, Vec<(i64, u8)>>,
+    /// Interned staff id → their employment type periods, likewise.
+    employment_periods: HashMap<u32, Vec<(i64, u8)>>,
 }
 
 /// What a refresh did (for logs and tests).
@@ -691,7 +753,8 @@ impl MetricsStore {
     }
 
     /// Distinct attributions held (`Attribution`: one per combination of current team and
-    /// assignee and the credits of creation, first reply and latest solve), and their bytes.
+    /// assignee, the credits of creation, first reply and latest solve and those of the inline
+    /// SLA outcomes), and their bytes with those of the distinct SLA outcome credits.
     pub fn attribution_heap_bytes(&self) -> (usize, usize) {
         self.content.read().as_ref().map_or((0, 0), |c| {
             (
@@ -700,7 +763,12 @@ impl MetricsStore {
                     + c.attributions.index.capacity()
                         * (std::mem::size_of::<Attribution>() + 5)
                         * 8
-                        / 7,
+                        / 7
+                    + c.credits.values.capacity() * std::mem::size_of::<OutcomeCredit>()
+                    + c.credits.index.capacity() * (std::mem::size_of::<OutcomeCredit>() + 5) * 8
+                        / 7
+                    + c.outcome_credits.values.capacity() * 16
+                    + c.outcome_credits.index.capacity() * (16 + 3) * 8 / 7,
             )
         })
     }
@@ -761,12 +829,16 @@ type Loaded = (
     Vec<(TicketTuple, MetricsTuple, ContactTuple, AttributionTuple)>,
     Vec<ClockTuple>,
 );
+/// A clock: ticket, `running`, `due_at`, `fulfilled_at`, `breached_at`, `outcome_team_id`,
+/// `outcome_assignee_id`.
 type ClockTuple = (
     i64,
     bool,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    Option<i64>,
+    Option<i64>,
 );
 
 /// Tickets a full load reads per query.

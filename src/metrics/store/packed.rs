@@ -74,7 +74,8 @@ impl Packed {
             }
         };
         let mut outcome_at = [NONE; INLINE_OUTCOMES];
-        if u.outcomes.len() > INLINE_OUTCOMES {
+        let outcome_credits = u.outcome_credits.unwrap_or(0);
+        if u.outcomes.len() > INLINE_OUTCOMES || u.outcome_credits.is_none() {
             flags |= flag::OUTCOMES_IN_EXTRA << flag::OUTCOMES_SHIFT;
             extra.outcomes = u.outcomes.into_boxed_slice();
             needs_extra = true;
@@ -108,6 +109,7 @@ impl Packed {
                 channel: u.channel,
                 priority: u.priority,
                 custom: u.custom,
+                outcome_credits,
             },
             extra: needs_extra.then_some(extra),
             hold: (!u.on_hold.is_empty()).then_some(u.on_hold),

@@ -345,6 +345,16 @@ pub struct TicketFacts {
     /// Per SLA outcome in the period and by `as_of`: achieved.
     #[diesel(sql_type = Array<Bool>)]
     pub sla_achieved: Vec<bool>,
+    /// Whom the ticket's SLA attainment is credited to: the team and assignee of its last
+    /// outcome in the period and by `as_of` (by instant, then achieved after breached, then
+    /// team and assignee with none first), at that outcome's instant (`sla_at`, whole seconds;
+    /// docs/METRICS.md §7). `None` without an outcome.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub sla_team_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub sla_assignee_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub sla_at: Option<i64>,
 }
 
 #[derive(QueryableByName)]
@@ -717,18 +727,17 @@ fn ticket_observations(
             );
         }
     }
-    // SLA attainment, the ticket as the unit: its outcomes in the period, all achieved.
+    // SLA attainment, the ticket as the unit: its outcomes in the period, all achieved;
+    // credited to the team and assignee of its last outcome there, at that outcome's instant
+    // (docs/METRICS.md §7), with their sourcing and employment type then.
     if !r.sla_achieved.is_empty() && c.wants(BakeOffMetric::SlaAttainment) {
         let attained = r.sla_achieved.iter().all(|a| *a);
-        let credit = match r.latest_solved_at {
-            Some(at) => periods.credit(r.solved_team_id, r.solved_employment, false, at),
-            None => periods.credit(
-                r.first_reply_team_id,
-                r.first_reply_employment,
-                false,
-                r.first_reply_at.unwrap_or(r.created),
-            ),
-        };
+        let at = r.sla_at.unwrap_or(r.created);
+        let employment = r
+            .sla_assignee_id
+            .and_then(|u| periods.employment_at(u, at))
+            .map(String::from);
+        let credit = periods.credit(r.sla_team_id, employment, false, at);
         c.push(
             BakeOffMetric::SlaAttainment,
             r.id,

@@ -29,7 +29,16 @@ pub fn read(
     let sql = format!(
         "WITH sla AS ({sla}
          ), outcomes AS (
-            SELECT s.ticket_id, array_agg(s.achieved ORDER BY s.at, s.achieved) AS sla_achieved
+            SELECT s.ticket_id, array_agg(s.achieved ORDER BY s.at, s.achieved) AS sla_achieved,
+                   -- The credit of the last outcome (by instant, then achieved-last, then team
+                   -- and assignee with none first): the ticket's credit (docs/METRICS.md §7).
+                   (array_agg(s.team_id ORDER BY s.at DESC, s.achieved DESC,
+                              s.team_id DESC NULLS LAST, s.assignee_id DESC NULLS LAST))[1]
+                       AS sla_team_id,
+                   (array_agg(s.assignee_id ORDER BY s.at DESC, s.achieved DESC,
+                              s.team_id DESC NULLS LAST, s.assignee_id DESC NULLS LAST))[1]
+                       AS sla_assignee_id,
+                   floor(extract(epoch FROM max(s.at)))::int8 AS sla_at
               FROM sla s WHERE s.at >= $2 AND s.at < $3 GROUP BY s.ticket_id
          )
          SELECT t.id, t.source, t.organization_id, t.site_id, t.channel::text AS channel,
@@ -42,7 +51,8 @@ pub fn read(
                 m.reopens, {fcr} AS fcr,
                 m.first_reply_team_id, m.first_reply_agent_employment::text AS first_reply_employment,
                 m.solved_team_id, m.solved_assignee_employment::text AS solved_employment,
-                coalesce(o.sla_achieved, '{{}}') AS sla_achieved
+                coalesce(o.sla_achieved, '{{}}') AS sla_achieved,
+                o.sla_team_id, o.sla_assignee_id, o.sla_at
            FROM tickets t
            JOIN ticket_metrics m ON m.ticket_id = t.id
            LEFT JOIN outcomes o ON o.ticket_id = t.id
@@ -59,7 +69,8 @@ pub fn read(
         sla = if q.sla {
             crate::reports::inputs::SLA_OUTCOMES_AS_OF_SQL
         } else {
-            "SELECT NULL::int8 AS ticket_id, NULL::timestamptz AS at, NULL::bool AS achieved
+            "SELECT NULL::int8 AS ticket_id, NULL::timestamptz AS at, NULL::bool AS achieved,
+                    NULL::int8 AS team_id, NULL::int8 AS assignee_id
               WHERE FALSE"
         },
         fcr = if q.fcr {

@@ -5,7 +5,7 @@
 //! (docs/METRICS.md §7, "Attribution").
 
 use super::*;
-use crate::reports::inputs::Role;
+use crate::reports::inputs::{Role, Sourcing};
 
 /// Which rows a set of figures is over.
 #[derive(Clone, Copy)]
@@ -25,6 +25,15 @@ impl Selector<'_> {
                 Selector::Sourcing(s) => t.sourcing(role) == Some(*s),
                 Selector::Employment(_) => false,
             }
+    }
+    /// Whether an SLA outcome credited with `sourcing` (at its instant) is selected (the
+    /// ticket's outcomes are the scope's already).
+    fn outcome(&self, sourcing: Option<Sourcing>) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Sourcing(s) => sourcing.map(Sourcing::as_str) == Some(*s),
+            Selector::Employment(_) => false,
+        }
     }
     fn rating(&self, r: &RatingInput) -> bool {
         match self {
@@ -128,15 +137,12 @@ pub(super) fn measure_buckets(
                 tally(&mut m.fcr, t.fcr == Some(true));
             }
         }
-        // The ticket is the unit: it attains in a period when all its outcomes there were
-        // achieved. Outcomes are ascending by instant, so a bucket's are consecutive.
+        // The ticket is the unit: it attains in a period when all its outcomes there (those
+        // selected: each with the sourcing credited at its instant) were achieved. Outcomes are
+        // ascending by instant, so a bucket's are consecutive.
         let mut run: Option<(usize, bool)> = None;
-        let sla: &[(i64, bool)] = if sel.ticket(t, Role::Sla) {
-            &t.sla
-        } else {
-            &[]
-        };
-        for (at, achieved) in sla {
+        let sla = if t.holds(Role::Sla) { &t.sla[..] } else { &[] };
+        for (at, achieved, _) in sla.iter().filter(|o| sel.outcome(o.2)) {
             let Some(k) = bucket(*at) else { continue };
             run = match run {
                 Some((j, all_achieved)) if j == k => Some((k, all_achieved && *achieved)),

@@ -40,7 +40,13 @@ fn ticket(
         fcr,
         roles: crate::reports::inputs::ALL_ROLES,
         sourcing: [crate::reports::inputs::Sourcing::parse(Some(sourcing)); 4],
-        sla: sla.into(),
+        sla: sla
+            .into_iter()
+            .map(|(at, achieved)| {
+                let sourcing = crate::reports::inputs::Sourcing::parse(Some(sourcing));
+                (at, achieved, sourcing)
+            })
+            .collect(),
     }
 }
 
@@ -354,7 +360,7 @@ fn canonical_lines_are_the_documented_form() {
     assert_eq!(
         first,
         vec![format!(
-            "t\t1\t{}\t{}\t600\t{}\t82800\t0\t1\t1\tcfsa\tin_house\tin_house\tin_house\tin_house\t{}:1",
+            "t\t1\t{}\t{}\t600\t{}\t82800\t0\t1\t1\tcfsa\tin_house\tin_house\tin_house\t{}:1:in_house",
             D + 3600,
             D + 7200,
             D + DAY,

@@ -36,7 +36,12 @@ fn ticket(id: i64, created: i64, frt: i64, solved_after: Option<i64>) -> TicketI
         fcr: solved_after.map(|_| true),
         roles: crate::reports::inputs::ALL_ROLES,
         sourcing: [Some(crate::reports::inputs::Sourcing::InHouse); 4],
-        sla: vec![(created + frt, frt <= 3600)].into(),
+        sla: vec![(
+            created + frt,
+            frt <= 3600,
+            Some(crate::reports::inputs::Sourcing::InHouse),
+        )]
+        .into(),
     }
 }
 
@@ -408,7 +413,7 @@ Recompute with `frontline report verify FILE` on the JSON document: the same dat
 | Field | Value |
 | --- | --- |
 | Algorithm | `SHA-256` |
-| Canonical form | `frontline.evidence.inputs.v3` |
+| Canonical form | `frontline.evidence.inputs.v4` |
 | Parameters SHA-256 | `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` |
 | Inputs SHA-256 | `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb` |
 | Report SHA-256 | `cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc` |

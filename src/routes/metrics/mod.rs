@@ -673,8 +673,9 @@ pub const DEFINITIONS: Definitions = Definitions {
                   reopen_rate, one_touch_rate, one_touch_strict_rate, fcr_rate and \
                   on_hold_by_reason to the assignee and team at the latest solve; csat, \
                   csat_response_rate and nps to the team and assignee at the solve surveyed; \
-                  sla_attainment to the ticket's current team and assignee; current_team and \
-                  current_agent are the ticket's now",
+                  sla_attainment, each target to the team and assignee when it was achieved \
+                  or breached, with sourcing and employment type at that instant; current_team \
+                  and current_agent are the ticket's now",
     periods: "tickets_created and repeat_contact_rate by creation; first_reply_time by the \
               first reply; tickets_solved, full_resolution_time, reopen_rate, one_touch_rate, \
               one_touch_strict_rate and fcr_rate by the latest solve; sla_attainment by the \
