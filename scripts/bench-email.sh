@@ -41,6 +41,8 @@ PASSWORD="bench-email-password"
 echo "$PASSWORD" | $BIN user create --role admin --email bench@frontline.local >/dev/null
 REQUESTER=$("${PSQL[@]}" -d $DB -At -c \
   "INSERT INTO customers (name, email) VALUES ('Bench Caller', 'caller@bench.test') RETURNING id" | head -n 1)
+# The created tickets' category must be in the catalogue (an unknown one is a 422).
+"${PSQL[@]}" -d $DB -c "INSERT INTO ticket_categories (key, name) VALUES ('account funding', 'Account funding') ON CONFLICT (key) DO NOTHING"
 
 CSV=$(mktemp)
 $SINK "$SMTP_PORT" "$CSV" &
