@@ -82,12 +82,27 @@ pub fn read_with_store(
         .ok_or(ReportError::ScopeNotFound(params.scope.as_str()))?;
     let calendar = inputs::calendar(conn, params)?;
     let on = calendar.as_ref().map(|(c, _)| c);
-    let tickets = match reader.evidence_tickets(params, on) {
+    // PostgreSQL reads the ratings, names and training inputs on a second thread while this
+    // one passes over the store.
+    let (tickets, work_orders, rest) = std::thread::scope(|scope| {
+        let rest = scope.spawn(|| inputs::load_rest(conn, params, on, Some(reader)));
+        let tickets = reader.evidence_tickets(params, on);
+        let work_orders = reader.evidence_work_orders(params);
+        let rest = rest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (tickets, work_orders, rest)
+    });
+    let rest = rest?;
+    let tickets = match tickets {
         Some(tickets) => tickets,
         None => inputs::load_tickets(conn, params, on)?,
     };
-    let work_orders = reader.evidence_work_orders(params);
-    let mut inputs = inputs::load_beside(conn, params, tickets, work_orders, on)?;
+    let work_orders = match work_orders {
+        Some(work_orders) => work_orders,
+        None => inputs::load_work_orders(conn, params)?,
+    };
+    let mut inputs = rest.with(tickets, work_orders);
     inputs.calendar_name = calendar.map(|(_, name)| name);
     Ok((name, inputs))
 }
@@ -354,7 +369,27 @@ fn month_label(t: DateTime<Utc>, params: &EvidenceParams) -> String {
 pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> EvidenceDocument {
     retain_relevant(&mut inputs, params);
     anonymise_quotes(&mut inputs);
-    let field = has_field_work(&inputs, params);
+    let inputs = &inputs;
+    // The manifest's hashes on a thread of their own while the figures are computed.
+    std::thread::scope(|scope| {
+        let hashed = scope.spawn(|| manifest::manifest(params, inputs));
+        assemble(params, scope_name, inputs, move || {
+            hashed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// The document of `inputs` (kept and anonymised), its manifest given by `manifest` once the
+/// figures are computed.
+fn assemble(
+    params: &EvidenceParams,
+    scope_name: &str,
+    inputs: &Inputs,
+    manifest: impl FnOnce() -> super::document::Manifest,
+) -> EvidenceDocument {
+    let field = has_field_work(inputs, params);
     let (es, ee) = (
         params.eligibility.start.timestamp(),
         params.eligibility.end.timestamp(),
@@ -366,8 +401,8 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
 
     let as_of = params.as_of.timestamp();
     // Headline.
-    let now = measure(&inputs, es, ee, as_of, Selector::All);
-    let before = measure(&inputs, cs, ce, as_of, Selector::All);
+    let now = measure(inputs, es, ee, as_of, Selector::All);
+    let before = measure(inputs, cs, ce, as_of, Selector::All);
     let mut keys: Vec<&'static str> = TICKET_HEADLINE.to_vec();
     if field {
         keys.push("first_time_fix");
@@ -411,7 +446,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             .collect()
     };
     let bounds: Vec<(i64, i64)> = months.iter().map(|(_, s, e)| (*s, *e)).collect();
-    let month_measures = measure_buckets(&inputs, &bounds, as_of, Selector::All);
+    let month_measures = measure_buckets(inputs, &bounds, as_of, Selector::All);
     let mut series_keys: Vec<(&'static str, &'static str, &'static str)> = vec![
         ("volume", "tickets_created", "Tickets created per month"),
         (
@@ -498,7 +533,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             "csat",
         ];
         splits.push(split(
-            &inputs,
+            inputs,
             params,
             "sourcing",
             &["in_house", "outsourced"],
@@ -513,7 +548,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
     };
     if employment_seen("employee") && employment_seen("contractor") {
         splits.push(split(
-            &inputs,
+            inputs,
             params,
             "technician_employment_type",
             &["employee", "contractor"],
@@ -538,7 +573,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         })
         .collect();
 
-    let manifest = manifest::manifest(params, &inputs);
+    let manifest = manifest();
     let mut document = EvidenceDocument {
         format: FORMAT,
         parameters: params.clone(),
@@ -553,7 +588,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         testimonials,
         training: super::training::section(params, &inputs.training),
         narrative: Narrative::default(),
-        methodology: methodology(params, &inputs, field),
+        methodology: methodology(params, inputs, field),
         manifest,
     };
     if let Some(training) = &document.training {

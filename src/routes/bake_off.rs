@@ -178,6 +178,10 @@ fn bake_off_error(e: BakeOffError) -> ApiError {
         BakeOffError::AsOfTooEarly => {
             ApiError::invalid_field("as_of", "must not be before the period's start")
         }
+        BakeOffError::TooManyStrata(stratum) => ApiError::invalid_field(
+            "protocol.strata",
+            format!("{stratum} has more than 65,536 values: too many strata to report"),
+        ),
         BakeOffError::Database(e) => e.into(),
     }
 }

@@ -11,7 +11,7 @@
 //! equality of both paths is tested in `tests/api/bake_off.rs`.
 
 use super::*;
-use crate::reports::bakeoff::inputs::{TicketFacts, TicketQuery};
+use crate::reports::bakeoff::inputs::{Facts, TicketFacts, TicketQuery};
 
 /// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
 fn whole_seconds(micros: i64) -> i64 {
@@ -24,6 +24,28 @@ fn present(v: i64) -> Option<i64> {
 }
 
 impl Reader<'_> {
+    /// The tickets the snapshot holds (merged ones left out).
+    pub fn ticket_count(&self) -> usize {
+        self.content.rows.len()
+    }
+
+    /// The facts of ticket `ticket_id` a bake-off's cohorts and strata read of a survey's or a
+    /// work order's ticket (`reports::bakeoff::beside_sql`): `None` when the store has no such
+    /// ticket (a merged one, a duplicate in no figure).
+    pub fn bake_off_facts(&self, ticket_id: i64) -> Option<Facts<'_>> {
+        let c = self.content;
+        let r = c.rows.get(c.position(ticket_id).ok()?)?;
+        let label = |v: u8| c.labels.value(v).map(String::as_str);
+        Some(Facts {
+            source: c.sources.value(r.source).map(String::as_str),
+            organization: c.ids.value(r.organization).copied(),
+            site: c.ids.value(r.site).copied(),
+            channel: label(r.channel),
+            category: c.strings.value(r.category).map(String::as_str),
+            priority: label(r.priority),
+        })
+    }
+
     /// Calls `visit` with the facts of each ticket `q` selects, ascending by id, exactly as
     /// `reports::bakeoff::ticket_sql::read` reads them from the database at this snapshot.
     pub fn bake_off_tickets(&self, q: &TicketQuery<'_>, visit: &mut impl FnMut(TicketFacts)) {

@@ -107,15 +107,33 @@ fn unit_of(metric: BakeOffMetric) -> &'static str {
 
 /// The comparison of one metric over `rows` (that metric's observations), before Holm's
 /// correction (`p_adjusted` is filled by [`family`]).
-fn compare(
+fn compare<'o>(
     protocol: &Protocol,
     metric: BakeOffMetric,
     id: String,
-    rows: &[&Observation],
+    rows: impl Iterator<Item = &'o Observation> + Clone,
 ) -> MetricResult {
-    let a: Vec<i64> = rows.iter().filter(|o| o.a).map(|o| o.value).collect();
-    let b: Vec<i64> = rows.iter().filter(|o| o.b).map(|o| o.value).collect();
-    let overlap = rows.iter().filter(|o| o.a && o.b).count();
+    // Durations keep their values (medians, ranks); rates only their counts.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut na, mut nb, mut sa, mut sb, mut overlap) = (0_usize, 0_usize, 0_u64, 0_u64, 0_usize);
+    let duration = metric.is_duration();
+    for o in rows {
+        if o.a {
+            na += 1;
+            sa += u64::from(o.value != 0);
+            if duration {
+                a.push(o.value);
+            }
+        }
+        if o.b {
+            nb += 1;
+            sb += u64::from(o.value != 0);
+            if duration {
+                b.push(o.value);
+            }
+        }
+        overlap += usize::from(o.a && o.b);
+    }
     let mut result = MetricResult {
         id,
         metric,
@@ -129,13 +147,13 @@ fn compare(
         }
         .to_string(),
         a: CohortFigure {
-            n: a.len(),
+            n: na,
             value: None,
             successes: None,
             interval: None,
         },
         b: CohortFigure {
-            n: b.len(),
+            n: nb,
             value: None,
             successes: None,
             interval: None,
@@ -184,9 +202,7 @@ fn compare(
             result.p_value = Some(mw.p_value);
         }
     } else {
-        let count = |v: &[i64]| v.iter().filter(|x| **x != 0).count() as u64;
-        let (sa, sb) = (count(&a), count(&b));
-        for (fig, s, n) in [(&mut result.a, sa, a.len()), (&mut result.b, sb, b.len())] {
+        for (fig, s, n) in [(&mut result.a, sa, na), (&mut result.b, sb, nb)] {
             if let Some(p) = inference::wilson(s, n as u64, CONFIDENCE_95) {
                 fig.value = Some(p.rate);
                 fig.successes = Some(s);
@@ -196,7 +212,7 @@ fn compare(
                 });
             }
         }
-        if let Some(t) = two_proportions(sa, a.len() as u64, sb, b.len() as u64, CONFIDENCE_95) {
+        if let Some(t) = two_proportions(sa, na as u64, sb, nb as u64, CONFIDENCE_95) {
             result.difference = Some(t.difference);
             result.difference_interval = Some(Interval {
                 low: t.difference_low,
@@ -272,35 +288,48 @@ pub fn results(
     observations: &Observations,
 ) -> (Vec<MetricResult>, Vec<StratumResults>) {
     let rows = &observations.rows;
-    let of = |metric: BakeOffMetric| -> Vec<&Observation> {
-        rows.iter().filter(|o| o.metric == metric).collect()
+    // The rows are ordered by metric: each metric's are one run.
+    let of = |metric: BakeOffMetric| -> &[Observation] {
+        let low = rows.partition_point(|o| o.metric < metric);
+        let high = rows.partition_point(|o| o.metric <= metric);
+        &rows[low..high]
     };
     let mut overall: Vec<MetricResult> = protocol
         .metrics
         .iter()
-        .map(|&m| compare(protocol, m, m.id().to_string(), &of(m)))
+        .map(|&m| compare(protocol, m, m.id().to_string(), of(m).iter()))
         .collect();
     family(protocol, &mut overall);
 
     let mut strata = Vec::new();
     for (k, dimension) in protocol.strata.iter().enumerate() {
-        let mut groups: std::collections::BTreeMap<&str, Vec<&Observation>> =
-            std::collections::BTreeMap::new();
+        // Per value met (its index in `strata_values`), its observations, still by metric.
+        let values = observations
+            .strata_values
+            .get(k)
+            .map_or(&[][..], Vec::as_slice);
+        let mut groups: Vec<Vec<&Observation>> = vec![Vec::new(); values.len()];
         for o in rows {
-            groups
-                .entry(observations.stratum(o, k))
-                .or_default()
-                .push(o);
+            if let Some(group) = groups.get_mut(o.strata[k] as usize) {
+                group.push(o);
+            }
         }
-        for (value, group) in groups {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&x, &y| values[x].cmp(&values[y]));
+        for i in order {
+            let group = &groups[i];
+            if group.is_empty() {
+                continue;
+            }
+            let value = values[i].as_str();
             let mut results: Vec<MetricResult> = protocol
                 .metrics
                 .iter()
                 .map(|&m| {
-                    let these: Vec<&Observation> =
-                        group.iter().copied().filter(|o| o.metric == m).collect();
+                    let low = group.partition_point(|o| o.metric < m);
+                    let high = group.partition_point(|o| o.metric <= m);
                     let id = format!("{}[{}={}]", m.id(), dimension.as_str(), value);
-                    compare(protocol, m, id, &these)
+                    compare(protocol, m, id, group[low..high].iter().copied())
                 })
                 .collect();
             family(protocol, &mut results);

@@ -11,12 +11,13 @@
 //! `user_periods`.
 
 use super::protocol::{BakeOffMetric, Cohort, Protocol, Stratum};
-use super::ticket_sql;
+use super::{beside_sql, ticket_sql};
 use crate::domain::calendar::BusinessCalendar;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Int2, Int4, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text};
 use std::collections::HashMap;
+use std::fmt::Write;
 
 /// One observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +33,12 @@ pub struct Observation {
     /// In cohort B.
     pub b: bool,
     /// The value of each of the protocol's strata, in its order, as an index into
-    /// [`Observations::strata_values`] (unused positions 0).
-    pub strata: [u32; 4],
+    /// [`Observations::strata_values`] (unused positions 0; 65,536 values at most, so that an
+    /// observation is 32 bytes: a year at a million tickets has about six million).
+    pub strata: [u16; 4],
 }
+
+const _: () = assert!(std::mem::size_of::<Observation>() == 32);
 
 /// Everything a bake-off is computed from.
 #[derive(Debug, Clone, Default)]
@@ -78,14 +82,32 @@ pub struct TicketQuery<'a> {
     pub fcr: bool,
 }
 
-/// The static facts of a ticket the filters and strata read.
-struct Facts {
-    source: Option<String>,
-    organization: Option<i64>,
-    site: Option<i64>,
-    channel: Option<String>,
-    category: Option<String>,
-    priority: Option<String>,
+/// The facts of a ticket the cohorts' filters and the strata read, borrowed from a row or from
+/// the metrics store ([`crate::metrics::store::Reader::bake_off_facts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts<'f> {
+    /// `tickets.source` (`None`: the company's own).
+    pub source: Option<&'f str>,
+    /// The organization and site (a work order's own).
+    pub organization: Option<i64>,
+    pub site: Option<i64>,
+    /// `channel`, `category`, `priority` as text.
+    pub channel: Option<&'f str>,
+    pub category: Option<&'f str>,
+    pub priority: Option<&'f str>,
+}
+
+impl<'f> Facts<'f> {
+    fn of_columns(t: &'f beside_sql::TicketColumns) -> Facts<'f> {
+        Facts {
+            source: t.source.as_deref(),
+            organization: t.organization_id,
+            site: t.site_id,
+            channel: t.channel.as_deref(),
+            category: t.category.as_deref(),
+            priority: t.priority.as_deref(),
+        }
+    }
 }
 
 /// Who an observation is credited to, at the instant.
@@ -93,7 +115,7 @@ struct Credit<'p> {
     team: Option<i64>,
     sourcing: Option<&'p str>,
     vendor: Option<&'p str>,
-    employment: Option<String>,
+    employment: Option<&'p str>,
     technician: bool,
 }
 
@@ -176,13 +198,13 @@ impl Periods {
             .map(|(_, e)| e.as_str())
     }
 
-    fn credit(
-        &self,
+    fn credit<'p>(
+        &'p self,
         team: Option<i64>,
-        employment: Option<String>,
+        employment: Option<&'p str>,
         technician: bool,
         at: i64,
-    ) -> Credit<'_> {
+    ) -> Credit<'p> {
         let period = team.and_then(|t| self.team_at(t, at));
         Credit {
             team,
@@ -201,18 +223,25 @@ fn any_of<T: PartialEq>(list: &Option<Vec<T>>, value: Option<&T>) -> bool {
     }
 }
 
+fn any_text(list: &Option<Vec<String>>, value: Option<&str>) -> bool {
+    match list {
+        None => true,
+        Some(list) => value.is_some_and(|v| list.iter().any(|l| l == v)),
+    }
+}
+
 /// Whether an observation with `facts`, credited to `credit`, is in `cohort`.
-fn member(cohort: &Cohort, facts: &Facts, credit: &Credit<'_>) -> bool {
-    if cohort.source != facts.source {
+fn member(cohort: &Cohort, facts: &Facts<'_>, credit: &Credit<'_>) -> bool {
+    if cohort.source.as_deref() != facts.source {
         return false;
     }
     if cohort.agent_employment_type.is_some()
-        && (credit.technician || credit.employment != cohort.agent_employment_type)
+        && (credit.technician || credit.employment != cohort.agent_employment_type.as_deref())
     {
         return false;
     }
     if cohort.technician_employment_type.is_some()
-        && (!credit.technician || credit.employment != cohort.technician_employment_type)
+        && (!credit.technician || credit.employment != cohort.technician_employment_type.as_deref())
     {
         return false;
     }
@@ -227,30 +256,90 @@ fn member(cohort: &Cohort, facts: &Facts, credit: &Credit<'_>) -> bool {
             .is_none_or(|v| credit.vendor == Some(v))
         && any_of(&cohort.organizations, facts.organization.as_ref())
         && any_of(&cohort.sites, facts.site.as_ref())
-        && any_of(&cohort.channels, facts.channel.as_ref())
-        && any_of(&cohort.categories, facts.category.as_ref())
-        && any_of(&cohort.priorities, facts.priority.as_ref())
+        && any_text(&cohort.channels, facts.channel)
+        && any_text(&cohort.categories, facts.category)
+        && any_text(&cohort.priorities, facts.priority)
 }
 
-fn stratum_value(stratum: Stratum, facts: &Facts) -> String {
-    let none = || "(none)".to_string();
+/// The value of `stratum` for `facts`, written into `site` when it is a number.
+fn stratum_value<'a>(stratum: Stratum, facts: &Facts<'a>, site: &'a mut String) -> &'a str {
+    const NONE: &str = "(none)";
     match stratum {
-        Stratum::Priority => facts.priority.clone().unwrap_or_else(none),
-        Stratum::Category => facts.category.clone().unwrap_or_else(none),
-        Stratum::Channel => facts.channel.clone().unwrap_or_else(none),
-        Stratum::Site => facts.site.map_or_else(none, |s| s.to_string()),
+        Stratum::Priority => facts.priority.unwrap_or(NONE),
+        Stratum::Category => facts.category.unwrap_or(NONE),
+        Stratum::Channel => facts.channel.unwrap_or(NONE),
+        Stratum::Site => match facts.site {
+            None => NONE,
+            Some(s) => {
+                site.clear();
+                let _ = write!(site, "{s}");
+                site.as_str()
+            }
+        },
     }
 }
 
 struct Collector<'a> {
     protocol: &'a Protocol,
-    periods: Periods,
     rows: Vec<Observation>,
     /// Per stratum: value → index, and the values.
-    interned: Vec<(HashMap<String, u32>, Vec<String>)>,
+    interned: Vec<(HashMap<String, u16>, Vec<String>)>,
+    /// A stratum met more values than an index holds (its name).
+    overflow: Option<Stratum>,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(protocol: &'a Protocol, capacity: usize) -> Collector<'a> {
+        Collector {
+            protocol,
+            rows: Vec::with_capacity(capacity),
+            interned: protocol
+                .strata
+                .iter()
+                .map(|_| (HashMap::new(), Vec::new()))
+                .collect(),
+            overflow: None,
+        }
+    }
+
+    /// The index of value `v` of stratum `k`, interned when new (`None` past `u16::MAX`).
+    fn intern(&mut self, k: usize, v: &str) -> Option<u16> {
+        let (index, values) = &mut self.interned[k];
+        if let Some(&i) = index.get(v) {
+            return Some(i);
+        }
+        let next = u16::try_from(values.len()).ok()?;
+        index.insert(v.to_string(), next);
+        values.push(v.to_string());
+        Some(next)
+    }
+
+    /// Appends `other`'s observations, their strata values interned here.
+    fn absorb(&mut self, other: Collector<'_>) {
+        self.overflow = self.overflow.or(other.overflow);
+        let mut map: Vec<Vec<u16>> = Vec::new();
+        for (k, (_, values)) in other.interned.iter().enumerate() {
+            let mut m = Vec::with_capacity(values.len());
+            for v in values {
+                match self.intern(k, v) {
+                    Some(i) => m.push(i),
+                    None => {
+                        self.overflow = self.protocol.strata.get(k).copied();
+                        return;
+                    }
+                }
+            }
+            map.push(m);
+        }
+        self.rows.reserve(other.rows.len());
+        for mut o in other.rows {
+            for (k, m) in map.iter().enumerate() {
+                o.strata[k] = m.get(usize::from(o.strata[k])).copied().unwrap_or(0);
+            }
+            self.rows.push(o);
+        }
+    }
+
     fn wants(&self, metric: BakeOffMetric) -> bool {
         self.protocol.metrics.contains(&metric)
     }
@@ -260,21 +349,20 @@ impl Collector<'_> {
         metric: BakeOffMetric,
         unit: i64,
         value: i64,
-        facts: &Facts,
+        facts: &Facts<'_>,
         credit: &Credit<'_>,
     ) {
         let a = member(&self.protocol.cohort_a, facts, credit);
         let b = member(&self.protocol.cohort_b, facts, credit);
         if a || b {
-            let mut strata = [0_u32; 4];
+            let mut strata = [0_u16; 4];
+            let mut site = String::new();
             for (k, stratum) in self.protocol.strata.iter().enumerate().take(4) {
-                let v = stratum_value(*stratum, facts);
-                let (index, values) = &mut self.interned[k];
-                let next = values.len() as u32;
-                let i = *index.entry(v.clone()).or_insert_with(|| {
-                    values.push(v);
-                    next
-                });
+                let v = stratum_value(*stratum, facts, &mut site);
+                let Some(i) = self.intern(k, v) else {
+                    self.overflow = Some(*stratum);
+                    return;
+                };
                 strata[k] = i;
             }
             self.rows.push(Observation {
@@ -357,74 +445,15 @@ pub struct TicketFacts {
     pub sla_at: Option<i64>,
 }
 
-#[derive(QueryableByName)]
-struct SurveyRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    solved_at: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    team_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    assignee_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    source: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    organization_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    site_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    channel: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    category: Option<String>,
-    #[diesel(sql_type = Text)]
-    priority: String,
-    #[diesel(sql_type = Nullable<Bool>)]
-    responded: Option<bool>,
-    #[diesel(sql_type = Nullable<Int2>)]
-    csat_score: Option<i16>,
-}
-
-#[derive(QueryableByName)]
-struct WorkOrderRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    source: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    organization_id: i64,
-    #[diesel(sql_type = BigInt)]
-    site_id: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    channel: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    category: Option<String>,
-    #[diesel(sql_type = Text)]
-    priority: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    technician_team_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    employment: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    finished_at: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    on_site_at: Option<i64>,
-    #[diesel(sql_type = Bool)]
-    ended_first_visit: bool,
-    #[diesel(sql_type = Bool)]
-    fixed: bool,
-    #[diesel(sql_type = Nullable<Bool>)]
-    arrival_window_met: Option<bool>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    wrench_seconds: Option<i64>,
-}
-
 /// Why the observations cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The protocol's calendar does not exist.
     #[error("no business calendar {0}")]
     UnknownCalendar(i64),
+    /// A stratum has more than 65,536 values (sites, say): too many to report.
+    #[error("stratum {0:?} has more than 65,536 values")]
+    TooManyStrata(Stratum),
     /// A database error.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -449,15 +478,145 @@ fn instant(t: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(t, 0).unwrap_or_default()
 }
 
+/// A row's ticket: joined (`t`), or from the store (absent there: merged, a duplicate in no
+/// figure).
+fn facts_of<'a>(
+    store: Option<&'a crate::metrics::store::Reader<'_>>,
+    ticket_id: i64,
+    t: &'a Option<Box<beside_sql::TicketColumns>>,
+) -> Option<Facts<'a>> {
+    match (store, t) {
+        (_, Some(t)) => Some(Facts::of_columns(t)),
+        (Some(reader), None) => reader.bake_off_facts(ticket_id),
+        (None, None) => None,
+    }
+}
+
+/// The observations of the surveys and work orders the protocol's metrics need, read chunk by
+/// chunk (`joined`: each row with its ticket; otherwise the ticket's facts from `store`).
+fn beside<'p>(
+    conn: &mut PgConnection,
+    protocol: &'p Protocol,
+    q: &TicketQuery<'_>,
+    periods: &Periods,
+    store: Option<&crate::metrics::store::Reader<'_>>,
+    joined: beside_sql::Joined,
+) -> QueryResult<Collector<'p>> {
+    let mut c = Collector::new(protocol, 0);
+    let in_period =
+        |t: i64| t >= q.start.timestamp() && t < q.end.timestamp() && t <= q.as_of.timestamp();
+    if c.wants(BakeOffMetric::Csat) || c.wants(BakeOffMetric::CsatResponseRate) {
+        beside_sql::surveys(conn, q, joined, &mut |chunk| {
+            for (r, t) in chunk {
+                if let Some(facts) = facts_of(store, r.ticket_id, t) {
+                    survey_observations(&mut c, periods, r, &facts);
+                }
+            }
+        })?;
+    }
+    if c.wants(BakeOffMetric::FirstTimeFix)
+        || c.wants(BakeOffMetric::ArrivalWindowMet)
+        || c.wants(BakeOffMetric::WrenchTime)
+    {
+        beside_sql::work_orders(conn, q, joined, &mut |chunk| {
+            for (r, t) in chunk {
+                if let Some(ticket) = facts_of(store, r.ticket_id, t) {
+                    work_order_observations(&mut c, periods, r, ticket, &in_period);
+                }
+            }
+        })?;
+    }
+    Ok(c)
+}
+
+/// A survey's observations: the response rate's (sent in the period) and CSAT's (the ticket's
+/// rating, answered in the period), credited to the team and assignee at the solve surveyed.
+fn survey_observations(
+    c: &mut Collector<'_>,
+    periods: &Periods,
+    r: &beside_sql::SurveyRow,
+    facts: &Facts<'_>,
+) {
+    let employment = r
+        .assignee_id
+        .and_then(|u| periods.employment_at(u, r.solved_at));
+    let credit = periods.credit(r.team_id, employment, false, r.solved_at);
+    if let (Some(responded), true) = (r.responded, c.wants(BakeOffMetric::CsatResponseRate)) {
+        c.push(
+            BakeOffMetric::CsatResponseRate,
+            r.id,
+            i64::from(responded),
+            facts,
+            &credit,
+        );
+    }
+    if let (Some(score), true) = (r.csat_score, c.wants(BakeOffMetric::Csat)) {
+        c.push(
+            BakeOffMetric::Csat,
+            r.id,
+            i64::from(score >= 4),
+            facts,
+            &credit,
+        );
+    }
+}
+
+/// A work order's observations, credited to its technician at the finish (the work order's
+/// own organization and site as its facts).
+fn work_order_observations(
+    c: &mut Collector<'_>,
+    periods: &Periods,
+    r: &beside_sql::WorkOrderRow,
+    ticket: Facts<'_>,
+    in_period: &impl Fn(i64) -> bool,
+) {
+    let facts = Facts {
+        organization: Some(r.organization_id),
+        site: Some(r.site_id),
+        ..ticket
+    };
+    let at = r.finished_at.or(r.on_site_at).unwrap_or(0);
+    let credit = periods.credit(r.technician_team_id, r.employment.as_deref(), true, at);
+    if r.finished_at.is_some_and(in_period) {
+        if r.ended_first_visit && c.wants(BakeOffMetric::FirstTimeFix) {
+            c.push(
+                BakeOffMetric::FirstTimeFix,
+                r.id,
+                i64::from(r.fixed),
+                &facts,
+                &credit,
+            );
+        }
+        if let (Some(w), true) = (r.wrench_seconds, c.wants(BakeOffMetric::WrenchTime)) {
+            c.push(BakeOffMetric::WrenchTime, r.id, w, &facts, &credit);
+        }
+    }
+    if let (true, Some(met), true) = (
+        r.on_site_at.is_some_and(in_period),
+        r.arrival_window_met,
+        c.wants(BakeOffMetric::ArrivalWindowMet),
+    ) {
+        c.push(
+            BakeOffMetric::ArrivalWindowMet,
+            r.id,
+            i64::from(met),
+            &facts,
+            &credit,
+        );
+    }
+}
+
 /// Reads the observations of `protocol` as of `as_of` in the caller's transaction (run it under
 /// `REPEATABLE READ` so the reads share one snapshot); with `store` (a metrics-store read in that
 /// snapshot: [`crate::metrics::store::MetricsStore::read`]) the tickets' facts come from the
-/// store, the same values the SQL reads, in one pass over its packed rows. Only events by `as_of` count; the look-ups
-/// (FCR's 7 days, first-time fix's 30, SLA clocks running past due) see only rows that existed by
-/// then.
+/// store, the same values the SQL reads, in one pass over its packed rows, while another thread
+/// reads the surveys and work orders from the database, chunk by chunk, and turns them into
+/// observations (their tickets' facts from the store too). Only events by `as_of` count; the
+/// look-ups (FCR's 7 days, first-time fix's 30, SLA clocks running past due) see only rows that
+/// existed by then.
 ///
 /// # Errors
-/// [`InputError::UnknownCalendar`]; database errors.
+/// [`InputError::UnknownCalendar`], [`InputError::TooManyStrata`]; database errors.
 pub fn load(
     conn: &mut PgConnection,
     protocol: &Protocol,
@@ -468,190 +627,92 @@ pub fn load(
         .calendar
         .map(|id| the_calendar(conn, id))
         .transpose()?;
-    let mut c = Collector {
-        protocol,
-        periods: Periods::load(conn)?,
-        rows: Vec::new(),
-        interned: protocol
-            .strata
-            .iter()
-            .map(|_| (HashMap::new(), Vec::new()))
-            .collect(),
-    };
-    let (start, end) = (protocol.period.start, protocol.period.end);
-    let src_a = protocol.cohort_a.source.as_deref();
-    let src_b = protocol.cohort_b.source.as_deref();
-    let in_period =
-        |t: i64| t >= start.timestamp() && t < end.timestamp() && t <= as_of.timestamp();
-
-    if [
+    let periods = Periods::load(conn)?;
+    let wants = |m: BakeOffMetric| protocol.metrics.contains(&m);
+    let ticket_metrics = [
         BakeOffMetric::FirstReplyTime,
         BakeOffMetric::FullResolutionTime,
         BakeOffMetric::ReopenRate,
         BakeOffMetric::FirstContactResolution,
         BakeOffMetric::SlaAttainment,
-    ]
-    .iter()
-    .any(|m| c.wants(*m))
-    {
-        let query = TicketQuery {
-            sources: [src_a, src_b],
-            start,
-            end,
-            as_of,
-            sla: c.wants(BakeOffMetric::SlaAttainment),
-            fcr: c.wants(BakeOffMetric::FirstContactResolution),
-        };
-        let calendar = calendar.as_ref().map(|(c, _)| c);
-        let mut visit =
-            |facts: TicketFacts| ticket_observations(&mut c, facts, calendar, &in_period);
-        match store {
-            Some(reader) => reader.bake_off_tickets(&query, &mut visit),
-            None => ticket_sql::read(conn, &query, &mut visit)?,
-        }
-    }
-
-    if c.wants(BakeOffMetric::Csat) || c.wants(BakeOffMetric::CsatResponseRate) {
-        // A ticket's rating is its most recently answered survey (docs/METRICS.md §9).
-        let sql = "SELECT s.id, floor(extract(epoch FROM s.solved_at))::int8 AS solved_at,
-                    s.team_id, s.assignee_id, t.source, t.organization_id, t.site_id,
-                    t.channel::text AS channel, t.category, t.priority::text AS priority,
-                    CASE WHEN s.sent_at >= $2 AND s.sent_at < $3 AND s.sent_at <= $4
-                         THEN (s.answered_at IS NOT NULL AND s.score IS NOT NULL
-                               AND s.answered_at <= $4) END AS responded,
-                    CASE WHEN s.answered_at >= $2 AND s.answered_at < $3 AND s.answered_at <= $4
-                              AND NOT EXISTS (
-                                  SELECT 1 FROM surveys l
-                                   WHERE l.ticket_id = s.ticket_id AND l.score IS NOT NULL
-                                     AND l.answered_at <= $4
-                                     AND (l.answered_at, l.id) > (s.answered_at, s.id))
-                         THEN s.score END AS csat_score
-               FROM surveys s JOIN tickets t ON t.id = s.ticket_id
-              WHERE (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $5)
-                AND t.merged_into_id IS NULL
-                AND ((s.sent_at >= $2 AND s.sent_at < $3)
-                     OR (s.answered_at >= $2 AND s.answered_at < $3 AND s.score IS NOT NULL))
-              ORDER BY s.id";
-        let rows = diesel::sql_query(sql)
-            .bind::<Nullable<Text>, _>(src_a)
-            .bind::<Timestamptz, _>(start)
-            .bind::<Timestamptz, _>(end)
-            .bind::<Timestamptz, _>(as_of)
-            .bind::<Nullable<Text>, _>(src_b)
-            .load::<SurveyRow>(conn)?;
-        for r in rows {
-            let facts = Facts {
-                source: r.source,
-                organization: r.organization_id,
-                site: r.site_id,
-                channel: r.channel,
-                category: r.category,
-                priority: Some(r.priority),
-            };
-            let employment = r
-                .assignee_id
-                .and_then(|u| c.periods.employment_at(u, r.solved_at))
-                .map(str::to_string);
-            let periods = std::mem::take(&mut c.periods);
-            let credit = periods.credit(r.team_id, employment, false, r.solved_at);
-            if let (Some(responded), true) = (r.responded, c.wants(BakeOffMetric::CsatResponseRate))
-            {
-                c.push(
-                    BakeOffMetric::CsatResponseRate,
-                    r.id,
-                    i64::from(responded),
-                    &facts,
-                    &credit,
-                );
-            }
-            if let (Some(score), true) = (r.csat_score, c.wants(BakeOffMetric::Csat)) {
-                c.push(
-                    BakeOffMetric::Csat,
-                    r.id,
-                    i64::from(score >= 4),
-                    &facts,
-                    &credit,
-                );
-            }
-            c.periods = periods;
-        }
-    }
-
-    if c.wants(BakeOffMetric::FirstTimeFix)
-        || c.wants(BakeOffMetric::ArrivalWindowMet)
-        || c.wants(BakeOffMetric::WrenchTime)
-    {
-        let sql = format!(
-            "SELECT wm.work_order_id AS id, t.source, wm.organization_id, wm.site_id,
-                    t.channel::text AS channel, t.category, t.priority::text AS priority,
-                    wm.technician_team_id, wm.technician_employment_type::text AS employment,
-                    floor(extract(epoch FROM wm.finished_at))::int8 AS finished_at,
-                    floor(extract(epoch FROM wm.on_site_at))::int8 AS on_site_at,
-                    (wm.first_visit AND wm.status IN ('completed', 'cannot_complete'))
-                        AS ended_first_visit,
-                    {fixed} AS fixed,
-                    wm.arrival_window_met, wm.wrench_seconds
-               FROM work_order_metrics wm JOIN tickets t ON t.id = wm.ticket_id
-              WHERE (t.source IS NOT DISTINCT FROM $1 OR t.source IS NOT DISTINCT FROM $5)
-                AND t.merged_into_id IS NULL
-                AND ((wm.finished_at >= $2 AND wm.finished_at < $3)
-                     OR (wm.on_site_at >= $2 AND wm.on_site_at < $3))
-              ORDER BY wm.work_order_id",
-            fixed = crate::reports::inputs::ftf_fixed_as_of_sql(),
-        );
-        let rows = diesel::sql_query(sql)
-            .bind::<Nullable<Text>, _>(src_a)
-            .bind::<Timestamptz, _>(start)
-            .bind::<Timestamptz, _>(end)
-            .bind::<Timestamptz, _>(as_of)
-            .bind::<Nullable<Text>, _>(src_b)
-            .load::<WorkOrderRow>(conn)?;
-        let periods = std::mem::take(&mut c.periods);
-        for r in rows {
-            let facts = Facts {
-                source: r.source,
-                organization: Some(r.organization_id),
-                site: Some(r.site_id),
-                channel: r.channel,
-                category: r.category,
-                priority: Some(r.priority),
-            };
-            let at = r.finished_at.or(r.on_site_at).unwrap_or(0);
-            let credit = periods.credit(r.technician_team_id, r.employment, true, at);
-            if let Some(finished) = r.finished_at.filter(|t| in_period(*t)) {
-                let _ = finished;
-                if r.ended_first_visit && c.wants(BakeOffMetric::FirstTimeFix) {
-                    c.push(
-                        BakeOffMetric::FirstTimeFix,
-                        r.id,
-                        i64::from(r.fixed),
-                        &facts,
-                        &credit,
-                    );
-                }
-                if let (Some(w), true) = (r.wrench_seconds, c.wants(BakeOffMetric::WrenchTime)) {
-                    c.push(BakeOffMetric::WrenchTime, r.id, w, &facts, &credit);
-                }
-            }
-            if let (Some(_), Some(met), true) = (
-                r.on_site_at.filter(|t| in_period(*t)),
-                r.arrival_window_met,
-                c.wants(BakeOffMetric::ArrivalWindowMet),
-            ) {
-                c.push(
+    ];
+    let wants_tickets = ticket_metrics.iter().any(|m| wants(*m));
+    // Room for the observations, reserved once: every ticket's, one and a half surveys per
+    // ticket and a work order per four (pages never written are never allocated), so that the
+    // rows are not copied as they grow.
+    let hint = store.map_or(0, |r| {
+        let per = |metrics: &[BakeOffMetric]| metrics.iter().filter(|m| wants(**m)).count();
+        let n = r.ticket_count();
+        n * per(&ticket_metrics)
+            + n * 3 / 2 * per(&[BakeOffMetric::Csat, BakeOffMetric::CsatResponseRate])
+            + n / 4
+                * per(&[
+                    BakeOffMetric::FirstTimeFix,
                     BakeOffMetric::ArrivalWindowMet,
-                    r.id,
-                    i64::from(met),
-                    &facts,
-                    &credit,
-                );
+                    BakeOffMetric::WrenchTime,
+                ])
+    });
+    let mut c = Collector::new(protocol, hint);
+    let (start, end) = (protocol.period.start, protocol.period.end);
+    let in_period =
+        |t: i64| t >= start.timestamp() && t < end.timestamp() && t <= as_of.timestamp();
+    let query = TicketQuery {
+        sources: [
+            protocol.cohort_a.source.as_deref(),
+            protocol.cohort_b.source.as_deref(),
+        ],
+        start,
+        end,
+        as_of,
+        sla: wants(BakeOffMetric::SlaAttainment),
+        fcr: wants(BakeOffMetric::FirstContactResolution),
+    };
+    let cal = calendar.as_ref().map(|(c, _)| c);
+    let side = match store {
+        Some(reader) => std::thread::scope(|scope| {
+            // PostgreSQL reads the surveys and work orders (and this second thread turns them
+            // into observations) while this one passes over the store's tickets.
+            let side = scope.spawn(|| {
+                beside(
+                    conn,
+                    protocol,
+                    &query,
+                    &periods,
+                    Some(reader),
+                    beside_sql::Joined::No,
+                )
+            });
+            if wants_tickets {
+                reader.bake_off_tickets(&query, &mut |facts: TicketFacts| {
+                    ticket_observations(&mut c, &periods, &facts, cal, &in_period);
+                });
             }
+            side.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?,
+        None => {
+            if wants_tickets {
+                ticket_sql::read(conn, &query, &mut |facts: TicketFacts| {
+                    ticket_observations(&mut c, &periods, &facts, cal, &in_period);
+                })?;
+            }
+            beside(
+                conn,
+                protocol,
+                &query,
+                &periods,
+                None,
+                beside_sql::Joined::Tickets,
+            )?
         }
-        c.periods = periods;
+    };
+    c.absorb(side);
+    if let Some(stratum) = c.overflow {
+        return Err(InputError::TooManyStrata(stratum));
     }
-
     let mut rows = c.rows;
-    rows.sort_by_key(|o| (o.metric, o.unit));
+    // (metric, unit) is unique: the unstable sort orders as a stable one would, in place.
+    rows.sort_unstable_by_key(|o| (o.metric, o.unit));
     Ok(Observations {
         rows,
         calendar_name: calendar.map(|(_, name)| name),
@@ -661,19 +722,19 @@ pub fn load(
 
 fn ticket_observations(
     c: &mut Collector<'_>,
-    r: TicketFacts,
+    periods: &Periods,
+    r: &TicketFacts,
     calendar: Option<&BusinessCalendar>,
     in_period: &impl Fn(i64) -> bool,
 ) {
     let facts = Facts {
-        source: r.source,
+        source: r.source.as_deref(),
         organization: r.organization_id,
         site: r.site_id,
-        channel: r.channel,
-        category: r.category,
-        priority: Some(r.priority),
+        channel: r.channel.as_deref(),
+        category: r.category.as_deref(),
+        priority: Some(r.priority.as_str()),
     };
-    let periods = std::mem::take(&mut c.periods);
     // First reply time: the agent who wrote it, at the reply.
     if let (Some(at), Some(business)) = (r.first_reply_at.filter(|t| in_period(*t)), r.frt_business)
     {
@@ -682,7 +743,7 @@ fn ticket_observations(
         });
         let credit = periods.credit(
             r.first_reply_team_id,
-            r.first_reply_employment.clone(),
+            r.first_reply_employment.as_deref(),
             false,
             at,
         );
@@ -692,7 +753,7 @@ fn ticket_observations(
     }
     // Resolution, reopens, FCR: the assignee at the latest solve.
     if let Some(at) = r.latest_solved_at.filter(|t| in_period(*t)) {
-        let credit = periods.credit(r.solved_team_id, r.solved_employment.clone(), false, at);
+        let credit = periods.credit(r.solved_team_id, r.solved_employment.as_deref(), false, at);
         if let (Some(business), true) = (
             r.full_resolution_business,
             c.wants(BakeOffMetric::FullResolutionTime),
@@ -733,10 +794,7 @@ fn ticket_observations(
     if !r.sla_achieved.is_empty() && c.wants(BakeOffMetric::SlaAttainment) {
         let attained = r.sla_achieved.iter().all(|a| *a);
         let at = r.sla_at.unwrap_or(r.created);
-        let employment = r
-            .sla_assignee_id
-            .and_then(|u| periods.employment_at(u, at))
-            .map(String::from);
+        let employment = r.sla_assignee_id.and_then(|u| periods.employment_at(u, at));
         let credit = periods.credit(r.sla_team_id, employment, false, at);
         c.push(
             BakeOffMetric::SlaAttainment,
@@ -746,5 +804,4 @@ fn ticket_observations(
             &credit,
         );
     }
-    c.periods = periods;
 }

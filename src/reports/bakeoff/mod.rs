@@ -12,6 +12,7 @@
 //! The JSON document ([`BakeOffDocument`]) is the source of every other format; `frontline
 //! report verify FILE` recomputes it from the database and compares figure by figure.
 
+pub mod beside_sql;
 pub mod compute;
 pub mod inputs;
 pub mod protocol;
@@ -150,6 +151,9 @@ pub enum BakeOffError {
     /// `as_of` is before the period's start.
     #[error("as_of must not be before the period's start")]
     AsOfTooEarly,
+    /// A stratum has more values than a report can hold (65,536).
+    #[error("stratum {0} has more than 65,536 values")]
+    TooManyStrata(String),
     /// A database error.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -159,6 +163,7 @@ impl From<inputs::InputError> for BakeOffError {
     fn from(e: inputs::InputError) -> Self {
         match e {
             inputs::InputError::UnknownCalendar(id) => BakeOffError::UnknownCalendar(id),
+            inputs::InputError::TooManyStrata(s) => BakeOffError::TooManyStrata(s.as_str().into()),
             inputs::InputError::Database(e) => BakeOffError::Database(e),
         }
     }
@@ -321,8 +326,15 @@ pub fn build(
         protocol_sha256: registered.sha256.clone(),
         as_of,
     };
-    let (results, strata) = compute::results(p, &observations);
-    let manifest = manifest(&params, &observations);
+    // The manifest's hashes on a second thread while the figures are computed.
+    let ((results, strata), manifest) = std::thread::scope(|scope| {
+        let hashed = scope.spawn(|| manifest(&params, &observations));
+        let figures = compute::results(p, &observations);
+        let manifest = hashed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (figures, manifest)
+    });
     BakeOffDocument {
         format: FORMAT.to_string(),
         title: p.name.clone(),
