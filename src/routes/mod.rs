@@ -18,7 +18,8 @@
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
 //! GET /api/v1/tickets/{id}/attachments/{attachment_id}  a comment's file, as a download
-//! GET /api/v1/ticket-views          saved list views and their counts (POST saves; DELETE /{id})
+//! GET /api/v1/ticket-views          saved list views and their counts (POST saves; /{id} PATCH
+//!                                   changes, DELETE deletes)
 //! GET /api/v1/ticket-categories     the category catalogue (POST adds; /{id} GET with its
 //!                                   history, PATCH renames or (de)activates)
 //! GET /api/v1/ticket-fields         custom ticket field definitions (POST defines; /{id} GET,
@@ -161,6 +162,7 @@ use utoipa_swagger_ui::SwaggerUi;
         ticket_fields::update_field,
         tickets::views::create_ticket_view,
         tickets::views::list_ticket_views,
+        tickets::views::update_ticket_view,
         tickets::views::delete_ticket_view,
         tickets::create::create_ticket,
         tickets::update::update_ticket,
@@ -517,7 +519,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::patch().to(ticket_fields::update_field)),
                 )
                 .service(
-                    resource("/ticket-views/{id}", "DELETE")
+                    resource("/ticket-views/{id}", "PATCH, DELETE")
+                        .route(web::patch().to(tickets::views::update_ticket_view))
                         .route(web::delete().to(tickets::views::delete_ticket_view)),
                 )
                 .service(

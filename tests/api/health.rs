@@ -162,6 +162,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "GET /api/v1/ticket-fields/{id}",
         "PATCH /api/v1/ticket-fields/{id}",
         "GET /api/v1/ticket-views",
+        "PATCH /api/v1/ticket-views/{id}",
         "DELETE /api/v1/ticket-views/{id}",
         "PATCH /api/v1/tickets/{id}",
         "POST /api/v1/tickets/{id}/comments",

@@ -262,7 +262,7 @@ pub fn split_field_filters(query: &str) -> (String, Vec<(String, String)>) {
 ///
 /// # Errors
 /// 422 naming `field.<key>` for an unknown field or a value its type refuses.
-fn resolve_field_filters(
+pub(super) fn resolve_field_filters(
     conn: &mut diesel::PgConnection,
     raw: &[(String, String)],
 ) -> Result<Vec<(String, serde_json::Value)>, ApiError> {
