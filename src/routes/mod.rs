@@ -31,7 +31,8 @@
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
 //! POST /api/v1/tickets/{id}/merge    merge duplicates into the ticket
-//! GET|POST /api/v1/tickets/{id}/incidents  a problem's incidents (solving it solves them)
+//! GET|POST /api/v1/tickets/{id}/incidents  a problem's incidents (solving it solves them;
+//!                                   DELETE /{incident_id} unlinks one)
 //! POST /api/v1/tickets/bulk          the same changes to up to 100 tickets
 //! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
 //! GET /api/v1/reports               the stored reports, newest first
@@ -172,6 +173,7 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::merge::merge_tickets,
         tickets::merge::link_incidents,
         tickets::merge::list_incidents,
+        tickets::merge::unlink_incident,
         tickets::bulk::bulk_update,
         tickets::attachments::download_attachment,
         tickets::attachments::redact_attachment,
@@ -536,6 +538,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/incidents", "GET, HEAD, POST")
                         .route(get().to(tickets::merge::list_incidents))
                         .route(web::post().to(tickets::merge::link_incidents)),
+                )
+                .service(
+                    resource("/tickets/{id}/incidents/{incident_id}", "DELETE")
+                        .route(web::delete().to(tickets::merge::unlink_incident)),
                 )
                 .service(
                     resource("/tickets/by-number/{number}", "GET, HEAD")

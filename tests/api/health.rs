@@ -171,6 +171,7 @@ async fn the_openapi_document_lists_every_endpoint_and_swagger_ui_is_served() {
         "POST /api/v1/tickets/{id}/merge",
         "POST /api/v1/tickets/{id}/incidents",
         "GET /api/v1/tickets/{id}/incidents",
+        "DELETE /api/v1/tickets/{id}/incidents/{incident_id}",
         "POST /api/v1/tickets/bulk",
         "GET /api/v1/tickets/{id}/attachments/{attachment_id}",
         "POST /api/v1/tickets/{id}/attachments/{attachment_id}/redaction",
