@@ -246,6 +246,13 @@ pub enum Command {
         /// The other ticket.
         ticket_id: i64,
     },
+    /// Record the removal of a link to another ticket (an incident unlinked from its problem).
+    Unlink {
+        /// Link kind, as it was linked.
+        kind: String,
+        /// The other ticket.
+        ticket_id: i64,
+    },
 }
 
 /// Why a command was refused.
@@ -347,6 +354,14 @@ pub enum EventKind {
     /// A link to another ticket was recorded.
     Linked {
         /// Link kind (`follow_up`, `duplicate`).
+        link: String,
+        /// The other ticket.
+        ticket_id: i64,
+    },
+    /// A link to another ticket was removed (`problem` on an incident, `incident` on its
+    /// problem). No effect on status or metrics.
+    Unlinked {
+        /// Link kind, as it was linked.
         link: String,
         /// The other ticket.
         ticket_id: i64,
@@ -474,6 +489,7 @@ impl EventKind {
             EventKind::Note { .. } => "note",
             EventKind::FieldChanged { .. } => "field_changed",
             EventKind::Linked { .. } => "linked",
+            EventKind::Unlinked { .. } => "unlinked",
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::SlaWarning { .. } => "sla_warning",
             EventKind::WorkOrder { .. } => "work_order",
@@ -648,6 +664,10 @@ impl TicketState {
                 }
             }
             Command::Link { kind, ticket_id } => kinds.push(EventKind::Linked {
+                link: kind.clone(),
+                ticket_id: *ticket_id,
+            }),
+            Command::Unlink { kind, ticket_id } => kinds.push(EventKind::Unlinked {
                 link: kind.clone(),
                 ticket_id: *ticket_id,
             }),

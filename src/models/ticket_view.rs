@@ -37,6 +37,19 @@ pub struct NewTicketView {
     pub query: String,
 }
 
+/// A view's changeable parts after a change (validated by the caller): every column is written,
+/// `team_id: None` included (the view becomes personal).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = ticket_views, treat_none_as_null = true)]
+pub struct TicketViewChanges {
+    /// Name.
+    pub name: String,
+    /// Shared with this team; `None`: personal.
+    pub team_id: Option<i64>,
+    /// Query string.
+    pub query: String,
+}
+
 /// Field errors of the table's named constraints.
 pub const VIEW_CONSTRAINTS: &[(&str, &str, &str)] = &[
     (
@@ -54,6 +67,34 @@ pub const VIEW_CONSTRAINTS: &[(&str, &str, &str)] = &[
 pub fn insert(conn: &mut PgConnection, new: &NewTicketView) -> QueryResult<TicketView> {
     diesel::insert_into(ticket_views::table)
         .values(new)
+        .returning(TicketView::as_returning())
+        .get_result(conn)
+}
+
+/// View `id`, locked for a change until the transaction ends; `None` when there is none.
+///
+/// # Errors
+/// Database errors.
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<TicketView>> {
+    ticket_views::table
+        .find(id)
+        .select(TicketView::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Writes `changes` to view `id`; returns it after.
+///
+/// # Errors
+/// `NotFound`; unique violation `ticket_views_owner_id_name_key`; FK violation on the team.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    changes: &TicketViewChanges,
+) -> QueryResult<TicketView> {
+    diesel::update(ticket_views::table.find(id))
+        .set(changes)
         .returning(TicketView::as_returning())
         .get_result(conn)
 }

@@ -18,7 +18,8 @@
 //! GET /api/v1/tickets/{id}          one ticket with its events and metrics
 //! GET /api/v1/tickets/by-number/{number}  the same, by the human number people quote
 //! GET /api/v1/tickets/{id}/attachments/{attachment_id}  a comment's file, as a download
-//! GET /api/v1/ticket-views          saved list views and their counts (POST saves; DELETE /{id})
+//! GET /api/v1/ticket-views          saved list views and their counts (POST saves; /{id} PATCH
+//!                                   changes, DELETE deletes)
 //! GET /api/v1/ticket-categories     the category catalogue (POST adds; /{id} GET with its
 //!                                   history, PATCH renames or (de)activates)
 //! GET /api/v1/ticket-fields         custom ticket field definitions (POST defines; /{id} GET,
@@ -30,7 +31,8 @@
 //! POST /api/v1/inbound/email        a raw email from the inbound-mail service (shared secret)
 //! GET /api/v1/tickets/{id}/surveys  the ticket's CSAT/NPS surveys and answers
 //! POST /api/v1/tickets/{id}/merge    merge duplicates into the ticket
-//! GET|POST /api/v1/tickets/{id}/incidents  a problem's incidents (solving it solves them)
+//! GET|POST /api/v1/tickets/{id}/incidents  a problem's incidents (solving it solves them;
+//!                                   DELETE /{incident_id} unlinks one)
 //! POST /api/v1/tickets/bulk          the same changes to up to 100 tickets
 //! POST /api/v1/reports/evidence    generate and store an evidence report (docs/REPORTS.md)
 //! GET /api/v1/reports               the stored reports, newest first
@@ -161,6 +163,7 @@ use utoipa_swagger_ui::SwaggerUi;
         ticket_fields::update_field,
         tickets::views::create_ticket_view,
         tickets::views::list_ticket_views,
+        tickets::views::update_ticket_view,
         tickets::views::delete_ticket_view,
         tickets::create::create_ticket,
         tickets::update::update_ticket,
@@ -170,6 +173,7 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::merge::merge_tickets,
         tickets::merge::link_incidents,
         tickets::merge::list_incidents,
+        tickets::merge::unlink_incident,
         tickets::bulk::bulk_update,
         tickets::attachments::download_attachment,
         tickets::attachments::redact_attachment,
@@ -517,7 +521,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::patch().to(ticket_fields::update_field)),
                 )
                 .service(
-                    resource("/ticket-views/{id}", "DELETE")
+                    resource("/ticket-views/{id}", "PATCH, DELETE")
+                        .route(web::patch().to(tickets::views::update_ticket_view))
                         .route(web::delete().to(tickets::views::delete_ticket_view)),
                 )
                 .service(
@@ -533,6 +538,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/incidents", "GET, HEAD, POST")
                         .route(get().to(tickets::merge::list_incidents))
                         .route(web::post().to(tickets::merge::link_incidents)),
+                )
+                .service(
+                    resource("/tickets/{id}/incidents/{incident_id}", "DELETE")
+                        .route(web::delete().to(tickets::merge::unlink_incident)),
                 )
                 .service(
                     resource("/tickets/by-number/{number}", "GET, HEAD")

@@ -6,6 +6,9 @@
 //!   `linked_ticket_id`) and a `linked` event on each side (`link: "problem"` on the incident,
 //!   `link: "incident"` on the problem). An incident has one problem; a problem is not itself an
 //!   incident; closed tickets are not linked.
+//! - [`unlink_incident_tx`] (`DELETE /tickets/{id}/incidents/{incident_id}`) removes that row,
+//!   with an `unlinked` event on each side (`link: "problem"` on the incident, `link:
+//!   "incident"` on the problem).
 //! - [`solve_incidents_tx`]: solving the problem (by `PATCH`, a comment with a status, a macro or
 //!   a bulk update) solves each of its incidents that is not already solved or closed, in the
 //!   same transaction, with a public reply to its requester (as `POST /tickets/{id}/comments`
@@ -33,7 +36,7 @@ pub const MAX_INCIDENTS: usize = 100;
 /// The `ticket_links.kind` of an incident.
 pub const INCIDENT: &str = "incident";
 
-/// What [`link_incidents_tx`] did.
+/// What [`link_incidents_tx`] or [`unlink_incident_tx`] did.
 #[derive(Debug)]
 pub struct Linked {
     /// The problem after it.
@@ -192,6 +195,80 @@ pub fn link_incidents_tx(
     })
 }
 
+/// Unlinks incident `incident_id` from problem `problem_id` by `actor` at `now`: the
+/// `ticket_links` row goes, and each side gets an `unlinked` event (`link: "problem"` on the
+/// incident, `link: "incident"` on the problem), as linking gave each a `linked` one. Locks the
+/// two tickets in id order. Returns the problem after it with its remaining incidents.
+///
+/// # Errors
+/// 404 for a ticket the caller cannot see, or when the incident is not linked to this problem;
+/// 409 `ticket_closed` naming `status` when the problem is closed, naming `incident_id` when
+/// the incident is. Nothing is written then.
+pub fn unlink_incident_tx(
+    conn: &mut PgConnection,
+    cache: &RulesCache,
+    problem_id: TicketId,
+    incident_id: TicketId,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Linked, ApiError> {
+    let rules = cache.for_write_tx(conn)?;
+    let locked = lock_all(conn, problem_id, &[incident_id], actor.visibility)?;
+    let find = |id: TicketId| locked.iter().find(|t| t.id == id.get());
+    let (Some(problem), Some(incident)) = (find(problem_id), find(incident_id)) else {
+        return Err(ApiError::NotFound("incident of this problem"));
+    };
+    if problem_id == incident_id || problem_of(conn, incident.id)? != Some(problem.id) {
+        return Err(ApiError::NotFound("incident of this problem"));
+    }
+    if problem.status == DbTicketStatus::Closed {
+        return Err(command_error(CommandError::Closed));
+    }
+    if incident.status == DbTicketStatus::Closed {
+        return Err(ApiError::conflict_on(
+            "ticket_closed",
+            "incident_id",
+            &format!("ticket #{} is closed", incident.number),
+        ));
+    }
+    diesel::delete(
+        ticket_links::table
+            .filter(ticket_links::ticket_id.eq(incident.id))
+            .filter(ticket_links::linked_ticket_id.eq(problem.id))
+            .filter(ticket_links::kind.eq(INCIDENT)),
+    )
+    .execute(conn)?;
+    let mut state = state_of(incident);
+    let events = unlink(&mut state, "problem", problem.id, actor, now)?;
+    super::save_tx(
+        conn,
+        &rules,
+        incident,
+        &state,
+        &TicketChangeset::default(),
+        events,
+        &[],
+    )?;
+    let mut state = state_of(problem);
+    let events = unlink(&mut state, "incident", incident.id, actor, now)?;
+    let problem = super::save_tx(
+        conn,
+        &rules,
+        problem,
+        &state,
+        &TicketChangeset::default(),
+        events,
+        &[],
+    )?
+    .0;
+    tracing::info!(target: "audit", { ticket.id = problem.id, user.id = actor.id.get(), incident.id = incident_id.get() }, "incident unlinked");
+    let incident_ids = incidents_of(conn, problem.id)?;
+    Ok(Linked {
+        problem,
+        incident_ids,
+    })
+}
+
 /// Locks `first` and `others` in ascending id order (so two calls over overlapping tickets never
 /// wait on each other in opposite orders); returns them in that order.
 ///
@@ -223,6 +300,26 @@ fn link(
     state
         .apply(
             &Command::Link {
+                kind: link.into(),
+                ticket_id: other,
+            },
+            now,
+            Some(actor.id.get()),
+        )
+        .map_err(command_error)
+}
+
+/// The `unlinked` event of the removal of a link of kind `link` to `other`.
+fn unlink(
+    state: &mut crate::domain::ticket::TicketState,
+    link: &str,
+    other: i64,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<TicketEvent>, ApiError> {
+    state
+        .apply(
+            &Command::Unlink {
                 kind: link.into(),
                 ticket_id: other,
             },

@@ -520,3 +520,131 @@ async fn a_breakdown_by_a_dropdown_field_gives_the_hand_computed_figures_on_both
         assert!(problem["errors"]["by"].is_array(), "{problem}");
     }
 }
+
+#[tokio::test]
+async fn the_list_csv_has_a_column_per_active_field_with_each_tickets_value() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    define_fields(&app).await;
+    let mut ids = Vec::new();
+    for (i, values) in [
+        json!({"power_source": "battery", "visits": 2.5, "install_date": "2026-11-30",
+               "serial": "=HYPERLINK(\"x\")", "warranty": true}),
+        json!({"visits": -3, "serial": "SN-77", "warranty": false}),
+        json!({}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, t) = send(
+            &app,
+            &admin,
+            Method::POST,
+            "/api/v1/tickets",
+            json!({"requester": {"name": format!("Caller {i}"),
+                                 "email": format!("c{i}@example.com")},
+                   "subject": format!("Kiosk {i}"), "channel": "phone",
+                   "custom_fields": values}),
+        )
+        .await;
+        assert_eq!(status, 201, "{t}");
+        ids.push((t["number"].as_i64().unwrap(), t["id"].as_i64().unwrap()));
+    }
+    // An inactive field has no column (its values stay on the tickets).
+    let fields = app.get_json("/api/v1/ticket-fields", 200).await;
+    let (status, _) = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/ticket-fields/{}", fields["fields"][2]["id"]),
+        json!({"active": false}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let r = app.get("/api/v1/tickets?sort=created_at&format=csv").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let csv = r.text().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "number",
+            "id",
+            "subject",
+            "status",
+            "hold_reason",
+            "priority",
+            "channel",
+            "requester_name",
+            "organization_name",
+            "assignee_name",
+            "team_name",
+            "sla_due_at",
+            "created_at",
+            "updated_at",
+            "solved_at",
+            "field.power_source",
+            "field.visits",
+            "field.serial",
+            "field.warranty"
+        ]
+    );
+    // Each ticket's number and id, then its values: a number as written, a text guarded
+    // against formulas, a checkbox true/false, empty without a value.
+    let cells: Vec<Vec<String>> = rows[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.len(), 19, "{r:?}");
+            r[..2].iter().chain(&r[15..]).cloned().collect()
+        })
+        .collect();
+    let row = |i: usize, values: [&str; 4]| -> Vec<String> {
+        [ids[i].0.to_string(), ids[i].1.to_string()]
+            .into_iter()
+            .chain(values.map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        cells,
+        [
+            row(0, ["battery", "2.5", "'=HYPERLINK(\"x\")", "true"]),
+            row(1, ["", "-3", "SN-77", "false"]),
+            row(2, ["", "", "", ""]),
+        ]
+    );
+    // The date field, active again, is written as stored (ISO).
+    let (status, _) = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/ticket-fields/{}", fields["fields"][2]["id"]),
+        json!({"active": true}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csv = app
+        .get("/api/v1/tickets?sort=created_at&per_page=1&format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].ends_with(
+            ",solved_at,field.power_source,field.visits,field.install_date,field.serial,\
+             field.warranty"
+        ),
+        "{csv}"
+    );
+    assert!(
+        lines[1].ends_with(",battery,2.5,2026-11-30,\"'=HYPERLINK(\"\"x\"\")\",true"),
+        "{csv}"
+    );
+}

@@ -53,6 +53,7 @@ mod supervisors;
 mod surveys;
 mod ticket_lifecycle;
 mod ticket_numbers;
+mod ticket_views;
 mod tickets;
 mod training;
 mod webhooks;

@@ -506,3 +506,192 @@ async fn solving_a_problem_solves_its_incidents_with_a_public_reply_to_each_requ
     );
     assert_eq!(outbox(&app, late, "agent_reply"), 1);
 }
+
+#[tokio::test]
+async fn unlinking_an_incident_is_an_event_on_both_tickets_and_solving_the_problem_leaves_it() {
+    let app = crate::helpers::spawn_app().await;
+    let (ann, ann_token) = staff(&app, "Ann Lee", "ann@staff.test", UserRole::Agent).await;
+    let (mia, mia_token) = staff(&app, "Mia Fox", "mia@staff.test", UserRole::Manager).await;
+    let (_, tom_token) = staff(&app, "Tom Ode", "tom@staff.test", UserRole::Technician).await;
+    let rosa = customer(&app, "Rosa Diaz", "rosa@example.com").await;
+    let sam = customer(&app, "Sam Ng", "sam@example.com").await;
+    let ops = customer(&app, "Network Ops", "ops@example.com").await;
+    let mut made = Vec::new();
+    for (requester, subject) in [
+        (ops, "Mail outage"),
+        (rosa, "Cannot send mail"),
+        (sam, "Mail stuck"),
+        (ops, "Printer outage"),
+    ] {
+        made.push(
+            ticket(
+                &app,
+                &ann_token,
+                json!({"requester_id": requester, "subject": subject, "channel": "email",
+                       "description": "x", "assignee_id": ann}),
+            )
+            .await,
+        );
+    }
+    let [
+        (problem, _),
+        (rosa_ticket, _),
+        (sam_ticket, sam_number),
+        (printer, _),
+    ] = made[..]
+    else {
+        unreachable!()
+    };
+    let (status, linked) = send(
+        &app,
+        &ann_token,
+        Method::POST,
+        &format!("/api/v1/tickets/{problem}/incidents"),
+        json!({"ticket_ids": [rosa_ticket, sam_ticket]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    let unlink =
+        |problem: i64, incident: i64| format!("/api/v1/tickets/{problem}/incidents/{incident}");
+
+    // The roles that link may unlink; a technician may not.
+    let (status, _) = send(
+        &app,
+        &tom_token,
+        Method::DELETE,
+        &unlink(problem, rosa_ticket),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, unlinked) = send(
+        &app,
+        &mia_token,
+        Method::DELETE,
+        &unlink(problem, rosa_ticket),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{unlinked}");
+    assert_eq!(
+        unlinked,
+        json!({"ticket_id": problem, "problem_id": null, "incident_ids": [sam_ticket]})
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/tickets/{rosa_ticket}/incidents"), 200)
+            .await,
+        json!({"ticket_id": rosa_ticket, "problem_id": null, "incident_ids": []})
+    );
+    // Audited on both sides, by the manager, as the link was.
+    for (id, data) in [
+        (
+            rosa_ticket,
+            json!({"kind": "unlinked", "link": "problem", "ticket_id": problem}),
+        ),
+        (
+            problem,
+            json!({"kind": "unlinked", "link": "incident", "ticket_id": rosa_ticket}),
+        ),
+    ] {
+        let log = app
+            .get_json(&format!("/api/v1/tickets/{id}/events"), 200)
+            .await;
+        let last = log["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (&last["kind"], &last["actor_user_id"], &last["data"]),
+            (&json!("unlinked"), &json!(mia), &data),
+            "ticket {id}"
+        );
+    }
+
+    // Not linked (any more, or the other way round, or no such ticket): 404, nothing written.
+    let seen = [
+        events(&app, problem).await.len(),
+        events(&app, rosa_ticket).await.len(),
+        events(&app, sam_ticket).await.len(),
+    ];
+    for path in [
+        unlink(problem, rosa_ticket),
+        unlink(sam_ticket, problem),
+        unlink(problem, printer),
+        unlink(problem, 999_999),
+        unlink(999_999, sam_ticket),
+    ] {
+        let (status, body) = send(&app, &ann_token, Method::DELETE, &path, Value::Null).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    assert_eq!(
+        [
+            events(&app, problem).await.len(),
+            events(&app, rosa_ticket).await.len(),
+            events(&app, sam_ticket).await.len(),
+        ],
+        seen
+    );
+
+    // Unlinked, Rosa's ticket may join another problem, and solving the first leaves it open.
+    let (status, linked) = send(
+        &app,
+        &ann_token,
+        Method::POST,
+        &format!("/api/v1/tickets/{printer}/incidents"),
+        json!({"ticket_ids": [rosa_ticket]}),
+    )
+    .await;
+    assert_eq!(
+        (status, &linked["incident_ids"]),
+        (200, &json!([rosa_ticket]))
+    );
+    let (status, c) = send(
+        &app,
+        &ann_token,
+        Method::POST,
+        &format!("/api/v1/tickets/{problem}/comments"),
+        json!({"body": "Fixed.", "public": true, "status": "solved"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    for (id, status) in [(sam_ticket, "solved"), (rosa_ticket, "open")] {
+        let t = app.get_json(&format!("/api/v1/tickets/{id}"), 200).await;
+        assert_eq!(t["ticket"]["status"], status, "ticket {id}");
+    }
+    assert_eq!(outbox(&app, rosa_ticket, "ticket_solved"), 0);
+
+    // A closed incident keeps its link: 409 naming `incident_id`.
+    let version = app
+        .get_json(&format!("/api/v1/tickets/{sam_ticket}"), 200)
+        .await["ticket"]["version"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/tickets/{sam_ticket}", app.address))
+        .bearer_auth(&ann_token)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&json!({"status": "closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (status, refused) = send(
+        &app,
+        &ann_token,
+        Method::DELETE,
+        &unlink(problem, sam_ticket),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["code"], &refused["errors"]),
+        (
+            409,
+            &json!("ticket_closed"),
+            &json!({"incident_id": [format!("ticket #{sam_number} is closed")]})
+        )
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/tickets/{problem}/incidents"), 200)
+            .await["incident_ids"],
+        json!([sam_ticket])
+    );
+}

@@ -79,7 +79,7 @@ fn every_migration_applies_reverts_and_reapplies() {
         "work_orders",
     ];
     let applied = frontline::db::migrate(&mut conn).unwrap();
-    assert_eq!(applied.len(), 44);
+    assert_eq!(applied.len(), 45);
     assert_eq!(public_tables(&mut conn), expected);
     assert_eq!(enum_types(&mut conn), 8);
 
@@ -130,7 +130,7 @@ fn concurrent_migrations_take_turns() {
         .map(|r| r.join().unwrap().unwrap())
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, vec![0, 0, 44]);
+    assert_eq!(counts, vec![0, 0, 45]);
     let mut conn = db.conn();
     let migrated = TestDb::new();
     assert_eq!(

@@ -643,12 +643,14 @@ async fn a_technician_never_reaches_another_technicians_work_order_or_its_ticket
             } else {
                 ticket
             };
-            // A second id (a comment's, a macro's) is any: the ticket's already answers.
+            // A second id (a comment's, a macro's, an incident's) is any: the ticket's already
+            // answers.
             let concrete = path
                 .replace("{id}", &id.to_string())
                 .replace("{comment_id}", "1")
                 .replace("{attachment_id}", "1")
-                .replace("{macro_id}", "1");
+                .replace("{macro_id}", "1")
+                .replace("{incident_id}", "1");
             let body = match (method.as_str(), path.as_str()) {
                 (_, p) if p.ends_with("/comments") => json!({"body": "x", "public": false}),
                 (_, p) if p.ends_with("/redactions") => json!({"text": "x"}),

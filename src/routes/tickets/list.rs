@@ -97,9 +97,9 @@ pub struct ListTicketsQuery {
     /// `true`: `meta.total` counts every matching ticket (one more statement).
     pub total: Option<bool>,
     /// `json` or `csv`; without it the `Accept` header decides (`text/csv` → CSV), else JSON.
-    /// The CSV is the page (same filters, sort, `per_page` and `cursor`): one row per ticket,
-    /// the next page's cursor in `X-Next-Cursor` and, with `total=true`, the count in
-    /// `X-Total-Count`.
+    /// The CSV is the page (same filters, sort, `per_page` and `cursor`): one row per ticket
+    /// (then one `field.<key>` column per active custom field), the next page's cursor in
+    /// `X-Next-Cursor` and, with `total=true`, the count in `X-Total-Count`.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// Team id.
@@ -262,7 +262,7 @@ pub fn split_field_filters(query: &str) -> (String, Vec<(String, String)>) {
 ///
 /// # Errors
 /// 422 naming `field.<key>` for an unknown field or a value its type refuses.
-fn resolve_field_filters(
+pub(super) fn resolve_field_filters(
     conn: &mut diesel::PgConnection,
     raw: &[(String, String)],
 ) -> Result<Vec<(String, serde_json::Value)>, ApiError> {
@@ -492,7 +492,7 @@ impl TryFrom<ListTicketsQuery> for TicketFilter {
     }
 }
 
-/// The columns of the CSV of a list.
+/// The columns of the CSV of a list; one `field.<key>` column per active custom field follows.
 const CSV_HEADER: [&str; 15] = [
     "number",
     "id",
@@ -511,13 +511,42 @@ const CSV_HEADER: [&str; 15] = [
     "solved_at",
 ];
 
-/// The CSV of a page of tickets (text cells guarded against spreadsheet formulas).
-fn csv_page(
+/// The CSV cell of a custom field value: a checkbox `true`/`false`, a number as its JSON
+/// writes it, a date `YYYY-MM-DD`, a text or drop-down value guarded against formulas; empty
+/// without a value.
+fn csv_field_cell(value: Option<&serde_json::Value>) -> String {
+    use crate::routes::metrics::csv::csv_text;
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => csv_text(s.clone()),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => csv_text(other.to_string()),
+    }
+}
+
+/// The CSV of a page of tickets (text cells guarded against spreadsheet formulas): the
+/// [`CSV_HEADER`] columns, then one `field.<key>` column per active custom field definition, in
+/// the definitions' order (position, then key).
+///
+/// # Errors
+/// Database errors (reading the definitions).
+async fn csv_page(
+    state: &AppState,
     rows: &[TicketListItem],
     next_cursor: Option<&str>,
     total: Option<i64>,
 ) -> ApiResult<HttpResponse> {
     use crate::routes::metrics::csv::csv_text;
+    let fields: Vec<String> = db::run(&state.pool, |conn| {
+        Ok(crate::models::custom_field::list(conn)?)
+    })
+    .await?
+    .into_iter()
+    .filter(|f| f.active)
+    .map(|f| f.key)
+    .collect();
     let instant = |t: Option<DateTime<Utc>>| {
         t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
             .unwrap_or_default()
@@ -526,10 +555,14 @@ fn csv_page(
     let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let fail = |e: csv::Error| ApiError::Unexpected(e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER).map_err(fail)?;
+    let header = CSV_HEADER
+        .iter()
+        .map(|c| (*c).to_string())
+        .chain(fields.iter().map(|k| format!("field.{k}")));
+    w.write_record(header).map_err(fail)?;
     for r in rows {
         let t = &r.ticket;
-        w.write_record([
+        let fixed = [
             t.number.to_string(),
             t.id.to_string(),
             csv_text(t.subject.clone()),
@@ -545,8 +578,12 @@ fn csv_page(
             instant(Some(t.created_at)),
             instant(Some(t.updated_at)),
             instant(t.solved_at),
-        ])
-        .map_err(fail)?;
+        ];
+        let custom = fields
+            .iter()
+            .map(|k| csv_field_cell(t.custom_fields.get(k)));
+        w.write_record(fixed.into_iter().chain(custom))
+            .map_err(fail)?;
     }
     let body = w
         .into_inner()
@@ -623,7 +660,7 @@ pub async fn list_tickets(
     };
     let tickets: Vec<TicketListItem> = rows.into_iter().map(Into::into).collect();
     if csv {
-        return csv_page(&tickets, next_cursor.as_deref(), total);
+        return csv_page(&state, &tickets, next_cursor.as_deref(), total).await;
     }
     Ok(HttpResponse::Ok().json(TicketListResponse {
         tickets,

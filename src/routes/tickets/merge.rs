@@ -1,5 +1,6 @@
-//! `POST /tickets/{id}/merge` (merge duplicates into the ticket) and `GET`/`POST
-//! /tickets/{id}/incidents` (a problem's incidents).
+//! `POST /tickets/{id}/merge` (merge duplicates into the ticket), `GET`/`POST
+//! /tickets/{id}/incidents` (a problem's incidents) and `DELETE
+//! /tickets/{id}/incidents/{incident_id}` (unlink one).
 
 use super::{EDITORS, TicketResponse, etag};
 use crate::auth::extract::AuthUser;
@@ -188,6 +189,49 @@ pub async fn link_incidents(
         ticket_id: linked.problem.id,
         problem_id: None,
         incident_ids: linked.incident_ids,
+    }))
+}
+
+/// Unlinks an incident from this problem ticket: the incident no longer follows the problem
+/// (solving the problem leaves it as it is), and each side gets an `unlinked` event (`link:
+/// "problem"` on the incident, `link: "incident"` on the problem), as linking gave each a
+/// `linked` one. Admins, agents and managers. Answers the problem's remaining incidents.
+///
+/// Errors (nothing is written): 404 for an unknown ticket or one the caller cannot see, and
+/// when the incident is not linked to this problem; 409 `ticket_closed` naming `status` when the
+/// problem is closed, naming `incident_id` when the incident is.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/incidents/{incident_id}", tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The problem ticket's id"),
+           ("incident_id" = i64, Path, description = "The incident ticket's id")),
+    responses(
+        (status = 200, body = IncidentsResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn unlink_incident(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    user.require(EDITORS)?;
+    let (id, incident_id) = path.into_inner();
+    let (id, incident_id) = (TicketId::new(id), TicketId::new(incident_id));
+    let actor = Actor {
+        id: UserId::new(user.id),
+        visibility: user.visibility(),
+    };
+    let rules = state.rules.clone();
+    let unlinked = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            problem::unlink_incident_tx(conn, &rules, id, incident_id, actor, Utc::now())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(IncidentsResponse {
+        ticket_id: unlinked.problem.id,
+        problem_id: None,
+        incident_ids: unlinked.incident_ids,
     }))
 }
 

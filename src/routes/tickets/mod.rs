@@ -167,7 +167,7 @@ pub struct TicketEventResponse {
     /// Order within the ticket, from 1.
     pub seq: i32,
     /// `created`, `assigned`, `comment_added`, `status_changed`, `priority_changed`, `note`,
-    /// `field_changed`, `linked`, `sla_breached`, `sla_warning`, `notification`,
+    /// `field_changed`, `linked`, `unlinked`, `sla_breached`, `sla_warning`, `notification`,
     /// `survey_answered`, `comment_redacted` (comment id, occurrences and characters removed;
     /// never the text), `macro_applied` (macro id and name; the changes' events follow) or
     /// `work_order` (its instant is the technician's device instant).
