@@ -2,7 +2,7 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
-use crate::models::fixed_sql::fixed_sql;
+use crate::models::fixed_sql::{fixed_sql, key_then_limit};
 use crate::schema::{
     customers, organizations, rules_version, teams, ticket_events, ticket_metrics, tickets, users,
     work_orders,
@@ -446,21 +446,24 @@ pub fn list(
             _ => query.filter(diesel::dsl::sql::<Bool>("FALSE")),
         };
     }
+    // The page size (one more row, to know whether more follow) written into the statement:
+    // see `KeyThenLimit` for why it is not bound.
+    let page = filter.limit.clamp(0, 1_000) + 1;
+    let asc = key_then_limit("tickets.id ASC", page);
+    let desc = key_then_limit("tickets.id DESC", page);
     query = match filter.sort {
-        TicketSort::CreatedDesc => query.order((tickets::created_at.desc(), tickets::id.desc())),
-        TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), tickets::id.asc())),
-        TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), tickets::id.desc())),
-        TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), tickets::id.asc())),
-        TicketSort::SlaDue => {
-            query.order((fixed_sql::<Timestamptz>(SLA_DUE).asc(), tickets::id.asc()))
-        }
+        TicketSort::CreatedDesc => query.order((tickets::created_at.desc(), desc)),
+        TicketSort::CreatedAsc => query.order((tickets::created_at.asc(), asc)),
+        TicketSort::UpdatedDesc => query.order((tickets::updated_at.desc(), desc)),
+        TicketSort::UpdatedAsc => query.order((tickets::updated_at.asc(), asc)),
+        TicketSort::SlaDue => query.order((fixed_sql::<Timestamptz>(SLA_DUE).asc(), asc)),
         TicketSort::Priority => query.order((
             fixed_sql::<diesel::sql_types::Integer>(PRIORITY_RANK).asc(),
             tickets::created_at.asc(),
-            tickets::id.asc(),
+            asc,
         )),
     };
-    let mut rows: Vec<TicketListRow> = query.limit(filter.limit + 1).load(conn)?;
+    let mut rows: Vec<TicketListRow> = query.load(conn)?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
     Ok((rows, more))
