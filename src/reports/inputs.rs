@@ -269,12 +269,14 @@ pub enum CalendarError {
 /// so the driver's buffers never hold every ticket at once.
 const CHUNK_IDS: i64 = 100_000;
 
+/// The least and greatest id of a table (`coalesce(min(id), 0)`, `coalesce(max(id), -1)`):
+/// where reads by chunks of ids start and end.
 #[derive(QueryableByName)]
-struct Bounds {
+pub(crate) struct Bounds {
     #[diesel(sql_type = BigInt)]
-    low: i64,
+    pub(crate) low: i64,
     #[diesel(sql_type = BigInt)]
-    high: i64,
+    pub(crate) high: i64,
 }
 
 /// First-time fix's N, days (docs/METRICS.md §8, the default the reports print).

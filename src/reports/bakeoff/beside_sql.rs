@@ -138,14 +138,6 @@ impl From<WorkOrderWithTicket> for (WorkOrderRow, Option<Box<TicketColumns>>) {
     }
 }
 
-#[derive(QueryableByName)]
-struct Bounds {
-    #[diesel(sql_type = BigInt)]
-    low: i64,
-    #[diesel(sql_type = BigInt)]
-    high: i64,
-}
-
 /// What the join adds: the ticket's columns and its conditions (`$1`, `$5`: the cohorts'
 /// data sets).
 fn join(joined: Joined) -> (&'static str, &'static str, &'static str) {
@@ -180,7 +172,7 @@ where
     W: QueryableByName<diesel::pg::Pg> + Into<(R, Option<Box<TicketColumns>>)> + 'static,
     F: Fn(&R) -> i64,
 {
-    let b: Bounds = diesel::sql_query(bounds_sql).get_result(conn)?;
+    let b: crate::reports::inputs::Bounds = diesel::sql_query(bounds_sql).get_result(conn)?;
     let mut out = Vec::new();
     let mut low = b.low;
     while low <= b.high {

@@ -15,6 +15,7 @@
 pub mod beside_sql;
 pub mod compute;
 pub mod inputs;
+mod periods;
 pub mod protocol;
 pub mod render;
 pub mod ticket_sql;
