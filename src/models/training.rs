@@ -267,24 +267,39 @@ pub fn effect_facts(
     Vec<crate::domain::training::Fact>,
     Vec<crate::domain::training::Fact>,
 )> {
-    let Some((from, to)) = crate::domain::training::span(cohorts) else {
+    let Some((from, to)) = effect_window(cohorts, until) else {
         return Ok((Vec::new(), Vec::new()));
-    };
-    // `at <= until` is `at < until + 1 s` for whole-second instants; finer ones are cut below.
-    let to = until.map_or(to, |u| to.min(u + chrono::Duration::seconds(1)));
-    if to <= from {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let keep = |facts: Vec<crate::domain::training::Fact>| -> Vec<crate::domain::training::Fact> {
-        match until {
-            Some(u) => facts.into_iter().filter(|f| f.at <= u).collect(),
-            None => facts,
-        }
     };
     Ok((
-        keep(first_reply_facts(conn, from, to, business, calendar)?),
-        keep(reopen_facts(conn, from, to)?),
+        keep_until(
+            first_reply_facts(conn, from, to, business, calendar)?,
+            until,
+        ),
+        keep_until(reopen_facts(conn, from, to)?, until),
     ))
+}
+
+/// The instants `[from, to)` whose facts [`effect_facts`] reads for `cohorts`: the span of their
+/// windows ([`crate::domain::training::span`]), cut at `until + 1 s` (whole-second instants at or
+/// before `until`; finer ones are cut by [`keep_until`]); `None` when empty.
+pub fn effect_window(
+    cohorts: &[crate::domain::training::Cohort],
+    until: Option<DateTime<Utc>>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (from, to) = crate::domain::training::span(cohorts)?;
+    let to = until.map_or(to, |u| to.min(u + chrono::Duration::seconds(1)));
+    (from < to).then_some((from, to))
+}
+
+/// `facts` placed at or before `until` (all of them without it).
+pub fn keep_until(
+    facts: Vec<crate::domain::training::Fact>,
+    until: Option<DateTime<Utc>>,
+) -> Vec<crate::domain::training::Fact> {
+    match until {
+        Some(u) => facts.into_iter().filter(|f| f.at <= u).collect(),
+        None => facts,
+    }
 }
 
 /// A per-ticket value credited to a staff member at an instant (a fact of the training-effect

@@ -85,9 +85,19 @@ pub fn read_with_store(
     // PostgreSQL reads the ratings, names and training inputs on a second thread while this
     // one passes over the store.
     let (tickets, work_orders, rest) = std::thread::scope(|scope| {
-        let rest = scope.spawn(|| inputs::load_rest(conn, params, on, Some(reader)));
+        let rest = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let rest = inputs::load_rest(conn, params, on, Some(reader));
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                "evidence ratings, names and training read"
+            );
+            rest
+        });
+        let started = std::time::Instant::now();
         let tickets = reader.evidence_tickets(params, on);
         let work_orders = reader.evidence_work_orders(params);
+        tracing::debug!(ms = started.elapsed().as_millis(), "evidence store pass");
         let rest = rest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -372,7 +382,15 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
     let inputs = &inputs;
     // The manifest's hashes on a thread of their own while the figures are computed.
     std::thread::scope(|scope| {
-        let hashed = scope.spawn(|| manifest::manifest(params, inputs));
+        let hashed = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let m = manifest::manifest(params, inputs);
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                "evidence manifest hashed"
+            );
+            m
+        });
         assemble(params, scope_name, inputs, move || {
             hashed
                 .join()
@@ -400,6 +418,7 @@ fn assemble(
     );
 
     let as_of = params.as_of.timestamp();
+    let started = std::time::Instant::now();
     // Headline.
     let now = measure(inputs, es, ee, as_of, Selector::All);
     let before = measure(inputs, cs, ce, as_of, Selector::All);
@@ -426,6 +445,8 @@ fn assemble(
         .collect();
     // Their values are no longer needed: let them go before the months' are gathered.
     drop((now, before));
+    tracing::debug!(ms = started.elapsed().as_millis(), "evidence headline");
+    let started = std::time::Instant::now();
 
     // Monthly series.
     let months: Vec<(String, i64, i64)> = {
@@ -498,6 +519,11 @@ fn assemble(
         })
         .collect();
     drop(month_measures);
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "evidence monthly series"
+    );
+    let started = std::time::Instant::now();
 
     // Splits: only when the eligibility period holds both values.
     let mut splits = Vec::new();
@@ -573,7 +599,18 @@ fn assemble(
         })
         .collect();
 
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "evidence splits and testimonials"
+    );
+    let started = std::time::Instant::now();
+    let training = super::training::section(params, &inputs.training);
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "evidence training section"
+    );
     let manifest = manifest();
+    let started = std::time::Instant::now();
     let mut document = EvidenceDocument {
         format: FORMAT,
         parameters: params.clone(),
@@ -586,7 +623,7 @@ fn assemble(
         monthly,
         splits,
         testimonials,
-        training: super::training::section(params, &inputs.training),
+        training,
         narrative: Narrative::default(),
         methodology: methodology(params, inputs, field),
         manifest,
@@ -627,6 +664,10 @@ fn assemble(
         })
         .collect();
     document.narrative = super::narrative::write(&document);
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        "evidence methodology and narrative"
+    );
     document
 }
 

@@ -842,7 +842,7 @@ pub fn load_rest(
         "SELECT name FROM organizations UNION SELECT name FROM sites ORDER BY name",
         conn,
     )?;
-    let training = super::training::load(conn, params, calendar)?;
+    let training = super::training::load(conn, params, calendar, store)?;
     Ok(Rest {
         ratings,
         staff_names,

@@ -369,8 +369,10 @@ struct StaffRow {
 /// Reads the section's inputs in the caller's transaction: every completion (one query), every
 /// staff member's role and scope membership (one query), then the first replies and reopen units
 /// in the span of the section's windows up to `as_of`, through the effect endpoint's loader
-/// ([`crate::models::training::effect_facts`], one query per kind). Nothing for organization and
-/// site scopes.
+/// ([`crate::models::training::effect_facts`], one query per kind) or, with `store` (a
+/// metrics-store read at the caller's snapshot), from the store's attribution
+/// ([`crate::metrics::store::Reader::training_facts`], the same facts in the same order). Nothing
+/// for organization and site scopes.
 ///
 /// # Errors
 /// Database errors.
@@ -378,6 +380,7 @@ pub fn load(
     conn: &mut PgConnection,
     params: &EvidenceParams,
     calendar: Option<&crate::domain::calendar::BusinessCalendar>,
+    store: Option<&crate::metrics::store::Reader<'_>>,
 ) -> QueryResult<TrainingInputs> {
     let in_scope = match params.scope {
         ScopeKind::Organization | ScopeKind::Site => return Ok(TrainingInputs::default()),
@@ -420,8 +423,11 @@ pub fn load(
         .into_iter()
         .flat_map(|c| c.cohorts)
         .collect();
-    let (first_replies, reopens) =
-        crate::models::training::effect_facts(conn, &cohorts, true, Some(params.as_of), calendar)?;
+    let until = Some(params.as_of);
+    let (first_replies, reopens) = match store {
+        Some(reader) => reader.training_facts(&cohorts, until, calendar),
+        None => crate::models::training::effect_facts(conn, &cohorts, true, until, calendar)?,
+    };
     let as_input = |f: Fact| FactInput {
         staff: f.staff,
         at: f.at.timestamp(),

@@ -211,10 +211,15 @@ pub async fn generate_and_store(
     let metrics = state.metrics_store.clone();
     let pool = state.pool.clone();
     let document = db::blocking(move || {
+        let started = std::time::Instant::now();
         let (name, inputs) = metrics.read(&pool, |conn, reader| {
             reports::evidence::read_with_store(conn, reader, &params).map_err(report_error)
         })?;
-        Ok(reports::build(&params, &name, inputs))
+        tracing::debug!(ms = started.elapsed().as_millis(), "evidence inputs read");
+        let started = std::time::Instant::now();
+        let document = reports::build(&params, &name, inputs);
+        tracing::debug!(ms = started.elapsed().as_millis(), "evidence report built");
+        Ok(document)
     })
     .await?;
     db::run(&state.pool, move |conn| {

@@ -225,3 +225,117 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
         "{on_calendar} {partial}"
     );
 }
+
+/// The training section's facts (`Reader::training_facts`) are the database's
+/// (`models::training::effect_facts`), fact by fact and in the same order: first replies credited
+/// to their author, reopen units to the assignee at the latest solve, imported tickets left out,
+/// cut at `as_of` (a sub-second one too), on each ticket's own calendar and on a named one.
+#[tokio::test]
+async fn the_store_gives_the_training_facts_the_database_gives() {
+    use frontline::domain::training::Cohort;
+    use frontline::seed::{self, Profile, SeedOptions, Writer};
+    let db = crate::helpers::TestDb::new();
+    let mut conn = db.conn();
+    let options = SeedOptions {
+        tickets: 2_000,
+        seed: 5,
+        writer: Writer::Bulk,
+        ..SeedOptions::for_profile(Profile::Demo)
+    };
+    seed::run(&mut conn, &options).unwrap();
+    // Imported tickets are in no training fact; a reopen count past the packed row's bits.
+    let moved = diesel::sql_query("UPDATE tickets SET source = 'rival' WHERE id % 5 = 0")
+        .execute(&mut conn)
+        .unwrap();
+    assert!(moved > 300, "{moved}");
+    diesel::sql_query(
+        "UPDATE ticket_metrics SET reopens = 300
+          WHERE ticket_id = (SELECT min(ticket_id) FROM ticket_metrics
+                              WHERE latest_solved_at >= '2026-02-01'
+                                AND solved_assignee_id IS NOT NULL AND ticket_id % 5 <> 0)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let office = diesel::sql_query(
+        "INSERT INTO business_calendars (name, time_zone, weekly_hours, holidays)
+         VALUES ('Training office', 'America/Chicago',
+                 '{\"tuesday\": [[\"08:00\", \"16:00\"]], \"friday\": [[\"09:30\", \"12:00\"]]}',
+                 '{2026-03-06}') RETURNING id",
+    )
+    .get_result::<Id>(&mut conn)
+    .unwrap()
+    .id;
+    let calendar = {
+        use frontline::models::calendar::{CalendarRow, to_domain};
+        use frontline::schema::business_calendars as c;
+        let row: CalendarRow = c::table
+            .find(office)
+            .select(CalendarRow::as_select())
+            .first(&mut conn)
+            .unwrap();
+        to_domain(&row).unwrap()
+    };
+    let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    // Two completion dates: their windows span 2026-01-06 to 2026-06-30.
+    let cohorts = vec![
+        Cohort {
+            completed_on: "2026-02-03".parse().unwrap(),
+            staff: vec![1, 2],
+            before: (at("2026-01-06T00:00:00Z"), at("2026-02-03T00:00:00Z")),
+            after: (at("2026-02-04T00:00:00Z"), at("2026-03-04T00:00:00Z")),
+        },
+        Cohort {
+            completed_on: "2026-05-05".parse().unwrap(),
+            staff: vec![3],
+            before: (at("2026-04-07T00:00:00Z"), at("2026-05-05T00:00:00Z")),
+            after: (at("2026-05-06T00:00:00Z"), at("2026-06-30T00:00:00Z")),
+        },
+    ];
+    let store = MetricsStore::new();
+    let (mut first_replies, mut reopens, mut reopened, mut cut) = (0, 0, 0, 0);
+    for until in [
+        None,
+        Some(at("2026-03-04T13:00:00.500Z")),
+        Some(at("2026-11-30T00:00:00Z")),
+    ] {
+        for calendar in [None, Some(&calendar)] {
+            let (sql, stored) = store
+                .read(&db.pool, |conn, reader| {
+                    let sql = frontline::models::training::effect_facts(
+                        conn, &cohorts, true, until, calendar,
+                    )
+                    .unwrap();
+                    Ok((sql, reader.training_facts(&cohorts, until, calendar)))
+                })
+                .unwrap();
+            assert_eq!(sql.0.len(), stored.0.len(), "first replies, {until:?}");
+            assert_eq!(sql.1.len(), stored.1.len(), "reopens, {until:?}");
+            for (a, b) in sql
+                .0
+                .iter()
+                .zip(&stored.0)
+                .chain(sql.1.iter().zip(&stored.1))
+            {
+                assert_eq!(a, b, "until {until:?}, calendar {}", calendar.is_some());
+            }
+            first_replies += sql.0.len();
+            reopens += sql.1.len();
+            reopened += sql.1.iter().filter(|f| f.value == 1.0).count();
+            if until.is_some_and(|u| u < at("2026-06-30T00:00:00Z")) {
+                cut += 1;
+                assert!(sql.0.iter().all(|f| f.at <= until.unwrap()));
+            }
+        }
+    }
+    // Enough of each that the equality means something.
+    assert!(
+        first_replies > 1_000 && reopens > 1_000,
+        "{first_replies} {reopens}"
+    );
+    assert!(reopened > 10 && cut == 2, "{reopened} {cut}");
+}

@@ -280,3 +280,92 @@ impl Reader<'_> {
         Some(out)
     }
 }
+
+impl Reader<'_> {
+    /// The facts of the training-effect comparison of `cohorts` as
+    /// [`crate::models::training::effect_facts`] reads them from the database with `business`
+    /// (the evidence report's training section), at this snapshot: the first replies and the
+    /// reopen units placed in the span of the cohorts' windows
+    /// ([`crate::models::training::effect_window`]) and at or before `until`.
+    ///
+    /// - First replies: `frt.v1` in business seconds (on `calendar` when given: creation →
+    ///   first reply), credited to the agent who wrote the reply (`first_reply_agent_id`), at the
+    ///   reply; replies without an author left out.
+    /// - Reopen units: 1 when the ticket was reopened, else 0, credited to the assignee at the
+    ///   latest solve (`solved_assignee_id`), at that solve; solves without an assignee left out.
+    ///
+    /// Both only of the company's own tickets (the store holds no merged one), each list by
+    /// instant, then ticket id.
+    pub fn training_facts(
+        &self,
+        cohorts: &[crate::domain::training::Cohort],
+        until: Option<DateTime<Utc>>,
+        calendar: Option<&BusinessCalendar>,
+    ) -> (
+        Vec<crate::domain::training::Fact>,
+        Vec<crate::domain::training::Fact>,
+    ) {
+        use crate::domain::training::Fact;
+        use crate::models::training::{effect_window, keep_until};
+        let Some((from, to)) = effect_window(cohorts, until) else {
+            return (Vec::new(), Vec::new());
+        };
+        let c = self.content;
+        let (from, to) = (from.timestamp_micros(), to.timestamp_micros());
+        let staff = |interned: u32| c.ids.value(interned).copied();
+        let instant = |micros: i64| DateTime::from_timestamp_micros(micros).unwrap_or_default();
+        // (instant µs, ticket id, fact): sorted as the SQL's `ORDER BY at, ticket_id`.
+        let mut first_replies: Vec<(i64, i64, Fact)> = Vec::new();
+        let mut reopens: Vec<(i64, i64, Fact)> = Vec::new();
+        for r in &c.rows {
+            if r.flags & flag::HAS_METRICS == 0 || r.source != 0 {
+                continue;
+            }
+            let a = c.attribution(r);
+            let at = r.first_reply_at;
+            if at != NONE && at >= from && at < to {
+                let (business, _) = c.durations(r, 1);
+                if let (Some(agent), Some(seconds)) =
+                    (staff(a.first_reply_agent), present(business))
+                {
+                    let seconds = match calendar {
+                        Some(cal) => {
+                            cal.business_seconds(instant(c.metrics_created(r)), instant(at))
+                        }
+                        None => seconds,
+                    };
+                    first_replies.push((
+                        at,
+                        r.ticket_id,
+                        Fact {
+                            staff: agent,
+                            at: instant(at),
+                            // Seconds fit an f64 exactly below 2^53.
+                            value: seconds as f64,
+                        },
+                    ));
+                }
+            }
+            let latest = c.latest(r);
+            if let (true, Some(assignee)) = (
+                latest != NONE && latest >= from && latest < to,
+                staff(a.solved_assignee),
+            ) {
+                reopens.push((
+                    latest,
+                    r.ticket_id,
+                    Fact {
+                        staff: assignee,
+                        at: instant(latest),
+                        value: if c.reopens(r) > 0 { 1.0 } else { 0.0 },
+                    },
+                ));
+            }
+        }
+        let ordered = |mut facts: Vec<(i64, i64, Fact)>| {
+            facts.sort_unstable_by_key(|(at, id, _)| (*at, *id));
+            keep_until(facts.into_iter().map(|(_, _, f)| f).collect(), until)
+        };
+        (ordered(first_replies), ordered(reopens))
+    }
+}

@@ -568,20 +568,28 @@ pub fn load(
             // PostgreSQL reads the surveys and work orders (and this second thread turns them
             // into observations) while this one passes over the store's tickets.
             let side = scope.spawn(|| {
-                beside(
+                let started = std::time::Instant::now();
+                let side = beside(
                     conn,
                     protocol,
                     &query,
                     &periods,
                     Some(reader),
                     beside_sql::Joined::No,
-                )
+                );
+                tracing::debug!(
+                    ms = started.elapsed().as_millis(),
+                    "bake-off surveys and work orders read"
+                );
+                side
             });
+            let started = std::time::Instant::now();
             if wants_tickets {
                 reader.bake_off_tickets(&query, &mut |facts: TicketFacts| {
                     ticket_observations(&mut c, &periods, &facts, cal, &in_period);
                 });
             }
+            tracing::debug!(ms = started.elapsed().as_millis(), "bake-off store pass");
             side.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?,
@@ -601,6 +609,7 @@ pub fn load(
             )?
         }
     };
+    let started = std::time::Instant::now();
     c.absorb(side);
     if let Some(stratum) = c.overflow {
         return Err(InputError::TooManyStrata(stratum));
@@ -608,6 +617,11 @@ pub fn load(
     let mut rows = c.rows;
     // (metric, unit) is unique: the unstable sort orders as a stable one would, in place.
     rows.sort_unstable_by_key(|o| (o.metric, o.unit));
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rows = rows.len(),
+        "bake-off observations merged and sorted"
+    );
     Ok(Observations {
         rows,
         calendar_name: calendar.map(|(_, name)| name),

@@ -329,8 +329,21 @@ pub fn build(
     };
     // The manifest's hashes on a second thread while the figures are computed.
     let ((results, strata), manifest) = std::thread::scope(|scope| {
-        let hashed = scope.spawn(|| manifest(&params, &observations));
+        let hashed = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let m = manifest(&params, &observations);
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                "bake-off manifest hashed"
+            );
+            m
+        });
+        let started = std::time::Instant::now();
         let figures = compute::results(p, &observations);
+        tracing::debug!(
+            ms = started.elapsed().as_millis(),
+            "bake-off figures computed"
+        );
         let manifest = hashed
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
