@@ -37,6 +37,20 @@ fn the_store_and_the_database_give_the_same_observations() {
         .execute(&mut conn)
         .unwrap();
     assert!(moved > 600, "{moved}");
+    // Ratings changed after the first answer (ten days later, the other way) and ratings tied
+    // on the instant (the higher id stands): the rating as of an instant is the latest by then.
+    let changed = diesel::sql_query(
+        "INSERT INTO surveys (ticket_id, customer_id, solved_at, assignee_id, team_id, created_at,
+                              invite_at, expires_at, sent_at, answered_at, score)
+         SELECT ticket_id, customer_id, solved_at, assignee_id, team_id,
+                created_at + shift, invite_at + shift, expires_at + shift, sent_at + shift,
+                answered_at + CASE WHEN id % 2 = 0 THEN shift ELSE interval '0' END, 6 - score
+           FROM (SELECT *, interval '10 days' AS shift FROM surveys
+                  WHERE answered_at IS NOT NULL AND id % 5 = 1) s",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(changed > 50, "{changed}");
     let id = |conn: &mut PgConnection, sql: &str| {
         diesel::sql_query(sql).get_result::<Id>(conn).unwrap().id
     };
@@ -50,7 +64,9 @@ fn the_store_and_the_database_give_the_same_observations() {
         "full_resolution_time",
         "reopen_rate",
         "first_contact_resolution",
-        "sla_attainment"
+        "sla_attainment",
+        "csat",
+        "csat_response_rate"
     ]);
     let protocols = [
         json!({"name": "teams", "cohort_a": {"label": "In-house", "teams": [in_house]},
@@ -74,7 +90,7 @@ fn the_store_and_the_database_give_the_same_observations() {
                "from": "2026-01-01", "to": "2026-02-01", "metrics": every}),
     ];
     let store = MetricsStore::new();
-    let (mut compared, mut sla, mut fcr, mut rival) = (0, 0, 0, 0);
+    let (mut compared, mut sla, mut fcr, mut rival, mut csat) = (0, 0, 0, 0, 0);
     for protocol in &protocols {
         let protocol = serde_json::from_value::<ProtocolRequest>(protocol.clone())
             .unwrap()
@@ -112,6 +128,7 @@ fn the_store_and_the_database_give_the_same_observations() {
                 use frontline::reports::bakeoff::BakeOffMetric as M;
                 sla += usize::from(o.metric == M::SlaAttainment);
                 fcr += usize::from(o.metric == M::FirstContactResolution);
+                csat += usize::from(o.metric == M::Csat || o.metric == M::CsatResponseRate);
                 rival += usize::from(o.b && protocol.cohort_b.source.is_some());
             });
         }
@@ -121,4 +138,5 @@ fn the_store_and_the_database_give_the_same_observations() {
     assert!(sla > 1_000, "{sla}");
     assert!(fcr > 1_000, "{fcr}");
     assert!(rival > 500, "{rival}");
+    assert!(csat > 1_000, "{csat}");
 }

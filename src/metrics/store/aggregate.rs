@@ -583,8 +583,8 @@ impl<'a> Reader<'a> {
                 accs[g].satisfaction.add_rating(rating);
             }
         }
-        for (i, sent) in surveys.sent.iter().enumerate() {
-            if !inside(sent.sent) {
+        for sent in &surveys.held {
+            if sent.sent == NONE || !inside(sent.sent) {
                 continue;
             }
             let credit = Credit {
@@ -595,7 +595,7 @@ impl<'a> Reader<'a> {
             };
             if let Some((r, a, credit)) = surveyed(sent.ticket_id, credit) {
                 let g = slot(r, a, credit, sent.sent, &mut accs);
-                accs[g].satisfaction.add_sent(surveys.is_answered(i));
+                accs[g].satisfaction.add_sent(sent.answered != NONE);
             }
         }
         if with_field {

@@ -11,6 +11,7 @@
 //! equality of both paths is tested in `tests/api/bake_off.rs`.
 
 use super::*;
+use crate::reports::bakeoff::beside_sql::SurveyRow;
 use crate::reports::bakeoff::inputs::{Facts, TicketFacts, TicketQuery};
 
 /// Whole seconds since the epoch of an instant in microseconds (`floor(extract(epoch …))`).
@@ -35,15 +36,87 @@ impl Reader<'_> {
     pub fn bake_off_facts(&self, ticket_id: i64) -> Option<Facts<'_>> {
         let c = self.content;
         let r = c.rows.get(c.position(ticket_id).ok()?)?;
+        Some(self.facts_of(r))
+    }
+
+    /// The facts of row `r` a bake-off reads ([`Reader::bake_off_facts`]).
+    fn facts_of(&self, r: &Row) -> Facts<'_> {
+        let c = self.content;
         let label = |v: u8| c.labels.value(v).map(String::as_str);
-        Some(Facts {
+        Facts {
             source: c.sources.value(r.source).map(String::as_str),
             organization: c.ids.value(r.organization).copied(),
             site: c.ids.value(r.site).copied(),
             channel: label(r.channel),
             category: c.strings.value(r.category).map(String::as_str),
             priority: label(r.priority),
-        })
+        }
+    }
+
+    /// Calls `visit` with each survey of `q`'s period and its ticket's facts, exactly as
+    /// `reports::bakeoff::beside_sql::surveys` reads them from the database at this snapshot
+    /// without the join: the surveys sent in the period or answered in it, `responded` (sent in
+    /// the period and by `as_of`: answered by `as_of`) and `csat_score` (the ticket's rating as
+    /// of `as_of` — its latest answer by then, ties to the higher id, docs/METRICS.md §9 —
+    /// answered in the period) as of `q.as_of`. By ticket, then survey id; none of a merged
+    /// ticket (the store holds none).
+    pub fn bake_off_surveys(
+        &self,
+        q: &TicketQuery<'_>,
+        visit: &mut impl FnMut(&SurveyRow, Facts<'_>),
+    ) {
+        let c = self.content;
+        let (start, end) = (q.start.timestamp_micros(), q.end.timestamp_micros());
+        let as_of = q.as_of.timestamp_micros();
+        let within = |t: i64| t != NONE && t >= start && t < end;
+        let id = |v: u32| c.ids.value(v).copied();
+        let held = &c.surveys.held;
+        // Both lists ascend by ticket id: the ticket's row is found by walking beside them.
+        let mut p = 0;
+        let mut i = 0;
+        while i < held.len() {
+            let ticket_id = held[i].ticket_id;
+            let n = held[i..]
+                .iter()
+                .take_while(|s| s.ticket_id == ticket_id)
+                .count();
+            let group = &held[i..i + n];
+            i += n;
+            while p < c.rows.len() && c.rows[p].ticket_id < ticket_id {
+                p += 1;
+            }
+            let Some(r) = c.rows.get(p).filter(|r| r.ticket_id == ticket_id) else {
+                continue;
+            };
+            // The ticket's rating as of `as_of`: its latest answer by then.
+            let rating = group
+                .iter()
+                .filter(|s| s.answered != NONE && s.answered <= as_of)
+                .map(|s| (s.answered, s.id))
+                .max();
+            let mut facts = None;
+            for s in group {
+                let sent = within(s.sent);
+                let answered = within(s.answered);
+                if !sent && !answered {
+                    continue;
+                }
+                let row = SurveyRow {
+                    id: s.id,
+                    ticket_id,
+                    solved_at: whole_seconds(s.solved),
+                    team_id: id(s.team),
+                    assignee_id: id(s.assignee),
+                    responded: (sent && s.sent <= as_of)
+                        .then_some(s.answered != NONE && s.answered <= as_of),
+                    csat_score: (answered
+                        && s.answered <= as_of
+                        && rating == Some((s.answered, s.id)))
+                    .then_some(i16::from(s.score)),
+                };
+                visit(&row, *facts.get_or_insert_with(|| self.facts_of(r)));
+            }
+        }
     }
 
     /// Calls `visit` with the facts of each ticket `q` selects, ascending by id, exactly as

@@ -740,13 +740,13 @@ impl MetricsStore {
             .map_or((0, 0), |c| (c.field_heap_bytes(), c.fields.len()))
     }
 
-    /// The part of [`MetricsStore::heap_bytes`] that holds surveys, with the surveys sent and
-    /// the ratings it holds.
+    /// The part of [`MetricsStore::heap_bytes`] that holds surveys, with the surveys (sent or
+    /// answered) and the ratings it holds.
     pub fn survey_heap_bytes(&self) -> (usize, usize, usize) {
         self.content.read().as_ref().map_or((0, 0, 0), |c| {
             (
                 c.survey_heap_bytes(),
-                c.surveys.sent.len(),
+                c.surveys.held.len(),
                 c.surveys.ratings.len(),
             )
         })

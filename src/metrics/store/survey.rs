@@ -1,11 +1,13 @@
 //! The surveys of the store (docs/METRICS.md "Satisfaction": `csat.v1`,
-//! `csat_response_rate.v1`, `nps.v1`), for the tickets that have any: one [`SentRow`] per survey
-//! sent (32 bytes, and one bit: answered or not) for the response rate, and one [`RatingRow`]
-//! per ticket with a rating (32 bytes) for CSAT and NPS. Each is credited to the survey's team
-//! and assignee at the solve it asked about, with that team's sourcing and that assignee's
-//! employment type **at the solve** (`team_sourcing_periods`, `user_periods`; docs/METRICS.md
-//! §7): a later change of sourcing moves no rating. Surveys neither sent nor the ticket's
-//! rating count in no figure and are not held. Loaded with the tickets.
+//! `csat_response_rate.v1`, `nps.v1`), for the tickets that have any: one [`SurveyFact`] per
+//! survey sent or answered (56 bytes) for the response rate and for the reports, which read a
+//! ticket's rating as of an instant (a bake-off's CSAT and response rate, an evidence report's
+//! ratings: `bake_off.rs`, `evidence.rs`), and one [`RatingRow`] per ticket with a rating (32
+//! bytes) for CSAT and NPS now. Each is credited to the survey's team and assignee at the solve
+//! it asked about, with that team's sourcing and that assignee's employment type **at the
+//! solve** (`team_sourcing_periods`, `user_periods`; docs/METRICS.md §7): a later change of
+//! sourcing moves no rating. Surveys neither sent nor answered count in no figure and are not
+//! held. Loaded with the tickets.
 //! A full load reads them all; a refresh reads again every survey of the tickets that changed,
 //! `changed_since` following `surveys.changed_xid` too (migration 2026-12-01-300010: an answer
 //! or a delivery changes no ticket row).
@@ -22,13 +24,19 @@ use diesel::sql_types::{SmallInt, Timestamptz};
 /// A missing NPS answer in [`RatingRow::nps`].
 const NO_NPS: u8 = u8::MAX;
 
-/// One survey sent, packed (32 bytes; whether it was answered is a bit of
-/// [`Surveys::answered`]). Instants in microseconds since the Unix epoch (UTC).
+/// One survey sent or answered, packed (56 bytes). Instants in microseconds since the Unix
+/// epoch (UTC), [`NONE`] for NULL. An answer always has a score (the table's `CHECK`).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SentRow {
+pub(super) struct SurveyFact {
+    /// `surveys.id`, `ticket_id`.
+    pub(super) id: i64,
     pub(super) ticket_id: i64,
     /// `sent_at`: in the response rate's period by it.
     pub(super) sent: i64,
+    /// `answered_at`.
+    pub(super) answered: i64,
+    /// `solved_at`: the solve it asked about.
+    pub(super) solved: i64,
     /// Team and assignee at the solve (interned in [`Content::ids`], 0 = NULL).
     pub(super) team: u32,
     pub(super) assignee: u32,
@@ -36,6 +44,8 @@ pub(super) struct SentRow {
     /// `Content::labels`, 0 = NULL).
     pub(super) sourcing: u8,
     pub(super) employment: u8,
+    /// 1–5, 0 without an answer.
+    pub(super) score: u8,
 }
 
 /// A ticket's rating (its most recently answered survey), packed (32 bytes).
@@ -57,40 +67,19 @@ pub(super) struct RatingRow {
 }
 
 const _: () =
-    assert!(std::mem::size_of::<SentRow>() == 32 && std::mem::size_of::<RatingRow>() == 32);
+    assert!(std::mem::size_of::<SurveyFact>() == 56 && std::mem::size_of::<RatingRow>() == 32);
 
-/// The surveys held: both lists ascending by ticket id (a ticket's surveys sent in id order).
+/// The surveys held: both lists ascending by ticket id (a ticket's surveys in id order).
 #[derive(Default)]
 pub(super) struct Surveys {
-    pub(super) sent: Vec<SentRow>,
-    /// Bit `i` (of word `i / 64`): `sent[i]` has an answer.
-    pub(super) answered: Vec<u64>,
+    /// Every survey sent or answered: the response rate's (those sent) and the reports' (a
+    /// bake-off's and an evidence report's ratings as of an instant).
+    pub(super) held: Vec<SurveyFact>,
     pub(super) ratings: Vec<RatingRow>,
 }
 
-impl Surveys {
-    /// Whether `sent[i]` has an answer.
-    pub(super) fn is_answered(&self, i: usize) -> bool {
-        self.answered
-            .get(i / 64)
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
-
-    /// Replaces the sent surveys with `rows` (with their answered bits).
-    fn set_sent(&mut self, rows: Vec<(SentRow, bool)>) {
-        let mut answered = vec![0u64; rows.len().div_ceil(64)];
-        for (i, (_, a)) in rows.iter().enumerate() {
-            if *a {
-                answered[i / 64] |= 1 << (i % 64);
-            }
-        }
-        self.sent = rows.into_iter().map(|(s, _)| s).collect();
-        self.answered = answered;
-    }
-}
-
-/// A ticket's surveys packed: those sent (with their answered bits) and its rating.
-pub(super) type PackedSurveys = (Vec<(SentRow, bool)>, Vec<RatingRow>);
+/// A ticket's surveys packed: those sent or answered, and its rating.
+pub(super) type PackedSurveys = (Vec<SurveyFact>, Vec<RatingRow>);
 
 /// A survey as loaded: what the figures read of it.
 #[derive(QueryableByName)]
@@ -103,6 +92,8 @@ pub(super) struct SurveyTuple {
     team_id: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     assignee_id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    solved_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     sent_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -137,7 +128,8 @@ pub(super) fn load_surveys(
     use diesel::sql_types::Array;
     let sql = |only: &str| {
         format!(
-            "SELECT s.id, s.ticket_id, s.team_id, s.assignee_id, s.sent_at, s.answered_at,
+            "SELECT s.id, s.ticket_id, s.team_id, s.assignee_id, s.solved_at, s.sent_at,
+                    s.answered_at,
                     s.score, s.nps, {SURVEY_CREDIT_SQL}
                FROM surveys s
               WHERE (s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL){only}
@@ -156,9 +148,10 @@ pub(super) fn load_surveys(
 }
 
 impl Content {
-    /// Packs loaded surveys (by ticket, then id): the surveys sent, and each ticket's rating.
+    /// Packs loaded surveys (by ticket, then id): the surveys sent or answered, and each
+    /// ticket's rating.
     pub(super) fn pack_surveys(&mut self, loaded: Vec<SurveyTuple>) -> PackedSurveys {
-        let mut sent: Vec<(SentRow, bool)> = Vec::with_capacity(loaded.len());
+        let mut held: Vec<SurveyFact> = Vec::with_capacity(loaded.len());
         let mut ratings: Vec<RatingRow> = Vec::new();
         // The current ticket's rating so far, with its survey id.
         let mut best: Option<(RatingRow, i64)> = None;
@@ -166,6 +159,7 @@ impl Content {
             let SurveyTuple {
                 id,
                 ticket_id,
+                solved_at,
                 sent_at,
                 answered_at,
                 score,
@@ -183,23 +177,24 @@ impl Content {
                 self.labels.intern(survey.sourcing),
                 self.labels.intern(survey.employment),
             );
-            if let Some(at) = sent_at {
-                let row = SentRow {
-                    ticket_id,
-                    sent: at.timestamp_micros(),
-                    team,
-                    assignee,
-                    sourcing,
-                    employment,
-                };
-                sent.push((row, answered_at.is_some()));
-            }
+            let small =
+                |v: Option<i16>, none: u8| v.and_then(|v| u8::try_from(v).ok()).unwrap_or(none);
+            held.push(SurveyFact {
+                id,
+                ticket_id,
+                sent: sent_at.map_or(NONE, |t| t.timestamp_micros()),
+                answered: answered_at.map_or(NONE, |t| t.timestamp_micros()),
+                solved: solved_at.timestamp_micros(),
+                team,
+                assignee,
+                sourcing,
+                employment,
+                score: small(score, 0),
+            });
             let Some(at) = answered_at.map(|t| t.timestamp_micros()) else {
                 continue;
             };
             if best.is_none_or(|(r, sid)| (at, id) > (r.answered, sid)) {
-                let small =
-                    |v: Option<i16>, none: u8| v.and_then(|v| u8::try_from(v).ok()).unwrap_or(none);
                 let rating = RatingRow {
                     ticket_id,
                     answered: at,
@@ -214,45 +209,37 @@ impl Content {
             }
         }
         ratings.extend(best.map(|(r, _)| r));
-        (sent, ratings)
+        (held, ratings)
     }
 
     /// Replaces every survey of `tickets` with `packed` (all of them for `None`).
     pub(super) fn set_surveys(&mut self, tickets: Option<&[i64]>, packed: PackedSurveys) {
-        let (sent, ratings) = packed;
+        let (held, ratings) = packed;
         let surveys = &mut self.surveys;
         match tickets {
             None => {
-                surveys.set_sent(sent);
+                surveys.held = held;
                 surveys.ratings = ratings;
             }
             Some(ids) => {
                 let ids: std::collections::HashSet<i64> = ids.iter().copied().collect();
-                let mut all: Vec<(SentRow, bool)> = surveys
-                    .sent
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| !ids.contains(&s.ticket_id))
-                    .map(|(i, s)| (*s, surveys.is_answered(i)))
-                    .collect();
-                all.extend(sent);
+                surveys.held.retain(|s| !ids.contains(&s.ticket_id));
+                surveys.held.extend(held);
                 // Stable: a ticket's surveys stay in id order.
-                all.sort_by_key(|(s, _)| s.ticket_id);
-                surveys.set_sent(all);
+                surveys.held.sort_by_key(|s| s.ticket_id);
                 surveys.ratings.retain(|r| !ids.contains(&r.ticket_id));
                 surveys.ratings.extend(ratings);
                 surveys.ratings.sort_by_key(|r| r.ticket_id);
             }
         }
-        surveys.sent.shrink_to_fit();
+        surveys.held.shrink_to_fit();
         surveys.ratings.shrink_to_fit();
     }
 
     /// Heap bytes of the surveys (part of [`Content::heap_bytes`]).
     pub(super) fn survey_heap_bytes(&self) -> usize {
         let s = &self.surveys;
-        s.sent.capacity() * std::mem::size_of::<SentRow>()
-            + s.answered.capacity() * 8
+        s.held.capacity() * std::mem::size_of::<SurveyFact>()
             + s.ratings.capacity() * std::mem::size_of::<RatingRow>()
     }
 }

@@ -48,8 +48,8 @@ pub struct Observations {
     pub rows: Vec<Observation>,
     /// The calendar's name when the protocol names one.
     pub calendar_name: Option<String>,
-    /// Per stratum of the protocol (in its order), the values met (`(none)` when absent), in the
-    /// order first met; [`Observation::strata`] indexes them.
+    /// Per stratum of the protocol (in its order), the values met (`(none)` when absent),
+    /// ascending; [`Observation::strata`] indexes them.
     pub strata_values: Vec<Vec<String>>,
 }
 
@@ -239,6 +239,34 @@ impl<'a> Collector<'a> {
         self.protocol.metrics.contains(&metric)
     }
 
+    fn wants_surveys(&self) -> bool {
+        self.wants(BakeOffMetric::Csat) || self.wants(BakeOffMetric::CsatResponseRate)
+    }
+
+    /// Orders each stratum's values ascending, the observations' indexes with them: the
+    /// values do not depend on the order the rows were read in.
+    fn sort_strata(&mut self) {
+        for (k, (index, values)) in self.interned.iter_mut().enumerate() {
+            let mut order: Vec<usize> = (0..values.len()).collect();
+            order.sort_by(|&x, &y| values[x].cmp(&values[y]));
+            // old index → new index (at most 65,536 values: they fit u16).
+            let mut to = vec![0_u16; values.len()];
+            for (new, &old) in order.iter().enumerate() {
+                to[old] = u16::try_from(new).unwrap_or(u16::MAX);
+            }
+            for o in &mut self.rows {
+                o.strata[k] = to.get(usize::from(o.strata[k])).copied().unwrap_or(0);
+            }
+            let sorted: Vec<String> = order.iter().map(|&i| values[i].clone()).collect();
+            for (v, i) in index.iter_mut() {
+                if let Ok(p) = sorted.binary_search(v) {
+                    *i = u16::try_from(p).unwrap_or(u16::MAX);
+                }
+            }
+            *values = sorted;
+        }
+    }
+
     fn push(
         &mut self,
         metric: BakeOffMetric,
@@ -387,8 +415,9 @@ fn facts_of<'a>(
     }
 }
 
-/// The observations of the surveys and work orders the protocol's metrics need, read chunk by
-/// chunk (`joined`: each row with its ticket; otherwise the ticket's facts from `store`).
+/// The observations of the work orders and (with `surveys`) the surveys the protocol's metrics
+/// need, read chunk by chunk (`joined`: each row with its ticket; otherwise the ticket's facts
+/// from `store`).
 fn beside<'p>(
     conn: &mut PgConnection,
     protocol: &'p Protocol,
@@ -396,11 +425,12 @@ fn beside<'p>(
     periods: &Periods,
     store: Option<&crate::metrics::store::Reader<'_>>,
     joined: beside_sql::Joined,
+    surveys: bool,
 ) -> QueryResult<Collector<'p>> {
     let mut c = Collector::new(protocol, 0);
     let in_period =
         |t: i64| t >= q.start.timestamp() && t < q.end.timestamp() && t <= q.as_of.timestamp();
-    if c.wants(BakeOffMetric::Csat) || c.wants(BakeOffMetric::CsatResponseRate) {
+    if surveys && c.wants_surveys() {
         beside_sql::surveys(conn, q, joined, &mut |chunk| {
             for (r, t) in chunk {
                 if let Some(facts) = facts_of(store, r.ticket_id, t) {
@@ -576,10 +606,11 @@ pub fn load(
                     &periods,
                     Some(reader),
                     beside_sql::Joined::No,
+                    false,
                 );
                 tracing::debug!(
                     ms = started.elapsed().as_millis(),
-                    "bake-off surveys and work orders read"
+                    "bake-off work orders read"
                 );
                 side
             });
@@ -587,6 +618,11 @@ pub fn load(
             if wants_tickets {
                 reader.bake_off_tickets(&query, &mut |facts: TicketFacts| {
                     ticket_observations(&mut c, &periods, &facts, cal, &in_period);
+                });
+            }
+            if c.wants_surveys() {
+                reader.bake_off_surveys(&query, &mut |r, facts| {
+                    survey_observations(&mut c, &periods, r, &facts);
                 });
             }
             tracing::debug!(ms = started.elapsed().as_millis(), "bake-off store pass");
@@ -606,6 +642,7 @@ pub fn load(
                 &periods,
                 None,
                 beside_sql::Joined::Tickets,
+                true,
             )?
         }
     };
@@ -614,6 +651,7 @@ pub fn load(
     if let Some(stratum) = c.overflow {
         return Err(InputError::TooManyStrata(stratum));
     }
+    c.sort_strata();
     let mut rows = c.rows;
     // (metric, unit) is unique: the unstable sort orders as a stable one would, in place.
     rows.sort_unstable_by_key(|o| (o.metric, o.unit));
