@@ -393,41 +393,6 @@ struct TicketRow {
     sla_sourcing: Vec<Option<String>>,
 }
 
-/// A team's sourcing from an instant (`None`: from '-infinity').
-type SourcingPeriod = (Option<DateTime<Utc>>, String);
-
-#[derive(QueryableByName)]
-struct SourcingPeriodRow {
-    #[diesel(sql_type = BigInt)]
-    team_id: i64,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    valid_from: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Text)]
-    sourcing: String,
-}
-
-#[derive(QueryableByName)]
-struct RatingRow {
-    #[diesel(sql_type = BigInt)]
-    survey_id: i64,
-    #[diesel(sql_type = BigInt)]
-    ticket_id: i64,
-    #[diesel(sql_type = BigInt)]
-    answered_at: i64,
-    #[diesel(sql_type = diesel::sql_types::Int2)]
-    score: i16,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    team_id: Option<i64>,
-    #[diesel(sql_type = Timestamptz)]
-    solved_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Text>)]
-    quotable: Option<String>,
-    #[diesel(sql_type = Array<Text>)]
-    customer_names: Vec<String>,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    in_scope: bool,
-}
-
 #[derive(QueryableByName)]
 struct WorkOrderRow {
     #[diesel(sql_type = BigInt)]
@@ -454,7 +419,7 @@ struct NameRow {
 
 /// The ticket-side scope condition on `t` and its projection `m` (`$1` is the scope id): for a
 /// team or an agent, any figure of the ticket credited to it ([`Role`]).
-fn ticket_scope(kind: ScopeKind) -> &'static str {
+pub(super) fn ticket_scope(kind: ScopeKind) -> &'static str {
     match kind {
         ScopeKind::Company => "TRUE",
         // `sl`: the ticket's SLA outcomes credited to the scope (`load_tickets`).
@@ -700,9 +665,9 @@ impl Rest {
     }
 }
 
-/// Reads the ratings, names and training inputs (its first replies measured on `calendar` when
-/// given) in the caller's transaction; with `store` (a read in the same snapshot) the ratings'
-/// tickets are looked up there rather than joined.
+/// Reads the ratings ([`super::ratings::load`]), names and training inputs (its first replies
+/// measured on `calendar` when given) in the caller's transaction; with `store` (a read in the
+/// same snapshot) the answers and the training facts come from it.
 ///
 /// # Errors
 /// Database errors.
@@ -712,123 +677,7 @@ pub fn load_rest(
     calendar: Option<&BusinessCalendar>,
     store: Option<&crate::metrics::store::Reader<'_>>,
 ) -> QueryResult<Rest> {
-    let lo = params.eligibility.start.min(params.comparison.start);
-    let hi = params.eligibility.end.max(params.comparison.end);
-    let id = params.scope_id.unwrap_or(0);
-    let as_of: DateTime<Utc> = params.as_of;
-
-    // The ticket's rating: its most recently answered survey (docs/METRICS.md §9), as of $4.
-    // Read: every answer from the periods' start to $4 (a later one, even past the periods,
-    // replaces an earlier one); the latest per ticket is picked below and kept when it falls
-    // in the periods. With the store, the ticket's data set and whether it was merged come from
-    // it (no join over every ticket) unless the scope is a ticket column.
-    let survey_scope = match params.scope {
-        ScopeKind::Team => "s.team_id = $1",
-        ScopeKind::Agent => "s.assignee_id = $1",
-        other => ticket_scope(other),
-    };
-    let joined = store.is_none()
-        || matches!(
-            params.scope,
-            ScopeKind::Technician | ScopeKind::Organization | ScopeKind::Site
-        );
-    let (join, ticket_conditions) = if joined {
-        (
-            "JOIN tickets t ON t.id = s.ticket_id",
-            "AND t.source IS NOT DISTINCT FROM $5 AND t.merged_into_id IS NULL",
-        )
-    } else {
-        ("", "")
-    };
-    let ratings_sql = format!(
-        "SELECT s.id AS survey_id, s.ticket_id,
-                floor(extract(epoch FROM s.answered_at))::int8 AS answered_at, s.score,
-                -- The surveyed team and the solve, whose sourcing then is looked up below
-                -- (docs/METRICS.md §7, §9).
-                s.team_id, s.solved_at,
-                CASE WHEN s.consent_to_quote AND btrim(coalesce(s.comment, '')) <> ''
-                     THEN s.comment END AS quotable,
-                -- The names a quote is anonymised against: read for a quote only (a few
-                -- hundred of a year's 260,000 ratings at a million tickets).
-                CASE WHEN s.consent_to_quote AND btrim(coalesce(s.comment, '')) <> ''
-                     THEN array_remove(ARRAY[
-                              (SELECT c.name FROM customers c WHERE c.id = s.customer_id),
-                              (SELECT rq.name FROM tickets q JOIN customers rq
-                                   ON rq.id = q.requester_id WHERE q.id = s.ticket_id)],
-                            NULL)
-                     ELSE '{{}}'::text[] END AS customer_names,
-                -- Whether the scope holds it: asked of the ticket's latest answer only.
-                coalesce({survey_scope}, FALSE) AS in_scope
-           FROM surveys s {join}
-          WHERE s.score IS NOT NULL AND s.answered_at >= $2 AND s.answered_at <= $4
-            {ticket_conditions}"
-    );
-    let rows = diesel::sql_query(ratings_sql)
-        .bind::<BigInt, _>(id)
-        .bind::<Timestamptz, _>(lo)
-        .bind::<Timestamptz, _>(hi)
-        .bind::<Timestamptz, _>(as_of)
-        .bind::<Nullable<Text>, _>(params.source.as_deref())
-        .load::<RatingRow>(conn)?;
-    // Each team's sourcing periods, ascending (`None`: from '-infinity').
-    let mut sourcing_periods: std::collections::HashMap<i64, Vec<SourcingPeriod>> =
-        std::collections::HashMap::new();
-    for p in diesel::sql_query(
-        "SELECT team_id, CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from END
-                    AS valid_from, sourcing::text AS sourcing
-           FROM team_sourcing_periods ORDER BY team_id, valid_from",
-    )
-    .load::<SourcingPeriodRow>(conn)?
-    {
-        sourcing_periods
-            .entry(p.team_id)
-            .or_default()
-            .push((p.valid_from, p.sourcing));
-    }
-    // The team's sourcing at `at`: its latest period starting by then.
-    let sourcing_at = |team: Option<i64>, at: DateTime<Utc>| -> Option<String> {
-        sourcing_periods
-            .get(&team?)?
-            .iter()
-            .rev()
-            .find(|(from, _)| from.is_none_or(|f| f <= at))
-            .map(|(_, s)| s.clone())
-    };
-    // Per ticket, its latest answer (ties to the higher id).
-    let mut latest: std::collections::HashMap<i64, (i64, i64)> =
-        std::collections::HashMap::with_capacity(rows.len());
-    for r in &rows {
-        let key = (r.answered_at, r.survey_id);
-        latest
-            .entry(r.ticket_id)
-            .and_modify(|k| *k = (*k).max(key))
-            .or_insert(key);
-    }
-    let (lo_s, hi_s) = (lo.timestamp(), hi.timestamp());
-    let source = params.source.as_deref();
-    let mut ratings: Vec<RatingInput> = rows
-        .into_iter()
-        .filter(|r| {
-            latest.get(&r.ticket_id) == Some(&(r.answered_at, r.survey_id))
-                && r.in_scope
-                && r.answered_at >= lo_s
-                && r.answered_at < hi_s
-                && (joined
-                    || store
-                        .and_then(|reader| reader.bake_off_facts(r.ticket_id))
-                        .is_some_and(|t| t.source == source))
-        })
-        .map(|r| RatingInput {
-            survey_id: r.survey_id,
-            ticket_id: r.ticket_id,
-            answered_at: r.answered_at,
-            score: r.score,
-            sourcing: sourcing_at(r.team_id, r.solved_at),
-            quotable: r.quotable,
-            customer_names: r.customer_names,
-        })
-        .collect();
-    ratings.sort_unstable_by_key(|r| r.survey_id);
+    let ratings = super::ratings::load(conn, params, store)?;
 
     let names = |sql: &str, conn: &mut PgConnection| -> QueryResult<Vec<String>> {
         Ok(diesel::sql_query(sql)

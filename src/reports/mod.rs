@@ -6,6 +6,7 @@
 //! inputs    per-ticket, per-rating, per-work-order rows of the scope, one snapshot (SQL)
 //! evidence  inputs → EvidenceDocument: headline, monthly series, splits, testimonials,
 //!           methodology, manifest (statistics from domain::inference only)
+//! ratings   each ticket's rating as of `as_of`, with its sourcing at the solve and its quote
 //! anonymise testimonials without names, emails, phone and ticket numbers, facilities
 //! training  the training-effect section: completions, staff, facts → difference in differences
 //! narrative the achievements list and the draft essay from the figures, and their checker
@@ -28,6 +29,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod narrative;
 pub mod params;
+pub mod ratings;
 pub mod render;
 pub mod store;
 pub mod training;

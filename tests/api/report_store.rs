@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use frontline::metrics::store::MetricsStore;
-use frontline::reports::inputs::{self, TicketInput, WorkOrderInput};
+use frontline::reports::inputs::{self, RatingInput, TicketInput, WorkOrderInput};
+use frontline::reports::ratings;
 use frontline::reports::{EvidenceParams, EvidenceRequest};
 use serde_json::json;
 
@@ -37,6 +38,27 @@ fn params(
 
 type FromSql = (Vec<TicketInput>, Vec<WorkOrderInput>);
 type FromStore = (Option<Vec<TicketInput>>, Option<Vec<WorkOrderInput>>);
+
+/// Both paths' ratings of `p` (the store gives those of a company, a team and an agent).
+fn both_ratings(
+    db: &crate::helpers::TestDb,
+    store: &MetricsStore,
+    p: &EvidenceParams,
+) -> (Vec<RatingInput>, Vec<RatingInput>) {
+    let mut conn = db.conn();
+    let sql = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| ratings::load(conn, p, None))
+        .unwrap();
+    let stored = store
+        .read(&db.pool, |conn, reader| {
+            Ok(ratings::load(conn, p, Some(reader))?)
+        })
+        .unwrap();
+    (sql, stored)
+}
 
 /// Both paths' tickets and work orders of `p` (on its calendar, if it names one); the store's
 /// work orders are `None` for a team.
@@ -103,6 +125,23 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
     .execute(&mut conn)
     .unwrap();
     assert!(running > 10, "{running}");
+    // Ratings changed ten days after the first answer (the other way), ratings tied on the
+    // second (the higher id stands), and consented comments: the rating as of an instant is the
+    // latest answer by then.
+    let changed = diesel::sql_query(
+        "INSERT INTO surveys (ticket_id, customer_id, solved_at, assignee_id, team_id, created_at,
+                              invite_at, expires_at, sent_at, answered_at, score, comment,
+                              consent_to_quote)
+         SELECT ticket_id, customer_id, solved_at, assignee_id, team_id,
+                created_at + shift, invite_at + shift, expires_at + shift, sent_at + shift,
+                answered_at + CASE WHEN id % 2 = 0 THEN shift ELSE interval '0.2 seconds' END,
+                6 - score, 'Second thoughts about ticket ' || ticket_id, id % 3 = 0
+           FROM (SELECT *, interval '10 days' AS shift FROM surveys
+                  WHERE answered_at IS NOT NULL AND id % 5 = 1) s",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert!(changed > 50, "{changed}");
     let picks: Vec<Pick> = diesel::sql_query(
         "SELECT 'team' AS scope, (SELECT min(team_id) FROM tickets) AS id
          UNION ALL SELECT 'agent', (SELECT assignee_id FROM tickets WHERE assignee_id IS NOT NULL
@@ -135,7 +174,7 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
     .unwrap()
     .id;
     let (mut compared, mut repeats, mut fcr_windows, mut fixes) = (0, 0, 0, 0);
-    let (mut on_calendar, mut partial) = (0, 0);
+    let (mut on_calendar, mut partial, mut rated, mut quoted) = (0, 0, 0, 0);
     // Instants inside the data (mid-month, with open windows) and after it.
     let instants = [
         "2026-03-04T13:00:00Z",
@@ -173,6 +212,10 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
         cases.extend(named);
         for p in &cases {
             let ((tickets, work_orders), (store_tickets, store_work_orders)) = both(&db, &store, p);
+            let (sql_ratings, store_ratings) = both_ratings(&db, &store, p);
+            assert_eq!(sql_ratings, store_ratings, "{:?} as of {as_of}", p.scope);
+            rated += sql_ratings.len();
+            quoted += sql_ratings.iter().filter(|r| r.quotable.is_some()).count();
             match p.scope.as_str() {
                 "technician" => assert!(store_tickets.is_none()),
                 _ => {
@@ -224,6 +267,7 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
         on_calendar > 1_000 && partial > 0,
         "{on_calendar} {partial}"
     );
+    assert!(rated > 1_000 && quoted > 10, "{rated} {quoted}");
 }
 
 /// The training section's facts (`Reader::training_facts`) are the database's

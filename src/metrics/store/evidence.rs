@@ -369,3 +369,53 @@ impl Reader<'_> {
         (ordered(first_replies), ordered(reopens))
     }
 }
+
+impl Reader<'_> {
+    /// Every answer (a survey with a score) given from `lo` to `params.as_of` (both included,
+    /// exact instants) on a ticket of `params`' data set, as `reports::ratings` reads them from
+    /// the database at this snapshot, by ticket then survey id, without their quotes (read
+    /// from the database: `quotable` `None`, no names); `in_scope`: a team's or an agent's
+    /// report holds the answers of the team or agent surveyed, a company's all. `None` for a
+    /// scope that follows the ticket (technician, organization, site).
+    pub fn evidence_answers(
+        &self,
+        params: &EvidenceParams,
+        lo: DateTime<Utc>,
+    ) -> Option<Vec<crate::reports::ratings::Answer>> {
+        let c = self.content;
+        // The interned scope id (`None`: one no survey has, so no answer is the scope's).
+        let id = params.scope_id.and_then(|id| c.ids.get(&id));
+        let in_scope: fn(&super::survey::SurveyFact, Option<u32>) -> bool = match params.scope {
+            ScopeKind::Company => |_, _| true,
+            ScopeKind::Team => |s, id| Some(s.team) == id,
+            ScopeKind::Agent => |s, id| Some(s.assignee) == id,
+            ScopeKind::Technician | ScopeKind::Organization | ScopeKind::Site => return None,
+        };
+        let Some(source) = self.evidence_source(params) else {
+            return Some(Vec::new());
+        };
+        let (lo, as_of) = (lo.timestamp_micros(), params.as_of.timestamp_micros());
+        let labelled = self.labelled();
+        let mut out = Vec::new();
+        for s in &c.surveys.held {
+            if s.answered == NONE || s.answered < lo || s.answered > as_of {
+                continue;
+            }
+            if labelled && c.position(s.ticket_id).map_or(0, |p| c.rows[p].source) != source {
+                continue;
+            }
+            out.push(crate::reports::ratings::Answer {
+                survey_id: s.id,
+                ticket_id: s.ticket_id,
+                answered_at: whole_seconds(s.answered),
+                score: i16::from(s.score),
+                team_id: c.ids.value(s.team).copied(),
+                solved_at: DateTime::from_timestamp_micros(s.solved).unwrap_or_default(),
+                quotable: None,
+                customer_names: Vec::new(),
+                in_scope: in_scope(s, id),
+            });
+        }
+        Some(out)
+    }
+}
