@@ -293,13 +293,13 @@ pub fn effect_window(
 
 /// `facts` placed at or before `until` (all of them without it).
 pub fn keep_until(
-    facts: Vec<crate::domain::training::Fact>,
+    mut facts: Vec<crate::domain::training::Fact>,
     until: Option<DateTime<Utc>>,
 ) -> Vec<crate::domain::training::Fact> {
-    match until {
-        Some(u) => facts.into_iter().filter(|f| f.at <= u).collect(),
-        None => facts,
+    if let Some(u) = until {
+        facts.retain(|f| f.at <= u);
     }
+    facts
 }
 
 /// A per-ticket value credited to a staff member at an instant (a fact of the training-effect

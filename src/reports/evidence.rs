@@ -90,6 +90,15 @@ pub fn read_with_store(
             let rest = inputs::load_rest(conn, params, on, Some(reader));
             tracing::debug!(
                 ms = started.elapsed().as_millis(),
+                rss = std::fs::read_to_string("/proc/self/statm")
+                    .ok()
+                    .and_then(|s| s
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok()))
+                    .unwrap_or(0)
+                    * 4
+                    / 1024,
                 "evidence ratings, names and training read"
             );
             rest
@@ -97,7 +106,19 @@ pub fn read_with_store(
         let started = std::time::Instant::now();
         let tickets = reader.evidence_tickets(params, on);
         let work_orders = reader.evidence_work_orders(params);
-        tracing::debug!(ms = started.elapsed().as_millis(), "evidence store pass");
+        tracing::debug!(
+            ms = started.elapsed().as_millis(),
+            rss = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok()))
+                .unwrap_or(0)
+                * 4
+                / 1024,
+            "evidence store pass"
+        );
         let rest = rest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -387,6 +408,15 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             let m = manifest::manifest(params, inputs);
             tracing::debug!(
                 ms = started.elapsed().as_millis(),
+                rss = std::fs::read_to_string("/proc/self/statm")
+                    .ok()
+                    .and_then(|s| s
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok()))
+                    .unwrap_or(0)
+                    * 4
+                    / 1024,
                 "evidence manifest hashed"
             );
             m
@@ -445,7 +475,19 @@ fn assemble(
         .collect();
     // Their values are no longer needed: let them go before the months' are gathered.
     drop((now, before));
-    tracing::debug!(ms = started.elapsed().as_millis(), "evidence headline");
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rss = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            * 4
+            / 1024,
+        "evidence headline"
+    );
     let started = std::time::Instant::now();
 
     // Monthly series.
@@ -521,6 +563,15 @@ fn assemble(
     drop(month_measures);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
+        rss = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            * 4
+            / 1024,
         "evidence monthly series"
     );
     let started = std::time::Instant::now();
@@ -540,7 +591,7 @@ fn assemble(
                         Role::Solved => credited && during(t.latest_solved_at),
                         // Each outcome with the sourcing credited at its instant.
                         Role::Sla => t.sla.iter().any(|(at, _, s)| {
-                            s.map(inputs::Sourcing::as_str) == Some(v) && during(Some(*at))
+                            s.map(inputs::Sourcing::as_str) == Some(v) && during(Some(at))
                         }),
                     }
             })
@@ -601,12 +652,30 @@ fn assemble(
 
     tracing::debug!(
         ms = started.elapsed().as_millis(),
+        rss = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            * 4
+            / 1024,
         "evidence splits and testimonials"
     );
     let started = std::time::Instant::now();
     let training = super::training::section(params, &inputs.training);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
+        rss = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            * 4
+            / 1024,
         "evidence training section"
     );
     let manifest = manifest();
@@ -666,6 +735,15 @@ fn assemble(
     document.narrative = super::narrative::write(&document);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
+        rss = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+            * 4
+            / 1024,
         "evidence methodology and narrative"
     );
     document

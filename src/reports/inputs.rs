@@ -13,10 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 
-/// A ticket's SLA outcomes credited to the scope, `(instant, achieved, sourcing)` — the sourcing
-/// of the team credited at the instant (docs/METRICS.md §7) — inline up to four (a ticket has one
-/// per SLA clock: a million tickets' outcomes are then no million allocations).
-pub type SlaOutcomes = smallvec::SmallVec<[(i64, bool, Option<Sourcing>); 4]>;
+pub use super::sla_outcomes::SlaOutcomes;
 
 /// Whom a ticket's figure is credited to (docs/METRICS.md §7, "Attribution"), as the metrics
 /// endpoints credit it (`metrics::reference`, `metrics::store`): each figure of a ticket belongs
@@ -210,7 +207,7 @@ pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
                 .first_reply_at
                 .filter(|_| t.first_reply_business.is_some())))
         || (t.holds(Role::Solved) && any(t.latest_solved_at))
-        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, ..)| any(Some(*at))))
+        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, ..)| any(Some(at))))
 }
 
 /// `frt.v1` of a ticket created at `created` and first replied at `first_reply_at` (whole

@@ -83,7 +83,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         for (i, (at, achieved, sourcing)) in t.sla.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
             let sourcing = opt(sourcing.map(super::inputs::Sourcing::as_str));
-            let _ = write!(line, "{sep}{at}:{}:{sourcing}", flag(*achieved));
+            let _ = write!(line, "{sep}{at}:{}:{sourcing}", flag(achieved));
         }
         line.push('\n');
         emit(&line);

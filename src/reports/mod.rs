@@ -31,6 +31,7 @@ pub mod narrative;
 pub mod params;
 pub mod ratings;
 pub mod render;
+pub mod sla_outcomes;
 pub mod store;
 pub mod training;
 pub mod verify;

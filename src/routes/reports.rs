@@ -215,10 +215,34 @@ pub async fn generate_and_store(
         let (name, inputs) = metrics.read(&pool, |conn, reader| {
             reports::evidence::read_with_store(conn, reader, &params).map_err(report_error)
         })?;
-        tracing::debug!(ms = started.elapsed().as_millis(), "evidence inputs read");
+        tracing::debug!(
+            ms = started.elapsed().as_millis(),
+            rss = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok()))
+                .unwrap_or(0)
+                * 4
+                / 1024,
+            "evidence inputs read"
+        );
         let started = std::time::Instant::now();
         let document = reports::build(&params, &name, inputs);
-        tracing::debug!(ms = started.elapsed().as_millis(), "evidence report built");
+        tracing::debug!(
+            ms = started.elapsed().as_millis(),
+            rss = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok()))
+                .unwrap_or(0)
+                * 4
+                / 1024,
+            "evidence report built"
+        );
         Ok(document)
     })
     .await?;

@@ -118,7 +118,9 @@ impl Reader<'_> {
         let hi = hi.timestamp_micros();
         let as_of = params.as_of.timestamp_micros();
         let recorded = |label: u8| Sourcing::parse(c.labels.value(label).map(String::as_str));
-        let mut out = Vec::new();
+        // Room for every ticket held, reserved once: pages never written are never
+        // allocated, and the list is never copied as it grows (a copy held both).
+        let mut out = Vec::with_capacity(c.rows.len());
         let mut sla = Vec::new();
         for r in &c.rows {
             if r.flags & flag::HAS_METRICS == 0
@@ -244,7 +246,9 @@ impl Reader<'_> {
             c.position(ticket_id)
                 .map_or(0, |p| c.attribution(&c.rows[p]).assignee)
         };
-        let mut out = Vec::new();
+        // Room for every work order held, reserved once: pages never written are never
+        // allocated, and the list is never copied as it grows (a copy held both).
+        let mut out = Vec::with_capacity(c.fields.len());
         for (i, f) in c.fields.iter().enumerate() {
             if f.finished == NONE || f.finished < lo || f.finished >= hi || f.finished > as_of {
                 continue;
@@ -314,9 +318,11 @@ impl Reader<'_> {
         let (from, to) = (from.timestamp_micros(), to.timestamp_micros());
         let staff = |interned: u32| c.ids.value(interned).copied();
         let instant = |micros: i64| DateTime::from_timestamp_micros(micros).unwrap_or_default();
-        // (instant µs, ticket id, fact): sorted as the SQL's `ORDER BY at, ticket_id`.
-        let mut first_replies: Vec<(i64, i64, Fact)> = Vec::new();
-        let mut reopens: Vec<(i64, i64, Fact)> = Vec::new();
+        // Gathered by ticket id, then sorted stably by instant: the SQL's `ORDER BY at,
+        // ticket_id`. Reserved once (pages never written are never allocated): never copied
+        // as they grow.
+        let mut first_replies: Vec<Fact> = Vec::with_capacity(c.rows.len());
+        let mut reopens: Vec<Fact> = Vec::with_capacity(c.rows.len());
         for r in &c.rows {
             if r.flags & flag::HAS_METRICS == 0 || r.source != 0 {
                 continue;
@@ -334,16 +340,12 @@ impl Reader<'_> {
                         }
                         None => seconds,
                     };
-                    first_replies.push((
-                        at,
-                        r.ticket_id,
-                        Fact {
-                            staff: agent,
-                            at: instant(at),
-                            // Seconds fit an f64 exactly below 2^53.
-                            value: seconds as f64,
-                        },
-                    ));
+                    first_replies.push(Fact {
+                        staff: agent,
+                        at: instant(at),
+                        // Seconds fit an f64 exactly below 2^53.
+                        value: seconds as f64,
+                    });
                 }
             }
             let latest = c.latest(r);
@@ -351,20 +353,16 @@ impl Reader<'_> {
                 latest != NONE && latest >= from && latest < to,
                 staff(a.solved_assignee),
             ) {
-                reopens.push((
-                    latest,
-                    r.ticket_id,
-                    Fact {
-                        staff: assignee,
-                        at: instant(latest),
-                        value: if c.reopens(r) > 0 { 1.0 } else { 0.0 },
-                    },
-                ));
+                reopens.push(Fact {
+                    staff: assignee,
+                    at: instant(latest),
+                    value: if c.reopens(r) > 0 { 1.0 } else { 0.0 },
+                });
             }
         }
-        let ordered = |mut facts: Vec<(i64, i64, Fact)>| {
-            facts.sort_unstable_by_key(|(at, id, _)| (*at, *id));
-            keep_until(facts.into_iter().map(|(_, _, f)| f).collect(), until)
+        let ordered = |mut facts: Vec<Fact>| {
+            facts.sort_by_key(|f| f.at);
+            keep_until(facts, until)
         };
         (ordered(first_replies), ordered(reopens))
     }
@@ -396,7 +394,9 @@ impl Reader<'_> {
         };
         let (lo, as_of) = (lo.timestamp_micros(), params.as_of.timestamp_micros());
         let labelled = self.labelled();
-        let mut out = Vec::new();
+        // Room for every survey held, reserved once: pages never written are never
+        // allocated, and the list is never copied as it grows (a copy held both).
+        let mut out = Vec::with_capacity(c.surveys.held.len());
         for s in &c.surveys.held {
             if s.answered == NONE || s.answered < lo || s.answered > as_of {
                 continue;

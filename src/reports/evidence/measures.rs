@@ -141,16 +141,16 @@ pub(super) fn measure_buckets(
         // selected: each with the sourcing credited at its instant) were achieved. Outcomes are
         // ascending by instant, so a bucket's are consecutive.
         let mut run: Option<(usize, bool)> = None;
-        let sla = if t.holds(Role::Sla) { &t.sla[..] } else { &[] };
-        for (at, achieved, _) in sla.iter().filter(|o| sel.outcome(o.2)) {
-            let Some(k) = bucket(*at) else { continue };
+        let held = t.holds(Role::Sla);
+        for (at, achieved, _) in t.sla.iter().filter(|o| held && sel.outcome(o.2)) {
+            let Some(k) = bucket(at) else { continue };
             run = match run {
-                Some((j, all_achieved)) if j == k => Some((k, all_achieved && *achieved)),
+                Some((j, all_achieved)) if j == k => Some((k, all_achieved && achieved)),
                 Some((j, all_achieved)) => {
                     tally(&mut all[j].sla, all_achieved);
-                    Some((k, *achieved))
+                    Some((k, achieved))
                 }
-                None => Some((k, *achieved)),
+                None => Some((k, achieved)),
             };
         }
         if let Some((j, all_achieved)) = run {
