@@ -90,15 +90,7 @@ pub fn read_with_store(
             let rest = inputs::load_rest(conn, params, on, Some(reader));
             tracing::debug!(
                 ms = started.elapsed().as_millis(),
-                rss = std::fs::read_to_string("/proc/self/statm")
-                    .ok()
-                    .and_then(|s| s
-                        .split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<u64>().ok()))
-                    .unwrap_or(0)
-                    * 4
-                    / 1024,
+                rss_mib = crate::monitoring::resident_mib(),
                 "evidence ratings, names and training read"
             );
             rest
@@ -108,15 +100,7 @@ pub fn read_with_store(
         let work_orders = reader.evidence_work_orders(params);
         tracing::debug!(
             ms = started.elapsed().as_millis(),
-            rss = std::fs::read_to_string("/proc/self/statm")
-                .ok()
-                .and_then(|s| s
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<u64>().ok()))
-                .unwrap_or(0)
-                * 4
-                / 1024,
+            rss_mib = crate::monitoring::resident_mib(),
             "evidence store pass"
         );
         let rest = rest
@@ -408,15 +392,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
             let m = manifest::manifest(params, inputs);
             tracing::debug!(
                 ms = started.elapsed().as_millis(),
-                rss = std::fs::read_to_string("/proc/self/statm")
-                    .ok()
-                    .and_then(|s| s
-                        .split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<u64>().ok()))
-                    .unwrap_or(0)
-                    * 4
-                    / 1024,
+                rss_mib = crate::monitoring::resident_mib(),
                 "evidence manifest hashed"
             );
             m
@@ -477,15 +453,7 @@ fn assemble(
     drop((now, before));
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok()))
-            .unwrap_or(0)
-            * 4
-            / 1024,
+        rss_mib = crate::monitoring::resident_mib(),
         "evidence headline"
     );
     let started = std::time::Instant::now();
@@ -563,15 +531,7 @@ fn assemble(
     drop(month_measures);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok()))
-            .unwrap_or(0)
-            * 4
-            / 1024,
+        rss_mib = crate::monitoring::resident_mib(),
         "evidence monthly series"
     );
     let started = std::time::Instant::now();
@@ -652,30 +612,14 @@ fn assemble(
 
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok()))
-            .unwrap_or(0)
-            * 4
-            / 1024,
+        rss_mib = crate::monitoring::resident_mib(),
         "evidence splits and testimonials"
     );
     let started = std::time::Instant::now();
     let training = super::training::section(params, &inputs.training);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok()))
-            .unwrap_or(0)
-            * 4
-            / 1024,
+        rss_mib = crate::monitoring::resident_mib(),
         "evidence training section"
     );
     let manifest = manifest();
@@ -735,15 +679,7 @@ fn assemble(
     document.narrative = super::narrative::write(&document);
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok()))
-            .unwrap_or(0)
-            * 4
-            / 1024,
+        rss_mib = crate::monitoring::resident_mib(),
         "evidence methodology and narrative"
     );
     document

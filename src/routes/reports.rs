@@ -217,30 +217,14 @@ pub async fn generate_and_store(
         })?;
         tracing::debug!(
             ms = started.elapsed().as_millis(),
-            rss = std::fs::read_to_string("/proc/self/statm")
-                .ok()
-                .and_then(|s| s
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<u64>().ok()))
-                .unwrap_or(0)
-                * 4
-                / 1024,
+            rss_mib = crate::monitoring::resident_mib(),
             "evidence inputs read"
         );
         let started = std::time::Instant::now();
         let document = reports::build(&params, &name, inputs);
         tracing::debug!(
             ms = started.elapsed().as_millis(),
-            rss = std::fs::read_to_string("/proc/self/statm")
-                .ok()
-                .and_then(|s| s
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<u64>().ok()))
-                .unwrap_or(0)
-                * 4
-                / 1024,
+            rss_mib = crate::monitoring::resident_mib(),
             "evidence report built"
         );
         Ok(document)
