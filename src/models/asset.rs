@@ -3,6 +3,7 @@
 //! connection or transaction; the routes in [`crate::routes::assets`] coordinate.
 
 use crate::models::enums::DbTicketStatus;
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::models::organization::like_pattern;
 use crate::schema::{assets, sites, tickets, work_orders};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -229,8 +230,8 @@ pub fn list(conn: &mut PgConnection, filter: &AssetFilter) -> QueryResult<Vec<As
     let mut query = assets::table
         .inner_join(sites::table)
         .select((Asset::as_select(), sites::name, sites::time_zone))
-        .order(assets::id)
-        .limit(filter.limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit("assets.id ASC", literal_page(filter.limit)))
         .into_boxed();
     if let Some(site) = filter.site_id {
         query = query.filter(assets::site_id.eq(site));

@@ -79,6 +79,17 @@ pub const fn key_then_limit(key: &'static str, limit: i64) -> KeyThenLimit {
     KeyThenLimit { key, limit }
 }
 
+/// The largest page size a list writes into its statement (see [`literal_page`]).
+pub const MAX_LITERAL_PAGE: i64 = 1_000;
+
+/// `limit` cut to 0–[`MAX_LITERAL_PAGE`] rows: a list's page size as [`key_then_limit`] writes
+/// it, so that a list has a bounded number of cached statements (one per page size) whatever its
+/// caller passes. The API's pages are 1–100 rows (`routes::pages::per_page`); the code's own
+/// callers pass fixed sizes of at most 500.
+pub fn literal_page(limit: i64) -> i64 {
+    limit.clamp(0, MAX_LITERAL_PAGE)
+}
+
 impl Expression for KeyThenLimit {
     type SqlType = diesel::sql_types::BigInt;
 }

@@ -1,5 +1,6 @@
 //! Organizations (customer institutions), their sites, and customers (requesters).
 
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::{customers, organizations, sites};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -154,8 +155,8 @@ pub fn list_organizations(
 ) -> QueryResult<Vec<Organization>> {
     let mut query = organizations::table
         .select(Organization::as_select())
-        .order(organizations::id)
-        .limit(limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit("organizations.id ASC", literal_page(limit)))
         .into_boxed();
     if let Some(q) = q {
         query = query.filter(organizations::name.ilike(like_pattern(q)));
@@ -233,8 +234,7 @@ pub fn list_sites(
 ) -> QueryResult<Vec<Site>> {
     let mut query = sites::table
         .select(Site::as_select())
-        .order(sites::id)
-        .limit(limit)
+        .order(key_then_limit("sites.id ASC", literal_page(limit)))
         .into_boxed();
     if let Some(q) = q {
         let pattern = like_pattern(q);
@@ -304,8 +304,7 @@ pub fn list_customers(
 ) -> QueryResult<Vec<Customer>> {
     let mut query = customers::table
         .select(Customer::as_select())
-        .order(customers::id)
-        .limit(limit)
+        .order(key_then_limit("customers.id ASC", literal_page(limit)))
         .into_boxed();
     if let Some(q) = q {
         let pattern = like_pattern(q);

@@ -8,6 +8,7 @@
 //! several service copies never claim one row together, and a worker that dies after claiming
 //! leaves the row to be claimed again once the lease is over (at least once, never lost).
 
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::outbox;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -254,8 +255,8 @@ pub fn dead_letters(
 ) -> QueryResult<Vec<OutboxRow>> {
     let mut query = outbox::table
         .filter(outbox::status.eq(status::DEAD))
-        .order(outbox::id.desc())
-        .limit(limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit("outbox.id DESC", literal_page(limit)))
         .select(OutboxRow::as_select())
         .into_boxed();
     if let Some(before) = before {

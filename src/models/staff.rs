@@ -2,6 +2,7 @@
 //! `routes::staff`, and the find-or-create of both that the importer uses.
 
 use crate::models::enums::{EmploymentType, TeamKind, TeamSourcing, UserRole};
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::{teams, users};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -412,8 +413,8 @@ pub fn list_staff(
 ) -> QueryResult<Vec<Staff>> {
     let mut query = users::table
         .select(Staff::as_select())
-        .order(users::id)
-        .limit(limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit("users.id ASC", literal_page(limit)))
         .into_boxed();
     if let Some(role) = role {
         query = query.filter(users::role.eq(role));

@@ -7,6 +7,7 @@
 //! claiming leaves the row to be claimed again once the lease is over (at least once, never lost).
 //! docs/WEBHOOKS.md describes the whole mechanism.
 
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::{rules_version, webhook_attempts, webhook_deliveries, webhook_endpoints};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -212,8 +213,11 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<EndpointRow>> {
     let mut query = webhook_endpoints::table
-        .order(webhook_endpoints::id.asc())
-        .limit(limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit(
+            "webhook_endpoints.id ASC",
+            literal_page(limit),
+        ))
         .select(EndpointRow::as_select())
         .into_boxed();
     if let Some(after) = after {
@@ -612,8 +616,10 @@ pub fn attempts(
     let mut query = webhook_attempts::table
         .inner_join(webhook_deliveries::table)
         .filter(webhook_attempts::endpoint_id.eq(endpoint_id))
-        .order(webhook_attempts::id.desc())
-        .limit(limit)
+        .order(key_then_limit(
+            "webhook_attempts.id DESC",
+            literal_page(limit),
+        ))
         .select((
             webhook_attempts::id,
             webhook_attempts::delivery_id,

@@ -5,6 +5,7 @@
 use crate::domain::ticket::TicketPriority;
 use crate::domain::work_order::WorkOrderStatus;
 use crate::models::enums::DbTicketPriority;
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::{time_off, work_orders};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -461,15 +462,14 @@ pub fn list_views(
     if let Some(after) = filter.after_id {
         query = query.filter(work_orders::id.gt(after));
     }
+    // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+    let id_then_limit = key_then_limit("work_orders.id ASC", literal_page(filter.limit));
     query = if filter.by_window {
-        query.order((
-            work_orders::window_start.asc().nulls_last(),
-            work_orders::id.asc(),
-        ))
+        query.order((work_orders::window_start.asc().nulls_last(), id_then_limit))
     } else {
-        query.order(work_orders::id.asc())
+        query.order(id_then_limit)
     };
-    query.limit(filter.limit).load(conn)
+    query.load(conn)
 }
 
 /// A new `time_off` row (`starts_at` < `ends_at`: `time_off_range_check`).

@@ -1,6 +1,7 @@
 //! The `reports` table: stored reports, never changed after they are written.
 
 use super::document::EvidenceDocument;
+use crate::models::fixed_sql::{key_then_limit, literal_page};
 use crate::schema::reports;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -92,8 +93,8 @@ pub fn list(
 ) -> QueryResult<Vec<StoredReportHeader>> {
     let mut q = reports::table
         .select(StoredReportHeader::as_select())
-        .order(reports::id.desc())
-        .limit(limit)
+        // The page size written into the statement: see `KeyThenLimit` for why it is not bound.
+        .order(key_then_limit("reports.id DESC", literal_page(limit)))
         .into_boxed();
     if let Some(before) = before {
         q = q.filter(reports::id.lt(before));

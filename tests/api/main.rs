@@ -38,6 +38,7 @@ mod metrics_store;
 mod migrations;
 mod monitoring;
 mod organizations;
+mod paging;
 mod queues;
 mod redaction;
 mod reply_and_status;

@@ -2,7 +2,7 @@
 
 use super::{Ticket, TicketEventRow, TicketMetricsRow};
 use crate::models::enums::{DbTicketPriority, DbTicketStatus, TicketChannel};
-use crate::models::fixed_sql::{fixed_sql, key_then_limit};
+use crate::models::fixed_sql::{fixed_sql, key_then_limit, literal_page};
 use crate::schema::{
     customers, organizations, rules_version, teams, ticket_events, ticket_metrics, tickets, users,
     work_orders,
@@ -448,7 +448,7 @@ pub fn list(
     }
     // The page size (one more row, to know whether more follow) written into the statement:
     // see `KeyThenLimit` for why it is not bound.
-    let page = filter.limit.clamp(0, 1_000) + 1;
+    let page = literal_page(filter.limit) + 1;
     let asc = key_then_limit("tickets.id ASC", page);
     let desc = key_then_limit("tickets.id DESC", page);
     query = match filter.sort {
