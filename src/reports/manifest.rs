@@ -41,6 +41,67 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
+/// Appends a tab and `v` (`-` for none) to `line`.
+fn tab_int(line: &mut String, v: Option<i64>) {
+    line.push('\t');
+    match v {
+        Some(v) => line.push_str(itoa::Buffer::new().format(v)),
+        None => line.push('-'),
+    }
+}
+
+/// Appends a tab and `1`/`0` (`-` for none) to `line`.
+fn tab_flag(line: &mut String, v: Option<bool>) {
+    line.push('\t');
+    line.push_str(v.map_or("-", flag));
+}
+
+/// The two SHA-256 digests of a manifest, over one stream of canonical lines: the lines alone
+/// (`inputs_sha256`) and the parameters' line followed by them (`sha256`). Lines are gathered
+/// into 64 KiB before each digest reads them: millions of one-line updates cost more than the
+/// hashing.
+pub struct LineDigests {
+    all: Sha256,
+    lines: Sha256,
+    buffer: Vec<u8>,
+}
+
+impl LineDigests {
+    const BUFFER: usize = 1 << 16;
+
+    /// Starts both digests, `sha256`'s with `parameters` and a newline.
+    pub fn new(parameters: &str) -> LineDigests {
+        let mut all = Sha256::new();
+        all.update(parameters.as_bytes());
+        all.update(b"\n");
+        LineDigests {
+            all,
+            lines: Sha256::new(),
+            buffer: Vec::with_capacity(Self::BUFFER + 512),
+        }
+    }
+
+    /// Adds a canonical line (its `\n` included).
+    pub fn push(&mut self, line: &str) {
+        self.buffer.extend_from_slice(line.as_bytes());
+        if self.buffer.len() >= Self::BUFFER {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.all.update(&self.buffer);
+        self.lines.update(&self.buffer);
+        self.buffer.clear();
+    }
+
+    /// `(inputs_sha256, sha256)` in lowercase hex.
+    pub fn finish(mut self) -> (String, String) {
+        self.flush();
+        (hex(&self.lines.finalize()), hex(&self.all.finalize()))
+    }
+}
+
 fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
@@ -53,37 +114,43 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
     let mut tickets: Vec<_> = inputs.tickets.iter().collect();
     tickets.sort_by_key(|t| t.id);
     for t in tickets {
+        // Written field by field, without a string per optional value: a million lines.
         line.clear();
-        let _ = write!(
-            line,
-            "t\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
-            t.id,
-            t.created,
-            opt(t.first_reply_at),
-            opt(t.first_reply_business),
-            opt(t.latest_solved_at),
-            opt(t.full_resolution),
-            t.reopens,
-            opt(t.one_touch.map(flag)),
-            opt(t.fcr.map(flag)),
-        );
-        let roles: String = Role::ALL
-            .iter()
-            .filter(|r| t.holds(**r))
-            .map(|r| r.letter())
-            .collect();
-        line.push_str(if roles.is_empty() { "-" } else { &roles });
+        line.push('t');
+        tab_int(&mut line, Some(t.id));
+        tab_int(&mut line, Some(t.created));
+        tab_int(&mut line, t.first_reply_at);
+        tab_int(&mut line, t.first_reply_business);
+        tab_int(&mut line, t.latest_solved_at);
+        tab_int(&mut line, t.full_resolution);
+        tab_int(&mut line, Some(i64::from(t.reopens)));
+        tab_flag(&mut line, t.one_touch);
+        tab_flag(&mut line, t.fcr);
+        line.push('\t');
+        let roles = line.len();
+        for role in Role::ALL.iter().filter(|r| t.holds(**r)) {
+            line.push(role.letter());
+        }
+        if line.len() == roles {
+            line.push('-');
+        }
         for role in [Role::Created, Role::FirstReply, Role::Solved] {
-            let _ = write!(line, "\t{}", opt(t.sourcing(role)));
+            line.push('\t');
+            line.push_str(t.sourcing(role).unwrap_or("-"));
         }
         line.push('\t');
         if t.sla.is_empty() {
             line.push('-');
         }
         for (i, (at, achieved, sourcing)) in t.sla.iter().enumerate() {
-            let sep = if i == 0 { "" } else { "," };
-            let sourcing = opt(sourcing.map(super::inputs::Sourcing::as_str));
-            let _ = write!(line, "{sep}{at}:{}:{sourcing}", flag(achieved));
+            if i > 0 {
+                line.push(',');
+            }
+            line.push_str(itoa::Buffer::new().format(at));
+            line.push(':');
+            line.push_str(flag(achieved));
+            line.push(':');
+            line.push_str(sourcing.map_or("-", super::inputs::Sourcing::as_str));
         }
         line.push('\n');
         emit(&line);
@@ -153,7 +220,11 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         facts.sort_by_key(|f| (f.at, f.staff, f.value));
         for f in facts {
             line.clear();
-            let _ = writeln!(line, "{kind}\t{}\t{}\t{}", f.staff, f.at, f.value);
+            line.push_str(kind);
+            tab_int(&mut line, Some(f.staff));
+            tab_int(&mut line, Some(f.at));
+            tab_int(&mut line, Some(f.value));
+            line.push('\n');
             emit(&line);
         }
     }
@@ -186,20 +257,15 @@ pub fn canonical_parameters(params: &EvidenceParams) -> String {
 /// The manifest of `params` over `inputs`.
 pub fn manifest(params: &EvidenceParams, inputs: &Inputs) -> Manifest {
     let parameters = canonical_parameters(params);
-    let mut all = Sha256::new();
-    all.update(parameters.as_bytes());
-    all.update(b"\n");
-    let mut lines = Sha256::new();
-    write_canonical_inputs(inputs, |l| {
-        all.update(l.as_bytes());
-        lines.update(l.as_bytes());
-    });
+    let mut digests = LineDigests::new(&parameters);
+    write_canonical_inputs(inputs, |l| digests.push(l));
+    let (inputs_sha256, sha256) = digests.finish();
     Manifest {
         algorithm: "SHA-256",
         canonical_form: CANONICAL_FORM,
         parameters_sha256: sha256_hex(parameters.as_bytes()),
-        inputs_sha256: hex(&lines.finalize()),
-        sha256: hex(&all.finalize()),
+        inputs_sha256,
+        sha256,
         tickets: inputs.tickets.len() as u64,
         ratings: inputs.ratings.len() as u64,
         work_orders: inputs.work_orders.len() as u64,

@@ -182,6 +182,13 @@ fn bake_off_error(e: BakeOffError) -> ApiError {
             "protocol.strata",
             format!("{stratum} has more than 65,536 values: too many strata to report"),
         ),
+        BakeOffError::TooLong(metric, unit) => ApiError::invalid_field(
+            "protocol.metrics",
+            format!(
+                "the {metric} of {unit} is 68 years or longer: an instant in the data is out of \
+                 place; correct it or leave {metric} out"
+            ),
+        ),
         BakeOffError::Database(e) => e.into(),
     }
 }

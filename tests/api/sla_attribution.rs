@@ -336,7 +336,7 @@ async fn each_sla_target_is_credited_to_the_team_and_assignee_when_it_was_achiev
             .unwrap()
             .id
     };
-    let observed: Vec<(i64, i64, bool, bool)> = sql
+    let observed: Vec<(i64, i32, bool, bool)> = sql
         .rows
         .iter()
         .map(|o| (o.unit, o.value, o.a, o.b))

@@ -122,14 +122,14 @@ fn compare<'o>(
             na += 1;
             sa += u64::from(o.value != 0);
             if duration {
-                a.push(o.value);
+                a.push(i64::from(o.value));
             }
         }
         if o.b {
             nb += 1;
             sb += u64::from(o.value != 0);
             if duration {
-                b.push(o.value);
+                b.push(i64::from(o.value));
             }
         }
         overlap += usize::from(o.a && o.b);

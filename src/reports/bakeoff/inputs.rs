@@ -27,19 +27,20 @@ pub struct Observation {
     pub metric: BakeOffMetric,
     /// The ticket id (ticket metrics), survey id (CSAT) or work order id (field metrics).
     pub unit: i64,
-    /// Seconds (durations) or 1/0 (rates).
-    pub value: i64,
+    /// Seconds (durations: 68 years at most, a longer one is refused with
+    /// [`InputError::TooLong`]) or 1/0 (rates).
+    pub value: i32,
     /// In cohort A.
     pub a: bool,
     /// In cohort B.
     pub b: bool,
     /// The value of each of the protocol's strata, in its order, as an index into
     /// [`Observations::strata_values`] (unused positions 0; 65,536 values at most, so that an
-    /// observation is 32 bytes: a year at a million tickets has about six million).
+    /// observation is 24 bytes: a year at a million tickets has about six million).
     pub strata: [u16; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<Observation>() == 32);
+const _: () = assert!(std::mem::size_of::<Observation>() == 24);
 
 /// Everything a bake-off is computed from.
 #[derive(Debug, Clone, Default)]
@@ -181,6 +182,8 @@ struct Collector<'a> {
     interned: Vec<(HashMap<String, u16>, Vec<String>)>,
     /// A stratum met more values than an index holds (its name).
     overflow: Option<Stratum>,
+    /// A duration longer than an observation holds (68 years) met (its metric and unit).
+    too_long: Option<(BakeOffMetric, i64)>,
 }
 
 impl<'a> Collector<'a> {
@@ -194,6 +197,7 @@ impl<'a> Collector<'a> {
                 .map(|_| (HashMap::new(), Vec::new()))
                 .collect(),
             overflow: None,
+            too_long: None,
         }
     }
 
@@ -212,6 +216,7 @@ impl<'a> Collector<'a> {
     /// Appends `other`'s observations, their strata values interned here.
     fn absorb(&mut self, other: Collector<'_>) {
         self.overflow = self.overflow.or(other.overflow);
+        self.too_long = self.too_long.or(other.too_long);
         let mut map: Vec<Vec<u16>> = Vec::new();
         for (k, (_, values)) in other.interned.iter().enumerate() {
             let mut m = Vec::with_capacity(values.len());
@@ -278,6 +283,10 @@ impl<'a> Collector<'a> {
         let a = member(&self.protocol.cohort_a, facts, credit);
         let b = member(&self.protocol.cohort_b, facts, credit);
         if a || b {
+            let Ok(value) = i32::try_from(value) else {
+                self.too_long = self.too_long.or(Some((metric, unit)));
+                return;
+            };
             let mut strata = [0_u16; 4];
             let mut site = String::new();
             for (k, stratum) in self.protocol.strata.iter().enumerate().take(4) {
@@ -377,6 +386,10 @@ pub enum InputError {
     /// A stratum has more than 65,536 values (sites, say): too many to report.
     #[error("stratum {0:?} has more than 65,536 values")]
     TooManyStrata(Stratum),
+    /// A duration of 68 years or more (of the metric, for the ticket, survey or work order):
+    /// the data holds an instant far out of place.
+    #[error("a {metric} of {1} is 68 years or longer", metric = .0.id())]
+    TooLong(BakeOffMetric, i64),
     /// A database error.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -650,6 +663,9 @@ pub fn load(
     c.absorb(side);
     if let Some(stratum) = c.overflow {
         return Err(InputError::TooManyStrata(stratum));
+    }
+    if let Some((metric, unit)) = c.too_long {
+        return Err(InputError::TooLong(metric, unit));
     }
     c.sort_strata();
     let mut rows = c.rows;

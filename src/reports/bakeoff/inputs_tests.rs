@@ -52,6 +52,41 @@ fn a_stratum_past_65536_values_is_refused_not_wrapped() {
 }
 
 #[test]
+fn a_duration_of_68_years_is_refused_naming_its_unit() {
+    let p = protocol();
+    let mut c = Collector::new(&p, 0);
+    let longest = i64::from(i32::MAX);
+    c.push(
+        BakeOffMetric::FirstReplyTime,
+        5,
+        longest,
+        &at_site(1),
+        &credit(1),
+    );
+    assert_eq!(c.rows[0].value, i32::MAX);
+    assert_eq!(c.too_long, None);
+    c.push(
+        BakeOffMetric::FirstReplyTime,
+        6,
+        longest + 1,
+        &at_site(1),
+        &credit(1),
+    );
+    c.push(
+        BakeOffMetric::FirstReplyTime,
+        7,
+        -longest - 2,
+        &at_site(1),
+        &credit(2),
+    );
+    assert_eq!(c.rows.len(), 1);
+    assert_eq!(c.too_long, Some((BakeOffMetric::FirstReplyTime, 6)));
+    let mut main = Collector::new(&p, 0);
+    main.absorb(c);
+    assert_eq!(main.too_long, Some((BakeOffMetric::FirstReplyTime, 6)));
+}
+
+#[test]
 fn absorbed_observations_keep_their_values_under_the_receivers_indexes() {
     let p = protocol();
     let mut main = Collector::new(&p, 0);

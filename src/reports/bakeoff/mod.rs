@@ -23,8 +23,6 @@ pub mod ticket_sql;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::fmt::Write;
 use utoipa::ToSchema;
 
 pub use compute::{MetricResult, StratumResults};
@@ -155,6 +153,9 @@ pub enum BakeOffError {
     /// A stratum has more values than a report can hold (65,536).
     #[error("stratum {0} has more than 65,536 values")]
     TooManyStrata(String),
+    /// A duration of 68 years or more in the data (the metric's id, the unit's id).
+    #[error("a {0} of {1} is 68 years or longer")]
+    TooLong(String, i64),
     /// A database error.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -165,6 +166,7 @@ impl From<inputs::InputError> for BakeOffError {
         match e {
             inputs::InputError::UnknownCalendar(id) => BakeOffError::UnknownCalendar(id),
             inputs::InputError::TooManyStrata(s) => BakeOffError::TooManyStrata(s.as_str().into()),
+            inputs::InputError::TooLong(m, unit) => BakeOffError::TooLong(m.id().into(), unit),
             inputs::InputError::Database(e) => BakeOffError::Database(e),
         }
     }
@@ -183,13 +185,14 @@ pub fn write_canonical(observations: &inputs::Observations, mut emit: impl FnMut
             (true, false) => "a",
             _ => "b",
         };
-        let _ = write!(
-            line,
-            "{}\t{cohorts}\t{}\t{}",
-            o.metric.id(),
-            o.unit,
-            o.value
-        );
+        // Field by field, integers without `fmt`: six million lines at a million tickets.
+        line.push_str(o.metric.id());
+        line.push('\t');
+        line.push_str(cohorts);
+        line.push('\t');
+        line.push_str(itoa::Buffer::new().format(o.unit));
+        line.push('\t');
+        line.push_str(itoa::Buffer::new().format(o.value));
         for k in 0..strata {
             line.push('\t');
             line.push_str(observations.stratum(o, k));
@@ -199,29 +202,17 @@ pub fn write_canonical(observations: &inputs::Observations, mut emit: impl FnMut
     }
 }
 
-fn hex(digest: &[u8]) -> String {
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn manifest(params: &BakeOffParams, observations: &inputs::Observations) -> BakeOffManifest {
     let parameters = serde_json::to_string(params).unwrap_or_default();
-    let mut all = Sha256::new();
-    all.update(parameters.as_bytes());
-    all.update(b"\n");
-    let mut lines = Sha256::new();
-    write_canonical(observations, |l| {
-        all.update(l.as_bytes());
-        lines.update(l.as_bytes());
-    });
+    let mut digests = super::manifest::LineDigests::new(&parameters);
+    write_canonical(observations, |l| digests.push(l));
+    let (inputs_sha256, sha256) = digests.finish();
     BakeOffManifest {
         algorithm: "SHA-256".to_string(),
         canonical_form: CANONICAL_FORM.to_string(),
         protocol_sha256: params.protocol_sha256.clone(),
-        inputs_sha256: hex(&lines.finalize()),
-        sha256: hex(&all.finalize()),
+        inputs_sha256,
+        sha256,
         observations: observations.rows.len() as u64,
     }
 }
