@@ -18,8 +18,9 @@
 //! (`work_order_metrics`, docs/METRICS.md §8: one packed row each, read with their tickets and
 //! again whenever a ticket is, since `changed_since` follows `work_order_metrics` too) and looks
 //! up `first_time_fix.v1` and the repeat visits at query time (N days is a request parameter),
-//! `survey.rs` holds the surveys (`csat.v1`, `csat_response_rate.v1`, `nps.v1`: 24 bytes and a
-//! bit per survey sent, 32 per ticket rating, only for the tickets that have any;
+//! `survey.rs` holds the surveys (`csat.v1`, `csat_response_rate.v1`, `nps.v1`, and the reports'
+//! ratings as of an instant: 56 bytes per survey sent or answered, 32 per ticket rating, only
+//! for the tickets that have any;
 //! `changed_since` follows `surveys.changed_xid`, since an answer or a delivery changes no ticket
 //! row).
 //!
