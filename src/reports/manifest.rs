@@ -106,14 +106,27 @@ fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
+/// `items` in the order of `key`: as given when already so (the store's and the SQL's lists
+/// are: no copy of a million references to sort), else sorted references.
+fn in_order<'a, T, K: Ord>(
+    items: &'a [T],
+    key: impl Fn(&T) -> K,
+) -> Box<dyn Iterator<Item = &'a T> + 'a> {
+    if items.is_sorted_by_key(&key) {
+        Box::new(items.iter())
+    } else {
+        let mut sorted: Vec<&T> = items.iter().collect();
+        sorted.sort_by_key(|t| key(t));
+        Box::new(sorted.into_iter())
+    }
+}
+
 /// Calls `emit` with each canonical input line of `inputs` (already reduced to the rows that
 /// count, quotes anonymised), `\n` included, in order; one line buffer is reused, so hashing a million tickets does
 /// not hold their lines in memory.
 pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
     let mut line = String::with_capacity(256);
-    let mut tickets: Vec<_> = inputs.tickets.iter().collect();
-    tickets.sort_by_key(|t| t.id);
-    for t in tickets {
+    for t in in_order(&inputs.tickets, |t| t.id) {
         // Written field by field, without a string per optional value: a million lines.
         line.clear();
         line.push('t');
@@ -155,9 +168,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         line.push('\n');
         emit(&line);
     }
-    let mut ratings: Vec<_> = inputs.ratings.iter().collect();
-    ratings.sort_by_key(|r| r.survey_id);
-    for r in ratings {
+    for r in in_order(&inputs.ratings, |r| r.survey_id) {
         let quote = r
             .quotable
             .as_ref()
@@ -176,9 +187,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         );
         emit(&line);
     }
-    let mut work_orders: Vec<_> = inputs.work_orders.iter().collect();
-    work_orders.sort_by_key(|w| w.id);
-    for w in work_orders {
+    for w in in_order(&inputs.work_orders, |w| w.id) {
         line.clear();
         let _ = writeln!(
             line,
@@ -216,9 +225,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
         emit(&line);
     }
     for (kind, facts) in [("f", &training.first_replies), ("o", &training.reopens)] {
-        let mut facts: Vec<_> = facts.iter().collect();
-        facts.sort_by_key(|f| (f.at, f.staff, f.value));
-        for f in facts {
+        for f in in_order(facts, |f| (f.at, f.staff, f.value)) {
             line.clear();
             line.push_str(kind);
             tab_int(&mut line, Some(f.staff));
