@@ -234,3 +234,13 @@ pub fn resident_mib() -> u64 {
         * 4
         / 1024
 }
+
+/// Logs at `debug` level that `phase` (a report's step) is done: its milliseconds since
+/// `started` and the process's resident memory then ([`resident_mib`]).
+pub fn phase_done(started: std::time::Instant, phase: &'static str) {
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rss_mib = resident_mib(),
+        "{phase}"
+    );
+}

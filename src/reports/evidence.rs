@@ -88,21 +88,13 @@ pub fn read_with_store(
         let rest = scope.spawn(|| {
             let started = std::time::Instant::now();
             let rest = inputs::load_rest(conn, params, on, Some(reader));
-            tracing::debug!(
-                ms = started.elapsed().as_millis(),
-                rss_mib = crate::monitoring::resident_mib(),
-                "evidence ratings, names and training read"
-            );
+            crate::monitoring::phase_done(started, "evidence ratings, names and training read");
             rest
         });
         let started = std::time::Instant::now();
         let tickets = reader.evidence_tickets(params, on);
         let work_orders = reader.evidence_work_orders(params);
-        tracing::debug!(
-            ms = started.elapsed().as_millis(),
-            rss_mib = crate::monitoring::resident_mib(),
-            "evidence store pass"
-        );
+        crate::monitoring::phase_done(started, "evidence store pass");
         let rest = rest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -123,7 +115,9 @@ pub fn read_with_store(
 }
 
 mod measures;
+mod methodology;
 use measures::{Measures, Selector, measure, measure_buckets};
+use methodology::methodology;
 
 /// One value with what goes beside it.
 struct Stat {
@@ -390,11 +384,7 @@ pub fn build(params: &EvidenceParams, scope_name: &str, mut inputs: Inputs) -> E
         let hashed = scope.spawn(|| {
             let started = std::time::Instant::now();
             let m = manifest::manifest(params, inputs);
-            tracing::debug!(
-                ms = started.elapsed().as_millis(),
-                rss_mib = crate::monitoring::resident_mib(),
-                "evidence manifest hashed"
-            );
+            crate::monitoring::phase_done(started, "evidence manifest hashed");
             m
         });
         assemble(params, scope_name, inputs, move || {
@@ -451,11 +441,7 @@ fn assemble(
         .collect();
     // Their values are no longer needed: let them go before the months' are gathered.
     drop((now, before));
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rss_mib = crate::monitoring::resident_mib(),
-        "evidence headline"
-    );
+    crate::monitoring::phase_done(started, "evidence headline");
     let started = std::time::Instant::now();
 
     // Monthly series.
@@ -529,11 +515,7 @@ fn assemble(
         })
         .collect();
     drop(month_measures);
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rss_mib = crate::monitoring::resident_mib(),
-        "evidence monthly series"
-    );
+    crate::monitoring::phase_done(started, "evidence monthly series");
     let started = std::time::Instant::now();
 
     // Splits: only when the eligibility period holds both values.
@@ -610,18 +592,10 @@ fn assemble(
         })
         .collect();
 
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rss_mib = crate::monitoring::resident_mib(),
-        "evidence splits and testimonials"
-    );
+    crate::monitoring::phase_done(started, "evidence splits and testimonials");
     let started = std::time::Instant::now();
     let training = super::training::section(params, &inputs.training);
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rss_mib = crate::monitoring::resident_mib(),
-        "evidence training section"
-    );
+    crate::monitoring::phase_done(started, "evidence training section");
     let manifest = manifest();
     let started = std::time::Instant::now();
     let mut document = EvidenceDocument {
@@ -677,11 +651,7 @@ fn assemble(
         })
         .collect();
     document.narrative = super::narrative::write(&document);
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rss_mib = crate::monitoring::resident_mib(),
-        "evidence methodology and narrative"
-    );
+    crate::monitoring::phase_done(started, "evidence methodology and narrative");
     document
 }
 
@@ -742,129 +712,6 @@ fn retain_relevant(inputs: &mut Inputs, params: &EvidenceParams) {
     inputs.ratings.retain(|r| any(r.answered_at));
     inputs.work_orders.retain(|w| any(w.finished_at));
     super::training::retain_relevant(&mut inputs.training, params);
-}
-
-fn methodology(params: &EvidenceParams, inputs: &Inputs, field: bool) -> Methodology {
-    let mut definitions = vec![
-        Definition {
-            id: "tickets_created",
-            source: "docs/METRICS.md §5",
-            text: "tickets created in the period (by creation instant), credited to the team at creation (no agent)",
-        },
-        Definition {
-            id: "frt.v1",
-            source: "docs/METRICS.md §4, §5",
-            text: "first reply time in business seconds (on the calendar named under calendars), over the tickets whose first reply is in the period, credited to the agent who wrote the reply and their team at that instant",
-        },
-        Definition {
-            id: "full_resolution.v1",
-            source: "docs/METRICS.md §4, §10",
-            text: "creation to latest solve, calendar seconds. Headline: the tickets created in the period, credited as the volume (the team at creation: an open ticket has no solve to credit), solved if their latest solve is before the period's end (an event), otherwise censored at the period's end (Kaplan–Meier); the naive median is that of the solved ones only. Monthly: the tickets whose latest solve is in the month (§5), credited to the assignee and team at that solve",
-        },
-        Definition {
-            id: "sla_attainment",
-            source: "docs/METRICS.md §6",
-            text: "the ticket is the unit (shared specification, Statistics): a ticket with at least one SLA outcome in the period attains when all its outcomes in the period were achieved; a clock still running past its due instant by as_of counts as breached at that instant. Each outcome is credited to the team and assignee the ticket had at its instant (achieved, breached, or due), with that team's sourcing then (docs/METRICS.md §7): a team's or an agent's report, and each sourcing of the split, counts a ticket over the outcomes credited to it",
-        },
-        Definition {
-            id: "reopen_rate.v1",
-            source: "docs/METRICS.md §5",
-            text: "tickets with at least one reopen / tickets whose latest solve is in the period, credited to the assignee and team at the latest solve (as one-touch and FCR)",
-        },
-        Definition {
-            id: "one_touch.v1",
-            source: "docs/METRICS.md §4, §5",
-            text: "solved or closed with fewer than 2 replies / solved or closed tickets whose latest solve is in the period",
-        },
-        Definition {
-            id: "fcr.v1",
-            source: "docs/METRICS.md §5",
-            text: "first-contact resolutions / the one-touch denominator; the 7-day look-up sees the tickets created by as_of",
-        },
-        Definition {
-            id: "csat.v1",
-            source: "docs/METRICS.md §9",
-            text: "ratings of 4 or 5 / ratings, one rating per ticket (its latest answer by as_of), by answer instant",
-        },
-    ];
-    if field {
-        definitions.push(Definition {
-            id: "first_time_fix.v1",
-            source: "docs/METRICS.md §8",
-            text: "fixed first visits / ended first visits finished in the period, N = 30 days; the look-ups see the work orders created by as_of",
-        });
-    }
-    let scope = match params.scope_id {
-        Some(id) => format!("scope: {} {id}", params.scope.as_str()),
-        None => "scope: the whole company".to_string(),
-    };
-    let filters = vec![
-        scope,
-        match params.scope {
-            super::params::ScopeKind::Team => "each ticket figure credited to the team when it happened (docs/METRICS.md §7): volumes and the resolution cohort by the team at creation, first replies by the replying agent's team at the reply, resolution, reopens, one-touch and FCR by the team at the latest solve, SLA outcomes by the ticket's current team; ratings of the surveys sent for its solves; work orders of its technicians (team at the finish) or of its current tickets".to_string(),
-            super::params::ScopeKind::Agent => "each ticket figure credited to the agent when it happened (docs/METRICS.md §7): first replies the agent wrote, resolution, reopens, one-touch and FCR of the tickets assigned to the agent at their latest solve, SLA outcomes of the tickets assigned to the agent now; no volume or resolution cohort (they are credited to the team at creation, never to an agent); ratings of the surveys sent for the agent's solves".to_string(),
-            super::params::ScopeKind::Technician => "the technician's work orders, and the tickets they were for".to_string(),
-            super::params::ScopeKind::Organization | super::params::ScopeKind::Site => "the tickets and work orders of that organization or site".to_string(),
-            super::params::ScopeKind::Company => "every ticket, rating and work order".to_string(),
-        },
-        format!(
-            "eligibility [{}, {}) and comparison [{}, {}) as local dates in {}; as of {}",
-            params.eligibility.from,
-            params.eligibility.to,
-            params.comparison.from,
-            params.comparison.to,
-            params.time_zone,
-            params.as_of.to_rfc3339()
-        ),
-    ];
-    let mut exclusions = vec![
-        "tickets with no value for a figure (no first reply, never solved, no SLA outcome) are not in that figure's n",
-        "ratings answered after as_of, and earlier answers replaced by a later one, are not counted",
-        "work orders cancelled are not in first-time fix; follow-up visits are not first visits",
-        "survey comments without the customer's consent to quote are never shown",
-    ];
-    // What the data itself lacks (an imported help-desk history has no surveys and no field
-    // work): said, so that a missing figure is not read as a zero.
-    if inputs.ratings.is_empty() {
-        exclusions.push(
-            "the data holds no satisfaction rating in either period: CSAT has no value and no testimonial can be quoted",
-        );
-    }
-    if !field {
-        exclusions.push(
-            "the data holds no finished work order in either period: first-time fix is not reported",
-        );
-    }
-    Methodology {
-        definitions,
-        calendars: match (params.calendar, inputs.calendar_name.as_deref()) {
-            (Some(id), name) => format!(
-                "first reply time in business seconds on one calendar for every ticket: {} (id {id}), from each ticket's creation to its first reply (docs/METRICS.md §7, \"Comparisons on one calendar\"); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly",
-                name.map_or_else(|| "?".to_string(), |n| format!("\"{n}\""))
-            ),
-            (None, _) => "first reply time in business seconds on each ticket's own calendar (its team's, as it was at each instant; docs/METRICS.md §3); resolution times in calendar seconds, so that a ticket still open is censored at the period's end exactly; no single comparison calendar was requested (the `calendar` parameter)".to_string(),
-        },
-        filters,
-        exclusions,
-        sample_sizes: SampleSizes {
-            tickets: inputs.tickets.len() as u64,
-            ratings: inputs.ratings.len() as u64,
-            work_orders: inputs.work_orders.len() as u64,
-        },
-        statistics: Statistics {
-            confidence: CONFIDENCE_95,
-            bootstrap_seed: params.bootstrap_seed,
-            bootstrap_resamples: params.bootstrap_resamples,
-            ftf_days: FTF_DAYS,
-            methods: vec![
-                "rates: Wilson score interval (statsmodels proportion_confint method='wilson')",
-                "medians: percentile bootstrap with ChaCha8 seeded by bootstrap_seed (scipy.stats.bootstrap method='percentile'); monthly medians have no interval",
-                "time to resolution: Kaplan–Meier, open tickets censored at the period's end, Greenwood log(-log) interval of the median (lifelines)",
-                "flags: fewer than 30 observations: too few to conclude; CSAT from fewer than 400 ratings: wider than ±5 points",
-            ],
-        },
-        flags: Vec::new(),
-    }
 }
 
 #[cfg(test)]

@@ -249,17 +249,17 @@ pub async fn generate_and_store(
         let (registered, as_of, observations) = metrics.read(&pool, |conn, reader| {
             bakeoff::read_with_store(conn, reader, protocol_id, as_of).map_err(bake_off_error)
         })?;
-        tracing::debug!(ms = started.elapsed().as_millis(), "bake-off inputs read");
+        crate::monitoring::phase_done(started, "bake-off inputs read");
         let started = std::time::Instant::now();
         let document = bakeoff::build(&registered, as_of, observations);
-        tracing::debug!(ms = started.elapsed().as_millis(), "bake-off report built");
+        crate::monitoring::phase_done(started, "bake-off report built");
         Ok(document)
     })
     .await?;
     db::run(&state.pool, move |conn| {
         let started = std::time::Instant::now();
         let stored = bakeoff::insert(conn, &document, Some(by));
-        tracing::debug!(ms = started.elapsed().as_millis(), "bake-off report stored");
+        crate::monitoring::phase_done(started, "bake-off report stored");
         let stored = stored?;
         Ok::<_, ApiError>((stored, document))
     })

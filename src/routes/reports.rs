@@ -215,18 +215,10 @@ pub async fn generate_and_store(
         let (name, inputs) = metrics.read(&pool, |conn, reader| {
             reports::evidence::read_with_store(conn, reader, &params).map_err(report_error)
         })?;
-        tracing::debug!(
-            ms = started.elapsed().as_millis(),
-            rss_mib = crate::monitoring::resident_mib(),
-            "evidence inputs read"
-        );
+        crate::monitoring::phase_done(started, "evidence inputs read");
         let started = std::time::Instant::now();
         let document = reports::build(&params, &name, inputs);
-        tracing::debug!(
-            ms = started.elapsed().as_millis(),
-            rss_mib = crate::monitoring::resident_mib(),
-            "evidence report built"
-        );
+        crate::monitoring::phase_done(started, "evidence report built");
         Ok(document)
     })
     .await?;

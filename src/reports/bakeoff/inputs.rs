@@ -621,10 +621,7 @@ pub fn load(
                     beside_sql::Joined::No,
                     false,
                 );
-                tracing::debug!(
-                    ms = started.elapsed().as_millis(),
-                    "bake-off work orders read"
-                );
+                crate::monitoring::phase_done(started, "bake-off work orders read");
                 side
             });
             let started = std::time::Instant::now();
@@ -638,7 +635,7 @@ pub fn load(
                     survey_observations(&mut c, &periods, r, &facts);
                 });
             }
-            tracing::debug!(ms = started.elapsed().as_millis(), "bake-off store pass");
+            crate::monitoring::phase_done(started, "bake-off store pass");
             side.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?,
@@ -671,11 +668,7 @@ pub fn load(
     let mut rows = c.rows;
     // (metric, unit) is unique: the unstable sort orders as a stable one would, in place.
     rows.sort_unstable_by_key(|o| (o.metric, o.unit));
-    tracing::debug!(
-        ms = started.elapsed().as_millis(),
-        rows = rows.len(),
-        "bake-off observations merged and sorted"
-    );
+    crate::monitoring::phase_done(started, "bake-off observations merged and sorted");
     Ok(Observations {
         rows,
         calendar_name: calendar.map(|(_, name)| name),

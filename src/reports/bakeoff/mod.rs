@@ -323,18 +323,12 @@ pub fn build(
         let hashed = scope.spawn(|| {
             let started = std::time::Instant::now();
             let m = manifest(&params, &observations);
-            tracing::debug!(
-                ms = started.elapsed().as_millis(),
-                "bake-off manifest hashed"
-            );
+            crate::monitoring::phase_done(started, "bake-off manifest hashed");
             m
         });
         let started = std::time::Instant::now();
         let figures = compute::results(p, &observations);
-        tracing::debug!(
-            ms = started.elapsed().as_millis(),
-            "bake-off figures computed"
-        );
+        crate::monitoring::phase_done(started, "bake-off figures computed");
         let manifest = hashed
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
