@@ -76,11 +76,14 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 
 mod aggregate;
 mod bake_off;
+mod dimensions;
+pub use dimensions::Dimensions;
 mod content;
 mod evidence;
 mod field;
 mod load;
 mod packed;
+mod sizes;
 mod survey;
 
 use field::{FieldAcc, FieldRow};
@@ -434,94 +437,6 @@ pub struct MetricsStore {
     load_chunk: i64,
 }
 
-/// Names and attributes of the dimension tables, read on each request.
-#[derive(Debug, Default)]
-pub struct Dimensions {
-    /// team id → (name, `sourcing`).
-    teams: HashMap<i64, (String, String)>,
-    /// staff id → (name, `employment_type`).
-    users: HashMap<i64, (String, String)>,
-    organizations: HashMap<i64, String>,
-    sites: HashMap<i64, String>,
-    /// team id → its sourcing periods `(valid_from µs, sourcing)`, ascending (`team_sourcing_periods`;
-    /// the first from [`NONE`], −∞).
-    sourcing_periods: HashMap<i64, Vec<(i64, String)>>,
-    /// staff id → their employment type periods, likewise (`user_periods`).
-    employment_periods: HashMap<i64, Vec<(i64, String)>>,
-}
-
-#[derive(QueryableByName)]
-struct Period {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    /// `NULL` for `-infinity`.
-    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
-    valid_from: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct Named {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    attribute: Option<String>,
-}
-
-impl Dimensions {
-    /// Reads the four small dimension tables and the histories of the teams' sourcing and the
-    /// staff's employment types (what an SLA outcome's credit reads at its instant).
-    ///
-    /// # Errors
-    /// Database errors.
-    pub fn load(conn: &mut PgConnection) -> QueryResult<Dimensions> {
-        let mut periods = |sql: &str| -> QueryResult<HashMap<i64, Vec<(i64, String)>>> {
-            let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::default();
-            for p in diesel::sql_query(sql).load::<Period>(conn)? {
-                out.entry(p.id)
-                    .or_default()
-                    .push((load::micros(p.valid_from), p.value));
-            }
-            Ok(out)
-        };
-        let sourcing_periods = periods(
-            "SELECT team_id AS id, NULLIF(valid_from, '-infinity') AS valid_from,
-                    sourcing::text AS value
-               FROM team_sourcing_periods ORDER BY team_id, valid_from",
-        )?;
-        let employment_periods = periods(
-            "SELECT user_id AS id, NULLIF(valid_from, '-infinity') AS valid_from,
-                    employment_type::text AS value
-               FROM user_periods ORDER BY user_id, valid_from",
-        )?;
-        let mut load = |sql: &str| -> QueryResult<Vec<Named>> { diesel::sql_query(sql).load(conn) };
-        let attribute = |n: Named| (n.id, (n.name, n.attribute.unwrap_or_default()));
-        Ok(Dimensions {
-            teams: load("SELECT id, name, sourcing::text AS attribute FROM teams")?
-                .into_iter()
-                .map(attribute)
-                .collect(),
-            users: load("SELECT id, name, employment_type::text AS attribute FROM users")?
-                .into_iter()
-                .map(attribute)
-                .collect(),
-            organizations: load("SELECT id, name, NULL::text AS attribute FROM organizations")?
-                .into_iter()
-                .map(|n| (n.id, n.name))
-                .collect(),
-            sites: load("SELECT id, name, NULL::text AS attribute FROM sites")?
-                .into_iter()
-                .map(|n| (n.id, n.name))
-                .collect(),
-            sourcing_periods,
-            employment_periods,
-        })
-    }
-}
-
 /// How [`Reader::report`] groups: everything, a dimension, or calendar buckets.
 #[derive(Debug, Clone, Copy)]
 pub enum StoreGrouping<'a> {
@@ -720,63 +635,6 @@ impl MetricsStore {
             crate::error::ApiError::Unexpected(anyhow::anyhow!("metrics store: read twice"))
         })?;
         read(conn, &reader)
-    }
-
-    /// Tickets held (0 before the first read).
-    pub fn len(&self) -> usize {
-        self.content.read().as_ref().map_or(0, |c| c.rows.len())
-    }
-
-    /// Approximate bytes the store holds on the heap (0 before the first read): packed rows,
-    /// look-up lists and side tables, with hash tables at their capacity.
-    pub fn heap_bytes(&self) -> usize {
-        self.content.read().as_ref().map_or(0, Content::heap_bytes)
-    }
-
-    /// The part of [`MetricsStore::heap_bytes`] that holds work orders, and how many it holds.
-    pub fn field_heap_bytes(&self) -> (usize, usize) {
-        self.content
-            .read()
-            .as_ref()
-            .map_or((0, 0), |c| (c.field_heap_bytes(), c.fields.len()))
-    }
-
-    /// The part of [`MetricsStore::heap_bytes`] that holds surveys, with the surveys (sent or
-    /// answered) and the ratings it holds.
-    pub fn survey_heap_bytes(&self) -> (usize, usize, usize) {
-        self.content.read().as_ref().map_or((0, 0, 0), |c| {
-            (
-                c.survey_heap_bytes(),
-                c.surveys.held.len(),
-                c.surveys.ratings.len(),
-            )
-        })
-    }
-
-    /// Distinct attributions held (`Attribution`: one per combination of current team and
-    /// assignee, the credits of creation, first reply and latest solve and those of the inline
-    /// SLA outcomes), and their bytes with those of the distinct SLA outcome credits.
-    pub fn attribution_heap_bytes(&self) -> (usize, usize) {
-        self.content.read().as_ref().map_or((0, 0), |c| {
-            (
-                c.attributions.values.len(),
-                c.attributions.values.capacity() * std::mem::size_of::<Attribution>()
-                    + c.attributions.index.capacity()
-                        * (std::mem::size_of::<Attribution>() + 5)
-                        * 8
-                        / 7
-                    + c.credits.values.capacity() * std::mem::size_of::<OutcomeCredit>()
-                    + c.credits.index.capacity() * (std::mem::size_of::<OutcomeCredit>() + 5) * 8
-                        / 7
-                    + c.outcome_credits.values.capacity() * 16
-                    + c.outcome_credits.index.capacity() * (16 + 3) * 8 / 7,
-            )
-        })
-    }
-
-    /// True before the first read or when there is no ticket.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
