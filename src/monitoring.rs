@@ -235,12 +235,28 @@ pub fn resident_mib() -> u64 {
         / 1024
 }
 
+/// The process's peak resident memory in MiB (`VmHWM` of `/proc/self/status`: since the start,
+/// or since a write of `5` to `/proc/PID/clear_refs`); 0 where that file cannot be read.
+pub fn peak_resident_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        / 1024
+}
+
 /// Logs at `debug` level that `phase` (a report's step) is done: its milliseconds since
-/// `started` and the process's resident memory then ([`resident_mib`]).
+/// `started`, the process's resident memory then ([`resident_mib`]) and its peak
+/// ([`peak_resident_mib`]).
 pub fn phase_done(started: std::time::Instant, phase: &'static str) {
     tracing::debug!(
         ms = started.elapsed().as_millis(),
         rss_mib = resident_mib(),
+        peak_mib = peak_resident_mib(),
         "{phase}"
     );
 }

@@ -24,9 +24,7 @@
 //!   than by how they work. Trained staff left out are listed; untrained ones counted.
 
 use super::buckets::start_of;
-use super::inference::{
-    CONFIDENCE_95, Caution, DidObservation, DifferenceInDifferences, difference_in_differences,
-};
+use super::inference::{CONFIDENCE_95, Caution, DidObservation, DidSums, DifferenceInDifferences};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -118,23 +116,83 @@ pub struct Stacked {
     pub untrained_left_out: usize,
 }
 
+/// A per-ticket value as [`stack`] reads it: [`Fact`], or a caller's own compact row (the
+/// evidence report's, whole seconds), read without a copy.
+pub trait StaffValue {
+    /// The staff member credited (`users.id`).
+    fn staff(&self) -> i64;
+    /// The instant (UTC) that places the value in a window.
+    fn at(&self) -> DateTime<Utc>;
+    /// Seconds of a duration, or 1/0 for a rate's unit; finite.
+    fn value(&self) -> f64;
+}
+
+impl StaffValue for Fact {
+    fn staff(&self) -> i64 {
+        self.staff
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+}
+
 /// Stacks `facts` into the observations of `cohorts` (module documentation): in each cohort, the
 /// cohort's staff as trained and every staff member of `comparable` who completed the course in
 /// no cohort as untrained, each kept only with a value in both windows. Facts of other staff are
 /// ignored.
-pub fn stack(cohorts: &[Cohort], facts: &[Fact], comparable: &BTreeSet<i64>) -> Stacked {
+pub fn stack<F: StaffValue>(
+    cohorts: &[Cohort],
+    facts: &[F],
+    comparable: &BTreeSet<i64>,
+) -> Stacked {
+    let mut observations = Vec::new();
+    let (trained_left_out, untrained_left_out) = stack_each(
+        cohorts,
+        facts,
+        comparable,
+        |staff, trained, after, value| {
+            observations.push(DidObservation {
+                staff,
+                trained,
+                after,
+                value,
+            });
+        },
+    );
+    Stacked {
+        observations,
+        trained_left_out,
+        untrained_left_out,
+    }
+}
+
+/// [`stack`]'s observations given one at a time to `observe(staff, trained, after, value)`, in
+/// [`Stacked::observations`]' order, without a list of them; returns the trained staff left out
+/// (ascending) and the number of untrained staff left out.
+fn stack_each<F: StaffValue>(
+    cohorts: &[Cohort],
+    facts: &[F],
+    comparable: &BTreeSet<i64>,
+    mut observe: impl FnMut(i64, bool, bool, f64),
+) -> (Vec<i64>, usize) {
     let completers: BTreeSet<i64> = cohorts
         .iter()
         .flat_map(|c| c.staff.iter().copied())
         .collect();
-    let mut sorted: Vec<&Fact> = facts.iter().collect();
-    sorted.sort_by_key(|f| (f.at, f.staff));
+    // By (instant, staff), stable: the order of the facts given breaks ties.
+    let by_instant = |f: &&F| (f.at(), f.staff());
+    let mut sorted: Vec<&F> = facts.iter().collect();
+    if !sorted.is_sorted_by_key(by_instant) {
+        sorted.sort_by_key(by_instant);
+    }
     let within = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
-        let lo = sorted.partition_point(|f| f.at < from);
-        let hi = sorted.partition_point(|f| f.at < to);
+        let lo = sorted.partition_point(|f| f.at() < from);
+        let hi = sorted.partition_point(|f| f.at() < to);
         sorted.get(lo..hi).unwrap_or(&[])
     };
-    let mut observations = Vec::new();
     let mut trained_left_out = BTreeSet::new();
     let mut untrained_seen = BTreeSet::new();
     let mut untrained_counted = BTreeSet::new();
@@ -144,20 +202,19 @@ pub fn stack(cohorts: &[Cohort], facts: &[Fact], comparable: &BTreeSet<i64>) -> 
         let mut values: BTreeMap<i64, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
         for (period, after) in [(cohort.before, false), (cohort.after, true)] {
             for fact in within(period) {
-                let trained = members.contains(&fact.staff);
-                if !trained
-                    && (completers.contains(&fact.staff) || !comparable.contains(&fact.staff))
-                {
+                let staff = fact.staff();
+                let trained = members.contains(&staff);
+                if !trained && (completers.contains(&staff) || !comparable.contains(&staff)) {
                     continue; // trained in another cohort, or not comparable: neither group
                 }
                 if !trained {
-                    untrained_seen.insert(fact.staff);
+                    untrained_seen.insert(staff);
                 }
-                let entry = values.entry(fact.staff).or_default();
+                let entry = values.entry(staff).or_default();
                 if after {
-                    entry.1.push(fact.value);
+                    entry.1.push(fact.value());
                 } else {
-                    entry.0.push(fact.value);
+                    entry.0.push(fact.value());
                 }
             }
         }
@@ -178,20 +235,16 @@ pub fn stack(cohorts: &[Cohort], facts: &[Fact], comparable: &BTreeSet<i64>) -> 
                 untrained_counted.insert(staff);
             }
             for (list, is_after) in [(before, false), (after, true)] {
-                observations.extend(list.into_iter().map(|value| DidObservation {
-                    staff,
-                    trained,
-                    after: is_after,
-                    value,
-                }));
+                for value in list {
+                    observe(staff, trained, is_after, value);
+                }
             }
         }
     }
-    Stacked {
-        observations,
-        trained_left_out: trained_left_out.into_iter().collect(),
-        untrained_left_out: untrained_seen.difference(&untrained_counted).count(),
-    }
+    (
+        trained_left_out.into_iter().collect(),
+        untrained_seen.difference(&untrained_counted).count(),
+    )
 }
 
 /// A small-sample flag on one cell of the 2×2 table.
@@ -226,19 +279,36 @@ pub struct MetricEffect {
 /// The training effect on one metric: [`stack`] (untrained staff taken from `comparable`), then
 /// the difference in differences with [`RESAMPLES`] cluster-bootstrap resamples from `seed`, and
 /// the cells' flags.
-pub fn effect(
+pub fn effect<F: StaffValue>(
     metric: &str,
     unit: &str,
     cohorts: &[Cohort],
-    facts: &[Fact],
+    facts: &[F],
     comparable: &BTreeSet<i64>,
     seed: u64,
 ) -> MetricEffect {
-    let stacked = stack(cohorts, facts, comparable);
-    let mut counts = [0usize; 4];
-    for o in &stacked.observations {
-        counts[usize::from(!o.trained) * 2 + usize::from(o.after)] += 1;
-    }
+    effect_and_cells(metric, unit, cohorts, facts, comparable, seed).0
+}
+
+/// [`effect`] and the observations in each cell of its 2×2 table (trained before, trained
+/// after, untrained before, untrained after), known even when the estimate is not (an empty
+/// cell). The stacked observations are summed as they are made, never listed.
+pub fn effect_and_cells<F: StaffValue>(
+    metric: &str,
+    unit: &str,
+    cohorts: &[Cohort],
+    facts: &[F],
+    comparable: &BTreeSet<i64>,
+    seed: u64,
+) -> (MetricEffect, [usize; 4]) {
+    let mut sums = DidSums::new();
+    let (trained_left_out, untrained_left_out) = stack_each(
+        cohorts,
+        facts,
+        comparable,
+        |staff, trained, after, value| sums.push(staff, trained, after, value),
+    );
+    let counts = sums.cells();
     let flags = [
         "trained_before",
         "trained_after",
@@ -254,19 +324,15 @@ pub fn effect(
         })
     })
     .collect();
-    MetricEffect {
+    let effect = MetricEffect {
         metric: metric.to_string(),
         unit: unit.to_string(),
-        difference_in_differences: difference_in_differences(
-            &stacked.observations,
-            RESAMPLES,
-            seed,
-            CONFIDENCE_95,
-        ),
+        difference_in_differences: sums.estimate(RESAMPLES, seed, CONFIDENCE_95),
         flags,
-        trained_staff_left_out: stacked.trained_left_out,
-        untrained_staff_left_out: stacked.untrained_left_out,
-    }
+        trained_staff_left_out: trained_left_out,
+        untrained_staff_left_out: untrained_left_out,
+    };
+    (effect, counts)
 }
 
 #[cfg(test)]
@@ -384,5 +450,47 @@ mod tests {
         assert_eq!(e.untrained_staff_left_out, 1);
         assert_eq!(e.difference_in_differences, None);
         assert_eq!(e.flags.len(), 4);
+    }
+
+    #[test]
+    fn the_summed_effect_equals_the_difference_in_differences_of_the_listed_observations() {
+        // effect sums the stacked observations as they are made; the estimate, interval and
+        // cells are bit for bit those of difference_in_differences over stack's list, with
+        // fractional values (whose sums depend on the order) and facts given out of order.
+        use crate::domain::inference::difference_in_differences;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let c = cohorts(
+            &[
+                (1, date(2026, 3, 11)),
+                (2, date(2026, 3, 11)),
+                (3, date(2026, 3, 25)),
+            ],
+            2,
+            Tz::UTC,
+        )
+        .unwrap();
+        let facts: Vec<Fact> = (0..3_000)
+            .map(|_| {
+                let day = rng.random_range(0..60);
+                let staff = rng.random_range(1..12);
+                let at = at(2, 20, 0) + chrono::Duration::hours(day * 24 + rng.random_range(0..24));
+                fact(staff, at, rng.random::<f64>() * 1_000.0)
+            })
+            .collect();
+        let comparable: BTreeSet<i64> = (1..11).collect();
+        let (e, cells) = effect_and_cells("frt.v1", "seconds", &c, &facts, &comparable, 5);
+        let listed = stack(&c, &facts, &comparable);
+        let expected = difference_in_differences(&listed.observations, RESAMPLES, 5, CONFIDENCE_95);
+        assert!(expected.is_some());
+        assert_eq!(e.difference_in_differences, expected);
+        assert_eq!(e.trained_staff_left_out, listed.trained_left_out);
+        assert_eq!(e.untrained_staff_left_out, listed.untrained_left_out);
+        let mut counted = [0; 4];
+        for o in &listed.observations {
+            counted[usize::from(!o.trained) * 2 + usize::from(o.after)] += 1;
+        }
+        assert_eq!(cells, counted);
+        assert!(cells.iter().all(|&n| n > 0), "{cells:?}");
     }
 }

@@ -8,7 +8,7 @@ use super::manifest;
 use super::params::EvidenceParams;
 use crate::domain::buckets::{Interval as Bucket, bucket_starts};
 use crate::domain::inference::{
-    CONFIDENCE_95, Caution, TimeToEvent, bootstrap_median, kaplan_meier, wilson,
+    CONFIDENCE_95, Caution, TimeToEvent, bootstrap_median, kaplan_meier_median, wilson,
 };
 use crate::domain::stats::percentile_cont;
 use chrono::{DateTime, Utc};
@@ -203,7 +203,8 @@ fn plain_median_stat(values: &[i64]) -> Stat {
 
 fn km_stat(obs: &[TimeToEvent]) -> Stat {
     let n = obs.len() as u64;
-    match kaplan_meier(obs, CONFIDENCE_95) {
+    // The median and its interval only: the curve of a year's tickets is tens of megabytes.
+    match kaplan_meier_median(obs, CONFIDENCE_95) {
         Some(k) => Stat {
             value: k.median.map(|m| m as f64),
             n,
@@ -290,18 +291,19 @@ fn spec(key: &'static str) -> Spec {
 }
 
 fn stat_of(key: &str, m: &Measures, params: &EvidenceParams, intervals: bool) -> Stat {
-    let naive: Vec<i64> =
+    let naive = || -> Vec<i64> {
         m.km.iter()
             .filter(|o| o.event)
             .map(|o| o.duration)
-            .collect();
+            .collect()
+    };
     match key {
         "tickets_created" => count_stat(m.created),
         "work_orders_completed" => count_stat(m.ended),
         "first_reply_median" if intervals => median_stat(&m.frt, params),
         "first_reply_median" => plain_median_stat(&m.frt),
         "resolution_median_km" => km_stat(&m.km),
-        "resolution_median_naive" => median_stat(&naive, params),
+        "resolution_median_naive" => median_stat(&naive(), params),
         "resolution_median" => plain_median_stat(&m.resolution_solved),
         "sla_attainment" => rate_stat(m.sla),
         "reopen_rate" => rate_stat(m.reopen),

@@ -170,17 +170,18 @@ pub fn retain_relevant(inputs: &mut TrainingInputs, params: &EvidenceParams) {
     inputs.staff.sort_by_key(|s| s.id);
 }
 
-fn facts(inputs: &[FactInput]) -> Vec<Fact> {
-    inputs
-        .iter()
-        .filter_map(|f| {
-            Some(Fact {
-                staff: f.staff,
-                at: DateTime::<Utc>::from_timestamp(f.at, 0)?,
-                value: f.value as f64,
-            })
-        })
-        .collect()
+/// The section reads the facts where they are (no copy as [`Fact`]s: a year's are more than a
+/// million). An instant outside chrono's range is before every window, so it counts in none.
+impl effect::StaffValue for FactInput {
+    fn staff(&self) -> i64 {
+        self.staff
+    }
+    fn at(&self) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(self.at, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+    fn value(&self) -> f64 {
+        self.value as f64
+    }
 }
 
 /// The metrics of the section: id segment, label, definition, unit, decimals.
@@ -222,8 +223,7 @@ pub fn section(params: &EvidenceParams, inputs: &TrainingInputs) -> Option<Train
         .iter()
         .map(|s| (s.id, s.role.as_str()))
         .collect();
-    let first_replies = facts(&inputs.first_replies);
-    let reopens = facts(&inputs.reopens);
+    let (first_replies, reopens) = (&inputs.first_replies, &inputs.reopens);
     let courses = courses
         .into_iter()
         .map(|course| {
@@ -252,9 +252,9 @@ pub fn section(params: &EvidenceParams, inputs: &TrainingInputs) -> Option<Train
             let mut untrained_staff = 0;
             let mut figures = Vec::new();
             for ((metric, label, definition, unit, decimals), facts) in
-                METRICS.iter().zip([&first_replies, &reopens])
+                METRICS.iter().zip([first_replies, reopens])
             {
-                let e = effect::effect(
+                let (e, counts) = effect::effect_and_cells(
                     definition,
                     "",
                     &course.cohorts,
@@ -271,14 +271,7 @@ pub fn section(params: &EvidenceParams, inputs: &TrainingInputs) -> Option<Train
                         &d.untrained_after,
                     ]
                     .map(|c| (c.n, Some(c.mean))),
-                    None => {
-                        let stacked = effect::stack(&course.cohorts, facts, &comparable);
-                        let mut n = [0usize; 4];
-                        for o in &stacked.observations {
-                            n[usize::from(!o.trained) * 2 + usize::from(o.after)] += 1;
-                        }
-                        n.map(|n| (n, None))
-                    }
+                    None => counts.map(|n| (n, None)),
                 };
                 let total: usize = cells.iter().map(|c| c.0).sum();
                 let fewest = cells.iter().map(|c| c.0).min().unwrap_or(0);

@@ -424,3 +424,38 @@ fn kaplan_meier_of_nothing_or_of_a_negative_duration_is_none() {
     assert_eq!(km.curve.first().map(|s| s.survival), Some(0.5));
     assert_eq!(km.median, Some(0));
 }
+
+#[test]
+fn the_median_alone_equals_the_curves_median() {
+    // kaplan_meier_median walks the same curve without keeping it: on samples with ties, heavy
+    // censoring, all events and all censored, its three times equal kaplan_meier's.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut checked = 0;
+    for round in 0..400 {
+        let n = 1 + round % 60;
+        let spread = [3, 50, 10_000][round % 3];
+        let censor_share = [0.0, 0.3, 0.7, 1.0][round % 4];
+        let sample: Vec<TimeToEvent> = (0..n)
+            .map(|_| TimeToEvent {
+                duration: rng.random_range(0..spread),
+                event: rng.random::<f64>() >= censor_share,
+            })
+            .collect();
+        for confidence in [0.8, 0.95] {
+            let full = kaplan_meier(&sample, confidence).unwrap();
+            let alone = kaplan_meier_median(&sample, confidence).unwrap();
+            assert_eq!(
+                (alone.n, alone.median, alone.median_low, alone.median_high),
+                (full.n, full.median, full.median_low, full.median_high),
+                "round {round}"
+            );
+            checked += usize::from(full.median_high.is_some());
+        }
+    }
+    // Most samples reach ½ on the upper curve too: the early stop is exercised.
+    assert!(checked > 200, "{checked}");
+    assert_eq!(kaplan_meier_median(&[], 0.95), None);
+    assert_eq!(kaplan_meier_median(&[TimeToEvent::event(-1)], 0.95), None);
+    assert_eq!(kaplan_meier_median(&[TimeToEvent::censored(5)], 1.5), None);
+}
