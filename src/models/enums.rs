@@ -181,3 +181,22 @@ pub enum EmploymentType {
     /// A contractor.
     Contractor,
 }
+
+impl EmploymentType {
+    /// The stored name: `employee` or `contractor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmploymentType::Employee => "employee",
+            EmploymentType::Contractor => "contractor",
+        }
+    }
+
+    /// From its stored name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<EmploymentType> {
+        match s {
+            "employee" => Some(EmploymentType::Employee),
+            "contractor" => Some(EmploymentType::Contractor),
+            _ => None,
+        }
+    }
+}

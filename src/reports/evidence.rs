@@ -530,19 +530,19 @@ fn assemble(
                 let credited = t.sourcing(role) == Some(v);
                 t.holds(role)
                     && match role {
-                        Role::Created => credited && during(Some(t.created)),
-                        Role::FirstReply => credited && during(t.first_reply_at),
-                        Role::Solved => credited && during(t.latest_solved_at),
+                        Role::Created => credited && during(Some(t.created())),
+                        Role::FirstReply => credited && during(t.first_reply_at()),
+                        Role::Solved => credited && during(t.latest_solved_at()),
                         // Each outcome with the sourcing credited at its instant.
-                        Role::Sla => t.sla.iter().any(|(at, _, s)| {
+                        Role::Sla => t.sla().iter().any(|(at, _, s)| {
                             s.map(inputs::Sourcing::as_str) == Some(v) && during(Some(at))
                         }),
                     }
             })
-        }) || inputs
-            .ratings
-            .iter()
-            .any(|r| r.sourcing.as_deref() == Some(v) && params.eligibility.holds(r.answered_at))
+        }) || inputs.ratings.iter().any(|r| {
+            r.sourcing.map(inputs::Sourcing::as_str) == Some(v)
+                && params.eligibility.holds(r.answered_at)
+        })
     };
     if sourcing_seen("in_house") && sourcing_seen("outsourced") {
         let keys = [
@@ -564,7 +564,8 @@ fn assemble(
     }
     let employment_seen = |v: &str| {
         inputs.work_orders.iter().any(|w| {
-            w.employment_type.as_deref() == Some(v) && params.eligibility.holds(w.finished_at)
+            w.employment_type.map(|t| t.as_str()) == Some(v)
+                && params.eligibility.holds(w.finished_at)
         })
     };
     if employment_seen("employee") && employment_seen("contractor") {
@@ -703,7 +704,7 @@ pub(super) fn anonymise_quotes(inputs: &mut Inputs) {
             .quotable
             .take()
             .map(|text| anonymiser.anonymise(text.trim(), &r.customer_names));
-        r.customer_names.clear();
+        r.customer_names = Vec::new();
     }
 }
 

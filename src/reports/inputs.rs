@@ -14,124 +14,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 
 pub use super::sla_outcomes::SlaOutcomes;
-
-/// Whom a ticket's figure is credited to (docs/METRICS.md §7, "Attribution"), as the metrics
-/// endpoints credit it (`metrics::reference`, `metrics::store`): each figure of a ticket belongs
-/// to the team, agent and sourcing of its role, not to the ticket's current ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Volumes and the Kaplan–Meier cohort (tickets created): the team at creation
-    /// (`created_team_id`, `created_sourcing`); no agent.
-    Created = 0,
-    /// `frt.v1`: the agent who wrote the first reply and their team at the reply
-    /// (`first_reply_agent_id`, `first_reply_team_id`, `first_reply_sourcing`).
-    FirstReply = 1,
-    /// Resolution times of solved tickets, reopens, one-touch, FCR: the assignee and team at the
-    /// latest solve (`solved_assignee_id`, `solved_team_id`, `solved_sourcing`).
-    Solved = 2,
-    /// SLA attainment: each outcome's own credit, the team and assignee at its instant
-    /// (`ticket_sla_clocks.outcome_team_id`, `outcome_assignee_id`) with that team's sourcing
-    /// then; the ticket holds the role when any of its outcomes is the scope's, and only those
-    /// are in [`TicketInput::sla`].
-    Sla = 3,
-}
-
-impl Role {
-    /// Every role, in index order.
-    pub const ALL: [Role; 4] = [Role::Created, Role::FirstReply, Role::Solved, Role::Sla];
-
-    /// The role's bit in [`TicketInput::roles`].
-    pub fn bit(self) -> u8 {
-        1 << self as u8
-    }
-
-    /// The role's letter in the manifest's `roles` field: `c`, `f`, `s`, `a`.
-    pub fn letter(self) -> char {
-        match self {
-            Role::Created => 'c',
-            Role::FirstReply => 'f',
-            Role::Solved => 's',
-            Role::Sla => 'a',
-        }
-    }
-}
-
-/// Every role's bit: a scope that selects whole tickets (company, technician, organization,
-/// site).
-pub const ALL_ROLES: u8 = 0b1111;
-
-/// A team's sourcing (`team_sourcing`), one byte; ordered as its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Sourcing {
-    /// `in_house`.
-    InHouse,
-    /// `outsourced`.
-    Outsourced,
-}
-
-impl Sourcing {
-    /// From its text; `None` for anything else (no team, nothing recorded).
-    pub fn parse(s: Option<&str>) -> Option<Sourcing> {
-        match s {
-            Some("in_house") => Some(Sourcing::InHouse),
-            Some("outsourced") => Some(Sourcing::Outsourced),
-            _ => None,
-        }
-    }
-
-    /// `in_house` or `outsourced`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sourcing::InHouse => "in_house",
-            Sourcing::Outsourced => "outsourced",
-        }
-    }
-}
-
-/// One ticket's inputs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketInput {
-    /// `tickets.id`.
-    pub id: i64,
-    /// Creation instant.
-    pub created: i64,
-    /// `first_reply_at` (`frt.v1`'s stop).
-    pub first_reply_at: Option<i64>,
-    /// `frt.v1`, business seconds: on the ticket's own calendar, or with the parameters'
-    /// `calendar` the business seconds of `ticket_metrics.created_at` → `first_reply_at` on it.
-    pub first_reply_business: Option<i64>,
-    /// Latest solve (kept after a reopen).
-    pub latest_solved_at: Option<i64>,
-    /// `full_resolution.v1`, calendar seconds (`null` unless solved or closed now).
-    pub full_resolution: Option<i64>,
-    /// `reopens.v1`.
-    pub reopens: i32,
-    /// `one_touch.v1` (`null` unless solved or closed now).
-    pub one_touch: Option<bool>,
-    /// `fcr.v1` with the 7-day look-up made as of `as_of` (`null` when `one_touch` is).
-    pub fcr: Option<bool>,
-    /// The roles ([`Role::bit`]) whose credit is in the report's scope: a team's or an agent's
-    /// report counts only the figures credited to it ([`ALL_ROLES`] for the other scopes).
-    pub roles: u8,
-    /// The sourcing credited per role (indexed by [`Role`]), `None` without a team; always
-    /// `None` for [`Role::Sla`], whose outcomes each have their own (in `sla`).
-    pub sourcing: [Option<Sourcing>; 4],
-    /// The ticket's SLA outcomes credited to the scope, by `as_of`: (instant, achieved,
-    /// sourcing), by instant, then achieved-last, then sourcing (none first).
-    pub sla: SlaOutcomes,
-}
-
-impl TicketInput {
-    /// Whether the figures of `role` are the scope's.
-    pub fn holds(&self, role: Role) -> bool {
-        self.roles & role.bit() != 0
-    }
-
-    /// The sourcing the figures of `role` are credited with.
-    pub fn sourcing(&self, role: Role) -> Option<&'static str> {
-        self.sourcing[role as usize].map(Sourcing::as_str)
-    }
-}
+pub use super::ticket_input::{ALL_ROLES, Role, Sourcing, TicketFields, TicketInput};
+pub use crate::domain::work_order::WorkOrderStatus;
+pub use crate::models::enums::EmploymentType;
 
 /// One ticket's rating (its most recently answered survey as of `as_of`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +30,7 @@ pub struct RatingInput {
     /// Score 1–5.
     pub score: i16,
     /// Sourcing of the team at the solve surveyed.
-    pub sourcing: Option<String>,
+    pub sourcing: Option<Sourcing>,
     /// The comment, only when the customer consented to quote it (as stored; the report
     /// replaces it with its anonymised quote before use).
     pub quotable: Option<String>,
@@ -164,13 +49,23 @@ pub struct WorkOrderInput {
     /// `finished_at`.
     pub finished_at: i64,
     /// `completed`, `cannot_complete` or `cancelled`.
-    pub status: String,
+    pub status: WorkOrderStatus,
     /// A first visit (docs/METRICS.md §8).
     pub first_visit: bool,
     /// Fixed in the sense of `first_time_fix.v1` with N = 30 days, as of `as_of`.
     pub fixed: bool,
     /// The technician's employment type at the finish.
-    pub employment_type: Option<String>,
+    pub employment_type: Option<EmploymentType>,
+}
+
+impl WorkOrderInput {
+    /// Whether the visit ended (completed or cannot complete; not cancelled).
+    pub fn ended(&self) -> bool {
+        matches!(
+            self.status,
+            WorkOrderStatus::Completed | WorkOrderStatus::CannotComplete
+        )
+    }
 }
 
 /// Everything a report is computed from.
@@ -201,13 +96,13 @@ pub fn ticket_counts(t: &TicketInput, params: &EvidenceParams) -> bool {
     let any = |at: Option<i64>| {
         at.is_some_and(|at| params.eligibility.holds(at) || params.comparison.holds(at))
     };
-    (t.holds(Role::Created) && any(Some(t.created)))
+    (t.holds(Role::Created) && any(Some(t.created())))
         || (t.holds(Role::FirstReply)
             && any(t
-                .first_reply_at
-                .filter(|_| t.first_reply_business.is_some())))
-        || (t.holds(Role::Solved) && any(t.latest_solved_at))
-        || (t.holds(Role::Sla) && t.sla.iter().any(|(at, ..)| any(Some(at))))
+                .first_reply_at()
+                .filter(|_| t.first_reply_business().is_some())))
+        || (t.holds(Role::Solved) && any(t.latest_solved_at()))
+        || (t.holds(Role::Sla) && t.sla().iter().any(|(at, ..)| any(Some(at))))
 }
 
 /// `frt.v1` of a ticket created at `created` and first replied at `first_reply_at` (whole
@@ -580,35 +475,39 @@ pub fn load_tickets(
             .load::<TicketRow>(conn)?;
         tickets.extend(
             rows.into_iter()
-                .map(|r| TicketInput {
-                    id: r.id,
-                    created: r.created,
-                    first_reply_at: r.first_reply_at,
-                    first_reply_business: frt_on(
-                        calendar,
-                        r.metrics_created,
-                        r.first_reply_at,
-                        r.first_reply_business,
-                    ),
-                    latest_solved_at: r.latest_solved_at,
-                    full_resolution: r.full_resolution,
-                    reopens: r.reopens,
-                    one_touch: r.one_touch,
-                    fcr: r.fcr,
-                    roles: u8::try_from(r.roles & i32::from(ALL_ROLES)).unwrap_or(0),
-                    sourcing: [
-                        Sourcing::parse(r.created_sourcing.as_deref()),
-                        Sourcing::parse(r.first_reply_sourcing.as_deref()),
-                        Sourcing::parse(r.solved_sourcing.as_deref()),
-                        None,
-                    ],
-                    sla: r
-                        .sla_at
-                        .into_iter()
-                        .zip(r.sla_achieved)
-                        .zip(r.sla_sourcing)
-                        .map(|((at, achieved), s)| (at, achieved, Sourcing::parse(s.as_deref())))
-                        .collect(),
+                .map(|r| {
+                    TicketInput::from(TicketFields {
+                        id: r.id,
+                        created: r.created,
+                        first_reply_at: r.first_reply_at,
+                        first_reply_business: frt_on(
+                            calendar,
+                            r.metrics_created,
+                            r.first_reply_at,
+                            r.first_reply_business,
+                        ),
+                        latest_solved_at: r.latest_solved_at,
+                        full_resolution: r.full_resolution,
+                        reopens: r.reopens,
+                        one_touch: r.one_touch,
+                        fcr: r.fcr,
+                        roles: u8::try_from(r.roles & i32::from(ALL_ROLES)).unwrap_or(0),
+                        sourcing: [
+                            Sourcing::parse(r.created_sourcing.as_deref()),
+                            Sourcing::parse(r.first_reply_sourcing.as_deref()),
+                            Sourcing::parse(r.solved_sourcing.as_deref()),
+                            None,
+                        ],
+                        sla: r
+                            .sla_at
+                            .into_iter()
+                            .zip(r.sla_achieved)
+                            .zip(r.sla_sourcing)
+                            .map(|((at, achieved), s)| {
+                                (at, achieved, Sourcing::parse(s.as_deref()))
+                            })
+                            .collect(),
+                    })
                 })
                 .filter(|t| ticket_counts(t, params)),
         );
@@ -737,7 +636,7 @@ pub fn load_work_orders(
             AND wm.finished_at <= $4
           ORDER BY wm.work_order_id"
     );
-    Ok(diesel::sql_query(wo_sql)
+    diesel::sql_query(wo_sql)
         .bind::<BigInt, _>(id)
         .bind::<Timestamptz, _>(lo)
         .bind::<Timestamptz, _>(hi)
@@ -745,16 +644,24 @@ pub fn load_work_orders(
         .bind::<Nullable<Text>, _>(params.source.as_deref())
         .load::<WorkOrderRow>(conn)?
         .into_iter()
-        .map(|r| WorkOrderInput {
-            id: r.id,
-            ticket_id: r.ticket_id,
-            finished_at: r.finished_at,
-            status: r.status,
-            first_visit: r.first_visit,
-            fixed: r.fixed,
-            employment_type: r.employment_type,
+        .map(|r| {
+            // The column's CHECK holds `status` to WorkOrderStatus's names.
+            let status = WorkOrderStatus::parse(&r.status).ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    format!("work order {}: unknown status {:?}", r.id, r.status).into(),
+                )
+            })?;
+            Ok(WorkOrderInput {
+                id: r.id,
+                ticket_id: r.ticket_id,
+                finished_at: r.finished_at,
+                status,
+                first_visit: r.first_visit,
+                fixed: r.fixed,
+                employment_type: r.employment_type.as_deref().and_then(EmploymentType::parse),
+            })
         })
-        .collect())
+        .collect::<QueryResult<_>>()
 }
 
 /// The display name of the scope, `None` when no such team, user, organization or site exists

@@ -126,19 +126,19 @@ fn in_order<'a, T, K: Ord>(
 /// not hold their lines in memory.
 pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
     let mut line = String::with_capacity(256);
-    for t in in_order(&inputs.tickets, |t| t.id) {
+    for t in in_order(&inputs.tickets, |t| t.id()) {
         // Written field by field, without a string per optional value: a million lines.
         line.clear();
         line.push('t');
-        tab_int(&mut line, Some(t.id));
-        tab_int(&mut line, Some(t.created));
-        tab_int(&mut line, t.first_reply_at);
-        tab_int(&mut line, t.first_reply_business);
-        tab_int(&mut line, t.latest_solved_at);
-        tab_int(&mut line, t.full_resolution);
-        tab_int(&mut line, Some(i64::from(t.reopens)));
-        tab_flag(&mut line, t.one_touch);
-        tab_flag(&mut line, t.fcr);
+        tab_int(&mut line, Some(t.id()));
+        tab_int(&mut line, Some(t.created()));
+        tab_int(&mut line, t.first_reply_at());
+        tab_int(&mut line, t.first_reply_business());
+        tab_int(&mut line, t.latest_solved_at());
+        tab_int(&mut line, t.full_resolution());
+        tab_int(&mut line, Some(i64::from(t.reopens())));
+        tab_flag(&mut line, t.one_touch());
+        tab_flag(&mut line, t.fcr());
         line.push('\t');
         let roles = line.len();
         for role in Role::ALL.iter().filter(|r| t.holds(**r)) {
@@ -152,10 +152,10 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
             line.push_str(t.sourcing(role).unwrap_or("-"));
         }
         line.push('\t');
-        if t.sla.is_empty() {
+        if t.sla().is_empty() {
             line.push('-');
         }
-        for (i, (at, achieved, sourcing)) in t.sla.iter().enumerate() {
+        for (i, (at, achieved, sourcing)) in t.sla().iter().enumerate() {
             if i > 0 {
                 line.push(',');
             }
@@ -182,7 +182,7 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
             r.ticket_id,
             r.answered_at,
             r.score,
-            opt(r.sourcing.as_deref()),
+            opt(r.sourcing.map(super::inputs::Sourcing::as_str)),
             quote
         );
         emit(&line);
@@ -195,10 +195,10 @@ pub fn write_canonical_inputs(inputs: &Inputs, mut emit: impl FnMut(&str)) {
             w.id,
             w.ticket_id,
             w.finished_at,
-            w.status,
+            w.status.as_str(),
             flag(w.first_visit),
             flag(w.fixed),
-            opt(w.employment_type.as_deref())
+            opt(w.employment_type.map(|t| t.as_str()))
         );
         emit(&line);
     }

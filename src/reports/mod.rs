@@ -4,6 +4,7 @@
 //! ```text
 //! params    EvidenceRequest → EvidenceParams (422 naming the field)
 //! inputs    per-ticket, per-rating, per-work-order rows of the scope, one snapshot (SQL)
+//! ticket_input  a ticket's inputs, packed, and the roles credited to the scope
 //! evidence  inputs → EvidenceDocument: headline, monthly series, splits, testimonials,
 //!           methodology, manifest (statistics from domain::inference only)
 //! ratings   each ticket's rating as of `as_of`, with its sourcing at the solve and its quote
@@ -33,6 +34,7 @@ pub mod ratings;
 pub mod render;
 pub mod sla_outcomes;
 pub mod store;
+pub mod ticket_input;
 pub mod training;
 pub mod verify;
 

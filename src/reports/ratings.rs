@@ -179,13 +179,13 @@ pub fn load(
             .push((p.valid_from, p.sourcing));
     }
     // The team's sourcing at `at`: its latest period starting by then.
-    let sourcing_at = |team: Option<i64>, at: DateTime<Utc>| -> Option<String> {
+    let sourcing_at = |team: Option<i64>, at: DateTime<Utc>| -> Option<&str> {
         sourcing_periods
             .get(&team?)?
             .iter()
             .rev()
             .find(|(from, _)| from.is_none_or(|f| f <= at))
-            .map(|(_, s)| s.clone())
+            .map(|(_, s)| s.as_str())
     };
     // Per ticket, its latest answer (ties to the higher id).
     let mut latest: HashMap<i64, (i64, i64)> = HashMap::with_capacity(rows.len());
@@ -210,7 +210,7 @@ pub fn load(
             ticket_id: r.ticket_id,
             answered_at: r.answered_at,
             score: r.score,
-            sourcing: sourcing_at(r.team_id, r.solved_at),
+            sourcing: super::inputs::Sourcing::parse(sourcing_at(r.team_id, r.solved_at)),
             quotable: r.quotable,
             customer_names: r.customer_names,
         })

@@ -240,19 +240,19 @@ async fn the_store_reads_exactly_the_inputs_the_database_gives_for_every_scope_a
             if p.calendar.is_some() {
                 on_calendar += tickets
                     .iter()
-                    .filter(|t| t.first_reply_business.is_some())
+                    .filter(|t| t.first_reply_business().is_some())
                     .count();
             }
             // A team's or an agent's tickets of which only some figures are its own.
             partial += tickets
                 .iter()
-                .filter(|t| t.roles != inputs::ALL_ROLES)
+                .filter(|t| t.roles() != inputs::ALL_ROLES)
                 .count();
             let as_of = p.as_of.timestamp();
-            repeats += tickets.iter().filter(|t| t.reopens >= 2).count();
+            repeats += tickets.iter().filter(|t| t.reopens() >= 2).count();
             fcr_windows += tickets
                 .iter()
-                .filter(|t| t.latest_solved_at.is_some_and(|s| s + 7 * 86_400 > as_of))
+                .filter(|t| t.latest_solved_at().is_some_and(|s| s + 7 * 86_400 > as_of))
                 .count();
             fixes += work_orders.iter().filter(|w| w.fixed).count();
         }

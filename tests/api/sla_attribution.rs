@@ -296,7 +296,7 @@ async fn each_sla_target_is_credited_to_the_team_and_assignee_when_it_was_achiev
         let params = request.parse(chrono::Utc::now()).unwrap();
         let from_sql =
             frontline::reports::inputs::load_tickets(&mut app.db.conn(), &params, None).unwrap();
-        let outcomes: Vec<_> = from_sql.iter().flat_map(|t| t.sla.to_vec()).collect();
+        let outcomes: Vec<_> = from_sql.iter().flat_map(|t| t.sla().to_vec()).collect();
         let expected: Vec<_> = expected
             .iter()
             .map(|(at, achieved, sourcing)| (seconds(at), *achieved, Some(*sourcing)))

@@ -17,7 +17,8 @@ use super::field::field_flag;
 use super::*;
 use crate::domain::calendar::BusinessCalendar;
 use crate::reports::inputs::{
-    ALL_ROLES, FTF_DAYS, Role, Sourcing, TicketInput, WorkOrderInput, frt_on, ticket_counts,
+    ALL_ROLES, EmploymentType, FTF_DAYS, Role, Sourcing, TicketFields, TicketInput, WorkOrderInput,
+    WorkOrderStatus, frt_on, ticket_counts,
 };
 use crate::reports::params::{EvidenceParams, ScopeKind};
 
@@ -151,7 +152,7 @@ impl Reader<'_> {
                 (r.flags & flag::ONE_TOUCH_SET != 0).then_some(r.flags & flag::ONE_TOUCH != 0);
             let (first_reply_business, _) = c.durations(r, 1);
             let (_, full_resolution) = c.durations(r, 0);
-            let input = TicketInput {
+            let input = TicketInput::from(TicketFields {
                 id: r.ticket_id,
                 created: whole_seconds(r.created),
                 first_reply_at: present(r.first_reply_at).map(whole_seconds),
@@ -181,7 +182,7 @@ impl Reader<'_> {
                     .iter()
                     .map(|&(at, achieved, sourcing)| (whole_seconds(at), achieved, sourcing))
                     .collect(),
-            };
+            });
             if ticket_counts(&input, params) {
                 out.push(input);
             }
@@ -271,14 +272,21 @@ impl Reader<'_> {
             let fixed = f.flags & fixed == fixed
                 && !c.next_visit_by(i, false, until.min(as_of))
                 && (f.reopened == NONE || f.reopened > as_of || f.reopened > until);
+            // A status outside WorkOrderStatus's names (the column's CHECK forbids it) is left
+            // to the database read, which reports it.
+            let status = c.labels.value(f.status).map(String::as_str);
+            let status = WorkOrderStatus::parse(status?)?;
             out.push(WorkOrderInput {
                 id: f.work_order_id,
                 ticket_id: f.ticket_id,
                 finished_at: whole_seconds(f.finished),
-                status: c.labels.value(f.status).cloned().unwrap_or_default(),
+                status,
                 first_visit: f.flags & field_flag::FIRST_VISIT != 0,
                 fixed,
-                employment_type: c.labels.value(f.employment).cloned(),
+                employment_type: c
+                    .labels
+                    .value(f.employment)
+                    .and_then(|e| EmploymentType::parse(e)),
             });
         }
         Some(out)

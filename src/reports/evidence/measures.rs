@@ -38,7 +38,7 @@ impl Selector<'_> {
     fn rating(&self, r: &RatingInput) -> bool {
         match self {
             Selector::All => true,
-            Selector::Sourcing(s) => r.sourcing.as_deref() == Some(*s),
+            Selector::Sourcing(s) => r.sourcing.map(Sourcing::as_str) == Some(*s),
             Selector::Employment(_) => false,
         }
     }
@@ -46,7 +46,7 @@ impl Selector<'_> {
         match self {
             Selector::All => true,
             Selector::Sourcing(_) => false,
-            Selector::Employment(e) => w.employment_type.as_deref() == Some(*e),
+            Selector::Employment(e) => w.employment_type.map(|t| t.as_str()) == Some(*e),
         }
     }
 }
@@ -101,40 +101,40 @@ pub(super) fn measure_buckets(
     let mut all: Vec<Measures> = buckets.iter().map(|_| Measures::default()).collect();
     for t in &inputs.tickets {
         // Volumes and the Kaplan–Meier cohort: the tickets created, credited at creation.
-        if let Some(k) = bucket(t.created).filter(|_| sel.ticket(t, Role::Created)) {
+        if let Some(k) = bucket(t.created()).filter(|_| sel.ticket(t, Role::Created)) {
             let m = &mut all[k];
             m.created += 1;
             // Kaplan–Meier cohort: created in the period; solved (latest solve) before the end
             // of its follow-up, else censored there.
             let follow_up_end = buckets[k].1.min(as_of);
-            match (t.full_resolution, t.latest_solved_at) {
+            match (t.full_resolution(), t.latest_solved_at()) {
                 (Some(d), Some(at)) if at < follow_up_end => {
                     m.km.push(TimeToEvent::event(d.max(0)));
                 }
                 _ => {
-                    m.km.push(TimeToEvent::censored((follow_up_end - t.created).max(0)))
+                    m.km.push(TimeToEvent::censored((follow_up_end - t.created()).max(0)))
                 }
             }
         }
-        if let (Some(at), Some(v)) = (t.first_reply_at, t.first_reply_business)
+        if let (Some(at), Some(v)) = (t.first_reply_at(), t.first_reply_business())
             && let Some(k) = bucket(at)
             && sel.ticket(t, Role::FirstReply)
         {
             all[k].frt.push(v);
         }
         if let Some(k) = t
-            .latest_solved_at
+            .latest_solved_at()
             .and_then(bucket)
             .filter(|_| sel.ticket(t, Role::Solved))
         {
             let m = &mut all[k];
-            tally(&mut m.reopen, t.reopens >= 1);
-            if let Some(v) = t.full_resolution {
+            tally(&mut m.reopen, t.reopens() >= 1);
+            if let Some(v) = t.full_resolution() {
                 m.resolution_solved.push(v);
             }
-            if let Some(o) = t.one_touch {
+            if let Some(o) = t.one_touch() {
                 tally(&mut m.one_touch, o);
-                tally(&mut m.fcr, t.fcr == Some(true));
+                tally(&mut m.fcr, t.fcr() == Some(true));
             }
         }
         // The ticket is the unit: it attains in a period when all its outcomes there (those
@@ -142,7 +142,7 @@ pub(super) fn measure_buckets(
         // ascending by instant, so a bucket's are consecutive.
         let mut run: Option<(usize, bool)> = None;
         let held = t.holds(Role::Sla);
-        for (at, achieved, _) in t.sla.iter().filter(|o| held && sel.outcome(o.2)) {
+        for (at, achieved, _) in t.sla().iter().filter(|o| held && sel.outcome(o.2)) {
             let Some(k) = bucket(at) else { continue };
             run = match run {
                 Some((j, all_achieved)) if j == k => Some((k, all_achieved && achieved)),
@@ -163,8 +163,7 @@ pub(super) fn measure_buckets(
         }
     }
     for w in inputs.work_orders.iter().filter(|w| sel.work_order(w)) {
-        let ended = w.status == "completed" || w.status == "cannot_complete";
-        if let Some(k) = bucket(w.finished_at).filter(|_| ended) {
+        if let Some(k) = bucket(w.finished_at).filter(|_| w.ended()) {
             let m = &mut all[k];
             m.ended += 1;
             if w.first_visit {

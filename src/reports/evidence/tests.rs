@@ -28,7 +28,7 @@ fn ticket(
     sourcing: &'static str,
     sla: Vec<(i64, bool)>,
 ) -> TicketInput {
-    TicketInput {
+    crate::reports::inputs::TicketFields {
         id,
         created,
         first_reply_at: frt.map(|f| f.0),
@@ -48,6 +48,14 @@ fn ticket(
             })
             .collect(),
     }
+    .into()
+}
+
+/// Changes fields of a packed ticket.
+fn edit(t: &mut TicketInput, change: impl FnOnce(&mut crate::reports::inputs::TicketFields)) {
+    let mut fields = t.fields();
+    change(&mut fields);
+    *t = fields.into();
 }
 
 fn inputs() -> Inputs {
@@ -116,7 +124,7 @@ fn inputs() -> Inputs {
                 ticket_id: 1,
                 answered_at: D + 4 * DAY,
                 score: 5,
-                sourcing: Some("in_house".into()),
+                sourcing: Some(crate::reports::inputs::Sourcing::InHouse),
                 quotable: Some(" Maria Lopez at North County Jail fixed #1234 ".into()),
                 customer_names: vec!["Rosa Diaz".into()],
             },
@@ -125,7 +133,7 @@ fn inputs() -> Inputs {
                 ticket_id: 2,
                 answered_at: D + 32 * DAY,
                 score: 2,
-                sourcing: Some("in_house".into()),
+                sourcing: Some(crate::reports::inputs::Sourcing::InHouse),
                 quotable: None,
                 customer_names: vec![],
             },
@@ -135,28 +143,28 @@ fn inputs() -> Inputs {
                 id: 21,
                 ticket_id: 1,
                 finished_at: D + 19 * DAY,
-                status: "completed".into(),
+                status: crate::reports::inputs::WorkOrderStatus::Completed,
                 first_visit: true,
                 fixed: true,
-                employment_type: Some("employee".into()),
+                employment_type: Some(crate::reports::inputs::EmploymentType::Employee),
             },
             WorkOrderInput {
                 id: 22,
                 ticket_id: 2,
                 finished_at: D + 33 * DAY,
-                status: "completed".into(),
+                status: crate::reports::inputs::WorkOrderStatus::Completed,
                 first_visit: true,
                 fixed: false,
-                employment_type: Some("contractor".into()),
+                employment_type: Some(crate::reports::inputs::EmploymentType::Contractor),
             },
             WorkOrderInput {
                 id: 23,
                 ticket_id: 3,
                 finished_at: D + 34 * DAY,
-                status: "cancelled".into(),
+                status: crate::reports::inputs::WorkOrderStatus::Cancelled,
                 first_visit: true,
                 fixed: false,
-                employment_type: Some("contractor".into()),
+                employment_type: Some(crate::reports::inputs::EmploymentType::Contractor),
             },
         ],
         staff_names: vec!["Maria Lopez".into()],
@@ -324,7 +332,9 @@ fn the_same_inputs_give_the_same_bytes_and_a_changed_row_another_hash() {
     let b = build(&params(), "company", inputs()).to_json().unwrap();
     assert_eq!(a, b);
     let mut changed = inputs();
-    changed.tickets[0].first_reply_business = Some(601);
+    edit(&mut changed.tickets[0], |t| {
+        t.first_reply_business = Some(601)
+    });
     let c = build(&params(), "company", changed);
     let before = build(&params(), "company", inputs());
     assert_ne!(c.manifest.inputs_sha256, before.manifest.inputs_sha256);
@@ -381,12 +391,18 @@ fn each_figure_counts_where_its_credit_is_the_scopes_with_that_credits_sourcing(
     let mut i = inputs();
     // Ticket 1: only its first reply is the scope's (an outsourced agent's); ticket 2: only its
     // solve (the outsourced team's); ticket 3: its creation and SLA outcomes; ticket 4: nothing.
-    i.tickets[0].roles = Role::FirstReply.bit();
-    i.tickets[0].sourcing[Role::FirstReply as usize] = Some(Sourcing::Outsourced);
-    i.tickets[1].roles = Role::Solved.bit();
-    i.tickets[1].sourcing[Role::Solved as usize] = Some(Sourcing::Outsourced);
-    i.tickets[2].roles = Role::Created.bit() | Role::Sla.bit();
-    i.tickets[3].roles = 0;
+    edit(&mut i.tickets[0], |t| {
+        t.roles = Role::FirstReply.bit();
+        t.sourcing[Role::FirstReply as usize] = Some(Sourcing::Outsourced);
+    });
+    edit(&mut i.tickets[1], |t| {
+        t.roles = Role::Solved.bit();
+        t.sourcing[Role::Solved as usize] = Some(Sourcing::Outsourced);
+    });
+    edit(&mut i.tickets[2], |t| {
+        t.roles = Role::Created.bit() | Role::Sla.bit()
+    });
+    edit(&mut i.tickets[3], |t| t.roles = 0);
     let p = params();
     assert!(!crate::reports::inputs::ticket_counts(&i.tickets[3], &p));
     let as_of = p.as_of.timestamp();

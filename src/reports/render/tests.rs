@@ -24,7 +24,7 @@ fn params() -> EvidenceParams {
 }
 
 fn ticket(id: i64, created: i64, frt: i64, solved_after: Option<i64>) -> TicketInput {
-    TicketInput {
+    crate::reports::inputs::TicketFields {
         id,
         created,
         first_reply_at: Some(created + frt),
@@ -43,6 +43,7 @@ fn ticket(id: i64, created: i64, frt: i64, solved_after: Option<i64>) -> TicketI
         )]
         .into(),
     }
+    .into()
 }
 
 /// Three January tickets and one February one, one in the comparison period; one rating.
@@ -60,7 +61,7 @@ fn document() -> EvidenceDocument {
             ticket_id: 2,
             answered_at: D + 2 * DAY,
             score: 5,
-            sourcing: Some("in_house".into()),
+            sourcing: Some(crate::reports::inputs::Sourcing::InHouse),
             quotable: Some("Quick <b>and</b> kind | 10/10 *really*".into()),
             customer_names: vec![],
         }],
