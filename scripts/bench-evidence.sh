@@ -9,8 +9,8 @@
 #   3. `frontline report verify` on the output (wall time, peak memory; it must pass);
 #   4. the same report from the service (`POST /api/v1/reports/evidence`, the tickets read from
 #      its in-memory metrics store, which `serve` loads at start-up), twice, timed by curl: the
-#      server's resident memory before and its peak (VmHWM) after, and the stored document must be
-#      the command line's bytes.
+#      server's resident memory before each and its peak (VmHWM) during each, and the stored
+#      document must be the command line's bytes.
 # BENCH_SCALE_TICKETS (default 1000000) sets the size. Results go to bench-results/evidence.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,23 +85,28 @@ first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN
 echo "service: first metrics request (waits for the store to load): $first s" | tee -a "$OUT/evidence.txt"
 echo "service: resident memory with the store loaded: $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) KiB" \
   | tee -a "$OUT/evidence.txt"
-# The peak from here on is the reports' (the store's own load peaked before): reset VmHWM to the
-# current resident size (Linux: `5` into clear_refs) and report the rise above it.
-BASE_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
-echo 5 >/proc/$SERVER/clear_refs 2>/dev/null || echo "(cannot reset VmHWM: the peak below includes the store's load)" | tee -a "$OUT/$(basename "$0" .sh | sed 's/bench-//').txt"
+# The peak from here on is the reports' (the store's own load peaked before): before each report,
+# reset VmHWM to the current resident size (Linux: `5` into clear_refs) and report the rise above
+# it; the highest peak of both runs is also given above the memory held before the first, which
+# counts what the allocator kept from the first report.
+FIRST_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
+HIGHEST=0
 BODY='{"scope":"company","from":"2025-11-01","to":"2026-11-01","comparison":"previous",
   "category":"contact_center_of_the_year","word_limit":800,"as_of":"2026-11-15T00:00:00Z"}'
 for run in 1 2; do
+  BASE_RSS=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
+  echo 5 >/proc/$SERVER/clear_refs 2>/dev/null || echo "(cannot reset VmHWM: the peak below includes the store's load)" | tee -a "$OUT/evidence.txt"
   out=$(curl -s -o "$OUT/evidence-api-$run.json" -w '%{http_code} %{time_total}' \
     -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$BODY" \
     "http://127.0.0.1:$PORT/api/v1/reports/evidence")
-  echo "service: POST /api/v1/reports/evidence (run $run): status ${out% *}, ${out#* } s" | tee -a "$OUT/evidence.txt"
+  PEAK=$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)
+  [ "$PEAK" -gt "$HIGHEST" ] && HIGHEST=$PEAK
+  echo "service: POST /api/v1/reports/evidence (run $run): status ${out% *}, ${out#* } s; peak resident memory (VmHWM) $PEAK KiB: $((PEAK - BASE_RSS)) KiB above the $BASE_RSS KiB held before it" | tee -a "$OUT/evidence.txt"
   id=$(sed 's/^{"id":\([0-9]*\).*/\1/' "$OUT/evidence-api-$run.json")
   curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/reports/$id?format=json" \
     >"$OUT/evidence-api-$run.doc.json"
 done
-PEAK=$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)
-echo "service: peak resident memory while the reports ran (VmHWM) $PEAK KiB: $((PEAK - BASE_RSS)) KiB above the $BASE_RSS KiB held before them" \
+echo "service: highest peak of both runs $HIGHEST KiB: $((HIGHEST - FIRST_RSS)) KiB above the $FIRST_RSS KiB held before the first (glibc keeps part of what a report freed)" \
   | tee -a "$OUT/evidence.txt"
 if cmp -s "$OUT/evidence-1.json" "$OUT/evidence-api-1.doc.json" && cmp -s "$OUT/evidence-1.json" "$OUT/evidence-api-2.doc.json"; then
   echo "service: both documents are the command line's bytes" | tee -a "$OUT/evidence.txt"
