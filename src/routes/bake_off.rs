@@ -244,7 +244,7 @@ pub async fn generate_and_store(
     // let go.
     let metrics = state.metrics_store.clone();
     let pool = state.pool.clone();
-    let document = db::blocking(move || {
+    let document = db::report_thread(move || {
         let started = std::time::Instant::now();
         let (registered, as_of, observations) = metrics.read(&pool, |conn, reader| {
             bakeoff::read_with_store(conn, reader, protocol_id, as_of).map_err(bake_off_error)

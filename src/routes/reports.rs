@@ -210,7 +210,7 @@ pub async fn generate_and_store(
     // rather than every ticket through the driver); the report is built once the store is let go.
     let metrics = state.metrics_store.clone();
     let pool = state.pool.clone();
-    let document = db::blocking(move || {
+    let document = db::report_thread(move || {
         let started = std::time::Instant::now();
         let (name, inputs) = metrics.read(&pool, |conn, reader| {
             reports::evidence::read_with_store(conn, reader, &params).map_err(report_error)
