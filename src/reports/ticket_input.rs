@@ -111,7 +111,7 @@ pub struct TicketFields {
 }
 
 /// One ticket's inputs ([`TicketFields`]), packed into 96 bytes (a million of them are held
-/// while a report is built): absent instants and durations are [`TicketInput::NONE`], the two
+/// while a report is built): absent instants and durations are a sentinel (`i64::MIN`), the two
 /// optional flags share a byte, the three sourcings another.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TicketInput {

@@ -103,7 +103,7 @@ impl Sums {
 /// untrained ones likewise; it pools the drawn members' observations (a member drawn twice counts
 /// twice) and computes the estimate. Resamples with an empty cell are left out
 /// (`resamples_used`). The bounds are the `(1 − confidence)/2` and `1 − (1 − confidence)/2`
-/// quantiles of the estimates by `percentile_cont`, as for [`bootstrap_median`].
+/// quantiles of the estimates by `percentile_cont`, as for [`super::bootstrap_median`].
 ///
 /// `None` when a cell of the 2×2 table is empty, a value is not finite (or the sums overflow), a
 /// staff member appears in both groups, `resamples` is 0 or `confidence` is outside (0, 1).
