@@ -223,7 +223,6 @@ pub fn section(params: &EvidenceParams, inputs: &TrainingInputs) -> Option<Train
         .iter()
         .map(|s| (s.id, s.role.as_str()))
         .collect();
-    let (first_replies, reopens) = (&inputs.first_replies, &inputs.reopens);
     let courses = courses
         .into_iter()
         .map(|course| {
@@ -252,7 +251,7 @@ pub fn section(params: &EvidenceParams, inputs: &TrainingInputs) -> Option<Train
             let mut untrained_staff = 0;
             let mut figures = Vec::new();
             for ((metric, label, definition, unit, decimals), facts) in
-                METRICS.iter().zip([first_replies, reopens])
+                METRICS.iter().zip([&inputs.first_replies, &inputs.reopens])
             {
                 let (e, counts) = effect::effect_and_cells(
                     definition,
